@@ -1,0 +1,194 @@
+/**
+ * NodeClient: a typed client of one node's HTTP API (and its testing API), over an undici Pool.
+ * undici 7 (not the global fetch: 12x less CPU per request, perf-anchors §5). Every call has a timeout;
+ * a non-2xx answer becomes LN_ERR_NODE_API naming the node, path, status and body.
+ */
+import { Pool } from 'undici';
+import { LoadnetError } from '../errors.js';
+import type { Hex } from './bytes.js';
+import {
+  Paths,
+  type AccountJson,
+  type BlockJson,
+  type CryptarchiaInfo,
+  type DaBlobStatus,
+  type DaChannelJson,
+  type DaShareJson,
+  type DisperseRequest,
+  type DisperseResponse,
+  type HealthJson,
+  type LinkFault,
+  type MempoolMetrics,
+  type NetworkInfo,
+  type SubmitBatchResponse,
+  type SubmitTxResponse,
+  type SupplyJson,
+} from './api.js';
+import type { SignedTransactionJson } from './tx.js';
+
+export interface NodeClientOptions {
+  /** Name used in errors and reports, e.g. 'validator-0'. */
+  name?: string;
+  /** Base URL of the testing API, when enabled. */
+  testingUrl?: string;
+  timeoutMs?: number;
+  connections?: number;
+}
+
+export class NodeClient {
+  readonly name: string;
+  readonly url: string;
+  readonly testingUrl?: string;
+  private readonly pool: Pool;
+  private testingPool?: Pool;
+  private readonly timeoutMs: number;
+
+  constructor(url: string, options: NodeClientOptions = {}) {
+    this.url = url.replace(/\/$/, '');
+    this.name = options.name ?? this.url;
+    this.testingUrl = options.testingUrl?.replace(/\/$/, '');
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.pool = new Pool(this.url, { connections: options.connections ?? 4, keepAliveTimeout: 10_000 });
+  }
+
+  private async request<T>(pool: Pool, method: 'GET' | 'POST', path: string, body?: string | Uint8Array, contentType = 'application/json', timeoutMs = this.timeoutMs): Promise<{ status: number; json: T }> {
+    let res;
+    try {
+      res = await pool.request({
+        method,
+        path,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        headers: body === undefined ? undefined : { 'content-type': contentType },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (e) {
+      throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: ${method} ${path} failed: ${(e as Error).message}`, { cause: e });
+    }
+    const text = await res.body.text();
+    let json: T;
+    try {
+      json = (text.length ? JSON.parse(text) : null) as T;
+    } catch {
+      throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: ${method} ${path} answered ${res.statusCode} with non-JSON body: ${text.slice(0, 200)}`);
+    }
+    return { status: res.statusCode, json };
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, okStatuses: number[] = [200]): Promise<T> {
+    const { status, json } = await this.request<T>(this.pool, method, path, body === undefined ? undefined : JSON.stringify(body));
+    if (!okStatuses.includes(status)) throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: ${method} ${path} answered ${status}: ${JSON.stringify(json).slice(0, 300)}`);
+    return json;
+  }
+
+  private async testing<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    if (!this.testingUrl) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${this.name}: the testing API is not enabled on this node`, { hint: 'deploy with node control enabled (enableNodeControl()) or start the node with testing.enabled' });
+    this.testingPool ??= new Pool(this.testingUrl, { connections: 1 });
+    const { status, json } = await this.request<T>(this.testingPool, method, path, body === undefined ? undefined : JSON.stringify(body));
+    if (status !== 200) throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: testing ${method} ${path} answered ${status}: ${JSON.stringify(json).slice(0, 300)}`);
+    return json;
+  }
+
+  info(): Promise<CryptarchiaInfo> {
+    return this.call('GET', Paths.info);
+  }
+
+  headers(from?: Hex, to?: Hex): Promise<Hex[]> {
+    const q = new URLSearchParams();
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
+    const qs = q.toString();
+    return this.call('GET', Paths.headers + (qs ? `?${qs}` : ''));
+  }
+
+  /** Canonical blocks by height, inclusive, oldest first (bounded by the node to a page). */
+  blocksByHeight(from: number, to: number): Promise<BlockJson[]> {
+    return this.call('GET', `${Paths.blocksByHeight}?from=${from}&to=${to}`);
+  }
+
+  block(id: Hex): Promise<BlockJson | null> {
+    return this.call('POST', Paths.storageBlock, id);
+  }
+
+  /** Submit one transaction as JSON; a rejection is a result, not an error. */
+  async submitTx(tx: SignedTransactionJson): Promise<SubmitTxResponse> {
+    return this.call('POST', Paths.addTx, tx, [200, 422]);
+  }
+
+  /** Submit a binary batch (encodeTxBatch); one result per transaction in input order. */
+  async submitBatch(batch: Uint8Array): Promise<SubmitBatchResponse> {
+    const { status, json } = await this.request<SubmitBatchResponse>(this.pool, 'POST', Paths.addTxs, batch, 'application/octet-stream');
+    if (status !== 200) throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: POST ${Paths.addTxs} answered ${status}: ${JSON.stringify(json).slice(0, 300)}`);
+    return json;
+  }
+
+  mempoolMetrics(): Promise<MempoolMetrics> {
+    return this.call('GET', Paths.mempoolMetrics);
+  }
+
+  mempoolTxs(limit = 10_000): Promise<Hex[]> {
+    return this.call('GET', `${Paths.mempoolTxs}?limit=${limit}`);
+  }
+
+  account(pk: Hex): Promise<AccountJson> {
+    return this.call('GET', Paths.account + pk);
+  }
+
+  supply(): Promise<SupplyJson> {
+    return this.call('GET', Paths.supply);
+  }
+
+  networkInfo(): Promise<NetworkInfo> {
+    return this.call('GET', Paths.networkInfo);
+  }
+
+  health(): Promise<HealthJson> {
+    return this.call('GET', Paths.health);
+  }
+
+  disperse(req: DisperseRequest): Promise<DisperseResponse> {
+    return this.call('POST', Paths.disperse, req);
+  }
+
+  daShare(blobId: Hex, index: number): Promise<DaShareJson | null> {
+    return this.call('GET', `${Paths.daShare}${blobId}/${index}`, undefined, [200, 404]).then((j) => ((j as { error?: string } | null)?.error ? null : (j as DaShareJson)));
+  }
+
+  daBlob(blobId: Hex): Promise<DaBlobStatus> {
+    return this.call('GET', Paths.daBlob + blobId);
+  }
+
+  daChannel(channelId: Hex): Promise<DaChannelJson | null> {
+    return this.call('GET', Paths.daChannel + channelId, undefined, [200, 404]).then((j) => ((j as { error?: string } | null)?.error ? null : (j as DaChannelJson)));
+  }
+
+  /** Prometheus text exposition. */
+  async metricsText(): Promise<string> {
+    const res = await this.pool.request({ method: 'GET', path: Paths.metrics, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    return res.body.text();
+  }
+
+  blockPeer(peerId: Hex): Promise<unknown> {
+    return this.testing('POST', Paths.testBlockPeer, { peer_id: peerId });
+  }
+
+  unblockPeer(peerId: Hex): Promise<unknown> {
+    return this.testing('POST', Paths.testUnblockPeer, { peer_id: peerId });
+  }
+
+  setLinkFault(fault: LinkFault): Promise<unknown> {
+    return this.testing('POST', Paths.testLinkFault, fault);
+  }
+
+  networkState(): Promise<{ blocked: Hex[]; faults: Record<Hex, LinkFault> }> {
+    return this.testing('GET', Paths.testNetworkState);
+  }
+
+  setClockOffset(offsetMs: number): Promise<unknown> {
+    return this.testing('POST', Paths.testClockOffset, { offset_ms: offsetMs });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.pool.close(), this.testingPool?.close()]);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The devnet node's configuration file (JSON), written by deployers and read by `loadnet node --config`.
+ * Everything a node needs to join a chain: identity, addresses, peers, genesis and protocol parameters.
+ */
+import type { Hex } from '../chain/bytes.js';
+
+export type NodeRole = 'validator' | 'executor';
+
+export interface GenesisAccount {
+  publicKey: Hex;
+  balance: number;
+}
+
+export interface GenesisValidator {
+  /** Node name, informative. */
+  name?: string;
+  /** ed25519 public key of the stake holder (the node's identity key). */
+  publicKey: Hex;
+  stake: number;
+}
+
+export interface GenesisConfig {
+  chainId: string;
+  /** Unix ms of slot 0. Slot s starts at timeMs + s × slotDurationMs. */
+  timeMs: number;
+  /** Seed of the leader lottery (fixed epoch nonce for the devnet). */
+  epochNonce: Hex;
+  accounts: GenesisAccount[];
+  validators: GenesisValidator[];
+}
+
+export interface PeerAddress {
+  /** Informative name of the peer (e.g. 'validator-0'). */
+  name?: string;
+  host: string;
+  port: number;
+}
+
+export interface NodeConfig {
+  name: string;
+  role: NodeRole;
+  /** 32-byte hex seed of the node's ed25519 identity (peer id = public key; also its stake key). */
+  identitySeed: Hex;
+  dataDir: string;
+  api: { host: string; port: number };
+  /** The testing API (network faults, clock offset); null = off. */
+  testing: { host: string; port: number } | null;
+  p2p: { host: string; port: number };
+  /** Initial peers to dial. */
+  peers: PeerAddress[];
+  genesis: GenesisConfig;
+  consensus: {
+    slotDurationMs: number;
+    activeSlotCoeff: number;
+    securityParam: number;
+    /** Blocks whose slot starts more than this far in the future are held back. */
+    clockToleranceMs: number;
+  };
+  mempool: {
+    maxCount: number;
+    maxBytes: number;
+    /** Largest allowed gap between the next expected nonce and a submitted nonce. */
+    maxNonceGap: number;
+    ttlMs: number;
+    minFee: number;
+  };
+  block: { maxTxs: number; maxBytes: number };
+  /** Fees are burned (supply decreases by the fees) or paid to the block's proposer (supply constant). */
+  fees: 'burn' | 'leader';
+  da: { subnetworks: number };
+  /** The node exits when this process id is gone (coordinator watchdog); null = no watchdog. */
+  parentPid: number | null;
+  /** Added to the node's clock (ms), for clock-skew tests. */
+  clockOffsetMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}

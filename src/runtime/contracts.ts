@@ -1,0 +1,242 @@
+/**
+ * The run contracts: what deployers, workloads and expectations implement, and the RunContext they see.
+ * User-written workloads and expectations plug in through exactly these types.
+ */
+import type { Hex } from '../chain/bytes.js';
+import type { NodeClient } from '../chain/client.js';
+import type { ScenarioSpec } from '../scenario/spec.js';
+import type { NodeRole } from '../node/config.js';
+
+/** Derived figures of a run, computed at build time. */
+export interface RunMetrics {
+  durationMs: number;
+  cooldownMs: number;
+  slotDurationMs: number;
+  activeSlotCoeff: number;
+  securityParam: number;
+  /** slotDuration / activeSlotCoeff. */
+  meanBlockIntervalMs: number;
+  /** durationMs / meanBlockIntervalMs. */
+  expectedBlocks: number;
+}
+
+export interface NodeDescriptor {
+  name: string;
+  role: NodeRole;
+  apiUrl: string;
+  testingUrl?: string;
+  /** The node's peer id (its identity public key). */
+  peerId: Hex;
+}
+
+export interface RunNode {
+  readonly descriptor: NodeDescriptor;
+  readonly client: NodeClient;
+}
+
+export interface WalletAccount {
+  index: number;
+  publicKey: Hex;
+  /** 32-byte hex seed; the signing key derives from it. */
+  seed: Hex;
+  initialBalance: number;
+}
+
+/** A block as the feed saw it: emitted once per id. Times are Unix ms from the monotonic clock (util/clock). */
+export interface FeedBlock {
+  id: Hex;
+  parent: Hex;
+  height: number;
+  slot: number;
+  proposer: Hex;
+  /** Proposer's timestamp (Unix ms). */
+  timestamp: number;
+  txIds: Hex[];
+  /** When loadnet first saw the block on any node, and on which. */
+  firstSeenAt: number;
+  firstSeenOn: string;
+  /** When it became final (k deep on the canonical chain of some node); undefined until then. */
+  finalAt?: number;
+}
+
+export interface NodeTip {
+  node: string;
+  at: number;
+  height: number;
+  tip: Hex;
+  libHeight: number;
+  lib: Hex;
+  /** false when the node did not answer at this poll. */
+  up: boolean;
+}
+
+export interface ReorgEvent {
+  node: string;
+  at: number;
+  /** Blocks removed from this node's canonical chain, newest first. */
+  reverted: Hex[];
+  /** Depth of the reorg (number of reverted blocks). */
+  depth: number;
+  /** True when a reverted block had been final: a safety violation. */
+  revertedFinal: boolean;
+}
+
+export interface BlockFeedListener {
+  onBlock?(block: FeedBlock): void;
+  onFinal?(block: FeedBlock): void;
+  onReorg?(event: ReorgEvent): void;
+  onTip?(tip: NodeTip): void;
+}
+
+/** Follows every node; the single source for expectations and inclusion tracking. */
+export interface BlockFeed {
+  /** Returns an unsubscribe function. */
+  subscribe(listener: BlockFeedListener): () => void;
+  /** Every block seen so far, by id. */
+  block(id: Hex): FeedBlock | undefined;
+  /** Latest tip report of every followed node. */
+  tips(): NodeTip[];
+  /** Canonical block ids by height as agreed by final blocks. */
+  finalAt(height: number): Hex | undefined;
+  /** Poll every node once now (used at settle time). */
+  refresh(): Promise<void>;
+}
+
+export type FaultKind = 'restart' | 'stop' | 'start' | 'kill' | 'pause' | 'resume' | 'start-node' | 'remove-node' | 'partition' | 'block-peer' | 'link-fault' | 'clock-skew';
+
+export interface LinkFaultOptions {
+  delayMs?: number;
+  jitterMs?: number;
+  /** 0..1 */
+  loss?: number;
+}
+
+export interface StartNodeOptions {
+  name?: string;
+  role?: NodeRole;
+  /** Names of nodes to peer with; default: as the topology shape says. */
+  peers?: string[];
+}
+
+/** Control over the nodes of a run. Every action waits for the outcome it promises, bounded by a timeout. */
+export interface NodeControl {
+  restart(node: string): Promise<void>;
+  stop(node: string): Promise<void>;
+  start(node: string): Promise<void>;
+  kill(node: string): Promise<void>;
+  pause(node: string): Promise<void>;
+  resume(node: string): Promise<void>;
+  startNode(options?: StartNodeOptions): Promise<NodeDescriptor>;
+  removeNode(node: string): Promise<void>;
+  /** Cut every link between the two groups (both directions); resolves when the cut is in place. */
+  partition(groupA: string[], groupB: string[]): Promise<void>;
+  /** Remove every partition and link fault. */
+  heal(): Promise<void>;
+  blockPeer(node: string, peer: string): Promise<void>;
+  unblockPeer(node: string, peer: string): Promise<void>;
+  setLinkFault(node: string, peer: string, fault: LinkFaultOptions): Promise<void>;
+}
+
+/** Append-only event log (events.jsonl): one JSON line per event with monotonic and wall-clock timestamps. */
+export interface EventLog {
+  emit(kind: string, data?: Record<string, unknown>): void;
+}
+
+/** Sections other parts add to summary.json (e.g. the load engine's `load`). */
+export interface SummarySink {
+  set(section: string, value: unknown): void;
+}
+
+export interface RunContext {
+  readonly scenario: ScenarioSpec;
+  readonly metrics: RunMetrics;
+  /** Live node set: includes nodes started at runtime, excludes removed ones. */
+  nodes(): readonly RunNode[];
+  node(name: string): RunNode;
+  readonly blockFeed: BlockFeed;
+  readonly wallets: readonly WalletAccount[];
+  /** Present when the scenario enabled node control and the deployer supports it. */
+  readonly nodeControl?: NodeControl;
+  readonly runDir: string;
+  readonly events: EventLog;
+  readonly summary: SummarySink;
+  /** Unix ms when the run window started (after capture) and when it ends (planned). */
+  readonly window: { startMs: number; endMs: number };
+  /** Aborted when the run is interrupted (SIGINT/SIGTERM) or torn down. */
+  readonly signal: AbortSignal;
+}
+
+export type Verdict = 'pass' | 'fail' | 'unknown';
+
+export interface ExpectationResult {
+  status: Verdict;
+  /** One line naming the numbers. */
+  message: string;
+  figures?: Record<string, unknown>;
+}
+
+export interface Expectation {
+  readonly name: string;
+  /** At build time. */
+  init?(metrics: RunMetrics, scenario: ScenarioSpec): void;
+  /** Before workloads start: capture the baseline, subscribe to the feed. */
+  startCapture?(ctx: RunContext): Promise<void>;
+  /** After cooldown and settle. Throwing counts as 'unknown' (a crashed checker is never a pass). */
+  evaluate(ctx: RunContext): Promise<ExpectationResult>;
+}
+
+export interface Workload {
+  readonly name: string;
+  /** At build time. */
+  init?(metrics: RunMetrics, scenario: ScenarioSpec): void;
+  /** Runs for the window and the cooldown; must return soon after `signal` aborts. */
+  start(ctx: RunContext, signal: AbortSignal): Promise<void>;
+  /** Expectations bundled with this workload (e.g. inclusion with the transaction workload). */
+  expectations?(): Expectation[];
+}
+
+/** A built scenario: the plain spec plus the live workload and expectation objects it stands for. */
+export interface Scenario {
+  readonly spec: ScenarioSpec;
+  readonly metrics: RunMetrics;
+  readonly workloads: readonly Workload[];
+  readonly expectations: readonly Expectation[];
+}
+
+export interface ExpectationOutcome extends ExpectationResult {
+  name: string;
+  durationMs: number;
+}
+
+export interface RunSummary {
+  scenario: string;
+  runDir: string;
+  verdict: Verdict;
+  interrupted: boolean;
+  startedAt: string;
+  endedAt: string;
+  expectations: ExpectationOutcome[];
+  chain: Record<string, unknown>;
+  load?: Record<string, unknown>;
+  [section: string]: unknown;
+}
+
+export interface RunHandle extends AsyncDisposable {
+  readonly summary: RunSummary;
+  readonly passed: boolean;
+  readonly runDir: string;
+  readonly context: RunContext;
+  /** Tear the deployment down (idempotent). */
+  dispose(): Promise<void>;
+}
+
+export interface Runner extends AsyncDisposable {
+  readonly context: RunContext;
+  run(scenario: Scenario): Promise<RunHandle>;
+  dispose(): Promise<void>;
+}
+
+export interface Deployer {
+  readonly name: string;
+  deploy(scenario: Scenario): Promise<Runner>;
+}

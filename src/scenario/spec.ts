@@ -1,0 +1,132 @@
+/**
+ * ScenarioSpec: a scenario as plain, JSON-serialisable data. The builder (DSL) is a typed skin over it;
+ * `loadnet run scenario.json` and `loadnet run examples/x.ts` run the same thing. Units are in the names.
+ * Types only: no runtime imports here.
+ */
+
+export type TopologyShape = 'star' | 'full' | 'ring';
+
+export interface TopologySpec {
+  /** star: node 0 (validator-0) is the hub; full: every pair connected; ring: each node to its two neighbours. */
+  shape: TopologyShape;
+  validators: number;
+  executors: number;
+}
+
+export interface ConsensusSpec {
+  slotDurationMs: number;
+  /** f in phi(stake) = 1 - (1 - f)^(stake/total): the probability that some leader exists in a slot. */
+  activeSlotCoeff: number;
+  /** k: a block is final (LIB) once k blocks are built on it. */
+  securityParam: number;
+}
+
+export interface WalletsSpec {
+  /** Number of funded wallets in genesis. */
+  count: number;
+  /** Funds per wallet; with `totalFunds` set, totalFunds / count each and the remainder +1 to the first wallets. */
+  fundsPerWallet: number;
+  totalFunds?: number;
+}
+
+/** Rate of a load: a constant, or stages (ramps/steps) over elapsed time. */
+export type RateSpec =
+  | { kind: 'perBlock'; perBlock: number }
+  | { kind: 'perSecond'; perSecond: number }
+  | { kind: 'stages'; stages: RateStage[] };
+
+/** From the previous stage's target, move (linearly when `ramp`, else step) to `perSecond` over `durationMs`. */
+export interface RateStage {
+  durationMs: number;
+  perSecond: number;
+  ramp: boolean;
+}
+
+export type TargetPolicy = 'round-robin' | 'random' | { node: string };
+
+export interface TransactionsWorkloadSpec {
+  type: 'transactions';
+  rate: RateSpec;
+  /** How many of the funded wallets send. */
+  users: number;
+  fee: number;
+  amount: number;
+  targets: TargetPolicy;
+  /** Transactions per POST to /mempool/add/txs; 'auto' batches when the rate is high. */
+  batch: number | 'auto';
+  /** Fraction (0..1) of accepted transactions that must be included by the end of the cooldown. */
+  inclusionThreshold: number;
+}
+
+export interface DaWorkloadSpec {
+  type: 'da';
+  /** Number of DA channels opened with inscriptions. */
+  channels: number;
+  /** Blobs per block across all channels. */
+  blobsPerBlock: number;
+  blobSizeBytes: { min: number; max: number };
+}
+
+export interface ChaosSpec {
+  type: 'chaos';
+  action: 'restart' | 'kill' | 'pause';
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Per target: a node is not hit again until this long after it recovered. */
+  targetCooldownMs: number;
+  /** Never more than this many block producers down at once (default: a minority). */
+  maxDown: number;
+  /** Which nodes may be hit: roles and/or names. Empty = every node. */
+  targets: { roles: Array<'validator' | 'executor'>; names: string[] };
+  /** Bound on waiting for a node to be healthy and syncing again. */
+  recoveryTimeoutMs: number;
+  /** How long a pause or stop lasts before resume/start. */
+  downtimeMs: number;
+}
+
+/** A workload or expectation registered by name (user code); its options must be JSON. */
+export interface CustomSpec {
+  type: 'custom';
+  name: string;
+  options?: unknown;
+}
+
+export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | CustomSpec;
+
+export interface LivenessOptions {
+  /** Blocks in the window ≥ minFraction × expected. */
+  minFraction: number;
+  /** Every node within this many blocks of the best at the end. */
+  maxLag: number;
+  requireLibAdvance: boolean;
+}
+
+export type ExpectationSpec =
+  | { type: 'consensus-liveness'; options: LivenessOptions }
+  | { type: 'supply-conserved'; options: Record<string, never> }
+  | { type: 'block-timing'; options: { tolerance: number; maxGapMs?: number } }
+  | { type: 'safety'; options: Record<string, never> }
+  | { type: 'mempool-bounded'; options: { maxPending: number; trendWindowFraction: number } }
+  | CustomSpec;
+
+export interface ScenarioSpec {
+  version: 1;
+  name: string;
+  /** Seed for every key and random choice. */
+  seed: number;
+  topology: TopologySpec;
+  consensus: ConsensusSpec;
+  wallets: WalletsSpec;
+  nodeControl: boolean;
+  /** The run window: workloads run this long even when one finishes early. */
+  durationMs: number;
+  /** After the window, workloads keep running this long; then expectations settle and evaluate. */
+  cooldownMs: number;
+  workloads: WorkloadSpec[];
+  expectations: ExpectationSpec[];
+}
+
+/** Mean block interval in ms: slotDuration / activeSlotCoeff. */
+export function meanBlockIntervalMs(c: ConsensusSpec): number {
+  return c.slotDurationMs / c.activeSlotCoeff;
+}

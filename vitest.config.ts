@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration tests spawn real node processes and containers on a 2-core machine:
+// run files one at a time so timings stay honest, and give them room.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
