@@ -147,6 +147,12 @@ export interface SummarySink {
   set(section: string, value: unknown): void;
 }
 
+/** Latest live figures by section (e.g. 'load', 'da', 'chaos'), read by the terminal progress. */
+export interface LiveBoard {
+  publish(section: string, value: Record<string, unknown>): void;
+  snapshot(): Record<string, Record<string, unknown>>;
+}
+
 export interface RunContext {
   readonly scenario: ScenarioSpec;
   readonly metrics: RunMetrics;
@@ -160,6 +166,7 @@ export interface RunContext {
   readonly runDir: string;
   readonly events: EventLog;
   readonly summary: SummarySink;
+  readonly live: LiveBoard;
   /** Unix ms when the run window started (after capture) and when it ends (planned). */
   readonly window: { startMs: number; endMs: number };
   /** Aborted when the run is interrupted (SIGINT/SIGTERM) or torn down. */
