@@ -111,11 +111,12 @@ function writeOp(w: ByteWriter, op: Operation): void {
 
 /** The canonical body (unsigned). */
 export function encodeTxBody(tx: Transaction): Uint8Array {
+  const from = fromHex(tx.from, 32, 'from');
   if (!Array.isArray(tx.ops) || tx.ops.length === 0 || tx.ops.length > MAX_OPS) {
     throw new LoadnetError('LN_ERR_CODEC', `ops: ${Array.isArray(tx.ops) ? tx.ops.length : 'missing'}; allowed: 1 to ${MAX_OPS} operations`);
   }
   const w = new ByteWriter(128);
-  w.u8(TX_VERSION).bytes(fromHex(tx.from, 32, 'from')).u64(tx.nonce).u64(tx.fee).u16(tx.ops.length);
+  w.u8(TX_VERSION).bytes(from).u64(tx.nonce).u64(tx.fee).u16(tx.ops.length);
   for (const op of tx.ops) writeOp(w, op);
   return w.finish();
 }
