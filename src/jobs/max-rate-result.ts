@@ -1,0 +1,83 @@
+/**
+ * The persisted result of a max-rate search: `max-rate.json` in the run directory and `summary.maxRate`,
+ * which the HTML report renders as a throughput-versus-latency curve. Plain JSON; this file owns the shape.
+ */
+import type { SearchOutcome, SearchPhase, SearchStatus } from './rate-search.js';
+import type { SloCriteria } from './step-judge.js';
+
+export interface MaxRateCurvePoint {
+  /** Order in which the step ran (0-based). */
+  index: number;
+  phase: SearchPhase;
+  targetTps: number;
+  offeredTps: number;
+  includedTps: number;
+  /** included / sent, 0..1. */
+  inclusionRatio: number;
+  /** Inclusion latency from the intended send time, ms; null when nothing was included. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  backlogSlopeTps: number;
+  rejected: number;
+  errored: number;
+  verdict: 'pass' | 'fail' | 'generator-bound';
+  /** One message per failed check. */
+  failures: string[];
+}
+
+export interface MaxRateSummary {
+  status: SearchStatus;
+  /** tx/s; a lower bound for 'max-reached' / 'lower-bound'; null when no maximum can be claimed. */
+  maxRateTps: number | null;
+  /** [last pass, first fail] in tx/s: the confidence of the figure. */
+  bracket: { lastPassTps: number | null; firstFailTps: number | null };
+  resolution: { requested: number; achieved: number | null };
+  message: string;
+  criteria: SloCriteria & { holdMs: number };
+  topology?: { validators: number; executors: number };
+  /** Steps in the order they ran. Sort by targetTps to draw the curve. */
+  curve: MaxRateCurvePoint[];
+  startedAt: string;
+  endedAt: string;
+}
+
+export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, holdMs: number, times: { startedAt: string; endedAt: string }, topology?: { validators: number; executors: number }): MaxRateSummary {
+  return {
+    status: outcome.status,
+    maxRateTps: outcome.maxRateTps,
+    bracket: outcome.bracket,
+    resolution: outcome.resolution,
+    message: outcome.message,
+    criteria: { ...criteria, holdMs },
+    topology,
+    curve: outcome.steps.map((s) => ({
+      index: s.index,
+      phase: s.phase,
+      targetTps: s.rateTps,
+      offeredTps: round2(s.result.offeredTps),
+      includedTps: round2(s.result.includedTps),
+      inclusionRatio: Math.round(s.result.inclusionRatio * 10_000) / 10_000,
+      p50Ms: s.result.inclusion ? round2(s.result.inclusion.p50) : null,
+      p99Ms: s.result.inclusion ? round2(s.result.inclusion.p99) : null,
+      backlogSlopeTps: round2(s.result.backlogSlopeTps),
+      rejected: s.result.rejected,
+      errored: s.result.errored,
+      verdict: s.verdict.generatorBound ? 'generator-bound' : s.verdict.pass ? 'pass' : 'fail',
+      failures: s.verdict.failures.map((f) => f.message),
+    })),
+    ...times,
+  };
+}
+
+/** A fixed-width table of the curve for the terminal and RESULTS.md. */
+export function formatCurveTable(summary: MaxRateSummary): string {
+  const rows = [...summary.curve].sort((a, b) => a.targetTps - b.targetTps || a.index - b.index);
+  const head = '| step | phase | target tx/s | offered tx/s | included tx/s | inclusion | p50 ms | p99 ms | backlog tx/s | verdict |';
+  const sep = '|---:|---|---:|---:|---:|---:|---:|---:|---:|---|';
+  const lines = rows.map((r) => `| ${r.index} | ${r.phase} | ${r.targetTps} | ${r.offeredTps} | ${r.includedTps} | ${(r.inclusionRatio * 100).toFixed(1)} % | ${r.p50Ms ?? '—'} | ${r.p99Ms ?? '—'} | ${r.backlogSlopeTps} | ${r.verdict} |`);
+  return [head, sep, ...lines].join('\n');
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

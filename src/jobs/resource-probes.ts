@@ -1,0 +1,79 @@
+/**
+ * Probes a soak samples: the coordinator's heap after a full GC (the only heap figure a leak shows in;
+ * heapUsed between collections is mostly garbage), process RSS, a directory's size on disk, and a node's
+ * RSS from its Prometheus text. Each returns undefined when it cannot tell, never a guess.
+ */
+import { readdir, lstat, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+let gcFn: (() => void) | undefined;
+
+/** The V8 `gc()` function, exposed at runtime (no --expose-gc flag needed on the command line). */
+function gc(): () => void {
+  if (gcFn) return gcFn;
+  const global = globalThis as { gc?: () => void };
+  if (typeof global.gc === 'function') return (gcFn = global.gc);
+  setFlagsFromString('--expose-gc');
+  gcFn = runInNewContext('gc') as () => void;
+  return gcFn;
+}
+
+/** Heap used after a full, synchronous collection (bytes). Costs one full GC pause: sample sparingly. */
+export function heapUsedAfterGc(): number {
+  gc()();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Resident set of this process: coordinator plus its worker threads (bytes). */
+export function processRss(): number {
+  return process.memoryUsage.rss();
+}
+
+/** Bytes of the regular files under `dir` (recursive, symlinks not followed); undefined when it is missing. */
+export async function dirSizeBytes(dir: string): Promise<number | undefined> {
+  let total = 0;
+  const stack = [dir];
+  let root = true;
+  while (stack.length) {
+    const d = stack.pop()!;
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch (e) {
+      if (root) return undefined;
+      // a file vanished mid-walk (compaction, rotation): skip it
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
+    root = false;
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) {
+        try {
+          total += (await lstat(p)).size;
+        } catch {
+          // vanished between readdir and stat
+        }
+      }
+    }
+  }
+  return total;
+}
+
+/** `process_resident_memory_bytes` (prom-client default metrics) from a Prometheus text exposition. */
+export function rssFromPrometheus(text: string): number | undefined {
+  const m = /^process_resident_memory_bytes(?:\{[^}]*\})?\s+([0-9.eE+]+)/m.exec(text);
+  if (!m) return undefined;
+  const v = Number(m[1]);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** Write JSON so a reader (or a crash) never sees half a file: write a temp file, then rename over. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await rename(tmp, path);
+}

@@ -1,0 +1,196 @@
+/**
+ * The soak monitor rides along a run as one more workload (sampling) and one more expectation (judging):
+ *  - every `sampleIntervalMs`: coordinator heap after GC and RSS, and per node its RSS (Prometheus
+ *    `process_resident_memory_bytes`), mempool pending and data-dir size; rows are appended to
+ *    `soak/samples.jsonl` and kept in memory only as bounded series (flat memory for any length);
+ *  - every `checkpointIntervalMs`: `summary.partial.json` with the live figures, chain tips and trends so
+ *    far, written atomically, so a crash loses at most one interval;
+ *  - at evaluation: a Theil–Sen slope per series over the window after the warm-up, against per-metric
+ *    limits. A rising slope above its limit is a leak and fails the run.
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Expectation, ExpectationResult, RunContext, Workload } from '../runtime/contracts.js';
+import { nowMs, sleep } from '../util/clock.js';
+import { BoundedSeries } from './bounded-series.js';
+import { dirSizeBytes, heapUsedAfterGc, processRss, rssFromPrometheus, writeJsonAtomic } from './resource-probes.js';
+import { checkTrend, type TrendVerdict } from './trend.js';
+
+export interface SoakLimits {
+  /** Coordinator heap after GC, bytes per hour (default 16 MiB/h). */
+  coordinatorHeapBytesPerHour: number;
+  /** Coordinator + worker threads RSS, bytes per hour (default 64 MiB/h). */
+  coordinatorRssBytesPerHour: number;
+  /** Each node's RSS, bytes per hour (default 64 MiB/h). */
+  nodeRssBytesPerHour: number;
+  /** Each node's mempool pending count, transactions per hour (default 3600/h: 1 tx/s of drift). */
+  mempoolPendingPerHour: number;
+  /** Each node's data dir, bytes per hour (default 1 GiB/h: blocks are stored, so some growth is normal). */
+  diskBytesPerHour: number;
+}
+
+export interface SoakMonitorOptions {
+  /** Default 30 s. Each sample forces one full GC in the coordinator. */
+  sampleIntervalMs: number;
+  /** Default 5 min. */
+  checkpointIntervalMs: number;
+  /** Samples before window start + warmup are not judged (JIT, caches, pools filling). Default min(5 min, 10 % of the window). */
+  warmupMs?: number;
+  limits: SoakLimits;
+  /** Points kept per series (memory bound). Default 512. */
+  seriesCapacity: number;
+}
+
+const MiB = 1024 * 1024;
+export const SOAK_DEFAULTS: SoakMonitorOptions = {
+  sampleIntervalMs: 30_000,
+  checkpointIntervalMs: 300_000,
+  limits: { coordinatorHeapBytesPerHour: 16 * MiB, coordinatorRssBytesPerHour: 64 * MiB, nodeRssBytesPerHour: 64 * MiB, mempoolPendingPerHour: 3600, diskBytesPerHour: 1024 * MiB },
+  seriesCapacity: 512,
+};
+
+type LimitKey = keyof SoakLimits;
+
+export interface SoakFigures {
+  samples: number;
+  checkpoints: number;
+  judgedFromMs: number | null;
+  trends: TrendVerdict[];
+  /** Last sampled value per series. */
+  last: Record<string, number>;
+}
+
+export class SoakMonitor {
+  readonly options: SoakMonitorOptions;
+  private readonly series = new Map<string, { limit: LimitKey; data: BoundedSeries }>();
+  private samples = 0;
+  private checkpoints = 0;
+  private startedAt = new Date().toISOString();
+  private ctx?: RunContext;
+
+  constructor(options: Partial<Omit<SoakMonitorOptions, 'limits'>> & { limits?: Partial<SoakLimits> } = {}) {
+    this.options = { ...SOAK_DEFAULTS, ...stripUndefined(options), limits: { ...SOAK_DEFAULTS.limits, ...stripUndefined(options.limits ?? {}) } };
+  }
+
+  /** The sampling half: add to the scenario's workloads. */
+  workload(): Workload {
+    return { name: 'soak-monitor', start: (ctx, signal) => this.loop(ctx, signal) };
+  }
+
+  /** The judging half: add to the scenario's expectations. */
+  expectation(): Expectation {
+    return { name: 'soak-trends', evaluate: (ctx) => this.evaluate(ctx) };
+  }
+
+  private record(name: string, limit: LimitKey, t: number, value: number | undefined): void {
+    if (value === undefined) return;
+    let s = this.series.get(name);
+    if (!s) this.series.set(name, (s = { limit, data: new BoundedSeries(this.options.seriesCapacity) }));
+    s.data.add(t, value);
+  }
+
+  private async loop(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    this.ctx = ctx;
+    this.startedAt = new Date().toISOString();
+    const dir = join(ctx.runDir, 'soak');
+    await mkdir(dir, { recursive: true });
+    const samplesFile = join(dir, 'samples.jsonl');
+    let nextCheckpoint = nowMs() + this.options.checkpointIntervalMs;
+    while (!signal.aborted) {
+      const started = nowMs();
+      const row = await this.sample(ctx);
+      await appendFile(samplesFile, JSON.stringify(row) + '\n');
+      if (nowMs() >= nextCheckpoint) {
+        nextCheckpoint += this.options.checkpointIntervalMs;
+        await this.checkpoint(ctx);
+      }
+      await sleep(Math.max(0, this.options.sampleIntervalMs - (nowMs() - started)), signal);
+    }
+    await this.checkpoint(ctx);
+  }
+
+  private async sample(ctx: RunContext): Promise<Record<string, unknown>> {
+    const t = nowMs();
+    const heap = heapUsedAfterGc();
+    const rss = processRss();
+    this.record('coordinator.heapAfterGc', 'coordinatorHeapBytesPerHour', t, heap);
+    this.record('coordinator.rss', 'coordinatorRssBytesPerHour', t, rss);
+    const nodes: Record<string, Record<string, number | undefined>> = {};
+    await Promise.all(
+      ctx.nodes().map(async (n) => {
+        const name = n.descriptor.name;
+        const [pending, metrics, disk] = await Promise.all([
+          n.client.mempoolMetrics().then((m) => m.pending, () => undefined),
+          n.client.metricsText().then(rssFromPrometheus, () => undefined),
+          dirSizeBytes(join(ctx.runDir, 'nodes', name, 'data')).catch(() => undefined),
+        ]);
+        nodes[name] = { pending, rss: metrics, disk };
+        this.record(`${name}.rss`, 'nodeRssBytesPerHour', t, metrics);
+        this.record(`${name}.mempoolPending`, 'mempoolPendingPerHour', t, pending);
+        this.record(`${name}.dataDir`, 'diskBytesPerHour', t, disk);
+      }),
+    );
+    this.samples++;
+    return { t: Math.round(t), wall: new Date().toISOString(), coordinator: { heapAfterGc: heap, rss }, nodes };
+  }
+
+  private judgedFrom(ctx: RunContext): number {
+    const windowMs = ctx.window.endMs - ctx.window.startMs;
+    return ctx.window.startMs + (this.options.warmupMs ?? Math.min(300_000, 0.1 * windowMs));
+  }
+
+  /** Trends over [window start + warm-up, window end]: the cooldown (load off, mempool draining) is not judged. */
+  trends(ctx: RunContext): TrendVerdict[] {
+    const from = this.judgedFrom(ctx);
+    const to = ctx.window.endMs;
+    const minPoints = 5;
+    return [...this.series.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, s]) => {
+        const pts = s.data.values().filter((p) => p.t >= from && p.t <= to);
+        return checkTrend(name, pts, { maxSlopePerHour: this.options.limits[s.limit], minPoints, minSpanMs: 3 * this.options.sampleIntervalMs });
+      });
+  }
+
+  figures(ctx: RunContext): SoakFigures {
+    const last: Record<string, number> = {};
+    for (const [name, s] of this.series) {
+      const p = s.data.last();
+      if (p) last[name] = p.value;
+    }
+    return { samples: this.samples, checkpoints: this.checkpoints, judgedFromMs: Math.round(this.judgedFrom(ctx) - ctx.window.startMs), trends: this.trends(ctx), last };
+  }
+
+  /** summary.partial.json: what a crash would otherwise lose. */
+  async checkpoint(ctx: RunContext = this.ctx!): Promise<void> {
+    this.checkpoints++;
+    const tips = ctx.blockFeed.tips();
+    await writeJsonAtomic(join(ctx.runDir, 'summary.partial.json'), {
+      partial: true,
+      scenario: ctx.scenario.name,
+      runDir: ctx.runDir,
+      startedAt: this.startedAt,
+      checkpointAt: new Date().toISOString(),
+      elapsedMs: Math.round(nowMs() - ctx.window.startMs),
+      window: { startMs: ctx.window.startMs, endMs: ctx.window.endMs },
+      chain: { tips },
+      live: ctx.live.snapshot(),
+      soak: this.figures(ctx),
+    });
+  }
+
+  private async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+    const figures = this.figures(ctx);
+    ctx.summary.set('soak', figures);
+    const failed = figures.trends.filter((t) => t.status === 'fail');
+    const judged = figures.trends.filter((t) => t.status !== 'unknown');
+    if (failed.length) return { status: 'fail', message: `leak suspected: ${failed.map((t) => t.message).join('; ')}`, figures: figures as unknown as Record<string, unknown> };
+    if (judged.length === 0) return { status: 'unknown', message: `no trend could be judged (${figures.samples} samples; window after warm-up too short)`, figures: figures as unknown as Record<string, unknown> };
+    const heap = figures.trends.find((t) => t.metric === 'coordinator.heapAfterGc');
+    return { status: 'pass', message: `${judged.length} trends flat within limits${heap?.slopePerHour != null ? `; coordinator heap ${(heap.slopePerHour / MiB).toFixed(2)} MiB/h` : ''}`, figures: figures as unknown as Record<string, unknown> };
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
