@@ -1,0 +1,107 @@
+/**
+ * Mempool bounded (for pressure tests): each node's pending count, sampled from /mempool/metrics during the
+ * run, stays ≤ maxPending, and over the last `trendWindowFraction` of the run window its least-squares trend
+ * is flat or falling: the rise it implies across that stretch is ≤ maxTrendRise × maxPending.
+ * Samples after the planned window end are not judged (the mempool drains in the cooldown).
+ */
+import type { Expectation, ExpectationResult, RunContext } from '../runtime/contracts.js';
+import { nowMs, sleep } from '../util/clock.js';
+import { checkNumber, round, slope, stripUndefined } from './common.js';
+
+export interface MempoolBoundedOptions {
+  /** Upper bound on pending transactions per node. Default 10,000. */
+  maxPending: number;
+  /** The last fraction (0..1] of the window whose trend is judged. Default 0.25. */
+  trendWindowFraction: number;
+  /** Allowed rise over the trend stretch, as a fraction of maxPending. Default 0.1. */
+  maxTrendRise: number;
+  /** How often each node is sampled. Default 1000 ms. */
+  sampleIntervalMs: number;
+}
+
+export const MEMPOOL_DEFAULTS: MempoolBoundedOptions = { maxPending: 10_000, trendWindowFraction: 0.25, maxTrendRise: 0.1, sampleIntervalMs: 1000 };
+
+export interface PendingSample {
+  node: string;
+  at: number;
+  pending: number;
+}
+
+export interface MempoolNodeFigures {
+  samples: number;
+  maxPending: number;
+  maxAt: number;
+  trendPerSecond: number;
+  trendRise: number;
+}
+
+export function judgeMempool(samples: readonly PendingSample[], window: { startMs: number; endMs: number }, o: MempoolBoundedOptions): ExpectationResult & { figures: { nodes: Record<string, MempoolNodeFigures>; trendFromMs: number } } {
+  const inWindow = samples.filter((s) => s.at >= window.startMs && s.at <= window.endMs);
+  const trendFrom = window.endMs - o.trendWindowFraction * (window.endMs - window.startMs);
+  const allowedRise = o.maxTrendRise * o.maxPending;
+  const byNode = new Map<string, PendingSample[]>();
+  for (const s of inWindow) byNode.set(s.node, [...(byNode.get(s.node) ?? []), s]);
+  const nodes: Record<string, MempoolNodeFigures> = {};
+  const over: string[] = [];
+  const rising: string[] = [];
+  for (const [node, list] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {
+    const max = list.reduce((m, s) => (s.pending > m.pending ? s : m), list[0]!);
+    const tail = list.filter((s) => s.at >= trendFrom);
+    const perMs = slope(tail.map((s) => ({ x: s.at, y: s.pending })));
+    const span = tail.length > 1 ? tail[tail.length - 1]!.at - tail[0]!.at : 0;
+    const rise = perMs * span;
+    nodes[node] = { samples: list.length, maxPending: max.pending, maxAt: Math.round(max.at - window.startMs), trendPerSecond: round(perMs * 1000, 2), trendRise: Math.round(rise) };
+    if (max.pending > o.maxPending) over.push(`${node} reached ${max.pending} pending at +${round((max.at - window.startMs) / 1000, 1)}s (bound ${o.maxPending})`);
+    if (rise > allowedRise) rising.push(`${node} rising ${round(perMs * 1000, 1)} tx/s over the last ${round(span / 1000, 1)}s (+${Math.round(rise)}, allowed +${Math.round(allowedRise)})`);
+  }
+  const figures = { nodes, trendFromMs: Math.round(trendFrom - window.startMs) };
+  if (byNode.size === 0) return { status: 'fail', message: `no mempool samples inside the run window (${samples.length} outside it)`, figures };
+  const problems = [...over, ...rising];
+  if (problems.length) return { status: 'fail', message: problems.join('; '), figures };
+  const peak = Object.entries(nodes).reduce((m, [n, f]) => (f.maxPending > m.v ? { n, v: f.maxPending } : m), { n: '', v: -1 });
+  const steepest = Math.max(...Object.values(nodes).map((f) => f.trendPerSecond));
+  return { status: 'pass', message: `peak ${peak.v} pending (${peak.n}) ≤ ${o.maxPending}; steepest trend over the last ${round(o.trendWindowFraction * 100)}% ${steepest} tx/s (allowed rise +${Math.round(allowedRise)})`, figures };
+}
+
+export class MempoolBounded implements Expectation {
+  readonly name = 'mempool-bounded';
+  readonly options: MempoolBoundedOptions;
+  private readonly samples: PendingSample[] = [];
+  private readonly stop = new AbortController();
+  private loop?: Promise<void>;
+
+  constructor(options: Partial<MempoolBoundedOptions> = {}) {
+    const o = { ...MEMPOOL_DEFAULTS, ...stripUndefined(options) };
+    checkNumber(this.name, 'maxPending', o.maxPending, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of transactions (default 10000)');
+    checkNumber(this.name, 'trendWindowFraction', o.trendWindowFraction, 0.01, 1, 'a fraction of the run window from 0.01 to 1 (default 0.25)');
+    checkNumber(this.name, 'maxTrendRise', o.maxTrendRise, 0, 1000, 'a non-negative fraction of maxPending (default 0.1)');
+    checkNumber(this.name, 'sampleIntervalMs', o.sampleIntervalMs, 50, 3_600_000, 'milliseconds from 50 (default 1000)');
+    this.options = o;
+  }
+
+  async startCapture(ctx: RunContext): Promise<void> {
+    const signal = AbortSignal.any([this.stop.signal, ctx.signal]);
+    this.loop = (async () => {
+      while (!signal.aborted) {
+        const started = nowMs();
+        await Promise.all(
+          ctx.nodes().map(async (n) => {
+            try {
+              const m = await n.client.mempoolMetrics();
+              this.samples.push({ node: n.descriptor.name, at: nowMs(), pending: m.pending });
+            } catch {
+              // a node that is down has no mempool to bound; liveness reports it
+            }
+          }),
+        );
+        await sleep(Math.max(0, this.options.sampleIntervalMs - (nowMs() - started)), signal);
+      }
+    })();
+  }
+
+  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+    this.stop.abort();
+    await this.loop;
+    return judgeMempool(this.samples, ctx.window, this.options);
+  }
+}

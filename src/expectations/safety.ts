@@ -1,0 +1,123 @@
+/**
+ * Safety: no block that was final (k deep) is ever reverted on any node (the feed's `reorg` events with
+ * revertedFinal), and every node holds the same block at every final height (each node's chain up to its
+ * own LIB, compared height by height across nodes and with the feed's final blocks).
+ */
+import type { Hex } from '../chain/bytes.js';
+import type { Expectation, ExpectationResult, ReorgEvent, RunContext } from '../runtime/contracts.js';
+import { mapLimit, shortId } from './common.js';
+
+/** One node's final chain: block id by height (heights at or below its LIB). */
+export interface FinalChain {
+  node: string;
+  libHeight: number;
+  idsByHeight: Map<number, Hex>;
+}
+
+export interface SafetyInput {
+  reorgs: readonly ReorgEvent[];
+  chains: readonly FinalChain[];
+  /** The feed's agreed final block at a height, if any. */
+  feedFinalAt?: (height: number) => Hex | undefined;
+  /** Nodes that did not answer at evaluation (reported, their chains not compared). */
+  down: readonly string[];
+}
+
+export type SafetyFigures = {
+  reorgs: number;
+  maxReorgDepth: number;
+  finalReverted: number;
+  heightsCompared: number;
+  nodesCompared: number;
+  divergentHeights: number[];
+  down: string[];
+};
+
+export function judgeSafety(input: SafetyInput): ExpectationResult & { figures: SafetyFigures } {
+  const finalReverts = input.reorgs.filter((r) => r.revertedFinal);
+  const heights = new Set<number>();
+  for (const c of input.chains) for (const h of c.idsByHeight.keys()) heights.add(h);
+  const divergent: Array<{ height: number; ids: string }> = [];
+  for (const h of [...heights].sort((a, b) => a - b)) {
+    const holders = new Map<Hex, string[]>();
+    for (const c of input.chains) {
+      const id = c.idsByHeight.get(h);
+      if (id !== undefined) holders.set(id, [...(holders.get(id) ?? []), c.node]);
+    }
+    const feedId = input.feedFinalAt?.(h);
+    if (feedId !== undefined && !holders.has(feedId)) holders.set(feedId, ['block feed']);
+    if (holders.size > 1) divergent.push({ height: h, ids: [...holders].map(([id, ns]) => `${ns.join('+')} ${shortId(id)}`).join(' vs ') });
+  }
+  const figures: SafetyFigures = {
+    reorgs: input.reorgs.length,
+    maxReorgDepth: input.reorgs.reduce((m, r) => Math.max(m, r.depth), 0),
+    finalReverted: finalReverts.length,
+    heightsCompared: heights.size,
+    nodesCompared: input.chains.length,
+    divergentHeights: divergent.map((d) => d.height).slice(0, 50),
+    down: [...input.down],
+  };
+  const problems: string[] = [];
+  for (const r of finalReverts.slice(0, 3)) problems.push(`final block reverted on ${r.node}: reorg of depth ${r.depth} removed ${r.reverted.slice(0, 3).map(shortId).join(', ')}`);
+  if (finalReverts.length > 3) problems.push(`${finalReverts.length - 3} more final reverts`);
+  if (divergent.length) problems.push(`nodes disagree at ${divergent.length} final heights, first at ${divergent[0]!.height}: ${divergent[0]!.ids}`);
+  const downNote = input.down.length ? `; not compared (down): ${input.down.join(', ')}` : '';
+  if (input.chains.length === 0) problems.push('no node answered: nothing to compare');
+  if (problems.length) return { status: 'fail', message: problems.join('; ') + downNote, figures };
+  return {
+    status: 'pass',
+    message: `no final block reverted (${figures.reorgs} reorgs, deepest ${figures.maxReorgDepth}); ${input.chains.length} nodes agree on ${figures.heightsCompared} final heights${downNote}`,
+    figures,
+  };
+}
+
+export class Safety implements Expectation {
+  readonly name = 'safety';
+  private readonly reorgs: ReorgEvent[] = [];
+  private unsubscribe?: () => void;
+  private baselineLib = 0;
+
+  /** No options: safety has no threshold. */
+  constructor(_options: Record<string, never> = {}) {}
+
+  async startCapture(ctx: RunContext): Promise<void> {
+    this.unsubscribe = ctx.blockFeed.subscribe({ onReorg: (r) => void this.reorgs.push(r) });
+    this.baselineLib = ctx.blockFeed.tips().reduce((m, t) => (t.up ? Math.min(m, t.libHeight) : m), Number.MAX_SAFE_INTEGER);
+    if (this.baselineLib === Number.MAX_SAFE_INTEGER) this.baselineLib = 0;
+  }
+
+  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+    this.unsubscribe?.();
+    await ctx.blockFeed.refresh();
+    const down: string[] = [];
+    const chains = (
+      await mapLimit(ctx.nodes(), 4, async (n): Promise<FinalChain | undefined> => {
+        try {
+          return await finalChainOf(n.descriptor.name, n.client, this.baselineLib);
+        } catch {
+          down.push(n.descriptor.name);
+          return undefined;
+        }
+      })
+    ).filter((c): c is FinalChain => c !== undefined);
+    return judgeSafety({ reorgs: this.reorgs, chains, feedFinalAt: (h) => ctx.blockFeed.finalAt(h), down: down.sort() });
+  }
+}
+
+interface ChainReader {
+  info(): Promise<{ lib: Hex; lib_height: number }>;
+  headers(from?: Hex, to?: Hex): Promise<Hex[]>;
+}
+
+/** A node's final chain from its LIB back to (not below) `fromHeight`: the ids from GET headers, newest first. */
+export async function finalChainOf(node: string, client: ChainReader, fromHeight: number): Promise<FinalChain> {
+  const info = await client.info();
+  const ids = await client.headers(info.lib);
+  const idsByHeight = new Map<number, Hex>();
+  for (let i = 0; i < ids.length; i++) {
+    const h = info.lib_height - i;
+    if (h < fromHeight || h < 0) break;
+    idsByHeight.set(h, ids[i]!);
+  }
+  return { node, libHeight: info.lib_height, idsByHeight };
+}

@@ -1,0 +1,144 @@
+/**
+ * Supply conserved and wallet balances verified (Jepsen's bank test as the model): one node's canonical
+ * chain is replayed from genesis with the protocol's fee rule, then
+ *  - the node's /ledger/supply equals genesis − burned ('burn') or genesis ('leader'), its `burned` equals the
+ *    fees of the included transactions, and its total equals the replayed sum of balances;
+ *  - every wallet's balance and nonce on the node equal what its included transactions imply.
+ * The accounts and the chain are read at one tip (re-read if a block carrying transactions lands meanwhile).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AccountJson, SupplyJson } from '../chain/api.js';
+import type { Hex } from '../chain/bytes.js';
+import type { Expectation, ExpectationResult, RunContext, RunNode, WalletAccount } from '../runtime/contracts.js';
+import type { GenesisAccount, NodeConfig } from '../node/config.js';
+import { LoadnetError } from '../errors.js';
+import { LedgerReplay, type FeeRule } from './ledger-replay.js';
+import { firstAnswering, mapLimit, shortId } from './common.js';
+
+export interface SupplyObservation {
+  node: string;
+  height: number;
+  supply: SupplyJson;
+  /** Wallet public key → account as the node reports it. */
+  accounts: Map<Hex, AccountJson>;
+}
+
+export type SupplyFigures = {
+  node: string;
+  height: number;
+  feeRule: FeeRule;
+  genesisSupply: number;
+  total: number;
+  burned: number;
+  replayedBurned: number;
+  replayedTotal: number;
+  includedTxs: number;
+  walletsChecked: number;
+  sendingWallets: number;
+  mismatchedWallets: number;
+};
+
+export function judgeSupply(replay: LedgerReplay, observed: SupplyObservation, wallets: readonly Pick<WalletAccount, 'index' | 'publicKey'>[]): ExpectationResult & { figures: SupplyFigures } {
+  const s = observed.supply;
+  const problems: string[] = [];
+  const expectedTotal = replay.fees === 'burn' ? replay.genesisSupply - replay.burned : replay.genesisSupply;
+  if (s.genesis !== replay.genesisSupply) problems.push(`genesis supply ${s.genesis} on ${observed.node}, genesis config says ${replay.genesisSupply}`);
+  if (s.total !== s.genesis - s.burned) problems.push(`supply total ${s.total} ≠ genesis ${s.genesis} − burned ${s.burned} = ${s.genesis - s.burned}`);
+  if (s.burned !== replay.burned) problems.push(`burned ${s.burned}, but the ${replay.transactions} included transactions carry ${replay.burned} in burned fees`);
+  if (s.total !== expectedTotal) problems.push(`supply total ${s.total}, expected ${expectedTotal} (fees ${replay.fees})`);
+  const replayedTotal = replay.totalBalances();
+  if (replayedTotal !== expectedTotal) problems.push(`replayed balances sum to ${replayedTotal}, expected ${expectedTotal}`);
+  const mismatches: string[] = [];
+  let sending = 0;
+  for (const w of wallets) {
+    const want = replay.accounts.get(w.publicKey) ?? { balance: 0, nonce: 0, sent: 0 };
+    if (want.sent > 0) sending++;
+    const got = observed.accounts.get(w.publicKey);
+    if (!got) {
+      mismatches.push(`wallet ${w.index} (${shortId(w.publicKey)}): no answer`);
+    } else if (got.balance !== want.balance || got.nonce !== want.nonce) {
+      mismatches.push(`wallet ${w.index} (${shortId(w.publicKey)}): balance ${got.balance} nonce ${got.nonce}, its ${want.sent} included txs imply balance ${want.balance} nonce ${want.nonce}`);
+    }
+  }
+  if (mismatches.length) problems.push(`${mismatches.length} of ${wallets.length} wallets disagree with the chain: ${mismatches.slice(0, 3).join('; ')}${mismatches.length > 3 ? '; …' : ''}`);
+  const figures: SupplyFigures = {
+    node: observed.node,
+    height: observed.height,
+    feeRule: replay.fees,
+    genesisSupply: replay.genesisSupply,
+    total: s.total,
+    burned: s.burned,
+    replayedBurned: replay.burned,
+    replayedTotal,
+    includedTxs: replay.transactions,
+    walletsChecked: wallets.length,
+    sendingWallets: sending,
+    mismatchedWallets: mismatches.length,
+  };
+  if (problems.length) return { status: 'fail', message: `${problems.join('; ')} (at height ${observed.height} on ${observed.node})`, figures };
+  return {
+    status: 'pass',
+    message: `supply ${s.total} = genesis ${s.genesis} − burned ${s.burned} (fees ${replay.fees}); ${wallets.length} wallets (${sending} sending, ${replay.transactions} included txs in ${replay.blocks} blocks) match the chain at height ${observed.height} on ${observed.node}`,
+    figures,
+  };
+}
+
+/** Genesis accounts and fee rule from the run directory's node configs; falls back to the wallets. */
+export async function genesisOf(ctx: Pick<RunContext, 'runDir' | 'wallets'>, supply: SupplyJson): Promise<{ accounts: GenesisAccount[]; fees: FeeRule }> {
+  const dir = join(ctx.runDir, 'nodes');
+  try {
+    for (const name of (await readdir(dir)).sort()) {
+      try {
+        const config = JSON.parse(await readFile(join(dir, name, 'config.json'), 'utf8')) as NodeConfig;
+        if (config.genesis?.accounts && (config.fees === 'burn' || config.fees === 'leader')) return { accounts: config.genesis.accounts, fees: config.fees };
+      } catch {
+        // try the next node
+      }
+    }
+  } catch {
+    // no nodes/ directory (an attached deployment): fall back below
+  }
+  return { accounts: ctx.wallets.map((w) => ({ publicKey: w.publicKey, balance: w.initialBalance })), fees: supply.burned > 0 ? 'burn' : 'leader' };
+}
+
+/** Read accounts, supply and the chain of one node at one tip; retries when transactions landed meanwhile. */
+export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (txId: Hex) => boolean): Promise<{ replay: LedgerReplay; observed: SupplyObservation }> {
+  const c = node.client;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const before = await c.info();
+    const supply = await c.supply();
+    const list = await mapLimit(ctx.wallets, 16, (w) => c.account(w.publicKey));
+    const after = await c.info();
+    const genesis = await genesisOf(ctx, supply);
+    const replay = new LedgerReplay(genesis.accounts, genesis.fees);
+    let changedMeanwhile = false;
+    for (let from = 1; from <= after.height; ) {
+      const page = await c.blocksByHeight(from, after.height);
+      if (page.length === 0) throw new LoadnetError('LN_ERR_EXPECTATION', `${node.descriptor.name}: no blocks from height ${from} to ${after.height}`);
+      for (const b of page) {
+        if (b.header.height > before.height) {
+          if (b.transactions.length > 0) changedMeanwhile = true;
+          continue;
+        }
+        replay.applyBlock(b, skip);
+      }
+      from = page[page.length - 1]!.header.height + 1;
+    }
+    if (changedMeanwhile || replay.lastId !== (before.height === 0 ? undefined : before.tip)) continue;
+    return { replay, observed: { node: node.descriptor.name, height: before.height, supply, accounts: new Map(ctx.wallets.map((w, i) => [w.publicKey, list[i]!])) } };
+  }
+  throw new LoadnetError('LN_ERR_EXPECTATION', `${node.descriptor.name}: the chain kept changing under the supply check (5 attempts)`);
+}
+
+export class SupplyConserved implements Expectation {
+  readonly name = 'supply-conserved';
+
+  /** No options: supply and balances are exact. */
+  constructor(_options: Record<string, never> = {}) {}
+
+  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+    const { value } = await firstAnswering(ctx, 'the supply check', (n) => observeAndReplay(ctx, n));
+    return judgeSupply(value.replay, value.observed, ctx.wallets);
+  }
+}
