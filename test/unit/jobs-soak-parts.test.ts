@@ -101,3 +101,25 @@ describe('max-rate result', () => {
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
   });
 });
+
+describe('InclusionMeter', () => {
+  it('counts only hold-window transactions and measures from the intended time', async () => {
+    const { InclusionMeter } = await import('../../src/jobs/step-meter.js');
+    const m = new InclusionMeter(1000, 2000);
+    m.noteAccepted('a', 999); // warm-up: ignored
+    m.noteAccepted('b', 1000);
+    m.noteAccepted('c', 1500);
+    m.noteAccepted('c', 1500); // duplicate report
+    m.noteAccepted('d', 1999);
+    m.noteAccepted('e', 2000); // after the hold: ignored
+    expect(m.accepted).toBe(3);
+    m.noteBlock(['a', 'b', 'x'], 1250);
+    m.noteBlock(['c', 'b'], 3500);
+    expect(m.included).toBe(2);
+    expect(m.outstanding).toBe(1);
+    const l = m.latency()!;
+    expect(l.p50).toBeCloseTo(250, 0);
+    expect(l.max).toBeCloseTo(2000, 0);
+    expect(new InclusionMeter(0, 1).latency()).toBeNull();
+  });
+});

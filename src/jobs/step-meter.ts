@@ -1,0 +1,139 @@
+/**
+ * Measures one max-rate step against the chain: inclusion of the transactions whose intended send time
+ * falls inside the hold window (latency = first seen in a block − intended time, so a stalled generator or
+ * node cannot hide latency), and the mempool backlog trend on every node over the same window.
+ */
+import type { NodeClient } from '../chain/client.js';
+import { newHistogram, percentiles, recordMs, type Histogram } from '../load/histogram.js';
+import { nowMs, sleep } from '../util/clock.js';
+import type { LatencyFigures } from './step-judge.js';
+import { theilSen, type TrendPoint } from './trend.js';
+
+/** Tracks accepted transactions of the hold window until a block includes them. */
+export class InclusionMeter {
+  private readonly waiting = new Map<string, number>();
+  private readonly histogram: Histogram = newHistogram(32);
+  private includedCount = 0;
+  private acceptedInHold = 0;
+
+  constructor(readonly holdStartMs: number, readonly holdEndMs: number) {}
+
+  inHold(intendedMs: number): boolean {
+    return intendedMs >= this.holdStartMs && intendedMs < this.holdEndMs;
+  }
+
+  /** An accepted transaction; ignored unless its intended time is inside the hold window. */
+  noteAccepted(id: string, intendedMs: number): void {
+    if (!this.inHold(intendedMs)) return;
+    if (this.waiting.has(id)) return;
+    this.acceptedInHold++;
+    this.waiting.set(id, intendedMs);
+  }
+
+  /** A block first seen at `seenAtMs` carrying these ids. */
+  noteBlock(txIds: readonly string[], seenAtMs: number): void {
+    for (const id of txIds) {
+      const intended = this.waiting.get(id);
+      if (intended === undefined) continue;
+      this.waiting.delete(id);
+      this.includedCount++;
+      recordMs(this.histogram, seenAtMs - intended);
+    }
+  }
+
+  get accepted(): number {
+    return this.acceptedInHold;
+  }
+
+  get included(): number {
+    return this.includedCount;
+  }
+
+  /** Accepted in the hold and not seen in a block yet. */
+  get outstanding(): number {
+    return this.waiting.size;
+  }
+
+  latency(): LatencyFigures | null {
+    if (this.histogram.totalCount === 0) return null;
+    const p = percentiles(this.histogram);
+    return { p50: p.p50, p90: p.p90, p99: p.p99, max: p.max };
+  }
+}
+
+export interface BacklogFigures {
+  /** Worst node's Theil–Sen slope of pending over the sampled span, tx/s. */
+  slopeTps: number;
+  /** Largest latest pending count across nodes. */
+  pendingAtEnd: number;
+  perNode: Record<string, { slopeTps: number | null; samples: number; last: number | null }>;
+}
+
+/** Samples /mempool/metrics on every node at a fixed interval until stopped. */
+export class BacklogSampler {
+  private readonly series = new Map<string, TrendPoint[]>();
+  private readonly stopper = new AbortController();
+  private loop?: Promise<void>;
+
+  constructor(private readonly nodes: () => ReadonlyArray<{ name: string; client: NodeClient }>, private readonly intervalMs = 500) {}
+
+  start(signal?: AbortSignal): void {
+    const stop = signal ? AbortSignal.any([signal, this.stopper.signal]) : this.stopper.signal;
+    this.loop = (async () => {
+      while (!stop.aborted) {
+        const started = nowMs();
+        await Promise.all(
+          this.nodes().map(async (n) => {
+            try {
+              const m = await n.client.mempoolMetrics();
+              const list = this.series.get(n.name) ?? [];
+              list.push({ t: nowMs(), value: m.pending });
+              this.series.set(n.name, list);
+            } catch {
+              // a node that does not answer has no backlog to read this time
+            }
+          }),
+        );
+        await sleep(Math.max(0, this.intervalMs - (nowMs() - started)), stop);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    await this.loop;
+  }
+
+  /** Figures over [fromMs, toMs]. */
+  figures(fromMs: number, toMs: number): BacklogFigures {
+    const perNode: BacklogFigures['perNode'] = {};
+    let slopeTps = 0;
+    let pendingAtEnd = 0;
+    for (const [name, list] of this.series) {
+      const pts = list.filter((p) => p.t >= fromMs && p.t <= toMs);
+      const fit = theilSen(pts);
+      const last = pts.at(-1)?.value ?? null;
+      perNode[name] = { slopeTps: fit ? fit.slopePerS : null, samples: pts.length, last };
+      if (fit) slopeTps = Math.max(slopeTps, fit.slopePerS);
+      if (last !== null) pendingAtEnd = Math.max(pendingAtEnd, last);
+    }
+    return { slopeTps, pendingAtEnd, perNode };
+  }
+}
+
+/**
+ * Wait until every node's mempool holds at most `threshold` pending transactions, bounded by `timeoutMs`.
+ * Returns the largest pending count at the end (≤ threshold when drained).
+ */
+export async function drainMempools(nodes: ReadonlyArray<{ name: string; client: NodeClient }>, threshold: number, timeoutMs: number, signal?: AbortSignal, pollMs = 250): Promise<{ drained: boolean; pending: number; waitedMs: number }> {
+  const started = nowMs();
+  let worst = Infinity;
+  while (!signal?.aborted) {
+    const counts = await Promise.all(nodes.map((n) => n.client.mempoolMetrics().then((m) => m.pending, () => Infinity)));
+    worst = counts.length ? Math.max(...counts) : 0;
+    if (worst <= threshold) return { drained: true, pending: worst, waitedMs: nowMs() - started };
+    if (nowMs() - started >= timeoutMs) break;
+    await sleep(pollMs, signal);
+  }
+  return { drained: false, pending: worst, waitedMs: nowMs() - started };
+}
