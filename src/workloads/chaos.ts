@@ -1,0 +1,275 @@
+/**
+ * Chaos: restart, kill or pause nodes at random intervals during the run window, with the guards the
+ * framework we replace lacked. The cooldown is per target (another node may be hit while one cools down);
+ * `maxDown` bounds how many block producers (validators) are down at once; every fault waits until the node
+ * is healthy and back within a few blocks of the best node, bounded by `recoveryTimeoutMs`; targets filter by
+ * role and name. The NodeControl implementation emits the fault.start/fault.end events; this workload adds
+ * the `chaos` summary section and live figures, and bundles `chaos-recovery` (every fault recovered in time).
+ */
+import { LoadnetError, type ValidationIssue } from '../errors.js';
+import type { Expectation, ExpectationResult, NodeControl, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import type { ChaosSpec, ScenarioSpec } from '../scenario/spec.js';
+import type { NodeRole } from '../node/config.js';
+import { nowMs, sleep } from '../util/clock.js';
+
+/** A node counts as caught up when its height is within this many blocks of the best other node. */
+const CATCH_UP_LAG = 2;
+const POLL_MS = 250;
+
+export interface ChaosFault {
+  target: string;
+  action: ChaosSpec['action'];
+  startedAt: number;
+  /** When the node was healthy and caught up again (undefined while down, or when it never recovered). */
+  recoveredAt?: number;
+  error?: string;
+}
+
+export interface ChaosTarget {
+  name: string;
+  role: NodeRole;
+}
+
+/** Node names as the deployment plan gives them: validator-<i>, executor-<i>. */
+export function topologyNodes(scenario: Pick<ScenarioSpec, 'topology'>): ChaosTarget[] {
+  const { validators, executors } = scenario.topology;
+  return [...Array.from({ length: validators }, (_, i) => ({ name: `validator-${i}`, role: 'validator' as const })), ...Array.from({ length: executors }, (_, i) => ({ name: `executor-${i}`, role: 'executor' as const }))];
+}
+
+export function selectTargets(nodes: readonly ChaosTarget[], filter: ChaosSpec['targets']): ChaosTarget[] {
+  const roles = filter?.roles ?? [];
+  const names = filter?.names ?? [];
+  if (roles.length === 0 && names.length === 0) return [...nodes];
+  return nodes.filter((n) => roles.includes(n.role) || names.includes(n.name));
+}
+
+/** Default guard: never a majority of the block producers down at once. */
+export function minorityOf(validators: number): number {
+  return Math.max(0, Math.floor((validators - 1) / 2));
+}
+
+/**
+ * The scheduling decision, pure: which eligible target to hit now (uniformly among those allowed), or why none.
+ * A target is allowed when it is not down, its cooldown has passed, and hitting it keeps producers down ≤ maxDown.
+ */
+export function pickTarget(
+  targets: readonly ChaosTarget[],
+  state: { down: ReadonlySet<string>; cooldownUntil: ReadonlyMap<string, number>; now: number; maxDown: number },
+  random: () => number,
+): { target?: ChaosTarget; reason?: 'all-down-or-cooling' | 'max-down' } {
+  const downProducers = targets.filter((t) => t.role === 'validator' && state.down.has(t.name)).length;
+  const idle = targets.filter((t) => !state.down.has(t.name) && (state.cooldownUntil.get(t.name) ?? 0) <= state.now);
+  const allowed = idle.filter((t) => t.role !== 'validator' || downProducers + 1 <= state.maxDown);
+  if (allowed.length === 0) return { reason: idle.length ? 'max-down' : 'all-down-or-cooling' };
+  return { target: allowed[Math.min(allowed.length - 1, Math.floor(random() * allowed.length))] };
+}
+
+/** Deterministic PRNG (mulberry32) so a scenario's seed replays the same fault schedule. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function invalid(field: string, value: unknown, allowed: string): ValidationIssue {
+  return { field: `chaos.${field}`, value, allowed };
+}
+
+function throwIssues(issues: ValidationIssue[]): void {
+  if (issues.length === 0) return;
+  const text = issues.map((i) => `${i.field}: ${JSON.stringify(i.value)} (allowed: ${i.allowed})`).join('; ');
+  throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `chaos workload is misconfigured: ${text}`, { issues });
+}
+
+export class ChaosWorkload implements Workload {
+  readonly name: string;
+  readonly spec: ChaosSpec;
+  private targets: ChaosTarget[] = [];
+  private maxDown = 0;
+  private random: () => number = Math.random;
+  readonly faults: ChaosFault[] = [];
+  private skipped = { maxDown: 0, cooling: 0 };
+
+  constructor(spec: ChaosSpec) {
+    const issues: ValidationIssue[] = [];
+    if (!['restart', 'kill', 'pause'].includes(spec.action)) issues.push(invalid('action', spec.action, 'restart, kill or pause'));
+    for (const f of ['minDelayMs', 'maxDelayMs', 'targetCooldownMs', 'downtimeMs'] as const) {
+      if (!Number.isFinite(spec[f]) || spec[f] < 0) issues.push(invalid(f, spec[f], 'a non-negative duration'));
+    }
+    if (!Number.isFinite(spec.recoveryTimeoutMs) || spec.recoveryTimeoutMs <= 0) issues.push(invalid('recoveryTimeoutMs', spec.recoveryTimeoutMs, 'a positive duration'));
+    if (spec.minDelayMs > spec.maxDelayMs) issues.push(invalid('minDelayMs', spec.minDelayMs, `at most maxDelay (${spec.maxDelayMs} ms)`));
+    if (spec.maxDown !== undefined && (!Number.isInteger(spec.maxDown) || spec.maxDown < 0)) issues.push(invalid('maxDown', spec.maxDown, 'a non-negative whole number of block producers (default: a minority)'));
+    for (const r of spec.targets?.roles ?? []) if (r !== 'validator' && r !== 'executor') issues.push(invalid('targets.roles', r, 'validator or executor'));
+    throwIssues(issues);
+    this.spec = spec;
+    this.name = `chaos-${spec.action}`;
+  }
+
+  /** Build time: check the topology can take this chaos at all. */
+  init(_metrics: RunMetrics, scenario: ScenarioSpec): void {
+    const nodes = topologyNodes(scenario);
+    const issues: ValidationIssue[] = [];
+    if (nodes.length < 2) issues.push(invalid('topology', `${nodes.length} node`, 'at least 2 nodes: chaos on a single-node topology would halt the only chain'));
+    const known = new Set(nodes.map((n) => n.name));
+    for (const n of this.spec.targets?.names ?? []) if (!known.has(n)) issues.push(invalid('targets.names', n, `a node of the topology: ${[...known].join(', ')}`));
+    if (!scenario.nodeControl) issues.push(invalid('nodeControl', false, 'true: enableNodeControl() before chaos()'));
+    throwIssues(issues);
+    this.targets = selectTargets(nodes, this.spec.targets);
+    this.maxDown = this.spec.maxDown ?? minorityOf(scenario.topology.validators);
+    if (this.targets.length === 0) throwIssues([invalid('targets', this.spec.targets, 'a filter that matches at least one node')]);
+    if (this.targets.every((t) => t.role === 'validator') && this.maxDown === 0) {
+      throwIssues([invalid('maxDown', this.maxDown, `at least 1 so a validator can be hit (with ${scenario.topology.validators} validators the default minority is 0)`)]);
+    }
+    this.random = seededRandom(scenario.seed ^ 0x5eed);
+  }
+
+  async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    const control = ctx.nodeControl;
+    if (!control) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${this.name}: this deployment offers no node control`, { hint: 'enableNodeControl() in the scenario, with a deployer that supports it (local, compose)' });
+    if (this.targets.length === 0) this.init(ctx.metrics, ctx.scenario);
+    const down = new Set<string>();
+    const cooldownUntil = new Map<string, number>();
+    const inFlight = new Set<Promise<void>>();
+    const publish = () => ctx.live.publish('chaos', { action: this.spec.action, faults: this.faults.length, down: [...down], recovered: this.faults.filter((f) => f.recoveredAt).length, failed: this.faults.filter((f) => f.error).length });
+    publish();
+    while (!signal.aborted) {
+      const delay = this.spec.minDelayMs + this.random() * (this.spec.maxDelayMs - this.spec.minDelayMs);
+      if (nowMs() + delay >= ctx.window.endMs) break; // no new fault after the window: the cooldown judges recovery
+      await sleep(delay, signal);
+      if (signal.aborted) break;
+      const pick = pickTarget(this.targets, { down, cooldownUntil, now: nowMs(), maxDown: this.maxDown }, this.random);
+      if (!pick.target) {
+        if (pick.reason === 'max-down') this.skipped.maxDown++;
+        else this.skipped.cooling++;
+        continue;
+      }
+      const target = pick.target.name;
+      const fault: ChaosFault = { target, action: this.spec.action, startedAt: nowMs() };
+      this.faults.push(fault);
+      down.add(target);
+      publish();
+      const p = this.inject(ctx, control, fault).finally(() => {
+        down.delete(target);
+        cooldownUntil.set(target, nowMs() + this.spec.targetCooldownMs);
+        inFlight.delete(p);
+        publish();
+      });
+      inFlight.add(p);
+    }
+    // Never leave a node paused or stopped: in-flight faults run to recovery (each bounded).
+    await Promise.all(inFlight);
+    ctx.summary.set('chaos', this.summarySection());
+  }
+
+  private async inject(ctx: RunContext, control: NodeControl, fault: ChaosFault): Promise<void> {
+    const deadline = fault.startedAt + this.spec.recoveryTimeoutMs + this.spec.downtimeMs;
+    const action = this.act(control, fault.target);
+    try {
+      await withDeadline(action, deadline, `${fault.action} of ${fault.target}`);
+      await this.waitCaughtUp(ctx, fault.target, deadline);
+      fault.recoveredAt = nowMs();
+    } catch (e) {
+      fault.error = (e as Error).message;
+      // Even when late, let the resume/start finish (NodeControl bounds it) so no node stays paused or stopped.
+      await action.catch(() => undefined);
+    }
+  }
+
+  private async act(control: NodeControl, target: string): Promise<void> {
+    switch (this.spec.action) {
+      case 'restart':
+        return control.restart(target);
+      case 'kill':
+        await control.kill(target);
+        await sleep(this.spec.downtimeMs);
+        return control.start(target);
+      case 'pause':
+        await control.pause(target);
+        await sleep(this.spec.downtimeMs);
+        return control.resume(target);
+    }
+  }
+
+  /** Healthy and syncing again: the node answers and is within CATCH_UP_LAG of the best other node. */
+  private async waitCaughtUp(ctx: RunContext, target: string, deadline: number): Promise<void> {
+    let last = 'no answer';
+    while (nowMs() < deadline) {
+      try {
+        const info = await ctx.node(target).client.info();
+        const best = ctx.blockFeed.tips().reduce((m, t) => (t.up && t.node !== target ? Math.max(m, t.height) : m), 0);
+        if (info.height + CATCH_UP_LAG >= best) return;
+        last = `at height ${info.height}, best ${best}`;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await sleep(POLL_MS);
+    }
+    throw new LoadnetError('LN_ERR_NODE_CONTROL', `${target} did not catch up within ${this.spec.recoveryTimeoutMs} ms of recovery timeout (${last})`);
+  }
+
+  summarySection(): Record<string, unknown> {
+    const perTarget: Record<string, { faults: number; downtimeMs: number; failed: number }> = {};
+    let downtimeMs = 0;
+    for (const f of this.faults) {
+      const d = Math.round((f.recoveredAt ?? nowMs()) - f.startedAt);
+      const t = (perTarget[f.target] ??= { faults: 0, downtimeMs: 0, failed: 0 });
+      t.faults++;
+      t.downtimeMs += d;
+      if (f.error) t.failed++;
+      downtimeMs += d;
+    }
+    return {
+      action: this.spec.action,
+      maxDown: this.maxDown,
+      targets: this.targets.map((t) => t.name),
+      faults: this.faults.length,
+      recovered: this.faults.filter((f) => f.recoveredAt !== undefined).length,
+      failed: this.faults.filter((f) => f.error).map((f) => ({ target: f.target, error: f.error })),
+      skipped: { ...this.skipped },
+      downtimeMs,
+      perTarget,
+    };
+  }
+
+  expectations(): Expectation[] {
+    return [new ChaosRecovery(this)];
+  }
+}
+
+/** Bundled with chaos: every fault ended with the node healthy and caught up within the recovery timeout. */
+export class ChaosRecovery implements Expectation {
+  readonly name: string;
+  constructor(private readonly chaos: ChaosWorkload) {
+    this.name = `${chaos.name}-recovery`;
+  }
+
+  async evaluate(): Promise<ExpectationResult> {
+    const faults = this.chaos.faults;
+    const failed = faults.filter((f) => f.recoveredAt === undefined);
+    const times = faults.filter((f) => f.recoveredAt !== undefined).map((f) => f.recoveredAt! - f.startedAt);
+    const slowest = times.length ? Math.round(Math.max(...times)) : 0;
+    const figures = { faults: faults.length, recovered: faults.length - failed.length, slowestRecoveryMs: slowest, recoveryTimeoutMs: this.chaos.spec.recoveryTimeoutMs };
+    if (failed.length) {
+      return { status: 'fail', message: `${failed.length} of ${faults.length} faults did not recover within ${this.chaos.spec.recoveryTimeoutMs} ms: ${failed.slice(0, 3).map((f) => `${f.target}: ${f.error ?? 'still down'}`).join('; ')}`, figures };
+    }
+    if (faults.length === 0) return { status: 'fail', message: `no fault was injected (window too short for minDelay ${this.chaos.spec.minDelayMs} ms, or every target was guarded)`, figures };
+    return { status: 'pass', message: `${faults.length} ${this.chaos.spec.action} faults, all recovered (slowest ${slowest} ms, bound ${this.chaos.spec.recoveryTimeoutMs} ms)`, figures };
+  }
+}
+
+async function withDeadline<T>(p: Promise<T>, deadline: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LoadnetError('LN_ERR_NODE_CONTROL', `${what} did not complete within its recovery timeout`)), Math.max(0, deadline - nowMs()));
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
