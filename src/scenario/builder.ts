@@ -1,0 +1,239 @@
+/**
+ * The scenario DSL: the seed's builder in camelCase, a typed skin over the plain JSON ScenarioSpec.
+ *
+ *   ScenarioBuilder.topology().networkStar().validators(3).executors(2).apply()
+ *     .wallets(50)
+ *     .transactions().rate(5).users(20).apply()
+ *     .enableNodeControl()
+ *     .chaos().restart().minDelay('10s').maxDelay('20s').targetCooldown('15s').apply()
+ *     .expectConsensusLiveness()
+ *     .withRunDuration('60s')
+ *     .build();
+ *
+ * Every method returns a new builder (copy-on-write), so a partly built scenario can be forked. Nothing is
+ * checked until `build()` (or `buildSpec()`), which reports every problem at once. The one exception is
+ * `chaos()` without `enableNodeControl()`: a type error in TypeScript, and an immediate error in JavaScript.
+ */
+import { LoadnetError, type ValidationIssue } from '../errors.js';
+import type { Expectation, Scenario, Workload } from '../runtime/contracts.js';
+import type { DurationInput } from '../util/duration.js';
+import { buildScenario, resolveAndValidate } from './build.js';
+import { ChaosBuilder, type ChaosDraft } from './chaos-builder.js';
+import { DaBuilder, type DaDraft } from './da-builder.js';
+import { isJsonValue, isPlainObject } from './fields.js';
+import type { LivenessOptions, ScenarioSpec } from './spec.js';
+import { TopologyBuilder, type TopologyDraft } from './topology-builder.js';
+import { TransactionsBuilder, type TransactionsDraft } from './transactions-builder.js';
+
+interface Draft {
+  readonly input: Readonly<Record<string, unknown>> & { topology: TopologyDraft; consensus: Record<string, unknown>; workloads: readonly unknown[]; expectations: readonly unknown[] };
+  /** Objects passed to withWorkload/withExpectation, by index in the input arrays. */
+  readonly liveWorkloads: ReadonlyArray<Workload | undefined>;
+  readonly liveExpectations: ReadonlyArray<Expectation | undefined>;
+  readonly issues: readonly ValidationIssue[];
+}
+
+const EMPTY: Draft = { input: { topology: {}, consensus: {}, workloads: [], expectations: [] }, liveWorkloads: [], liveExpectations: [], issues: [] };
+const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos'];
+
+/** Phantom brand for the node-control capability; exists only in types. */
+declare const nodeControlBrand: unique symbol;
+
+/**
+ * @typeParam NodeControl - `true` after `enableNodeControl()`; only then is `chaos()` callable.
+ */
+export class ScenarioBuilder<NodeControl extends boolean = false> {
+  declare private readonly [nodeControlBrand]: NodeControl;
+
+  private constructor(private readonly draft: Draft) {}
+
+  /** An empty scenario builder. */
+  static create(): ScenarioBuilder<false> {
+    return new ScenarioBuilder<false>(EMPTY);
+  }
+
+  /** The seed's entry point: start with the topology. */
+  static topology(): TopologyBuilder<ScenarioBuilder<false>> {
+    return ScenarioBuilder.create().topology();
+  }
+
+  /** A builder holding an existing spec (e.g. to fork a scenario loaded from JSON). */
+  static fromSpec(spec: ScenarioSpec): ScenarioBuilder<boolean> {
+    const copy = structuredClone(spec) as unknown as Record<string, unknown>;
+    const input = { ...copy, topology: { ...spec.topology }, consensus: { ...spec.consensus }, workloads: [...spec.workloads], expectations: [...spec.expectations] };
+    return new ScenarioBuilder<boolean>({ ...EMPTY, input });
+  }
+
+  private next<N extends boolean = NodeControl>(patch: Partial<Draft['input']>, extra: Partial<Omit<Draft, 'input'>> = {}): ScenarioBuilder<N> {
+    return new ScenarioBuilder<N>({ ...this.draft, ...extra, input: { ...this.draft.input, ...patch } });
+  }
+
+  private addWorkload(spec: unknown, live?: Workload): ScenarioBuilder<NodeControl> {
+    return this.next({ workloads: [...this.draft.input.workloads, spec] }, { liveWorkloads: [...padded(this.draft.liveWorkloads, this.draft.input.workloads.length), live] });
+  }
+
+  private addExpectation(spec: unknown, live?: Expectation): ScenarioBuilder<NodeControl> {
+    return this.next({ expectations: [...this.draft.input.expectations, spec] }, { liveExpectations: [...padded(this.draft.liveExpectations, this.draft.input.expectations.length), live] });
+  }
+
+  // ── topology, consensus, wallets ─────────────────────────────────────────────
+
+  /** Configure the node set; `.apply()` returns here. */
+  topology(): TopologyBuilder<ScenarioBuilder<NodeControl>> {
+    return new TopologyBuilder(this.draft.input.topology, (topology) => this.next({ topology }));
+  }
+
+  /** Slot length. Default 1 s. */
+  slotDuration(duration: DurationInput): ScenarioBuilder<NodeControl> {
+    return this.next({ consensus: { ...this.draft.input.consensus, slotDurationMs: duration } });
+  }
+
+  /** f: the probability that a slot has a leader; blocks come every slotDuration / f on average. Default 0.5. */
+  activeSlotCoeff(f: number): ScenarioBuilder<NodeControl> {
+    return this.next({ consensus: { ...this.draft.input.consensus, activeSlotCoeff: f } });
+  }
+
+  /** k: a block is final once k blocks are built on it. Default 10. */
+  securityParam(k: number): ScenarioBuilder<NodeControl> {
+    return this.next({ consensus: { ...this.draft.input.consensus, securityParam: k } });
+  }
+
+  /** `count` funded wallets in genesis, each with `fundsPerWallet` (default 1e9). */
+  wallets(count: number, fundsPerWallet?: number): ScenarioBuilder<NodeControl> {
+    return this.next({ wallets: fundsPerWallet === undefined ? { count } : { count, fundsPerWallet } });
+  }
+
+  /** `users` wallets sharing `totalFunds`: totalFunds / users each, the remainder +1 to the first wallets (as the seed). */
+  initializeWallet(totalFunds: number, users: number): ScenarioBuilder<NodeControl> {
+    return this.next({ wallets: { count: users, totalFunds } });
+  }
+
+  // ── workloads ────────────────────────────────────────────────────────────────
+
+  /** Add a transaction workload; `.apply()` returns here. See TransactionsBuilder for the rate semantics. */
+  transactions(): TransactionsBuilder<ScenarioBuilder<NodeControl>> {
+    return new TransactionsBuilder<ScenarioBuilder<NodeControl>>({ type: 'transactions' } as TransactionsDraft, (d) => this.addWorkload(d));
+  }
+
+  /** Add a data-availability workload; `.apply()` returns here. */
+  da(): DaBuilder<ScenarioBuilder<NodeControl>> {
+    return new DaBuilder<ScenarioBuilder<NodeControl>>({ type: 'da' } as DaDraft, (d) => this.addWorkload(d));
+  }
+
+  /** Let workloads restart, kill, pause nodes (and more) through the deployer's node control. */
+  enableNodeControl(): ScenarioBuilder<true> {
+    return this.next<true>({ nodeControl: true });
+  }
+
+  /** Add a chaos workload; only after `enableNodeControl()`. `.apply()` returns here. */
+  chaos(this: ScenarioBuilder<true>): ChaosBuilder<ScenarioBuilder<true>> {
+    if (this.draft.input.nodeControl !== true) {
+      throw new LoadnetError('LN_ERR_SCENARIO_INVALID', 'chaos() needs node control; allowed: call .enableNodeControl() before .chaos()', {
+        issues: [{ field: 'nodeControl', value: false, allowed: 'true: call .enableNodeControl() before .chaos()' }],
+      });
+    }
+    return new ChaosBuilder<ScenarioBuilder<true>>({ type: 'chaos' } as ChaosDraft, (d) => this.addWorkload(d) as ScenarioBuilder<true>);
+  }
+
+  /**
+   * Add a workload: a live object (recorded in the spec as `{ type: 'custom', name: w.name, options: w.options }`
+   * when its `options` are JSON), or the name of a factory registered with `registerWorkload` plus its options.
+   */
+  withWorkload(workload: Workload | string, options?: unknown): ScenarioBuilder<NodeControl> {
+    if (typeof workload === 'string') return this.addWorkload(namedSpec(workload, options));
+    const own = (workload as { spec?: unknown }).spec;
+    if (isPlainObject(own) && BUILTIN_WORKLOAD_TYPES.includes(own.type as string)) return this.addWorkload(structuredClone(own), workload);
+    return this.addWorkload(customSpec(workload?.name, options ?? (workload as { options?: unknown })?.options), workload);
+  }
+
+  /** Add an expectation: a live object, or the name of a factory registered with `registerExpectation`. */
+  withExpectation(expectation: Expectation | string, options?: unknown): ScenarioBuilder<NodeControl> {
+    if (typeof expectation === 'string') return this.addExpectation(namedSpec(expectation, options));
+    return this.addExpectation(customSpec(expectation?.name, options ?? (expectation as { options?: unknown })?.options), expectation);
+  }
+
+  // ── expectations ─────────────────────────────────────────────────────────────
+
+  /** Blocks in the window ≥ minFraction × expected (default 0.5); every node within maxLag (5) of the best; LIB advanced. */
+  expectConsensusLiveness(options: Partial<LivenessOptions> = {}): ScenarioBuilder<NodeControl> {
+    return this.addExpectation({ type: 'consensus-liveness', options: { ...options } });
+  }
+
+  /** Total supply constant (fees as the protocol defines) and each wallet's balance and nonce as its history implies. */
+  expectSupplyConserved(): ScenarioBuilder<NodeControl> {
+    return this.addExpectation({ type: 'supply-conserved', options: {} });
+  }
+
+  /** Mean block interval within `tolerance` (default 0.5) of slotDuration / activeSlotCoeff; no gap over maxGap. */
+  expectBlockTiming(options: { tolerance?: number; maxGap?: DurationInput } = {}): ScenarioBuilder<NodeControl> {
+    const o: Record<string, unknown> = {};
+    if (options.tolerance !== undefined) o.tolerance = options.tolerance;
+    if (options.maxGap !== undefined) o.maxGapMs = options.maxGap;
+    return this.addExpectation({ type: 'block-timing', options: o });
+  }
+
+  /** No final block is ever reverted, and all nodes agree at every final height. */
+  expectSafety(): ScenarioBuilder<NodeControl> {
+    return this.addExpectation({ type: 'safety', options: {} });
+  }
+
+  /** Pending transactions per node ≤ maxPending (default 10000), trend flat or falling over the last part of the run. */
+  expectMempoolBounded(options: { maxPending?: number; trendWindowFraction?: number } = {}): ScenarioBuilder<NodeControl> {
+    return this.addExpectation({ type: 'mempool-bounded', options: { ...options } });
+  }
+
+  // ── run parameters ───────────────────────────────────────────────────────────
+
+  /** The run window: workloads run this long even if one finishes early. Default 60 s; at least two slots. */
+  withRunDuration(duration: DurationInput): ScenarioBuilder<NodeControl> {
+    return this.next({ durationMs: duration });
+  }
+
+  /**
+   * After the window, workloads keep running this long so the last transactions can be included and become final.
+   * Default max((k + 3) × meanBlockInterval, 10 s), at least 30 s with node control.
+   */
+  withCooldown(duration: DurationInput): ScenarioBuilder<NodeControl> {
+    return this.next({ cooldownMs: duration });
+  }
+
+  /** Seed for every key and random choice (default 1): one seed, one run. */
+  withSeed(seed: number): ScenarioBuilder<NodeControl> {
+    return this.next({ seed });
+  }
+
+  /** The scenario's name (names the run directory). Default 'scenario'. */
+  named(name: string): ScenarioBuilder<NodeControl> {
+    return this.next({ name });
+  }
+
+  // ── results ──────────────────────────────────────────────────────────────────
+
+  /** The resolved, validated spec (plain JSON data, defaults filled in, deeply frozen). Throws LN_ERR_SCENARIO_INVALID. */
+  buildSpec(): ScenarioSpec {
+    return resolveAndValidate(this.draft.input, this.draft.issues);
+  }
+
+  /** The runnable scenario: spec, run metrics and live workloads/expectations, each `init`ed. Throws LN_ERR_SCENARIO_INVALID. */
+  build(): Scenario {
+    return buildScenario(this.draft.input, { workloads: this.draft.liveWorkloads, expectations: this.draft.liveExpectations }, this.draft.issues);
+  }
+}
+
+/** By name: options are recorded as given, and resolve() rejects them if they are not JSON. */
+function namedSpec(name: string, options: unknown): Record<string, unknown> {
+  return options === undefined ? { type: 'custom', name } : { type: 'custom', name, options };
+}
+
+/** From a live object: its options are recorded only when they are JSON (the live object is used in this process). */
+function customSpec(name: unknown, options: unknown): Record<string, unknown> {
+  const spec: Record<string, unknown> = { type: 'custom', name };
+  if (options !== undefined && isJsonValue(options)) spec.options = structuredClone(options);
+  return spec;
+}
+
+function padded<T>(list: ReadonlyArray<T | undefined>, length: number): Array<T | undefined> {
+  const out = [...list];
+  while (out.length < length) out.push(undefined);
+  return out;
+}

@@ -1,0 +1,99 @@
+/**
+ * `.chaos().restart().minDelay('10s').maxDelay('20s').targetCooldown('15s').apply()`: faults at random intervals
+ * in [minDelay, maxDelay]. Reachable only after `.enableNodeControl()` (a type error otherwise). Unlike the
+ * framework we replace, the cooldown is per target, at most `maxDown` block producers are down at once (default:
+ * a minority), and each fault waits for the node to recover (bounded by `recoveryTimeout`).
+ */
+import type { DurationInput } from '../util/duration.js';
+
+export type ChaosDraft = Record<string, unknown> & { type: 'chaos' };
+type Role = 'validator' | 'executor';
+
+export class ChaosBuilder<P> {
+  /** @internal use `ScenarioBuilder#chaos()` */
+  constructor(
+    private readonly draft: ChaosDraft,
+    private readonly finish: (draft: ChaosDraft) => P,
+  ) {}
+
+  private with(patch: Record<string, unknown>): ChaosBuilder<P> {
+    return new ChaosBuilder({ ...this.draft, ...patch }, this.finish);
+  }
+
+  private targets(): { roles: unknown[]; names: unknown[] } {
+    const t = (this.draft.targets ?? {}) as { roles?: unknown[]; names?: unknown[] };
+    return { roles: [...(t.roles ?? [])], names: [...(t.names ?? [])] };
+  }
+
+  /** Stop and start the node (graceful; data kept). The default. */
+  restart(): ChaosBuilder<P> {
+    return this.with({ action: 'restart' });
+  }
+
+  /** SIGKILL the node, keep it down for `downtime`, then start it again (data kept). */
+  kill(): ChaosBuilder<P> {
+    return this.with({ action: 'kill' });
+  }
+
+  /** Freeze the node (SIGSTOP / docker pause) for `downtime`, then resume it. */
+  pause(): ChaosBuilder<P> {
+    return this.with({ action: 'pause' });
+  }
+
+  /** Least time between two faults. Default 10 s. */
+  minDelay(delay: DurationInput): ChaosBuilder<P> {
+    return this.with({ minDelayMs: delay });
+  }
+
+  /** Most time between two faults. Default 30 s. */
+  maxDelay(delay: DurationInput): ChaosBuilder<P> {
+    return this.with({ maxDelayMs: delay });
+  }
+
+  /** A node is not hit again until this long after it recovered. Default 60 s. */
+  targetCooldown(cooldown: DurationInput): ChaosBuilder<P> {
+    return this.with({ targetCooldownMs: cooldown });
+  }
+
+  /** Most block producers down at once. Default: a minority, floor((validators − 1) / 2). */
+  maxDown(count: number): ChaosBuilder<P> {
+    return this.with({ maxDown: count });
+  }
+
+  /** How long a kill or pause lasts before the node is started or resumed. Default 5 s. */
+  downtime(duration: DurationInput): ChaosBuilder<P> {
+    return this.with({ downtimeMs: duration });
+  }
+
+  /** Bound on waiting for a node to be healthy and caught up again. Default 60 s. */
+  recoveryTimeout(timeout: DurationInput): ChaosBuilder<P> {
+    return this.with({ recoveryTimeoutMs: timeout });
+  }
+
+  /** Add roles to the target filter (no filter = every node). */
+  targetRoles(...roles: Role[]): ChaosBuilder<P> {
+    const t = this.targets();
+    return this.with({ targets: { roles: [...t.roles, ...roles], names: t.names } });
+  }
+
+  /** Only validators may be hit. */
+  validatorsOnly(): ChaosBuilder<P> {
+    return this.with({ targets: { roles: ['validator'], names: [] } });
+  }
+
+  /** Only executors may be hit (block production is never interrupted). */
+  executorsOnly(): ChaosBuilder<P> {
+    return this.with({ targets: { roles: ['executor'], names: [] } });
+  }
+
+  /** Add named nodes (e.g. 'validator-2') to the target filter. */
+  targetNodes(...names: string[]): ChaosBuilder<P> {
+    const t = this.targets();
+    return this.with({ targets: { roles: t.roles, names: [...t.names, ...names] } });
+  }
+
+  /** Back to the scenario builder, with this workload added. */
+  apply(): P {
+    return this.finish(this.draft);
+  }
+}

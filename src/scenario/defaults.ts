@@ -1,0 +1,62 @@
+/**
+ * Every default of a scenario in one place, with the reason for each. The resolved spec (defaults filled in) is
+ * what a run records in `scenario.json`, so a default never hides: it is written down beside the user's values.
+ */
+import type { ConsensusSpec } from './spec.js';
+
+export const SPEC_VERSION = 1 as const;
+
+export const DEFAULT_NAME = 'scenario';
+/** Keys, wallets and every random choice derive from it, so two runs of one spec are the same run. */
+export const DEFAULT_SEED = 1;
+
+/** 1 s slots and f = 0.5 give a block every 2 s on average: quick to test, slow enough for 2 cores. k = 10 as upstream. */
+export const DEFAULT_CONSENSUS: ConsensusSpec = { slotDurationMs: 1000, activeSlotCoeff: 0.5, securityParam: 10 };
+
+/** A short run that still shows a trend; override with `.withRunDuration()` or `--duration`. */
+export const DEFAULT_DURATION_MS = 60_000;
+
+/** Wallets send many transactions each (nonces advance), so funds must cover fee + amount for a long run. */
+export const DEFAULT_FUNDS_PER_WALLET = 1_000_000_000;
+
+export const DEFAULT_TX = { perBlock: 1, fee: 1, amount: 1, inclusionThreshold: 1 } as const;
+
+/** DA: one channel, one blob per block, 1–4 KiB blobs (the node splits a blob into shares across validators). */
+export const DEFAULT_DA = { channels: 1, blobsPerBlock: 1, blobSizeBytes: { min: 1024, max: 4096 } } as const;
+export const MAX_BLOB_BYTES = 1024 * 1024;
+
+/** The seed's chaos defaults (upstream: 10 s / 30 s / 60 s); recovery and downtime bounds are loadnet's. */
+export const DEFAULT_CHAOS = { minDelayMs: 10_000, maxDelayMs: 30_000, targetCooldownMs: 60_000, recoveryTimeoutMs: 60_000, downtimeMs: 5_000 } as const;
+
+/** Kept equal to the expectation modules' own defaults (src/expectations/*). */
+export const DEFAULT_LIVENESS = { minFraction: 0.5, maxLag: 5, requireLibAdvance: true } as const;
+export const DEFAULT_BLOCK_TIMING = { tolerance: 0.5 } as const;
+export const DEFAULT_MEMPOOL_BOUNDED = { maxPending: 10_000, trendWindowFraction: 0.25 } as const;
+
+/** Cooldown floor without node control, and with it (upstream's 30 s: restarted nodes need time to catch up). */
+export const MIN_COOLDOWN_MS = 10_000;
+export const MIN_COOLDOWN_WITH_NODE_CONTROL_MS = 30_000;
+
+/**
+ * Cooldown long enough for the last transactions to be included and become final: k blocks for finality plus
+ * 3 blocks of margin for inclusion, at the mean block interval; at least 10 s (30 s with node control).
+ * Defaults: (10 + 3) × 2 s = 26 s; with node control 30 s.
+ */
+export function defaultCooldownMs(consensus: ConsensusSpec, nodeControl: boolean): number {
+  const meanBlockIntervalMs = consensus.slotDurationMs / consensus.activeSlotCoeff;
+  const forFinality = Math.ceil((consensus.securityParam + 3) * meanBlockIntervalMs);
+  return Math.max(forFinality, nodeControl ? MIN_COOLDOWN_WITH_NODE_CONTROL_MS : MIN_COOLDOWN_MS);
+}
+
+/** Never more than a minority of block producers (validators) down at once (0 with 1–2 validators: executors only). */
+export function defaultMaxDown(validators: number): number {
+  return Math.max(0, Math.floor((validators - 1) / 2));
+}
+
+/** Node names every deployer uses (plan.ts): validator-0 … and executor-0 …; validator-0 is the star's hub. */
+export function nodeNames(validators: number, executors: number): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < validators; i++) names.push(`validator-${i}`);
+  for (let i = 0; i < executors; i++) names.push(`executor-${i}`);
+  return names;
+}

@@ -1,0 +1,109 @@
+/**
+ * Spec → live Scenario: the one place where the plain data meets the classes that run it. Built-in workload and
+ * expectation types map to their classes; custom ones come from the object the DSL was given or from the
+ * registry (registerWorkload / registerExpectation). Every workload and expectation gets `init(metrics, spec)`
+ * here, at build time, and any failure becomes a validation issue so `build()` still reports all problems at once.
+ */
+import { isLoadnetError } from '../errors.js';
+import { expectationFromSpec } from '../expectations/index.js';
+import type { Expectation, RunMetrics, Scenario, Workload } from '../runtime/contracts.js';
+import { ChaosWorkload } from '../workloads/chaos.js';
+import type { Issues } from './fields.js';
+import { expectationFactory, registeredExpectationNames, registeredWorkloadNames, workloadFactory } from './registry.js';
+import { meanBlockIntervalMs, type ExpectationSpec, type ScenarioSpec, type WorkloadSpec } from './spec.js';
+
+/** Objects given to the DSL directly (`.withWorkload(obj)`), by position in the spec's arrays. */
+export interface LiveObjects {
+  workloads: ReadonlyArray<Workload | undefined>;
+  expectations: ReadonlyArray<Expectation | undefined>;
+}
+
+type BuiltinWorkloadType = Exclude<WorkloadSpec['type'], 'custom'>;
+
+/** The built-in workloads by spec type. */
+const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]?: (spec: Extract<WorkloadSpec, { type: T }>) => Workload } = {
+  chaos: (spec) => new ChaosWorkload(spec),
+};
+
+export function runMetrics(spec: ScenarioSpec): RunMetrics {
+  const mean = meanBlockIntervalMs(spec.consensus);
+  return {
+    durationMs: spec.durationMs,
+    cooldownMs: spec.cooldownMs,
+    slotDurationMs: spec.consensus.slotDurationMs,
+    activeSlotCoeff: spec.consensus.activeSlotCoeff,
+    securityParam: spec.consensus.securityParam,
+    meanBlockIntervalMs: mean,
+    expectedBlocks: spec.durationMs / mean,
+  };
+}
+
+/** Create and init the live objects; returns undefined when an issue was recorded. */
+export function materialize(spec: ScenarioSpec, live: LiveObjects, issues: Issues): Scenario | undefined {
+  const before = issues.list.length;
+  const workloads: Workload[] = [];
+  spec.workloads.forEach((w, i) => {
+    const made = attempt(issues, `workloads[${i}]`, w.type === 'custom' ? w.name : w.type, () => live.workloads[i] ?? workloadFromSpec(w, spec, `workloads[${i}]`, issues));
+    if (made) workloads.push(made);
+  });
+  const expectations: Expectation[] = [];
+  spec.expectations.forEach((e, i) => {
+    const made = attempt(issues, `expectations[${i}]`, e.type === 'custom' ? e.name : e.type, () => live.expectations[i] ?? expectationOf(e, spec, `expectations[${i}]`, issues));
+    if (made) expectations.push(made);
+  });
+  // Expectations bundled with a workload (e.g. inclusion with transactions) are part of the scenario too.
+  workloads.forEach((w, i) => {
+    const bundled = attempt(issues, `workloads[${i}]`, w.name, () => w.expectations?.() ?? []) ?? [];
+    for (const e of bundled) if (!expectations.includes(e)) expectations.push(e);
+  });
+  if (issues.list.length > before) return undefined;
+
+  const metrics = runMetrics(spec);
+  workloads.forEach((w, i) => attempt(issues, `workloads[${i}]`, w.name, () => w.init?.(metrics, spec)));
+  expectations.forEach((e) => attempt(issues, `expectations(${e.name})`, e.name, () => e.init?.(metrics, spec)));
+  if (issues.list.length > before) return undefined;
+  return Object.freeze({ spec, metrics, workloads: Object.freeze(workloads), expectations: Object.freeze(expectations) });
+}
+
+function workloadFromSpec(w: WorkloadSpec, spec: ScenarioSpec, field: string, issues: Issues): Workload | undefined {
+  if (w.type === 'custom') {
+    const factory = workloadFactory(w.name);
+    if (!factory) {
+      const names = registeredWorkloadNames();
+      issues.add(`${field}.name`, w.name, `a workload registered with registerWorkload(name, factory) before the scenario is built${names.length ? `; registered: ${names.join(', ')}` : '; none is registered'}`);
+      return undefined;
+    }
+    return factory(w.options, spec);
+  }
+  const make = BUILTIN_WORKLOADS[w.type] as ((s: WorkloadSpec) => Workload) | undefined;
+  if (!make) {
+    issues.add(`${field}.type`, w.type, `a workload type available in this build: ${Object.keys(BUILTIN_WORKLOADS).join(', ')}, custom`);
+    return undefined;
+  }
+  return make(w);
+}
+
+function expectationOf(e: ExpectationSpec, spec: ScenarioSpec, field: string, issues: Issues): Expectation | undefined {
+  if (e.type !== 'custom') return expectationFromSpec(e);
+  const factory = expectationFactory(e.name);
+  if (!factory) {
+    const names = registeredExpectationNames();
+    issues.add(`${field}.name`, e.name, `an expectation registered with registerExpectation(name, factory) before the scenario is built${names.length ? `; registered: ${names.join(', ')}` : '; none is registered'}`);
+    return undefined;
+  }
+  return factory(e.options, spec);
+}
+
+/** Run `fn`; a LoadnetError (with or without issues) or a user factory's error becomes an issue on `field`. */
+function attempt<T>(issues: Issues, field: string, what: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (isLoadnetError(e) && e.issues?.length) {
+      for (const i of e.issues) issues.add(i.field.startsWith(field) ? i.field : `${field}.${i.field}`, i.value, i.allowed);
+    } else {
+      issues.add(field, what, `a configuration ${what} accepts: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Input → resolved ScenarioSpec. The DSL's draft and a user's JSON go through this one path: every field is read
+ * strictly (types, ranges, unknown keys), absent fields get their documented defaults (defaults.ts), and durations
+ * may be written as milliseconds or strings such as '90s'. Cross-field rules live in validate.ts.
+ */
+import type { DurationInput } from '../util/duration.js';
+import * as D from './defaults.js';
+import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, readNumber, readObject, readString, isPlainObject } from './fields.js';
+import type { ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+
+/** What a user may write (JSON or the DSL's draft): any field may be left out; `*Ms` fields accept '90s'-style strings. */
+export type ScenarioInput = Partial<Record<keyof ScenarioSpec, unknown>>;
+
+export const TOPOLOGY_SHAPES: readonly TopologyShape[] = ['star', 'full', 'ring'];
+const MAX_NODES = 64;
+const MAX_RATE_PER_SECOND = 1_000_000;
+const HOUR_MS = 3_600_000;
+const NAME_RULE = { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, allowed: 'a name of 1–64 letters, digits, ".", "_" or "-" (it names the run directory)' };
+
+export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
+  const top = readObject(input, '', ['version', 'name', 'seed', 'topology', 'consensus', 'wallets', 'nodeControl', 'durationMs', 'cooldownMs', 'workloads', 'expectations'], issues) ?? {};
+  if (!isPlainObject(input)) issues.add('scenario', input, 'an object (a ScenarioSpec)');
+  if (top.version !== undefined && top.version !== D.SPEC_VERSION) issues.add('version', top.version, `${D.SPEC_VERSION} (the only scenario format version)`);
+  const name = readString(top.name, 'name', NAME_RULE, issues, D.DEFAULT_NAME);
+  const seed = readNumber(top.seed, 'seed', { min: 0, integer: true, allowed: 'a non-negative integer' }, issues, D.DEFAULT_SEED);
+  const topology = readTopology(top.topology, issues);
+  const consensus = readConsensus(top.consensus, issues);
+  const wallets = readWallets(top.wallets, issues);
+  const nodeControl = readBoolean(top.nodeControl, 'nodeControl', issues, false);
+  const durationMs = readDuration(top.durationMs, 'durationMs', { min: 1, max: 30 * 24 * HOUR_MS, allowed: "a positive duration up to 30 days, such as 60000 or '60s' (set with .withRunDuration())" }, issues, D.DEFAULT_DURATION_MS);
+  const cooldownFallback = Number.isFinite(consensus.slotDurationMs + consensus.activeSlotCoeff + consensus.securityParam) ? D.defaultCooldownMs(consensus, nodeControl) : D.MIN_COOLDOWN_MS;
+  const cooldownMs = readDuration(top.cooldownMs, 'cooldownMs', { min: 0, max: 24 * HOUR_MS, allowed: "a duration from 0 to 24 h, such as '30s' (set with .withCooldown())" }, issues, cooldownFallback);
+
+  const counts = new Map<string, number>();
+  const label = (type: string): string => {
+    const n = (counts.get(type) ?? 0) + 1;
+    counts.set(type, n);
+    return n === 1 ? type : `${type}[${n}]`;
+  };
+  const workloads = readArray(top.workloads, 'workloads', 'an array of workloads', issues).map((w, i) => readWorkload(w, i, label, { topology, wallets }, issues));
+  const expectations = readArray(top.expectations, 'expectations', 'an array of expectations', issues).map((e, i) => readExpectation(e, i, issues));
+  return { version: D.SPEC_VERSION, name, seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations };
+}
+
+function readTopology(v: unknown, issues: Issues): TopologySpec {
+  const o = readObject(v, 'topology', ['shape', 'validators', 'executors'], issues) ?? {};
+  const count = (x: unknown, f: string, min: number, fallback?: number) =>
+    readNumber(x, f, { min, max: MAX_NODES, integer: true, allowed: `an integer from ${min} to ${MAX_NODES}` }, issues, fallback);
+  return {
+    shape: readEnum(o.shape, 'topology.shape', TOPOLOGY_SHAPES, issues, 'star'),
+    validators: count(o.validators, 'topology.validators', 1),
+    executors: count(o.executors, 'topology.executors', 0, 0),
+  };
+}
+
+function readConsensus(v: unknown, issues: Issues): ConsensusSpec {
+  const o = readObject(v, 'consensus', ['slotDurationMs', 'activeSlotCoeff', 'securityParam'], issues) ?? {};
+  return {
+    slotDurationMs: readDuration(o.slotDurationMs, 'consensus.slotDurationMs', { min: 50, max: 60_000, allowed: "a slot duration from 50 ms to 60 s, such as 1000 or '1s'" }, issues, D.DEFAULT_CONSENSUS.slotDurationMs),
+    activeSlotCoeff: readNumber(o.activeSlotCoeff, 'consensus.activeSlotCoeff', { min: 0, minExclusive: true, max: 1, allowed: 'a number in (0, 1], e.g. 0.5' }, issues, D.DEFAULT_CONSENSUS.activeSlotCoeff),
+    securityParam: readNumber(o.securityParam, 'consensus.securityParam', { min: 1, max: 10_000, integer: true, allowed: 'an integer k from 1 to 10000' }, issues, D.DEFAULT_CONSENSUS.securityParam),
+  };
+}
+
+function readWallets(v: unknown, issues: Issues): WalletsSpec {
+  const o = readObject(v, 'wallets', ['count', 'fundsPerWallet', 'totalFunds'], issues) ?? {};
+  const count = readNumber(o.count, 'wallets.count', { min: 0, max: 1_000_000, integer: true, allowed: 'an integer from 0 to 1000000' }, issues, 0);
+  const totalFunds = o.totalFunds === undefined ? undefined : readNumber(o.totalFunds, 'wallets.totalFunds', { min: 1, integer: true, allowed: 'a positive safe integer' }, issues);
+  const perWalletFromTotal = totalFunds !== undefined && Number.isFinite(totalFunds) && count > 0 ? Math.floor(totalFunds / count) : undefined;
+  const fundsPerWallet = readNumber(o.fundsPerWallet, 'wallets.fundsPerWallet', { min: 1, integer: true, allowed: 'a positive safe integer' }, issues, perWalletFromTotal ?? D.DEFAULT_FUNDS_PER_WALLET);
+  return totalFunds === undefined ? { count, fundsPerWallet } : { count, fundsPerWallet, totalFunds };
+}
+
+interface Context {
+  topology: TopologySpec;
+  wallets: WalletsSpec;
+}
+
+function readWorkload(v: unknown, index: number, label: (type: string) => string, ctx: Context, issues: Issues): WorkloadSpec {
+  const type = isPlainObject(v) ? v.type : undefined;
+  switch (type) {
+    case 'transactions':
+      return readTransactions(v as Record<string, unknown>, label('transactions'), ctx, issues);
+    case 'da':
+      return readDa(v as Record<string, unknown>, label('da'), issues);
+    case 'chaos':
+      return readChaos(v as Record<string, unknown>, label('chaos'), ctx, issues);
+    case 'custom':
+      return readCustom(v as Record<string, unknown>, `workloads[${index}]`, issues);
+    default:
+      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, "a workload object whose type is 'transactions', 'da', 'chaos' or 'custom'");
+      return { type: 'custom', name: '?' };
+  }
+}
+
+function readTransactions(v: Record<string, unknown>, f: string, ctx: Context, issues: Issues): TransactionsWorkloadSpec {
+  const o = readObject(v, f, ['type', 'rate', 'users', 'fee', 'amount', 'targets', 'batch', 'inclusionThreshold'], issues)!;
+  const usersFallback = Math.max(ctx.wallets.count, 0);
+  return {
+    type: 'transactions',
+    rate: readRate(o.rate, `${f}.rate`, issues),
+    users: readNumber(o.users, `${f}.users`, { min: 1, integer: true, allowed: 'an integer ≥ 1 (how many funded wallets send; default: all wallets)' }, issues, usersFallback > 0 ? usersFallback : undefined),
+    fee: readNumber(o.fee, `${f}.fee`, { min: 0, integer: true, allowed: 'a non-negative integer' }, issues, D.DEFAULT_TX.fee),
+    amount: readNumber(o.amount, `${f}.amount`, { min: 0, integer: true, allowed: 'a non-negative integer' }, issues, D.DEFAULT_TX.amount),
+    targets: readTargetPolicy(o.targets, `${f}.targets`, issues),
+    batch: o.batch === 'auto' || o.batch === undefined ? 'auto' : readNumber(o.batch, `${f}.batch`, { min: 1, max: 10_000, integer: true, allowed: "'auto' or an integer from 1 to 10000" }, issues, 1),
+    inclusionThreshold: readNumber(o.inclusionThreshold, `${f}.inclusionThreshold`, { min: 0, max: 1, allowed: 'a fraction from 0 to 1 (default 1: every accepted transaction)' }, issues, D.DEFAULT_TX.inclusionThreshold),
+  };
+}
+
+function readRate(v: unknown, f: string, issues: Issues): RateSpec {
+  if (v === undefined) return { kind: 'perBlock', perBlock: D.DEFAULT_TX.perBlock };
+  const kind = isPlainObject(v) ? v.kind : undefined;
+  const positive = (x: unknown, field: string, what: string) =>
+    readNumber(x, field, { min: 0, minExclusive: true, max: MAX_RATE_PER_SECOND, allowed: `a number > 0 (${what}), at most ${MAX_RATE_PER_SECOND}` }, issues);
+  if (kind === 'perBlock') {
+    const o = readObject(v, f, ['kind', 'perBlock'], issues)!;
+    return { kind, perBlock: positive(o.perBlock, `${f}.perBlock`, 'transactions per block; set with .rate(n)') };
+  }
+  if (kind === 'perSecond') {
+    const o = readObject(v, f, ['kind', 'perSecond'], issues)!;
+    return { kind, perSecond: positive(o.perSecond, `${f}.perSecond`, 'transactions per second; set with .ratePerSecond(x)') };
+  }
+  if (kind === 'stages') {
+    const o = readObject(v, f, ['kind', 'stages'], issues)!;
+    const list = readArray(o.stages, `${f}.stages`, 'a non-empty array of stages { durationMs, perSecond, ramp }', issues);
+    if (list.length === 0) issues.add(`${f}.stages`, o.stages, 'a non-empty array of stages { durationMs, perSecond, ramp }');
+    const stages = list.map((s, i): RateStage => {
+      const sf = `${f}.stages[${i}]`;
+      const so = readObject(s, sf, ['durationMs', 'perSecond', 'ramp'], issues) ?? {};
+      if (!isPlainObject(s)) return { durationMs: Number.NaN, perSecond: Number.NaN, ramp: true };
+      return {
+        durationMs: readDuration(so.durationMs, `${sf}.durationMs`, { min: 1, allowed: "a positive duration such as '30s'" }, issues),
+        perSecond: readNumber(so.perSecond, `${sf}.perSecond`, { min: 0, max: MAX_RATE_PER_SECOND, allowed: `a target rate ≥ 0 transactions per second, at most ${MAX_RATE_PER_SECOND}` }, issues),
+        ramp: readBoolean(so.ramp, `${sf}.ramp`, issues, true),
+      };
+    });
+    if (stages.length > 0 && stages.every((s) => s.perSecond === 0)) issues.add(`${f}.stages`, o.stages, 'at least one stage with a target rate > 0');
+    return { kind, stages };
+  }
+  issues.add(f, v, "{ kind: 'perBlock', perBlock } or { kind: 'perSecond', perSecond } or { kind: 'stages', stages: [...] }");
+  return { kind: 'perBlock', perBlock: Number.NaN };
+}
+
+function readTargetPolicy(v: unknown, f: string, issues: Issues): TargetPolicy {
+  if (v === undefined) return 'round-robin';
+  if (v === 'round-robin' || v === 'random') return v;
+  if (isPlainObject(v)) {
+    const o = readObject(v, f, ['node'], issues)!;
+    return { node: readString(o.node, `${f}.node`, { pattern: /^[a-z]+-\d+$/, allowed: "a node name such as 'validator-0' or 'executor-1'" }, issues) };
+  }
+  issues.add(f, v, "'round-robin', 'random' or { node: 'validator-0' }");
+  return 'round-robin';
+}
+
+function readDa(v: Record<string, unknown>, f: string, issues: Issues): DaWorkloadSpec {
+  const o = readObject(v, f, ['type', 'channels', 'blobsPerBlock', 'blobSizeBytes'], issues)!;
+  const size = readObject(o.blobSizeBytes, `${f}.blobSizeBytes`, ['min', 'max'], issues) ?? {};
+  const sizeRule = { min: 1, max: D.MAX_BLOB_BYTES, integer: true, allowed: `an integer number of bytes from 1 to ${D.MAX_BLOB_BYTES}` };
+  return {
+    type: 'da',
+    channels: readNumber(o.channels, `${f}.channels`, { min: 1, max: 1000, integer: true, allowed: 'an integer from 1 to 1000 (DA channels; set with .channelRate(c))' }, issues, D.DEFAULT_DA.channels),
+    blobsPerBlock: readNumber(o.blobsPerBlock, `${f}.blobsPerBlock`, { min: 0, minExclusive: true, max: 10_000, allowed: 'a number > 0 (blobs per block across all channels; set with .blobRate(b))' }, issues, D.DEFAULT_DA.blobsPerBlock),
+    blobSizeBytes: {
+      min: readNumber(size.min, `${f}.blobSizeBytes.min`, sizeRule, issues, D.DEFAULT_DA.blobSizeBytes.min),
+      max: readNumber(size.max, `${f}.blobSizeBytes.max`, sizeRule, issues, D.DEFAULT_DA.blobSizeBytes.max),
+    },
+  };
+}
+
+function readChaos(v: Record<string, unknown>, f: string, ctx: Context, issues: Issues): ChaosSpec {
+  const o = readObject(v, f, ['type', 'action', 'minDelayMs', 'maxDelayMs', 'targetCooldownMs', 'maxDown', 'targets', 'recoveryTimeoutMs', 'downtimeMs'], issues)!;
+  const t = readObject(o.targets, `${f}.targets`, ['roles', 'names'], issues) ?? {};
+  const roles = readArray(t.roles, `${f}.targets.roles`, "an array of 'validator' and/or 'executor'", issues).map((r, i) =>
+    readEnum(r, `${f}.targets.roles[${i}]`, ['validator', 'executor'] as const, issues, 'validator'),
+  );
+  const names = readArray(t.names, `${f}.targets.names`, 'an array of node names', issues).map((n, i) =>
+    readString(n, `${f}.targets.names[${i}]`, { pattern: /^[A-Za-z0-9._-]+$/, allowed: "a node name such as 'validator-1'" }, issues),
+  );
+  const delay = (x: unknown, field: string, fallback: number, what: string) =>
+    readDuration(x, `${f}.${field}`, { min: 1, max: 24 * HOUR_MS, allowed: `a positive duration such as '10s' (${what})` }, issues, fallback);
+  const validators = Number.isFinite(ctx.topology.validators) ? ctx.topology.validators : 1;
+  return {
+    type: 'chaos',
+    action: readEnum(o.action, `${f}.action`, ['restart', 'kill', 'pause'] as const, issues, 'restart'),
+    minDelayMs: delay(o.minDelayMs, 'minDelayMs', D.DEFAULT_CHAOS.minDelayMs, 'least time between faults; .minDelay()'),
+    maxDelayMs: delay(o.maxDelayMs, 'maxDelayMs', D.DEFAULT_CHAOS.maxDelayMs, 'most time between faults; .maxDelay()'),
+    targetCooldownMs: readDuration(o.targetCooldownMs, `${f}.targetCooldownMs`, { min: 0, max: 24 * HOUR_MS, allowed: "a duration ≥ 0 such as '15s' (.targetCooldown())" }, issues, D.DEFAULT_CHAOS.targetCooldownMs),
+    maxDown: readNumber(o.maxDown, `${f}.maxDown`, { min: 0, max: MAX_NODES, integer: true, allowed: 'an integer ≥ 0 (most block producers down at once; default: a minority)' }, issues, D.defaultMaxDown(validators)),
+    targets: { roles: [...new Set(roles)], names },
+    recoveryTimeoutMs: delay(o.recoveryTimeoutMs, 'recoveryTimeoutMs', D.DEFAULT_CHAOS.recoveryTimeoutMs, 'bound on waiting for a node to recover'),
+    downtimeMs: readDuration(o.downtimeMs, `${f}.downtimeMs`, { min: 0, max: 24 * HOUR_MS, allowed: "a duration ≥ 0 such as '5s' (how long a pause or kill lasts)" }, issues, D.DEFAULT_CHAOS.downtimeMs),
+  };
+}
+
+function readCustom(v: Record<string, unknown>, f: string, issues: Issues): CustomSpec {
+  const o = readObject(v, f, ['type', 'name', 'options'], issues)!;
+  const name = readString(o.name, `${f}.name`, { pattern: /^\S(.*\S)?$/, allowed: 'the non-empty name it was registered under (registerWorkload / registerExpectation)' }, issues);
+  if (o.options !== undefined && !isJsonValue(o.options)) issues.add(`${f}.options`, o.options, 'JSON data only (objects, arrays, numbers, strings, booleans, null)');
+  return o.options === undefined ? { type: 'custom', name } : { type: 'custom', name, options: o.options };
+}
+
+function readExpectation(v: unknown, index: number, issues: Issues): ExpectationSpec {
+  const f = `expectations[${index}]`;
+  const type = isPlainObject(v) ? v.type : undefined;
+  const frac = (x: unknown, field: string, fallback: number, allowed: string) => readNumber(x, `${f}.options.${field}`, { min: 0, max: 1, allowed }, issues, fallback);
+  switch (type) {
+    case 'consensus-liveness': {
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['minFraction', 'maxLag', 'requireLibAdvance'], issues) ?? {};
+      return {
+        type,
+        options: {
+          minFraction: frac(o.minFraction, 'minFraction', D.DEFAULT_LIVENESS.minFraction, 'a fraction from 0 to 1 of the expected blocks'),
+          maxLag: readNumber(o.maxLag, `${f}.options.maxLag`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks' }, issues, D.DEFAULT_LIVENESS.maxLag),
+          requireLibAdvance: readBoolean(o.requireLibAdvance, `${f}.options.requireLibAdvance`, issues, D.DEFAULT_LIVENESS.requireLibAdvance),
+        },
+      };
+    }
+    case 'supply-conserved':
+    case 'safety': {
+      readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, [], issues);
+      return { type, options: {} };
+    }
+    case 'block-timing': {
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['tolerance', 'maxGapMs'], issues) ?? {};
+      const tolerance = readNumber(o.tolerance, `${f}.options.tolerance`, { min: 0, max: 100, allowed: 'a non-negative fraction such as 0.5' }, issues, D.DEFAULT_BLOCK_TIMING.tolerance);
+      if (o.maxGapMs === undefined) return { type, options: { tolerance } };
+      return { type, options: { tolerance, maxGapMs: readDuration(o.maxGapMs, `${f}.options.maxGapMs`, { min: 1, allowed: "a positive duration such as '20s'" }, issues) } };
+    }
+    case 'mempool-bounded': {
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxPending', 'trendWindowFraction'], issues) ?? {};
+      return {
+        type,
+        options: {
+          maxPending: readNumber(o.maxPending, `${f}.options.maxPending`, { min: 0, integer: true, allowed: 'a non-negative integer number of transactions' }, issues, D.DEFAULT_MEMPOOL_BOUNDED.maxPending),
+          trendWindowFraction: readNumber(o.trendWindowFraction, `${f}.options.trendWindowFraction`, { min: 0.01, max: 1, allowed: 'a fraction from 0.01 to 1 of the run window' }, issues, D.DEFAULT_MEMPOOL_BOUNDED.trendWindowFraction),
+        },
+      };
+    }
+    case 'custom':
+      return readCustom(v as Record<string, unknown>, f, issues);
+    default:
+      issues.add(isPlainObject(v) ? `${f}.type` : f, isPlainObject(v) ? type : v, "an expectation whose type is 'consensus-liveness', 'supply-conserved', 'block-timing', 'safety', 'mempool-bounded' or 'custom'");
+      return { type: 'custom', name: '?' };
+  }
+}
+
+/** Re-exported for the DSL's duration-taking methods. */
+export type { DurationInput };

@@ -1,0 +1,73 @@
+/**
+ * Cross-field rules over a resolved spec (per-field types and ranges are checked while resolving). Every rule adds
+ * an issue instead of throwing, so a user sees all of them at once.
+ */
+import { nodeNames } from './defaults.js';
+import type { Issues } from './fields.js';
+import type { ScenarioSpec } from './spec.js';
+
+export function validateSpec(spec: ScenarioSpec, issues: Issues): void {
+  const { topology, consensus, wallets } = spec;
+  const names = Number.isFinite(topology.validators) && Number.isFinite(topology.executors) ? nodeNames(topology.validators, topology.executors) : [];
+  const twoSlots = 2 * consensus.slotDurationMs;
+  if (spec.durationMs < twoSlots) {
+    issues.add('durationMs', spec.durationMs, `at least two slots (${twoSlots} ms with ${consensus.slotDurationMs} ms slots); set with .withRunDuration()`);
+  }
+  if (wallets.totalFunds !== undefined && Number.isFinite(wallets.totalFunds)) {
+    if (wallets.count === 0) issues.add('wallets.totalFunds', wallets.totalFunds, 'only together with wallets.count ≥ 1 (.initializeWallet(totalFunds, users))');
+    else if (wallets.totalFunds < wallets.count) issues.add('wallets.totalFunds', wallets.totalFunds, `at least one unit per wallet (≥ ${wallets.count})`);
+    else if (wallets.fundsPerWallet !== Math.floor(wallets.totalFunds / wallets.count)) {
+      issues.add('wallets.fundsPerWallet', wallets.fundsPerWallet, `left out when totalFunds is set (it is totalFunds / count = ${Math.floor(wallets.totalFunds / wallets.count)})`);
+    }
+  }
+
+  const seen = new Map<string, number>();
+  spec.workloads.forEach((w) => {
+    const n = (seen.get(w.type) ?? 0) + 1;
+    seen.set(w.type, n);
+    const f = n === 1 ? w.type : `${w.type}[${n}]`;
+    switch (w.type) {
+      case 'transactions': {
+        if (wallets.count < 1) issues.add('wallets.count', wallets.count, 'at least 1 funded wallet for the transactions workload (.wallets(n))');
+        else if (w.users > wallets.count) issues.add(`${f}.users`, w.users, `at most wallets.count (${wallets.count}): users are funded wallets that send`);
+        const perTx = w.fee + w.amount;
+        if (Number.isFinite(perTx) && wallets.count > 0 && wallets.fundsPerWallet < perTx) {
+          issues.add('wallets.fundsPerWallet', wallets.fundsPerWallet, `at least fee + amount (${perTx}) so a wallet can send one transaction`);
+        }
+        if (typeof w.targets === 'object' && names.length > 0 && !names.includes(w.targets.node)) {
+          issues.add(`${f}.targets.node`, w.targets.node, `a node of this topology: ${names.join(', ')}`);
+        }
+        if (w.rate.kind === 'stages') {
+          const total = w.rate.stages.reduce((s, st) => s + st.durationMs, 0);
+          if (total > spec.durationMs) issues.add(`${f}.rate.stages`, `${total} ms in total`, `stages that fit in the run window (${spec.durationMs} ms); after the last stage the rate holds`);
+        }
+        break;
+      }
+      case 'da':
+        if (topology.executors < 1) issues.add('topology.executors', topology.executors, 'at least 1 executor: the DA workload disperses blobs through executors');
+        if (w.blobSizeBytes.min > w.blobSizeBytes.max) issues.add(`${f}.blobSizeBytes.min`, w.blobSizeBytes.min, `at most blobSizeBytes.max (${w.blobSizeBytes.max})`);
+        break;
+      case 'chaos': {
+        if (!spec.nodeControl) issues.add(`${f}`, w.action, 'chaos only with node control: call .enableNodeControl() before .chaos() (JSON: "nodeControl": true)');
+        if (w.minDelayMs > w.maxDelayMs) issues.add(`${f}.minDelayMs`, w.minDelayMs, `at most maxDelayMs (${w.maxDelayMs} ms)`);
+        if (names.length === 1) issues.add('topology', `${topology.validators} validator(s) + ${topology.executors} executor(s)`, 'at least 2 nodes for chaos: with one node there is nobody left to keep the chain going');
+        for (const name of w.targets.names) {
+          if (names.length > 0 && !names.includes(name)) issues.add(`${f}.targets.names`, name, `a node of this topology: ${names.join(', ')}`);
+        }
+        if (w.targets.roles.includes('executor') && topology.executors === 0) issues.add(`${f}.targets.roles`, 'executor', 'a role present in the topology (it has no executors)');
+        const targeted = names.filter((n) => (w.targets.roles.length === 0 && w.targets.names.length === 0) || w.targets.names.includes(n) || w.targets.roles.some((r) => n.startsWith(`${r}-`)));
+        const targetedValidators = targeted.filter((n) => n.startsWith('validator-')).length;
+        if (targeted.length === 0 && names.length > 0) issues.add(`${f}.targets`, w.targets, 'a filter that matches at least one node of the topology');
+        if (targeted.length > 0 && targetedValidators === targeted.length && w.maxDown === 0) {
+          issues.add(`${f}.maxDown`, w.maxDown, `at least 1 so a validator can be hit (with ${topology.validators} validator(s) the default minority is 0); or add executors to the targets`);
+        }
+        if (targetedValidators > 0 && w.maxDown >= topology.validators) {
+          issues.add(`${f}.maxDown`, w.maxDown, `fewer than the ${topology.validators} validator(s), so some block producer stays up; or target executors only (.executorsOnly())`);
+        }
+        break;
+      }
+      case 'custom':
+        break;
+    }
+  });
+}
