@@ -1,0 +1,212 @@
+/**
+ * The node's HTTP API (src/chain/api.ts paths and shapes) and the testing API (its own port, only
+ * when config.testing is set): network faults delegate to the P2P module, the clock offset to the
+ * node's slot clock.
+ */
+import type { Hex } from '../chain/bytes.js';
+import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type SubmitTxResponse, type SupplyJson } from '../chain/api.js';
+import { decodeTxBatch, txFromJson } from '../chain/tx.js';
+import { blockToJson, decodeBlock } from './block-codec.js';
+import { HttpError, jsonBody, startHttpServer, type HttpRequest, type HttpServerHandle, type Route } from './http-server.js';
+import type { DevnetNode } from './node.js';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const MAX_BLOCKS_PAGE = 100;
+const MAX_BATCH_BODY = 64 * 1024 * 1024;
+const MAX_PAGE_BYTES = 32 * 1024 * 1024;
+
+function hexId(v: unknown, field: string): Hex {
+  if (typeof v !== 'string' || !HEX64.test(v)) throw new HttpError(400, `${field}: expected a 32-byte id as 64 lowercase hex chars, got ${JSON.stringify(v)?.slice(0, 80)}`);
+  return v;
+}
+
+function intParam(req: HttpRequest, name: string, dflt?: number): number {
+  const raw = req.query.get(name);
+  if (raw === null || raw === '') {
+    if (dflt !== undefined) return dflt;
+    throw new HttpError(400, `query parameter ${name} is required (a non-negative integer)`);
+  }
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw new HttpError(400, `query parameter ${name}: ${JSON.stringify(raw)} is not a non-negative integer`);
+  return n;
+}
+
+function apiRoutes(node: DevnetNode): Route[] {
+  const chain = node.chain;
+  return [
+    {
+      method: 'GET',
+      path: Paths.info,
+      handler: () => {
+        const info: CryptarchiaInfo = { lib: chain.lib.id, tip: chain.tip.id, slot: Math.max(0, node.slotAt(node.now())), height: chain.height, mode: node.sync.isBootstrapping() ? 'Bootstrapping' : 'Online', lib_height: chain.libHeight };
+        return { json: info };
+      },
+    },
+    {
+      method: 'GET',
+      path: Paths.headers,
+      handler: (req) => {
+        const from = req.query.get('from') || undefined;
+        const to = req.query.get('to') || undefined;
+        if (from !== undefined) hexId(from, 'from');
+        if (to !== undefined) hexId(to, 'to');
+        const ids = chain.idsBetween(from, to);
+        if (ids === null) throw new HttpError(404, `unknown block ${from}`);
+        return { json: ids };
+      },
+    },
+    {
+      method: 'GET',
+      path: Paths.blocksByHeight,
+      handler: (req) => {
+        const from = intParam(req, 'from');
+        const to = Math.min(intParam(req, 'to', chain.height), chain.height, from + MAX_BLOCKS_PAGE - 1);
+        const out = [];
+        let bytes = 0;
+        for (let h = Math.max(1, from); h <= to; h++) {
+          const raw = chain.blockBytes(chain.canonicalId(h)!);
+          if (!raw) break;
+          bytes += raw.length;
+          if (out.length > 0 && bytes > MAX_PAGE_BYTES) break;
+          out.push(blockToJson(chain.liveBlock(chain.canonicalId(h)!) ?? decodeBlock(raw)));
+        }
+        return { json: out };
+      },
+    },
+    {
+      method: 'POST',
+      path: Paths.storageBlock,
+      handler: (req) => {
+        const id = hexId(jsonBody(req), 'body');
+        const live = chain.liveBlock(id);
+        if (live) return { json: blockToJson(live) };
+        const raw = chain.blockBytes(id);
+        return { json: raw && raw.length > 0 ? blockToJson(decodeBlock(raw)) : null };
+      },
+    },
+    {
+      method: 'POST',
+      path: Paths.addTx,
+      handler: (req) => {
+        let bytes: Uint8Array;
+        try {
+          bytes = txFromJson(jsonBody(req)).bytes;
+        } catch (e) {
+          node.mempool.noteRejected('malformed');
+          const body: SubmitTxResponse = { id: null, result: 'malformed', error: (e as Error).message };
+          return { status: 400, json: body };
+        }
+        const out = node.submitTxBytes(bytes);
+        const body: SubmitTxResponse = { id: out.tx?.id ?? null, result: out.result, ...(out.error ? { error: out.error } : {}) };
+        return { status: out.result === 'ok' ? 200 : 422, json: body };
+      },
+    },
+    {
+      method: 'POST',
+      path: Paths.addTxs,
+      maxBody: MAX_BATCH_BODY,
+      handler: (req) => {
+        let txs: Uint8Array[];
+        try {
+          txs = decodeTxBatch(new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength));
+        } catch (e) {
+          throw new HttpError(400, `bad batch frame: ${(e as Error).message}; expected count u32 | (len u32 | tx)* (encodeTxBatch)`);
+        }
+        return { json: { results: node.submitTxBatch(txs) } };
+      },
+    },
+    { method: 'GET', path: Paths.mempoolMetrics, handler: () => ({ json: node.mempool.metrics() }) },
+    { method: 'GET', path: Paths.mempoolTxs, handler: (req) => ({ json: node.mempool.pendingIds(Math.min(intParam(req, 'limit', 10_000), 100_000)) }) },
+    {
+      method: 'GET',
+      path: Paths.account,
+      prefix: true,
+      handler: (req) => {
+        const a = node.ledger.account(hexId(req.rest, 'account public key'));
+        const body: AccountJson = { balance: a.balance, nonce: a.nonce };
+        return { json: body };
+      },
+    },
+    {
+      method: 'GET',
+      path: Paths.supply,
+      handler: () => {
+        const body: SupplyJson = { total: node.ledger.totalBalances(), genesis: node.ledger.genesisSupply, burned: node.ledger.burned };
+        return { json: body };
+      },
+    },
+    { method: 'GET', path: Paths.networkInfo, handler: () => ({ json: networkInfo(node) }) },
+    {
+      method: 'GET',
+      path: Paths.health,
+      handler: () => {
+        const body: HealthJson = { ok: true, node: node.config.name, role: node.config.role, height: chain.height };
+        return { json: body };
+      },
+    },
+    { method: 'GET', path: Paths.metrics, handler: async () => ({ text: await node.metrics.text(), contentType: node.metrics.registry.contentType }) },
+    ...node.extraRoutes(),
+  ];
+}
+
+export function networkInfo(node: DevnetNode): NetworkInfo {
+  if (node.p2p) return node.p2p.info();
+  return { listen_addresses: [], peer_id: node.publicKey, n_peers: 0, n_connections: 0, n_pending_connections: 0, peers: [] };
+}
+
+function requireP2P(node: DevnetNode) {
+  if (!node.p2p) throw new HttpError(503, 'the P2P module is not running on this node');
+  return node.p2p;
+}
+
+function peerIdOf(req: HttpRequest): Hex {
+  const body = jsonBody(req) as { peer_id?: unknown } | null;
+  return hexId(body?.peer_id, 'peer_id');
+}
+
+function testingRoutes(node: DevnetNode): Route[] {
+  return [
+    { method: 'POST', path: Paths.testBlockPeer, handler: (req) => (requireP2P(node).blockPeer(peerIdOf(req)), { json: { ok: true } }) },
+    { method: 'POST', path: Paths.testUnblockPeer, handler: (req) => (requireP2P(node).unblockPeer(peerIdOf(req)), { json: { ok: true } }) },
+    {
+      method: 'POST',
+      path: Paths.testLinkFault,
+      handler: (req) => {
+        const b = jsonBody(req) as Partial<LinkFault> | null;
+        const num = (v: unknown, f: string, max: number) => {
+          if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max) throw new HttpError(400, `${f}: expected a number in [0, ${max}], got ${JSON.stringify(v)}`);
+          return v;
+        };
+        const fault: LinkFault = { peer_id: hexId(b?.peer_id, 'peer_id'), delay_ms: num(b?.delay_ms ?? 0, 'delay_ms', 600_000), jitter_ms: num(b?.jitter_ms ?? 0, 'jitter_ms', 600_000), loss: num(b?.loss ?? 0, 'loss', 1) };
+        requireP2P(node).setLinkFault(fault);
+        return { json: { ok: true } };
+      },
+    },
+    { method: 'GET', path: Paths.testNetworkState, handler: () => ({ json: node.p2p ? node.p2p.state() : { blocked: [], faults: {} } }) },
+    {
+      method: 'POST',
+      path: Paths.testClockOffset,
+      handler: (req) => {
+        const b = jsonBody(req) as { offset_ms?: unknown } | null;
+        const v = b?.offset_ms;
+        if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > 86_400_000) throw new HttpError(400, `offset_ms: expected milliseconds within ±1 day, got ${JSON.stringify(v)}`);
+        node.clockOffsetMs = v;
+        return { json: { ok: true, offset_ms: v } };
+      },
+    },
+  ];
+}
+
+/** Start the API server and, when configured, the testing server (index 1). */
+export async function startApiServers(node: DevnetNode): Promise<HttpServerHandle[]> {
+  const onTimed = (route: string, status: number, seconds: number) => node.metrics.httpDuration.observe({ route, status: String(status) }, seconds);
+  const api = await startHttpServer({ ...node.config.api, routes: apiRoutes(node), onTimed });
+  if (!node.config.testing) return [api];
+  try {
+    const testing = await startHttpServer({ ...node.config.testing, routes: testingRoutes(node) });
+    return [api, testing];
+  } catch (e) {
+    await api.close();
+    throw e;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Blocks and transactions from the network: gossip handling (import, re-gossip what is new and
+ * valid, penalise peers for invalid or stale data), orphans (a block whose parent is unknown makes
+ * us fetch the sender's canonical chain above our LIB), blocks from the future (held back until
+ * their slot is within the clock tolerance) and a periodic probe so a late or restarted node
+ * catches up to the tip even when no gossip arrives.
+ */
+import type { Hex } from '../chain/bytes.js';
+import { decodeBlock, type Block } from './block-codec.js';
+import type { ImportResult } from './chain.js';
+import type { BlockRequest, P2PHandlers } from './p2p-port.js';
+import type { DevnetNode } from './node.js';
+
+const PAGE = 200;
+const MAX_SERVE_BYTES = 16 * 1024 * 1024;
+const MAX_ORPHANS = 512;
+const MAX_FUTURE = 256;
+/** Penalty points (the P2P module disconnects a peer whose score falls too low). */
+const PENALTY = { malformed: 20, invalid: 50, stale: 2, badTx: 5 } as const;
+
+interface Held {
+  block: Block;
+  from?: string;
+}
+
+export class BlockSync {
+  private readonly orphans = new Map<Hex, Held>();
+  private future: Held[] = [];
+  private readonly syncing = new Set<string>();
+  private probeIndex = 0;
+  private slotsSinceProbe = 0;
+  private stopped = false;
+  syncedBlocks = 0;
+
+  constructor(private readonly node: DevnetNode) {}
+
+  start(): void {
+    this.stopped = false;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Catching up: a sync is running and we are behind a block we have seen. */
+  isBootstrapping(): boolean {
+    return this.syncing.size > 0 && this.orphans.size > 0;
+  }
+
+  handlers(): P2PHandlers {
+    return {
+      onTx: (bytes, from) => {
+        const out = this.node.submitTxBytes(bytes, from);
+        if (out.result === 'malformed' || out.result === 'bad_signature') this.node.p2p?.penalize(from, PENALTY.badTx, `gossiped tx ${out.result}`);
+      },
+      onBlock: (bytes, from) => this.receive(bytes, from),
+      onBlockRequest: (req) => this.serve(req),
+      onDaShare: () => null,
+    };
+  }
+
+  private receive(bytes: Uint8Array, from: string): void {
+    let block: Block;
+    try {
+      block = decodeBlock(bytes, this.node.config.block.maxTxs);
+    } catch (e) {
+      this.node.p2p?.penalize(from, PENALTY.malformed, `malformed block: ${(e as Error).message}`);
+      return;
+    }
+    this.handle(block, from, true);
+  }
+
+  /** Import a block and act on the result. `regossip`: it came by gossip, so pass it on if new. */
+  handle(block: Block, from: string | undefined, regossip: boolean): ImportResult {
+    const r = this.node.importBlock(block);
+    switch (r.status) {
+      case 'imported':
+        if (regossip) this.node.p2p?.broadcastBlock(block.bytes, from);
+        this.adoptOrphans(block.id);
+        break;
+      case 'orphan':
+        if (this.orphans.size >= MAX_ORPHANS) this.orphans.delete(this.orphans.keys().next().value!);
+        this.orphans.set(block.id, { block, from });
+        if (from !== undefined) void this.syncFrom(from, this.node.chain.libHeight + 1, block.header.height);
+        break;
+      case 'future':
+        if (this.future.length < MAX_FUTURE) this.future.push({ block, from });
+        break;
+      case 'invalid':
+        this.node.log('warn', 'invalid block', { id: block.id, from, reason: r.reason });
+        if (from !== undefined) this.node.p2p?.penalize(from, PENALTY.invalid, `invalid block: ${r.reason}`);
+        break;
+      case 'stale':
+        if (from !== undefined) this.node.p2p?.penalize(from, PENALTY.stale, `stale block: ${r.reason}`);
+        break;
+      case 'known':
+        break;
+    }
+    return r;
+  }
+
+  private adoptOrphans(parent: Hex): void {
+    const queue = [parent];
+    while (queue.length > 0) {
+      const p = queue.shift()!;
+      for (const [id, held] of this.orphans) {
+        if (held.block.header.parent !== p) continue;
+        this.orphans.delete(id);
+        const r = this.handle(held.block, held.from, false);
+        if (r.status === 'imported') queue.push(id);
+      }
+    }
+  }
+
+  /** Canonical blocks for a peer: by ids, or by height range (oldest first), bounded. */
+  serve(req: BlockRequest): Uint8Array[] {
+    const chain = this.node.chain;
+    const max = Math.max(0, Math.min(Number(req.max) || PAGE, PAGE));
+    const out: Uint8Array[] = [];
+    let bytes = 0;
+    const push = (b: Uint8Array | undefined) => {
+      if (!b || b.length === 0 || out.length >= max || bytes + b.length > MAX_SERVE_BYTES) return false;
+      out.push(b);
+      bytes += b.length;
+      return true;
+    };
+    if (Array.isArray(req.ids)) {
+      for (const id of req.ids) if (typeof id === 'string' && !push(chain.blockBytes(id)) && out.length >= max) break;
+      return out;
+    }
+    const from = Math.max(1, Math.floor(Number(req.fromHeight) || 1));
+    const to = Math.min(chain.height, Math.floor(Number(req.toHeight ?? chain.height)));
+    for (let h = from; h <= to; h++) {
+      const id = chain.canonicalId(h);
+      if (!id || !push(chain.blockBytes(id))) break;
+    }
+    return out;
+  }
+
+  /** Fetch `peer`'s canonical blocks from `fromHeight` on and import them in order. */
+  async syncFrom(peer: string, fromHeight: number, toHeight?: number): Promise<void> {
+    const p2p = this.node.p2p;
+    if (!p2p || this.syncing.has(peer) || this.stopped) return;
+    this.syncing.add(peer);
+    try {
+      let from = fromHeight;
+      let rewound = false;
+      for (let round = 0; round < 1000 && !this.stopped; round++) {
+        const to = toHeight !== undefined && toHeight >= from ? Math.min(toHeight, from + PAGE - 1) : from + PAGE - 1;
+        const blocks = await p2p.requestBlocks(peer, { fromHeight: from, toHeight: to, max: PAGE });
+        if (this.stopped || blocks.length === 0) break;
+        let orphaned = false;
+        for (const bytes of blocks) {
+          let block: Block;
+          try {
+            block = decodeBlock(bytes, this.node.config.block.maxTxs);
+          } catch (e) {
+            p2p.penalize(peer, PENALTY.malformed, `malformed block in sync: ${(e as Error).message}`);
+            return;
+          }
+          const r = this.handle(block, undefined, false);
+          if (r.status === 'imported') this.syncedBlocks++;
+          if (r.status === 'invalid') {
+            p2p.penalize(peer, PENALTY.invalid, `invalid block in sync: ${r.reason}`);
+            return;
+          }
+          if (r.status === 'orphan') orphaned = true;
+        }
+        if (orphaned && !rewound && from > this.node.chain.libHeight + 1) {
+          // The peer is on another branch: fetch its chain from just above our LIB instead.
+          rewound = true;
+          from = this.node.chain.libHeight + 1;
+          toHeight = undefined;
+          continue;
+        }
+        if (blocks.length < PAGE || (toHeight !== undefined && from + blocks.length > toHeight)) break;
+        from += blocks.length;
+      }
+    } catch (e) {
+      this.node.log('debug', 'sync request failed', { peer, error: (e as Error).message });
+    } finally {
+      this.syncing.delete(peer);
+    }
+  }
+
+  /** Each slot: retry blocks held back from the future; every other slot, probe one peer for a longer chain. */
+  onSlot(): void {
+    if (this.future.length > 0) {
+      const held = this.future;
+      this.future = [];
+      for (const h of held) this.handle(h.block, h.from, true);
+    }
+    if (++this.slotsSinceProbe < 2 || !this.node.p2p) return;
+    this.slotsSinceProbe = 0;
+    const peers = this.node.p2p.peers().filter((p) => p.connected);
+    if (peers.length === 0) return;
+    const peer = peers[this.probeIndex++ % peers.length]!;
+    void this.syncFrom(peer.id, this.node.chain.height + 1);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Prometheus metrics of one node (prom-client, one Registry per node so in-process test nodes do not
+ * share series). Gauges and counters that mirror node state are read at scrape time from `source`;
+ * events (blocks, reorgs, HTTP requests) are counted where they happen.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { REJECT_REASONS, type MempoolMetrics } from '../chain/api.js';
+
+export interface MetricsSource {
+  tipHeight(): number;
+  finalizedHeight(): number;
+  mempool(): MempoolMetrics;
+  gossip(): { gossipIn: number; gossipOut: number; throttled: number; disconnected: number } | null;
+  peerScores(): Array<{ id: string; name?: string; score: number }>;
+}
+
+/** Set a counter to an absolute value read from state (prom-client counters only go up by inc). */
+function mirror(c: Counter<string>, value: number, labels?: Record<string, string>): void {
+  if (labels) {
+    c.reset();
+    c.inc(labels, value);
+  } else {
+    c.reset();
+    c.inc(value);
+  }
+}
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly blocksImported: Counter<string>;
+  readonly blocksProduced: Counter<string>;
+  readonly blockTransactions: Counter<string>;
+  readonly reorgs: Counter<string>;
+  readonly forks: Counter<string>;
+  readonly invalidBlocks: Counter<string>;
+  readonly httpDuration: Histogram<string>;
+
+  constructor(source: MetricsSource, node: string) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ node });
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: 'consensus_tip_height', help: 'Height of the canonical tip', registers, collect() { this.set(source.tipHeight()); } });
+    new Gauge({ name: 'consensus_finalized_height', help: 'Height of the last immutable block (LIB)', registers, collect() { this.set(source.finalizedHeight()); } });
+    this.blocksImported = new Counter({ name: 'consensus_blocks_imported_total', help: 'Blocks accepted into the block tree', registers });
+    this.blocksProduced = new Counter({ name: 'consensus_blocks_produced_total', help: 'Blocks this node proposed', registers });
+    this.blockTransactions = new Counter({ name: 'consensus_block_transactions_total', help: 'Transactions in blocks that joined the canonical chain', registers });
+    this.reorgs = new Counter({ name: 'consensus_reorgs_total', help: 'Canonical chain switches that reverted at least one block', registers });
+    this.forks = new Counter({ name: 'consensus_forks_total', help: 'Blocks received whose parent was not the tip', registers });
+    this.invalidBlocks = new Counter({ name: 'consensus_invalid_blocks_total', help: 'Blocks rejected as invalid', registers });
+    new Gauge({ name: 'mempool_transactions_pending', help: 'Pending transactions', registers, collect() { this.set(source.mempool().pending); } });
+    new Gauge({ name: 'mempool_bytes_pending', help: 'Bytes of pending transactions', registers, collect() { this.set(source.mempool().bytes); } });
+    const mp = (name: string, help: string, key: 'added' | 'evicted' | 'expired' | 'included') =>
+      new Counter({ name, help, registers, collect() { mirror(this, source.mempool()[key]); } });
+    mp('mempool_transactions_added_total', 'Transactions admitted', 'added');
+    mp('mempool_transactions_evicted_total', 'Transactions evicted for higher-fee ones', 'evicted');
+    mp('mempool_transactions_expired_total', 'Transactions dropped after their TTL', 'expired');
+    mp('mempool_transactions_included_total', 'Pending transactions that were included in a block', 'included');
+    new Counter({
+      name: 'mempool_transactions_rejected_total',
+      help: 'Rejected transactions by reason',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const r = source.mempool().rejected;
+        this.reset();
+        for (const reason of REJECT_REASONS) this.inc({ reason }, r[reason]);
+      },
+    });
+    const gossip = (name: string, help: string, key: 'gossipIn' | 'gossipOut' | 'throttled' | 'disconnected') =>
+      new Counter({ name, help, registers, collect() { mirror(this, source.gossip()?.[key] ?? 0); } });
+    gossip('p2p_gossip_in_total', 'Gossip messages received', 'gossipIn');
+    gossip('p2p_gossip_out_total', 'Gossip messages sent', 'gossipOut');
+    gossip('p2p_throttled_total', 'Messages dropped by per-peer rate limits', 'throttled');
+    gossip('p2p_disconnected_total', 'Peers disconnected for a low score', 'disconnected');
+    new Gauge({
+      name: 'p2p_peer_score',
+      help: 'Score of each known peer',
+      labelNames: ['peer', 'peer_name'],
+      registers,
+      collect() {
+        this.reset();
+        for (const p of source.peerScores()) this.set({ peer: p.id.slice(0, 16), peer_name: p.name ?? '' }, p.score);
+      },
+    });
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP API request duration',
+      labelNames: ['route', 'status'],
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

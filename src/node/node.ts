@@ -1,0 +1,313 @@
+/**
+ * The devnet reference node: wires ledger, mempool, block tree, storage, slot clock and leader
+ * lottery, the P2P module (when built) and the HTTP APIs. `startNode(config)` runs one in-process
+ * (tests); `bin.ts` runs one as a process.
+ */
+import { fromHex, toHex, type Hex } from '../chain/bytes.js';
+import { fastestEd25519, type Ed25519Backend, type SigningKey } from '../chain/ed25519.js';
+import type { SubmitResult } from '../chain/api.js';
+import { nowMs } from '../util/clock.js';
+import type { NodeConfig } from './config.js';
+import { decodeBlock, type Block } from './block-codec.js';
+import { Chain, type ImportResult } from './chain.js';
+import { genesisBlock } from './genesis.js';
+import { Ledger } from './ledger.js';
+import { Lottery, StakeDistribution } from './lottery.js';
+import { Mempool, type AdmitOutcome } from './mempool.js';
+import { TxVerifier } from './tx-verifier.js';
+import { BlockLog, readSnapshot, writeSnapshot } from './storage.js';
+import { NodeMetrics } from './metrics.js';
+import { produceBlock } from './block-producer.js';
+import { BlockSync } from './block-sync.js';
+import { createLogger, type Logger } from './log.js';
+import { loadP2P, type P2PNetworkLike } from './p2p-port.js';
+import { startApiServers } from './api-routes.js';
+import type { HttpServerHandle, Route } from './http-server.js';
+
+export interface StartNodeOptions {
+  log?: Logger;
+}
+
+const SNAPSHOT_EVERY_MS = 5_000;
+
+export class DevnetNode {
+  readonly backend: Ed25519Backend = fastestEd25519();
+  readonly key: SigningKey;
+  readonly publicKey: Hex;
+  readonly ledger: Ledger;
+  readonly stake: StakeDistribution;
+  readonly lottery: Lottery;
+  readonly verifier: TxVerifier;
+  readonly mempool: Mempool;
+  readonly chain: Chain;
+  readonly metrics: NodeMetrics;
+  readonly sync: BlockSync;
+  readonly log: Logger;
+  readonly startedAt = nowMs();
+  p2p: P2PNetworkLike | null = null;
+  clockOffsetMs: number;
+  blocksProduced = 0;
+  apiUrl = '';
+  testingUrl: string | null = null;
+  private readonly blockLog: BlockLog;
+  private replayRefs: Map<Hex, () => Uint8Array> | null = null;
+  private servers: HttpServerHandle[] = [];
+  private slotTimer: NodeJS.Timeout | null = null;
+  private housekeeping: NodeJS.Timeout | null = null;
+  private lastSlot = -1;
+  private lastSnapshotAt = 0;
+  private snapshotDue = false;
+  private stopped = false;
+
+  constructor(readonly config: NodeConfig, opts: StartNodeOptions = {}) {
+    this.log = opts.log ?? createLogger(config.name, config.logLevel);
+    this.clockOffsetMs = config.clockOffsetMs;
+    this.key = this.backend.keyFromSeed(fromHex(config.identitySeed, 32, 'identitySeed'));
+    this.publicKey = toHex(this.key.publicKey);
+    this.stake = new StakeDistribution(config.genesis.validators, config.consensus.activeSlotCoeff);
+    this.lottery = new Lottery(config.genesis.epochNonce, this.stake, this.backend);
+    this.ledger = new Ledger(config.genesis, config.fees);
+    this.verifier = new TxVerifier(this.backend, (pk) => this.stake.isValidator(pk));
+    this.mempool = new Mempool(config.mempool, config.block.maxBytes, this.verifier, (pk) => this.ledger.account(pk));
+    this.blockLog = new BlockLog(config.dataDir);
+    this.chain = new Chain(genesisBlock(config.genesis), this.ledger, this.lottery, this.verifier, this.backend, config, {
+      persist: (block) => this.persist(block),
+      onCanonicalChange: (reverted, applied) => this.onCanonicalChange(reverted, applied),
+      onFinal: (blocks) => {
+        this.verifier.forget(blocks.flatMap((b) => b.txs.map((t) => t.id)));
+        this.snapshotDue = true;
+      },
+    });
+    this.metrics = new NodeMetrics(
+      {
+        tipHeight: () => this.chain.height,
+        finalizedHeight: () => this.chain.libHeight,
+        mempool: () => this.mempool.metrics(),
+        gossip: () => this.p2p?.metrics ?? null,
+        peerScores: () => this.p2p?.peers() ?? [],
+      },
+      config.name,
+    );
+    this.sync = new BlockSync(this);
+  }
+
+  /** The node's clock: the run's monotonic Unix ms plus the configured/testing offset. */
+  now(): number {
+    return nowMs() + this.clockOffsetMs;
+  }
+
+  slotAt(t: number): number {
+    return Math.floor((t - this.config.genesis.timeMs) / this.config.consensus.slotDurationMs);
+  }
+
+  async start(): Promise<void> {
+    this.restoreFromDisk();
+    const P2P = await loadP2P();
+    if (P2P) {
+      this.p2p = new P2P({
+        identity: this.key,
+        chainId: this.config.genesis.chainId,
+        listen: this.config.p2p,
+        peers: this.config.peers,
+        handlers: this.sync.handlers(),
+        log: this.log,
+      });
+      await this.p2p.start();
+    } else {
+      this.log('warn', 'P2P module not built: running without peers');
+    }
+    this.servers = await startApiServers(this);
+    this.apiUrl = `http://${this.config.api.host}:${this.servers[0]!.port}`;
+    if (this.servers[1]) this.testingUrl = `http://${this.config.testing!.host}:${this.servers[1].port}`;
+    this.scheduleSlot();
+    this.housekeeping = setInterval(() => this.tidy(), 1000);
+    this.housekeeping.unref();
+    this.sync.start();
+    this.log('info', 'node started', { api: this.apiUrl, testing: this.testingUrl, peerId: this.publicKey, height: this.chain.height, lib: this.chain.libHeight });
+  }
+
+  /** Reload the block log (truncating a torn tail) and the last snapshot, then replay what follows. */
+  private restoreFromDisk(): void {
+    const { records, truncatedBytes } = this.blockLog.open();
+    if (truncatedBytes > 0) this.log('warn', 'block log had a torn tail: truncated', { bytes: truncatedBytes });
+    if (records.length === 0) return;
+    const decoded = new Map<Hex, { block: Block; read: () => Uint8Array }>();
+    for (const rec of records) {
+      try {
+        const block = decodeBlock(rec.payload);
+        decoded.set(block.id, { block, read: () => this.blockLog.read(rec.offset, rec.length) });
+      } catch (e) {
+        this.log('warn', 'undecodable block in the log: skipped', { error: (e as Error).message });
+      }
+    }
+    this.replayRefs = new Map([...decoded].map(([id, d]) => [id, d.read]));
+    let base = 0;
+    const snap = readSnapshot(this.config.dataDir);
+    if (snap && snap.chainId === this.config.genesis.chainId && decoded.has(snap.blockId)) {
+      const path: Array<{ block: Block; read: () => Uint8Array }> = [];
+      let cur = decoded.get(snap.blockId);
+      while (cur) {
+        path.push(cur);
+        cur = decoded.get(cur.block.header.parent);
+      }
+      if (path[path.length - 1]!.block.header.parent === this.chain.genesis.id) {
+        this.chain.restoreFinal(path.reverse(), snap.ledger);
+        base = snap.height;
+      }
+    }
+    const rest = [...decoded.values()].filter((d) => d.block.header.height > base).sort((a, b) => a.block.header.height - b.block.header.height);
+    const now = this.now();
+    for (const d of rest) this.chain.import(d.block, now, true);
+    this.replayRefs = null;
+    this.log('info', 'restored from disk', { blocks: records.length, snapshotHeight: base, height: this.chain.height, lib: this.chain.libHeight });
+  }
+
+  private persist(block: Block): () => Uint8Array {
+    const pre = this.replayRefs?.get(block.id);
+    if (pre) return pre;
+    const { offset, length } = this.blockLog.append(block.bytes);
+    return () => this.blockLog.read(offset, length);
+  }
+
+  private onCanonicalChange(reverted: Block[], applied: Block[]): void {
+    for (const b of applied) {
+      this.mempool.onApplied(b.txs);
+      this.metrics.blockTransactions.inc(b.txs.length);
+    }
+    if (reverted.length > 0) {
+      this.metrics.reorgs.inc();
+      this.log('info', 'reorg', { depth: reverted.length, tip: this.chain.tip.id, height: this.chain.height });
+      const now = this.now();
+      for (const b of reverted) for (const tx of b.txs) this.mempool.admit(tx, now);
+    }
+  }
+
+  /** Import a block from any source; the caller handles what the result means for the sender. */
+  importBlock(block: Block): ImportResult {
+    const r = this.chain.import(block, this.now());
+    if (r.status === 'imported') this.metrics.blocksImported.inc();
+    else if (r.status === 'invalid') this.metrics.invalidBlocks.inc();
+    return r;
+  }
+
+  /** Admit transaction bytes from the API or gossip; re-gossips what is new. */
+  submitTxBytes(bytes: Uint8Array, from?: string): AdmitOutcome {
+    const out = this.mempool.admitBytes(bytes, this.now());
+    if (out.result === 'ok' && out.tx) this.p2p?.broadcastTx(out.tx.bytes, from);
+    return out;
+  }
+
+  submitTxBatch(txs: Uint8Array[]): SubmitResult[] {
+    const results: SubmitResult[] = new Array(txs.length);
+    for (let i = 0; i < txs.length; i++) results[i] = this.submitTxBytes(txs[i]!).result;
+    return results;
+  }
+
+  private scheduleSlot(): void {
+    if (this.stopped) return;
+    const dur = this.config.consensus.slotDurationMs;
+    const now = this.now();
+    const next = this.config.genesis.timeMs + (this.slotAt(now) + 1) * dur;
+    this.slotTimer = setTimeout(() => this.onSlot(), Math.max(1, next - now + 1));
+  }
+
+  private onSlot(): void {
+    try {
+      const slot = this.slotAt(this.now());
+      if (slot > this.lastSlot && slot > 0) {
+        this.lastSlot = slot;
+        this.tryProduce(slot);
+      }
+      this.sync.onSlot();
+    } catch (e) {
+      this.log('error', 'slot handling failed', { error: (e as Error).stack });
+    }
+    this.scheduleSlot();
+  }
+
+  private tryProduce(slot: number): void {
+    const parent = this.chain.tip;
+    if (slot <= parent.header.slot) return;
+    const proof = this.lottery.tryLead(this.key, slot);
+    if (!proof) return;
+    const t0 = performance.now();
+    const block = produceBlock({
+      parent,
+      slot,
+      leaderProof: proof,
+      now: this.now(),
+      key: this.key,
+      proposer: this.publicKey,
+      ledger: this.ledger,
+      mempool: this.mempool,
+      limits: this.config.block,
+    });
+    const r = this.chain.import(block, this.now(), true);
+    if (r.status !== 'imported') {
+      this.log('error', 'own block rejected', { result: r });
+      return;
+    }
+    this.blocksProduced++;
+    this.metrics.blocksProduced.inc();
+    this.metrics.blocksImported.inc();
+    this.p2p?.broadcastBlock(block.bytes);
+    this.log('debug', 'produced block', { slot, height: block.header.height, txs: block.txs.length, ms: +(performance.now() - t0).toFixed(1) });
+  }
+
+  private tidy(): void {
+    try {
+      this.mempool.expire(this.now());
+      this.blockLog.sync();
+      if (this.snapshotDue && nowMs() - this.lastSnapshotAt >= SNAPSHOT_EVERY_MS) this.snapshot();
+    } catch (e) {
+      this.log('error', 'housekeeping failed', { error: (e as Error).stack });
+    }
+  }
+
+  /** Write the ledger state at the LIB (the block log is synced first: the snapshot refers to it). */
+  snapshot(): void {
+    this.blockLog.sync();
+    writeSnapshot(this.config.dataDir, {
+      version: 1,
+      chainId: this.config.genesis.chainId,
+      blockId: this.chain.lib.id,
+      height: this.chain.libHeight,
+      ledger: this.chain.libSnapshot(),
+    });
+    this.lastSnapshotAt = nowMs();
+    this.snapshotDue = false;
+  }
+
+  /** Routes added by optional modules (DA on executors and validators). */
+  extraRoutes(): Route[] {
+    return [];
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.slotTimer) clearTimeout(this.slotTimer);
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    this.sync.stop();
+    await Promise.allSettled(this.servers.map((s) => s.close()));
+    await this.p2p?.stop().catch((e) => this.log('warn', 'p2p stop failed', { error: (e as Error).message }));
+    try {
+      if (this.chain.libHeight > 0) this.snapshot();
+    } catch (e) {
+      this.log('warn', 'final snapshot failed', { error: (e as Error).message });
+    }
+    this.blockLog.close();
+    this.log('info', 'node stopped', { height: this.chain.height, lib: this.chain.libHeight });
+  }
+}
+
+export async function startNode(config: NodeConfig, opts: StartNodeOptions = {}): Promise<DevnetNode> {
+  const node = new DevnetNode(config, opts);
+  try {
+    await node.start();
+  } catch (e) {
+    await node.stop().catch(() => undefined);
+    throw e;
+  }
+  return node;
+}

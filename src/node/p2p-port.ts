@@ -1,0 +1,73 @@
+/**
+ * The node's view of the P2P module (src/node/p2p/network.ts, written by the P2P colleague): the
+ * agreed contract, and a loader that uses the module when it is present. The node core runs alone
+ * (single node, no peers) when it is not, so block production never waits on the network.
+ */
+import type { Hex } from '../chain/bytes.js';
+import type { SigningKey } from '../chain/ed25519.js';
+import type { LinkFault, NetworkInfo } from '../chain/api.js';
+import type { PeerAddress } from './config.js';
+import type { Logger } from './log.js';
+
+export interface BlockRequest {
+  ids?: string[];
+  fromHeight?: number;
+  toHeight?: number;
+  max: number;
+}
+
+export interface P2PHandlers {
+  onTx(bytes: Uint8Array, from: string): void;
+  onBlock(bytes: Uint8Array, from: string): void;
+  onBlockRequest(req: BlockRequest, from: string): Uint8Array[];
+  onDaShare(bytes: Uint8Array, from: string): Uint8Array | null;
+}
+
+export interface P2PNetworkOptions {
+  identity: SigningKey;
+  chainId: string;
+  listen: { host: string; port: number };
+  peers: PeerAddress[];
+  handlers: P2PHandlers;
+  log?: Logger;
+}
+
+export interface PeerView {
+  id: string;
+  name?: string;
+  address: string;
+  score: number;
+  connected: boolean;
+}
+
+export interface P2PNetworkLike {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  broadcastTx(bytes: Uint8Array, except?: string): void;
+  broadcastBlock(bytes: Uint8Array, except?: string): void;
+  requestBlocks(peer: string, req: BlockRequest): Promise<Uint8Array[]>;
+  sendDaShare(peer: string, bytes: Uint8Array): Promise<Uint8Array | null>;
+  penalize(peer: string, points: number, reason: string): void;
+  peers(): PeerView[];
+  info(): NetworkInfo;
+  blockPeer(id: Hex): void;
+  unblockPeer(id: Hex): void;
+  setLinkFault(f: LinkFault): void;
+  state(): { blocked: string[]; faults: Record<string, LinkFault> };
+  metrics: { gossipIn: number; gossipOut: number; throttled: number; disconnected: number };
+  /** The TCP port actually bound (when listening on port 0), if the module exposes it. */
+  port?: number;
+}
+
+type P2PNetworkCtor = new (opts: P2PNetworkOptions) => P2PNetworkLike;
+
+/** The P2P module's class, or null when it is not built (then the node runs without peers). */
+export async function loadP2P(): Promise<P2PNetworkCtor | null> {
+  try {
+    const mod = (await import(new URL('./p2p/network.js', import.meta.url).href)) as { P2PNetwork?: P2PNetworkCtor };
+    return mod.P2PNetwork ?? null;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return null;
+    throw e;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Signature checks for transactions with a cache of verified ids, so a transaction admitted to the
+ * mempool is never verified again when it arrives inside a block (issue 4: verify once per node).
+ * A transaction id hashes the signed message, not the signature, so the cache also remembers the
+ * signature it verified: a copy with a forged signature does not ride on a cached id.
+ */
+import { fromHex, type Hex } from '../chain/bytes.js';
+import type { Ed25519Backend } from '../chain/ed25519.js';
+import type { SignedTransaction } from '../chain/tx.js';
+
+export const DA_ATTESTATION_DOMAIN = new TextEncoder().encode('loadnet.devnet.da.v1\0');
+
+export function attestationMessage(blobId: Uint8Array): Uint8Array {
+  const m = new Uint8Array(DA_ATTESTATION_DOMAIN.length + 32);
+  m.set(DA_ATTESTATION_DOMAIN, 0);
+  m.set(blobId, DA_ATTESTATION_DOMAIN.length);
+  return m;
+}
+
+export type VerifyFailure = 'bad_signature' | 'bad_attestation';
+
+export class TxVerifier {
+  /** id → verified signature (hex); insertion-ordered so the oldest are evicted first. */
+  private readonly verified = new Map<Hex, Hex>();
+  verifications = 0;
+  cacheHits = 0;
+
+  constructor(
+    private readonly backend: Ed25519Backend,
+    private readonly isValidator: (pk: Hex) => boolean,
+    private readonly capacity = 500_000,
+  ) {}
+
+  isCached(tx: SignedTransaction): boolean {
+    return this.verified.get(tx.id) === tx.signature;
+  }
+
+  /** Null when the signature and every DA attestation are valid; caches the result. */
+  verify(tx: SignedTransaction): VerifyFailure | null {
+    if (this.verified.get(tx.id) === tx.signature) {
+      this.cacheHits++;
+      return null;
+    }
+    this.verifications++;
+    const sig = tx.bytes.subarray(tx.bytes.length - 64);
+    if (!this.backend.verify(sig, tx.message, tx.bytes.subarray(1, 33))) return 'bad_signature';
+    for (const op of tx.ops) {
+      if (op.kind !== 'channel_blob') continue;
+      if (op.attestations.length === 0) return 'bad_attestation';
+      const msg = attestationMessage(fromHex(op.blobId, 32));
+      const seen = new Set<Hex>();
+      for (const a of op.attestations) {
+        if (!this.isValidator(a.validator) || seen.has(a.validator)) return 'bad_attestation';
+        seen.add(a.validator);
+        if (!this.backend.verify(fromHex(a.signature, 64), msg, fromHex(a.validator, 32))) return 'bad_attestation';
+      }
+    }
+    this.remember(tx);
+    return null;
+  }
+
+  private remember(tx: SignedTransaction): void {
+    this.verified.set(tx.id, tx.signature);
+    if (this.verified.size > this.capacity) {
+      // Drop the oldest tenth at once: amortises the eviction and keeps the Map fast.
+      let drop = Math.ceil(this.capacity / 10);
+      for (const k of this.verified.keys()) {
+        this.verified.delete(k);
+        if (--drop === 0) break;
+      }
+    }
+  }
+
+  /** Forget ids once their transactions are final (the nonce makes them invalid forever after). */
+  forget(ids: Iterable<Hex>): void {
+    for (const id of ids) this.verified.delete(id);
+  }
+}
