@@ -1,0 +1,61 @@
+/**
+ * LocalDeployer: loadnet's default deployer. It needs nothing but Node.js: the bundled devnet node runs as
+ * real OS processes on loopback. `deploy(scenario)` brings every node up and waits for readiness, then
+ * returns the Runner (runtime/runner.ts) that owns the run until its handle is disposed.
+ *
+ *   const runner = await new LocalDeployer().deploy(scenario);
+ *   await using handle = await runner.run(scenario);
+ */
+import type { Deployer, Runner, Scenario } from '../../runtime/contracts.js';
+import { launchRunner } from '../../runtime/launch.js';
+import type { RunnerOptions } from '../../runtime/runner-options.js';
+import type { NodeTuning } from '../plan.js';
+import { LocalDeployment } from './local-deployment.js';
+import { LocalNodeControl } from './local-node-control.js';
+import { nodeBinary } from './node-binary.js';
+
+export interface LocalDeployerOptions extends RunnerOptions {
+  /** Node entry point; default the bundled devnet node (dist/src/node/bin.js). */
+  nodeBin?: string;
+  /** Lead before slot 0 so every node is up when the chain starts. Default 1000 ms. */
+  genesisLeadMs?: number;
+  /** Enable the testing API even without node control. */
+  testingApi?: boolean;
+  /** SIGTERM → SIGKILL grace period. Default 3 s. */
+  stopGraceMs?: number;
+  /** Bound on each node control action. Default max(30 s, 20 slots). */
+  actionTimeoutMs?: number;
+  /** Node settings the scenario does not set (mempool, block limits, fees, log level). */
+  tuning?: Partial<NodeTuning>;
+}
+
+export class LocalDeployer implements Deployer {
+  readonly name = 'local';
+
+  constructor(private readonly options: LocalDeployerOptions = {}) {}
+
+  async deploy(scenario: Scenario): Promise<Runner> {
+    const bin = nodeBinary(this.options.nodeBin);
+    return launchRunner(scenario, this.options, async ({ record }) => {
+      const deployment = new LocalDeployment(record, {
+        bin,
+        testingApi: scenario.spec.nodeControl || this.options.testingApi === true,
+        genesisLeadMs: this.options.genesisLeadMs,
+        stopGraceMs: this.options.stopGraceMs,
+        tuning: this.options.tuning,
+      }, scenario.spec);
+      if (scenario.spec.nodeControl) {
+        const control = new LocalNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs, stopGraceMs: this.options.stopGraceMs });
+        deployment.nodeControl = control;
+        deployment.beforeTeardown = () => control.close();
+      }
+      try {
+        await deployment.startAll();
+      } catch (e) {
+        await deployment.teardown();
+        throw e;
+      }
+      return deployment;
+    });
+  }
+}

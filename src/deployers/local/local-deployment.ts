@@ -1,0 +1,208 @@
+/**
+ * A local deployment: the plan's nodes as child processes on loopback, each with its config, data dir and
+ * log under `<runDir>/nodes/<name>/`, ports reserved so parallel runs never collide, and a registry entry
+ * so `loadnet clean` can find leftovers. Teardown stops every node (SIGTERM, SIGKILL after a grace period),
+ * releases ports and the registry entry; if this process exits without teardown, an exit hook kills the
+ * node groups synchronously, and the nodes' parent-pid watchdog covers SIGKILL of this process.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeClient } from '../../chain/client.js';
+import { LoadnetError } from '../../errors.js';
+import type { NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
+import type { NodeControl, RunNode, WalletAccount } from '../../runtime/contracts.js';
+import type { Deployment } from '../../runtime/deployment.js';
+import type { RunRecord } from '../../runtime/run-record.js';
+import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
+import { NodeProcess } from './node-process.js';
+import { releasePorts, reservePorts } from './ports.js';
+import { processStart, removeRegistration, writeRegistration, type RunRegistration } from './leftovers.js';
+
+const HOST = '127.0.0.1';
+
+export interface LocalDeploymentOptions {
+  /** Path of the node entry point (default: the bundled devnet node). */
+  bin: string;
+  /** Enable each node's testing API (network faults). */
+  testingApi: boolean;
+  genesisLeadMs?: number;
+  /** SIGTERM → SIGKILL grace at stop and teardown. */
+  stopGraceMs?: number;
+  tuning?: Partial<NodeTuning>;
+}
+
+export interface LocalNode {
+  planned: PlannedNode;
+  config: NodeConfig;
+  configPath: string;
+  proc: NodeProcess;
+  run: RunNode;
+  expectedPeers: number;
+  ports: number[];
+  removed: boolean;
+}
+
+const liveDeployments = new Set<LocalDeployment>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous: SIGKILL the groups; the parent-pid watchdog is the backstop.
+  process.on('exit', () => {
+    for (const d of liveDeployments) d.killNow();
+  });
+}
+
+export class LocalDeployment implements Deployment {
+  readonly deployer = 'local';
+  readonly plan: DeploymentPlan;
+  readonly wallets: readonly WalletAccount[];
+  nodeControl?: NodeControl;
+  /** Called first at teardown (node control closes its open fault intervals). */
+  beforeTeardown?: () => void;
+  private readonly byName = new Map<string, LocalNode>();
+  private readonly registration: RunRegistration;
+  private tornDown?: Promise<void>;
+  private joinCounter = 0;
+
+  constructor(
+    readonly record: RunRecord,
+    readonly options: LocalDeploymentOptions,
+    spec: DeploymentPlan['scenario'],
+  ) {
+    this.plan = buildDeploymentPlan(spec, { runId: record.runId, genesisLeadMs: options.genesisLeadMs });
+    this.wallets = this.plan.wallets;
+    this.registration = { runId: record.runId, runDir: record.runDir, coordinatorPid: process.pid, coordinatorStart: processStart(process.pid), nodes: {}, ports: [] };
+    writeRegistration(this.registration);
+    liveDeployments.add(this);
+    installExitHook();
+  }
+
+  /** Write every node's config and spawn them all at once. */
+  async startAll(): Promise<void> {
+    const perNode = this.options.testingApi ? 3 : 2;
+    const ports = await reservePorts(this.plan.nodes.length * perNode, HOST);
+    this.registration.ports.push(...ports);
+    const addresses = new Map(this.plan.nodes.map((n, i) => [n.name, ports.slice(i * perNode, (i + 1) * perNode)]));
+    // Genesis time is fixed in the plan; re-anchor it now that ports are reserved so the lead is real.
+    this.plan.genesis.timeMs = Math.ceil(Date.now() + (this.options.genesisLeadMs ?? 1000));
+    for (const planned of this.plan.nodes) {
+      const p = addresses.get(planned.name)!;
+      const peers: PeerAddress[] = planned.dials.map((d) => ({ name: d, host: HOST, port: addresses.get(d)![perNode - 1]! }));
+      this.prepare(planned, p, peers, planned.expectedPeers);
+    }
+    writeRegistration(this.registration);
+    for (const n of this.byName.values()) n.proc.start();
+  }
+
+  private prepare(planned: PlannedNode, ports: number[], peers: PeerAddress[], expectedPeers: number): LocalNode {
+    const dir = this.record.nodeDir(planned.name);
+    const testingPort = this.options.testingApi ? ports[1]! : null;
+    const p2pPort = ports[ports.length - 1]!;
+    const config = nodeConfig(this.plan, {
+      node: planned,
+      addresses: { bindHost: HOST, apiPort: ports[0]!, testingPort, p2pPort, dataDir: join(dir, 'data') },
+      peers,
+      parentPid: process.pid,
+      tuning: this.options.tuning,
+    });
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
+    const proc = new NodeProcess({
+      name: planned.name,
+      bin: this.options.bin,
+      configPath,
+      logPath: join(dir, 'node.log'),
+      runId: this.record.runId,
+      onSpawn: (name, pid) => {
+        this.registration.nodes[name] = { pid };
+        writeRegistration(this.registration);
+        this.record.events.emit('node.spawn', { node: name, pid });
+      },
+      onExit: (name, exit) => this.record.events.emit('node.exit', { node: name, code: exit.code, signal: exit.signal, expected: exit.expected }),
+    });
+    const apiUrl = `http://${HOST}:${ports[0]}`;
+    const testingUrl = testingPort === null ? undefined : `http://${HOST}:${testingPort}`;
+    const run: RunNode = {
+      descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
+      client: new NodeClient(apiUrl, { name: planned.name, testingUrl, timeoutMs: 5000 }),
+    };
+    const node: LocalNode = { planned, config, configPath, proc, run, expectedPeers, ports, removed: false };
+    this.byName.set(planned.name, node);
+    return node;
+  }
+
+  /** A node joining at runtime with a fresh identity, dialing `peerNames`. Spawned, not yet waited for. */
+  async addJoiner(role: NodeRole, name: string | undefined, peerNames: string[], makePlanned: (joinIndex: number, role: NodeRole, name: string) => PlannedNode): Promise<LocalNode> {
+    const joinIndex = this.joinCounter++;
+    const chosen = name ?? `${role}-join-${joinIndex}`;
+    if (this.byName.has(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: a node named ${JSON.stringify(chosen)} already exists in this run; pick another name`);
+    const peers = peerNames.map((p) => this.get(p));
+    const perNode = this.options.testingApi ? 3 : 2;
+    const ports = await reservePorts(perNode, HOST);
+    this.registration.ports.push(...ports);
+    const planned = makePlanned(joinIndex, role, chosen);
+    const node = this.prepare(planned, ports, peers.map((p) => ({ name: p.planned.name, host: HOST, port: p.config.p2p.port })), Math.min(1, peers.length));
+    node.proc.start();
+    return node;
+  }
+
+  /** A node of this run by name (removed nodes included only with `includeRemoved`). */
+  get(name: string, includeRemoved = false): LocalNode {
+    const n = this.byName.get(name);
+    if (!n || (n.removed && !includeRemoved)) {
+      throw new LoadnetError('LN_ERR_NODE_CONTROL', `no node named ${JSON.stringify(name)} in this run; nodes: ${this.liveNodes().map((x) => x.planned.name).join(', ')}`);
+    }
+    return n;
+  }
+
+  liveNodes(): LocalNode[] {
+    return [...this.byName.values()].filter((n) => !n.removed);
+  }
+
+  nodes(): readonly RunNode[] {
+    return this.liveNodes().map((n) => n.run);
+  }
+
+  expectedPeers(name: string): number {
+    return this.byName.get(name)?.expectedPeers ?? 0;
+  }
+
+  nodeStats(name: string): { rssBytes?: number } | undefined {
+    const rss = this.byName.get(name)?.proc.rssBytes();
+    return rss === undefined ? undefined : { rssBytes: rss };
+  }
+
+  checkAlive(): void {
+    for (const n of this.liveNodes()) {
+      const exit = n.proc.lastExit;
+      if (exit && !exit.expected) {
+        throw new LoadnetError('LN_ERR_DEPLOY', `${n.planned.name} exited during deploy (code ${exit.code}, signal ${exit.signal}); last log lines:\n${logTail(join(this.record.runDir, 'nodes', n.planned.name, 'node.log'))}`, { hint: `full log: ${join(this.record.runDir, 'nodes', n.planned.name, 'node.log')}` });
+      }
+    }
+  }
+
+  killNow(): void {
+    for (const n of this.byName.values()) n.proc.killNow();
+  }
+
+  teardown(): Promise<void> {
+    this.tornDown ??= (async () => {
+      this.beforeTeardown?.();
+      await Promise.allSettled([...this.byName.values()].map((n) => n.proc.stop(this.options.stopGraceMs ?? 3000)));
+      await Promise.allSettled([...this.byName.values()].map((n) => n.run.client.close()));
+      releasePorts(this.registration.ports);
+      removeRegistration(this.registration.runId);
+      liveDeployments.delete(this);
+    })();
+    return this.tornDown;
+  }
+}
+
+function logTail(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

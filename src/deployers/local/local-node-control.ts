@@ -1,0 +1,199 @@
+/**
+ * Node control for local processes. Each action waits for the outcome it promises, bounded by a timeout:
+ * stop/kill → the process exited; pause → the kernel reports it stopped; start/resume/restart → the node
+ * answers, has a peer and caught up with the others (runtime/recovery.ts); startNode → a fresh identity
+ * joined and synced; removeNode → gone for good. Actions on one node are serialised. Fault intervals go
+ * to the event log (a stop/kill/pause stays open until the node is back). Network faults go through the
+ * nodes' testing API.
+ */
+import { LoadnetError } from '../../errors.js';
+import { nowMs, sleep } from '../../util/clock.js';
+import type { LinkFaultOptions, NodeControl, NodeDescriptor, StartNodeOptions } from '../../runtime/contracts.js';
+import { FaultRecorder } from '../../runtime/faults.js';
+import { waitRecovered } from '../../runtime/recovery.js';
+import { TestingApiNetwork } from '../../runtime/testing-api-network.js';
+import { defaultJoinPeers, plannedJoiner } from '../plan.js';
+import type { LocalDeployment, LocalNode } from './local-deployment.js';
+
+export interface LocalNodeControlOptions {
+  /** Bound on each action's promised outcome. Default max(30 s, 20 slots). */
+  actionTimeoutMs?: number;
+  stopGraceMs?: number;
+}
+
+export class LocalNodeControl implements NodeControl {
+  private readonly faults: FaultRecorder;
+  private readonly network: TestingApiNetwork;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly timeoutMs: number;
+
+  constructor(private readonly deployment: LocalDeployment, private readonly options: LocalNodeControlOptions = {}) {
+    const slot = deployment.plan.consensus.slotDurationMs;
+    this.timeoutMs = options.actionTimeoutMs ?? Math.max(30_000, 20 * slot);
+    this.faults = new FaultRecorder(deployment.record.events);
+    this.network = new TestingApiNetwork(
+      (name) => {
+        const n = deployment.get(name);
+        return { client: n.run.client, peerId: n.planned.peerId };
+      },
+      () => deployment.liveNodes().map((n) => n.planned.name),
+      this.faults,
+      this.timeoutMs,
+    );
+  }
+
+  /** Serialise actions per node: a restart and a pause of one node never interleave. */
+  private exclusive<T>(name: string, action: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const next = prev.then(action, action);
+    this.locks.set(name, next.catch(() => undefined));
+    return next;
+  }
+
+  private async recovered(node: LocalNode): Promise<Record<string, unknown>> {
+    const others = this.deployment.liveNodes().filter((n) => n !== node && n.proc.running).map((n) => n.run.client);
+    const r = await waitRecovered(node.planned.name, node.run.client, others, {
+      timeoutMs: this.timeoutMs,
+      needsPeer: node.expectedPeers > 0,
+      check: () => {
+        const exit = node.proc.lastExit;
+        if (exit && !exit.expected) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${node.planned.name} exited while recovering (code ${exit.code}, signal ${exit.signal}); see nodes/${node.planned.name}/node.log`);
+      },
+    });
+    return { height: r.height, target: r.target, recoveryMs: Math.round(r.elapsedMs) };
+  }
+
+  private async waitStopped(node: LocalNode): Promise<void> {
+    const started = nowMs();
+    while (node.proc.state() !== 'T') {
+      if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${node.planned.name} exited instead of pausing`);
+      if (nowMs() - started > this.timeoutMs) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${node.planned.name} did not stop (SIGSTOP) within ${this.timeoutMs} ms`);
+      await sleep(10);
+    }
+  }
+
+  restart(name: string): Promise<void> {
+    const node = this.deployment.get(name);
+    return this.exclusive(name, () =>
+      this.faults.interval('restart', name, async () => {
+        await node.proc.stop(this.options.stopGraceMs);
+        node.proc.start();
+        await this.recovered(node);
+      }),
+    );
+  }
+
+  stop(name: string): Promise<void> {
+    const node = this.deployment.get(name);
+    return this.exclusive(name, async () => {
+      this.faults.openFor(name, 'stop', name);
+      await node.proc.stop(this.options.stopGraceMs);
+    });
+  }
+
+  kill(name: string): Promise<void> {
+    const node = this.deployment.get(name);
+    return this.exclusive(name, async () => {
+      this.faults.openFor(name, 'kill', name);
+      await node.proc.kill();
+    });
+  }
+
+  start(name: string): Promise<void> {
+    const node = this.deployment.get(name);
+    return this.exclusive(name, async () => {
+      if (node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `start: ${name} is already running; stop or kill it first`);
+      if (!this.faults.hasOpen(name)) this.faults.openFor(name, 'start', name);
+      node.proc.start();
+      try {
+        const detail = await this.recovered(node);
+        this.faults.closeOpen(name, { ok: true, detail });
+      } catch (e) {
+        this.faults.closeOpen(name, { ok: false, error: (e as Error).message });
+        throw e;
+      }
+    });
+  }
+
+  pause(name: string): Promise<void> {
+    const node = this.deployment.get(name);
+    return this.exclusive(name, async () => {
+      if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `pause: ${name} is not running`);
+      this.faults.openFor(name, 'pause', name);
+      node.proc.pause();
+      await this.waitStopped(node);
+    });
+  }
+
+  resume(name: string): Promise<void> {
+    const node = this.deployment.get(name);
+    return this.exclusive(name, async () => {
+      if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `resume: ${name} is not running (it was stopped or killed: use start)`);
+      node.proc.resume();
+      try {
+        const detail = await this.recovered(node);
+        this.faults.closeOpen(name, { ok: true, detail });
+      } catch (e) {
+        this.faults.closeOpen(name, { ok: false, error: (e as Error).message });
+        throw e;
+      }
+    });
+  }
+
+  async startNode(options: StartNodeOptions = {}): Promise<NodeDescriptor> {
+    const live = this.deployment.liveNodes().map((n) => n.planned.name);
+    const peers = options.peers ?? defaultJoinPeers(this.deployment.plan.scenario.topology.shape, live);
+    for (const p of peers) this.deployment.get(p);
+    const role = options.role ?? 'validator';
+    const label = options.name ?? `${role}-join`;
+    return this.faults.interval('start-node', label, async () => {
+      const node = await this.deployment.addJoiner(role, options.name, peers, (i, r, n) => plannedJoiner(this.deployment.plan, i, r, n));
+      return this.exclusive(node.planned.name, async () => {
+        try {
+          await this.recovered(node);
+        } catch (e) {
+          node.removed = true;
+          await node.proc.stop(this.options.stopGraceMs);
+          throw e;
+        }
+        return node.run.descriptor;
+      });
+    }, { role, peers, ...(options.name ? { name: options.name } : {}) });
+  }
+
+  removeNode(name: string): Promise<void> {
+    const node = this.deployment.get(name);
+    return this.exclusive(name, () =>
+      this.faults.interval('remove-node', name, async () => {
+        this.faults.closeOpen(name, { ok: true, detail: { endedBy: 'remove-node' } });
+        node.removed = true;
+        await node.proc.stop(this.options.stopGraceMs);
+      }),
+    );
+  }
+
+  partition(groupA: string[], groupB: string[]): Promise<void> {
+    return this.network.partition(groupA, groupB);
+  }
+
+  heal(): Promise<void> {
+    return this.network.heal();
+  }
+
+  blockPeer(node: string, peer: string): Promise<void> {
+    return this.network.blockPeer(node, peer);
+  }
+
+  unblockPeer(node: string, peer: string): Promise<void> {
+    return this.network.unblockPeer(node, peer);
+  }
+
+  setLinkFault(node: string, peer: string, fault: LinkFaultOptions): Promise<void> {
+    return this.network.setLinkFault(node, peer, fault);
+  }
+
+  /** At teardown: close open intervals so the record has no dangling fault. */
+  close(): void {
+    this.faults.closeAll('teardown');
+  }
+}

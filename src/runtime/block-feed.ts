@@ -1,0 +1,296 @@
+/**
+ * The block feed: follows every node of the run (not one, as upstream did), so it survives the restart of
+ * any node and sees forks that only some nodes hold. Each node is polled on its own loop at a sub-slot
+ * interval: `/cryptarchia/info` for tip and LIB, then `/cryptarchia/blocks?from&to` for the canonical
+ * blocks it has not seen. Each block is emitted once by id with the time loadnet first saw it on any node;
+ * it becomes final when some node's LIB passes it (k deep). A block replaced at a height on a node's
+ * canonical chain is a reorg; reverting a final block is flagged `revertedFinal` (a safety violation).
+ *
+ * Memory is bounded for long runs: per node only ids of recent heights; per block a slim record, whose
+ * txIds are dropped once it is `retainTxIdsBlocks` behind the newest (consumers take them in onBlock).
+ */
+import { NodeClient } from '../chain/client.js';
+import type { BlockJson } from '../chain/api.js';
+import type { Hex } from '../chain/bytes.js';
+import { txFromJson } from '../chain/tx.js';
+import { nowMs, sleep } from '../util/clock.js';
+import { NodeChainView } from './chain-view.js';
+import type { BlockFeed, BlockFeedListener, EventLog, FeedBlock, NodeTip, ReorgEvent, RunNode } from './contracts.js';
+
+export interface BlockFeedOptions {
+  /** The live node set (nodes joined at runtime appear, removed ones disappear). */
+  nodes: () => readonly RunNode[];
+  events?: EventLog;
+  slotDurationMs: number;
+  securityParam: number;
+  /** Poll interval per node; default a quarter slot within 100..500 ms. */
+  pollMs?: number;
+  /** Per-request timeout: a paused node must not stall its loop for long. Default max(1 s, 2 slots). */
+  requestTimeoutMs?: number;
+  /** History taken from a node followed for the first time (heights below its tip). Default 2k + 64. */
+  initialDepth?: number;
+  retainTxIdsBlocks?: number;
+  /** Upper bound on block records kept (oldest evicted first). */
+  maxBlocks?: number;
+}
+
+interface Follow {
+  node: RunNode;
+  client: NodeClient;
+  view: NodeChainView;
+  inFlight?: Promise<void>;
+  loop?: Promise<void>;
+}
+
+const PAGE = 200;
+
+export class PollingBlockFeed implements BlockFeed {
+  private readonly listeners = new Set<BlockFeedListener>();
+  private readonly blocks = new Map<Hex, FeedBlock>();
+  private readonly finalByHeight = new Map<number, Hex>();
+  private readonly follows = new Map<string, Follow>();
+  private readonly tipByNode = new Map<string, NodeTip>();
+  private readonly abort = new AbortController();
+  private readonly pollMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly initialDepth: number;
+  private readonly window: number;
+  private readonly retainTxIds: number;
+  private readonly maxBlocks: number;
+  private readonly recentWithTxIds: Hex[] = [];
+  private syncTimer?: NodeJS.Timeout;
+  /** Counters for the summary. */
+  readonly stats = { blocks: 0, finalBlocks: 0, reorgs: 0, maxReorgDepth: 0, revertedFinal: 0, finalConflicts: 0 };
+
+  constructor(private readonly opts: BlockFeedOptions) {
+    this.pollMs = opts.pollMs ?? Math.min(500, Math.max(100, Math.floor(opts.slotDurationMs / 4)));
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? Math.max(1000, 2 * opts.slotDurationMs);
+    this.initialDepth = opts.initialDepth ?? 2 * opts.securityParam + 64;
+    this.window = Math.max(4 * opts.securityParam, 256);
+    this.retainTxIds = opts.retainTxIdsBlocks ?? 1024;
+    this.maxBlocks = opts.maxBlocks ?? 500_000;
+  }
+
+  /** Start following; picks up nodes joining and leaving at every poll interval. */
+  start(): void {
+    this.syncNodes();
+    this.syncTimer = setInterval(() => this.syncNodes(), this.pollMs);
+    this.syncTimer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    const follows = [...this.follows.values()];
+    this.follows.clear();
+    await Promise.allSettled(follows.map((f) => f.loop));
+    await Promise.allSettled(follows.map((f) => f.client.close()));
+  }
+
+  subscribe(listener: BlockFeedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  block(id: Hex): FeedBlock | undefined {
+    return this.blocks.get(id);
+  }
+
+  tips(): NodeTip[] {
+    return [...this.tipByNode.values()];
+  }
+
+  finalAt(height: number): Hex | undefined {
+    return this.finalByHeight.get(height);
+  }
+
+  /** Highest height any followed node reported, and the highest final height. */
+  heights(): { best: number; final: number } {
+    let best = 0;
+    for (const t of this.tipByNode.values()) best = Math.max(best, t.height);
+    let final = 0;
+    for (const t of this.tipByNode.values()) final = Math.max(final, t.libHeight);
+    return { best, final };
+  }
+
+  async refresh(): Promise<void> {
+    this.syncNodes();
+    await Promise.allSettled([...this.follows.values()].map(async (f) => {
+      await f.inFlight;
+      await this.pollOnce(f);
+    }));
+  }
+
+  private syncNodes(): void {
+    if (this.abort.signal.aborted) return;
+    const live = this.opts.nodes();
+    const names = new Set(live.map((n) => n.descriptor.name));
+    for (const [name, f] of this.follows) {
+      if (!names.has(name) || live.find((n) => n.descriptor.name === name)!.descriptor.apiUrl !== f.node.descriptor.apiUrl) {
+        this.follows.delete(name);
+        this.tipByNode.delete(name);
+        void f.client.close();
+      }
+    }
+    for (const node of live) {
+      if (this.follows.has(node.descriptor.name)) continue;
+      const f: Follow = {
+        node,
+        client: new NodeClient(node.descriptor.apiUrl, { name: node.descriptor.name, timeoutMs: this.requestTimeoutMs, connections: 1 }),
+        view: new NodeChainView(this.window),
+      };
+      this.follows.set(node.descriptor.name, f);
+      f.loop = this.runLoop(f);
+    }
+  }
+
+  private async runLoop(f: Follow): Promise<void> {
+    while (!this.abort.signal.aborted && this.follows.get(f.node.descriptor.name) === f) {
+      await f.inFlight;
+      await this.pollOnce(f);
+      await sleep(this.pollMs, this.abort.signal);
+    }
+  }
+
+  private pollOnce(f: Follow): Promise<void> {
+    if (!f.inFlight) f.inFlight = this.poll(f).finally(() => (f.inFlight = undefined));
+    return f.inFlight;
+  }
+
+  private async poll(f: Follow): Promise<void> {
+    const name = f.node.descriptor.name;
+    let info;
+    try {
+      info = await f.client.info();
+    } catch {
+      const prev = this.tipByNode.get(name);
+      const tip: NodeTip = { node: name, at: nowMs(), height: prev?.height ?? 0, tip: prev?.tip ?? '', libHeight: prev?.libHeight ?? 0, lib: prev?.lib ?? '', up: false };
+      this.tipByNode.set(name, tip);
+      this.notify('onTip', tip);
+      return;
+    }
+    try {
+      if (info.tip !== f.view.tipId) await this.catchUp(f, info.height);
+    } catch {
+      // A failed fetch is retried at the next poll; the tip report below still counts.
+    }
+    const tip: NodeTip = { node: name, at: nowMs(), height: info.height, tip: info.tip, libHeight: info.lib_height, lib: info.lib, up: true };
+    this.tipByNode.set(name, tip);
+    this.notify('onTip', tip);
+    this.markFinal(f, info.lib_height);
+  }
+
+  private async fetchRange(client: NodeClient, from: number, to: number): Promise<BlockJson[]> {
+    const out: BlockJson[] = [];
+    let next = from;
+    while (next <= to) {
+      const page = await client.blocksByHeight(next, Math.min(to, next + PAGE - 1));
+      if (page.length === 0) break;
+      out.push(...page);
+      next = page[page.length - 1]!.header.height + 1;
+    }
+    return out;
+  }
+
+  private async catchUp(f: Follow, reportedHeight: number): Promise<void> {
+    let from = f.view.fetchFrom(reportedHeight, this.initialDepth);
+    let step = 1;
+    for (;;) {
+      const blocks = await this.fetchRange(f.client, from, Math.max(reportedHeight, from));
+      const floor = f.view.lowestHeight;
+      const force = from <= Math.max(1, floor);
+      const refs = blocks.map((b) => ({ id: b.id, parent: b.header.parent, height: b.header.height }));
+      const result = f.view.apply(refs, force);
+      if (result.status === 'empty') return;
+      if (result.status === 'unlinked') {
+        // The node switched branch below what we fetched: step back (doubling) until the parent links.
+        step *= 2;
+        from = Math.max(1, from - step);
+        continue;
+      }
+      const seenAt = nowMs();
+      for (const b of blocks.slice(0, result.accepted)) this.addBlock(b, f.node.descriptor.name, seenAt);
+      if (result.reverted.length > 0) this.reportReorg(f.node.descriptor.name, result.reverted.map((r) => r.id));
+      return;
+    }
+  }
+
+  private addBlock(b: BlockJson, node: string, at: number): void {
+    if (this.blocks.has(b.id)) return;
+    const block: FeedBlock = {
+      id: b.id,
+      parent: b.header.parent,
+      height: b.header.height,
+      slot: b.header.slot,
+      proposer: b.header.proposer,
+      timestamp: b.header.timestamp,
+      txIds: b.transactions.map((tx) => tx.id ?? txFromJson(tx).id),
+      firstSeenAt: at,
+      firstSeenOn: node,
+    };
+    this.blocks.set(b.id, block);
+    this.stats.blocks++;
+    this.opts.events?.emit('block', { id: block.id, height: block.height, slot: block.slot, node, txCount: block.txIds.length });
+    this.notify('onBlock', block);
+    this.recentWithTxIds.push(b.id);
+    if (this.recentWithTxIds.length > this.retainTxIds * 2) {
+      for (const id of this.recentWithTxIds.splice(0, this.recentWithTxIds.length - this.retainTxIds)) {
+        const old = this.blocks.get(id);
+        if (old) this.blocks.set(id, { ...old, txIds: [] });
+      }
+    }
+    if (this.blocks.size > this.maxBlocks) {
+      const oldest = this.blocks.keys().next().value as Hex;
+      this.blocks.delete(oldest);
+    }
+  }
+
+  private markFinal(f: Follow, libHeight: number): void {
+    const view = f.view;
+    const upTo = Math.min(libHeight, view.tipHeight);
+    if (upTo <= view.finalizedUpTo) return;
+    const at = nowMs();
+    for (let h = Math.max(view.finalizedUpTo + 1, view.lowestHeight); h <= upTo; h++) {
+      const id = view.idAt(h);
+      if (id === undefined) continue;
+      const already = this.finalByHeight.get(h);
+      if (already === id) continue;
+      if (already !== undefined) {
+        // Two nodes finalised different blocks at one height: a safety violation, recorded as such.
+        this.stats.finalConflicts++;
+        this.opts.events?.emit('block.final.conflict', { height: h, ids: [already, id], node: f.node.descriptor.name });
+        continue;
+      }
+      this.finalByHeight.set(h, id);
+      const block = this.blocks.get(id);
+      if (block && block.finalAt === undefined) {
+        block.finalAt = at;
+        this.stats.finalBlocks++;
+        this.opts.events?.emit('block.final', { id, height: h });
+        this.notify('onFinal', block);
+      }
+    }
+    view.finalizedUpTo = upTo;
+  }
+
+  private reportReorg(node: string, reverted: Hex[]): void {
+    const finalIds = new Set<Hex>();
+    for (const id of reverted) if (this.blocks.get(id)?.finalAt !== undefined) finalIds.add(id);
+    const event: ReorgEvent = { node, at: nowMs(), reverted, depth: reverted.length, revertedFinal: finalIds.size > 0 };
+    this.stats.reorgs++;
+    this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, event.depth);
+    if (event.revertedFinal) this.stats.revertedFinal++;
+    this.opts.events?.emit('reorg', { node, depth: event.depth, reverted, revertedFinal: event.revertedFinal });
+    this.notify('onReorg', event);
+  }
+
+  private notify<K extends keyof BlockFeedListener>(kind: K, arg: Parameters<NonNullable<BlockFeedListener[K]>>[0]): void {
+    for (const l of this.listeners) {
+      try {
+        (l[kind] as ((a: typeof arg) => void) | undefined)?.call(l, arg);
+      } catch {
+        // A faulty listener must not stop the feed for everyone else.
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * `node.sample` events about every second per node: up, height, libHeight (from the block feed's latest
+ * tip), mempool pending (asked of the node, short timeout) and RSS when the deployer knows it.
+ * One request in flight per node: a paused node delays only its own samples.
+ */
+import { NodeClient } from '../chain/client.js';
+import type { EventLog, RunNode } from './contracts.js';
+import type { PollingBlockFeed } from './block-feed.js';
+import type { Deployment } from './deployment.js';
+
+export class NodeSampler {
+  private readonly timer: NodeJS.Timeout;
+  private readonly clients = new Map<string, { url: string; client: NodeClient; busy: boolean }>();
+
+  constructor(
+    private readonly deployment: Deployment,
+    private readonly feed: PollingBlockFeed,
+    private readonly events: EventLog,
+    intervalMs = 1000,
+  ) {
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  private clientFor(node: RunNode) {
+    const name = node.descriptor.name;
+    let c = this.clients.get(name);
+    if (!c || c.url !== node.descriptor.apiUrl) {
+      void c?.client.close();
+      c = { url: node.descriptor.apiUrl, client: new NodeClient(node.descriptor.apiUrl, { name, timeoutMs: 900, connections: 1 }), busy: false };
+      this.clients.set(name, c);
+    }
+    return c;
+  }
+
+  private sample(): void {
+    const tips = new Map(this.feed.tips().map((t) => [t.node, t]));
+    for (const node of this.deployment.nodes()) {
+      const c = this.clientFor(node);
+      if (c.busy) continue;
+      c.busy = true;
+      const name = node.descriptor.name;
+      void c.client
+        .mempoolMetrics()
+        .then((m) => m.pending, () => undefined)
+        .then((pending) => {
+          const tip = tips.get(name);
+          const rss = this.deployment.nodeStats?.(name)?.rssBytes;
+          this.events.emit('node.sample', {
+            node: name,
+            up: pending !== undefined && (tip?.up ?? true),
+            height: tip?.height ?? null,
+            libHeight: tip?.libHeight ?? null,
+            pending: pending ?? null,
+            ...(rss === undefined ? {} : { rssBytes: rss }),
+          });
+        })
+        .finally(() => (c.busy = false));
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.clients.values()].map((c) => c.client.close()));
+    this.clients.clear();
+  }
+}

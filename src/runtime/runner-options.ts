@@ -1,0 +1,85 @@
+/**
+ * Options of a run that are not part of the scenario (where the record goes, what is shown), and the
+ * hooks into the report module. The report is loaded lazily and every call is guarded: a report failure
+ * is recorded as an event and never loses the run record.
+ */
+import type { RunContext, RunSummary } from './contracts.js';
+import type { ReadinessOptions } from '../deployers/readiness.js';
+import type { RunRecordOptions } from './run-record.js';
+
+export interface RunnerOptions extends RunRecordOptions {
+  /** Live terminal progress during the run (report module). Default false. */
+  progress?: boolean;
+  /** Print the summary table here after evaluation. Default: not printed. */
+  summaryStream?: NodeJS.WritableStream;
+  /** Render report.html and junit.xml into the run directory after evaluation. Default true. */
+  reports?: boolean;
+  readiness?: Pick<ReadinessOptions, 'httpTimeoutMs' | 'peersTimeoutMs' | 'producingTimeoutMs'>;
+  /** Wait after the cooldown before evaluating. Default max(1 s, one slot). */
+  settleMs?: number;
+  /** Bound on a workload returning after its abort signal. Default 15 s. */
+  workloadStopTimeoutMs?: number;
+  /** Bound on one expectation's evaluate(). Default 120 s. */
+  evaluateTimeoutMs?: number;
+}
+
+interface ReportModule {
+  renderRunReports?(runDir: string): Promise<unknown> | unknown;
+  startLiveProgress?(ctx: RunContext, opts?: Record<string, unknown>): { stop(): void } | (() => void) | unknown;
+  printSummaryTable?(summary: RunSummary, stream: NodeJS.WritableStream): void;
+}
+
+export interface ReportHooks {
+  startProgress(ctx: RunContext): () => void;
+  printTable(summary: RunSummary): void;
+  render(runDir: string): Promise<void>;
+}
+
+// A variable specifier: the report module is another engineer's and may not exist in every build.
+const REPORT_MODULE = '../report/index.js';
+
+export async function reportHooks(options: RunnerOptions, onError: (what: string, e: unknown) => void = () => {}): Promise<ReportHooks> {
+  let mod: ReportModule | undefined;
+  if (options.progress || options.summaryStream || options.reports !== false) {
+    try {
+      mod = (await import(REPORT_MODULE)) as ReportModule;
+    } catch (e) {
+      onError('load report module', e);
+    }
+  }
+  return {
+    startProgress(ctx) {
+      if (!options.progress || !mod?.startLiveProgress) return () => {};
+      try {
+        const handle = mod.startLiveProgress(ctx, {}) as { stop?: () => void } | (() => void) | undefined;
+        return () => {
+          try {
+            if (typeof handle === 'function') handle();
+            else handle?.stop?.();
+          } catch (e) {
+            onError('stop live progress', e);
+          }
+        };
+      } catch (e) {
+        onError('start live progress', e);
+        return () => {};
+      }
+    },
+    printTable(summary) {
+      if (!options.summaryStream || !mod?.printSummaryTable) return;
+      try {
+        mod.printSummaryTable(summary, options.summaryStream);
+      } catch (e) {
+        onError('print summary table', e);
+      }
+    },
+    async render(runDir) {
+      if (options.reports === false || !mod?.renderRunReports) return;
+      try {
+        await mod.renderRunReports(runDir);
+      } catch (e) {
+        onError('render reports', e);
+      }
+    },
+  };
+}
