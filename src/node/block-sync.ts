@@ -12,7 +12,8 @@ import type { BlockRequest, P2PHandlers } from './p2p-port.js';
 import type { DevnetNode } from './node.js';
 
 const PAGE = 200;
-const MAX_SERVE_BYTES = 16 * 1024 * 1024;
+/** Under the P2P module's 16 MiB frame limit, with room for the list framing. */
+const MAX_SERVE_BYTES = 12 * 1024 * 1024;
 const MAX_ORPHANS = 512;
 const MAX_FUTURE = 256;
 /** Penalty points (the P2P module disconnects a peer whose score falls too low). */

@@ -111,6 +111,7 @@ export class DevnetNode {
         peers: this.config.peers,
         handlers: this.sync.handlers(),
         log: this.log,
+        name: this.config.name,
       });
       await this.p2p.start();
     } else {

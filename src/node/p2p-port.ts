@@ -30,6 +30,8 @@ export interface P2PNetworkOptions {
   peers: PeerAddress[];
   handlers: P2PHandlers;
   log?: Logger;
+  /** This node's name, sent in the handshake (informative). */
+  name?: string;
 }
 
 export interface PeerView {
