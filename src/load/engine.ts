@@ -1,0 +1,278 @@
+/**
+ * The load engine's coordinator: shards wallets across piscina worker threads (one long task per thread,
+ * see workers/load-worker.ts), starts them on one shared schedule, merges their interval reports (HDR
+ * histograms) into per-interval figures and run totals, and feeds accepted ids to inclusion tracking.
+ * Usable without a deployment: `createLoadEngine({ targets, wallets, rate })` for benches and max-rate search.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { LoadnetError } from '../errors.js';
+import type { Hex } from '../chain/bytes.js';
+import { ed25519Backend, type Ed25519BackendName } from '../chain/ed25519.js';
+import { fromHex, toHex } from '../chain/bytes.js';
+import type { RateSpec } from '../scenario/spec.js';
+import type { BlockFeed } from '../runtime/contracts.js';
+import { nowMs } from '../util/clock.js';
+import { Schedule, scheduleFromRate } from './schedule.js';
+import { FigureAccumulator, type LoadInterval, type LoadTotals } from './figures.js';
+import { InclusionTracker } from './inclusion-tracker.js';
+import type { CoordinatorMessage, ShardInit, TargetChoice, WorkerMessage, WorkerReport, WorkerResult } from './protocol.js';
+
+export interface EngineWallet {
+  index?: number;
+  seed: Hex;
+  publicKey?: Hex;
+}
+
+export interface LoadEngineOptions {
+  /** Name in events and summaries. */
+  name?: string;
+  /** Node API base URLs. */
+  targets: string[];
+  targetChoice?: TargetChoice;
+  wallets: readonly EngineWallet[];
+  rate: RateSpec | number;
+  /** Needed for a perBlock rate. */
+  meanBlockIntervalMs?: number;
+  /** Generation stops after this long (ms); default: until stop(). */
+  durationMs?: number;
+  /** Worker threads; default 1 below 5,000 tx/s, else one per core (never more than wallets). */
+  threads?: number;
+  /** Most transactions per POST; 'auto' = 100 (due transactions are coalesced, never held back). */
+  batch?: number | 'auto';
+  /** Connections per target per worker (default 8) and requests pipelined on each (default 1). */
+  connections?: number;
+  pipelining?: number;
+  fee?: number;
+  amount?: number;
+  backend?: Ed25519BackendName;
+  /** Cap on signatures per second across all workers (to prove a starved generator is detected). */
+  signCapPerSec?: number;
+  lookaheadMs?: number;
+  requestTimeoutMs?: number;
+  lateThresholdMs?: number;
+  intervalMs?: number;
+  /** Per-transaction records (CSV, rotated) go here when set. */
+  recordsDir?: string;
+  recordsPerFile?: number;
+  recordsMaxFiles?: number;
+  /** Block feed for inclusion and finality tracking. */
+  feed?: BlockFeed;
+  onInterval?: (interval: LoadInterval) => void;
+  seed?: number;
+}
+
+/** dist/workers/load-worker.js next to this module's dist tree (works from dist/ and an installed package). */
+export function loadWorkerPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const root = resolve(dirname(here), '../..');
+  // Running from TypeScript sources (tsx, vitest): use the built worker, since threads run plain JS.
+  const file = here.endsWith('.ts') ? resolve(root, 'dist/workers/load-worker.js') : resolve(root, 'workers/load-worker.js');
+  if (!existsSync(file)) throw new LoadnetError('LN_ERR_WORKLOAD', `load worker not found at ${file}`, { hint: 'build loadnet first: npm run build' });
+  return file;
+}
+
+function invalid(field: string, value: unknown, allowed: string): LoadnetError {
+  return new LoadnetError('LN_ERR_SCENARIO_INVALID', `load: ${field} is ${JSON.stringify(value)}; allowed: ${allowed}`, { issues: [{ field, value, allowed }] });
+}
+
+function positiveInt(field: string, v: number | undefined, dflt: number, max = 1_000_000): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < 1 || v > max) throw invalid(field, v, `an integer from 1 to ${max}`);
+  return v;
+}
+
+export class LoadEngine {
+  readonly name: string;
+  readonly schedule: Schedule;
+  readonly tracker?: InclusionTracker;
+  private readonly figures = new FigureAccumulator();
+  private readonly durationMs: number;
+  private readonly intervalMs: number;
+  private readonly inits: ShardInit[];
+  private pool?: Piscina;
+  private ports: MessagePort[] = [];
+  private tasks: Promise<WorkerResult>[] = [];
+  private t0 = 0;
+  private stoppedAt?: number;
+  private timer?: NodeJS.Timeout;
+  private lastIntervalRel = 0;
+  private intervals = 0;
+  private shortIntervals = 0;
+  private finalReports = 0;
+  private finishedPromise?: Promise<LoadTotals>;
+  private fatal?: string;
+
+  constructor(private readonly options: LoadEngineOptions) {
+    this.name = options.name ?? 'transactions';
+    if (!Array.isArray(options.targets) || options.targets.length === 0) throw invalid('targets', options.targets, 'one or more node API URLs');
+    if (!Array.isArray(options.wallets) || options.wallets.length === 0) throw invalid('wallets', options.wallets?.length, 'one or more wallets with a seed');
+    this.schedule = new Schedule(scheduleFromRate(options.rate, options.meanBlockIntervalMs));
+    this.durationMs = options.durationMs ?? Infinity;
+    if (!(this.durationMs > 0)) throw invalid('durationMs', options.durationMs, 'a positive number of ms');
+    this.intervalMs = positiveInt('intervalMs', options.intervalMs, 1000, 60_000);
+    if (options.signCapPerSec !== undefined && !(options.signCapPerSec > 0)) throw invalid('signCapPerSec', options.signCapPerSec, 'a positive number of signatures per second');
+    const peak = Math.max(...scheduleFromRate(options.rate, options.meanBlockIntervalMs).segments.map((s) => Math.max(s.r0, s.r1)));
+    const threads = Math.min(options.wallets.length, positiveInt('threads', options.threads, peak < 5000 ? 1 : availableParallelism(), 64));
+    const backend = options.backend ?? 'sodium';
+    const signer = ed25519Backend(backend);
+    const wallets = options.wallets.map((w, i) => ({ index: w.index ?? i, seed: w.seed, publicKey: w.publicKey ?? toHex(signer.keyFromSeed(fromHex(w.seed, 32, `wallets[${i}].seed`)).publicKey) }));
+    const recipients = wallets.map((w) => w.publicKey);
+    const maxBatch = options.batch === undefined || options.batch === 'auto' ? 100 : positiveInt('batch', options.batch, 100, 10_000);
+    this.inits = Array.from({ length: threads }, (_, w) => ({
+      workerIndex: w,
+      workerCount: threads,
+      schedule: this.schedule.data,
+      durationMs: this.durationMs,
+      wallets: wallets.filter((_, i) => i % threads === w).map((x) => ({ index: x.index, seed: x.seed })),
+      recipients,
+      fee: options.fee ?? 1,
+      amount: options.amount ?? 1,
+      targets: options.targets.map((t) => t.replace(/\/$/, '')),
+      targetChoice: options.targetChoice ?? 'round-robin',
+      maxBatch,
+      connections: positiveInt('connections', options.connections, 8, 1024),
+      pipelining: positiveInt('pipelining', options.pipelining, 1, 100),
+      backend,
+      lookaheadMs: options.lookaheadMs ?? 250,
+      signCapPerSec: options.signCapPerSec === undefined ? undefined : options.signCapPerSec / threads,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      lateThresholdMs: options.lateThresholdMs ?? 10,
+      reportIntervalMs: this.intervalMs,
+      recordsDir: options.recordsDir,
+      recordsPerFile: options.recordsPerFile ?? 250_000,
+      recordsMaxFiles: options.recordsMaxFiles ?? 8,
+      trackAccepted: options.feed !== undefined,
+      seed: options.seed ?? 1,
+    }));
+    if (options.feed) this.tracker = new InclusionTracker(options.feed);
+  }
+
+  get threads(): number {
+    return this.inits.length;
+  }
+
+  /** Spawn the workers, let them sync nonces and pre-sign, then start the schedule. Resolves once running. */
+  async start(): Promise<void> {
+    if (this.pool) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name} already started`);
+    this.pool = new Piscina({ filename: loadWorkerPath(), minThreads: this.inits.length, maxThreads: this.inits.length, idleTimeout: 1000, atomics: 'disabled' });
+    let readyCount = 0;
+    let onReady!: () => void;
+    let onFatal!: (e: Error) => void;
+    const ready = new Promise<void>((res, rej) => ((onReady = res), (onFatal = rej)));
+    for (const init of this.inits) {
+      const { port1, port2 } = new MessageChannel();
+      this.ports.push(port1);
+      port1.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') {
+          if (++readyCount === this.inits.length) onReady();
+        } else if (m.type === 'report') this.onReport(m);
+        else if (m.type === 'fatal') {
+          this.fatal = m.message;
+          onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load worker ${init.workerIndex} failed: ${m.message}`));
+        }
+      });
+      const task = this.pool.run({ init, port: port2 }, { transferList: [port2] }) as Promise<WorkerResult>;
+      task.catch((e: Error) => onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load worker ${init.workerIndex} failed: ${e.message}`, { cause: e })));
+      this.tasks.push(task);
+    }
+    try {
+      await ready;
+    } catch (e) {
+      await this.shutdown();
+      throw e;
+    }
+    this.t0 = nowMs() + 20;
+    for (const p of this.ports) p.postMessage({ type: 'go', t0: this.t0 } satisfies CoordinatorMessage);
+    this.scheduleTick(1);
+    this.finishedPromise = Promise.allSettled(this.tasks).then(async (results) => {
+      const failed = results.find((r) => r.status === 'rejected');
+      this.stoppedAt ??= Math.min(nowMs(), this.t0 + this.durationMs);
+      // A worker's final report travels on its own port, not with the task result: wait for every one.
+      for (let waited = 0; this.finalReports < this.inits.length && waited < 3000 && !failed; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      if (this.timer) clearTimeout(this.timer);
+      this.emitInterval(this.stoppedAt);
+      await this.shutdown();
+      if (failed) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name}: ${this.fatal ?? (failed as PromiseRejectedResult).reason}`);
+      return this.totals();
+    });
+  }
+
+  /** Unix ms at which the schedule started (0 before start). */
+  get startedAt(): number {
+    return this.t0;
+  }
+
+  private scheduleTick(k: number): void {
+    // Close interval k a little after workers closed theirs, so their reports are in.
+    const at = this.t0 + k * this.intervalMs + 150;
+    this.timer = setTimeout(() => {
+      this.emitInterval(this.t0 + k * this.intervalMs);
+      this.scheduleTick(k + 1);
+    }, Math.max(0, at - nowMs()));
+    this.timer.unref?.();
+  }
+
+  private onReport(r: WorkerReport): void {
+    this.figures.add(r);
+    if (r.acceptedIntended.length > 0) this.tracker?.addAccepted(r.acceptedIds, r.acceptedIntended);
+    if (r.final) this.finalReports++;
+  }
+
+  private emitInterval(untilAbs: number): void {
+    const untilRel = Math.min(untilAbs - this.t0, this.durationMs);
+    if (untilRel <= this.lastIntervalRel) return;
+    const target = this.schedule.countAt(untilRel) - this.schedule.countAt(this.lastIntervalRel);
+    const inc = this.tracker?.takeInterval();
+    const iv = this.figures.takeInterval(this.name, untilRel - this.lastIntervalRel, target, inc?.included ?? 0, inc?.inclusion);
+    this.lastIntervalRel = untilRel;
+    this.intervals++;
+    if (iv.short) this.shortIntervals++;
+    this.options.onInterval?.(iv);
+  }
+
+  /** Current totals (live while running, final after stop). */
+  totals(): LoadTotals {
+    const end = this.stoppedAt ?? Math.min(nowMs(), this.t0 + this.durationMs);
+    const genMs = this.t0 === 0 ? 0 : Math.max(0, Math.min(end - this.t0, this.durationMs));
+    return this.figures.totals(this.name, genMs, this.schedule.countAt(genMs), this.shortIntervals, this.intervals);
+  }
+
+  /** Resolves when generation has ended (duration reached or stop()) and every answer is in. */
+  finished(): Promise<LoadTotals> {
+    if (!this.finishedPromise) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name} was not started`);
+    return this.finishedPromise;
+  }
+
+  /** Stop generating now; in-flight requests are awaited (bounded by the request timeout). */
+  async stop(): Promise<LoadTotals> {
+    if (!this.finishedPromise) {
+      await this.shutdown();
+      return this.totals();
+    }
+    this.stoppedAt ??= Math.min(nowMs(), this.t0 + this.durationMs);
+    for (const p of this.ports) p.postMessage({ type: 'stop' } satisfies CoordinatorMessage);
+    return this.finishedPromise;
+  }
+
+  /** Point the workers at a new set of node URLs (nodes added or removed). */
+  setTargets(targets: string[]): void {
+    for (const p of this.ports) p.postMessage({ type: 'targets', targets: targets.map((t) => t.replace(/\/$/, '')) } satisfies CoordinatorMessage);
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    for (const p of this.ports) p.close();
+    this.ports = [];
+    const pool = this.pool;
+    if (pool) await pool.destroy().catch(() => undefined);
+  }
+}
+
+export function createLoadEngine(options: LoadEngineOptions): LoadEngine {
+  return new LoadEngine(options);
+}

@@ -1,0 +1,140 @@
+/**
+ * Matches accepted transaction ids against the block feed: inclusion latency (intended send → block first
+ * seen on any node) and finality latency (intended send → that block final). Accepted ids reach the
+ * coordinator up to a report interval after the node answered, so transactions of recent blocks are kept
+ * for a while to match late arrivals. Memory is bounded by what is pending plus that window.
+ */
+import type { Hex } from '../chain/bytes.js';
+import type { BlockFeed, FeedBlock, ReorgEvent } from '../runtime/contracts.js';
+import { newHistogram, recordMs, type Histogram } from './histogram.js';
+
+interface Included {
+  intended: number;
+  blockId: Hex;
+}
+
+export interface InclusionCounts {
+  /** Distinct accepted ids handed to the tracker. */
+  tracked: number;
+  included: number;
+  final: number;
+  /** Accepted, not (or no longer) in a block. */
+  pending: number;
+  /** Ids accepted a second time (0 unless a request was replayed). */
+  repeatedAcceptances: number;
+  /** Inclusions undone by a reorg. */
+  reverted: number;
+}
+
+export class InclusionTracker {
+  private readonly pending = new Map<Hex, number>();
+  private readonly includedNotFinal = new Map<Hex, Included>();
+  private finalCount = 0;
+  private repeated = 0;
+  private reverted = 0;
+  /** txId → block of recently seen blocks, for acceptances that arrive after their block. */
+  private readonly recent = new Map<Hex, { blockId: Hex; at: number }>();
+  private unsubscribe?: () => void;
+  readonly inclusion: Histogram = newHistogram(64);
+  readonly finality: Histogram = newHistogram(64);
+  /** Interval figures, reset by takeInterval(). */
+  private intervalIncluded = 0;
+  private intervalInclusion: Histogram = newHistogram(32);
+
+  constructor(private readonly feed: BlockFeed, private readonly recentWindowMs = 120_000) {
+    this.unsubscribe = feed.subscribe({
+      onBlock: (b) => this.onBlock(b),
+      onFinal: (b) => this.onFinal(b),
+      onReorg: (e) => this.onReorg(e),
+    });
+  }
+
+  /** Accepted ids (64 hex chars each, concatenated) with their intended send times. */
+  addAccepted(idsConcat: string, intended: Float64Array): void {
+    for (let i = 0; i < intended.length; i++) {
+      const id = idsConcat.slice(i * 64, i * 64 + 64);
+      if (this.pending.has(id) || this.includedNotFinal.has(id)) {
+        this.repeated++;
+        continue;
+      }
+      const seen = this.recent.get(id);
+      const block = seen ? this.feed.block(seen.blockId) : undefined;
+      if (block) this.include(id, intended[i]!, block);
+      else this.pending.set(id, intended[i]!);
+    }
+  }
+
+  private include(id: Hex, intended: number, block: FeedBlock): void {
+    this.pending.delete(id);
+    recordMs(this.inclusion, block.firstSeenAt - intended);
+    recordMs(this.intervalInclusion, block.firstSeenAt - intended);
+    this.intervalIncluded++;
+    if (block.finalAt !== undefined) {
+      recordMs(this.finality, block.finalAt - intended);
+      this.finalCount++;
+    } else {
+      this.includedNotFinal.set(id, { intended, blockId: block.id });
+    }
+  }
+
+  private onBlock(b: FeedBlock): void {
+    const now = b.firstSeenAt;
+    for (const id of b.txIds) {
+      const intended = this.pending.get(id);
+      if (intended !== undefined) this.include(id, intended, b);
+      else this.recent.set(id, { blockId: b.id, at: now });
+    }
+    // Prune the late-arrival window (Map keeps insertion order: oldest first).
+    for (const [id, r] of this.recent) {
+      if (now - r.at <= this.recentWindowMs) break;
+      this.recent.delete(id);
+    }
+  }
+
+  private onFinal(b: FeedBlock): void {
+    for (const id of b.txIds) {
+      const inc = this.includedNotFinal.get(id);
+      if (!inc || inc.blockId !== b.id) continue;
+      this.includedNotFinal.delete(id);
+      recordMs(this.finality, (b.finalAt ?? b.firstSeenAt) - inc.intended);
+      this.finalCount++;
+    }
+  }
+
+  private onReorg(e: ReorgEvent): void {
+    for (const blockId of e.reverted) {
+      const b = this.feed.block(blockId);
+      if (!b) continue;
+      for (const id of b.txIds) {
+        const inc = this.includedNotFinal.get(id);
+        if (!inc || inc.blockId !== blockId) continue;
+        this.includedNotFinal.delete(id);
+        this.pending.set(id, inc.intended);
+        this.reverted++;
+      }
+    }
+  }
+
+  /** Included count and inclusion histogram since the last call. */
+  takeInterval(): { included: number; inclusion: Histogram } {
+    const r = { included: this.intervalIncluded, inclusion: this.intervalInclusion };
+    this.intervalIncluded = 0;
+    this.intervalInclusion = newHistogram(32);
+    return r;
+  }
+
+  counts(): InclusionCounts {
+    const included = this.includedNotFinal.size + this.finalCount;
+    return { tracked: this.pending.size + included, included, final: this.finalCount, pending: this.pending.size, repeatedAcceptances: this.repeated, reverted: this.reverted };
+  }
+
+  /** Ids accepted and not in any block now. */
+  pendingIds(): Hex[] {
+    return [...this.pending.keys()];
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * What the coordinator and the load workers say to each other. Plain structured-clone data only: a worker
+ * gets a ShardInit with its piscina task and a MessagePort; it answers 'ready', waits for 'go', then sends a
+ * WorkerReport every interval and a final one when it has drained.
+ */
+import type { Hex } from '../chain/bytes.js';
+import type { Ed25519BackendName } from '../chain/ed25519.js';
+import type { RejectReason } from '../chain/api.js';
+import type { ScheduleData } from './schedule.js';
+
+export type TargetChoice = 'round-robin' | 'random' | { index: number };
+
+export interface ShardWallet {
+  /** Index in the engine's wallet list (for records and recipients). */
+  index: number;
+  seed: Hex;
+}
+
+export interface ShardInit {
+  workerIndex: number;
+  workerCount: number;
+  schedule: ScheduleData;
+  /** Generation stops at this time relative to t0 (ms); Infinity = until told to stop. */
+  durationMs: number;
+  wallets: ShardWallet[];
+  /** Public keys transfers go to (every wallet of the engine); see recipient rotation in nonce-lanes. */
+  recipients: Hex[];
+  fee: number;
+  amount: number;
+  targets: string[];
+  targetChoice: TargetChoice;
+  /** Most transactions per POST to /mempool/add/txs (due transactions are coalesced, never held back). */
+  maxBatch: number;
+  connections: number;
+  pipelining: number;
+  backend: Ed25519BackendName;
+  /** Pre-sign this far ahead of the schedule (at least 64 transactions). */
+  lookaheadMs: number;
+  /** Cap on this worker's signatures per second (to test a starved generator); undefined = no cap. */
+  signCapPerSec?: number;
+  requestTimeoutMs: number;
+  /** A transaction sent this much after its due time counts as late. */
+  lateThresholdMs: number;
+  reportIntervalMs: number;
+  /** Per-transaction records are streamed here (rotated), when set. */
+  recordsDir?: string;
+  recordsPerFile: number;
+  recordsMaxFiles: number;
+  /** Send accepted ids (for inclusion tracking) with every report. */
+  trackAccepted: boolean;
+  /** Random seed for target choice. */
+  seed: number;
+}
+
+export type LateReason = 'signing' | 'connections' | 'lanes' | 'eventLoop';
+
+export interface WorkerReport {
+  type: 'report';
+  workerIndex: number;
+  final: boolean;
+  /** Unix ms at which the interval closed. */
+  atMs: number;
+  sent: number;
+  accepted: number;
+  rejected: Partial<Record<RejectReason | 'other', number>>;
+  errored: number;
+  /** Late transactions by the reason they were late. */
+  late: Partial<Record<LateReason, number>>;
+  signed: number;
+  resyncs: number;
+  inFlight: number;
+  /** Transactions due but not yet sent at the close of the interval. */
+  backlog: number;
+  /** Encoded hdr histograms (µs) of this interval. */
+  submitCorrected: string;
+  submitUncorrected: string;
+  scheduleLag: string;
+  /** Accepted ids, 64 hex chars each, concatenated; and their intended send times (Unix ms). */
+  acceptedIds: string;
+  acceptedIntended: Float64Array;
+  /** Intended-time index of the last due transaction counted (for exact totals). */
+  dueCount: number;
+}
+
+export type WorkerMessage = { type: 'ready'; workerIndex: number; signed: number } | WorkerReport | { type: 'fatal'; message: string };
+
+export type CoordinatorMessage = { type: 'go'; t0: number } | { type: 'stop' } | { type: 'targets'; targets: string[] };
+
+/** Result of the piscina task (after the final report). */
+export interface WorkerResult {
+  workerIndex: number;
+  sent: number;
+}
