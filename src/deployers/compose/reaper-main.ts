@@ -1,0 +1,57 @@
+/**
+ * The reaper process (testcontainers' Ryuk, as a host process): started detached by the compose deployer
+ * with a pipe on its stdin. When the pipe closes without a `keep` or `done` line (the coordinator died,
+ * even by SIGKILL, or exited without teardown), it removes every container and network labelled with the
+ * run id, then exits. Usage: `node reaper-main.js <runId>`; DOCKER_HOST selects the engine.
+ */
+import { connectEngine } from './engine.js';
+import { removeRun } from './cleanup.js';
+
+const runId = process.argv[2];
+if (!runId) {
+  process.stderr.write('usage: reaper-main <runId>\n');
+  process.exit(2);
+}
+const log = (m: string) => process.stderr.write(`${new Date().toISOString()} reaper ${runId}: ${m}\n`);
+// Own session (detached), but ignore terminal signals anyway: only the pipe decides.
+for (const sig of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) process.on(sig, () => log(`ignoring ${sig}`));
+
+let verdict: 'reap' | 'keep' | 'done' = 'reap';
+let buffered = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk: string) => {
+  buffered += chunk;
+  for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+    const line = buffered.slice(0, i).trim();
+    buffered = buffered.slice(i + 1);
+    if (line === 'keep' || line === 'done') verdict = line;
+    else if (line === 'arm') verdict = 'reap';
+  }
+});
+process.stdin.on('close', () => void finish());
+process.stdin.on('error', () => void finish());
+
+let finishing = false;
+async function finish(): Promise<void> {
+  if (finishing) return;
+  finishing = true;
+  if (verdict !== 'reap') {
+    log(`coordinator closed the pipe after '${verdict}': nothing to remove`);
+    process.exit(0);
+  }
+  log('coordinator is gone: removing the run\'s containers and networks');
+  const docker = connectEngine();
+  // Twice, a moment apart: a container the coordinator was creating when it died appears late.
+  for (let round = 0; round < 3; round++) {
+    try {
+      const removed = await removeRun(docker, runId!);
+      log(`removed ${removed.containers.length} containers, ${removed.networks.length} networks`);
+    } catch (e) {
+      log(`removal failed: ${(e as Error).message}`);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  process.exit(0);
+}
+
+process.stdout.write('ready\n');
