@@ -10,7 +10,7 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Expectation, ExpectationResult, RunContext, Workload } from '../runtime/contracts.js';
+import type { Expectation, ExpectationResult, RunContext, RunSummary, Workload } from '../runtime/contracts.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { BoundedSeries } from './bounded-series.js';
 import { dirSizeBytes, heapUsedAfterGc, processRss, rssFromPrometheus, writeJsonAtomic } from './resource-probes.js';
@@ -161,22 +161,32 @@ export class SoakMonitor {
     return { samples: this.samples, checkpoints: this.checkpoints, judgedFromMs: Math.round(this.judgedFrom(ctx) - ctx.window.startMs), trends: this.trends(ctx), last };
   }
 
-  /** summary.partial.json: what a crash would otherwise lose. */
+  /**
+   * summary.partial.json: what a crash would otherwise lose. Shaped like summary.json (verdict 'unknown',
+   * `partial: true`) so the report reads it when the run never finished.
+   */
   async checkpoint(ctx: RunContext = this.ctx!): Promise<void> {
     this.checkpoints++;
+    const live = ctx.live.snapshot();
     const tips = ctx.blockFeed.tips();
-    await writeJsonAtomic(join(ctx.runDir, 'summary.partial.json'), {
+    const partial: RunSummary & { partial: true } = {
       partial: true,
       scenario: ctx.scenario.name,
       runDir: ctx.runDir,
+      verdict: 'unknown',
+      interrupted: false,
       startedAt: this.startedAt,
+      endedAt: new Date().toISOString(),
       checkpointAt: new Date().toISOString(),
       elapsedMs: Math.round(nowMs() - ctx.window.startMs),
       window: { startMs: ctx.window.startMs, endMs: ctx.window.endMs },
-      chain: { tips },
-      live: ctx.live.snapshot(),
+      expectations: [],
+      chain: { bestHeight: Math.max(0, ...tips.map((t) => t.height)), nodes: Object.fromEntries(tips.map((t) => [t.node, { height: t.height, libHeight: t.libHeight, up: t.up }])) },
+      ...(live.load ? { load: live.load } : {}),
+      live,
       soak: this.figures(ctx),
-    });
+    };
+    await writeJsonAtomic(join(ctx.runDir, 'summary.partial.json'), partial);
   }
 
   private async evaluate(ctx: RunContext): Promise<ExpectationResult> {

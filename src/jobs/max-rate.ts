@@ -1,0 +1,223 @@
+/**
+ * `maxRate()`: the SLO-defined maximum sustainable transaction rate of one deployment.
+ *
+ * One deployment serves every step. A step drains the mempools (every node ≤ `drainThreshold` pending,
+ * bounded), then runs the load engine at a constant rate for the hold window, waits a grace period for the
+ * last transactions to land, and measures: offered rate and the engine's self-check, inclusion of the
+ * step's transactions with latency from their intended send time, and the Theil–Sen slope of every node's
+ * mempool backlog. The pure search (rate-search.ts) grows, bisects and confirms over these steps; the pure
+ * judge (step-judge.ts) says what passes. A step's whole generation is its hold window: a warm-up inside
+ * the step would leave pending transactions whose nonces collide with the measured part, and the
+ * deployment stays warm between steps anyway.
+ *
+ * The result goes to `max-rate.json` and `summary.maxRate` of a normal run record (summary.json, events,
+ * report.html), with a `max-rate` expectation whose verdict is the search's: pass when a maximum was
+ * found, fail when none is sustainable or it would not confirm, unknown when the generator was the limit.
+ */
+import { join } from 'node:path';
+import { LoadnetError } from '../errors.js';
+import { LocalDeployer } from '../deployers/local/index.js';
+import { createLoadEngine } from '../load/engine.js';
+import { percentiles } from '../load/histogram.js';
+import type { Deployer, Expectation, RunContext, Runner, Scenario } from '../runtime/contracts.js';
+import type { RunnerOptions } from '../runtime/runner-options.js';
+import type { ScenarioSpec } from '../scenario/spec.js';
+import { nowMs, sleep } from '../util/clock.js';
+import { searchMaxRate, type SearchOutcome, type SearchPhase, type SearchStep } from './rate-search.js';
+import { DEFAULT_CRITERIA, type SloCriteria, type StepResult } from './step-judge.js';
+import { BacklogSampler, drainMempools } from './step-meter.js';
+import { formatCurveTable, toMaxRateSummary, type MaxRateSummary } from './max-rate-result.js';
+import { writeJsonAtomic } from './resource-probes.js';
+import { jobScenario, type JobScenarioInput } from './job-scenario.js';
+
+export interface MaxRateOptions {
+  /** Topology, consensus, wallets and seed come from here; its workloads and expectations are not used. Default: 4 validators + 2 executors. */
+  scenario?: JobScenarioInput;
+  /** Default: a LocalDeployer with `runner` options. */
+  deployer?: Deployer;
+  /** Options of the default deployer's run (outDir, progress, reports). */
+  runner?: RunnerOptions;
+  /** p99 inclusion latency SLO from the intended send time (default 2000 ms). */
+  sloP99Ms?: number;
+  /** Default 0.99. */
+  minInclusion?: number;
+  /** Measured window of each step (default 30 s). */
+  holdMs?: number;
+  startTps?: number;
+  maxTps?: number;
+  growth?: number;
+  resolution?: number;
+  maxTrials?: number;
+  confirmAttempts?: number;
+  /** After the hold, wait this long at most for the step's transactions to be included (default max(SLO, 2 mean block intervals)). */
+  graceMs?: number;
+  /** Between steps, wait for every node's pending ≤ drainThreshold (default 0), at most drainTimeoutMs (default 60 s). */
+  drainThreshold?: number;
+  drainTimeoutMs?: number;
+  /** Sending wallets (default min(wallets, 200)). */
+  users?: number;
+  /** Load worker threads (default: the engine's choice). */
+  threads?: number;
+  /** Cap the generator's signatures per second (demonstrates a starved generator). */
+  signCapPerSec?: number;
+  /** Judge tuning beyond the SLO (backlog growth limit, generator tolerance). */
+  criteria?: Partial<Omit<SloCriteria, 'sloP99Ms' | 'minInclusion'>>;
+  signal?: AbortSignal;
+  /** One line per step and phase, for the terminal. */
+  log?: (line: string) => void;
+}
+
+export interface MaxRateRun {
+  summary: MaxRateSummary;
+  outcome: SearchOutcome;
+  runDir: string;
+}
+
+const DEFAULTS = { sloP99Ms: 2000, minInclusion: 0.99, holdMs: 30_000, startTps: 50, maxTps: 100_000, drainTimeoutMs: 60_000, drainThreshold: 0 } as const;
+
+/** The `max-rate` expectation: carries the search verdict into summary.json and the report. */
+function verdictExpectation(get: () => SearchOutcome | undefined): Expectation {
+  return {
+    name: 'max-rate',
+    async evaluate() {
+      const o = get();
+      if (!o) return { status: 'unknown', message: 'the search did not run' };
+      const status = o.status === 'found' || o.status === 'max-reached' || o.status === 'lower-bound' ? 'pass' : o.status === 'generator-bound' || o.status === 'aborted' ? 'unknown' : 'fail';
+      return { status, message: o.message, figures: { status: o.status, maxRateTps: o.maxRateTps, bracket: o.bracket } };
+    },
+  };
+}
+
+
+export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun> {
+  const base = jobScenario(options.scenario, { name: 'max-rate', validators: 4, executors: 2 });
+  const criteria: SloCriteria = { ...DEFAULT_CRITERIA, ...options.criteria, sloP99Ms: options.sloP99Ms ?? DEFAULTS.sloP99Ms, minInclusion: options.minInclusion ?? DEFAULTS.minInclusion };
+  const holdMs = options.holdMs ?? DEFAULTS.holdMs;
+  const startTps = options.startTps ?? DEFAULTS.startTps;
+  const maxTps = options.maxTps ?? DEFAULTS.maxTps;
+  checkOptions({ holdMs, startTps, maxTps, sloP99Ms: criteria.sloP99Ms, minInclusion: criteria.minInclusion, wallets: base.spec.wallets.count, users: options.users });
+  const log = options.log ?? (() => {});
+  let outcome: SearchOutcome | undefined;
+  // The run record's own window is a formality after the search: one slot.
+  const spec: ScenarioSpec = { ...base.spec, durationMs: base.spec.consensus.slotDurationMs, cooldownMs: 0, workloads: [], expectations: [] };
+  const scenario: Scenario = { spec, metrics: { ...base.metrics, durationMs: spec.durationMs, cooldownMs: 0, expectedBlocks: spec.durationMs / base.metrics.meanBlockIntervalMs }, workloads: [], expectations: [verdictExpectation(() => outcome)] };
+
+  const deployer = options.deployer ?? new LocalDeployer(options.runner ?? {});
+  const startedAt = new Date().toISOString();
+  const runner: Runner = await deployer.deploy(scenario);
+  try {
+    const ctx = runner.context;
+    const signal = options.signal ? AbortSignal.any([options.signal, ctx.signal]) : ctx.signal;
+    log(`max-rate: ${spec.topology.validators} validators + ${spec.topology.executors} executors ready; run directory ${ctx.runDir}`);
+    const trial = stepRunner(ctx, { ...options, holdMs, criteria, signal, log });
+    outcome = await searchMaxRate(trial, {
+      startTps,
+      maxTps,
+      growth: options.growth,
+      resolution: options.resolution,
+      maxTrials: options.maxTrials,
+      confirmAttempts: options.confirmAttempts,
+      criteria,
+      signal,
+      onStep: (s: SearchStep) => {
+        log(`  [${s.index}] ${s.phase.padEnd(7)} ${s.verdict.summary}`);
+        ctx.events.emit('maxrate.step', { index: s.index, phase: s.phase, rateTps: s.rateTps, pass: s.verdict.pass, generatorBound: s.verdict.generatorBound, failures: s.verdict.failures.map((f) => f.message), result: s.result });
+      },
+    });
+    const summary = toMaxRateSummary(outcome, criteria, holdMs, { startedAt, endedAt: new Date().toISOString() }, { validators: spec.topology.validators, executors: spec.topology.executors });
+    ctx.summary.set('maxRate', summary);
+    await writeJsonAtomic(join(ctx.runDir, 'max-rate.json'), summary);
+    log(formatCurveTable(summary));
+    log(`max-rate: ${outcome.message}`);
+    // A normal run record: summary.json with summary.maxRate, the max-rate expectation, report.html.
+    await runner.run(scenario);
+    return { summary, outcome, runDir: ctx.runDir };
+  } finally {
+    await runner.dispose();
+  }
+}
+
+interface StepSettings extends MaxRateOptions {
+  holdMs: number;
+  criteria: SloCriteria;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+/** The real `trial(rate)`: drain, generate for the hold, wait the grace, measure. */
+function stepRunner(ctx: RunContext, o: StepSettings) {
+  const wallets = ctx.wallets.slice(0, Math.min(ctx.wallets.length, o.users ?? 200));
+  const graceMs = o.graceMs ?? Math.max(o.criteria.sloP99Ms, 2 * ctx.metrics.meanBlockIntervalMs);
+  const nodes = () => ctx.nodes().map((n) => ({ name: n.descriptor.name, client: n.client }));
+  return async (rateTps: number, phase: SearchPhase, index: number): Promise<StepResult> => {
+    const began = nowMs();
+    const drain = await drainMempools(nodes(), o.drainThreshold ?? DEFAULTS.drainThreshold, o.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs, o.signal);
+    if (!drain.drained && !o.signal.aborted) o.log(`  [${index}] mempools did not drain within the bound: ${drain.pending} pending on the fullest node; stepping on`);
+    ctx.events.emit('maxrate.drain', { index, drained: drain.drained, pending: drain.pending, waitedMs: Math.round(drain.waitedMs) });
+    const sampler = new BacklogSampler(nodes, Math.max(100, Math.min(500, ctx.metrics.slotDurationMs / 2)));
+    sampler.start(o.signal);
+    const engine = createLoadEngine({
+      name: `max-rate-${index}`,
+      targets: ctx.nodes().map((n) => n.descriptor.apiUrl),
+      wallets,
+      rate: rateTps,
+      durationMs: o.holdMs,
+      feed: ctx.blockFeed,
+      threads: o.threads,
+      signCapPerSec: o.signCapPerSec,
+      seed: ctx.scenario.seed + index,
+      onInterval: (iv) => ctx.live.publish('maxRate', { step: index, phase, rateTps, offeredTps: iv.offeredTps, includedTps: iv.includedTps, inFlight: iv.inFlight }),
+    });
+    const stopOnAbort = () => void engine.stop().catch(() => undefined);
+    o.signal.addEventListener('abort', stopOnAbort, { once: true });
+    try {
+      await engine.start();
+      const totals = await engine.finished();
+      const holdStart = engine.startedAt;
+      const holdEnd = holdStart + o.holdMs;
+      // Grace: let the step's transactions land (bounded); later inclusions count as not included.
+      while (!o.signal.aborted && engine.tracker!.counts().pending > 0 && nowMs() < holdEnd + graceMs) await sleep(100, o.signal);
+      await ctx.blockFeed.refresh().catch(() => undefined);
+      const counts = engine.tracker!.counts();
+      const inclusion = counts.included > 0 ? percentiles(engine.tracker!.inclusion) : null;
+      await sampler.stop();
+      const backlog = sampler.figures(holdStart, holdEnd);
+      const sent = totals.submitted;
+      return {
+        targetTps: rateTps,
+        holdMs: o.holdMs,
+        offeredTps: totals.offeredTps,
+        sent,
+        accepted: totals.accepted,
+        rejected: totals.rejectedTotal,
+        rejectedByReason: totals.rejected as Record<string, number>,
+        errored: totals.errored,
+        included: counts.included,
+        inclusionRatio: sent > 0 ? counts.included / sent : 0,
+        includedTps: counts.included / (o.holdMs / 1000),
+        inclusion: inclusion && { p50: inclusion.p50, p90: inclusion.p90, p99: inclusion.p99, max: inclusion.max },
+        submit: { p50: totals.submitCorrected.p50, p90: totals.submitCorrected.p90, p99: totals.submitCorrected.p99, max: totals.submitCorrected.max },
+        backlogSlopeTps: backlog.slopeTps,
+        pendingAtEnd: backlog.pendingAtEnd,
+        generator: { bound: totals.generatorBound, reason: totals.generatorBoundReason, scheduleLagP99Ms: totals.scheduleLag.p99 },
+        elapsedMs: Math.round(nowMs() - began),
+      };
+    } finally {
+      o.signal.removeEventListener('abort', stopOnAbort);
+      engine.tracker?.close();
+      await sampler.stop();
+      await engine.stop().catch(() => undefined);
+    }
+  };
+}
+
+function checkOptions(o: { holdMs: number; startTps: number; maxTps: number; sloP99Ms: number; minInclusion: number; wallets: number; users?: number }): void {
+  const bad = (field: string, value: unknown, allowed: string) => new LoadnetError('LN_ERR_USAGE', `max-rate: ${field} is ${JSON.stringify(value)}; allowed: ${allowed}`, { issues: [{ field, value, allowed }] });
+  if (!(o.holdMs >= 1000)) throw bad('holdMs', o.holdMs, 'at least 1000 ms');
+  if (!(o.startTps > 0)) throw bad('startTps', o.startTps, 'a positive rate in tx/s');
+  if (!(o.maxTps >= o.startTps)) throw bad('maxTps', o.maxTps, `a rate ≥ startTps (${o.startTps})`);
+  if (!(o.sloP99Ms > 0)) throw bad('sloP99Ms', o.sloP99Ms, 'a positive duration in ms');
+  if (!(o.minInclusion > 0 && o.minInclusion <= 1)) throw bad('minInclusion', o.minInclusion, 'a fraction in (0, 1]');
+  if (o.wallets < 1) throw bad('wallets.count', o.wallets, 'at least 1 funded wallet to send from');
+  if (o.users !== undefined && !(Number.isInteger(o.users) && o.users >= 1)) throw bad('users', o.users, 'a positive integer');
+}
