@@ -1,0 +1,97 @@
+/**
+ * The load engine against a FAKE NODE sink (test/integration/load-fake-node.ts): real worker threads, real
+ * signing, real HTTP; the sink stands in for a node so latency and pacing can be injected and judged from
+ * the receiving side. Needs the built worker (npm run build / npx tsc -p tsconfig.build.json).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLoadEngine, type LoadEngine } from '../../src/load/engine.js';
+import { deriveSeed } from '../../src/chain/keys.js';
+import { toHex } from '../../src/chain/bytes.js';
+import { startFakeNode, type FakeNode } from './load-fake-node.js';
+
+const wallets = (n: number) => Array.from({ length: n }, (_, i) => ({ seed: toHex(deriveSeed('load-engine-test', 'wallet', i)) }));
+
+let sink: FakeNode | undefined;
+let engine: LoadEngine | undefined;
+
+afterEach(async () => {
+  await engine?.stop().catch(() => undefined);
+  await sink?.close();
+  engine = sink = undefined;
+});
+
+describe('load engine pacing (open loop, cumulative schedule)', () => {
+  // Window starts 1 s after t0 (past start-up) and is counted at the sink from arrival times.
+  for (const [rate, windowMs, threads] of [
+    [10, 3000, 1],
+    [1000, 3000, 1],
+    [10_000, 5000, 2],
+  ] as const) {
+    it(`offers ${rate} tx/s within 1 % over a ${windowMs / 1000} s window`, async () => {
+      sink = await startFakeNode({ recordArrivals: true });
+      engine = createLoadEngine({ targets: [sink.url], wallets: wallets(20), rate, durationMs: windowMs + 2000, threads });
+      await engine.start();
+      const totals = await engine.finished();
+      const from = engine.startedAt + 1000;
+      const got = sink.receivedBetween(from, from + windowMs);
+      const expected = (rate * windowMs) / 1000;
+      expect(Math.abs(got - expected) / expected, `received ${got} in the window, expected ${expected}`).toBeLessThanOrEqual(0.01);
+      expect(totals.generatorBound).toBe(false);
+      expect(totals.submitted).toBe(totals.accepted + totals.rejectedTotal + totals.errored);
+      expect(totals.submitted).toBe(sink.received());
+    });
+  }
+});
+
+describe('load engine latency (coordinated omission)', () => {
+  it('corrected percentiles see a 1 s stall every 10 s; uncorrected ones miss it', async () => {
+    // Base latency 1–3 ms; a request arriving inside a stall [k·10 s + 5 s, k·10 s + 6 s) is answered at its end.
+    sink = await startFakeNode({
+      latencyMs: (rel) => {
+        const phase = rel % 10_000;
+        const base = 1 + Math.random() * 2;
+        return phase >= 5000 && phase < 6000 ? 6000 - phase + base : base;
+      },
+    });
+    // One connection, like a closed-loop tool would have: the stall holds the only request, the rest queue.
+    engine = createLoadEngine({ targets: [sink.url], wallets: wallets(10), rate: 200, durationMs: 20_000, threads: 1, connections: 1 });
+    await engine.start();
+    const t = await engine.finished();
+    // Model: 10 % of transactions are due inside a stall, uniformly, and wait until its end, so
+    // P(corrected > x) = 0.1 × (1 − x / 1000 ms): p95 = 500 ms, p99 = 900 ms, p99.9 = 990 ms.
+    // Tolerance: ±60 ms (base latency, timer granularity and the drain of the backlog after a stall).
+    const c = t.submitCorrected;
+    console.log(`stall test: corrected ${JSON.stringify(c)} uncorrected ${JSON.stringify(t.submitUncorrected)}`);
+    expect(c.count).toBe(4000);
+    expect(Math.abs(c.p99 - 900), `corrected p99 ${c.p99} ms`).toBeLessThanOrEqual(60);
+    expect(Math.abs(c.p999 - 990), `corrected p99.9 ${c.p999} ms`).toBeLessThanOrEqual(60);
+    // Uncorrected latency (from the actual send) only sees the one request caught in each stall.
+    expect(t.submitUncorrected.p99, `uncorrected p99 ${t.submitUncorrected.p99} ms`).toBeLessThan(100);
+    expect(t.submitUncorrected.max).toBeGreaterThan(900); // the caught request itself
+    expect(t.submitted).toBe(4000);
+  }, 60_000);
+});
+
+describe('load engine self-check', () => {
+  it('marks the run generator-bound, naming signing, when signing capacity is capped below the target', async () => {
+    sink = await startFakeNode({});
+    engine = createLoadEngine({ targets: [sink.url], wallets: wallets(10), rate: 2000, durationMs: 3000, threads: 1, signCapPerSec: 1000 });
+    await engine.start();
+    const t = await engine.finished();
+    expect(t.generatorBound).toBe(true);
+    expect(t.generatorBoundReason).toMatch(/signing/);
+    expect(t.offeredTps).toBeLessThan(0.7 * t.targetTps);
+    expect(t.submitted + t.unsent).toBeGreaterThanOrEqual(Math.floor(t.targetCount) - 2);
+  });
+
+  it('accounting adds up exactly when stopped mid-run', async () => {
+    sink = await startFakeNode({ latencyMs: () => 5 });
+    engine = createLoadEngine({ targets: [sink.url], wallets: wallets(10), rate: 3000, threads: 2 });
+    await engine.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    const t = await engine.stop();
+    expect(t.submitted).toBeGreaterThan(3000);
+    expect(t.submitted).toBe(t.accepted + t.rejectedTotal + t.errored);
+    expect(t.submitted).toBe(sink.received());
+  });
+});
