@@ -104,14 +104,20 @@ export class BacklogSampler {
     await this.loop;
   }
 
-  /** Figures over [fromMs, toMs]. */
-  figures(fromMs: number, toMs: number): BacklogFigures {
+  /**
+   * Figures over [fromMs, toMs]. The trend is fitted to troughs (the minimum pending in each window of
+   * `troughWindowMs`, about two block intervals), not to raw samples: pending is a sawtooth that fills
+   * between blocks and empties at each, with random gaps, so raw slopes are mostly noise. Troughs stay
+   * near zero while the chain keeps up and climb when each block leaves more behind.
+   */
+  figures(fromMs: number, toMs: number, troughWindowMs: number): BacklogFigures {
     const perNode: BacklogFigures['perNode'] = {};
     let slopeTps = 0;
     let pendingAtEnd = 0;
     for (const [name, list] of this.series) {
       const pts = list.filter((p) => p.t >= fromMs && p.t <= toMs);
-      const fit = theilSen(pts);
+      const troughs = troughSeries(pts, fromMs, troughWindowMs);
+      const fit = troughs.length >= 3 ? theilSen(troughs) : undefined;
       const last = pts.at(-1)?.value ?? null;
       perNode[name] = { slopeTps: fit ? fit.slopePerS : null, samples: pts.length, last };
       if (fit) slopeTps = Math.max(slopeTps, fit.slopePerS);
@@ -119,6 +125,17 @@ export class BacklogSampler {
     }
     return { slopeTps, pendingAtEnd, perNode };
   }
+}
+
+/** The minimum of each consecutive window (at the window's centre); windows without samples are skipped. */
+export function troughSeries(points: readonly TrendPoint[], fromMs: number, windowMs: number): TrendPoint[] {
+  const byWindow = new Map<number, number>();
+  for (const p of points) {
+    const w = Math.floor((p.t - fromMs) / windowMs);
+    const cur = byWindow.get(w);
+    if (cur === undefined || p.value < cur) byWindow.set(w, p.value);
+  }
+  return [...byWindow.entries()].sort((a, b) => a[0] - b[0]).map(([w, value]) => ({ t: fromMs + (w + 0.5) * windowMs, value }));
 }
 
 /**

@@ -123,3 +123,33 @@ describe('InclusionMeter', () => {
     expect(new InclusionMeter(0, 1).latency()).toBeNull();
   });
 });
+
+describe('troughSeries', () => {
+  it('reads a sawtooth with random block gaps as flat, and leftover growth as rising', async () => {
+    const { troughSeries } = await import('../../src/jobs/step-meter.js');
+    // 100 tx/s arrive; blocks at irregular times take up to `cap` transactions each.
+    const blocks = [0, 700, 3100, 3600, 6400, 8000, 8200, 11_900, 13_000, 15_500, 18_000, 19_100, 22_500, 24_000, 27_300, 30_000];
+    const sample = (cap: number) => {
+      const pts: Array<{ t: number; value: number }> = [];
+      let pending = 0;
+      let b = 0;
+      for (let t = 0; t <= 30_000; t += 250) {
+        pending += 25;
+        while (b < blocks.length && blocks[b]! <= t) {
+          pending = Math.max(0, pending - cap);
+          b++;
+        }
+        pts.push({ t, value: pending });
+      }
+      return pts;
+    };
+    const flat = troughSeries(sample(1e9), 0, 4000);
+    expect(flat.length).toBe(8);
+    expect(Math.abs(theilSen(flat)!.slopePerS)).toBeLessThan(0.5);
+    // 16 blocks × 150 = 2,400 taken of 3,000 offered over 30 s: ~20 tx/s left behind.
+    const rising = troughSeries(sample(150), 0, 4000);
+    expect(theilSen(rising)!.slopePerS).toBeGreaterThan(10);
+    // The raw sawtooth of the keeping-up case has a slope far from 0 that the troughs do not show.
+    expect(Math.abs(theilSen(sample(1e9))!.slopePerS)).toBeGreaterThan(1);
+  });
+});
