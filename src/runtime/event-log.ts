@@ -1,8 +1,9 @@
 /**
  * events.jsonl: one JSON object per line, `{"t": <Unix ms, monotonic>, "wall": "<ISO>", "kind": ..., ...}`.
- * Streamed: lines are buffered briefly and appended with one write() of whole lines, so the file is valid
- * JSONL at every moment, even after SIGKILL (at most the last flush interval is lost). Listeners see every
- * event as it is emitted (the live progress, tests).
+ * Written through: each event is one write() of one whole line on an O_APPEND fd, so the file is valid
+ * JSONL at every moment, even right after a SIGKILL, and readers (tests, the report) see an event as soon
+ * as emit() returns. Events are few per second (phases, blocks, samples, intervals; per-transaction
+ * records go to tx/), so a syscall each costs nothing that matters. Listeners see every event as emitted.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { nowMs } from '../util/clock.js';
@@ -17,20 +18,23 @@ export interface LoggedEvent {
 
 export class JsonlEventLog implements EventLog {
   private fd: number | null;
-  private buffer: string[] = [];
-  private bufferedBytes = 0;
-  private readonly timer: NodeJS.Timeout;
   private readonly listeners = new Set<(e: LoggedEvent) => void>();
+  /** Events that could not be written (disk full, closed): counted, never thrown at the emitter. */
+  dropped = 0;
 
-  constructor(readonly path: string, private readonly flushMs = 200) {
+  constructor(readonly path: string) {
     this.fd = openSync(path, 'a');
-    this.timer = setInterval(() => this.flush(), flushMs);
-    this.timer.unref();
   }
 
   emit(kind: string, data: Record<string, unknown> = {}): void {
     const t = nowMs();
-    const event: LoggedEvent = { t: Math.round(t * 1000) / 1000, wall: new Date(t).toISOString(), kind, ...data };
+    const ts = Math.round(t * 1000) / 1000;
+    const wall = new Date(t).toISOString();
+    const event: LoggedEvent = { t: ts, wall, kind, ...data };
+    // The envelope wins: a data field named t, wall or kind never replaces it (key order stays t, wall, kind).
+    event.t = ts;
+    event.wall = wall;
+    event.kind = kind;
     for (const l of this.listeners) {
       try {
         l(event);
@@ -38,16 +42,21 @@ export class JsonlEventLog implements EventLog {
         /* a listener never breaks the record */
       }
     }
-    if (this.fd === null) return;
+    if (this.fd === null) {
+      this.dropped++;
+      return;
+    }
     let line: string;
     try {
       line = JSON.stringify(event) + '\n';
     } catch (e) {
-      line = JSON.stringify({ t: event.t, wall: event.wall, kind, error: `event not serialisable: ${(e as Error).message}` }) + '\n';
+      line = JSON.stringify({ t: ts, wall, kind, error: `event not serialisable: ${(e as Error).message}` }) + '\n';
     }
-    this.buffer.push(line);
-    this.bufferedBytes += line.length;
-    if (this.bufferedBytes > 64 * 1024) this.flush();
+    try {
+      writeSync(this.fd, line);
+    } catch {
+      this.dropped++;
+    }
   }
 
   on(listener: (e: LoggedEvent) => void): () => void {
@@ -55,18 +64,8 @@ export class JsonlEventLog implements EventLog {
     return () => this.listeners.delete(listener);
   }
 
-  flush(): void {
-    if (this.fd === null || this.buffer.length === 0) return;
-    const chunk = this.buffer.join('');
-    this.buffer = [];
-    this.bufferedBytes = 0;
-    writeSync(this.fd, chunk);
-  }
-
   close(): void {
     if (this.fd === null) return;
-    this.flush();
-    clearInterval(this.timer);
     closeSync(this.fd);
     this.fd = null;
   }

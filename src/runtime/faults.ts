@@ -1,5 +1,6 @@
 /**
- * Fault intervals in the run's event log: `fault.start` / `fault.end` {faultId, kind, target, detail?}.
+ * Fault intervals in the run's event log: `fault.start` / `fault.end` {faultId, fault, target, detail?}
+ * (`fault` is the fault's kind: restart, kill, ...; the line's own `kind` is fault.start/fault.end).
  * An action that ends by itself (restart) is one interval; a node taken down (stop, kill, pause) opens an
  * interval that the matching start/resume closes once the node has recovered, or teardown closes.
  * Shared by every deployer's node control and by the chaos workload (through NodeControl).
@@ -22,14 +23,14 @@ export class FaultRecorder {
 
   begin(kind: FaultKind, target: string, detail?: Record<string, unknown>): OpenFault {
     const fault = { faultId: `${this.prefix}${this.next++}`, kind, target, startedAt: nowMs() };
-    this.events.emit('fault.start', { faultId: fault.faultId, kind, target, ...(detail ? { detail } : {}) });
+    this.events.emit('fault.start', { faultId: fault.faultId, fault: kind, target, ...(detail ? { detail } : {}) });
     return fault;
   }
 
   end(fault: OpenFault, outcome: { ok: boolean; error?: string; detail?: Record<string, unknown> }): void {
     this.events.emit('fault.end', {
       faultId: fault.faultId,
-      kind: fault.kind,
+      fault: fault.kind,
       target: fault.target,
       ok: outcome.ok,
       durationMs: Math.round(nowMs() - fault.startedAt),

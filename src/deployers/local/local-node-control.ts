@@ -72,7 +72,7 @@ export class LocalNodeControl implements NodeControl {
     }
   }
 
-  restart(name: string): Promise<void> {
+  async restart(name: string): Promise<void> {
     const node = this.deployment.get(name);
     return this.exclusive(name, () =>
       this.faults.interval('restart', name, async () => {
@@ -83,7 +83,7 @@ export class LocalNodeControl implements NodeControl {
     );
   }
 
-  stop(name: string): Promise<void> {
+  async stop(name: string): Promise<void> {
     const node = this.deployment.get(name);
     return this.exclusive(name, async () => {
       this.faults.openFor(name, 'stop', name);
@@ -91,7 +91,7 @@ export class LocalNodeControl implements NodeControl {
     });
   }
 
-  kill(name: string): Promise<void> {
+  async kill(name: string): Promise<void> {
     const node = this.deployment.get(name);
     return this.exclusive(name, async () => {
       this.faults.openFor(name, 'kill', name);
@@ -99,7 +99,7 @@ export class LocalNodeControl implements NodeControl {
     });
   }
 
-  start(name: string): Promise<void> {
+  async start(name: string): Promise<void> {
     const node = this.deployment.get(name);
     return this.exclusive(name, async () => {
       if (node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `start: ${name} is already running; stop or kill it first`);
@@ -115,7 +115,7 @@ export class LocalNodeControl implements NodeControl {
     });
   }
 
-  pause(name: string): Promise<void> {
+  async pause(name: string): Promise<void> {
     const node = this.deployment.get(name);
     return this.exclusive(name, async () => {
       if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `pause: ${name} is not running`);
@@ -125,7 +125,7 @@ export class LocalNodeControl implements NodeControl {
     });
   }
 
-  resume(name: string): Promise<void> {
+  async resume(name: string): Promise<void> {
     const node = this.deployment.get(name);
     return this.exclusive(name, async () => {
       if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `resume: ${name} is not running (it was stopped or killed: use start)`);
@@ -161,7 +161,7 @@ export class LocalNodeControl implements NodeControl {
     }, { role, peers, ...(options.name ? { name: options.name } : {}) });
   }
 
-  removeNode(name: string): Promise<void> {
+  async removeNode(name: string): Promise<void> {
     const node = this.deployment.get(name);
     return this.exclusive(name, () =>
       this.faults.interval('remove-node', name, async () => {
@@ -172,23 +172,23 @@ export class LocalNodeControl implements NodeControl {
     );
   }
 
-  partition(groupA: string[], groupB: string[]): Promise<void> {
+  async partition(groupA: string[], groupB: string[]): Promise<void> {
     return this.network.partition(groupA, groupB);
   }
 
-  heal(): Promise<void> {
+  async heal(): Promise<void> {
     return this.network.heal();
   }
 
-  blockPeer(node: string, peer: string): Promise<void> {
+  async blockPeer(node: string, peer: string): Promise<void> {
     return this.network.blockPeer(node, peer);
   }
 
-  unblockPeer(node: string, peer: string): Promise<void> {
+  async unblockPeer(node: string, peer: string): Promise<void> {
     return this.network.unblockPeer(node, peer);
   }
 
-  setLinkFault(node: string, peer: string, fault: LinkFaultOptions): Promise<void> {
+  async setLinkFault(node: string, peer: string, fault: LinkFaultOptions): Promise<void> {
     return this.network.setLinkFault(node, peer, fault);
   }
 

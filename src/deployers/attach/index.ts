@@ -1,0 +1,2 @@
+/** The attach deployer: nodes that already run. */
+export { AttachDeployer, type AttachDeployerOptions } from './attach-deployer.js';

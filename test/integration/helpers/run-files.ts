@@ -1,0 +1,51 @@
+/** Reading a run directory in tests: events.jsonl lines, node pids, and a polling wait. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface EventLine {
+  t: number;
+  wall: string;
+  kind: string;
+  [key: string]: any;
+}
+
+/** Every line of events.jsonl, each parsed (a line that is not JSON fails the test). */
+export async function readEvents(runDir: string): Promise<EventLine[]> {
+  const text = readFileSync(join(runDir, 'events.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as EventLine);
+}
+
+/** Pids of every node process the run spawned (from node.spawn events, flushed or not yet). */
+export function pidsOf(runDir: string): number[] {
+  const text = readFileSync(join(runDir, 'events.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.includes('"node.spawn"'))
+    .map((l) => (JSON.parse(l) as { pid: number }).pid);
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number, what: string, pollMs = 100): Promise<void> {
+  const started = Date.now();
+  let lastError: unknown;
+  while (Date.now() - started < timeoutMs) {
+    try {
+      if (await cond()) return;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
