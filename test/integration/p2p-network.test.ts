@@ -161,6 +161,23 @@ describe('p2p requests', () => {
   });
 });
 
+describe('p2p address book', () => {
+  it('sendDaShare reaches a non-neighbour by connecting on demand through addresses neighbours share', async () => {
+    const hub = makeNode(0, []);
+    await start(hub);
+    const b = makeNode(1, [hub.addr()]);
+    const c = makeNode(2, [hub.addr()], { handlers: { onDaShare: (bytes) => new Uint8Array([7, ...bytes]) } });
+    await start(b, c);
+    await waitFor(() => connectedIds(hub).length === 2, 5_000, 'star connected');
+    expect(connectedIds(b)).toEqual([hub.id]);
+    // The hub tells b about c as soon as c connects.
+    await waitFor(() => (b.net as unknown as { book: Map<string, unknown> }).book.has(c.id), 2_000, 'address learned');
+    expect(Array.from((await b.net.sendDaShare(c.id, new Uint8Array([1])))!)).toEqual([7, 1]);
+    expect(connectedIds(b).sort()).toEqual([hub.id, c.id].sort());
+    await expect(b.net.sendDaShare('ef'.repeat(32), new Uint8Array([1]))).rejects.toMatchObject({ code: 'LN_ERR_NODE_API' });
+  });
+});
+
 describe('p2p scoring', () => {
   it('throttles, then disconnects and bans a flooding peer', async () => {
     const a = makeNode(0, [], { extra: { limits: { ratePerSec: 2_000, burst: 2_000, banMs: 3_000 } } });

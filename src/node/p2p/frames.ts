@@ -14,6 +14,7 @@
  *   BLOCK_RESP reqId u32 | count u32 | (len u32 | block)*
  *   SHARE_REQ  reqId u32 | share bytes
  *   SHARE_RESP reqId u32 | present u8 | reply bytes
+ *   PEERS      count u16 | (peerId 32 | port u16 | hostLen u8 | host)*   (address book exchange)
  */
 import { ByteReader, ByteWriter, fromHex, toHex } from '../../chain/bytes.js';
 import { LoadnetError } from '../../errors.js';
@@ -30,6 +31,7 @@ export const MsgType = {
   blockResp: 19,
   shareReq: 20,
   shareResp: 21,
+  peers: 22,
 } as const;
 export type MsgTypeCode = (typeof MsgType)[keyof typeof MsgType];
 
@@ -193,4 +195,37 @@ export class FrameDecoder {
     this.buffered -= n;
     return frame;
   }
+}
+
+export interface PeerAddressEntry {
+  id: string;
+  host: string;
+  port: number;
+}
+
+export const MAX_PEER_ENTRIES = 1024;
+
+export function encodePeers(entries: readonly PeerAddressEntry[]): Uint8Array {
+  const list = entries.slice(0, MAX_PEER_ENTRIES);
+  const w = new ByteWriter(2 + list.length * 64).u16(list.length);
+  for (const e of list) {
+    const host = new TextEncoder().encode(e.host).subarray(0, 255);
+    w.bytes(fromHex(e.id, 32, 'peer id')).u16(e.port).u8(host.length).bytes(host);
+  }
+  return w.finish();
+}
+
+export function decodePeers(payload: Uint8Array): PeerAddressEntry[] {
+  const r = new ByteReader(payload);
+  const n = r.u16('peer count');
+  if (n > MAX_PEER_ENTRIES) throw new LoadnetError('LN_ERR_CODEC', `peers: ${n} entries, at most ${MAX_PEER_ENTRIES}`);
+  const out: PeerAddressEntry[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = toHex(r.bytes(32, 'peer id'));
+    const port = r.u16('port');
+    const host = new TextDecoder().decode(r.bytes(r.u8('host length'), 'host'));
+    out.push({ id, host, port });
+  }
+  if (r.remaining !== 0) throw new LoadnetError('LN_ERR_CODEC', `peers: ${r.remaining} trailing bytes`);
+  return out;
 }

@@ -10,7 +10,9 @@
  *    broadcastTx/broadcastBlock(bytes, from) to relay, and penalize(from, points, reason) for invalid or
  *    stale messages (suggested: 10 for a bad signature or malformed block, 1 for stale).
  *  - requestBlocks/sendDaShare reject with LoadnetError LN_ERR_NODE_API when the peer is not connected,
- *    does not answer within requestTimeoutMs, or disconnects.
+ *    does not answer within requestTimeoutMs, or disconnects. sendDaShare first connects on demand to a
+ *    peer that is not a neighbour, through the address book that peers exchange (PEERS messages), the
+ *    way Nomos executors reach DA subnetwork members directly; that connection then stays like any other.
  *  - Link faults (delay ± jitter, loss) apply to messages in both directions at this node; handshake and
  *    keep-alive traffic is exempt so a lossy link stays a link (blockPeer is the way to cut it).
  */
@@ -22,7 +24,7 @@ import { sha256Hex } from '../../chain/hash.js';
 import { LoadnetError } from '../../errors.js';
 import type { PeerAddress } from '../config.js';
 import { Connection, type ConnectionEvents, type ConnectionOptions, type HandshakeContext } from './connection.js';
-import { DEFAULT_MAX_FRAME_BYTES, MsgType, decodeBlockRequest, decodeList, encodeBlockRequest, encodeListFrame, u32Prefix, type BlockRequest } from './frames.js';
+import { DEFAULT_MAX_FRAME_BYTES, MsgType, decodeBlockRequest, decodeList, decodePeers, encodeBlockRequest, encodeListFrame, encodePeers, u32Prefix, type BlockRequest } from './frames.js';
 import { newSession, type Hello } from './handshake.js';
 import { DEFAULT_LIMITS, MESSAGE_COST, PeerScore, type PeerLimits } from './peer-score.js';
 import { SeenCache, bit } from './seen-cache.js';
@@ -111,6 +113,11 @@ export class P2PNetwork {
   private readonly dialTargets = new WeakMap<Connection, DialTarget>();
   private readonly dialSockets = new Set<net.Socket>();
   private readonly faults = new Map<string, LinkFault>();
+  /** Where each known peer listens: observed on our own connections (direct) or told by a neighbour. */
+  private readonly book = new Map<string, { host: string; port: number; direct: boolean }>();
+  /** Callers of connectTo waiting for a peer's connection. */
+  private readonly waiters = new Map<string, Array<() => void>>();
+  private bookTimer: NodeJS.Timeout | null = null;
   private server: net.Server | null = null;
   private boundPort = 0;
   private dialing = 0;
@@ -163,12 +170,15 @@ export class P2PNetwork {
     this.running = true;
     this.log('info', 'p2p listening', { address: `${this.opts.listen.host}:${this.boundPort}`, peerId: this.peerId });
     for (const t of this.targets) this.scheduleDial(t, 0);
+    this.bookTimer = setInterval(() => this.shareAddressBook(), 10_000);
+    this.bookTimer.unref();
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     for (const t of this.targets) if (t.timer) clearTimeout(t.timer);
+    if (this.bookTimer) clearInterval(this.bookTimer);
     for (const s of this.dialSockets) s.destroy();
     const conns = [...this.connections];
     const closed = Promise.all(conns.map((c) => (c.socket.destroyed ? Promise.resolve() : new Promise<void>((r) => c.socket.once('close', () => r())))));
@@ -303,12 +313,61 @@ export class P2PNetwork {
     }
     rec.conn = c;
     rec.name = c.hello!.name || this.dialTargets.get(c)?.addr.name || rec.name;
-    rec.address = c.outbound ? c.address : `${c.socket.remoteAddress ?? '?'}:${c.hello!.listenPort}`;
+    rec.address = c.outbound ? c.address : `${(c.socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${c.hello!.listenPort}`;
     c.slot = this.seen.allocSlot();
     c.fault = this.faults.get(c.peerId) ?? null;
     const target = this.dialTargets.get(c);
     if (target) target.backoffMs = this.backoff.initialMs;
+    const [host, port] = splitHostPort(rec.address);
+    this.book.set(c.peerId, { host, port, direct: true });
+    c.sendFrame(MsgType.peers, encodePeers(this.addressBook(c.peerId)), true);
+    // Tell the others about the newcomer at once (the periodic exchange covers the rest).
+    const news = encodePeers([{ id: c.peerId, host, port }]);
+    for (const other of this.records.values()) if (other.conn && other.conn !== c) other.conn.sendFrame(MsgType.peers, news, true);
     this.log('info', 'peer connected', { peer: c.peerId.slice(0, 16), name: rec.name, address: rec.address, outbound: c.outbound });
+    const waiting = this.waiters.get(c.peerId);
+    this.waiters.delete(c.peerId);
+    for (const w of waiting ?? []) w();
+  }
+
+  private addressBook(except: string): Array<{ id: string; host: string; port: number }> {
+    const out = [];
+    for (const [id, a] of this.book) if (id !== except && a.direct && this.records.get(id)?.conn) out.push({ id, host: a.host, port: a.port });
+    return out;
+  }
+
+  private shareAddressBook(): void {
+    for (const rec of this.records.values()) if (rec.conn) rec.conn.sendFrame(MsgType.peers, encodePeers(this.addressBook(rec.id)), true);
+  }
+
+  /** Connect to a peer known from the address book (no-op when connected). Rejects with LN_ERR_NODE_API. */
+  async connectTo(peer: string, timeoutMs = 5_000): Promise<void> {
+    if (this.records.get(peer)?.conn) return;
+    if (peer === this.peerId) throw new LoadnetError('LN_ERR_NODE_API', 'cannot connect to this node itself');
+    if (this.blocked.has(peer)) throw new LoadnetError('LN_ERR_NODE_API', `peer ${peer.slice(0, 16)} is blocked at this node`);
+    const a = this.book.get(peer);
+    if (!a) throw new LoadnetError('LN_ERR_NODE_API', `peer ${peer.slice(0, 16)} is not connected and no neighbour knows its address`);
+    const key = `${a.host}:${a.port}`;
+    let t = this.targets.find((x) => x.key === key);
+    if (!t) {
+      t = { addr: { host: a.host, port: a.port }, key, knownId: peer, self: false, backoffMs: this.backoff.initialMs, timer: null, busy: false };
+      this.targets.push(t);
+    }
+    if (!t.busy) this.scheduleDial(t, 0);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const list = this.waiters.get(peer) ?? [];
+        list.splice(list.indexOf(done), 1);
+        reject(new LoadnetError('LN_ERR_NODE_API', `could not connect to peer ${peer.slice(0, 16)} at ${key} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const list = this.waiters.get(peer) ?? [];
+      list.push(done);
+      this.waiters.set(peer, list);
+    });
   }
 
   private onClosed(c: Connection, reason: string): void {
@@ -406,6 +465,14 @@ export class P2PNetwork {
         c.sendFrame(MsgType.shareResp, resp);
         return;
       }
+      case MsgType.peers: {
+        if (!this.admit(c, rec, MESSAGE_COST.blockReq)) return;
+        for (const e of decodePeers(payload)) {
+          if (e.id === this.peerId || this.book.get(e.id)?.direct) continue;
+          this.book.set(e.id, { host: e.host, port: e.port, direct: false });
+        }
+        return;
+      }
       default:
         this.penalize(c.peerId, this.limits.malformedPenalty, `unknown message type ${type}`);
     }
@@ -457,6 +524,7 @@ export class P2PNetwork {
   }
 
   async sendDaShare(peer: string, bytes: Uint8Array): Promise<Uint8Array | null> {
+    await this.connectTo(peer);
     const c = this.connected(peer);
     const resp = await c.request(
       MsgType.shareReq,
@@ -540,4 +608,9 @@ export class P2PNetwork {
   state(): { blocked: string[]; faults: Record<string, LinkFault> } {
     return { blocked: [...this.blocked], faults: Object.fromEntries(this.faults) };
   }
+}
+
+function splitHostPort(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i), Number(address.slice(i + 1))];
 }
