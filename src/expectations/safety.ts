@@ -109,15 +109,22 @@ interface ChainReader {
   headers(from?: Hex, to?: Hex): Promise<Hex[]>;
 }
 
-/** A node's final chain from its LIB back to (not below) `fromHeight`: the ids from GET headers, newest first. */
+/** An id no chain holds: as the `to` of GET headers it makes the node walk back to genesis (a page at a time). */
+const NO_BLOCK = '0'.repeat(64);
+
+/** A node's final chain from its LIB back to (not below) `fromHeight`, read through GET headers in pages. */
 export async function finalChainOf(node: string, client: ChainReader, fromHeight: number): Promise<FinalChain> {
   const info = await client.info();
-  const ids = await client.headers(info.lib);
   const idsByHeight = new Map<number, Hex>();
-  for (let i = 0; i < ids.length; i++) {
-    const h = info.lib_height - i;
-    if (h < fromHeight || h < 0) break;
-    idsByHeight.set(h, ids[i]!);
+  let cursor = info.lib;
+  let height = info.lib_height;
+  while (height >= Math.max(0, fromHeight)) {
+    const ids = await client.headers(cursor, NO_BLOCK);
+    for (let i = 0; i < ids.length && height - i >= fromHeight; i++) idsByHeight.set(height - i, ids[i]!);
+    if (ids.length < 2) break; // reached genesis (or a node that pages by one)
+    cursor = ids[ids.length - 1]!;
+    height -= ids.length - 1;
+    if (height <= 0) break;
   }
   return { node, libHeight: info.lib_height, idsByHeight };
 }

@@ -1,0 +1,85 @@
+/**
+ * Every built-in expectation passes on a healthy run of real node processes (3 validators + 1 executor,
+ * LocalDeployer) carrying real signed transfers; the supply check is then shown to fail, with the numbers,
+ * on the same real chain with one included transaction withheld from the replayed history.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalDeployer } from '../../src/deployers/local/index.js';
+import { ScenarioBuilder } from '../../src/scenario/builder.js';
+import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
+import { judgeSupply, observeAndReplay } from '../../src/expectations/supply.js';
+import { TransferWorkload } from './expect-helpers.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'loadnet-expect-healthy-'));
+const transfers = new TransferWorkload({ senders: 8, tickMs: 200, perTick: 4 });
+let runner: Runner;
+let handle: RunHandle;
+
+beforeAll(async () => {
+  const scenario = ScenarioBuilder.topology()
+    .networkStar()
+    .validators(3)
+    .executors(1)
+    .apply()
+    .wallets(12, 1_000_000)
+    .slotDuration('500ms')
+    .activeSlotCoeff(0.8)
+    .securityParam(3)
+    .withWorkload(transfers)
+    .expectConsensusLiveness()
+    .expectSupplyConserved()
+    .expectBlockTiming()
+    .expectSafety()
+    .expectMempoolBounded({ maxPending: 2000 })
+    .withRunDuration('12s')
+    .withCooldown('4s')
+    .named('expect-healthy')
+    .build();
+  runner = await new LocalDeployer({ outDir }).deploy(scenario);
+  handle = await runner.run(scenario);
+}, 120_000);
+
+afterAll(async () => {
+  await handle?.dispose();
+  await runner?.dispose();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('expectations on a healthy run', () => {
+  it('all pass, each naming its numbers', () => {
+    const byName = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
+    for (const e of handle.summary.expectations) expect(e.status, `${e.name}: ${e.message}`).toBe('pass');
+    expect(Object.keys(byName).sort()).toEqual(['block-timing', 'consensus-liveness', 'mempool-bounded', 'safety', 'supply-conserved']);
+    expect(byName['consensus-liveness']!.message).toMatch(/^\d+ blocks in [\d.]+s \([\d.]+% of [\d.]+ expected, ≥ \d+ needed\); 4 nodes within 5 of best \d+; LIB \d+ → \d+$/);
+    expect(byName['supply-conserved']!.message).toMatch(/supply \d+ = genesis \d+ − burned \d+ \(fees (burn|leader)\); 12 wallets \(8 sending, \d+ included txs/);
+    expect(byName['block-timing']!.message).toMatch(/mean \d+ms vs expected 625ms/);
+    expect(byName['safety']!.message).toMatch(/no final block reverted .* 4 nodes agree on \d+ final heights/);
+    expect((byName['safety']!.figures as { heightsCompared: number }).heightsCompared).toBeGreaterThanOrEqual(10);
+    expect(byName['mempool-bounded']!.message).toMatch(/peak \d+ pending .* ≤ 2000/);
+    for (const e of handle.summary.expectations) console.log(`${e.name}: ${e.message}`);
+    expect(handle.passed).toBe(true);
+    expect(transfers.accepted.length).toBeGreaterThan(50);
+    const supply = byName['supply-conserved']!.figures as { includedTxs: number };
+    expect(supply.includedTxs).toBeGreaterThanOrEqual(transfers.accepted.length * 0.9);
+  });
+
+  it('the supply check fails with the numbers when one included transaction is withheld from the history', async () => {
+    const ctx = runner.context;
+    const someId = transfers.accepted[5]!;
+    const { replay, observed } = await observeAndReplay(ctx, ctx.nodes()[0]!, (id) => id === someId);
+    const verdict = judgeSupply(replay, observed, ctx.wallets);
+    expect(verdict.status).toBe('fail');
+    expect(verdict.message).toMatch(/wallets disagree with the chain: wallet \d+ \([0-9a-f]{8}…\): balance \d+ nonce \d+, its \d+ included txs imply balance \d+ nonce \d+/);
+    expect(verdict.figures.mismatchedWallets).toBe(2); // the sender (balance and nonce) and its receiver
+  });
+
+  it('writes the summary, report.html and junit.xml into the run directory', () => {
+    const dir = handle.runDir;
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<testsuite name="expect-healthy" tests="5" failures="0" errors="0"');
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('id="chart-height"');
+  });
+});
