@@ -1,0 +1,38 @@
+/**
+ * `loadnet clean`: remove what earlier runs left behind when their coordinator died (killed node processes,
+ * port reservations; with Docker, containers and networks labelled by loadnet). Runs whose coordinator is still
+ * alive are left alone.
+ */
+import { ExitCode } from '../errors.js';
+import { parseCommandArgs, type CommandIo } from './command.js';
+
+export const CLEAN_USAGE = `loadnet clean [--docker] [--json]
+  Remove leftovers of earlier runs whose coordinator is gone: node processes, port reservations
+  and (with --docker) the containers and networks labelled by loadnet. Active runs are left alone.`;
+
+// A variable specifier: the compose deployer's cleanup is another engineer's module, loaded only with --docker.
+const COMPOSE_CLEANUP_MODULE = '../deployers/compose/cleanup.js';
+
+export async function cleanCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs('clean', argv, { docker: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const);
+  if (values.help) {
+    io.stdout.write(`${CLEAN_USAGE}\n`);
+    return ExitCode.ok;
+  }
+  const { cleanLeftovers } = await import('../deployers/local/index.js');
+  const local = cleanLeftovers();
+  let docker: unknown;
+  if (values.docker) {
+    const mod = (await import(COMPOSE_CLEANUP_MODULE)) as { cleanComposeLeftovers(): Promise<unknown> };
+    docker = await mod.cleanComposeLeftovers();
+  }
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ local, docker }, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  for (const run of local.runs) io.stdout.write(`removed run ${run.runId} (${run.runDir}): ${run.killed.length} node process(es) killed\n`);
+  if (local.active.length) io.stdout.write(`left alone (coordinator alive): ${local.active.join(', ')}\n`);
+  if (docker !== undefined) io.stdout.write(`docker: ${JSON.stringify(docker)}\n`);
+  if (local.runs.length === 0 && docker === undefined) io.stdout.write('nothing to clean\n');
+  return ExitCode.ok;
+}

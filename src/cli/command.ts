@@ -1,0 +1,35 @@
+/**
+ * The shape of a `loadnet` subcommand, and the registry `main.ts` dispatches on. A command module is loaded only
+ * when it runs, so `loadnet --help` stays fast. To add a command (e.g. `max-rate`, `soak` from the jobs issue),
+ * add one entry to COMMANDS with its own module under src/cli/.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { LoadnetError } from '../errors.js';
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export interface Command {
+  name: string;
+  /** One line for `loadnet --help`. */
+  summary: string;
+  /** Full text for `loadnet <name> --help`. */
+  usage: string;
+  /** Returns the process exit code (ExitCode in errors.ts); throws LoadnetError for user mistakes. */
+  load(): Promise<(argv: string[], io: CommandIo) => Promise<number>>;
+}
+
+/** parseArgs with strict options; a parse failure becomes LN_ERR_USAGE naming the command and its help. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new LoadnetError('LN_ERR_USAGE', `loadnet ${command}: ${(e as Error).message}`, { hint: `run \`loadnet ${command} --help\` for the options` });
+  }
+}
+
+export function usageError(command: string, message: string): LoadnetError {
+  return new LoadnetError('LN_ERR_USAGE', `loadnet ${command}: ${message}`, { hint: `run \`loadnet ${command} --help\` for the options` });
+}

@@ -1,0 +1,155 @@
+/**
+ * `loadnet run <scenario>`: load the scenario(s), apply command-line overrides, deploy, run, print the verdict
+ * and the report path. Exit 0 when every expectation passed, 1 when one did not, 2 for a usage or scenario error,
+ * 3 for infrastructure, 130 when interrupted (errors.ts ExitCode). A file holding several scenarios (a load
+ * progression) runs them one after another and ends with a table of the steps.
+ */
+import { ExitCode } from '../errors.js';
+import type { RunSummary, Scenario } from '../runtime/contracts.js';
+import { scenarioWith } from '../scenario/build.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
+import { parseCommandArgs, usageError, type CommandIo } from './command.js';
+import { DEPLOYER_NAMES, createDeployer, parseAttachUrls, type DeployerName } from './deployers.js';
+import { loadScenarioFile } from './load-scenario.js';
+import { progressionTable } from './progression-table.js';
+
+export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js> [options]
+  Deploy the scenario's topology, run its workloads for the window and the cooldown, judge every expectation,
+  write the run directory (summary.json, events.jsonl, report.html, junit.xml) and print the verdict.
+  A module exports (default, \`scenario\` or \`scenarios\`) a built Scenario, a ScenarioBuilder, a spec, an array
+  of them (run in order), or a function returning one.
+
+  --deployer local|compose   where nodes run (default local: child processes on 127.0.0.1)
+  --attach <url,url,...>     run against nodes that already run (no deploy, no teardown, no node control)
+  --keys <file>              with --attach: wallet seeds (JSON array of 64-hex seeds); default: derived
+  --wallet-seed <n>          with --attach: derive wallets from this seed (default: the scenario's)
+  --duration <duration>      override the run window, e.g. 30s, 5m
+  --cooldown <duration>      override the cooldown after the window
+  --seed <n>                 override the seed (keys, wallets, random choices)
+  --out <dir>                parent of run directories (default runs)
+  --json                     print the summary (or a list of summaries) as JSON on stdout, nothing else
+  --no-progress              no live progress line
+  --verbose                  stacks on errors
+  -h, --help                 this text
+
+Exit codes: 0 every expectation passed, 1 an expectation failed (or could not be judged), 2 usage or scenario
+error, 3 deploy or infrastructure error, 130 interrupted.`;
+
+const OPTIONS = {
+  deployer: { type: 'string' },
+  attach: { type: 'string' },
+  keys: { type: 'string' },
+  'wallet-seed': { type: 'string' },
+  duration: { type: 'string' },
+  cooldown: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface RunArgs {
+  file: string;
+  deployer: DeployerName;
+  attach?: string[];
+  keyFile?: string;
+  walletSeed?: number;
+  durationMs?: number;
+  cooldownMs?: number;
+  seed?: number;
+  outDir?: string;
+  json: boolean;
+  progress: boolean;
+}
+
+export function parseRunArgs(argv: string[]): RunArgs | 'help' {
+  const { values, positionals } = parseCommandArgs('run', argv, OPTIONS);
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw usageError('run', positionals.length === 0 ? 'missing the scenario file' : `takes one scenario file, got ${positionals.length}: ${positionals.join(' ')}`);
+  const deployer = values.deployer ?? 'local';
+  if (!(DEPLOYER_NAMES as readonly string[]).includes(deployer)) throw usageError('run', `--deployer ${JSON.stringify(deployer)} is not known; allowed: ${DEPLOYER_NAMES.join(', ')}`);
+  if (values.attach !== undefined && values.deployer !== undefined) throw usageError('run', '--attach and --deployer exclude each other: attached nodes are not deployed');
+  const duration = (flag: string, v: string | undefined, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    let ms: number;
+    try {
+      ms = parseDuration(v, `--${flag}`);
+    } catch {
+      throw usageError('run', `--${flag} ${JSON.stringify(v)} is not a duration; allowed: e.g. 30s, 5m, 1m30s, 500ms`);
+    }
+    if (ms < min) throw usageError('run', `--${flag} ${JSON.stringify(v)} is too short; allowed: at least ${formatDuration(min)}`);
+    return ms;
+  };
+  const integer = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw usageError('run', `--${flag} ${JSON.stringify(v)} is not allowed; allowed: a non-negative integer`);
+    return n;
+  };
+  if (values.attach === undefined && (values.keys !== undefined || values['wallet-seed'] !== undefined)) throw usageError('run', '--keys and --wallet-seed only go with --attach');
+  const seed = integer('seed', values.seed);
+  return {
+    file: positionals[0]!,
+    deployer: deployer as DeployerName,
+    attach: values.attach === undefined ? undefined : parseAttachUrls(values.attach),
+    keyFile: values.keys,
+    walletSeed: integer('wallet-seed', values['wallet-seed']),
+    durationMs: duration('duration', values.duration, 1),
+    cooldownMs: duration('cooldown', values.cooldown, 0),
+    seed,
+    outDir: values.out,
+    json: values.json === true,
+    progress: values['no-progress'] !== true,
+  };
+}
+
+export async function runCommand(argv: string[], io: CommandIo): Promise<number> {
+  const args = parseRunArgs(argv);
+  if (args === 'help') {
+    io.stdout.write(`${RUN_USAGE}\n`);
+    return ExitCode.ok;
+  }
+  const loaded = await loadScenarioFile(args.file);
+  const scenarios = loaded.map((s) => scenarioWith(s, { durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed }));
+  // Human lines go to stderr with --json, so stdout stays machine-readable.
+  const say = (line: string) => (args.json ? io.stderr : io.stdout).write(`${line}\n`);
+  const deployer = await createDeployer({
+    name: args.deployer,
+    attach: args.attach,
+    keyFile: args.keyFile,
+    walletSeed: args.walletSeed,
+    runner: {
+      outDir: args.outDir,
+      progress: args.progress && !args.json && (io.stderr as { isTTY?: boolean }).isTTY === true,
+      summaryStream: args.json ? undefined : io.stdout,
+      reports: true,
+    },
+  });
+  const summaries: RunSummary[] = [];
+  for (const scenario of scenarios) {
+    say(`loadnet: ${describe(scenario)} on ${args.attach ? `attached nodes (${args.attach.length})` : deployer.name}`);
+    const runner = await deployer.deploy(scenario);
+    let summary: RunSummary;
+    try {
+      const handle = await runner.run(scenario);
+      summary = handle.summary;
+      await handle.dispose();
+    } finally {
+      await runner.dispose();
+    }
+    summaries.push(summary);
+    say(`verdict: ${summary.verdict.toUpperCase()}${summary.interrupted ? ' (interrupted)' : ''}   run directory: ${summary.runDir}   report: ${summary.runDir}/report.html`);
+    if (summary.interrupted) break;
+  }
+  if (scenarios.length > 1) say(progressionTable(scenarios, summaries));
+  if (args.json) io.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2)}\n`);
+  if (summaries.some((s) => s.interrupted)) return ExitCode.interrupted;
+  return summaries.every((s) => s.verdict === 'pass') ? ExitCode.ok : ExitCode.expectationsFailed;
+}
+
+function describe(s: Scenario): string {
+  const { topology, durationMs, cooldownMs } = s.spec;
+  const nodes = `${topology.validators} validator${topology.validators === 1 ? '' : 's'} + ${topology.executors} executor${topology.executors === 1 ? '' : 's'} (${topology.shape})`;
+  return `running '${s.spec.name}': ${nodes}, window ${formatDuration(durationMs)} + cooldown ${formatDuration(cooldownMs)}`;
+}
