@@ -17,7 +17,8 @@ export interface MaxRateCurvePoint {
   /** Inclusion latency from the intended send time, ms; null when nothing was included. */
   p50Ms: number | null;
   p99Ms: number | null;
-  backlogSlopeTps: number;
+  /** null: the hold was too short to judge a trend. */
+  backlogSlopeTps: number | null;
   rejected: number;
   errored: number;
   verdict: 'pass' | 'fail' | 'generator-bound';
@@ -59,7 +60,7 @@ export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, 
       inclusionRatio: Math.round(s.result.inclusionRatio * 10_000) / 10_000,
       p50Ms: s.result.inclusion ? round2(s.result.inclusion.p50) : null,
       p99Ms: s.result.inclusion ? round2(s.result.inclusion.p99) : null,
-      backlogSlopeTps: round2(s.result.backlogSlopeTps),
+      backlogSlopeTps: s.result.backlogSlopeTps === null ? null : round2(s.result.backlogSlopeTps),
       rejected: s.result.rejected,
       errored: s.result.errored,
       verdict: s.verdict.generatorBound ? 'generator-bound' : s.verdict.pass ? 'pass' : 'fail',
@@ -74,7 +75,7 @@ export function formatCurveTable(summary: MaxRateSummary): string {
   const rows = [...summary.curve].sort((a, b) => a.targetTps - b.targetTps || a.index - b.index);
   const head = '| step | phase | target tx/s | offered tx/s | included tx/s | inclusion | p50 ms | p99 ms | backlog tx/s | verdict |';
   const sep = '|---:|---|---:|---:|---:|---:|---:|---:|---:|---|';
-  const lines = rows.map((r) => `| ${r.index} | ${r.phase} | ${r.targetTps} | ${r.offeredTps} | ${r.includedTps} | ${(r.inclusionRatio * 100).toFixed(1)} % | ${r.p50Ms ?? '—'} | ${r.p99Ms ?? '—'} | ${r.backlogSlopeTps} | ${r.verdict} |`);
+  const lines = rows.map((r) => `| ${r.index} | ${r.phase} | ${r.targetTps} | ${r.offeredTps} | ${r.includedTps} | ${(r.inclusionRatio * 100).toFixed(1)} % | ${r.p50Ms ?? '—'} | ${r.p99Ms ?? '—'} | ${r.backlogSlopeTps ?? '—'} | ${r.verdict} |`);
   return [head, sep, ...lines].join('\n');
 }
 

@@ -91,7 +91,7 @@ function verdictExpectation(get: () => SearchOutcome | undefined): Expectation {
 
 export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun> {
   const base = jobScenario(options.scenario, { name: 'max-rate', validators: 4, executors: 2 });
-  const criteria: SloCriteria = { ...DEFAULT_CRITERIA, ...options.criteria, sloP99Ms: options.sloP99Ms ?? DEFAULTS.sloP99Ms, minInclusion: options.minInclusion ?? DEFAULTS.minInclusion };
+  const criteria: SloCriteria = { ...DEFAULT_CRITERIA, blockIntervalMs: base.metrics.meanBlockIntervalMs, ...options.criteria, sloP99Ms: options.sloP99Ms ?? DEFAULTS.sloP99Ms, minInclusion: options.minInclusion ?? DEFAULTS.minInclusion };
   const holdMs = options.holdMs ?? DEFAULTS.holdMs;
   const startTps = options.startTps ?? DEFAULTS.startTps;
   const maxTps = options.maxTps ?? DEFAULTS.maxTps;

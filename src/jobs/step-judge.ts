@@ -36,8 +36,11 @@ export interface StepResult {
   inclusion: LatencyFigures | null;
   /** Submit latency from the intended send time (corrected for coordinated omission). */
   submit?: LatencyFigures | null;
-  /** Worst node's Theil–Sen slope of mempool pending over the hold window, tx/s (positive = growing). */
-  backlogSlopeTps: number;
+  /**
+   * Worst node's Theil–Sen slope of mempool pending (troughs) over the hold window, tx/s (positive =
+   * growing); null when the hold was too short to fit a trend (it is then not judged).
+   */
+  backlogSlopeTps: number | null;
   /** Largest pending count seen on any node at the end of the hold. */
   pendingAtEnd: number;
   generator: {
@@ -64,6 +67,11 @@ export interface SloCriteria {
   minBacklogSlopeTps: number;
   /** Offered may fall short of the target by at most this fraction (default 0.02). */
   generatorTolerance: number;
+  /**
+   * Mean block interval, ms. A backlog that grows by less than one block's worth of arrivals over the hold
+   * cannot be told from the sawtooth of random block gaps, so the limit is at least rate × interval / hold.
+   */
+  blockIntervalMs?: number;
 }
 
 export const DEFAULT_CRITERIA: Omit<SloCriteria, 'sloP99Ms' | 'minInclusion'> = {
@@ -91,8 +99,9 @@ export interface StepVerdict {
   summary: string;
 }
 
-export function backlogLimitTps(targetTps: number, c: SloCriteria): number {
-  return Math.max(c.minBacklogSlopeTps, c.maxBacklogGrowth * targetTps);
+export function backlogLimitTps(targetTps: number, holdMs: number, c: SloCriteria): number {
+  const noise = c.blockIntervalMs ? (targetTps * c.blockIntervalMs) / holdMs : 0;
+  return Math.max(c.minBacklogSlopeTps, c.maxBacklogGrowth * targetTps, noise);
 }
 
 export function judgeStep(r: StepResult, c: SloCriteria): StepVerdict {
@@ -126,8 +135,8 @@ export function judgeStep(r: StepResult, c: SloCriteria): StepVerdict {
       message: p99 === null ? 'no transaction was included: p99 inclusion latency unknown' : `p99 inclusion ${fmt(p99)} ms > SLO ${fmt(c.sloP99Ms)} ms`,
     });
   }
-  const backlogLimit = backlogLimitTps(r.targetTps, c);
-  if (!(r.backlogSlopeTps <= backlogLimit)) {
+  const backlogLimit = backlogLimitTps(r.targetTps, r.holdMs, c);
+  if (r.backlogSlopeTps !== null && !(r.backlogSlopeTps <= backlogLimit)) {
     failures.push({
       check: 'backlog',
       observed: r.backlogSlopeTps,
@@ -136,7 +145,7 @@ export function judgeStep(r: StepResult, c: SloCriteria): StepVerdict {
     });
   }
   const pass = failures.length === 0;
-  const head = `${fmt(r.targetTps)} tx/s: offered ${fmt(r.offeredTps)}, included ${fmt(r.includedTps)} (${(r.inclusionRatio * 100).toFixed(1)} %), p99 ${p99 === null ? '—' : fmt(p99) + ' ms'}, backlog ${fmt(r.backlogSlopeTps)} tx/s`;
+  const head = `${fmt(r.targetTps)} tx/s: offered ${fmt(r.offeredTps)}, included ${fmt(r.includedTps)} (${(r.inclusionRatio * 100).toFixed(1)} %), p99 ${p99 === null ? '—' : fmt(p99) + ' ms'}, backlog ${r.backlogSlopeTps === null ? 'not judged' : fmt(r.backlogSlopeTps) + ' tx/s'}`;
   const tail = generatorBound ? 'GENERATOR-BOUND' : pass ? 'pass' : `fail: ${failures.map((f) => f.check).join(', ')}`;
   return { pass, generatorBound, failures, summary: `${head} → ${tail}` };
 }

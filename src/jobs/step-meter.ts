@@ -62,12 +62,15 @@ export class InclusionMeter {
 }
 
 export interface BacklogFigures {
-  /** Worst node's Theil–Sen slope of pending over the sampled span, tx/s. */
-  slopeTps: number;
+  /** Worst node's Theil–Sen slope of pending troughs over the span, tx/s; null when no node had enough windows. */
+  slopeTps: number | null;
   /** Largest latest pending count across nodes. */
   pendingAtEnd: number;
   perNode: Record<string, { slopeTps: number | null; samples: number; last: number | null }>;
 }
+
+/** Fewer windows than this give no trend worth judging. */
+const MIN_TROUGHS = 4;
 
 /** Samples /mempool/metrics on every node at a fixed interval until stopped. */
 export class BacklogSampler {
@@ -112,15 +115,15 @@ export class BacklogSampler {
    */
   figures(fromMs: number, toMs: number, troughWindowMs: number): BacklogFigures {
     const perNode: BacklogFigures['perNode'] = {};
-    let slopeTps = 0;
+    let slopeTps: number | null = null;
     let pendingAtEnd = 0;
     for (const [name, list] of this.series) {
       const pts = list.filter((p) => p.t >= fromMs && p.t <= toMs);
       const troughs = troughSeries(pts, fromMs, troughWindowMs);
-      const fit = troughs.length >= 3 ? theilSen(troughs) : undefined;
+      const fit = troughs.length >= MIN_TROUGHS ? theilSen(troughs) : undefined;
       const last = pts.at(-1)?.value ?? null;
       perNode[name] = { slopeTps: fit ? fit.slopePerS : null, samples: pts.length, last };
-      if (fit) slopeTps = Math.max(slopeTps, fit.slopePerS);
+      if (fit) slopeTps = Math.max(slopeTps ?? -Infinity, fit.slopePerS);
       if (last !== null) pendingAtEnd = Math.max(pendingAtEnd, last);
     }
     return { slopeTps, pendingAtEnd, perNode };

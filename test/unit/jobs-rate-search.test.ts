@@ -187,4 +187,19 @@ describe('judgeStep', () => {
     expect(judgeStep({ ...good, targetTps: 1000, offeredTps: 1000, backlogSlopeTps: 25 }, criteria).pass).toBe(false);
     expect(judgeStep({ ...good, targetTps: 1, offeredTps: 1, backlogSlopeTps: 0.4 }, criteria).pass).toBe(true);
   });
+
+  it('does not judge a backlog rise smaller than one block of arrivals over the hold', () => {
+    // 1000 tx/s, 2 s blocks, 10 s hold: below 200 tx/s of slope the rise is under one block's worth.
+    const c = { ...criteria, blockIntervalMs: 2000 };
+    const step = { ...good, targetTps: 1000, offeredTps: 1000 };
+    expect(judgeStep({ ...step, backlogSlopeTps: 150 }, c).pass).toBe(true);
+    expect(judgeStep({ ...step, backlogSlopeTps: 250 }, c).failures.map((f) => f.check)).toEqual(['backlog']);
+    expect(judgeStep({ ...step, holdMs: 100_000, backlogSlopeTps: 150 }, c).pass).toBe(false);
+  });
+
+  it('leaves the backlog unjudged when the hold was too short for a trend', () => {
+    const v = judgeStep({ ...good, backlogSlopeTps: null }, criteria);
+    expect(v.pass).toBe(true);
+    expect(v.summary).toMatch(/backlog not judged/);
+  });
 });
