@@ -55,7 +55,7 @@ export async function planCluster(spec: ClusterSpec): Promise<ClusterPlan> {
   const seed = spec.seed ?? `t${process.pid}-${Date.now()}`;
   const wallets = Array.from({ length: spec.wallets ?? 4 }, (_, i) => deriveKeyPair(seed, 'wallet', i));
   const validators = Array.from({ length: spec.nodes }, (_, i) => deriveKeyPair(seed, 'validator', i));
-  const ports = [];
+  const ports: Array<{ api: number; p2p: number; testing: number }> = [];
   for (let i = 0; i < spec.nodes; i++) ports.push({ api: await freePort(), p2p: await freePort(), testing: await freePort() });
   const genesis = {
     chainId: `test-${seed}`,
