@@ -20,6 +20,7 @@ export class ContainerLog {
   private current: Readable | undefined;
   private closed = false;
   private catchingUp = false;
+  private ended: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly docker: Docker,
@@ -57,10 +58,18 @@ export class ContainerLog {
         partial = partial.slice(nl + 1);
       }
     });
-    merged.on('end', () => {
-      if (partial) this.writeLine(partial);
-      partial = '';
-    });
+    this.ended = new Promise((resolve) =>
+      merged.on('end', () => {
+        if (partial) this.writeLine(partial);
+        partial = '';
+        resolve();
+      }),
+    );
+  }
+
+  /** Resolves when the current follow ended (the container stopped and its last lines are written). */
+  drained(timeoutMs = 2000): Promise<void> {
+    return Promise.race([this.ended, new Promise<void>((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
   private writeLine(line: string): void {
@@ -79,8 +88,6 @@ export class ContainerLog {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Give the follow a moment to drain the last lines of a stopped container.
-    await new Promise((r) => setTimeout(r, 100));
     this.closed = true;
     this.current?.destroy();
     await new Promise<void>((resolve) => this.out.end(resolve));

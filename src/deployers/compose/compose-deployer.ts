@@ -1,0 +1,106 @@
+/**
+ * ComposeDeployer: every node in its own container on a private bridge network of the local Docker engine,
+ * so nodes are real hosts that can be restarted, frozen and cut off for real. It talks to the engine API
+ * with dockerode (no compose CLI needed), builds its node image FROM scratch (no registry is needed),
+ * labels everything and cleans up after itself, even when the coordinator is SIGKILLed (reaper).
+ *
+ *   const runner = await new ComposeDeployer().deploy(scenario);
+ *   await using handle = await runner.run(scenario);
+ */
+import type { Deployer, Runner, Scenario } from '../../runtime/contracts.js';
+import { launchRunner } from '../../runtime/launch.js';
+import type { RunnerOptions } from '../../runtime/runner-options.js';
+import { LoadnetError } from '../../errors.js';
+import type { NodeTuning } from '../plan.js';
+import { join } from 'node:path';
+import { ComposeDeployment, type ResourcesOption } from './compose-deployment.js';
+import { ComposeNodeControl } from './compose-node-control.js';
+import { connectEngine, pingEngine, type EngineOptions } from './engine.js';
+import { ensureNodeImage } from './image.js';
+import { startReaper } from './reaper.js';
+
+export interface ComposeDeployerOptions extends RunnerOptions, EngineOptions {
+  /** Run nodes from this image instead of building one (it must hold Node.js and loadnet at `imageCommand`). */
+  image?: string;
+  /** With `image`: the command that starts a node with the mounted config; default as in loadnet's own image. */
+  imageCommand?: string[];
+  /** Prefix of the run's network and container names. Default 'loadnet'. */
+  networkPrefix?: string;
+  /** Keep the stack after teardown (and print how to inspect and remove it). Default: env LOADNET_COMPOSE_PRESERVE=1. */
+  preserve?: boolean;
+  /** Keep the stack only when the deploy or the run failed. Default false. */
+  keepOnFailure?: boolean;
+  /** CPU and memory limits of every node, or per node. */
+  resources?: ResourcesOption;
+  /** Lead before slot 0 so every container is up when the chain starts. Default 2000 ms. */
+  genesisLeadMs?: number;
+  /** Enable the testing API even without node control. */
+  testingApi?: boolean;
+  /** SIGTERM → SIGKILL grace of stop and restart. Default 3 s. */
+  stopGraceMs?: number;
+  /** Bound on each node control action. Default max(30 s, 20 slots). */
+  actionTimeoutMs?: number;
+  tuning?: Partial<NodeTuning>;
+  /** Image build progress and the preserve message; default stderr, null silences them. */
+  log?: ((line: string) => void) | null;
+}
+
+export class ComposeDeployer implements Deployer {
+  readonly name = 'compose';
+
+  constructor(private readonly options: ComposeDeployerOptions = {}) {
+    const prefix = options.networkPrefix ?? 'loadnet';
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,30}$/.test(prefix)) {
+      throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer networkPrefix: ${JSON.stringify(prefix)} is not allowed; allowed: 1-31 letters, digits, '_', '.', '-', starting with a letter or digit`);
+    }
+    for (const [field, v] of [['stopGraceMs', options.stopGraceMs], ['genesisLeadMs', options.genesisLeadMs], ['actionTimeoutMs', options.actionTimeoutMs]] as const) {
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer ${field}: ${JSON.stringify(v)} is not allowed; allowed: a number of milliseconds ≥ 0`);
+    }
+    const r = options.resources;
+    if (r && typeof r === 'object') {
+      if (r.cpus !== undefined && !(r.cpus > 0)) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer resources.cpus: ${JSON.stringify(r.cpus)} is not allowed; allowed: a number of cores > 0, e.g. 0.5`);
+      if (r.memoryBytes !== undefined && !(Number.isInteger(r.memoryBytes) && r.memoryBytes >= 6 * 1024 * 1024)) {
+        throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer resources.memoryBytes: ${JSON.stringify(r.memoryBytes)} is not allowed; allowed: an integer number of bytes ≥ 6 MiB (Docker's minimum)`);
+      }
+    }
+  }
+
+  async deploy(scenario: Scenario): Promise<Runner> {
+    const o = this.options;
+    const say = o.log === null ? () => undefined : (o.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
+    const docker = connectEngine(o);
+    // Fail before a run directory exists when there is no engine: the user's fix is to start one.
+    await pingEngine(docker);
+    const stopGraceMs = o.stopGraceMs ?? 3000;
+    return launchRunner(scenario, o, async ({ record }) => {
+      const image = await ensureNodeImage(docker, { image: o.image, command: o.imageCommand, progress: o.log === null ? null : say });
+      record.events.emit('compose.image', { image: image.ref, built: image.built, buildMs: Math.round(image.buildMs) });
+      const reaper = await startReaper(record.runId, join(record.runDir, 'reaper.log'));
+      const deployment = new ComposeDeployment(record, {
+        docker,
+        image,
+        reaper,
+        networkPrefix: o.networkPrefix ?? 'loadnet',
+        testingApi: scenario.spec.nodeControl || o.testingApi === true,
+        genesisLeadMs: o.genesisLeadMs ?? 2000,
+        stopGraceMs,
+        tuning: o.tuning,
+        resources: o.resources,
+        preserve: (o.preserve ?? process.env.LOADNET_COMPOSE_PRESERVE === '1') ? 'always' : o.keepOnFailure ? 'on-failure' : 'never',
+        say,
+      }, scenario.spec);
+      if (scenario.spec.nodeControl) {
+        const control = new ComposeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs });
+        deployment.nodeControl = control;
+        deployment.beforeTeardown = () => control.close();
+      }
+      try {
+        await deployment.startAll();
+      } catch (e) {
+        await deployment.teardown();
+        throw e;
+      }
+      return deployment;
+    });
+  }
+}

@@ -1,0 +1,428 @@
+/**
+ * A compose deployment: the plan's nodes as containers of the FROM-scratch node image on one bridge
+ * network per run. Node-to-node traffic stays on that network (peers by network alias = node name); the
+ * coordinator reaches each node only through its API (and testing API) published on 127.0.0.1 at host
+ * ports reserved like the local deployer's, fixed at creation so they survive restarts. Each node's
+ * directory under the run directory is bind-mounted (config.json, data/); container logs are followed into
+ * node.log. Everything is labelled with the run id; a reaper process removes it all if we die.
+ */
+import type Docker from 'dockerode';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { NodeClient } from '../../chain/client.js';
+import { LoadnetError } from '../../errors.js';
+import type { NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
+import type { NodeControl, RunNode, WalletAccount } from '../../runtime/contracts.js';
+import type { Deployment } from '../../runtime/deployment.js';
+import type { RunRecord } from '../../runtime/run-record.js';
+import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
+import { releasePorts, reservePorts } from '../local/ports.js';
+import { activeRuns, removeRun } from './cleanup.js';
+import { writeComposeFile, type ComposeService } from './compose-file.js';
+import { dockerError, isNotFound, isNotModified, Labels, runLabels } from './engine.js';
+import { NODE_DIR_IN_CONTAINER, type NodeImage } from './image.js';
+import { ContainerLog } from './log-stream.js';
+import type { FaultTarget } from './network-faults.js';
+import type { Reaper } from './reaper.js';
+
+/** Fixed ports inside every container: each container has its own address, so they never collide. */
+export const CONTAINER_PORTS = { api: 8080, testing: 8081, p2p: 9000 } as const;
+const HOST = '127.0.0.1';
+
+export interface NodeResources {
+  /** CPU share, e.g. 0.5 = half a core. */
+  cpus?: number;
+  memoryBytes?: number;
+}
+
+export type ResourcesOption = NodeResources | ((node: { name: string; role: NodeRole }) => NodeResources | undefined);
+
+export interface ComposeDeploymentOptions {
+  docker: Docker;
+  image: NodeImage;
+  reaper: Reaper;
+  networkPrefix: string;
+  testingApi: boolean;
+  genesisLeadMs: number;
+  stopGraceMs: number;
+  tuning?: Partial<NodeTuning>;
+  resources?: ResourcesOption;
+  /** When the stack stays after teardown: always, only when the run failed, or never. */
+  preserve: 'always' | 'on-failure' | 'never';
+  say: (line: string) => void;
+}
+
+export interface ComposeNode {
+  planned: PlannedNode;
+  config: NodeConfig;
+  run: RunNode;
+  expectedPeers: number;
+  /** Host ports: api, then testing when enabled. */
+  hostPorts: number[];
+  containerId: string;
+  containerName: string;
+  log: ContainerLog;
+  removed: boolean;
+  /** Set before loadnet stops/kills it, so the 'die' event is not taken for a crash. */
+  stopping: boolean;
+  lastExit?: { code: number; expected: boolean };
+}
+
+export class ComposeDeployment implements Deployment {
+  readonly deployer = 'compose';
+  readonly plan: DeploymentPlan;
+  readonly wallets: readonly WalletAccount[];
+  readonly network: string;
+  nodeControl?: NodeControl;
+  /** Called first at teardown (node control closes its open fault intervals). */
+  beforeTeardown?: () => void;
+  private readonly byName = new Map<string, ComposeNode>();
+  private readonly ports: number[] = [];
+  private events?: Readable;
+  private failed = false;
+  private joinCounter = 0;
+  private tornDown?: Promise<void>;
+  private readonly stopRecordWatch: () => void;
+
+  constructor(
+    readonly record: RunRecord,
+    readonly options: ComposeDeploymentOptions,
+    spec: DeploymentPlan['scenario'],
+  ) {
+    this.plan = buildDeploymentPlan(spec, { runId: record.runId, genesisLeadMs: options.genesisLeadMs });
+    this.wallets = this.plan.wallets;
+    this.network = `${options.networkPrefix}-${record.runId.toLowerCase()}`;
+    activeRuns.add(record.runId);
+    // Keep-on-failure needs to know whether the deploy or the run failed before teardown is called.
+    this.stopRecordWatch = record.events.on((e) => {
+      if (e.kind === 'run.error' || (e.kind === 'expectation' && e.status !== 'pass')) this.failed = true;
+    });
+  }
+
+  get docker(): Docker {
+    return this.options.docker;
+  }
+
+  /** Network, containers, configs (genesis anchored just before start), start, compose file. */
+  async startAll(): Promise<void> {
+    try {
+      await this.docker.createNetwork({ Name: this.network, Driver: 'bridge', CheckDuplicate: true, Labels: runLabels(this.record.runId) });
+    } catch (e) {
+      throw dockerError(`creating network ${this.network}`, e);
+    }
+    await this.watchEvents();
+    const perNode = this.options.testingApi ? 2 : 1;
+    const ports = await reservePorts(this.plan.nodes.length * perNode, HOST);
+    this.ports.push(...ports);
+    const nodes = await Promise.all(
+      this.plan.nodes.map((planned, i) =>
+        this.create(planned, ports.slice(i * perNode, (i + 1) * perNode), planned.expectedPeers),
+      ),
+    );
+    // In plan order (created concurrently): node 0 first, as the runtime and reports expect.
+    for (const n of nodes) this.byName.set(n.planned.name, n);
+    // Creating containers takes a while on a busy engine: the chain starts a lead after they exist.
+    this.plan.genesis.timeMs = Math.ceil(Date.now() + this.options.genesisLeadMs);
+    for (const n of nodes) this.writeConfig(n, n.planned.dials);
+    this.writeComposeFile();
+    await Promise.all(nodes.map((n) => this.startContainer(n)));
+  }
+
+  private async watchEvents(): Promise<void> {
+    const filters = JSON.stringify({ type: ['container'], label: [`${Labels.run}=${this.record.runId}`], event: ['die', 'start'] });
+    try {
+      this.events = (await this.docker.getEvents({ filters })) as unknown as Readable;
+    } catch (e) {
+      throw dockerError('subscribing to container events', e);
+    }
+    let partial = '';
+    this.events.on('data', (chunk: Buffer) => {
+      partial += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = partial.indexOf('\n')) >= 0) {
+        const line = partial.slice(0, nl).trim();
+        partial = partial.slice(nl + 1);
+        if (line) this.onEngineEvent(line);
+      }
+    });
+    this.events.on('error', () => undefined);
+  }
+
+  private onEngineEvent(line: string): void {
+    let ev: { status?: string; Action?: string; Actor?: { Attributes?: Record<string, string> } };
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      return;
+    }
+    const name = ev.Actor?.Attributes?.[Labels.node];
+    const node = name ? this.byName.get(name) : undefined;
+    if (!node) return;
+    const action = ev.Action ?? ev.status;
+    if (action === 'start') node.lastExit = undefined;
+    if (action === 'die') {
+      const code = Number(ev.Actor?.Attributes?.exitCode ?? -1);
+      node.lastExit = { code, expected: node.stopping };
+      this.record.events.emit('node.exit', { node: node.planned.name, code, expected: node.stopping });
+      if (!node.stopping) node.log.note(`container exited with code ${code} (not asked to by loadnet)`);
+    }
+  }
+
+  private resourcesFor(planned: PlannedNode): NodeResources {
+    const r = this.options.resources;
+    return (typeof r === 'function' ? r({ name: planned.name, role: planned.role }) : r) ?? {};
+  }
+
+  private async create(planned: PlannedNode, hostPorts: number[], expectedPeers: number): Promise<ComposeNode> {
+    const dir = this.record.nodeDir(planned.name);
+    const containerName = `${this.network}-${planned.name}`;
+    const res = this.resourcesFor(planned);
+    const exposed: Record<string, object> = { [`${CONTAINER_PORTS.api}/tcp`]: {} };
+    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = { [`${CONTAINER_PORTS.api}/tcp`]: [{ HostIp: HOST, HostPort: String(hostPorts[0]) }] };
+    if (this.options.testingApi) {
+      exposed[`${CONTAINER_PORTS.testing}/tcp`] = {};
+      bindings[`${CONTAINER_PORTS.testing}/tcp`] = [{ HostIp: HOST, HostPort: String(hostPorts[1]) }];
+    }
+    let containerId: string;
+    try {
+      const c = await this.docker.createContainer({
+        name: containerName,
+        Image: this.options.image.ref,
+        Cmd: this.options.image.command,
+        // Files in the mounted run directory stay owned by whoever runs loadnet.
+        User: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+        Labels: { ...runLabels(this.record.runId), [Labels.node]: planned.name, [Labels.role]: planned.role },
+        ExposedPorts: exposed,
+        StopTimeout: Math.ceil(this.options.stopGraceMs / 1000),
+        HostConfig: {
+          Binds: [`${dir}:${NODE_DIR_IN_CONTAINER}`],
+          PortBindings: bindings,
+          NetworkMode: this.network,
+          // tini as PID 1 forwards SIGTERM to node and reaps; node as PID 1 would ignore SIGTERM.
+          Init: true,
+          ...(res.cpus !== undefined ? { NanoCpus: Math.round(res.cpus * 1e9) } : {}),
+          ...(res.memoryBytes !== undefined ? { Memory: res.memoryBytes } : {}),
+        },
+        NetworkingConfig: { EndpointsConfig: { [this.network]: { Aliases: [planned.name] } } },
+      });
+      containerId = c.id;
+    } catch (e) {
+      throw dockerError(`creating container ${containerName}`, e);
+    }
+    const apiUrl = `http://${HOST}:${hostPorts[0]}`;
+    const testingUrl = this.options.testingApi ? `http://${HOST}:${hostPorts[1]}` : undefined;
+    const node: ComposeNode = {
+      planned,
+      config: undefined as unknown as NodeConfig,
+      run: {
+        descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
+        client: new NodeClient(apiUrl, { name: planned.name, testingUrl, timeoutMs: 5000 }),
+      },
+      expectedPeers,
+      hostPorts,
+      containerId,
+      containerName,
+      log: new ContainerLog(this.docker, containerId, join(dir, 'node.log')),
+      removed: false,
+      stopping: false,
+    };
+    return node;
+  }
+
+  /** The node's config with container addresses: binds 0.0.0.0, dials peers by alias on the run network. */
+  private writeConfig(node: ComposeNode, dials: string[]): void {
+    const peers: PeerAddress[] = dials.map((d) => ({ name: d, host: d, port: CONTAINER_PORTS.p2p }));
+    node.config = nodeConfig(this.plan, {
+      node: node.planned,
+      addresses: {
+        bindHost: '0.0.0.0',
+        apiPort: CONTAINER_PORTS.api,
+        testingPort: this.options.testingApi ? CONTAINER_PORTS.testing : null,
+        p2pPort: CONTAINER_PORTS.p2p,
+        dataDir: `${NODE_DIR_IN_CONTAINER}/data`,
+      },
+      peers,
+      // The coordinator's pid means nothing inside a container: the reaper is the watchdog here.
+      parentPid: null,
+      tuning: this.options.tuning,
+    });
+    writeFileSync(join(this.record.nodeDir(node.planned.name), 'config.json'), JSON.stringify(node.config, null, 2) + '\n');
+  }
+
+  /** Starts (or restarts) a node's container and follows its log again. */
+  async startContainer(node: ComposeNode): Promise<void> {
+    node.stopping = false;
+    node.lastExit = undefined;
+    try {
+      await this.docker.getContainer(node.containerId).start();
+    } catch (e) {
+      if (!isNotModified(e)) throw dockerError(`starting container ${node.containerName}`, e);
+    }
+    this.record.events.emit('node.spawn', { node: node.planned.name, container: node.containerName });
+    await node.log.follow().catch(() => undefined);
+  }
+
+  /** Running containers with their namespace pid and address, for the network fault layer. */
+  async faultTargets(): Promise<FaultTarget[]> {
+    const out: FaultTarget[] = [];
+    await Promise.all(
+      this.liveNodes().map(async (n) => {
+        const info = await this.docker.getContainer(n.containerId).inspect().catch(() => undefined);
+        const ip = info?.NetworkSettings?.Networks?.[this.network]?.IPAddress;
+        if (info?.State?.Running && info.State.Pid > 0 && ip) out.push({ name: n.planned.name, pid: info.State.Pid, ip });
+      }),
+    );
+    return out;
+  }
+
+  /** A node joining at runtime with a fresh identity, dialing `peerNames`. Started, not yet waited for. */
+  async addJoiner(role: NodeRole, name: string | undefined, peerNames: string[], makePlanned: (joinIndex: number, role: NodeRole, name: string) => PlannedNode): Promise<ComposeNode> {
+    const joinIndex = this.joinCounter++;
+    const chosen = name ?? `${role}-join-${joinIndex}`;
+    if (this.byName.has(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: a node named ${JSON.stringify(chosen)} already exists in this run; pick another name`);
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: ${JSON.stringify(chosen)} cannot name a container; allowed: letters, digits, '_', '.', '-', starting with a letter or digit`);
+    for (const p of peerNames) this.get(p);
+    const ports = await reservePorts(this.options.testingApi ? 2 : 1, HOST);
+    this.ports.push(...ports);
+    const node = await this.create(makePlanned(joinIndex, role, chosen), ports, Math.min(1, peerNames.length));
+    this.byName.set(chosen, node);
+    this.writeConfig(node, peerNames);
+    this.writeComposeFile();
+    await this.startContainer(node);
+    return node;
+  }
+
+  get(name: string, includeRemoved = false): ComposeNode {
+    const n = this.byName.get(name);
+    if (!n || (n.removed && !includeRemoved)) {
+      throw new LoadnetError('LN_ERR_NODE_CONTROL', `no node named ${JSON.stringify(name)} in this run; nodes: ${this.liveNodes().map((x) => x.planned.name).join(', ')}`);
+    }
+    return n;
+  }
+
+  liveNodes(): ComposeNode[] {
+    return [...this.byName.values()].filter((n) => !n.removed);
+  }
+
+  nodes(): readonly RunNode[] {
+    return this.liveNodes().map((n) => n.run);
+  }
+
+  expectedPeers(name: string): number {
+    return this.byName.get(name)?.expectedPeers ?? 0;
+  }
+
+  checkAlive(): void {
+    for (const n of this.liveNodes()) {
+      if (n.lastExit && !n.lastExit.expected) {
+        const log = join(this.record.runDir, 'nodes', n.planned.name, 'node.log');
+        throw new LoadnetError('LN_ERR_DEPLOY', `${n.planned.name} (container ${n.containerName}) exited during deploy (code ${n.lastExit.code}); last log lines:\n${logTail(log)}`, { hint: `full log: ${log}` });
+      }
+    }
+  }
+
+  /** A second interrupt: nothing synchronous can reach the engine; the reaper removes the stack when we exit. */
+  killNow(): void {}
+
+  private writeComposeFile(): void {
+    const services: ComposeService[] = [...this.byName.values()]
+      .filter((n) => !n.removed)
+      .map((n) => {
+        const res = this.resourcesFor(n.planned);
+        const ports: Array<{ host: number; container: number }> = [{ host: n.hostPorts[0]!, container: CONTAINER_PORTS.api }];
+        if (this.options.testingApi) ports.push({ host: n.hostPorts[1]!, container: CONTAINER_PORTS.testing });
+        return {
+          name: n.planned.name,
+          role: n.planned.role,
+          image: this.options.image.ref,
+          command: this.options.image.command,
+          nodeDirRel: relative(this.record.runDir, this.record.nodeDir(n.planned.name)),
+          mountPath: NODE_DIR_IN_CONTAINER,
+          user: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+          ports,
+          labels: { [Labels.node]: n.planned.name, [Labels.role]: n.planned.role },
+          ...res,
+        };
+      });
+    writeComposeFile(this.record.runDir, { project: this.network, network: `${this.network}-manual`, networkLabels: {}, services });
+  }
+
+  private shouldPreserve(): boolean {
+    if (this.options.preserve === 'always') return true;
+    if (this.options.preserve === 'never') return false;
+    if (this.failed) return true;
+    try {
+      const summary = JSON.parse(readFileSync(join(this.record.runDir, 'summary.json'), 'utf8')) as { verdict?: string };
+      return summary.verdict !== 'pass';
+    } catch {
+      return false;
+    }
+  }
+
+  teardown(): Promise<void> {
+    this.tornDown ??= (async () => {
+      this.beforeTeardown?.();
+      this.stopRecordWatch();
+      const preserve = this.shouldPreserve();
+      for (const n of this.byName.values()) n.stopping = true;
+      this.events?.destroy();
+      if (preserve) {
+        this.options.reaper.keep();
+        this.record.events.emit('compose.preserved', { network: this.network, containers: this.liveNodes().map((n) => n.containerName) });
+        this.options.say(preservedMessage(this.record.runId, this.network, this.liveNodes()));
+      } else {
+        let error: unknown;
+        try {
+          // Stop first (SIGTERM, short grace) so each node's last log lines reach node.log, then remove.
+          await Promise.allSettled(
+            this.liveNodes().map(async (n) => {
+              await this.docker.getContainer(n.containerId).stop({ t: Math.min(2, Math.ceil(this.options.stopGraceMs / 1000)) });
+              await n.log.drained();
+            }),
+          );
+          await removeRun(this.docker, this.record.runId);
+        } catch (e) {
+          error = e;
+        }
+        // The reaper stays armed when removal failed: it retries once we are gone.
+        if (!error) this.options.reaper.done();
+        if (error) this.record.events.emit('run.error', { phase: 'teardown', message: (error as Error).message });
+      }
+      await Promise.allSettled([...this.byName.values()].map((n) => n.log.close()));
+      await Promise.allSettled([...this.byName.values()].map((n) => n.run.client.close()));
+      releasePorts(this.ports);
+      activeRuns.delete(this.record.runId);
+    })();
+    return this.tornDown;
+  }
+
+  /** Removes one node's container for good (removeNode). */
+  async removeContainer(node: ComposeNode): Promise<void> {
+    node.stopping = true;
+    try {
+      await this.docker.getContainer(node.containerId).remove({ force: true, v: true });
+    } catch (e) {
+      if (!isNotFound(e)) throw dockerError(`removing container ${node.containerName}`, e);
+    }
+    node.removed = true;
+    this.writeComposeFile();
+  }
+}
+
+function preservedMessage(runId: string, network: string, nodes: ComposeNode[]): string {
+  return [
+    `[loadnet] compose stack of run ${runId} preserved (${nodes.length} containers on network ${network}).`,
+    `  inspect:  docker ps --filter label=${Labels.run}=${runId}`,
+    ...nodes.map((n) => `            ${n.planned.name}: ${n.run.descriptor.apiUrl}  (docker logs ${n.containerName})`),
+    `  remove:   loadnet clean --docker   (or: docker rm -f $(docker ps -aq --filter label=${Labels.run}=${runId}) && docker network rm ${network})`,
+  ].join('\n');
+}
+
+function logTail(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
