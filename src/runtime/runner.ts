@@ -24,20 +24,6 @@ export function combineVerdicts(statuses: readonly Verdict[]): Verdict {
   return 'pass';
 }
 
-/** The scenario's expectations plus those bundled with its workloads, each object once. */
-export function collectExpectations(scenario: Scenario): Expectation[] {
-  const seen = new Set<Expectation>(scenario.expectations);
-  const out = [...scenario.expectations];
-  for (const w of scenario.workloads) {
-    for (const e of w.expectations?.() ?? []) {
-      if (seen.has(e) || out.some((o) => o.name === e.name && o.constructor === e.constructor && o.constructor !== Object)) continue;
-      seen.add(e);
-      out.push(e);
-    }
-  }
-  return out;
-}
-
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
@@ -46,6 +32,16 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new LoadnetError('LN_ERR_EXPECTATION', `${what} did not finish within ${ms} ms`)), ms);
     }),
   ]);
+}
+
+/** `p`, or `fallback` after `ms`; the timer never outlives the race (it would keep the process alive). */
+async function raceTimeout<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  const stop = new AbortController();
+  try {
+    return await Promise.race([p, sleep(ms, stop.signal).then(() => fallback)]);
+  } finally {
+    stop.abort();
+  }
 }
 
 export interface RunParts {
@@ -121,7 +117,8 @@ export class DeploymentRunner implements Runner, RunHandle {
     this.runningAbort = runAbort;
     const interrupted = () => this.parts.lifetime.signal.aborted;
     this.parts.lifetime.signal.addEventListener('abort', () => runAbort.abort(), { once: true });
-    const expectations = collectExpectations(scenario);
+    // Bundled workload expectations are merged into scenario.expectations at build time (scenario/materialize).
+    const expectations = [...scenario.expectations];
     const captureErrors = new Map<Expectation, string>();
     const workloadErrors: Array<{ workload: string; message: string }> = [];
     const metrics = scenario.metrics;
@@ -172,7 +169,7 @@ export class DeploymentRunner implements Runner, RunHandle {
         }
         workloadAbort.abort();
         const stopBound = options.workloadStopTimeoutMs ?? 15_000;
-        const settledInTime = await Promise.race([Promise.all(running).then(() => true), sleep(stopBound).then(() => false)]);
+        const settledInTime = await raceTimeout(Promise.all(running).then(() => true), stopBound, false);
         if (!settledInTime) record.events.emit('workload.stuck', { message: `a workload did not return within ${stopBound} ms of its abort signal` });
         stopProgress();
       }
@@ -201,7 +198,7 @@ export class DeploymentRunner implements Runner, RunHandle {
     }
 
     if (interrupted()) {
-      endMark ??= await Promise.race([this.mark(), sleep(2000).then(() => undefined)]);
+      endMark ??= await raceTimeout(this.mark(), 2000, undefined);
       this.summary = this.buildSummary(scenario, expectations, outcomes, workloadErrors, { startMark, windowEndMark, endMark });
       record.writeJson('summary.json', this.summary);
       await hooks.render(record.runDir);

@@ -97,7 +97,9 @@ export class NodeProcess {
     this.expectExit = true;
     this.signalGroup('SIGTERM');
     this.signalGroup('SIGCONT');
-    const exited = await Promise.race([this.exitPromise!, sleep(graceMs).then(() => undefined)]);
+    const grace = new AbortController();
+    const exited = await Promise.race([this.exitPromise!, sleep(graceMs, grace.signal).then(() => undefined)]);
+    grace.abort(); // the grace timer must not keep the process alive once the node exited
     if (exited) return exited;
     this.signalGroup('SIGKILL');
     return this.exitPromise;

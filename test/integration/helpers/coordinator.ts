@@ -1,0 +1,27 @@
+/**
+ * A small coordinator process for tests that must kill or interrupt the coordinator itself:
+ *   node --import tsx coordinator.ts <outDir> deploy   deploy 2 validators + 1 executor, print READY <runDir>, wait
+ *   node --import tsx coordinator.ts <outDir> run      deploy, print READY <runDir>, run a 60 s window
+ * In `run` mode an interrupt ends with exit code 130 and prints INTERRUPTED (as the CLI does).
+ */
+import { LocalDeployer } from '../../../src/deployers/local/index.js';
+import { exitCodeFor } from '../../../src/errors.js';
+import { localSpec, scenarioOf } from './local-scenario.js';
+
+const [outDir, mode] = process.argv.slice(2);
+const scenario = scenarioOf(localSpec({ name: `coordinator-${mode}`, validators: 2, executors: 1, durationMs: 60_000 }));
+
+try {
+  const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
+  process.stdout.write(`READY ${runner.context.runDir}\n`);
+  if (mode === 'run') {
+    const handle = await runner.run(scenario);
+    await handle.dispose();
+    process.stdout.write('FINISHED\n');
+  } else {
+    setInterval(() => {}, 1 << 30);
+  }
+} catch (e) {
+  process.stdout.write(`${(e as { code?: string }).code === 'LN_ERR_INTERRUPTED' ? 'INTERRUPTED' : 'ERROR'} ${(e as Error).message}\n`);
+  process.exitCode = exitCodeFor(e);
+}

@@ -1,0 +1,84 @@
+/**
+ * Nothing left behind: after `kill -9` of a coordinator, its node processes exit by themselves (parent-pid
+ * watchdog) within 10 s; `cleanLeftovers()` then finds that run by its registry entry and removes it,
+ * and kills only processes that carry the dead run's label (never an unrelated process with a listed pid).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanLeftovers } from '../../src/deployers/local/index.js';
+import { RUN_LABEL_ENV, writeRegistration } from '../../src/deployers/local/leftovers.js';
+import { alive, pidsOf, waitFor } from './helpers/run-files.js';
+import { startCoordinator } from './helpers/spawn-coordinator.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'loadnet-orphans-'));
+const registry = mkdtempSync(join(tmpdir(), 'loadnet-orphans-registry-'));
+const strays: ChildProcess[] = [];
+let previousRegistry: string | undefined;
+
+beforeAll(() => {
+  previousRegistry = process.env.LOADNET_REGISTRY_DIR;
+  process.env.LOADNET_REGISTRY_DIR = registry;
+});
+
+afterEach(() => {
+  for (const c of strays.splice(0)) if (c.pid && alive(c.pid)) process.kill(c.pid, 'SIGKILL');
+});
+
+afterAll(() => {
+  if (previousRegistry === undefined) delete process.env.LOADNET_REGISTRY_DIR;
+  else process.env.LOADNET_REGISTRY_DIR = previousRegistry;
+  rmSync(outDir, { recursive: true, force: true });
+  rmSync(registry, { recursive: true, force: true });
+});
+
+function deadPid(): Promise<number> {
+  const c = spawn(process.execPath, ['-e', '0']);
+  return new Promise((resolve) => c.once('exit', () => resolve(c.pid!)));
+}
+
+describe('no orphans', () => {
+  it('kill -9 of the coordinator: every node process is gone within 10 s, and clean removes the run', async () => {
+    const coord = await startCoordinator(outDir, 'deploy', { LOADNET_REGISTRY_DIR: registry });
+    const pids = pidsOf(coord.runDir);
+    expect(pids).toHaveLength(3);
+    for (const pid of pids) expect(alive(pid)).toBe(true);
+    expect(readdirSync(registry)).toHaveLength(1);
+    const killedAt = Date.now();
+    coord.child.kill('SIGKILL');
+    await coord.exited;
+    await waitFor(() => pids.every((p) => !alive(p)), 10_000, 'node processes to exit after the coordinator died');
+    const took = Date.now() - killedAt;
+    expect(took).toBeLessThan(10_000);
+    // The registry entry is still there (the coordinator never tore down): clean finds it.
+    const report = cleanLeftovers();
+    expect(report.runs.map((r) => r.runDir)).toEqual([coord.runDir]);
+    expect(report.runs[0]!.killed).toEqual([]);
+    expect(readdirSync(registry)).toHaveLength(0);
+  });
+
+  it('clean kills labelled leftovers of dead coordinators only, and leaves live runs alone', async () => {
+    const labelled = spawn('sleep', ['300'], { detached: true, env: { ...process.env, [RUN_LABEL_ENV]: 'dead-run' } });
+    const unrelated = spawn('sleep', ['300'], { detached: true });
+    const liveRunNode = spawn('sleep', ['300'], { detached: true, env: { ...process.env, [RUN_LABEL_ENV]: 'live-run' } });
+    strays.push(labelled, unrelated, liveRunNode);
+    const dead = await deadPid();
+    writeRegistration({ runId: 'dead-run', runDir: '/nonexistent/dead-run', coordinatorPid: dead, coordinatorStart: null, nodes: { 'validator-0': { pid: labelled.pid! }, 'validator-1': { pid: unrelated.pid! } }, ports: [] });
+    writeRegistration({ runId: 'live-run', runDir: '/nonexistent/live-run', coordinatorPid: process.pid, coordinatorStart: null, nodes: { 'validator-0': { pid: liveRunNode.pid! } }, ports: [] });
+    const report = cleanLeftovers();
+    expect(report.runs).toEqual([{ runId: 'dead-run', runDir: '/nonexistent/dead-run', killed: [{ node: 'validator-0', pid: labelled.pid }] }]);
+    expect(report.active).toEqual(['live-run']);
+    await waitFor(() => !alive(labelled.pid!) || isZombieOf(labelled), 5_000, 'the labelled leftover to die');
+    expect(alive(unrelated.pid!)).toBe(true);
+    expect(alive(liveRunNode.pid!)).toBe(true);
+    expect(existsSync(join(registry, 'live-run.json'))).toBe(true);
+    expect(existsSync(join(registry, 'dead-run.json'))).toBe(false);
+  });
+});
+
+/** Our own child stays a zombie until reaped: killed is what matters. */
+function isZombieOf(c: ChildProcess): boolean {
+  return c.signalCode === 'SIGKILL' || c.exitCode !== null;
+}
