@@ -5,7 +5,7 @@
  * Samples after the planned window end are not judged (the mempool drains in the cooldown).
  */
 import type { Expectation, ExpectationResult, RunContext } from '../runtime/contracts.js';
-import { nowMs, sleep } from '../util/clock.js';
+import { nowMs } from '../util/clock.js';
 import { checkNumber, round, slope, stripUndefined } from './common.js';
 
 export interface MempoolBoundedOptions {
@@ -67,8 +67,7 @@ export class MempoolBounded implements Expectation {
   readonly name = 'mempool-bounded';
   readonly options: MempoolBoundedOptions;
   private readonly samples: PendingSample[] = [];
-  private readonly stop = new AbortController();
-  private loop?: Promise<void>;
+  private timer?: NodeJS.Timeout;
 
   constructor(options: Partial<MempoolBoundedOptions> = {}) {
     const o = { ...MEMPOOL_DEFAULTS, ...stripUndefined(options) };
@@ -80,28 +79,33 @@ export class MempoolBounded implements Expectation {
   }
 
   async startCapture(ctx: RunContext): Promise<void> {
-    const signal = AbortSignal.any([this.stop.signal, ctx.signal]);
-    this.loop = (async () => {
-      while (!signal.aborted) {
-        const started = nowMs();
-        await Promise.all(
-          ctx.nodes().map(async (n) => {
-            try {
-              const m = await n.client.mempoolMetrics();
-              this.samples.push({ node: n.descriptor.name, at: nowMs(), pending: m.pending });
-            } catch {
-              // a node that is down has no mempool to bound; liveness reports it
-            }
-          }),
-        );
-        await sleep(Math.max(0, this.options.sampleIntervalMs - (nowMs() - started)), signal);
+    // One request per node at a time, nodes independent: a frozen node must not stall the others' samples.
+    const busy = new Set<string>();
+    const sample = () => {
+      if (ctx.signal.aborted) return this.stopSampling();
+      for (const n of ctx.nodes()) {
+        const name = n.descriptor.name;
+        if (busy.has(name)) continue;
+        busy.add(name);
+        n.client
+          .mempoolMetrics()
+          .then((m) => void (this.timer && this.samples.push({ node: name, at: nowMs(), pending: m.pending })))
+          .catch(() => undefined) // a node that is down has no mempool to bound; liveness reports it
+          .finally(() => busy.delete(name));
       }
-    })();
+    };
+    this.timer = setInterval(sample, this.options.sampleIntervalMs);
+    this.timer.unref();
+    sample();
+  }
+
+  private stopSampling(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   async evaluate(ctx: RunContext): Promise<ExpectationResult> {
-    this.stop.abort();
-    await this.loop;
+    this.stopSampling();
     return judgeMempool(this.samples, ctx.window, this.options);
   }
 }

@@ -14,8 +14,8 @@ export class TransferWorkload implements Workload {
   readonly accepted: string[] = [];
   readonly rejected: string[] = [];
 
-  /** `perTick` transfers every `tickMs` from rotating wallets to the next wallet, until the window ends. */
-  constructor(private readonly opts: { senders: number; tickMs: number; perTick: number; fee?: number }) {}
+  /** `perTick` transfers every `tickMs` from rotating wallets to the next wallet (to `target` or round-robin), until the window ends. */
+  constructor(private readonly opts: { senders: number; tickMs: number; perTick: number; fee?: number; target?: string }) {}
 
   async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
     const backend = ed25519Backend('node');
@@ -28,7 +28,7 @@ export class TransferWorkload implements Workload {
           const s = senders[i++ % senders.length]!;
           const to = ctx.wallets[(s.w.index + 1) % ctx.wallets.length]!.publicKey;
           const tx = signTx({ from: s.w.publicKey, nonce: s.nonce++, fee: this.opts.fee ?? 1, ops: [{ kind: 'transfer', to, amount: 3 }] }, s.key);
-          const node = nodes[i % nodes.length]!;
+          const node = this.opts.target ? ctx.node(this.opts.target) : nodes[i % nodes.length]!;
           try {
             const r = await node.client.submitTx(txToJson(tx));
             (r.result === 'ok' ? this.accepted : this.rejected).push(tx.id);

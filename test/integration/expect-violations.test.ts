@@ -1,0 +1,108 @@
+/**
+ * Expectations fail, naming the numbers, on real runs made to violate them (LocalDeployer, real nodes):
+ *  - every validator frozen with SIGSTOP for 4 s, then one left paused: block timing reports the gap,
+ *    liveness reports the paused node as down, the mempool bound is exceeded while nothing is produced;
+ *  - a partition long enough for both halves to finalise their own blocks (k = 2): safety reports the
+ *    heights where nodes hold different final blocks.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalDeployer } from '../../src/deployers/local/index.js';
+import { ScenarioBuilder } from '../../src/scenario/builder.js';
+import type { ExpectationOutcome, RunHandle, Runner } from '../../src/runtime/contracts.js';
+import { sleep } from '../../src/util/clock.js';
+import { ActionWorkload, TransferWorkload } from './expect-helpers.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'loadnet-expect-violations-'));
+const cleanup: Array<RunHandle | Runner> = [];
+
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c.dispose();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+function byName(handle: RunHandle): Record<string, ExpectationOutcome> {
+  for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
+  return Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
+}
+
+describe('a run with validators frozen by SIGSTOP', () => {
+  it('fails block timing (gap), liveness (node down) and mempool bounded (bound), naming the numbers', async () => {
+    const freeze = new ActionWorkload('freeze-validators', 3000, async (ctx) => {
+      const control = ctx.nodeControl!;
+      await Promise.all(['validator-0', 'validator-1', 'validator-2'].map((n) => control.pause(n)));
+      await sleep(4000);
+      await Promise.all(['validator-0', 'validator-1'].map((n) => control.resume(n)));
+      // validator-2 stays frozen through evaluation; teardown kills it
+    });
+    const scenario = ScenarioBuilder.topology()
+      .networkFull()
+      .validators(3)
+      .executors(1)
+      .apply()
+      .wallets(12, 1_000_000)
+      .slotDuration('500ms')
+      .activeSlotCoeff(0.8)
+      .securityParam(3)
+      .enableNodeControl()
+      .withWorkload(new TransferWorkload({ senders: 8, tickMs: 200, perTick: 4, target: 'executor-0' }))
+      .withWorkload(freeze)
+      .expectConsensusLiveness({ maxLag: 3 })
+      .expectBlockTiming({ maxGap: '3s' })
+      .expectMempoolBounded({ maxPending: 40, trendWindowFraction: 0.25 })
+      .withRunDuration('12s')
+      .withCooldown('3s')
+      .named('expect-frozen')
+      .build();
+    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
+    cleanup.push(runner);
+    const handle = await runner.run(scenario);
+    cleanup.push(handle);
+    const r = byName(handle);
+    expect(handle.passed).toBe(false);
+    expect(r['block-timing']!.status).toBe('fail');
+    expect(r['block-timing']!.message).toMatch(/gap of (\d+)ms before height \d+ exceeds 3000ms/);
+    const gap = Number(/gap of (\d+)ms/.exec(r['block-timing']!.message)![1]);
+    expect(gap).toBeGreaterThanOrEqual(3500); // the 4 s freeze, give or take a slot
+    expect(r['consensus-liveness']!.status).toBe('fail');
+    expect(r['consensus-liveness']!.message).toContain('down at evaluation: validator-2');
+    expect(r['mempool-bounded']!.status).toBe('fail');
+    expect(r['mempool-bounded']!.message).toMatch(/reached (\d+) pending at \+[\d.]+s \(bound 40\)/);
+  });
+});
+
+describe('a run with a long partition and k = 2', () => {
+  it('fails safety, naming the first height where nodes hold different final blocks', async () => {
+    const split = new ActionWorkload('partition', 1000, async (ctx) => {
+      const control = ctx.nodeControl!;
+      await control.partition(['validator-0', 'validator-1'], ['validator-2', 'validator-3']);
+      await sleep(8000);
+      await control.heal();
+    });
+    const scenario = ScenarioBuilder.topology()
+      .networkFull()
+      .validators(4)
+      .executors(0)
+      .apply()
+      .wallets(4, 1_000_000)
+      .slotDuration('400ms')
+      .activeSlotCoeff(0.8)
+      .securityParam(2)
+      .enableNodeControl()
+      .withWorkload(split)
+      .expectSafety()
+      .withRunDuration('12s')
+      .withCooldown('3s')
+      .named('expect-partition')
+      .build();
+    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
+    cleanup.push(runner);
+    const handle = await runner.run(scenario);
+    cleanup.push(handle);
+    const r = byName(handle);
+    expect(r['safety']!.status).toBe('fail');
+    expect(r['safety']!.message).toMatch(/nodes disagree at \d+ final heights, first at \d+: validator-\d(\+validator-\d)*(\+block feed)? [0-9a-f]{8}… vs (validator-\d|block feed)|final block reverted on validator-\d: reorg of depth \d+/);
+  });
+});
