@@ -34,6 +34,8 @@ export class InclusionTracker {
   private reverted = 0;
   /** txId → block of recently seen blocks, for acceptances that arrive after their block. */
   private readonly recent = new Map<Hex, { blockId: Hex; at: number }>();
+  /** Ids whose block was reverted (they count once more as included when they land again). */
+  private readonly revertedIds = new Set<Hex>();
   private unsubscribe?: () => void;
   readonly inclusion: Histogram = newHistogram(64);
   readonly finality: Histogram = newHistogram(64);
@@ -66,9 +68,12 @@ export class InclusionTracker {
 
   private include(id: Hex, intended: number, block: FeedBlock): void {
     this.pending.delete(id);
-    recordMs(this.inclusion, block.firstSeenAt - intended);
-    recordMs(this.intervalInclusion, block.firstSeenAt - intended);
-    this.intervalIncluded++;
+    // Latency is to the first block it was seen in: one sample per id, even if a reorg moved it.
+    if (!this.revertedIds.delete(id)) {
+      recordMs(this.inclusion, block.firstSeenAt - intended);
+      recordMs(this.intervalInclusion, block.firstSeenAt - intended);
+      this.intervalIncluded++;
+    }
     if (block.finalAt !== undefined) {
       recordMs(this.finality, block.finalAt - intended);
       this.finalCount++;
@@ -82,7 +87,10 @@ export class InclusionTracker {
     for (const id of b.txIds) {
       const intended = this.pending.get(id);
       if (intended !== undefined) this.include(id, intended, b);
-      else this.recent.set(id, { blockId: b.id, at: now });
+      else {
+        this.recent.delete(id); // re-insert at the end: the pruning below walks oldest first
+        this.recent.set(id, { blockId: b.id, at: now });
+      }
     }
     // Prune the late-arrival window (Map keeps insertion order: oldest first).
     for (const [id, r] of this.recent) {
@@ -93,24 +101,41 @@ export class InclusionTracker {
 
   private onFinal(b: FeedBlock): void {
     for (const id of b.txIds) {
+      // Final in this block, whichever block we last placed it in (a fork sibling may not be reorged yet),
+      // and included for good even if a reorg flip-flop had put it back to pending.
       const inc = this.includedNotFinal.get(id);
-      if (!inc || inc.blockId !== b.id) continue;
-      this.includedNotFinal.delete(id);
-      recordMs(this.finality, (b.finalAt ?? b.firstSeenAt) - inc.intended);
-      this.finalCount++;
+      if (inc) {
+        this.includedNotFinal.delete(id);
+        recordMs(this.finality, (b.finalAt ?? b.firstSeenAt) - inc.intended);
+        this.finalCount++;
+        continue;
+      }
+      const intended = this.pending.get(id);
+      if (intended !== undefined) this.include(id, intended, b);
     }
   }
 
+  /**
+   * Blocks left a node's canonical chain. Their transactions move to the other block that carried them
+   * when there is one (the feed may have announced the new branch before the reorg), else back to pending.
+   */
   private onReorg(e: ReorgEvent): void {
+    const reverted = new Set(e.reverted);
     for (const blockId of e.reverted) {
       const b = this.feed.block(blockId);
       if (!b) continue;
       for (const id of b.txIds) {
         const inc = this.includedNotFinal.get(id);
         if (!inc || inc.blockId !== blockId) continue;
+        this.reverted++;
+        const other = this.recent.get(id);
+        if (other && !reverted.has(other.blockId) && this.feed.block(other.blockId)) {
+          inc.blockId = other.blockId;
+          continue;
+        }
         this.includedNotFinal.delete(id);
         this.pending.set(id, inc.intended);
-        this.reverted++;
+        this.revertedIds.add(id);
       }
     }
   }

@@ -1,0 +1,124 @@
+/**
+ * The transaction workload of the DSL (`transactions().rate(r).users(u)`): transfers from the first `users`
+ * funded wallets at the spec's rate, open loop, through the load engine, during the run window; through the
+ * cooldown it keeps tracking inclusion. Emits `load.interval` every second, live figures under 'load', and
+ * the `load` summary section. Bundles the TxInclusion expectation.
+ */
+import { join } from 'node:path';
+import { LoadnetError } from '../errors.js';
+import type { Expectation, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import type { ScenarioSpec, TransactionsWorkloadSpec } from '../scenario/spec.js';
+import { nowMs, sleep } from '../util/clock.js';
+import { createLoadEngine, type LoadEngine } from '../load/engine.js';
+import type { LoadInterval, LoadTotals } from '../load/figures.js';
+import type { TargetChoice } from '../load/protocol.js';
+import { droppedPath, loadSummary, settleInclusion, type InclusionOutcome } from '../load/outcome.js';
+import { TxInclusion } from './tx-inclusion.js';
+
+export class TransactionWorkload implements Workload {
+  readonly name = 'transactions';
+  private metrics?: RunMetrics;
+  private readonly inclusionExpectation: TxInclusion;
+  private engine?: LoadEngine;
+  private totals?: LoadTotals;
+  private ctx?: RunContext;
+
+  constructor(readonly spec: TransactionsWorkloadSpec) {
+    this.inclusionExpectation = new TxInclusion(this, spec.inclusionThreshold ?? 1);
+  }
+
+  init(metrics: RunMetrics, scenario: ScenarioSpec): void {
+    this.metrics = metrics;
+    const { users } = this.spec;
+    if (!Number.isInteger(users) || users < 1 || users > scenario.wallets.count) {
+      throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `transactions.users is ${users}; allowed: 1 to the number of funded wallets (${scenario.wallets.count})`, {
+        issues: [{ field: 'transactions.users', value: users, allowed: `an integer from 1 to wallets (${scenario.wallets.count})` }],
+      });
+    }
+    const t = this.spec.targets;
+    if (typeof t === 'object' && t !== null && !('node' in t)) throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `transactions.targets: ${JSON.stringify(t)}; allowed: 'round-robin', 'random' or { node: name }`);
+  }
+
+  expectations(): Expectation[] {
+    return [this.inclusionExpectation];
+  }
+
+  private targets(ctx: RunContext): { urls: string[]; choice: TargetChoice } {
+    const t = this.spec.targets;
+    if (typeof t === 'object' && t !== null) return { urls: [ctx.node(t.node).descriptor.apiUrl], choice: { index: 0 } };
+    return { urls: ctx.nodes().map((n) => n.descriptor.apiUrl), choice: t === 'random' ? 'random' : 'round-robin' };
+  }
+
+  async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    this.ctx = ctx;
+    const metrics = this.metrics ?? ctx.metrics;
+    const wallets = ctx.wallets.slice(0, this.spec.users);
+    if (wallets.length === 0) throw new LoadnetError('LN_ERR_WORKLOAD', 'transactions: the run has no funded wallets', { hint: 'declare wallets with .wallets(n)' });
+    const { urls, choice } = this.targets(ctx);
+    const durationMs = Math.max(0, ctx.window.endMs - nowMs());
+    if (durationMs === 0 || signal.aborted) return;
+    const engine = createLoadEngine({
+      name: this.name,
+      targets: urls,
+      targetChoice: choice,
+      wallets: wallets.map((w) => ({ index: w.index, seed: w.seed, publicKey: w.publicKey })),
+      rate: this.spec.rate,
+      meanBlockIntervalMs: metrics.meanBlockIntervalMs,
+      durationMs,
+      batch: this.spec.batch,
+      fee: this.spec.fee,
+      amount: this.spec.amount,
+      feed: ctx.blockFeed,
+      recordsDir: join(ctx.runDir, 'tx'),
+      seed: ctx.scenario.seed,
+      onInterval: (iv) => this.onInterval(ctx, iv),
+    });
+    this.engine = engine;
+    const onAbort = () => void engine.stop().catch(() => undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await engine.start();
+      this.totals = await engine.finished();
+      if (this.totals.generatorBound) {
+        const t = this.totals;
+        const line = `loadnet: transactions: GENERATOR-BOUND: offered ${t.offeredTps} tx/s of ${t.targetTps} tx/s target; cause: ${t.generatorBoundReason}`;
+        process.stderr.write(line + '\n');
+        ctx.events.emit('load.generatorBound', { workload: this.name, offeredTps: t.offeredTps, targetTps: t.targetTps, reason: t.generatorBoundReason });
+      }
+      // Cooldown: keep tracking until everything accepted is in a block or the run aborts the workload.
+      while (!signal.aborted && (engine.tracker?.counts().pending ?? 0) > 0) await sleep(250, signal);
+      await this.publishSummary(false);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private onInterval(ctx: RunContext, iv: LoadInterval): void {
+    ctx.events.emit('load.interval', { ...iv });
+    ctx.live.publish('load', {
+      targetTps: iv.targetTps,
+      offeredTps: iv.offeredTps,
+      acceptedTps: iv.acceptedTps,
+      rejectedTps: iv.rejectedTps,
+      erroredTps: iv.erroredTps,
+      includedTps: iv.includedTps,
+      inFlight: iv.inFlight,
+      submitP99Ms: iv.submitCorrected.p99,
+      inclusionP99Ms: iv.inclusion.p99,
+      scheduleLagP99Ms: iv.scheduleLagP99Ms,
+      short: iv.short,
+    });
+  }
+
+  /** Settle pending vs dropped and write the `load` section (again at evaluation, with the final chain). */
+  async publishSummary(final: boolean): Promise<{ totals: LoadTotals; outcome?: InclusionOutcome } | undefined> {
+    const engine = this.engine;
+    const ctx = this.ctx;
+    if (!engine || !ctx) return undefined;
+    const totals = this.totals ?? engine.totals();
+    const outcome = engine.tracker ? await settleInclusion(engine.tracker, ctx.nodes(), droppedPath(ctx.runDir)) : undefined;
+    ctx.summary.set('load', loadSummary(totals, outcome, { rate: this.spec.rate, users: this.spec.users, threads: engine.threads }));
+    if (final) engine.tracker?.close();
+    return { totals, outcome };
+  }
+}
