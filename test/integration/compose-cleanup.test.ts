@@ -1,0 +1,100 @@
+/**
+ * Nothing is left in the Docker engine, however the coordinator ends: SIGKILL of the coordinator (the
+ * reaper removes its containers and network), a preserved stack (kept running, then removed by
+ * `cleanComposeLeftovers()`, as `loadnet clean --docker` does), while a live run beside them is left alone.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ComposeDeployer, cleanComposeLeftovers } from '../../src/deployers/compose/index.js';
+import type { Runner } from '../../src/runtime/contracts.js';
+import { localSpec, scenarioOf } from './helpers/local-scenario.js';
+import { waitFor } from './helpers/run-files.js';
+import { engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
+
+const hasEngine = await engineAvailable();
+const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compose-cleanup-'));
+const script = fileURLToPath(new URL('./compose-coordinator.ts', import.meta.url));
+const children: ChildProcess[] = [];
+const runIds: string[] = [];
+
+function runIdFrom(runDir: string): string {
+  const cfg = JSON.parse(readFileSync(join(runDir, 'nodes', 'validator-0', 'config.json'), 'utf8'));
+  const id = runIdOf(cfg.genesis.chainId);
+  runIds.push(id);
+  return id;
+}
+
+async function startCoordinator(mode: 'deploy' | 'preserve'): Promise<{ child: ChildProcess; runDir: string; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, outDir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (out += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await waitFor(() => /READY (\S+)/.test(out) || child.exitCode !== null, 120_000, 'the coordinator to deploy');
+  const m = /READY (\S+)/.exec(out);
+  if (!m) throw new Error(`coordinator exited before READY:\n${out}`);
+  return { child, runDir: m[1]!, output: () => out, exited };
+}
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  // Whatever a failed assertion left: remove it by label, so the engine is clean for the next test file.
+  const { removeRun } = await import('../../src/deployers/compose/cleanup.js');
+  const { docker } = await import('./compose-helpers.js');
+  if (hasEngine) for (const id of runIds) await removeRun(docker, id);
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
+  it('SIGKILL of the coordinator: the reaper removes its containers and network within seconds', async () => {
+    const { child, runDir, exited } = await startCoordinator('deploy');
+    const runId = runIdFrom(runDir);
+    const live = await leftovers(runId);
+    expect(live.containers).toHaveLength(3);
+    expect(live.networks).toHaveLength(1);
+    child.kill('SIGKILL');
+    await exited;
+    const killedAt = Date.now();
+    await waitFor(async () => {
+      const left = await leftovers(runId);
+      return left.containers.length === 0 && left.networks.length === 0;
+    }, 20_000, 'the reaper to remove the stack', 250);
+    console.log(`[compose-cleanup] reaper removed the stack ${Date.now() - killedAt} ms after SIGKILL`);
+    await waitFor(() => /removed 3 containers, 1 networks/.test(readFileSync(join(runDir, 'reaper.log'), 'utf8')), 5000, 'the reaper to log what it removed');
+  });
+
+  it('a preserved stack outlives its coordinator; cleanComposeLeftovers removes it but not a live run', async () => {
+    let runner: Runner | undefined;
+    try {
+      runner = await new ComposeDeployer({ outDir, reports: false, log: null }).deploy(scenarioOf(localSpec({ name: 'compose-live', validators: 1, executors: 0, slotDurationMs: 500 })));
+      const liveId = runIdFrom(runner.context.runDir);
+
+      const { runDir, exited, output } = await startCoordinator('preserve');
+      expect(await exited).toBe(0);
+      expect(output()).toContain('preserved');
+      expect(output()).toContain('loadnet clean --docker');
+      const preservedId = runIdFrom(runDir);
+      const kept = await leftovers(preservedId);
+      expect(kept.containers).toHaveLength(3);
+      // The preserved nodes still run and serve their API on loopback.
+      const cfg = JSON.parse(readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').find((l) => l.includes('compose.preserved')) ?? '{}');
+      expect(cfg.containers).toHaveLength(3);
+
+      const removed = await cleanComposeLeftovers();
+      expect(removed.containers.length).toBeGreaterThanOrEqual(3);
+      expect(await leftovers(preservedId)).toEqual({ containers: [], networks: [], volumes: [] });
+      // The run of this (live) process is not a leftover.
+      expect((await leftovers(liveId)).containers).toHaveLength(1);
+      expect((await runner.context.node('validator-0').client.info()).height).toBeGreaterThanOrEqual(0);
+      await runner.dispose();
+      expect(await leftovers(liveId)).toEqual({ containers: [], networks: [], volumes: [] });
+    } finally {
+      await runner?.dispose();
+    }
+  });
+});
