@@ -103,7 +103,7 @@ export async function launchRunner(scenario: Scenario, options: RunnerOptions, b
     live: record.live,
     signal: lifetime.signal,
   });
-  const sampler = new NodeSampler(deployment, feed, record.events);
+  const sampler = new NodeSampler(deployment, feed, record.events, record.live);
   late.runner = new DeploymentRunner({ record, deployment, feed, sampler, context, lifetime, options, unregisterInterrupt: unregister });
   return late.runner;
 }

@@ -1,10 +1,11 @@
 /**
  * `node.sample` events about every second per node: up, height, libHeight (from the block feed's latest
  * tip), mempool pending (asked of the node, short timeout) and RSS when the deployer knows it.
- * One request in flight per node: a paused node delays only its own samples.
+ * One request in flight per node: a paused node delays only its own samples. Also publishes the live
+ * board's `chain` section (best and final height, blocks, reorgs, nodes up).
  */
 import { NodeClient } from '../chain/client.js';
-import type { EventLog, RunNode } from './contracts.js';
+import type { EventLog, LiveBoard, RunNode } from './contracts.js';
 import type { PollingBlockFeed } from './block-feed.js';
 import type { Deployment } from './deployment.js';
 
@@ -16,6 +17,7 @@ export class NodeSampler {
     private readonly deployment: Deployment,
     private readonly feed: PollingBlockFeed,
     private readonly events: EventLog,
+    private readonly live?: LiveBoard,
     intervalMs = 1000,
   ) {
     this.timer = setInterval(() => this.sample(), intervalMs);
@@ -35,6 +37,9 @@ export class NodeSampler {
 
   private sample(): void {
     const tips = new Map(this.feed.tips().map((t) => [t.node, t]));
+    // The chain section of the live board: what the terminal progress and custom workloads can read.
+    const { best, final } = this.feed.heights();
+    this.live?.publish('chain', { height: best, libHeight: final, ...this.feed.stats, nodesUp: [...tips.values()].filter((t) => t.up).length, nodes: tips.size });
     for (const node of this.deployment.nodes()) {
       const c = this.clientFor(node);
       if (c.busy) continue;

@@ -128,6 +128,16 @@ export class DeploymentRunner implements Runner, RunHandle {
     let endMark: ChainMark | undefined;
     let outcomes: ExpectationOutcome[] = [];
 
+    // summary.partial.json every few seconds: a reader (or a crash) always finds a recent state of the run.
+    const checkpoint = setInterval(() => {
+      try {
+        const partial = this.buildSummary(scenario, expectations, outcomes, workloadErrors, { startMark, windowEndMark, endMark });
+        record.writeJson('summary.partial.json', { ...partial, verdict: 'unknown', partial: true, chain: { ...partial.chain, heightNow: this.parts.feed.heights().best } });
+      } catch (err) {
+        record.events.emit('run.error', { message: `checkpoint: ${(err as Error).message}` });
+      }
+    }, 5000);
+    checkpoint.unref();
     try {
       this.phase('capture');
       for (const e of expectations) {
@@ -194,6 +204,7 @@ export class DeploymentRunner implements Runner, RunHandle {
         throw err;
       }
     } finally {
+      clearInterval(checkpoint);
       this.runningAbort = undefined;
     }
 
