@@ -10,6 +10,7 @@
  * so the merged stream is exactly the target schedule.
  */
 import type { MessagePort } from 'node:worker_threads';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { Paths, REJECT_REASONS, type RejectReason, type SubmitBatchResponse } from '../src/chain/api.js';
 import { ed25519Backend } from '../src/chain/ed25519.js';
@@ -68,6 +69,8 @@ class ShardWorker {
   private errored = 0;
   private late: Partial<Record<LateReason, number>> = {};
   private signed = 0;
+  private signingMs = 0;
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private resyncs = 0;
   private corrected = newHistogram();
   private uncorrected = newHistogram();
@@ -119,6 +122,7 @@ class ShardWorker {
   /** Sign up to n transactions into the buffer (bounded by the signing cap); returns how many. */
   private presign(n: number): number {
     let done = 0;
+    const started = performance.now();
     if (this.init.signCapPerSec !== undefined) {
       this.refillTokens(nowMs());
       n = Math.min(n, Math.floor(this.signTokens));
@@ -129,6 +133,7 @@ class ShardWorker {
       this.buffer.push(e);
     }
     this.signed += done;
+    this.signingMs += performance.now() - started;
     if (this.init.signCapPerSec !== undefined) this.signTokens -= done;
     return done;
   }
@@ -320,6 +325,8 @@ class ShardWorker {
       errored: this.errored,
       late: this.late,
       signed: this.signed,
+      signingMs: this.signingMs,
+      elu: performance.eventLoopUtilization(this.elu).utilization,
       resyncs: this.resyncs,
       inFlight: this.inFlight,
       backlog: this.dueLocal - this.sentLocal,
@@ -331,7 +338,8 @@ class ShardWorker {
       dueCount: this.dueLocal,
     };
     this.post(msg, [intended.buffer as ArrayBuffer]);
-    this.sent = this.accepted = this.errored = this.signed = this.resyncs = 0;
+    this.sent = this.accepted = this.errored = this.signed = this.resyncs = this.signingMs = 0;
+    this.elu = performance.eventLoopUtilization();
     this.rejected = {};
     this.late = {};
     this.corrected.reset();

@@ -26,6 +26,8 @@ export interface LoadInterval {
   /** Offered more than 2 % below target in this interval. */
   short: boolean;
   late: Partial<Record<LateReason, number>>;
+  /** Mean event-loop utilisation of the workers (1 = their threads never idle). */
+  workerElu: number;
 }
 
 export interface LoadTotals {
@@ -46,6 +48,9 @@ export interface LoadTotals {
   late: Partial<Record<LateReason, number>>;
   signed: number;
   resyncs: number;
+  /** Mean event-loop utilisation of the workers, and the share of their time spent signing. */
+  workerElu: number;
+  signingShare: number;
   generatorBound: boolean;
   generatorBoundReason?: string;
   shortIntervals: number;
@@ -70,6 +75,9 @@ export class FigureAccumulator {
   signed = 0;
   resyncs = 0;
   dueCount = 0;
+  signingMs = 0;
+  private eluSum = 0;
+  private eluCount = 0;
   readonly rejected: RejectCounts = {};
   readonly late: Partial<Record<LateReason, number>> = {};
   readonly corrected = newHistogram(64);
@@ -82,7 +90,7 @@ export class FigureAccumulator {
   private readonly due = new Map<number, number>();
 
   private freshInterval() {
-    return { sent: 0, accepted: 0, rejected: 0, errored: 0, corrected: newHistogram(32), uncorrected: newHistogram(32), lag: newHistogram(32), late: {} as Partial<Record<LateReason, number>> };
+    return { sent: 0, accepted: 0, rejected: 0, errored: 0, corrected: newHistogram(32), uncorrected: newHistogram(32), lag: newHistogram(32), late: {} as Partial<Record<LateReason, number>>, eluSum: 0, eluCount: 0 };
   }
 
   add(r: WorkerReport): void {
@@ -104,6 +112,11 @@ export class FigureAccumulator {
     this.errored += r.errored;
     this.signed += r.signed;
     this.resyncs += r.resyncs;
+    this.signingMs += r.signingMs;
+    this.eluSum += r.elu;
+    this.eluCount++;
+    this.iv.eluSum += r.elu;
+    this.iv.eluCount++;
     sumInto(this.rejected, r.rejected);
     sumInto(this.late, r.late);
     this.iv.sent += r.sent;
@@ -140,6 +153,7 @@ export class FigureAccumulator {
       scheduleLagP99Ms: percentiles(iv.lag).p99,
       short: targetCount >= 1 && iv.sent < 0.98 * targetCount - 1,
       late: iv.late,
+      workerElu: iv.eluCount ? Math.round((iv.eluSum / iv.eluCount) * 1000) / 1000 : 0,
     };
   }
 
@@ -148,11 +162,20 @@ export class FigureAccumulator {
     const unsent = Math.max(0, this.dueCount - this.submitted);
     // Generator-bound: offered more than 2 % below what the schedule called for (±1 for discreteness).
     const generatorBound = targetCount >= 1 && this.submitted < 0.98 * targetCount - 1;
+    const workerElu = this.eluCount ? this.eluSum / this.eluCount : 0;
+    const threadMs = generationMs * Math.max(1, this.due.size);
+    const signingShare = threadMs > 0 ? Math.min(1, this.signingMs / threadMs) : 0;
     let reason: string | undefined;
     if (generatorBound) {
-      const top = (Object.entries(this.late) as [LateReason, number][]).sort((a, b) => b[1] - a[1])[0];
+      const pct = (x: number) => `${Math.round(x * 100)} %`;
       const names: Record<LateReason, string> = { signing: 'signing (pre-signed buffer ran dry)', connections: 'connections (every connection busy)', lanes: 'nonce lanes (every wallet resyncing)', eventLoop: 'event loop (timers fired late)' };
-      reason = top ? names[top[0]] : unsent > 0 ? names.connections : names.eventLoop;
+      if (workerElu > 0.85) {
+        // Worker threads saturated: whichever way the backlog showed up, CPU was the limit.
+        reason = signingShare >= 0.5 * workerElu ? `signing (worker threads ${pct(workerElu)} busy, ${pct(signingShare)} of their time signing)` : `event loop (worker threads ${pct(workerElu)} busy, ${pct(signingShare)} signing)`;
+      } else {
+        const top = (Object.entries(this.late) as [LateReason, number][]).sort((a, b) => b[1] - a[1])[0];
+        reason = top ? names[top[0]] : unsent > 0 ? names.connections : names.eventLoop;
+      }
     }
     const s = generationMs / 1000;
     return {
@@ -170,6 +193,8 @@ export class FigureAccumulator {
       late: { ...this.late },
       signed: this.signed,
       resyncs: this.resyncs,
+      workerElu: Math.round(workerElu * 1000) / 1000,
+      signingShare: Math.round(signingShare * 1000) / 1000,
       generatorBound,
       ...(reason ? { generatorBoundReason: reason } : {}),
       shortIntervals,

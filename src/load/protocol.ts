@@ -67,6 +67,9 @@ export interface WorkerReport {
   /** Late transactions by the reason they were late. */
   late: Partial<Record<LateReason, number>>;
   signed: number;
+  /** Time spent signing in this interval (ms) and the worker's event-loop utilisation (0..1). */
+  signingMs: number;
+  elu: number;
   resyncs: number;
   inFlight: number;
   /** Transactions due but not yet sent at the close of the interval. */

@@ -1,0 +1,45 @@
+// The baseline for the engine's overhead: a bare sign-and-POST loop in a worker thread, no pacing, no
+// measurement: sign `batch` transfers (sodium, codec fast path), POST them as one batch over its own undici
+// Pool, keep `inflight` requests going, count transactions answered while the clock runs.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'undici';
+import { ed25519Backend } from '../dist/src/chain/ed25519.js';
+import { signTransferFast, encodeTxBatch } from '../dist/src/chain/tx.js';
+import { fromHex } from '../dist/src/chain/bytes.js';
+
+const { url, seeds, batch, inflight, durationMs, signOnly } = workerData;
+const backend = ed25519Backend('sodium');
+const keys = seeds.map((s) => backend.keyFromSeed(fromHex(s, 32)));
+const to = keys[0].publicKey;
+const nonces = keys.map(() => 0);
+let k = 0;
+function signBatch() {
+  const txs = [];
+  for (let i = 0; i < batch; i++) {
+    const w = k++ % keys.length;
+    txs.push(signTransferFast(keys[w], nonces[w]++, 1, to, 1).bytes);
+  }
+  return encodeTxBatch(txs);
+}
+const pool = new Pool(url, { connections: inflight });
+let done = 0;
+const end = performance.now() + durationMs;
+if (signOnly) {
+  while (performance.now() < end) {
+    signBatch();
+    done += batch;
+  }
+} else {
+  await Promise.all(
+    Array.from({ length: inflight }, async () => {
+      while (performance.now() < end) {
+        const body = signBatch();
+        const res = await pool.request({ method: 'POST', path: '/mempool/add/txs', body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), headers: { 'content-type': 'application/octet-stream' } });
+        await res.body.text();
+        if (performance.now() <= end) done += batch;
+      }
+    }),
+  );
+}
+await pool.close();
+parentPort.postMessage(done);

@@ -1,0 +1,84 @@
+/**
+ * Maximum signed-and-submitted tx/s into a null sink (bench/load-null-sink.mjs, own process), three ways in
+ * the same run, interleaved over rounds so machine load drifts equally on all of them:
+ *   engine  the load engine (2 workers, sodium, 100 tx/POST) asked for far more than it can offer;
+ *   bare    a bare sign-and-POST loop in 2 worker threads (bench/load-bare-worker.mjs): no pacing, no measurement;
+ *   replay  an HTTP-only loop replaying one pre-signed 100-tx batch over undici (the autocannon role: the
+ *           sink + HTTP ceiling with no signing at all).
+ * Engine overhead = 1 - engine / bare. Run: npx tsc -p tsconfig.build.json && npx tsx bench/load-max-rate.ts [seconds] [rounds]
+ */
+import { fork } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { createLoadEngine } from '../src/load/engine.js';
+import { deriveSeed } from '../src/chain/keys.js';
+import { toHex, fromHex } from '../src/chain/bytes.js';
+import { ed25519Backend } from '../src/chain/ed25519.js';
+import { encodeTxBatch, signTransferFast } from '../src/chain/tx.js';
+
+const seconds = Number(process.argv[2] ?? 5);
+const rounds = Number(process.argv[3] ?? 3);
+const seeds = Array.from({ length: 200 }, (_, i) => toHex(deriveSeed('bench', 'wallet', i)));
+
+const sink = fork(fileURLToPath(new URL('./load-null-sink.mjs', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const url = await new Promise<string>((resolve) => sink.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+const sinkCount = () => new Promise<number>((resolve) => { sink.once('message', (m: { received: number }) => resolve(m.received)); sink.send('count'); });
+
+/** CPU time of this process (coordinator + worker threads; the sink is another process), in µs. */
+const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
+
+async function bare(): Promise<number> {
+  const workers = [0, 1].map((w) => new Worker(fileURLToPath(new URL('./load-bare-worker.mjs', import.meta.url)), { workerData: { url, seeds: seeds.filter((_, i) => i % 2 === w), batch: 100, inflight: 4, durationMs: seconds * 1000 } }));
+  const counts = await Promise.all(workers.map((w) => new Promise<number>((r) => w.once('message', r))));
+  await Promise.all(workers.map((w) => w.terminate()));
+  return counts.reduce((a, b) => a + b, 0) / seconds;
+}
+
+async function engine(): Promise<{ tps: number; lagP99: number; bound: string | undefined }> {
+  const e = createLoadEngine({ targets: [url], wallets: seeds.map((seed) => ({ seed })), rate: 400_000, durationMs: seconds * 1000, threads: 2, batch: 100, connections: 4 });
+  await e.start();
+  const t = await e.finished();
+  return { tps: t.accepted / (t.generationMs / 1000), lagP99: t.scheduleLag.p99, bound: t.generatorBoundReason };
+}
+
+async function replay(): Promise<number> {
+  const key = ed25519Backend('sodium').keyFromSeed(fromHex(seeds[0]!, 32));
+  const body = encodeTxBatch(Array.from({ length: 100 }, (_, i) => signTransferFast(key, i, 1, key.publicKey, 1).bytes));
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const pool = new Pool(url, { connections: 8 });
+  let done = 0;
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (performance.now() < end) {
+      const res = await pool.request({ method: 'POST', path: '/mempool/add/txs', body: buf, headers: { 'content-type': 'application/octet-stream' } });
+      await res.body.text();
+      if (performance.now() <= end) done += 100;
+    }
+  }));
+  await pool.close();
+  return done / seconds;
+}
+
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rows: Record<string, number[]> = { engine: [], bare: [], replay: [], engineCpu: [], bareCpu: [] };
+for (let r = 0; r < rounds; r++) {
+  const before = await sinkCount();
+  let c0 = cpuUs();
+  let s0 = await sinkCount();
+  const e = await engine();
+  rows.engineCpu!.push((cpuUs() - c0) / ((await sinkCount()) - s0));
+  rows.engine!.push(e.tps);
+  c0 = cpuUs();
+  s0 = await sinkCount();
+  rows.bare!.push(await bare());
+  rows.bareCpu!.push((cpuUs() - c0) / ((await sinkCount()) - s0));
+  rows.replay!.push(await replay());
+  console.log(`round ${r + 1}: engine ${Math.round(e.tps)} tx/s (lag p99 ${e.lagP99} ms, bound: ${e.bound}), bare ${Math.round(rows.bare!.at(-1)!)} tx/s, replay ${Math.round(rows.replay!.at(-1)!)} tx/s; sink got ${(await sinkCount()) - before}; CPU µs/tx engine ${rows.engineCpu!.at(-1)!.toFixed(2)} bare ${rows.bareCpu!.at(-1)!.toFixed(2)}`);
+}
+const eng = med(rows.engine!), b = med(rows.bare!), rp = med(rows.replay!);
+console.log(`\nmedian of ${rounds} rounds × ${seconds} s: engine ${Math.round(eng)} tx/s, bare sign+POST ${Math.round(b)} tx/s, HTTP-only replay ${Math.round(rp)} tx/s`);
+console.log(`engine / bare = ${(eng / b).toFixed(3)} (overhead ${((1 - eng / b) * 100).toFixed(1)} %)`);
+const ec = med(rows.engineCpu!), bc = med(rows.bareCpu!);
+console.log(`client CPU per transaction (this process, all threads): engine ${ec.toFixed(2)} µs, bare ${bc.toFixed(2)} µs: engine overhead ${((ec / bc - 1) * 100).toFixed(1)} % (load-independent measure)`);
+sink.kill();
