@@ -59,8 +59,10 @@ export class PollingBlockFeed implements BlockFeed {
   private readonly maxBlocks: number;
   private readonly recentWithTxIds: Hex[] = [];
   private syncTimer?: NodeJS.Timeout;
-  /** Counters for the summary. */
-  readonly stats = { blocks: 0, finalBlocks: 0, reorgs: 0, maxReorgDepth: 0, revertedFinal: 0, finalConflicts: 0 };
+  /** Counters for the summary: `reorgs` counts per-node reorg events, `orphanedBlocks` distinct reverted blocks. */
+  readonly stats = { blocks: 0, finalBlocks: 0, reorgs: 0, maxReorgDepth: 0, revertedFinal: 0, finalConflicts: 0, orphanedBlocks: 0 };
+  /** Distinct blocks some node reverted (one fork seen by many nodes counts once here). */
+  private readonly orphaned = new Set<Hex>();
 
   constructor(private readonly opts: BlockFeedOptions) {
     this.pollMs = opts.pollMs ?? Math.min(500, Math.max(100, Math.floor(opts.slotDurationMs / 4)));
@@ -278,6 +280,8 @@ export class PollingBlockFeed implements BlockFeed {
     for (const id of reverted) if (this.blocks.get(id)?.finalAt !== undefined) finalIds.add(id);
     const event: ReorgEvent = { node, at: nowMs(), reverted, depth: reverted.length, revertedFinal: finalIds.size > 0 };
     this.stats.reorgs++;
+    for (const id of reverted) this.orphaned.add(id);
+    this.stats.orphanedBlocks = this.orphaned.size;
     this.stats.maxReorgDepth = Math.max(this.stats.maxReorgDepth, event.depth);
     if (event.revertedFinal) this.stats.revertedFinal++;
     this.opts.events?.emit('reorg', { node, depth: event.depth, reverted, revertedFinal: event.revertedFinal });

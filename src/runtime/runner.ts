@@ -69,7 +69,14 @@ export class DeploymentRunner implements Runner, RunHandle {
   private runningAbort?: AbortController;
   summary!: RunSummary;
 
-  constructor(private readonly parts: RunParts) {}
+  /** Node processes that exited without being asked to (crashes), for the summary. */
+  private readonly unexpectedExits: Array<{ node: string; code: unknown; signal: unknown; at: number }> = [];
+
+  constructor(private readonly parts: RunParts) {
+    parts.record.events.on((e) => {
+      if (e.kind === 'node.exit' && e.expected === false) this.unexpectedExits.push({ node: String(e.node), code: e.code, signal: e.signal, at: e.t });
+    });
+  }
 
   get context(): RunContext {
     return this.parts.context;
@@ -281,6 +288,8 @@ export class DeploymentRunner implements Runner, RunHandle {
       maxReorgDepth: stats.maxReorgDepth,
       revertedFinal: stats.revertedFinal,
       finalConflicts: stats.finalConflicts,
+      orphanedBlocks: stats.orphanedBlocks,
+      unexpectedNodeExits: this.unexpectedExits,
       nodes: Object.fromEntries(Object.entries(endMark?.perNode ?? {}).map(([n, v]) => [n, { ...v, startHeight: startMark?.perNode[n]?.height ?? null }])),
     };
     const extra = this.parts.record.summary.sections;

@@ -129,4 +129,19 @@ describe('user-defined workload and expectation through Runner.run', () => {
     expect(handle.summary.verdict).toBe('fail');
     expect(handle.summary.expectations).toEqual([expect.objectContaining({ name: 'workload broken', status: 'fail', message: expect.stringContaining('workload bug') })]);
   });
+
+  it('a node that crashes during the run (killed from outside loadnet) is named in the summary', async () => {
+    const crasher: Workload = {
+      name: 'crasher',
+      async start(ctx) {
+        const spawn = (await readEvents(ctx.runDir)).find((e) => e.kind === 'node.spawn' && e.node === 'validator-1')!;
+        process.kill(spawn.pid, 'SIGKILL');
+      },
+    };
+    const scenario = scenarioOf(localSpec({ name: 'custom-crash', validators: 2, executors: 0, durationMs: 1500, cooldownMs: 0, slotDurationMs: 500 }), [crasher], []);
+    const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
+    const handle = await runner.run(scenario);
+    await handle.dispose();
+    expect(handle.summary.chain.unexpectedNodeExits).toEqual([expect.objectContaining({ node: 'validator-1', signal: 'SIGKILL' })]);
+  });
 });
