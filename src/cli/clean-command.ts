@@ -10,9 +10,6 @@ export const CLEAN_USAGE = `loadnet clean [--docker] [--json]
   Remove leftovers of earlier runs whose coordinator is gone: node processes, port reservations
   and (with --docker) the containers and networks labelled by loadnet. Active runs are left alone.`;
 
-// A variable specifier: the compose deployer's cleanup is another engineer's module, loaded only with --docker.
-const COMPOSE_CLEANUP_MODULE = '../deployers/compose/cleanup.js';
-
 export async function cleanCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('clean', argv, { docker: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const);
   if (values.help) {
@@ -23,8 +20,8 @@ export async function cleanCommand(argv: string[], io: CommandIo): Promise<numbe
   const local = cleanLeftovers();
   let docker: unknown;
   if (values.docker) {
-    const mod = (await import(COMPOSE_CLEANUP_MODULE)) as { cleanComposeLeftovers(): Promise<unknown> };
-    docker = await mod.cleanComposeLeftovers();
+    const { cleanComposeLeftovers } = await import('../deployers/compose/index.js');
+    docker = await cleanComposeLeftovers();
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ local, docker }, null, 2)}\n`);

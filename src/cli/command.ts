@@ -3,7 +3,7 @@
  * when it runs, so `loadnet --help` stays fast. To add a command (e.g. `max-rate`, `soak` from the jobs issue),
  * add one entry to COMMANDS with its own module under src/cli/.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { LoadnetError } from '../errors.js';
 
 export interface CommandIo {
@@ -21,10 +21,16 @@ export interface Command {
   load(): Promise<(argv: string[], io: CommandIo) => Promise<number>>;
 }
 
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export interface ParsedArgs<T extends OptionSpec> {
+  values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+  positionals: string[];
+}
+
 /** parseArgs with strict options; a parse failure becomes LN_ERR_USAGE naming the command and its help. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
+export function parseCommandArgs<T extends OptionSpec>(command: string, argv: string[], options: T): ParsedArgs<T> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as unknown as ParsedArgs<T>;
   } catch (e) {
     throw new LoadnetError('LN_ERR_USAGE', `loadnet ${command}: ${(e as Error).message}`, { hint: `run \`loadnet ${command} --help\` for the options` });
   }

@@ -19,10 +19,6 @@ export interface DeployerChoice {
   runner: RunnerOptions;
 }
 
-type DeployerClass = new (options?: Record<string, unknown>) => Deployer;
-
-// A variable specifier: the compose deployer is another engineer's module and loads only on demand.
-const COMPOSE_MODULE = '../deployers/compose/index.js';
 
 export async function createDeployer(choice: DeployerChoice): Promise<Deployer> {
   if (choice.attach) {
@@ -30,23 +26,11 @@ export async function createDeployer(choice: DeployerChoice): Promise<Deployer> 
     return new AttachDeployer({ ...choice.runner, nodes: choice.attach, keyFile: choice.keyFile, walletSeed: choice.walletSeed });
   }
   if (choice.name === 'compose') {
-    const ComposeDeployer = await deployerClass(COMPOSE_MODULE, 'ComposeDeployer', 'compose');
+    const { ComposeDeployer } = await import('../deployers/compose/index.js');
     return new ComposeDeployer({ ...choice.runner });
   }
   const { LocalDeployer } = await import('../deployers/local/index.js');
   return new LocalDeployer({ ...choice.runner });
-}
-
-async function deployerClass(specifier: string, exportName: string, what: string): Promise<DeployerClass> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch (e) {
-    throw new LoadnetError('LN_ERR_DEPLOY', `the ${what} deployer could not be loaded: ${(e as Error).message}`, { cause: e, hint: 'run `npm run build` and check that dist/ is complete' });
-  }
-  const cls = mod[exportName];
-  if (typeof cls !== 'function') throw new LoadnetError('LN_ERR_DEPLOY', `the ${what} deployer module does not export ${exportName}`);
-  return cls as DeployerClass;
 }
 
 /** `--attach url,url`: each a http(s) URL of a node's API. */

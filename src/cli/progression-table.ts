@@ -1,7 +1,7 @@
 /**
  * The closing table of a multi-scenario run (e.g. the seed's load progression): one row per scenario with its
  * target rate, offered and included tx/s, inclusion latency p50/p99 and verdict. Figures come from each run's
- * summary (`load` section, written by the load engine); a figure the summary lacks is shown as '-'.
+ * summary (`load` section, written by the transaction workload); a figure the summary lacks is shown as '-'.
  */
 import type { RunSummary, Scenario } from '../runtime/contracts.js';
 import type { RateSpec } from '../scenario/spec.js';
@@ -16,9 +16,9 @@ export function progressionTable(scenarios: readonly Scenario[], summaries: read
       spec.name,
       tx && tx.type === 'transactions' ? rateLabel(tx.rate) : '-',
       num(figure(load, ['offeredTps', 'totals.offeredTps'])),
-      num(figure(load, ['includedTps', 'inclusion.includedTps', 'totals.includedTps'])),
-      ms(figure(load, ['inclusion.p50', 'inclusionLatency.p50', 'inclusion.latency.p50'])),
-      ms(figure(load, ['inclusion.p99', 'inclusionLatency.p99', 'inclusion.latency.p99'])),
+      num(figure(load, ['includedTps']) ?? perSecond(figure(load, ['included']), figure(load, ['generationMs']))),
+      ms(figure(load, ['inclusion.p50'])),
+      ms(figure(load, ['inclusion.p99'])),
       summary.verdict.toUpperCase(),
     ];
   });
@@ -41,6 +41,11 @@ function figure(o: Record<string, unknown>, paths: string[]): number | undefined
     if (typeof v === 'number' && Number.isFinite(v)) return v;
   }
   return undefined;
+}
+
+/** Included transactions over the generation time (the window), as the load engine reports them. */
+function perSecond(count: number | undefined, ms: number | undefined): number | undefined {
+  return count === undefined || ms === undefined || ms <= 0 ? undefined : count / (ms / 1000);
 }
 
 const num = (v: number | undefined) => (v === undefined ? '-' : String(Math.round(v * 10) / 10));

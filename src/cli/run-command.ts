@@ -4,6 +4,7 @@
  * 3 for infrastructure, 130 when interrupted (errors.ts ExitCode). A file holding several scenarios (a load
  * progression) runs them one after another and ends with a table of the steps.
  */
+import { join } from 'node:path';
 import { ExitCode } from '../errors.js';
 import type { RunSummary, Scenario } from '../runtime/contracts.js';
 import { scenarioWith } from '../scenario/build.js';
@@ -139,7 +140,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
       await runner.dispose();
     }
     summaries.push(summary);
-    say(`verdict: ${summary.verdict.toUpperCase()}${summary.interrupted ? ' (interrupted)' : ''}   run directory: ${summary.runDir}   report: ${summary.runDir}/report.html`);
+    say(`verdict: ${summary.verdict.toUpperCase()}${summary.interrupted ? ' (interrupted)' : ''}   report: ${join(summary.runDir, 'report.html')}`);
     if (summary.interrupted) break;
   }
   if (scenarios.length > 1) say(progressionTable(scenarios, summaries));

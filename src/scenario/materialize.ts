@@ -8,6 +8,7 @@ import { isLoadnetError } from '../errors.js';
 import { expectationFromSpec } from '../expectations/index.js';
 import type { Expectation, RunMetrics, Scenario, Workload } from '../runtime/contracts.js';
 import { ChaosWorkload } from '../workloads/chaos.js';
+import { TransactionWorkload } from '../workloads/transactions.js';
 import type { Issues } from './fields.js';
 import { expectationFactory, registeredExpectationNames, registeredWorkloadNames, workloadFactory } from './registry.js';
 import { meanBlockIntervalMs, type ExpectationSpec, type ScenarioSpec, type WorkloadSpec } from './spec.js';
@@ -22,6 +23,7 @@ type BuiltinWorkloadType = Exclude<WorkloadSpec['type'], 'custom'>;
 
 /** The built-in workloads by spec type. */
 const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]?: (spec: Extract<WorkloadSpec, { type: T }>) => Workload } = {
+  transactions: (spec) => new TransactionWorkload(spec),
   chaos: (spec) => new ChaosWorkload(spec),
 };
 
@@ -58,11 +60,17 @@ export function materialize(spec: ScenarioSpec, live: LiveObjects, issues: Issue
   });
   if (issues.list.length > before) return undefined;
 
+  return reinit({ workloads, expectations }, spec, issues);
+}
+
+/** Init every live object with the spec's metrics (at build time, and again when an override changes the spec). */
+export function reinit(parts: Pick<Scenario, 'workloads' | 'expectations'>, spec: ScenarioSpec, issues: Issues): Scenario | undefined {
+  const before = issues.list.length;
   const metrics = runMetrics(spec);
-  workloads.forEach((w, i) => attempt(issues, `workloads[${i}]`, w.name, () => w.init?.(metrics, spec)));
-  expectations.forEach((e) => attempt(issues, `expectations(${e.name})`, e.name, () => e.init?.(metrics, spec)));
+  parts.workloads.forEach((w, i) => attempt(issues, `workloads[${i}]`, w.name, () => w.init?.(metrics, spec)));
+  parts.expectations.forEach((e) => attempt(issues, `expectations(${e.name})`, e.name, () => e.init?.(metrics, spec)));
   if (issues.list.length > before) return undefined;
-  return Object.freeze({ spec, metrics, workloads: Object.freeze(workloads), expectations: Object.freeze(expectations) });
+  return Object.freeze({ spec, metrics, workloads: Object.freeze([...parts.workloads]), expectations: Object.freeze([...parts.expectations]) });
 }
 
 function workloadFromSpec(w: WorkloadSpec, spec: ScenarioSpec, field: string, issues: Issues): Workload | undefined {

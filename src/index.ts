@@ -1,0 +1,51 @@
+/**
+ * loadnet's public library surface (re-exports only). Anything not exported here is internal.
+ * The chain codec and node client have their own entry point: `loadnet/chain`.
+ */
+
+// Errors: stable codes, CLI exit codes.
+export { LoadnetError, isLoadnetError, ExitCode, exitCodeFor } from './errors.js';
+export type { LoadnetErrorCode, LoadnetErrorOptions, ValidationIssue } from './errors.js';
+
+// The scenario DSL and its plain-data form.
+export { ScenarioBuilder } from './scenario/builder.js';
+export type { TopologyBuilder } from './scenario/topology-builder.js';
+export type { TransactionsBuilder, RateStageInput } from './scenario/transactions-builder.js';
+export type { DaBuilder } from './scenario/da-builder.js';
+export type { ChaosBuilder } from './scenario/chaos-builder.js';
+export { scenarioFromSpec, specFromJson, scenarioWith } from './scenario/build.js';
+export { runMetrics } from './scenario/materialize.js';
+export { registerWorkload, registerExpectation } from './scenario/registry.js';
+export type { WorkloadFactory, ExpectationFactory } from './scenario/registry.js';
+export { DEFAULT_CONSENSUS, DEFAULT_DURATION_MS, defaultCooldownMs } from './scenario/defaults.js';
+export type { ScenarioInput } from './scenario/resolve.js';
+export { meanBlockIntervalMs } from './scenario/spec.js';
+export type * from './scenario/spec.js';
+
+// The run contracts: what custom workloads, expectations and deployers implement and see.
+export type * from './runtime/contracts.js';
+export type { RunnerOptions } from './runtime/runner-options.js';
+
+// Deployers.
+export { LocalDeployer, cleanLeftovers } from './deployers/local/index.js';
+export type { LocalDeployerOptions, CleanReport } from './deployers/local/index.js';
+export { AttachDeployer } from './deployers/attach/index.js';
+export type { AttachDeployerOptions } from './deployers/attach/index.js';
+export { ComposeDeployer, cleanComposeLeftovers } from './deployers/compose/index.js';
+export type { ComposeDeployerOptions } from './deployers/compose/index.js';
+
+// Built-in workloads and expectations (the DSL creates them; exported for direct use and composition).
+export { ChaosWorkload } from './workloads/chaos.js';
+export { TransactionWorkload } from './workloads/transactions.js';
+export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, expectationFromSpec } from './expectations/index.js';
+
+// Reports.
+export { renderRunReports, printSummaryTable } from './report/index.js';
+
+// Time and durations.
+export { parseDuration, formatDuration } from './util/duration.js';
+export type { DurationInput } from './util/duration.js';
+export { nowMs, sleep } from './util/clock.js';
+
+// The closing table of a multi-scenario run (rate → offered, included, inclusion p50/p99, verdict).
+export { progressionTable } from './cli/progression-table.js';
