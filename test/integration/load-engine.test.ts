@@ -7,38 +7,42 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLoadEngine, type LoadEngine } from '../../src/load/engine.js';
 import { deriveSeed } from '../../src/chain/keys.js';
 import { toHex } from '../../src/chain/bytes.js';
-import { startFakeNode, type FakeNode } from './load-fake-node.js';
+import { startFakeNode, startFakeNodeProcess, type FakeNode, type FakeNodeProcess } from './load-fake-node.js';
 
 const wallets = (n: number) => Array.from({ length: n }, (_, i) => ({ seed: toHex(deriveSeed('load-engine-test', 'wallet', i)) }));
 
 let sink: FakeNode | undefined;
+let sinkProcess: FakeNodeProcess | undefined;
 let engine: LoadEngine | undefined;
 
 afterEach(async () => {
   await engine?.stop().catch(() => undefined);
   await sink?.close();
-  engine = sink = undefined;
+  await sinkProcess?.close();
+  engine = sink = sinkProcess = undefined;
 });
 
 describe('load engine pacing (open loop, cumulative schedule)', () => {
-  // Window starts 1 s after t0 (past start-up) and is counted at the sink from arrival times.
+  // Counted at the sink (its own process) from arrival times, over a window starting 1 s after t0. A window
+  // boundary that falls in an OS stall of Δ ms shifts Δ × rate transactions, so windows are long enough that
+  // the ~50 ms stalls of this shared 2-core machine stay well inside 1 %.
   for (const [rate, windowMs, threads] of [
-    [10, 3000, 1],
-    [1000, 3000, 1],
-    [10_000, 5000, 2],
+    [10, 5000, 1],
+    [1000, 5000, 1],
+    [10_000, 10_000, 2],
   ] as const) {
     it(`offers ${rate} tx/s within 1 % over a ${windowMs / 1000} s window`, async () => {
-      sink = await startFakeNode({ recordArrivals: true });
-      engine = createLoadEngine({ targets: [sink.url], wallets: wallets(20), rate, durationMs: windowMs + 2000, threads });
+      sinkProcess = await startFakeNodeProcess();
+      engine = createLoadEngine({ targets: [sinkProcess.url], wallets: wallets(20), rate, durationMs: windowMs + 2000, threads });
       await engine.start();
       const totals = await engine.finished();
       const from = engine.startedAt + 1000;
-      const got = sink.receivedBetween(from, from + windowMs);
+      const { count: got, received } = await sinkProcess.receivedBetween(from, from + windowMs);
       const expected = (rate * windowMs) / 1000;
       expect(Math.abs(got - expected) / expected, `received ${got} in the window, expected ${expected}`).toBeLessThanOrEqual(0.01);
       expect(totals.generatorBound).toBe(false);
       expect(totals.submitted).toBe(totals.accepted + totals.rejectedTotal + totals.errored);
-      expect(totals.submitted).toBe(sink.received());
+      expect(totals.submitted).toBe(received);
     });
   }
 });

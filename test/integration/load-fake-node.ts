@@ -4,8 +4,10 @@
  * GET /ledger/account/:pk answers nonce 0. It counts what arrives and when, so tests judge the engine's
  * pacing from the receiving side. Not a node: no signature checks, no mempool, no blocks.
  */
+import { fork } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 export interface FakeNodeOptions {
   /** Latency in ms for a request arriving at `relMs` since the sink started (default 0: answer at once). */
@@ -78,6 +80,35 @@ export async function startFakeNode(options: FakeNodeOptions = {}): Promise<Fake
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
+      }),
+  };
+}
+
+/** The same null sink in its own process (load-fake-node-process.mjs): arrival times free of this event loop. */
+export interface FakeNodeProcess {
+  url: string;
+  receivedBetween(fromMs: number, toMs: number): Promise<{ count: number; received: number }>;
+  close(): Promise<void>;
+}
+
+export async function startFakeNodeProcess(): Promise<FakeNodeProcess> {
+  const child = fork(fileURLToPath(new URL('./load-fake-node-process.mjs', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+  });
+  return {
+    url,
+    receivedBetween: (from, to) =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m as { count: number; received: number }));
+        child.send({ type: 'between', from, to });
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
       }),
   };
 }
