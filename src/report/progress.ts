@@ -35,7 +35,7 @@ export function progressFigures(snapshot: Record<string, Record<string, unknown>
     .filter(([k, v]) => k === 'load' || k.startsWith('load:') || k.startsWith('load.') || num(v.offeredTps) !== undefined)
     .map(([, v]) => v);
   const sum = (k: string) => (loads.some((l) => num(l[k]) !== undefined) ? loads.reduce((s, l) => s + (num(l[k]) ?? 0), 0) : undefined);
-  const p99s = loads.map((l) => num(l.p99Ms) ?? num((l.inclusion as Record<string, unknown> | undefined)?.p99) ?? num((l.submitCorrected as Record<string, unknown> | undefined)?.p99)).filter((x): x is number => x !== undefined);
+  const p99s = loads.map((l) => num(l.inclusionP99Ms) ?? num(l.p99Ms) ?? num((l.inclusion as Record<string, unknown> | undefined)?.p99) ?? num((l.submitCorrected as Record<string, unknown> | undefined)?.p99)).filter((x): x is number => x !== undefined);
   const heights: Record<string, number | null> = {};
   for (const t of [...tips].sort((a, b) => a.node.localeCompare(b.node))) heights[t.node] = t.up ? t.height : null;
   const elapsed = Math.max(0, now - window.startMs);

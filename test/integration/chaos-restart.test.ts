@@ -1,0 +1,137 @@
+/**
+ * The chaos workload on real node processes (LocalDeployer), under real transaction load:
+ *  - restart: faults overlap only within maxDown (never two validators down at once), each target cools
+ *    down after recovery, every fault recovers and liveness holds; the `chaos` summary counts them;
+ *  - pause (SIGSTOP for a downtime, then SIGCONT): same guards, the node catches up.
+ * With LOADNET_WRITE_FIXTURE=1 the restart run's record is copied to test/fixtures/report-run/ (the report's
+ * browser test renders it).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LocalDeployer } from '../../src/deployers/local/index.js';
+import { ScenarioBuilder } from '../../src/scenario/builder.js';
+import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
+import { pidsOf, readEvents, alive } from './helpers/run-files.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'loadnet-chaos-'));
+const cleanup: Array<RunHandle | Runner> = [];
+const pids: number[] = [];
+
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c.dispose();
+  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+interface Interval {
+  target: string;
+  from: number;
+  to: number;
+}
+
+/** Fault intervals from events.jsonl, tolerant of the fault kind written over the event kind. */
+async function faultIntervals(runDir: string): Promise<Interval[]> {
+  const open = new Map<string, { target: string; from: number }>();
+  const out: Interval[] = [];
+  for (const e of await readEvents(runDir)) {
+    if (e.faultId === undefined) continue;
+    const end = e.kind === 'fault.end' || e.ok !== undefined || e.durationMs !== undefined;
+    if (!end) open.set(e.faultId, { target: e.target, from: e.t });
+    else if (open.has(e.faultId)) {
+      out.push({ ...open.get(e.faultId)!, to: e.t });
+      open.delete(e.faultId);
+    }
+  }
+  expect(open.size, 'every fault interval is closed').toBe(0);
+  return out;
+}
+
+function chaosScenario(name: string, action: 'restart' | 'pause') {
+  const chaos = ScenarioBuilder.topology()
+    .networkFull()
+    .validators(3)
+    .executors(1)
+    .apply()
+    .wallets(20)
+    .slotDuration('500ms')
+    .activeSlotCoeff(0.8)
+    .securityParam(3)
+    .enableNodeControl()
+    .transactions()
+    .ratePerSecond(20)
+    .users(10)
+    .apply()
+    .chaos();
+  return (action === 'restart' ? chaos.restart() : chaos.pause().downtime('1500ms'))
+    .minDelay('800ms')
+    .maxDelay('1500ms')
+    .targetCooldown('4s')
+    .maxDown(1)
+    .recoveryTimeout('20s')
+    .apply()
+    .expectConsensusLiveness()
+    .expectSafety()
+    .withRunDuration('16s')
+    .withCooldown('5s')
+    .named(name)
+    .build();
+}
+
+async function run(name: string, action: 'restart' | 'pause'): Promise<RunHandle> {
+  const scenario = chaosScenario(name, action);
+  const runner = await new LocalDeployer({ outDir }).deploy(scenario);
+  cleanup.push(runner);
+  const handle = await runner.run(scenario);
+  cleanup.push(handle);
+  pids.push(...pidsOf(handle.runDir));
+  for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
+  return handle;
+}
+
+function checkGuards(intervals: Interval[]): void {
+  const validators = intervals.filter((i) => i.target.startsWith('validator-'));
+  for (const a of validators) {
+    // maxDown 1: no other validator fault overlaps this one
+    expect(validators.filter((b) => b !== a && b.from < a.to && a.from < b.to), `overlap with ${a.target}`).toEqual([]);
+  }
+  for (const a of intervals) {
+    const next = intervals.filter((b) => b.target === a.target && b.from > a.from).sort((x, y) => x.from - y.from)[0];
+    if (next) expect(next.from - a.to, `${a.target} hit again within its cooldown`).toBeGreaterThanOrEqual(3900);
+  }
+}
+
+describe('chaos on real nodes', () => {
+  it('restart: guarded, every node recovers, liveness and safety hold', async () => {
+    const handle = await run('chaos-restart', 'restart');
+    const r = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
+    expect(r['chaos-restart-recovery']!.status).toBe('pass');
+    expect(r['chaos-restart-recovery']!.message).toMatch(/^\d+ restart faults, all recovered \(slowest \d+ ms, bound 20000 ms\)$/);
+    expect(r['consensus-liveness']!.status).toBe('pass');
+    expect(r['safety']!.status).toBe('pass');
+    const chaos = handle.summary.chaos as { faults: number; recovered: number; downtimeMs: number; perTarget: Record<string, unknown> };
+    expect(chaos.faults).toBeGreaterThanOrEqual(3);
+    expect(chaos.recovered).toBe(chaos.faults);
+    const intervals = await faultIntervals(handle.runDir);
+    expect(intervals.length).toBe(chaos.faults);
+    expect(new Set(intervals.map((i) => i.target)).size).toBeGreaterThanOrEqual(2);
+    checkGuards(intervals);
+    if (process.env.LOADNET_WRITE_FIXTURE === '1') {
+      const dest = resolve('test/fixtures/report-run');
+      mkdirSync(dest, { recursive: true });
+      for (const f of ['scenario.json', 'events.jsonl', 'summary.json']) copyFileSync(join(handle.runDir, f), join(dest, f));
+    }
+  });
+
+  it('pause: guarded, every paused node resumes and catches up', async () => {
+    const handle = await run('chaos-pause', 'pause');
+    const r = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
+    expect(r['chaos-pause-recovery']!.status).toBe('pass');
+    expect(r['consensus-liveness']!.status).toBe('pass');
+    const chaos = handle.summary.chaos as { faults: number; downtimeMs: number };
+    expect(chaos.faults).toBeGreaterThanOrEqual(3);
+    expect(chaos.downtimeMs).toBeGreaterThanOrEqual(chaos.faults * 1500);
+    checkGuards(await faultIntervals(handle.runDir));
+  });
+});
