@@ -73,9 +73,12 @@ export class ComposeDeployer implements Deployer {
     await pingEngine(docker);
     const stopGraceMs = o.stopGraceMs ?? 3000;
     return launchRunner(scenario, o, async ({ record }) => {
+      // The reaper starts while the image is checked or built: both take a moment.
+      const reaping = startReaper(record.runId, join(record.runDir, 'reaper.log'));
+      reaping.catch(() => undefined);
       const image = await ensureNodeImage(docker, { image: o.image, command: o.imageCommand, progress: o.log === null ? null : say });
       record.events.emit('compose.image', { image: image.ref, built: image.built, buildMs: Math.round(image.buildMs) });
-      const reaper = await startReaper(record.runId, join(record.runDir, 'reaper.log'));
+      const reaper = await reaping;
       const deployment = new ComposeDeployment(record, {
         docker,
         image,

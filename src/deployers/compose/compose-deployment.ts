@@ -106,12 +106,16 @@ export class ComposeDeployment implements Deployment {
 
   /** Network, containers, configs (genesis anchored just before start), start, compose file. */
   async startAll(): Promise<void> {
+    const t0 = performance.now();
+    const timing: Record<string, number> = {};
+    const lap = (phase: string) => (timing[`${phase}Ms`] = Math.round(performance.now() - t0));
     try {
       await this.docker.createNetwork({ Name: this.network, Driver: 'bridge', CheckDuplicate: true, Labels: runLabels(this.record.runId) });
     } catch (e) {
       throw dockerError(`creating network ${this.network}`, e);
     }
     await this.watchEvents();
+    lap('network');
     const perNode = this.options.testingApi ? 2 : 1;
     const ports = await reservePorts(this.plan.nodes.length * perNode, HOST);
     this.ports.push(...ports);
@@ -120,6 +124,7 @@ export class ComposeDeployment implements Deployment {
         this.create(planned, ports.slice(i * perNode, (i + 1) * perNode), planned.expectedPeers),
       ),
     );
+    lap('create');
     // In plan order (created concurrently): node 0 first, as the runtime and reports expect.
     for (const n of nodes) this.byName.set(n.planned.name, n);
     // Creating containers takes a while on a busy engine: the chain starts a lead after they exist.
@@ -127,6 +132,8 @@ export class ComposeDeployment implements Deployment {
     for (const n of nodes) this.writeConfig(n, n.planned.dials);
     this.writeComposeFile();
     await Promise.all(nodes.map((n) => this.startContainer(n)));
+    lap('start');
+    this.record.events.emit('compose.deploy', { network: this.network, containers: nodes.length, ...timing, genesisInMs: Math.round(this.plan.genesis.timeMs - Date.now()) });
   }
 
   private async watchEvents(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The node image, built locally FROM scratch (no registry is reachable, so there is no base image to pull):
  * the Node.js binary with its shared libraries, the built package and its production dependencies.
- * The tag is a content hash, so a deploy rebuilds only when the package, its dependencies or the Node.js
- * binary changed; otherwise the cached image is used as is.
+ * Tags are content hashes, so a deploy builds only when the package, its dependencies or the Node.js
+ * binary changed; a code change rebuilds only the small dist/ image on top of the cached base.
  */
 import type Docker from 'dockerode';
 import { spawn } from 'node:child_process';
@@ -42,18 +42,25 @@ export interface NodeImageOptions {
   nodeBinary?: string;
 }
 
-const LAYERS: Layer[] = ['runtime', 'deps', 'app'];
+export const BASE_REPOSITORY = 'loadnet-node-base';
 
-function dockerfile(contents: ImageContents): string {
-  return [
-    'FROM scratch',
-    // One layer per rate of change: Node.js and libc rarely, dependencies sometimes, dist/ every build.
-    ...LAYERS.map((layer) => `COPY ${layer}/ /`),
-    'ENV PATH=/usr/local/bin',
-    `WORKDIR /${contents.packageDir}`,
-    'ENTRYPOINT ["/usr/local/bin/node"]',
-    '',
-  ].join('\n');
+/**
+ * Two images, by rate of change: the base (Node.js with its libraries, then the production dependencies;
+ * rebuilt when Node.js or the dependencies change) and the node image FROM that base adding dist/ (rebuilt
+ * on every code change, sending only dist/ to the engine instead of the whole 140 MB context).
+ */
+interface Stage {
+  ref: string;
+  layers: Layer[];
+  dockerfile: string;
+}
+
+function stages(contents: ImageContents): { base: Stage; app: Stage } {
+  const baseFile = ['FROM scratch', 'COPY runtime/ /', 'COPY deps/ /', 'ENV PATH=/usr/local/bin', 'ENTRYPOINT ["/usr/local/bin/node"]', ''].join('\n');
+  const baseRef = `${BASE_REPOSITORY}:${contentHash(contents, ['runtime', 'deps'], baseFile)}`;
+  const appFile = [`FROM ${baseRef}`, 'COPY app/ /', `WORKDIR /${contents.packageDir}`, ''].join('\n');
+  const appRef = `${IMAGE_REPOSITORY}:${contentHash(contents, ['app'], appFile)}`;
+  return { base: { ref: baseRef, layers: ['runtime', 'deps'], dockerfile: baseFile }, app: { ref: appRef, layers: ['app'], dockerfile: appFile } };
 }
 
 function nodeCommand(packageDir: string): string[] {
@@ -61,14 +68,15 @@ function nodeCommand(packageDir: string): string[] {
 }
 
 /**
- * Content hash of the image: dist/ and package.json by content (they change every build); dependencies
+ * Content hash of one stage: dist/ and package.json by content (they change every build); dependencies
  * and the runtime by path, size and mtime (a reinstall or a new Node.js changes them; hashing 100+ MB of
- * binaries on every deploy would not).
+ * binaries on every deploy would not). The app stage's Dockerfile names the base, so it covers both.
  */
-export function contentHash(contents: ImageContents): string {
+export function contentHash(contents: ImageContents, layers: readonly Layer[], dockerfile: string): string {
   const h = createHash('sha256');
-  h.update(dockerfile(contents));
-  for (const e of [...contents.entries].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0))) {
+  h.update(dockerfile);
+  const entries = contents.entries.filter((e) => layers.includes(e.layer));
+  for (const e of entries.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0))) {
     h.update(`${e.layer}\0${e.target}\0`);
     if (e.layer === 'app') h.update(readFileSync(e.source));
     else {
@@ -80,31 +88,53 @@ export function contentHash(contents: ImageContents): string {
 }
 
 /** A build context of symlinks into the host's files; `tar -h` packs their targets. */
-function stageContext(contents: ImageContents): string {
+function stageContext(contents: ImageContents, stage: Stage): string {
   const dir = mkdtempSync(join(tmpdir(), 'loadnet-image-'));
-  for (const layer of LAYERS) mkdirSync(join(dir, layer));
-  mkdirSync(join(dir, 'runtime', 'tmp'));
-  chmodSync(join(dir, 'runtime', 'tmp'), 0o1777);
-  mkdirSync(join(dir, 'runtime', 'loadnet', 'node'), { recursive: true });
+  for (const layer of stage.layers) mkdirSync(join(dir, layer));
+  if (stage.layers.includes('runtime')) {
+    mkdirSync(join(dir, 'runtime', 'tmp'));
+    chmodSync(join(dir, 'runtime', 'tmp'), 0o1777);
+    mkdirSync(join(dir, 'runtime', 'loadnet', 'node'), { recursive: true });
+  }
   for (const e of contents.entries) {
+    if (!stage.layers.includes(e.layer)) continue;
     const at = join(dir, e.layer, e.target);
     mkdirSync(dirname(at), { recursive: true });
     symlinkSync(e.source, at);
   }
-  writeFileSync(join(dir, 'Dockerfile'), dockerfile(contents));
+  writeFileSync(join(dir, 'Dockerfile'), stage.dockerfile);
   return dir;
 }
 
-const inFlight = new Map<string, Promise<NodeImage>>();
+async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+  try {
+    await docker.getImage(ref).inspect();
+    return true;
+  } catch (e) {
+    if (!isNotFound(e)) throw dockerError(`inspecting image ${ref}`, e);
+    return false;
+  }
+}
+
+const inFlight = new Map<string, Promise<number>>();
+
+/** Builds `stage` once per process at a time (concurrent deploys share the build). */
+function buildOnce(docker: Docker, contents: ImageContents, stage: Stage, say: (line: string) => void): Promise<number> {
+  let pending = inFlight.get(stage.ref);
+  if (!pending) {
+    pending = buildImage(docker, contents, stage, say);
+    inFlight.set(stage.ref, pending);
+    pending.finally(() => inFlight.delete(stage.ref)).catch(() => undefined);
+  }
+  return pending;
+}
 
 /** Returns the image to run nodes from, building it when needed. */
 export async function ensureNodeImage(docker: Docker, options: NodeImageOptions = {}): Promise<NodeImage> {
   const progress = options.progress === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.progress;
+  const say = progress ?? (() => undefined);
   if (options.image) {
-    try {
-      await docker.getImage(options.image).inspect();
-    } catch (e) {
-      if (!isNotFound(e)) throw dockerError(`inspecting image ${options.image}`, e);
+    if (!(await imageExists(docker, options.image))) {
       throw new LoadnetError('LN_ERR_DOCKER', `image ${options.image} is not present in the local Docker engine`, {
         hint: `load or build it first (\`docker pull ${options.image}\` where a registry is reachable), or omit \`image\` to let loadnet build its own`,
       });
@@ -113,32 +143,24 @@ export async function ensureNodeImage(docker: Docker, options: NodeImageOptions 
     return { ref: options.image, command: options.command ?? nodeCommand(imageContents(root, options.nodeBinary).packageDir), built: false, buildMs: 0 };
   }
   const contents = imageContents(options.root ?? packageRoot(), options.nodeBinary ?? process.execPath);
-  const ref = `${IMAGE_REPOSITORY}:${contentHash(contents)}`;
+  const { base, app } = stages(contents);
   const command = nodeCommand(contents.packageDir);
-  if (!options.rebuild) {
-    try {
-      await docker.getImage(ref).inspect();
-      return { ref, command, built: false, buildMs: 0 };
-    } catch (e) {
-      if (!isNotFound(e)) throw dockerError(`inspecting image ${ref}`, e);
-    }
-  }
-  let pending = inFlight.get(ref);
-  if (!pending) {
-    pending = buildImage(docker, contents, ref, progress).then((buildMs) => ({ ref, command, built: true, buildMs }));
-    inFlight.set(ref, pending);
-    pending.finally(() => inFlight.delete(ref)).catch(() => undefined);
-  }
-  return pending;
+  if (!options.rebuild && (await imageExists(docker, app.ref))) return { ref: app.ref, command, built: false, buildMs: 0 };
+  let buildMs = 0;
+  if (options.rebuild || !(await imageExists(docker, base.ref))) buildMs += await buildOnce(docker, contents, base, say);
+  buildMs += await buildOnce(docker, contents, app, say);
+  return { ref: app.ref, command, built: true, buildMs };
 }
 
-async function buildImage(docker: Docker, contents: ImageContents, ref: string, progress: ((line: string) => void) | null): Promise<number> {
+async function buildImage(docker: Docker, contents: ImageContents, stage: Stage, say: (line: string) => void): Promise<number> {
   const started = performance.now();
-  const say = progress ?? (() => undefined);
-  say(`[loadnet] building node image ${ref} FROM scratch (${contents.entries.length} files: Node.js ${process.version}, ${contents.packages.length} packages, dist/)`);
-  const stage = stageContext(contents);
+  const ref = stage.ref;
+  const files = contents.entries.filter((e) => stage.layers.includes(e.layer)).length;
+  const what = stage.layers.includes('runtime') ? `FROM scratch: Node.js ${process.version} and ${contents.packages.length} packages` : 'dist/ on the base image';
+  say(`[loadnet] building ${ref} (${what}, ${files} files)`);
+  const dir = stageContext(contents, stage);
   try {
-    const tar = spawn('tar', ['-c', '-h', '-C', stage, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tar = spawn('tar', ['-c', '-h', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let tarErr = '';
     tar.stderr.on('data', (d) => (tarErr += d));
     const tarDone = new Promise<void>((resolve, reject) => {
@@ -162,7 +184,7 @@ async function buildImage(docker: Docker, contents: ImageContents, ref: string, 
     try {
       stream = await docker.buildImage(tar.stdout.pipe(counter) as unknown as NodeJS.ReadableStream, {
         t: ref,
-        labels: { [Labels.image]: ref.split(':')[1]! },
+        labels: { [Labels.image]: ref },
         rm: true,
         forcerm: true,
       });
@@ -183,9 +205,9 @@ async function buildImage(docker: Docker, contents: ImageContents, ref: string, 
     });
     await tarDone;
     const ms = performance.now() - started;
-    say(`[loadnet] node image ${ref} built in ${(ms / 1000).toFixed(1)} s (context ${(sent / 1e6).toFixed(0)} MB)`);
+    say(`[loadnet] ${ref} built in ${(ms / 1000).toFixed(1)} s (context ${(sent / 1e6).toFixed(1)} MB)`);
     return ms;
   } finally {
-    rmSync(stage, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
