@@ -56,7 +56,7 @@ export class BlockSync {
       },
       onBlock: (bytes, from) => this.receive(bytes, from),
       onBlockRequest: (req) => this.serve(req),
-      onDaShare: () => null,
+      onDaShare: (bytes, from) => this.node.da?.onShare(bytes, from) ?? null,
     };
   }
 

@@ -57,6 +57,11 @@ export class Mempool {
     return this.byId.size;
   }
 
+  /** How many transactions of this sender are pending. */
+  pendingOf(pk: Hex): number {
+    return this.senders.get(pk)?.byNonce.size ?? 0;
+  }
+
   has(id: Hex): boolean {
     return this.byId.has(id);
   }

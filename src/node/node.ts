@@ -20,7 +20,10 @@ import { NodeMetrics } from './metrics.js';
 import { produceBlock } from './block-producer.js';
 import { BlockSync } from './block-sync.js';
 import { createLogger, type Logger } from './log.js';
-import { loadP2P, type P2PNetworkLike } from './p2p-port.js';
+import type { P2PNetworkLike } from './p2p-port.js';
+import { P2PNetwork } from './p2p/network.js';
+import { createDaService, type DaService } from './da/service.js';
+import { daRoutes } from './da/routes.js';
 import { startApiServers } from './api-routes.js';
 import type { HttpServerHandle, Route } from './http-server.js';
 
@@ -45,6 +48,7 @@ export class DevnetNode {
   readonly log: Logger;
   readonly startedAt = nowMs();
   p2p: P2PNetworkLike | null = null;
+  da: DaService | null = null;
   clockOffsetMs: number;
   blocksProduced = 0;
   apiUrl = '';
@@ -102,21 +106,31 @@ export class DevnetNode {
 
   async start(): Promise<void> {
     this.restoreFromDisk();
-    const P2P = await loadP2P();
-    if (P2P) {
-      this.p2p = new P2P({
-        identity: this.key,
-        chainId: this.config.genesis.chainId,
-        listen: this.config.p2p,
-        peers: this.config.peers,
-        handlers: this.sync.handlers(),
-        log: this.log,
-        name: this.config.name,
-      });
-      await this.p2p.start();
-    } else {
-      this.log('warn', 'P2P module not built: running without peers');
-    }
+    const p2p = new P2PNetwork({
+      identity: this.key,
+      chainId: this.config.genesis.chainId,
+      listen: this.config.p2p,
+      peers: this.config.peers,
+      handlers: this.sync.handlers(),
+      log: this.log,
+      name: this.config.name,
+    });
+    this.p2p = p2p;
+    this.da = createDaService({
+      role: this.config.role,
+      identity: this.key,
+      backend: this.backend,
+      validators: this.config.genesis.validators.map((v) => v.publicKey),
+      subnetworks: this.config.da.subnetworks,
+      dataDir: this.config.dataDir,
+      network: p2p,
+      submitLocal: (bytes) => this.submitTxBytes(bytes),
+      nextNonce: () => this.ledger.account(this.publicKey).nonce + this.mempool.pendingOf(this.publicKey),
+      fee: this.config.mempool.minFee,
+      channel: (id) => this.ledger.channels.get(id) ?? null,
+      log: this.log,
+    });
+    await p2p.start();
     this.servers = await startApiServers(this);
     this.apiUrl = `http://${this.config.api.host}:${this.servers[0]!.port}`;
     if (this.servers[1]) this.testingUrl = `http://${this.config.testing!.host}:${this.servers[1].port}`;
@@ -171,6 +185,7 @@ export class DevnetNode {
   }
 
   private onCanonicalChange(reverted: Block[], applied: Block[]): void {
+    this.da?.onCanonicalChange(reverted, applied);
     for (const b of applied) {
       this.mempool.onApplied(b.txs);
       this.metrics.blockTransactions.inc(b.txs.length);
@@ -281,7 +296,7 @@ export class DevnetNode {
 
   /** Routes added by optional modules (DA on executors and validators). */
   extraRoutes(): Route[] {
-    return [];
+    return this.da ? daRoutes(this.da) : [];
   }
 
   async stop(): Promise<void> {

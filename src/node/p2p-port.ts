@@ -1,7 +1,6 @@
 /**
  * The node's view of the P2P module (src/node/p2p/network.ts, written by the P2P colleague): the
- * agreed contract, and a loader that uses the module when it is present. The node core runs alone
- * (single node, no peers) when it is not, so block production never waits on the network.
+ * agreed contract, so the node core depends on these methods only (and a test can stand in for it).
  */
 import type { Hex } from '../chain/bytes.js';
 import type { SigningKey } from '../chain/ed25519.js';
@@ -59,17 +58,4 @@ export interface P2PNetworkLike {
   metrics: { gossipIn: number; gossipOut: number; throttled: number; disconnected: number };
   /** The TCP port actually bound (when listening on port 0), if the module exposes it. */
   port?: number;
-}
-
-type P2PNetworkCtor = new (opts: P2PNetworkOptions) => P2PNetworkLike;
-
-/** The P2P module's class, or null when it is not built (then the node runs without peers). */
-export async function loadP2P(): Promise<P2PNetworkCtor | null> {
-  try {
-    const mod = (await import(new URL('./p2p/network.js', import.meta.url).href)) as { P2PNetwork?: P2PNetworkCtor };
-    return mod.P2PNetwork ?? null;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return null;
-    throw e;
-  }
 }

@@ -41,6 +41,10 @@ export interface ClusterSpec {
   mempool?: Partial<NodeConfig['mempool']>;
   seed?: string;
   testing?: boolean;
+  /** The last `executors` nodes get role 'executor' (they are validators too). */
+  executors?: number;
+  /** Give every node's identity key a genesis balance (executors pay fees for DA certificates). */
+  fundNodes?: number;
 }
 
 export interface ClusterPlan {
@@ -61,7 +65,10 @@ export async function planCluster(spec: ClusterSpec): Promise<ClusterPlan> {
     chainId: `test-${seed}`,
     timeMs: Date.now() + (spec.genesisDelayMs ?? 1500),
     epochNonce: toHex(new TextEncoder().encode(seed.padEnd(32, '.').slice(0, 32))),
-    accounts: wallets.map((w) => ({ publicKey: w.publicKey, balance: spec.walletBalance ?? 1_000_000 })),
+    accounts: [
+      ...wallets.map((w) => ({ publicKey: w.publicKey, balance: spec.walletBalance ?? 1_000_000 })),
+      ...(spec.fundNodes ? validators.map((v) => ({ publicKey: v.publicKey, balance: spec.fundNodes! })) : []),
+    ],
     validators: validators.map((v, i) => ({ name: `node-${i}`, publicKey: v.publicKey, stake: 100 })),
   };
   const peersOf = (i: number): number[] => {
@@ -77,7 +84,7 @@ export async function planCluster(spec: ClusterSpec): Promise<ClusterPlan> {
   };
   const configs: NodeConfig[] = validators.map((v, i) => ({
     name: `node-${i}`,
-    role: 'validator',
+    role: i >= spec.nodes - (spec.executors ?? 0) ? 'executor' : 'validator',
     identitySeed: v.seed,
     dataDir: path.join(dir, `node-${i}`, 'data'),
     api: { host: '127.0.0.1', port: ports[i]!.api },
