@@ -1,8 +1,9 @@
 /**
  * The block feed: follows every node of the run (not one, as upstream did), so it survives the restart of
  * any node and sees forks that only some nodes hold. Each node is polled on its own loop at a sub-slot
- * interval: `/cryptarchia/info` for tip and LIB, then `/cryptarchia/blocks?from&to` for the canonical
- * blocks it has not seen. Each block is emitted once by id with the time loadnet first saw it on any node;
+ * interval: `/cryptarchia/info` for tip and LIB, then the ids from its tip to its LIB
+ * (`/cryptarchia/headers`) with `POST /storage/block` for blocks no node showed yet; a node first followed
+ * or far behind is read by height instead (`/cryptarchia/blocks?from&to`). Each block is emitted once by id with the time loadnet first saw it on any node;
  * it becomes final when some node's LIB passes it (k deep). A block replaced at a height on a node's
  * canonical chain is a reorg; reverting a final block is flagged `revertedFinal` (a safety violation).
  *
@@ -10,11 +11,11 @@
  * txIds are dropped once it is `retainTxIdsBlocks` behind the newest (consumers take them in onBlock).
  */
 import { NodeClient } from '../chain/client.js';
-import type { BlockJson } from '../chain/api.js';
+import type { BlockJson, CryptarchiaInfo } from '../chain/api.js';
 import type { Hex } from '../chain/bytes.js';
 import { txFromJson } from '../chain/tx.js';
 import { nowMs, sleep } from '../util/clock.js';
-import { NodeChainView } from './chain-view.js';
+import { NodeChainView, type ChainBlockRef } from './chain-view.js';
 import type { BlockFeed, BlockFeedListener, EventLog, FeedBlock, NodeTip, ReorgEvent, RunNode } from './contracts.js';
 
 export interface BlockFeedOptions {
@@ -172,7 +173,7 @@ export class PollingBlockFeed implements BlockFeed {
       return;
     }
     try {
-      if (info.tip !== f.view.tipId) await this.catchUp(f, info.height);
+      if (info.tip !== f.view.tipId && !(await this.catchUpByHeaders(f, info))) await this.catchUp(f, info.height);
     } catch {
       // A failed fetch is retried at the next poll; the tip report below still counts.
     }
@@ -192,6 +193,42 @@ export class PollingBlockFeed implements BlockFeed {
       next = page[page.length - 1]!.header.height + 1;
     }
     return out;
+  }
+
+  /**
+   * The cheap path once a node is followed: the ids from its tip down to its LIB (`/cryptarchia/headers`,
+   * a few dozen bytes per block), and full blocks only for ids the feed has not seen on any node. Each
+   * block's transactions then cross the wire once per run, not once per node. Returns false when the node
+   * is further ahead than its LIB window (a restarted or joining node catching up): the range path does it.
+   */
+  private async catchUpByHeaders(f: Follow, info: CryptarchiaInfo): Promise<boolean> {
+    const view = f.view;
+    if (!view.known) return false;
+    const ids = await f.client.headers(info.tip);
+    if (ids.length === 0 || ids[0] !== info.tip) return false;
+    const lowest = info.height - ids.length + 1;
+    if (lowest > view.tipHeight + 1) return false;
+    const refs: ChainBlockRef[] = [];
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const height = info.height - i;
+      if (height < 1) continue; // genesis is not a block of the run
+      // Below the list, the node's LIB links to what we hold at that height (final blocks do not move).
+      refs.push({ id: ids[i]!, height, parent: i === ids.length - 1 || height === 1 ? (view.idAt(height - 1) ?? '') : ids[i + 1]! });
+    }
+    if (refs.length === 0) return true;
+    const fresh: BlockJson[] = [];
+    for (const r of refs) {
+      if (this.blocks.has(r.id)) continue;
+      const b = await f.client.block(r.id);
+      if (!b) return false; // pruned or gone meanwhile: let the range path decide
+      fresh.push(b);
+    }
+    const result = view.apply(refs, true);
+    if (result.status !== 'applied') return result.status === 'empty';
+    const seenAt = nowMs();
+    for (const b of fresh) this.addBlock(b, f.node.descriptor.name, seenAt);
+    if (result.reverted.length > 0) this.reportReorg(f.node.descriptor.name, result.reverted.map((r) => r.id));
+    return true;
   }
 
   private async catchUp(f: Follow, reportedHeight: number): Promise<void> {

@@ -62,6 +62,10 @@ describe('block feed', () => {
     expect(reorgs.every((r) => !r.revertedFinal && r.depth === r.reverted.length && r.depth > 0)).toBe(true);
     // Every block once, by id.
     expect(new Set(blocks.map((b) => b.id)).size).toBe(blocks.length);
+    // Every block of the converged chain was emitted (first seen on some node), with its transactions list.
+    const tip = await ctx.node('validator-1').client.info();
+    const canonical = await ctx.node('validator-1').client.blocksByHeight(1, tip.height);
+    for (const b of canonical) expect(ctx.blockFeed.block(b.id), `height ${b.header.height}`).toMatchObject({ height: b.header.height, parent: b.header.parent, txIds: [] });
     // The reverted blocks were real blocks the feed had emitted.
     for (const r of reorgs) for (const id of r.reverted) expect(ctx.blockFeed.block(id)).toBeDefined();
   });
