@@ -1,0 +1,258 @@
+/**
+ * The DA workload of the DSL (`da().channelRate(c).blobRate(b)`): opens `channels` channels with
+ * channel_inscribe transactions from wallets (taken from the end of the wallet list, away from the
+ * transaction workload's senders), then publishes blobs (sizes uniform in the spec's range) with
+ * POST /disperse-data at blobsPerBlock per mean block interval, on an open-loop schedule.
+ *
+ * A channel always goes to the same executor and its blobs chain by parent id, so a channel's requests are
+ * sent one after another (the executor submits certificates in arrival order; two connections could swap
+ * them); channels run side by side. Latency is measured from each blob's intended time, so that wait shows.
+ * Each blob is tracked to inclusion by its channel_blob transaction id. Figures: `da.interval` events,
+ * live 'da', the `da` summary section. Bundles DaInclusion.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Hex } from '../chain/bytes.js';
+import { fromHex, toHex } from '../chain/bytes.js';
+import { sha256Hex } from '../chain/hash.js';
+import { ed25519Backend } from '../chain/ed25519.js';
+import { encodeTxBatch, signTx } from '../chain/tx.js';
+import { LoadnetError } from '../errors.js';
+import type { Expectation, RunContext, RunMetrics, RunNode, Workload } from '../runtime/contracts.js';
+import type { DaWorkloadSpec, ScenarioSpec } from '../scenario/spec.js';
+import { nowMs, sleep } from '../util/clock.js';
+import { newHistogram, percentiles, recordMs } from '../load/histogram.js';
+import { InclusionTracker } from '../load/inclusion-tracker.js';
+import { Schedule, scheduleFromRate } from '../load/schedule.js';
+import { settleInclusion, type InclusionOutcome } from '../load/outcome.js';
+import { DaInclusion } from './da-inclusion.js';
+
+const ZERO = '0'.repeat(64);
+
+export interface DaChannelState {
+  id: Hex;
+  owner: Hex;
+  executor: RunNode;
+  inscriptionTx?: Hex;
+  opened: boolean;
+  parent: Hex;
+  busy: boolean;
+  /** Blobs due on this channel and not yet sent (their intended times, oldest first). */
+  queue: number[];
+}
+
+export interface PublishedBlob {
+  blobId: Hex;
+  txId: Hex;
+  channel: Hex;
+  size: number;
+}
+
+export class DaWorkload implements Workload {
+  readonly name = 'da';
+  private metrics?: RunMetrics;
+  private readonly expectation: DaInclusion;
+  private ctx?: RunContext;
+  channels: DaChannelState[] = [];
+  /** Accepted blobs, for the share check (bounded sample kept: the first 1,000). */
+  readonly blobs: PublishedBlob[] = [];
+  private tracker?: InclusionTracker;
+  private readonly counts = { target: 0, submitted: 0, accepted: 0, errored: 0, bytes: 0, inscriptionsFailed: 0 };
+  private readonly errors = new Map<string, number>();
+  private readonly corrected = newHistogram(64);
+  private readonly uncorrected = newHistogram(64);
+  private iv = { submitted: 0, accepted: 0, errored: 0, bytes: 0, corrected: newHistogram(32) };
+  private random = Math.random;
+
+  constructor(readonly spec: DaWorkloadSpec) {
+    this.expectation = new DaInclusion(this);
+  }
+
+  init(metrics: RunMetrics, scenario: ScenarioSpec): void {
+    this.metrics = metrics;
+    const s = this.spec;
+    const bad = (field: string, value: unknown, allowed: string) => new LoadnetError('LN_ERR_SCENARIO_INVALID', `da.${field} is ${JSON.stringify(value)}; allowed: ${allowed}`, { issues: [{ field: `da.${field}`, value, allowed }] });
+    if (!Number.isInteger(s.channels) || s.channels < 1 || s.channels > 10_000) throw bad('channels', s.channels, 'an integer from 1 to 10,000');
+    if (!(s.blobsPerBlock >= 0) || !Number.isFinite(s.blobsPerBlock)) throw bad('blobsPerBlock', s.blobsPerBlock, 'a non-negative number');
+    const { min, max } = s.blobSizeBytes ?? { min: NaN, max: NaN };
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min || max > 4 * 1024 * 1024) throw bad('blobSizeBytes', s.blobSizeBytes, 'integers 1 ≤ min ≤ max ≤ 4 MiB');
+    if (scenario.topology.executors < 1) throw bad('channels', s.channels, 'a topology with at least one executor (blobs are dispersed by executors)');
+    if (scenario.wallets.count < 1) throw bad('channels', s.channels, 'funded wallets to sign the channel inscriptions');
+  }
+
+  expectations(): Expectation[] {
+    return [this.expectation];
+  }
+
+  async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    this.ctx = ctx;
+    const metrics = this.metrics ?? ctx.metrics;
+    const executors = ctx.nodes().filter((n) => n.descriptor.role === 'executor');
+    if (executors.length === 0) throw new LoadnetError('LN_ERR_WORKLOAD', 'da: the run has no executor to disperse blobs to', { hint: 'add executors to the topology: .executors(n)' });
+    this.random = seeded(ctx.scenario.seed);
+    this.tracker = new InclusionTracker(ctx.blockFeed);
+    await this.openChannels(ctx, executors, metrics, signal);
+    const schedule = new Schedule(scheduleFromRate({ kind: 'perBlock', perBlock: this.spec.blobsPerBlock }, metrics.meanBlockIntervalMs));
+    const t0 = nowMs();
+    const end = ctx.window.endMs;
+    const timer = setInterval(() => this.emitInterval(ctx), 1000);
+    try {
+      // Open loop: blob i is due at t0 + dueMs(i) and goes to channel i mod channels.
+      const open = this.channels.filter((c) => c.opened);
+      for (let i = 0; open.length > 0 && !signal.aborted; i++) {
+        const due = t0 + schedule.dueMs(i);
+        if (due >= end) break;
+        if (due > nowMs()) await sleep(due - nowMs(), signal);
+        if (signal.aborted) break;
+        this.counts.target++;
+        const ch = open[i % open.length]!;
+        ch.queue.push(due);
+        if (!ch.busy) void this.drainChannel(ch, signal);
+      }
+      while (!signal.aborted && this.channels.some((c) => c.busy)) await sleep(50, signal);
+      // Cooldown: keep tracking inclusion until the run aborts the workload.
+      while (!signal.aborted && (this.tracker.counts().pending ?? 0) > 0) await sleep(250, signal);
+    } finally {
+      clearInterval(timer);
+      this.emitInterval(ctx);
+      await this.publishSummary(false);
+    }
+  }
+
+  /** Inscribe every channel (retrying with a fresh nonce) and wait until the inscriptions are in blocks. */
+  private async openChannels(ctx: RunContext, executors: RunNode[], metrics: RunMetrics, signal: AbortSignal): Promise<void> {
+    const backend = ed25519Backend('sodium');
+    const wallets = ctx.wallets;
+    const nextNonce = new Map<Hex, number>();
+    this.channels = Array.from({ length: this.spec.channels }, (_, i) => {
+      const w = wallets[wallets.length - 1 - (i % wallets.length)]!;
+      return { id: sha256Hex(new TextEncoder().encode(`loadnet/da/channel/${ctx.scenario.seed}/${i}`)), owner: w.publicKey, executor: executors[i % executors.length]!, opened: false, parent: ZERO, busy: false, queue: [] };
+    });
+    const deadline = nowMs() + Math.max(30_000, 20 * metrics.meanBlockIntervalMs);
+    for (let round = 0; !signal.aborted && nowMs() < deadline; round++) {
+      const todo = this.channels.filter((c) => !c.opened);
+      if (todo.length === 0) break;
+      for (const ch of todo) {
+        if (ch.inscriptionTx && round % 10 !== 0) continue; // give a submitted inscription time to land
+        const w = wallets.find((x) => x.publicKey === ch.owner)!;
+        try {
+          const known = nextNonce.get(ch.owner);
+          const nonce = known ?? (await ch.executor.client.account(ch.owner)).nonce;
+          const key = backend.keyFromSeed(fromHex(w.seed, 32));
+          const tx = signTx({ from: ch.owner, nonce, fee: 1, ops: [{ kind: 'channel_inscribe', channel: ch.id, data: toHex(new TextEncoder().encode('loadnet')) }] }, key);
+          const r = await ch.executor.client.submitBatch(encodeTxBatch([tx.bytes]));
+          const result = r.results[0];
+          if (result === 'ok') {
+            ch.inscriptionTx = tx.id;
+            nextNonce.set(ch.owner, nonce + 1);
+          } else {
+            this.counts.inscriptionsFailed++;
+            nextNonce.delete(ch.owner); // resync from the ledger next round
+          }
+        } catch {
+          this.counts.inscriptionsFailed++;
+          nextNonce.delete(ch.owner);
+        }
+      }
+      await sleep(Math.min(1000, metrics.meanBlockIntervalMs / 2), signal);
+      for (const ch of this.channels) {
+        if (ch.opened) continue;
+        const onChain = await ch.executor.client.daChannel(ch.id).catch(() => null);
+        if (onChain) ch.opened = true;
+      }
+    }
+  }
+
+  /** Send a channel's due blobs one after another (their parents chain). */
+  private async drainChannel(ch: DaChannelState, signal: AbortSignal): Promise<void> {
+    ch.busy = true;
+    try {
+      while (ch.queue.length > 0 && !signal.aborted) {
+        const intended = ch.queue.shift()!;
+        const { min, max } = this.spec.blobSizeBytes;
+        const size = min + Math.floor(this.random() * (max - min + 1));
+        const data = randomBytes(size);
+        const sentAt = nowMs();
+        this.counts.submitted++;
+        this.iv.submitted++;
+        try {
+          const r = await ch.executor.client.disperse({ channel_id: ch.id, parent_msg_id: ch.parent, signer: ch.owner, data: data.toString('hex') });
+          const at = nowMs();
+          this.record(intended, sentAt, at);
+          ch.parent = r.blob_id;
+          this.counts.accepted++;
+          this.iv.accepted++;
+          this.counts.bytes += size;
+          this.iv.bytes += size;
+          this.tracker!.addAccepted(r.tx_id, Float64Array.of(intended));
+          if (this.blobs.length < 1000) this.blobs.push({ blobId: r.blob_id, txId: r.tx_id, channel: ch.id, size });
+        } catch (e) {
+          this.record(intended, sentAt, nowMs());
+          this.counts.errored++;
+          this.iv.errored++;
+          const msg = (e as Error).message.replace(/[0-9a-f]{16,}/g, '…').slice(0, 120);
+          this.errors.set(msg, (this.errors.get(msg) ?? 0) + 1);
+        }
+      }
+    } finally {
+      ch.busy = false;
+    }
+  }
+
+  private record(intended: number, sentAt: number, at: number): void {
+    recordMs(this.corrected, at - intended);
+    recordMs(this.uncorrected, at - sentAt);
+    recordMs(this.iv.corrected, at - intended);
+  }
+
+  private emitInterval(ctx: RunContext): void {
+    const iv = this.iv;
+    this.iv = { submitted: 0, accepted: 0, errored: 0, bytes: 0, corrected: newHistogram(32) };
+    const inc = this.tracker?.takeInterval();
+    const figures = {
+      workload: this.name,
+      intervalMs: 1000,
+      offeredBlobsPerSec: iv.submitted,
+      acceptedBlobsPerSec: iv.accepted,
+      erroredBlobsPerSec: iv.errored,
+      includedBlobsPerSec: inc?.included ?? 0,
+      bytesPerSec: iv.bytes,
+      submitCorrected: percentiles(iv.corrected),
+      inclusion: percentiles(inc?.inclusion ?? newHistogram(32)),
+    };
+    ctx.events.emit('da.interval', figures);
+    ctx.live.publish('da', { ...figures, channelsOpen: this.channels.filter((c) => c.opened).length });
+  }
+
+  /** Settle pending vs dropped blobs and write the `da` summary section. */
+  async publishSummary(final: boolean): Promise<{ outcome?: InclusionOutcome; summary: Record<string, unknown> } | undefined> {
+    const ctx = this.ctx;
+    if (!ctx) return undefined;
+    const outcome = this.tracker ? await settleInclusion(this.tracker, ctx.nodes()) : undefined;
+    const summary = {
+      channels: { planned: this.spec.channels, opened: this.channels.filter((c) => c.opened).length, inscriptionsFailed: this.counts.inscriptionsFailed },
+      blobsPerBlock: this.spec.blobsPerBlock,
+      blobs: { target: this.counts.target, submitted: this.counts.submitted, accepted: this.counts.accepted, errored: this.counts.errored, included: outcome?.included ?? 0, pending: outcome?.pending ?? 0, dropped: outcome?.dropped ?? 0 },
+      bytesAccepted: this.counts.bytes,
+      errors: Object.fromEntries(this.errors),
+      submitCorrected: percentiles(this.corrected),
+      submitUncorrected: percentiles(this.uncorrected),
+      inclusion: outcome?.inclusion,
+      finality: outcome?.finality,
+    };
+    ctx.summary.set('da', summary);
+    if (final) this.tracker?.close();
+    return { outcome, summary };
+  }
+}
+
+/** Seeded PRNG (mulberry32) for blob sizes, so a seed reproduces the size sequence. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
