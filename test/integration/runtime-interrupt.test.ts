@@ -33,4 +33,16 @@ describe('interrupting a run', () => {
       expect(events.at(-1)).toMatchObject({ kind: 'run.phase', phase: 'interrupted' });
     });
   }
+
+  it('a second SIGINT kills the nodes at once and ends the coordinator by the signal', async () => {
+    const coord = await startCoordinator(outDir, 'run');
+    const pids = pidsOf(coord.runDir);
+    await waitFor(async () => (await readEvents(coord.runDir)).some((e) => e.kind === 'run.phase' && e.phase === 'window'), 20_000, 'the window to start');
+    coord.child.kill('SIGINT');
+    coord.child.kill('SIGINT');
+    await coord.exited;
+    expect(coord.child.signalCode === 'SIGINT' || coord.child.exitCode === 130, coord.output()).toBe(true);
+    await waitFor(() => pids.every((p) => !alive(p)), 5_000, 'every node to be gone');
+    await readEvents(coord.runDir); // still valid JSONL
+  });
 });
