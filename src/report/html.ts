@@ -26,12 +26,25 @@ figcaption{font-weight:600;margin:0 0 4px 4px}
 .legend{font-size:12px;color:#374151;margin:2px 4px}.key{margin-right:12px;white-space:nowrap}
 .key i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px;vertical-align:middle}
 .key i.band{background:#fecaca}
-aside dl{display:grid;grid-template-columns:auto 1fr;gap:2px 10px;margin:0;background:#fff;border:1px solid #e5e7eb;padding:8px;border-radius:6px;font-size:12px}
-aside dt{color:#6b7280}aside dd{margin:0;word-break:break-word;font-variant-numeric:tabular-nums}
+aside dl{display:grid;grid-template-columns:minmax(0,11em) minmax(0,1fr);gap:2px 10px;margin:0;background:#fff;border:1px solid #e5e7eb;padding:8px;border-radius:6px;font-size:12px}
+aside dt{color:#6b7280;overflow-wrap:anywhere}aside dd{margin:0;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
 pre{background:#fff;border:1px solid #e5e7eb;padding:8px;font-size:11px;overflow:auto;border-radius:6px}
 `;
 
+/** Percentile objects ({p50, p90, p99, max, ...}) read best on one line. */
+function fmtPercentiles(v: Record<string, unknown>): string | undefined {
+  if (typeof v.p50 !== 'number' || typeof v.p99 !== 'number') return undefined;
+  return ['p50', 'p90', 'p99', 'p999', 'max']
+    .filter((k) => typeof v[k] === 'number')
+    .map((k) => `${k} ${Math.round(v[k] as number).toLocaleString('en-US')}`)
+    .join(' · ');
+}
+
 function fmtValue(v: unknown): string {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const p = fmtPercentiles(v as Record<string, unknown>);
+    if (p) return p;
+  }
   if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : (+v.toFixed(3)).toLocaleString('en-US');
   if (typeof v === 'string' || typeof v === 'boolean') return String(v);
   if (v === null || v === undefined) return '—';
@@ -45,7 +58,7 @@ export function flatten(obj: unknown, prefix = '', depth = 0): Array<[string, st
   const rows: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 1) rows.push(...flatten(v, key, depth + 1));
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 1 && !fmtPercentiles(v as Record<string, unknown>)) rows.push(...flatten(v, key, depth + 1));
     else rows.push([key, fmtValue(v)]);
   }
   return rows;

@@ -70,6 +70,12 @@ function fmtX(v: number, unit?: string): string {
   return `${fmt(v)}s`;
 }
 
+/** A marker's label right of its line, or left of it near the plot's right edge so it is never clipped. */
+function markerLabel(x: number, y: number, label: string, right: number): string {
+  const flip = x + label.length * 6 + 4 > right;
+  return `<text x="${(flip ? x - 3 : x + 3).toFixed(1)}" y="${y}" text-anchor="${flip ? 'end' : 'start'}" class="marker">${escapeXml(label)}</text>`;
+}
+
 export function renderChart(spec: ChartSpec): string {
   const W = spec.width ?? 720;
   const H = spec.height ?? 240;
@@ -101,7 +107,7 @@ export function renderChart(spec: ChartSpec): string {
   }
   for (const mk of spec.markers ?? []) {
     if (mk.x < xMin || mk.x > xMax) continue;
-    parts.push(`<line x1="${sx(mk.x).toFixed(1)}" x2="${sx(mk.x).toFixed(1)}" y1="${m.t}" y2="${m.t + ph}" stroke="#9ca3af" stroke-dasharray="2 3"/><text x="${(sx(mk.x) + 3).toFixed(1)}" y="${m.t + 10}" class="marker">${escapeXml(mk.label)}</text>`);
+    parts.push(`<line x1="${sx(mk.x).toFixed(1)}" x2="${sx(mk.x).toFixed(1)}" y1="${m.t}" y2="${m.t + ph}" stroke="#9ca3af" stroke-dasharray="2 3"/>${markerLabel(sx(mk.x), m.t + 10, mk.label, m.l + pw)}`);
   }
   parts.push(`<text x="12" y="${m.t + ph / 2}" transform="rotate(-90 12 ${m.t + ph / 2})" text-anchor="middle" class="unit">${escapeXml(spec.yUnit)}</text>`);
   for (const s of series) {
