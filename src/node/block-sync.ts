@@ -16,6 +16,8 @@ const PAGE = 200;
 const MAX_SERVE_BYTES = 12 * 1024 * 1024;
 const MAX_ORPHANS = 512;
 const MAX_FUTURE = 256;
+/** Held blocks can be megabytes each: bound the memory of each holding area too. */
+const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** Penalty points (the P2P module disconnects a peer whose score falls too low). */
 const PENALTY = { malformed: 20, invalid: 50, stale: 2, badTx: 5 } as const;
 
@@ -27,6 +29,7 @@ interface Held {
 export class BlockSync {
   private readonly orphans = new Map<Hex, Held>();
   private future: Held[] = [];
+  private orphanBytes = 0;
   private readonly syncing = new Set<string>();
   private probeIndex = 0;
   private slotsSinceProbe = 0;
@@ -80,12 +83,15 @@ export class BlockSync {
         this.adoptOrphans(block.id);
         break;
       case 'orphan':
-        if (this.orphans.size >= MAX_ORPHANS) this.orphans.delete(this.orphans.keys().next().value!);
-        this.orphans.set(block.id, { block, from });
+        if (!this.orphans.has(block.id)) {
+          while (this.orphans.size > 0 && (this.orphans.size >= MAX_ORPHANS || this.orphanBytes + block.bytes.length > MAX_HELD_BYTES)) this.dropOrphan(this.orphans.keys().next().value!);
+          this.orphans.set(block.id, { block, from });
+          this.orphanBytes += block.bytes.length;
+        }
         if (from !== undefined) void this.syncFrom(from, this.node.chain.libHeight + 1, block.header.height);
         break;
       case 'future':
-        if (this.future.length < MAX_FUTURE) this.future.push({ block, from });
+        if (this.future.length < MAX_FUTURE && this.future.reduce((n, h) => n + h.block.bytes.length, block.bytes.length) <= MAX_HELD_BYTES) this.future.push({ block, from });
         break;
       case 'invalid':
         this.node.log('warn', 'invalid block', { id: block.id, from, reason: r.reason });
@@ -100,13 +106,20 @@ export class BlockSync {
     return r;
   }
 
+  private dropOrphan(id: Hex): void {
+    const held = this.orphans.get(id);
+    if (!held) return;
+    this.orphans.delete(id);
+    this.orphanBytes -= held.block.bytes.length;
+  }
+
   private adoptOrphans(parent: Hex): void {
     const queue = [parent];
     while (queue.length > 0) {
       const p = queue.shift()!;
       for (const [id, held] of this.orphans) {
         if (held.block.header.parent !== p) continue;
-        this.orphans.delete(id);
+        this.dropOrphan(id);
         const r = this.handle(held.block, held.from, false);
         if (r.status === 'imported') queue.push(id);
       }

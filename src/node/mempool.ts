@@ -24,6 +24,9 @@ interface SenderQueue {
   cost: number;
 }
 
+/** Where a transaction came from: rejections are counted per source; re-admission after a reorg is not counted. */
+export type TxSource = 'api' | 'gossip' | 'reorg';
+
 export interface AdmitOutcome {
   result: SubmitResult;
   tx?: SignedTransaction;
@@ -41,7 +44,10 @@ export class Mempool {
   evicted = 0;
   expired = 0;
   included = 0;
+  /** Rejections of transactions submitted through the API (what clients were told). */
   readonly rejected: Record<RejectReason, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
+  /** Rejections of gossiped transactions, counted apart: under load many arrive after their block did. */
+  readonly gossipRejected: Record<RejectReason, number> = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
   private readonly maxTxBytes: number;
 
   constructor(
@@ -66,8 +72,9 @@ export class Mempool {
     return this.byId.has(id);
   }
 
-  private reject(reason: RejectReason, tx?: SignedTransaction, error?: string): AdmitOutcome {
-    this.rejected[reason]++;
+  private reject(source: TxSource, reason: RejectReason, tx?: SignedTransaction, error?: string): AdmitOutcome {
+    if (source === 'api') this.rejected[reason]++;
+    else if (source === 'gossip') this.gossipRejected[reason]++;
     return { result: reason, tx, error };
   }
 
@@ -77,37 +84,37 @@ export class Mempool {
   }
 
   /** Admit the canonical bytes of a signed transaction. */
-  admitBytes(bytes: Uint8Array, now: number): AdmitOutcome {
-    if (bytes.length > this.maxTxBytes) return this.reject('too_large', undefined, `transaction is ${bytes.length} bytes, at most ${this.maxTxBytes}`);
+  admitBytes(bytes: Uint8Array, now: number, source: TxSource = 'api'): AdmitOutcome {
+    if (bytes.length > this.maxTxBytes) return this.reject(source, 'too_large', undefined, `transaction is ${bytes.length} bytes, at most ${this.maxTxBytes}`);
     let tx: SignedTransaction;
     try {
       tx = decodeTx(bytes);
     } catch (e) {
-      return this.reject('malformed', undefined, (e as Error).message);
+      return this.reject(source, 'malformed', undefined, (e as Error).message);
     }
-    return this.admit(tx, now);
+    return this.admit(tx, now, source);
   }
 
   /** Admit a decoded transaction (also used to re-admit transactions of reverted blocks). */
-  admit(tx: SignedTransaction, now: number): AdmitOutcome {
-    if (tx.bytes.length > this.maxTxBytes) return this.reject('too_large', tx);
-    if (this.byId.has(tx.id)) return this.reject('duplicate', tx);
+  admit(tx: SignedTransaction, now: number, source: TxSource = 'api'): AdmitOutcome {
+    if (tx.bytes.length > this.maxTxBytes) return this.reject(source, 'too_large', tx);
+    if (this.byId.has(tx.id)) return this.reject(source, 'duplicate', tx);
     const bad = this.verifier.verify(tx);
-    if (bad) return this.reject('bad_signature', tx, bad === 'bad_attestation' ? 'a DA attestation is invalid or from a non-validator' : 'signature does not verify');
+    if (bad) return this.reject(source, 'bad_signature', tx, bad === 'bad_attestation' ? 'a DA attestation is invalid or from a non-validator' : 'signature does not verify');
     const acct = this.accountOf(tx.from);
-    if (tx.nonce < acct.nonce) return this.reject('nonce_too_low', tx, `nonce ${tx.nonce} < account nonce ${acct.nonce}`);
+    if (tx.nonce < acct.nonce) return this.reject(source, 'nonce_too_low', tx, `nonce ${tx.nonce} < account nonce ${acct.nonce}`);
     const queue = this.senders.get(tx.from);
     const pending = queue?.byNonce.size ?? 0;
     const maxNonce = acct.nonce + pending + this.cfg.maxNonceGap;
-    if (tx.nonce > maxNonce) return this.reject('nonce_gap', tx, `nonce ${tx.nonce} > ${maxNonce} (account nonce ${acct.nonce} + ${pending} pending + gap ${this.cfg.maxNonceGap})`);
-    if (queue?.byNonce.has(tx.nonce)) return this.reject('duplicate', tx, `sender already has a pending transaction with nonce ${tx.nonce}`);
-    if (tx.fee < this.cfg.minFee) return this.reject('fee_too_low', tx, `fee ${tx.fee} < minimum ${this.cfg.minFee}`);
+    if (tx.nonce > maxNonce) return this.reject(source, 'nonce_gap', tx, `nonce ${tx.nonce} > ${maxNonce} (account nonce ${acct.nonce} + ${pending} pending + gap ${this.cfg.maxNonceGap})`);
+    if (queue?.byNonce.has(tx.nonce)) return this.reject(source, 'duplicate', tx, `sender already has a pending transaction with nonce ${tx.nonce}`);
+    if (tx.fee < this.cfg.minFee) return this.reject(source, 'fee_too_low', tx, `fee ${tx.fee} < minimum ${this.cfg.minFee}`);
     const cost = tx.fee + txTransferTotal(tx);
     const committed = queue?.cost ?? 0;
-    if (!Number.isSafeInteger(cost) || acct.balance < cost + committed) return this.reject('insufficient_funds', tx, `balance ${acct.balance} < ${cost} + ${committed} pending`);
+    if (!Number.isSafeInteger(cost) || acct.balance < cost + committed) return this.reject(source, 'insufficient_funds', tx, `balance ${acct.balance} < ${cost} + ${committed} pending`);
     while (this.byId.size >= this.cfg.maxCount || this.bytes + tx.bytes.length > this.cfg.maxBytes) {
       const lowest = this.lowestFee();
-      if (!lowest || lowest.tx.fee >= tx.fee || lowest.tx.from === tx.from) return this.reject('mempool_full', tx, `mempool full (${this.byId.size} txs, ${this.bytes} bytes) and fee ${tx.fee} does not beat the lowest pending`);
+      if (!lowest || lowest.tx.fee >= tx.fee || lowest.tx.from === tx.from) return this.reject(source, 'mempool_full', tx, `mempool full (${this.byId.size} txs, ${this.bytes} bytes) and fee ${tx.fee} does not beat the lowest pending`);
       this.evictFrom(lowest);
     }
     const entry: PoolEntry = { tx, cost, addedAt: now, seq: this.seq++ };

@@ -10,6 +10,7 @@ export interface MetricsSource {
   tipHeight(): number;
   finalizedHeight(): number;
   mempool(): MempoolMetrics;
+  gossipRejected(): Record<string, number>;
   gossip(): { gossipIn: number; gossipOut: number; throttled: number; disconnected: number } | null;
   peerScores(): Array<{ id: string; name?: string; score: number }>;
 }
@@ -57,13 +58,17 @@ export class NodeMetrics {
     mp('mempool_transactions_included_total', 'Pending transactions that were included in a block', 'included');
     new Counter({
       name: 'mempool_transactions_rejected_total',
-      help: 'Rejected transactions by reason',
-      labelNames: ['reason'],
+      help: 'Rejected transactions by reason and source (api: submitted by clients; gossip: relayed by peers)',
+      labelNames: ['reason', 'source'],
       registers,
       collect() {
         const r = source.mempool().rejected;
+        const g = source.gossipRejected();
         this.reset();
-        for (const reason of REJECT_REASONS) this.inc({ reason }, r[reason]);
+        for (const reason of REJECT_REASONS) {
+          this.inc({ reason, source: 'api' }, r[reason]);
+          this.inc({ reason, source: 'gossip' }, g[reason] ?? 0);
+        }
       },
     });
     const gossip = (name: string, help: string, key: 'gossipIn' | 'gossipOut' | 'throttled' | 'disconnected') =>

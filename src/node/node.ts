@@ -87,6 +87,7 @@ export class DevnetNode {
         tipHeight: () => this.chain.height,
         finalizedHeight: () => this.chain.libHeight,
         mempool: () => this.mempool.metrics(),
+        gossipRejected: () => this.mempool.gossipRejected,
         gossip: () => this.p2p?.metrics ?? null,
         peerScores: () => this.p2p?.peers() ?? [],
       },
@@ -194,7 +195,7 @@ export class DevnetNode {
       this.metrics.reorgs.inc();
       this.log('info', 'reorg', { depth: reverted.length, tip: this.chain.tip.id, height: this.chain.height });
       const now = this.now();
-      for (const b of reverted) for (const tx of b.txs) this.mempool.admit(tx, now);
+      for (const b of reverted) for (const tx of b.txs) this.mempool.admit(tx, now, 'reorg');
     }
   }
 
@@ -208,7 +209,7 @@ export class DevnetNode {
 
   /** Admit transaction bytes from the API or gossip; re-gossips what is new. */
   submitTxBytes(bytes: Uint8Array, from?: string): AdmitOutcome {
-    const out = this.mempool.admitBytes(bytes, this.now());
+    const out = this.mempool.admitBytes(bytes, this.now(), from === undefined ? 'api' : 'gossip');
     if (out.result === 'ok' && out.tx) this.p2p?.broadcastTx(out.tx.bytes, from);
     return out;
   }
