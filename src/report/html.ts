@@ -83,20 +83,23 @@ function perNode(series: Record<string, Point[]>) {
 function scenarioRows(data: RunData): Array<[string, string]> {
   const s = data.scenario;
   if (!s) return [['scenario', 'scenario.json missing']];
+  // Tolerant of partial or older scenario.json files: a missing field shows as '—', never breaks the page.
+  const t = s.topology;
+  const c = s.consensus;
   const rows: Array<[string, string]> = [
-    ['name', s.name],
-    ['topology', `${s.topology.shape}: ${s.topology.validators} validators + ${s.topology.executors} executors`],
-    ['consensus', `slot ${s.consensus.slotDurationMs} ms, f ${s.consensus.activeSlotCoeff}, k ${s.consensus.securityParam}`],
-    ['wallets', `${s.wallets.count} × ${s.wallets.fundsPerWallet}`],
-    ['duration', `${s.durationMs / 1000}s + cooldown ${s.cooldownMs / 1000}s`],
-    ['node control', String(s.nodeControl)],
-    ['seed', String(s.seed)],
+    ['name', s.name ?? '—'],
+    ['topology', t ? `${t.shape}: ${t.validators} validators + ${t.executors} executors` : '—'],
+    ['consensus', c ? `slot ${c.slotDurationMs} ms, f ${c.activeSlotCoeff}, k ${c.securityParam}` : '—'],
+    ['wallets', s.wallets ? `${s.wallets.count} × ${s.wallets.fundsPerWallet}` : '—'],
+    ['duration', s.durationMs !== undefined ? `${s.durationMs / 1000}s + cooldown ${(s.cooldownMs ?? 0) / 1000}s` : '—'],
+    ['node control', String(s.nodeControl ?? '—')],
+    ['seed', String(s.seed ?? '—')],
   ];
-  for (const [i, w] of s.workloads.entries()) {
+  for (const [i, w] of (s.workloads ?? []).entries()) {
     const { type, ...rest } = w as unknown as Record<string, unknown>;
     rows.push([`workload ${i + 1}`, `${String(type)} ${fmtValue(rest)}`]);
   }
-  for (const e of s.expectations) rows.push(['expects', `${e.type}${'options' in e && e.options && Object.keys(e.options).length ? ` ${fmtValue(e.options)}` : ''}`]);
+  for (const e of s.expectations ?? []) rows.push(['expects', `${e.type}${'options' in e && e.options && Object.keys(e.options).length ? ` ${fmtValue(e.options)}` : ''}`]);
   return rows;
 }
 
