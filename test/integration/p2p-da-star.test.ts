@@ -1,0 +1,89 @@
+/**
+ * DA across a star of real node processes (4 validators + 1 executor, hub = node-0): the executor is a
+ * leaf, so it reaches the validators of each subnetwork by on-demand P2P connections learned from the
+ * hub's address book. Blobs dispersed back to back (parents chained) are certified and included; every
+ * share is served by the validators holding it and joins back into the blob; a validator killed with
+ * SIGKILL serves its shares again from disk after a restart.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signTx, txToJson, toHex, sha256Hex } from '../../src/chain/index.js';
+import { assignSubnetworks } from '../../src/node/da/shares.js';
+import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+
+const SUBNETS = 4;
+let plan: ClusterPlan;
+let nodes: RunningProcess[] = [];
+
+beforeAll(async () => {
+  plan = await planCluster({ nodes: 5, executors: 1, wallets: 1, slotDurationMs: 500, topology: 'star', fundNodes: 1_000_000 });
+  plan.configs.forEach((c) => (c.da.subnetworks = SUBNETS));
+  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
+  if (plan) removeDir(plan.dir);
+});
+
+describe('DA over a star topology', () => {
+  it('disperses through on-demand connections; certificates included; shares served, also after a validator restart', async () => {
+    const executor = nodes[4]!;
+    const hub = nodes[0]!;
+    await waitFor('star connected', async () => (await hub.client.networkInfo()).n_peers === 4, 15_000);
+    const before = await executor.client.networkInfo();
+    expect(before.peers).toEqual([plan.validators[0]!.publicKey]);
+
+    const channel = 'da'.repeat(32);
+    const w = plan.wallets[0]!;
+    const inscribe = signTx({ from: w.publicKey, nonce: 0, fee: 1, ops: [{ kind: 'channel_inscribe', channel, data: '' }] }, w.key);
+    expect((await hub.client.submitTx(txToJson(inscribe))).result).toBe('ok');
+    await waitFor('channel on the executor', async () => executor.client.daChannel(channel), 20_000);
+
+    // Five blobs back to back, each the parent of the next, without waiting for inclusion in between.
+    const blobs = Array.from({ length: 5 }, (_, k) => new Uint8Array(1000 + 997 * k).map((_, i) => (i * (k + 3)) % 256));
+    let parent = '00'.repeat(32);
+    const pending = blobs.map((b) => {
+      const req = { channel_id: channel, parent_msg_id: parent, signer: w.publicKey, data: toHex(b) };
+      parent = sha256Hex(b);
+      return executor.client.disperse(req);
+    });
+    const results = await Promise.all(pending);
+    expect(results.map((r) => r.blob_id)).toEqual(blobs.map((b) => sha256Hex(b)));
+
+    // The executor now talks to every validator directly.
+    const after = await executor.client.networkInfo();
+    expect(after.n_peers).toBe(4);
+
+    for (const n of nodes) {
+      await waitFor(`${n.config.name} sees the blob chain`, async () => {
+        const c = await n.client.daChannel(channel);
+        return c?.blobs === blobs.length && c.last_msg === parent;
+      }, 30_000);
+    }
+    for (const r of results) expect((await executor.client.daBlob(r.blob_id)).included_height).toBeGreaterThan(0);
+
+    // Each share is held by exactly the validators of its subnetwork and joins back into the blob.
+    const holders = assignSubnetworks(plan.validators.map((v) => v.publicKey), SUBNETS);
+    const byKey = new Map(nodes.map((n, i) => [plan.validators[i]!.publicKey, n]));
+    for (const [k, r] of results.entries()) {
+      const parts: Buffer[] = [];
+      for (let s = 0; s < SUBNETS; s++) {
+        for (const h of holders[s]!) {
+          const share = await byKey.get(h)!.client.daShare(r.blob_id, s);
+          expect(share, `share ${s} of blob ${k} on ${byKey.get(h)!.config.name}`).not.toBeNull();
+          if (h === holders[s]![0]) parts.push(Buffer.from(share!.data, 'hex'));
+        }
+      }
+      expect(Buffer.concat(parts).equals(Buffer.from(blobs[k]!))).toBe(true);
+    }
+
+    // A validator holding subnetwork 1 dies hard and comes back: its shares are still served, from disk.
+    const victimKey = holders[1]!.find((h) => byKey.get(h) !== executor && byKey.get(h) !== hub)!;
+    const vi = nodes.indexOf(byKey.get(victimKey)!);
+    await stopProcess(nodes[vi]!, 'SIGKILL');
+    nodes[vi] = await spawnNode(plan.configs[vi]!);
+    const again = await nodes[vi]!.client.daShare(results[0]!.blob_id, 1);
+    expect(again?.data).toBe(toHex(blobs[0]!.subarray(Math.ceil(blobs[0]!.length / SUBNETS), 2 * Math.ceil(blobs[0]!.length / SUBNETS))));
+    expect((await nodes[vi]!.client.daBlob(results[0]!.blob_id)).shares).toContain(1);
+  });
+});
