@@ -23,6 +23,7 @@ function signBatch() {
 }
 const pool = new Pool(url, { connections: inflight });
 let done = 0;
+parentPort.postMessage('started');
 const end = performance.now() + durationMs;
 if (signOnly) {
   while (performance.now() < end) {

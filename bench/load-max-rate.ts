@@ -26,20 +26,44 @@ const url = await new Promise<string>((resolve) => sink.stdout!.once('data', (d:
 const sinkCount = () => new Promise<number>((resolve) => { sink.once('message', (m: { received: number }) => resolve(m.received)); sink.send('count'); });
 
 /** CPU time of this process (coordinator + worker threads; the sink is another process), in µs. */
-const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function bare(): Promise<number> {
-  const workers = [0, 1].map((w) => new Worker(fileURLToPath(new URL('./load-bare-worker.mjs', import.meta.url)), { workerData: { url, seeds: seeds.filter((_, i) => i % 2 === w), batch: 100, inflight: 4, durationMs: seconds * 1000 } }));
-  const counts = await Promise.all(workers.map((w) => new Promise<number>((r) => w.once('message', r))));
-  await Promise.all(workers.map((w) => w.terminate()));
-  return counts.reduce((a, b) => a + b, 0) / seconds;
+interface Steady {
+  tps: number;
+  cpuUsPerTx: number;
 }
 
-async function engine(): Promise<{ tps: number; lagP99: number; bound: string | undefined }> {
-  const e = createLoadEngine({ targets: [url], wallets: seeds.map((seed) => ({ seed })), rate: 400_000, durationMs: seconds * 1000, threads: 2, batch: 100, connections: 4 });
+/** Steady state: from 1 s after the load started, for `seconds`, counted at the sink; CPU of this process over the same span. */
+async function measure(): Promise<Steady> {
+  await sleep(1000);
+  const c0 = cpuUs();
+  const s0 = await sinkCount();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const n = (await sinkCount()) - s0;
+  const c1 = cpuUs();
+  return { tps: n / ((performance.now() - t0) / 1000), cpuUsPerTx: (c1 - c0) / n };
+}
+
+async function bare(): Promise<Steady> {
+  const workers = [0, 1].map((w) => new Worker(fileURLToPath(new URL('./load-bare-worker.mjs', import.meta.url)), { workerData: { url, seeds: seeds.filter((_, i) => i % 2 === w), batch: 100, inflight: 4, durationMs: (seconds + 2) * 1000 } }));
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+  const m = await measure();
+  await Promise.all(workers.map((w) => new Promise<number>((r) => w.once('message', r))));
+  await Promise.all(workers.map((w) => w.terminate()));
+  return m;
+}
+
+async function engine(): Promise<Steady & { bound: string | undefined }> {
+  const e = createLoadEngine({ targets: [url], wallets: seeds.map((seed) => ({ seed })), rate: 400_000, durationMs: (seconds + 2) * 1000, threads: 2, batch: 100, connections: 4 });
   await e.start();
+  const m = await measure();
   const t = await e.finished();
-  return { tps: t.accepted / (t.generationMs / 1000), lagP99: t.scheduleLag.p99, bound: t.generatorBoundReason };
+  return { ...m, bound: t.generatorBoundReason };
 }
 
 async function replay(): Promise<number> {
@@ -49,13 +73,15 @@ async function replay(): Promise<number> {
   const pool = new Pool(url, { connections: 8 });
   let done = 0;
   const end = performance.now() + seconds * 1000;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (performance.now() < end) {
-      const res = await pool.request({ method: 'POST', path: '/mempool/add/txs', body: buf, headers: { 'content-type': 'application/octet-stream' } });
-      await res.body.text();
-      if (performance.now() <= end) done += 100;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (performance.now() < end) {
+        const res = await pool.request({ method: 'POST', path: '/mempool/add/txs', body: buf, headers: { 'content-type': 'application/octet-stream' } });
+        await res.body.text();
+        if (performance.now() <= end) done += 100;
+      }
+    }),
+  );
   await pool.close();
   return done / seconds;
 }
@@ -63,18 +89,15 @@ async function replay(): Promise<number> {
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: Record<string, number[]> = { engine: [], bare: [], replay: [], engineCpu: [], bareCpu: [] };
 for (let r = 0; r < rounds; r++) {
-  const before = await sinkCount();
-  let c0 = cpuUs();
-  let s0 = await sinkCount();
   const e = await engine();
-  rows.engineCpu!.push((cpuUs() - c0) / ((await sinkCount()) - s0));
+  const b = await bare();
+  const rp = await replay();
   rows.engine!.push(e.tps);
-  c0 = cpuUs();
-  s0 = await sinkCount();
-  rows.bare!.push(await bare());
-  rows.bareCpu!.push((cpuUs() - c0) / ((await sinkCount()) - s0));
-  rows.replay!.push(await replay());
-  console.log(`round ${r + 1}: engine ${Math.round(e.tps)} tx/s (lag p99 ${e.lagP99} ms, bound: ${e.bound}), bare ${Math.round(rows.bare!.at(-1)!)} tx/s, replay ${Math.round(rows.replay!.at(-1)!)} tx/s; sink got ${(await sinkCount()) - before}; CPU µs/tx engine ${rows.engineCpu!.at(-1)!.toFixed(2)} bare ${rows.bareCpu!.at(-1)!.toFixed(2)}`);
+  rows.engineCpu!.push(e.cpuUsPerTx);
+  rows.bare!.push(b.tps);
+  rows.bareCpu!.push(b.cpuUsPerTx);
+  rows.replay!.push(rp);
+  console.log(`round ${r + 1}: engine ${Math.round(e.tps)} tx/s (${e.cpuUsPerTx.toFixed(2)} µs CPU/tx; bound: ${e.bound}), bare ${Math.round(b.tps)} tx/s (${b.cpuUsPerTx.toFixed(2)} µs CPU/tx), replay ${Math.round(rp)} tx/s`);
 }
 const eng = med(rows.engine!), b = med(rows.bare!), rp = med(rows.replay!);
 console.log(`\nmedian of ${rounds} rounds × ${seconds} s: engine ${Math.round(eng)} tx/s, bare sign+POST ${Math.round(b)} tx/s, HTTP-only replay ${Math.round(rp)} tx/s`);

@@ -63,12 +63,15 @@ describe('load engine latency (coordinated omission)', () => {
     const t = await engine.finished();
     // Model: 10 % of transactions are due inside a stall, uniformly, and wait until its end, so
     // P(corrected > x) = 0.1 × (1 − x / 1000 ms): p95 = 500 ms, p99 = 900 ms, p99.9 = 990 ms.
-    // Tolerance: ±60 ms (base latency, timer granularity and the drain of the backlog after a stall).
+    // Tolerance: −30 … +90 ms. The model leaves out what can only add latency (the 1–3 ms base, timer
+    // granularity, the catch-up batches after a stall, scheduling on this shared machine); −30 covers
+    // histogram resolution and the phase of the stalls against the schedule.
+    const within = (got: number, want: number) => got - want >= -30 && got - want <= 90;
     const c = t.submitCorrected;
     console.log(`stall test: corrected ${JSON.stringify(c)} uncorrected ${JSON.stringify(t.submitUncorrected)}`);
     expect(c.count).toBe(4000);
-    expect(Math.abs(c.p99 - 900), `corrected p99 ${c.p99} ms`).toBeLessThanOrEqual(60);
-    expect(Math.abs(c.p999 - 990), `corrected p99.9 ${c.p999} ms`).toBeLessThanOrEqual(60);
+    expect(within(c.p99, 900), `corrected p99 ${c.p99} ms, model 900 ms`).toBe(true);
+    expect(within(c.p999, 990), `corrected p99.9 ${c.p999} ms, model 990 ms`).toBe(true);
     // Uncorrected latency (from the actual send) only sees the one request caught in each stall.
     expect(t.submitUncorrected.p99, `uncorrected p99 ${t.submitUncorrected.p99} ms`).toBeLessThan(100);
     expect(t.submitUncorrected.max).toBeGreaterThan(900); // the caught request itself
