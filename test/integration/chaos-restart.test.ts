@@ -2,7 +2,8 @@
  * The chaos workload on real node processes (LocalDeployer), under real transaction load:
  *  - restart: faults overlap only within maxDown (never two validators down at once), each target cools
  *    down after recovery, every fault recovers and liveness holds; the `chaos` summary counts them;
- *  - pause (SIGSTOP for a downtime, then SIGCONT): same guards, the node catches up.
+ *  - pause (SIGSTOP for a downtime, then SIGCONT) and kill (SIGKILL, then start after a downtime): same
+ *    guards, the node catches up.
  * With LOADNET_WRITE_FIXTURE=1 the restart run's record is copied to test/fixtures/report-run/ (the report's
  * browser test renders it).
  */
@@ -48,7 +49,7 @@ async function faultIntervals(runDir: string): Promise<Interval[]> {
   return out;
 }
 
-function chaosScenario(name: string, action: 'restart' | 'pause') {
+function chaosScenario(name: string, action: 'restart' | 'pause' | 'kill') {
   const chaos = ScenarioBuilder.topology()
     .networkFull()
     .validators(3)
@@ -64,7 +65,7 @@ function chaosScenario(name: string, action: 'restart' | 'pause') {
     .users(10)
     .apply()
     .chaos();
-  return (action === 'restart' ? chaos.restart() : chaos.pause().downtime('1500ms'))
+  return (action === 'restart' ? chaos.restart() : action === 'pause' ? chaos.pause().downtime('1500ms') : chaos.kill().downtime('1s'))
     .minDelay('800ms')
     .maxDelay('1500ms')
     .targetCooldown('4s')
@@ -79,7 +80,7 @@ function chaosScenario(name: string, action: 'restart' | 'pause') {
     .build();
 }
 
-async function run(name: string, action: 'restart' | 'pause'): Promise<RunHandle> {
+async function run(name: string, action: 'restart' | 'pause' | 'kill'): Promise<RunHandle> {
   const scenario = chaosScenario(name, action);
   const runner = await new LocalDeployer({ outDir }).deploy(scenario);
   cleanup.push(runner);
@@ -132,6 +133,18 @@ describe('chaos on real nodes', () => {
     const chaos = handle.summary.chaos as { faults: number; downtimeMs: number };
     expect(chaos.faults).toBeGreaterThanOrEqual(3);
     expect(chaos.downtimeMs).toBeGreaterThanOrEqual(chaos.faults * 1500);
+    checkGuards(await faultIntervals(handle.runDir));
+  });
+
+  it('kill: SIGKILL then start after the downtime; guarded, every node back and caught up', async () => {
+    const handle = await run('chaos-kill', 'kill');
+    const r = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
+    expect(r['chaos-kill-recovery']!.status).toBe('pass');
+    expect(r['consensus-liveness']!.status).toBe('pass');
+    expect(r['safety']!.status).toBe('pass');
+    const chaos = handle.summary.chaos as { faults: number; downtimeMs: number };
+    expect(chaos.faults).toBeGreaterThanOrEqual(3);
+    expect(chaos.downtimeMs).toBeGreaterThanOrEqual(chaos.faults * 1000);
     checkGuards(await faultIntervals(handle.runDir));
   });
 });
