@@ -12,6 +12,7 @@ import { nowMs, sleep } from '../util/clock.js';
 import { createLoadEngine, type LoadEngine } from '../load/engine.js';
 import type { LoadInterval, LoadTotals } from '../load/figures.js';
 import type { TargetChoice } from '../load/protocol.js';
+import { scheduleFromRate } from '../load/schedule.js';
 import { droppedPath, loadSummary, settleInclusion, type InclusionOutcome } from '../load/outcome.js';
 import { TxInclusion } from './tx-inclusion.js';
 
@@ -34,6 +35,11 @@ export class TransactionWorkload implements Workload {
       throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `transactions.users is ${users}; allowed: 1 to the number of funded wallets (${scenario.wallets.count})`, {
         issues: [{ field: 'transactions.users', value: users, allowed: `an integer from 1 to wallets (${scenario.wallets.count})` }],
       });
+    }
+    scheduleFromRate(this.spec.rate, metrics.meanBlockIntervalMs); // a bad rate fails the build, not the run
+    const b = this.spec.batch;
+    if (b !== undefined && b !== 'auto' && !(Number.isInteger(b) && b >= 1 && b <= 10_000)) {
+      throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `transactions.batch is ${JSON.stringify(b)}; allowed: 'auto' or an integer from 1 to 10,000`, { issues: [{ field: 'transactions.batch', value: b, allowed: "'auto' or 1 to 10,000" }] });
     }
     const t = this.spec.targets;
     if (typeof t === 'object' && t !== null && !('node' in t)) throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `transactions.targets: ${JSON.stringify(t)}; allowed: 'round-robin', 'random' or { node: name }`);
