@@ -62,6 +62,8 @@ export class PollingBlockFeed implements BlockFeed {
   private syncTimer?: NodeJS.Timeout;
   /** Counters for the summary: `reorgs` counts per-node reorg events, `orphanedBlocks` distinct reverted blocks. */
   readonly stats = { blocks: 0, finalBlocks: 0, reorgs: 0, maxReorgDepth: 0, revertedFinal: 0, finalConflicts: 0, orphanedBlocks: 0 };
+  /** How the feed read the nodes: tip->LIB id lists, height ranges, and single full blocks fetched. */
+  readonly reads = { headers: 0, ranges: 0, blockBodies: 0 };
   /** Distinct blocks some node reverted (one fork seen by many nodes counts once here). */
   private readonly orphaned = new Set<Hex>();
 
@@ -188,6 +190,7 @@ export class PollingBlockFeed implements BlockFeed {
     let next = from;
     while (next <= to) {
       const page = await client.blocksByHeight(next, Math.min(to, next + PAGE - 1));
+      this.reads.ranges++;
       if (page.length === 0) break;
       out.push(...page);
       next = page[page.length - 1]!.header.height + 1;
@@ -205,28 +208,35 @@ export class PollingBlockFeed implements BlockFeed {
     const view = f.view;
     if (!view.known) return false;
     const ids = await f.client.headers(info.tip);
+    this.reads.headers++;
     if (ids.length === 0 || ids[0] !== info.tip) return false;
     const lowest = info.height - ids.length + 1;
     if (lowest > view.tipHeight + 1) return false;
+    const fresh = new Map<string, BlockJson>();
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const bid = ids[i]!;
+      if (info.height - i < 1 || this.blocks.has(bid)) continue;
+      const b = await f.client.block(bid);
+      this.reads.blockBodies++;
+      if (!b) return false; // pruned or gone meanwhile: let the range path decide
+      fresh.set(bid, b);
+    }
     const refs: ChainBlockRef[] = [];
     for (let i = ids.length - 1; i >= 0; i--) {
       const height = info.height - i;
       if (height < 1) continue; // genesis is not a block of the run
-      // Below the list, the node's LIB links to what we hold at that height (final blocks do not move).
-      refs.push({ id: ids[i]!, height, parent: i === ids.length - 1 || height === 1 ? (view.idAt(height - 1) ?? '') : ids[i + 1]! });
+      const bid = ids[i]!;
+      // The lowest id's parent comes from the block itself: never assume a node's LIB links to what we
+      // saw (a node reverting final blocks is exactly what the feed must catch).
+      const parent = i + 1 < ids.length ? ids[i + 1]! : (this.blocks.get(bid)?.parent ?? fresh.get(bid)!.header.parent);
+      refs.push({ id: bid, height, parent });
     }
     if (refs.length === 0) return true;
-    const fresh: BlockJson[] = [];
-    for (const r of refs) {
-      if (this.blocks.has(r.id)) continue;
-      const b = await f.client.block(r.id);
-      if (!b) return false; // pruned or gone meanwhile: let the range path decide
-      fresh.push(b);
-    }
-    const result = view.apply(refs, true);
-    if (result.status !== 'applied') return result.status === 'empty';
+    const result = view.apply(refs);
+    if (result.status === 'unlinked') return false; // diverged below the list: the range path steps back
+    if (result.status !== 'applied') return true;
     const seenAt = nowMs();
-    for (const b of fresh) this.addBlock(b, f.node.descriptor.name, seenAt);
+    for (const b of fresh.values()) this.addBlock(b, f.node.descriptor.name, seenAt); // oldest first
     if (result.reverted.length > 0) this.reportReorg(f.node.descriptor.name, result.reverted.map((r) => r.id));
     return true;
   }

@@ -66,6 +66,10 @@ describe('block feed', () => {
     const tip = await ctx.node('validator-1').client.info();
     const canonical = await ctx.node('validator-1').client.blocksByHeight(1, tip.height);
     for (const b of canonical) expect(ctx.blockFeed.block(b.id), `height ${b.header.height}`).toMatchObject({ height: b.header.height, parent: b.header.parent, txIds: [] });
+    // Followed nodes are read by id lists; each block body is fetched about once, not once per node.
+    const feed = ctx.blockFeed as unknown as { reads: { headers: number; ranges: number; blockBodies: number }; stats: { blocks: number } };
+    expect(feed.reads.headers).toBeGreaterThan(feed.reads.ranges);
+    expect(feed.reads.blockBodies).toBeLessThan(2 * feed.stats.blocks);
     // The reverted blocks were real blocks the feed had emitted.
     for (const r of reorgs) for (const id of r.reverted) expect(ctx.blockFeed.block(id)).toBeDefined();
   });
