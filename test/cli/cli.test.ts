@@ -1,0 +1,91 @@
+// The built CLI as users run it (node dist/src/cli/main.js): usage and scenario errors exit 2 with a message and
+// no stack; a real run on the local deployer exits 0 with the verdict and report path, a failing expectation 1.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const cli = join(root, 'dist/src/cli/main.js');
+let dir: string;
+
+function loadnet(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 150_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const STACK = /\n\s+at .+\(.+:\d+:\d+\)/;
+
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npx tsc -p tsconfig.build.json\` first (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), 'loadnet-cli-test-'));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('usage', () => {
+  it('--help lists the commands and exits 0; per-command help too', () => {
+    const top = loadnet('--help');
+    expect(top.code).toBe(0);
+    for (const c of ['run', 'node', 'report', 'clean']) expect(top.stdout).toContain(`  ${c}`);
+    const run = loadnet('run', '--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--deployer local|compose');
+    expect(loadnet('help', 'clean').stdout).toContain('loadnet clean');
+  });
+
+  it.each([
+    ['no command', [], /Usage: loadnet <command>/],
+    ['unknown command', ['rnu'], /unknown command 'rnu' \(did you mean 'run'\?\)/],
+    ['run without a file', ['run'], /missing the scenario file/],
+    ['unknown flag', ['run', 'x.json', '--durations', '5s'], /Unknown option '--durations'/],
+    ['bad duration', ['run', 'x.json', '--duration', 'soon'], /--duration "soon" is not a duration/],
+    ['bad deployer', ['run', 'x.json', '--deployer', 'k8s'], /allowed: local, compose/],
+    ['bad seed', ['run', 'x.json', '--seed', '1.5'], /--seed "1.5".*non-negative integer/],
+    ['bad attach URL', ['run', 'x.json', '--attach', 'localhost:8080'], /not a node URL list/],
+    ['missing file', ['run', 'does-not-exist.json'], /no such scenario file/],
+    ['module without a scenario', ['run', 'test/cli/fixtures/not-a-scenario.mjs'], /exports no scenario/],
+    ['report of a non-run directory', ['report', '.'], /is not a run directory/],
+  ])('%s: exit 2, message on stderr, no stack', (_name, args, message) => {
+    const r = loadnet(...(args as string[]));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(STACK);
+  });
+
+  it('an invalid scenario file lists every issue, exit 2; --verbose adds the stack', () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ topology: { validators: 0 }, wallets: { count: 2 }, workloads: [{ type: 'transactions', users: 5, rate: { kind: 'perBlock', perBlock: 0 } }], durationMS: 5 }));
+    const r = loadnet('run', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is invalid (4 problems)');
+    for (const f of ['topology.validators: 0', 'transactions.users: 5', 'transactions.rate.perBlock: 0', "durationMS: 5; allowed: no such key (did you mean 'durationMs'?)"]) expect(r.stderr).toContain(f);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(loadnet('run', file, '--verbose').stderr).toMatch(STACK);
+  });
+});
+
+describe('runs on the local deployer', () => {
+  it('a passing JSON scenario: exit 0, verdict and report path; --duration overrides the window', () => {
+    const file = join(dir, 'ok.json');
+    writeFileSync(file, JSON.stringify({ name: 'cli-ok', topology: { validators: 2 }, durationMs: '60s', cooldownMs: '1s', expectations: [{ type: 'safety' }] }));
+    const out = join(dir, 'runs');
+    const r = loadnet('run', file, '--duration', '4s', '--out', out, '--json');
+    expect(r.stderr).toContain("running 'cli-ok'");
+    expect(r.stderr).toContain('window 4s');
+    expect(r.stderr).toMatch(/verdict: PASS {3}report: .*report\.html/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { verdict: string; runDir: string };
+    expect(summary.verdict).toBe('pass');
+    expect(existsSync(join(summary.runDir, 'summary.json'))).toBe(true);
+    expect(readdirSync(out)).toHaveLength(1);
+  });
+
+  it('a .ts module whose expectation fails: exit 1 and the failing message', () => {
+    const r = loadnet('run', 'test/cli/fixtures/failing-expectation.ts', '--out', join(dir, 'runs-fail'), '--no-progress');
+    expect(r.stdout).toContain('failed on purpose: 1 > 0');
+    expect(r.stdout).toMatch(/verdict: FAIL/);
+    expect(r.code).toBe(1);
+  });
+});
