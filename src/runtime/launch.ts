@@ -90,6 +90,7 @@ export async function launchRunner(scenario: Scenario, options: RunnerOptions, b
     events: record.events,
     slotDurationMs: scenario.metrics.slotDurationMs,
     securityParam: scenario.metrics.securityParam,
+    ...options.blockFeed,
   });
   feed.start();
   const context = new LiveRunContext({

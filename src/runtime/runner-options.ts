@@ -21,6 +21,10 @@ export interface RunnerOptions extends RunRecordOptions {
   workloadStopTimeoutMs?: number;
   /** Bound on one expectation's evaluate(). Default 120 s. */
   evaluateTimeoutMs?: number;
+  /** How often summary.partial.json is written during the run. Default 5 s (soak runs set their own). */
+  checkpointIntervalMs?: number;
+  /** Block feed memory bounds (compressed soaks shrink them so bounded buffers fill within the warm-up). */
+  blockFeed?: { retainTxIdsBlocks?: number };
 }
 
 interface ReportModule {

@@ -143,7 +143,7 @@ export class DeploymentRunner implements Runner, RunHandle {
       } catch (err) {
         record.events.emit('run.error', { message: `checkpoint: ${(err as Error).message}` });
       }
-    }, 5000);
+    }, options.checkpointIntervalMs ?? 5000);
     checkpoint.unref();
     try {
       this.phase('capture');
