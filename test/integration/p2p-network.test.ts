@@ -5,8 +5,8 @@
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveKeyPair } from '../../src/chain/keys.js';
-import { MsgType, encodeFrame } from '../../src/node/p2p/frames.js';
-import { P2P_VERSION, encodeHello, newChallenge, newSession } from '../../src/node/p2p/handshake.js';
+import { FrameDecoder, MsgType, encodeFrame, encodeListFrame } from '../../src/node/p2p/frames.js';
+import { P2P_VERSION, decodeHello, encodeHello, newChallenge, newSession, signAuth } from '../../src/node/p2p/handshake.js';
 import { CHAIN, connectedIds, fakeTxs, makeNode, sleep, waitFor, type TestNode } from './p2p-helpers.js';
 
 const started: TestNode[] = [];
@@ -18,6 +18,27 @@ async function freePort(): Promise<number> {
   const port = (srv.address() as net.AddressInfo).port;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
+}
+
+/** A hand-driven peer on a raw socket that completes a genuine handshake, then sends whatever a test wants. */
+async function rawPeer(target: TestNode, index: number): Promise<{ socket: net.Socket; closed: Promise<void>; received: Array<{ type: number; payload: Buffer }> }> {
+  const key = deriveKeyPair('p2p-test', 'node', index).key;
+  const socket = net.connect({ host: '127.0.0.1', port: target.net.port });
+  sockets.push(socket);
+  const decoder = new FrameDecoder(1 << 24);
+  const received: Array<{ type: number; payload: Buffer }> = [];
+  const closed = new Promise<void>((r) => socket.on('close', () => r()));
+  socket.on('error', () => {});
+  socket.on('data', (d: Buffer) => {
+    for (const f of decoder.push(d)) {
+      received.push(f);
+      if (f.type === MsgType.hello) socket.write(encodeFrame(MsgType.auth, signAuth(key, CHAIN, decodeHello(f.payload))));
+    }
+  });
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  socket.write(encodeFrame(MsgType.hello, encodeHello({ version: P2P_VERSION, chainId: CHAIN, peerId: key.publicKey, challenge: newChallenge(), session: newSession(), listenPort: 1, name: 'raw' })));
+  await waitFor(() => connectedIds(target).length === 1, 5_000, 'raw peer handshake');
+  return { socket, closed, received };
 }
 
 async function start(...nodes: TestNode[]): Promise<void> {
@@ -196,6 +217,34 @@ describe('p2p scoring', () => {
     expect(connectedIds(a)).toEqual([]);
     // ...and it comes back after the ban.
     await waitFor(() => connectedIds(a).length === 1, 8_000, 'reconnect after the ban');
+  });
+
+  it('penalizes a peer that repeats the same message and disconnects it after a flood of repeats', async () => {
+    const a = makeNode(0, []);
+    await start(a);
+    const raw = await rawPeer(a, 9);
+    const tx = new Uint8Array(100).fill(1);
+    raw.socket.write(encodeListFrame(MsgType.txs, [tx, tx, tx]));
+    await waitFor(() => a.txs.length === 1 && a.net.peers()[0]!.score < -0.9, 2_000, 'one delivery, two repeats penalized');
+    expect(a.net.metrics.duplicates).toBe(2);
+    expect(connectedIds(a).length).toBe(1);
+    raw.socket.write(encodeListFrame(MsgType.txs, Array.from({ length: 300 }, () => tx)));
+    await raw.closed;
+    expect(a.net.metrics.disconnected).toBe(1);
+    expect(a.txs.length).toBe(1);
+  });
+
+  it('penalizes undecodable messages and unknown message types', async () => {
+    const a = makeNode(0, []);
+    await start(a);
+    const raw = await rawPeer(a, 9);
+    raw.socket.write(encodeFrame(MsgType.txs, new Uint8Array([9, 9])));
+    raw.socket.write(encodeFrame(99, new Uint8Array(3)));
+    await waitFor(() => a.net.peers()[0]!.score <= -49, 2_000, 'two malformed-message penalties');
+    expect(connectedIds(a).length).toBe(1);
+    for (let i = 0; i < 3; i++) raw.socket.write(encodeFrame(99, new Uint8Array(3)));
+    await raw.closed;
+    expect(a.net.metrics.disconnected).toBe(1);
   });
 
   it('disconnects on penalize() from the core below the threshold', async () => {
