@@ -81,7 +81,8 @@ export function judgeLiveness(input: LivenessInput, options: LivenessOptions): E
   if (lagList.length) problems.push(`${lagList.join(', ')}; best ${bestHeight}, max lag ${options.maxLag}`);
   if (down.length) problems.push(`down at evaluation: ${down.join(', ')}`);
   if (options.requireLibAdvance && libEnd <= input.baseline.libHeight) problems.push(`LIB did not advance (height ${input.baseline.libHeight} → ${libEnd})`);
-  if (problems.length) return { status: 'fail', message: problems.join('; '), figures };
+  const context = `${blocks} blocks in ${round(windowMs / 1000, 1)}s vs ${round(expectedBlocks, 1)} expected; best height ${bestHeight}; LIB ${input.baseline.libHeight} → ${libEnd}`;
+  if (problems.length) return { status: 'fail', message: `${problems.join('; ')} [${context}]`, figures };
   return {
     status: 'pass',
     message: `${blocks} blocks in ${round(windowMs / 1000, 1)}s (${round(figures.fraction * 100, 1)}% of ${round(expectedBlocks, 1)} expected, ≥ ${requiredBlocks} needed); ${up.length} nodes within ${options.maxLag} of best ${bestHeight}; LIB ${input.baseline.libHeight} → ${libEnd}`,

@@ -21,6 +21,9 @@ export interface MempoolBoundedOptions {
 
 export const MEMPOOL_DEFAULTS: MempoolBoundedOptions = { maxPending: 10_000, trendWindowFraction: 0.25, maxTrendRise: 0.1, sampleIntervalMs: 1000 };
 
+/** A least-squares trend over fewer samples than this is noise: such a node's trend is reported as not judged. */
+export const MIN_TREND_SAMPLES = 5;
+
 export interface PendingSample {
   node: string;
   at: number;
@@ -44,6 +47,7 @@ export function judgeMempool(samples: readonly PendingSample[], window: { startM
   const nodes: Record<string, MempoolNodeFigures> = {};
   const over: string[] = [];
   const rising: string[] = [];
+  const unjudged: string[] = [];
   for (const [node, list] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {
     const max = list.reduce((m, s) => (s.pending > m.pending ? s : m), list[0]!);
     const tail = list.filter((s) => s.at >= trendFrom);
@@ -52,15 +56,17 @@ export function judgeMempool(samples: readonly PendingSample[], window: { startM
     const rise = perMs * span;
     nodes[node] = { samples: list.length, maxPending: max.pending, maxAt: Math.round(max.at - window.startMs), trendPerSecond: round(perMs * 1000, 2), trendRise: Math.round(rise) };
     if (max.pending > o.maxPending) over.push(`${node} reached ${max.pending} pending at +${round((max.at - window.startMs) / 1000, 1)}s (bound ${o.maxPending})`);
-    if (rise > allowedRise) rising.push(`${node} rising ${round(perMs * 1000, 1)} tx/s over the last ${round(span / 1000, 1)}s (+${Math.round(rise)}, allowed +${Math.round(allowedRise)})`);
+    if (tail.length < MIN_TREND_SAMPLES) unjudged.push(node);
+    else if (rise > allowedRise) rising.push(`${node} rising ${round(perMs * 1000, 1)} tx/s over the last ${round(span / 1000, 1)}s (+${Math.round(rise)}, allowed +${Math.round(allowedRise)})`);
   }
-  const figures = { nodes, trendFromMs: Math.round(trendFrom - window.startMs) };
+  const figures = { nodes, trendFromMs: Math.round(trendFrom - window.startMs), trendNotJudged: unjudged };
+  const note = unjudged.length ? `; trend not judged on ${unjudged.join(', ')} (fewer than ${MIN_TREND_SAMPLES} samples in the last ${round(o.trendWindowFraction * 100)}%)` : '';
   if (byNode.size === 0) return { status: 'fail', message: `no mempool samples inside the run window (${samples.length} outside it)`, figures };
   const problems = [...over, ...rising];
-  if (problems.length) return { status: 'fail', message: problems.join('; '), figures };
+  if (problems.length) return { status: 'fail', message: problems.join('; ') + note, figures };
   const peak = Object.entries(nodes).reduce((m, [n, f]) => (f.maxPending > m.v ? { n, v: f.maxPending } : m), { n: '', v: -1 });
   const steepest = Math.max(...Object.values(nodes).map((f) => f.trendPerSecond));
-  return { status: 'pass', message: `peak ${peak.v} pending (${peak.n}) ≤ ${o.maxPending}; steepest trend over the last ${round(o.trendWindowFraction * 100)}% ${steepest} tx/s (allowed rise +${Math.round(allowedRise)})`, figures };
+  return { status: 'pass', message: `peak ${peak.v} pending (${peak.n}) ≤ ${o.maxPending}; steepest trend over the last ${round(o.trendWindowFraction * 100)}% ${steepest} tx/s (allowed rise +${Math.round(allowedRise)})${note}`, figures };
 }
 
 export class MempoolBounded implements Expectation {

@@ -93,7 +93,7 @@ export class Safety implements Expectation {
     const chains = (
       await mapLimit(ctx.nodes(), 4, async (n): Promise<FinalChain | undefined> => {
         try {
-          return await finalChainOf(n.descriptor.name, n.client, this.baselineLib);
+          return await withTimeout(finalChainOf(n.descriptor.name, n.client, this.baselineLib), NODE_READ_TIMEOUT_MS);
         } catch {
           down.push(n.descriptor.name);
           return undefined;
@@ -102,6 +102,14 @@ export class Safety implements Expectation {
     ).filter((c): c is FinalChain => c !== undefined);
     return judgeSafety({ reorgs: this.reorgs, chains, feedFinalAt: (h) => ctx.blockFeed.finalAt(h), down: down.sort() });
   }
+}
+
+/** A frozen node answers nothing: report it as down after this long instead of the client's full timeout. */
+const NODE_READ_TIMEOUT_MS = 5000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 interface ChainReader {

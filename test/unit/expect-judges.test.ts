@@ -134,6 +134,13 @@ describe('judgeMempool', () => {
     expect(judgeMempool(samples, window, opts).status).toBe('pass');
   });
 
+  it('does not judge a trend from fewer than 5 samples, and says so', () => {
+    const few = [0, 1, 2, 3].map((s) => ({ node: 'v0', at: 97_000 + s * 1000, pending: s * 300 }));
+    const r = judgeMempool(few, window, opts);
+    expect(r.status).toBe('pass');
+    expect(r.message).toContain('trend not judged on v0 (fewer than 5 samples in the last 25%)');
+  });
+
   it('fails with no samples', () => {
     expect(judgeMempool([], window, opts).message).toContain('no mempool samples');
   });
