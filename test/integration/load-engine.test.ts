@@ -79,6 +79,29 @@ describe('load engine latency (coordinated omission)', () => {
   }, 60_000);
 });
 
+describe('load engine targets', () => {
+  it('round-robin spreads batches over the nodes; a chosen node gets everything', async () => {
+    const a = await startFakeNode({});
+    const b = await startFakeNode({});
+    try {
+      const rr = createLoadEngine({ targets: [a.url, b.url], wallets: wallets(4), rate: 200, durationMs: 2000, threads: 1 });
+      await rr.start();
+      const t = await rr.finished();
+      expect(a.received() + b.received()).toBe(t.submitted);
+      expect(Math.abs(a.received() - b.received())).toBeLessThanOrEqual(0.1 * t.submitted);
+      const one = createLoadEngine({ targets: [a.url, b.url], targetChoice: { index: 1 }, wallets: wallets(4), rate: 200, durationMs: 1000, threads: 1 });
+      const before = a.received();
+      await one.start();
+      const t1 = await one.finished();
+      expect(a.received()).toBe(before);
+      expect(b.received()).toBeGreaterThanOrEqual(t1.submitted);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('load engine self-check', () => {
   it('marks the run generator-bound, naming signing, when signing capacity is capped below the target', async () => {
     sink = await startFakeNode({});
