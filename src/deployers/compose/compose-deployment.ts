@@ -203,7 +203,8 @@ export class ComposeDeployment implements Deployment {
         ExposedPorts: exposed,
         StopTimeout: Math.ceil(this.options.stopGraceMs / 1000),
         HostConfig: {
-          Binds: [`${dir}:${NODE_DIR_IN_CONTAINER}`],
+          // A mount, not a `src:dst` bind string: run directories may hold ':' or ','.
+          Mounts: [{ Type: 'bind', Source: dir, Target: NODE_DIR_IN_CONTAINER }],
           PortBindings: bindings,
           NetworkMode: this.network,
           // tini as PID 1 forwards SIGTERM to node and reaps; node as PID 1 would ignore SIGTERM.
