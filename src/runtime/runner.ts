@@ -235,6 +235,7 @@ export class DeploymentRunner implements Runner, RunHandle {
     const { context, record } = this.parts;
     const outcomes: ExpectationOutcome[] = [];
     for (const e of expectations) {
+      if (this.parts.lifetime.signal.aborted) break; // interrupted: the rest is reported as not evaluated
       const started = nowMs();
       let outcome: ExpectationOutcome;
       const captureError = captureErrors.get(e);

@@ -182,6 +182,11 @@ export class LocalDeployment implements Deployment {
     }
   }
 
+  /** The last lines of a node's log, for error messages. */
+  logTail(name: string, lines = 15): string {
+    return logTail(join(this.record.runDir, 'nodes', name, 'node.log'), lines);
+  }
+
   killNow(): void {
     for (const n of this.byName.values()) n.proc.killNow();
   }

@@ -57,7 +57,9 @@ export class LocalNodeControl implements NodeControl {
       needsPeer: node.expectedPeers > 0,
       check: () => {
         const exit = node.proc.lastExit;
-        if (exit && !exit.expected) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${node.planned.name} exited while recovering (code ${exit.code}, signal ${exit.signal}); see nodes/${node.planned.name}/node.log`);
+        if (exit && !exit.expected) {
+          throw new LoadnetError('LN_ERR_NODE_CONTROL', `${node.planned.name} exited while recovering (code ${exit.code}, signal ${exit.signal}); last log lines:\n${this.deployment.logTail(node.planned.name)}`, { hint: `full log: nodes/${node.planned.name}/node.log in the run directory` });
+        }
       },
     });
     return { height: r.height, target: r.target, recoveryMs: Math.round(r.elapsedMs) };
