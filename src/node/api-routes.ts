@@ -112,7 +112,7 @@ function apiRoutes(node: DevnetNode): Route[] {
         } catch (e) {
           throw new HttpError(400, `bad batch frame: ${(e as Error).message}; expected count u32 | (len u32 | tx)* (encodeTxBatch)`);
         }
-        return { json: { results: node.submitTxBatch(txs) } };
+        return node.submitTxBatch(txs).then((results) => ({ json: { results } }));
       },
     },
     { method: 'GET', path: Paths.mempoolMetrics, handler: () => ({ json: node.mempool.metrics() }) },

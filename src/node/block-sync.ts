@@ -30,6 +30,7 @@ export class BlockSync {
   private readonly orphans = new Map<Hex, Held>();
   private future: Held[] = [];
   private orphanBytes = 0;
+  private queue: Promise<void> = Promise.resolve();
   private readonly syncing = new Set<string>();
   private probeIndex = 0;
   private slotsSinceProbe = 0;
@@ -71,7 +72,26 @@ export class BlockSync {
       this.node.p2p?.penalize(from, PENALTY.malformed, `malformed block: ${(e as Error).message}`);
       return;
     }
-    this.handle(block, from, true);
+    this.inOrder(block, () => {
+      if (!this.stopped) this.handle(block, from, true);
+    });
+  }
+
+  /**
+   * Gossiped blocks are handled one at a time in arrival order; a block carrying many transactions
+   * this node has not verified yet gets them checked by the worker pool first, off the main thread.
+   */
+  private inOrder(block: Block, then: () => void): void {
+    const pool = this.node.verifyPool;
+    const pre = pool && !this.node.chain.has(block.id) ? pool.preverify(block.txs, this.node.verifier).catch((e) => this.node.log('warn', 'pool verification failed; verifying inline', { error: (e as Error).message })) : null;
+    this.queue = this.queue.then(async () => {
+      if (pre) await pre;
+      then();
+    });
+  }
+
+  private async preverify(block: Block): Promise<void> {
+    await this.node.verifyPool?.preverify(block.txs, this.node.verifier).catch(() => undefined);
   }
 
   /** Import a block and act on the result. `regossip`: it came by gossip, so pass it on if new. */
@@ -172,6 +192,8 @@ export class BlockSync {
             p2p.penalize(peer, PENALTY.malformed, `malformed block in sync: ${(e as Error).message}`);
             return;
           }
+          await this.preverify(block);
+          if (this.stopped) return;
           const r = this.handle(block, undefined, false);
           if (r.status === 'imported') this.syncedBlocks++;
           if (r.status === 'invalid') {

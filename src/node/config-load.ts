@@ -86,6 +86,7 @@ export function checkNodeConfig(raw: unknown): NodeConfig {
   int('da.subnetworks', c.da.subnetworks, 1);
   if (c.parentPid !== null) int('parentPid', c.parentPid, 1);
   if (!Number.isFinite(c.clockOffsetMs)) bad('clockOffsetMs', c.clockOffsetMs, 'a number of milliseconds');
+  if (c.verifyThreads !== undefined) int('verifyThreads', c.verifyThreads, 0);
   if (!['debug', 'info', 'warn', 'error'].includes(c.logLevel)) bad('logLevel', c.logLevel, "'debug', 'info', 'warn' or 'error'");
   if (issues.length > 0) {
     const list = issues.map((i) => `${i.field}: got ${JSON.stringify(i.value)?.slice(0, 80)}, allowed ${i.allowed}`).join('; ');

@@ -73,4 +73,9 @@ export interface NodeConfig {
   /** Added to the node's clock (ms), for clock-skew tests. */
   clockOffsetMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Worker threads that verify signatures of large API batches and blocks in parallel (default:
+   * one per core, at most 4; 0 = verify inline on the main thread only).
+   */
+  verifyThreads?: number;
 }

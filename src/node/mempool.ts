@@ -85,14 +85,18 @@ export class Mempool {
 
   /** Admit the canonical bytes of a signed transaction. */
   admitBytes(bytes: Uint8Array, now: number, source: TxSource = 'api'): AdmitOutcome {
+    const tx = this.decode(bytes, source);
+    return 'result' in tx ? tx : this.admit(tx, now, source);
+  }
+
+  /** Decode for admission: the transaction, or its (counted) rejection as too_large or malformed. */
+  decode(bytes: Uint8Array, source: TxSource = 'api'): SignedTransaction | AdmitOutcome {
     if (bytes.length > this.maxTxBytes) return this.reject(source, 'too_large', undefined, `transaction is ${bytes.length} bytes, at most ${this.maxTxBytes}`);
-    let tx: SignedTransaction;
     try {
-      tx = decodeTx(bytes);
+      return decodeTx(bytes);
     } catch (e) {
       return this.reject(source, 'malformed', undefined, (e as Error).message);
     }
-    return this.admit(tx, now, source);
   }
 
   /** Admit a decoded transaction (also used to re-admit transactions of reverted blocks). */

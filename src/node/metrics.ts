@@ -13,6 +13,7 @@ export interface MetricsSource {
   gossipRejected(): Record<string, number>;
   gossip(): { gossipIn: number; gossipOut: number; throttled: number; disconnected: number } | null;
   peerScores(): Array<{ id: string; name?: string; score: number }>;
+  verification(): { verified: number; cacheHits: number; pooled: number };
 }
 
 /** Set a counter to an absolute value read from state (prom-client counters only go up by inc). */
@@ -87,6 +88,11 @@ export class NodeMetrics {
         for (const p of source.peerScores()) this.set({ peer: p.id.slice(0, 16), peer_name: p.name ?? '' }, p.score);
       },
     });
+    const ver = (name: string, help: string, key: 'verified' | 'cacheHits' | 'pooled') =>
+      new Counter({ name, help, registers, collect() { mirror(this, source.verification()[key]); } });
+    ver('node_tx_signatures_verified_total', 'Transaction signatures verified (inline or in the worker pool)', 'verified');
+    ver('node_tx_signature_cache_hits_total', 'Signature checks skipped because the id was verified before (e.g. block import after admission)', 'cacheHits');
+    ver('node_tx_signatures_pooled_total', 'Transaction signatures verified in the worker pool', 'pooled');
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP API request duration',

@@ -59,6 +59,12 @@ export class TxVerifier {
     return null;
   }
 
+  /** Record a signature verified elsewhere (the worker pool); only for txs without DA attestations. */
+  markVerified(tx: SignedTransaction): void {
+    this.verifications++;
+    this.remember(tx);
+  }
+
   private remember(tx: SignedTransaction): void {
     this.verified.set(tx.id, tx.signature);
     if (this.verified.size > this.capacity) {

@@ -112,7 +112,7 @@ export interface RunningProcess {
 }
 
 /** Spawn one node process from dist/, logging to <dataDir>/../node.log; resolves when /health answers. */
-export async function spawnNode(config: NodeConfig, timeoutMs = 20_000): Promise<RunningProcess> {
+export async function spawnNode(config: NodeConfig, timeoutMs = 40_000): Promise<RunningProcess> {
   const nodeDir = path.dirname(config.dataDir);
   fs.mkdirSync(nodeDir, { recursive: true });
   const cfgPath = path.join(nodeDir, 'config.json');
