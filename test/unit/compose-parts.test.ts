@@ -122,3 +122,25 @@ describe('image contents', () => {
     expect(existsSync(join(packageRoot(), 'package.json'))).toBe(true);
   });
 });
+
+describe('ComposeDeployer input errors', () => {
+  it('bad options are LN_ERR_CONFIG_INVALID naming what is allowed', async () => {
+    const { ComposeDeployer } = await import('../../src/deployers/compose/index.js');
+    expect(() => new ComposeDeployer({ networkPrefix: 'no spaces' })).toThrow(/networkPrefix: "no spaces" is not allowed; allowed: 1-31 letters/);
+    expect(() => new ComposeDeployer({ resources: { cpus: 0 } })).toThrow(/resources.cpus: 0 is not allowed; allowed: a number of cores > 0/);
+    expect(() => new ComposeDeployer({ resources: { memoryBytes: 1024 } })).toThrow(/allowed: an integer number of bytes ≥ 6 MiB/);
+    try {
+      new ComposeDeployer({ stopGraceMs: -1 });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as { code: string }).code).toBe('LN_ERR_CONFIG_INVALID');
+    }
+  });
+
+  it('no engine at the socket: LN_ERR_DOCKER with how to start one, before any run directory exists', async () => {
+    const { ComposeDeployer } = await import('../../src/deployers/compose/index.js');
+    const deployer = new ComposeDeployer({ socketPath: '/nonexistent/docker.sock', outDir: '/nonexistent/runs' });
+    const scenario = { spec: {} as never, metrics: {} as never, workloads: [], expectations: [] };
+    await expect(deployer.deploy(scenario)).rejects.toMatchObject({ code: 'LN_ERR_DOCKER', message: expect.stringContaining('/nonexistent/docker.sock does not answer'), hint: expect.stringContaining('dockerd') });
+  });
+});
