@@ -2,6 +2,8 @@
  * Expectations fail, naming the numbers, on real runs made to violate them (LocalDeployer, real nodes):
  *  - every validator frozen with SIGSTOP for 4 s, then one left paused: block timing reports the gap,
  *    liveness reports the paused node as down, the mempool bound is exceeded while nothing is produced;
+ *  - blocks capped at 2 transactions while 20 tx/s arrive: the mempool trend over the last half rises;
+ *  - one node cut off from the others for the whole run: liveness names it and how far behind it is;
  *  - a partition long enough for both halves to finalise their own blocks (k = 2): safety reports the
  *    heights where nodes hold different final blocks.
  */
@@ -15,6 +17,7 @@ import type { ExpectationOutcome, RunHandle, Runner } from '../../src/runtime/co
 import { sleep } from '../../src/util/clock.js';
 import { ActionWorkload, TransferWorkload } from './expect-helpers.js';
 import { alive, pidsOf } from './helpers/run-files.js';
+import { MempoolBounded } from '../../src/expectations/index.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-expect-violations-'));
 const cleanup: Array<RunHandle | Runner> = [];
@@ -54,7 +57,7 @@ describe('a run with validators frozen by SIGSTOP', () => {
       .enableNodeControl()
       .withWorkload(new TransferWorkload({ senders: 8, tickMs: 200, perTick: 4, target: 'executor-0' }))
       .withWorkload(freeze)
-      .expectConsensusLiveness({ maxLag: 3 })
+      .expectConsensusLiveness({ maxLag: 3, minFraction: 0.9 })
       .expectBlockTiming({ maxGap: '3s' })
       .expectMempoolBounded({ maxPending: 40, trendWindowFraction: 0.25 })
       .withRunDuration('12s')
@@ -72,6 +75,8 @@ describe('a run with validators frozen by SIGSTOP', () => {
     const gap = Number(/gap of (\d+)ms/.exec(r['block-timing']!.message)![1]);
     expect(gap).toBeGreaterThanOrEqual(3500); // the 4 s freeze, give or take a slot
     expect(r['consensus-liveness']!.status).toBe('fail');
+    // a 4 s freeze and a third of the stake gone after it: fewer blocks than 0.9 × expected
+    expect(r['consensus-liveness']!.message).toMatch(/^\d+ blocks in [\d.]+s, needed ≥ \d+ \(0\.9 × [\d.]+ expected\)/);
     expect(r['consensus-liveness']!.message).toMatch(/down at evaluation: validator-2 \[\d+ blocks in [\d.]+s vs [\d.]+ expected; best height \d+; LIB \d+ → \d+\]/);
     expect(r['mempool-bounded']!.status).toBe('fail');
     expect(r['mempool-bounded']!.message).toMatch(/reached (\d+) pending at \+[\d.]+s \(bound 40\)/);
@@ -109,5 +114,69 @@ describe('a run with a long partition and k = 2', () => {
     const r = byName(handle);
     expect(r['safety']!.status).toBe('fail');
     expect(r['safety']!.message).toMatch(/nodes disagree at \d+ final heights, first at \d+: validator-\d(\+validator-\d)*(\+block feed)? [0-9a-f]{8}… vs (validator-\d|block feed)|final block reverted on validator-\d: reorg of depth \d+/);
+  });
+});
+
+describe('a run with one node cut off from the rest', () => {
+  it('fails liveness, naming the lagging node, its height and its lag', async () => {
+    const isolate = new ActionWorkload('isolate', 500, async (ctx) => {
+      await ctx.nodeControl!.partition(['executor-0'], ['validator-0', 'validator-1', 'validator-2']);
+    });
+    const scenario = ScenarioBuilder.topology()
+      .networkFull()
+      .validators(3)
+      .executors(1)
+      .apply()
+      .wallets(4, 1_000_000)
+      .slotDuration('500ms')
+      .activeSlotCoeff(0.8)
+      .securityParam(3)
+      .enableNodeControl()
+      .withWorkload(isolate)
+      .expectConsensusLiveness({ maxLag: 2 })
+      .withRunDuration('12s')
+      .withCooldown('2s')
+      .named('expect-isolated')
+      .build();
+    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
+    cleanup.push(runner);
+    const handle = await runner.run(scenario);
+    cleanup.push(handle);
+    const r = byName(handle);
+    expect(r['consensus-liveness']!.status).toBe('fail');
+    const m = /executor-0 at (\d+) \((\d+) behind\)[^;]*; best (\d+), max lag 2/.exec(r['consensus-liveness']!.message);
+    expect(m, r['consensus-liveness']!.message).not.toBeNull();
+    expect(Number(m![3]) - Number(m![1])).toBe(Number(m![2]));
+    expect(Number(m![2])).toBeGreaterThan(2);
+  });
+});
+
+describe('a run whose chain cannot keep up with the load', () => {
+  it('fails mempool bounded on the rising trend, naming the slope and the rise', async () => {
+    const scenario = ScenarioBuilder.topology()
+      .networkFull()
+      .validators(3)
+      .executors(0)
+      .apply()
+      .wallets(12, 1_000_000)
+      .slotDuration('500ms')
+      .activeSlotCoeff(0.8)
+      .securityParam(3)
+      .withWorkload(new TransferWorkload({ senders: 8, tickMs: 200, perTick: 4 }))
+      .withExpectation(new MempoolBounded({ maxPending: 300, trendWindowFraction: 0.5, sampleIntervalMs: 250 }))
+      .withRunDuration('12s')
+      .withCooldown('2s')
+      .named('expect-saturated')
+      .build();
+    const runner = await new LocalDeployer({ outDir, tuning: { block: { maxTxs: 2, maxBytes: 8 * 1024 * 1024 } } }).deploy(scenario);
+    cleanup.push(runner);
+    const handle = await runner.run(scenario);
+    cleanup.push(handle);
+    const r = byName(handle);
+    expect(r['mempool-bounded']!.status).toBe('fail');
+    const m = /validator-\d rising ([\d.]+) tx\/s over the last ([\d.]+)s \(\+(\d+), allowed \+30\)/.exec(r['mempool-bounded']!.message);
+    expect(m, r['mempool-bounded']!.message).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(5); // ~20 tx/s offered, ~3 tx/s included
+    expect(r['mempool-bounded']!.message).not.toContain('reached'); // the bound itself held: the trend is what fails
   });
 });
