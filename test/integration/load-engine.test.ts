@@ -39,7 +39,9 @@ describe('load engine pacing (open loop, cumulative schedule)', () => {
       const from = engine.startedAt + 1000;
       const { count: got, received } = await sinkProcess.receivedBetween(from, from + windowMs);
       const expected = (rate * windowMs) / 1000;
-      expect(Math.abs(got - expected) / expected, `received ${got} in the window, expected ${expected}`).toBeLessThanOrEqual(0.01);
+      // On a starved machine the engine cannot sign fast enough; the message then carries its own diagnosis.
+      const why = totals.generatorBound ? `; the engine reported itself generator-bound: ${totals.generatorBoundReason}, workers ${Math.round(totals.workerElu * 100)} % busy` : '';
+      expect(Math.abs(got - expected) / expected, `received ${got} in the window, expected ${expected}${why}`).toBeLessThanOrEqual(0.01);
       expect(totals.generatorBound).toBe(false);
       expect(totals.submitted).toBe(totals.accepted + totals.rejectedTotal + totals.errored);
       expect(totals.submitted).toBe(received);
