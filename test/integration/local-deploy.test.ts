@@ -4,7 +4,7 @@
  * good, a blocked peer; every action must come back healthy and caught up, and leave fault intervals in
  * events.jsonl. Teardown must leave no process, port reservation or registry entry behind.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { LocalDeployer } from '../../src/deployers/local/index.js';
 import { registryDir } from '../../src/deployers/local/leftovers.js';
 import type { RunNode, Runner } from '../../src/runtime/contracts.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
-import { pidsOf, readEvents, waitFor } from './helpers/run-files.js';
+import { keepRunsOnFailure, pidsOf, readEvents, waitFor } from './helpers/run-files.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-local-deploy-'));
 let runner: Runner;
@@ -32,6 +32,8 @@ async function expectCaughtUpAndFollowing(name: string): Promise<void> {
   const before = h.get(name)!;
   await waitFor(async () => (await ctx.node(name).client.info()).height > before, 15_000, `${name} height to move past ${before}`);
 }
+
+keepRunsOnFailure(afterEach, outDir, 'local-deploy');
 
 beforeAll(async () => {
   runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);

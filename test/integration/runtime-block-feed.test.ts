@@ -4,20 +4,22 @@
  * than the partition); every block is emitted once; final blocks agree across nodes; the feed follows a
  * node through a kill and restart (down, then up again).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
 import type { FeedBlock, ReorgEvent, Runner } from '../../src/runtime/contracts.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
-import { readEvents, waitFor } from './helpers/run-files.js';
+import { keepRunsOnFailure, readEvents, waitFor } from './helpers/run-files.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-block-feed-'));
 let runner: Runner;
 const reorgs: ReorgEvent[] = [];
 const blocks: FeedBlock[] = [];
 const finals: FeedBlock[] = [];
+
+keepRunsOnFailure(afterEach, outDir, 'block-feed');
 
 beforeAll(async () => {
   const scenario = scenarioOf(localSpec({ name: 'block-feed', validators: 4, executors: 0, shape: 'full', nodeControl: true, slotDurationMs: 500, activeSlotCoeff: 0.9, securityParam: 20 }));

@@ -1,5 +1,5 @@
 /** Reading a run directory in tests: events.jsonl lines, node pids, and a polling wait. */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface EventLine {
@@ -48,4 +48,22 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs:
     await new Promise((r) => setTimeout(r, pollMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
+
+/**
+ * Register an afterEach that copies `dir` (a test's runs directory, deleted in afterAll) to
+ * test-artifacts/<label>-<time>/ when a test failed, so the node logs of a failure survive the cleanup.
+ */
+export function keepRunsOnFailure(afterEachHook: (fn: (ctx: { task: { name: string; result?: { state?: string } } }) => void) => void, dir: string, label: string): void {
+  afterEachHook((ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    const target = join('test-artifacts', `${label}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    try {
+      mkdirSync('test-artifacts', { recursive: true });
+      cpSync(dir, target, { recursive: true });
+      console.error(`[${label}] kept the run directories of the failed test "${ctx.task.name}" in ${target}`);
+    } catch (e) {
+      console.error(`[${label}] could not keep ${dir}: ${(e as Error).message}`);
+    }
+  });
 }
