@@ -211,6 +211,9 @@ export class DaWorkload implements Workload {
     const figures = {
       workload: this.name,
       intervalMs: 1000,
+      // `offered` / `included`: blobs in this 1 s interval (what the report's DA chart reads).
+      offered: iv.submitted,
+      included: inc?.included ?? 0,
       offeredBlobsPerSec: iv.submitted,
       acceptedBlobsPerSec: iv.accepted,
       erroredBlobsPerSec: iv.errored,
