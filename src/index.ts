@@ -37,6 +37,7 @@ export type { ComposeDeployerOptions } from './deployers/compose/index.js';
 // Built-in workloads and expectations (the DSL creates them; exported for direct use and composition).
 export { ChaosWorkload } from './workloads/chaos.js';
 export { TransactionWorkload } from './workloads/transactions.js';
+export { DaWorkload } from './workloads/da.js';
 export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, expectationFromSpec } from './expectations/index.js';
 
 // Reports.

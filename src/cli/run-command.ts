@@ -28,6 +28,7 @@ export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js> [o
   --cooldown <duration>      override the cooldown after the window
   --seed <n>                 override the seed (keys, wallets, random choices)
   --out <dir>                parent of run directories (default runs)
+  --dry-run                  load and validate only: print the resolved spec(s) as JSON, deploy nothing
   --json                     print the summary (or a list of summaries) as JSON on stdout, nothing else
   --no-progress              no live progress line
   --verbose                  stacks on errors
@@ -46,6 +47,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -61,6 +63,7 @@ export interface RunArgs {
   seed?: number;
   outDir?: string;
   json: boolean;
+  dryRun: boolean;
   progress: boolean;
 }
 
@@ -101,6 +104,7 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     seed,
     outDir: values.out,
     json: values.json === true,
+    dryRun: values['dry-run'] === true,
     progress: values['no-progress'] !== true,
   };
 }
@@ -113,6 +117,11 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   }
   const loaded = await loadScenarioFile(args.file);
   const scenarios = loaded.map((s) => scenarioWith(s, { durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed }));
+  if (args.dryRun) {
+    const specs = scenarios.map((s) => s.spec);
+    io.stdout.write(`${JSON.stringify(specs.length === 1 ? specs[0] : specs, null, 2)}\n`);
+    return ExitCode.ok;
+  }
   // Human lines go to stderr with --json, so stdout stays machine-readable.
   const say = (line: string) => (args.json ? io.stderr : io.stdout).write(`${line}\n`);
   const deployer = await createDeployer({

@@ -8,6 +8,7 @@ import { isLoadnetError } from '../errors.js';
 import { expectationFromSpec } from '../expectations/index.js';
 import type { Expectation, RunMetrics, Scenario, Workload } from '../runtime/contracts.js';
 import { ChaosWorkload } from '../workloads/chaos.js';
+import { DaWorkload } from '../workloads/da.js';
 import { TransactionWorkload } from '../workloads/transactions.js';
 import type { Issues } from './fields.js';
 import { expectationFactory, registeredExpectationNames, registeredWorkloadNames, workloadFactory } from './registry.js';
@@ -21,9 +22,10 @@ export interface LiveObjects {
 
 type BuiltinWorkloadType = Exclude<WorkloadSpec['type'], 'custom'>;
 
-/** The built-in workloads by spec type. */
-const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]?: (spec: Extract<WorkloadSpec, { type: T }>) => Workload } = {
+/** The built-in workloads by spec type (every type has one: the compiler checks). */
+const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]: (spec: Extract<WorkloadSpec, { type: T }>) => Workload } = {
   transactions: (spec) => new TransactionWorkload(spec),
+  da: (spec) => new DaWorkload(spec),
   chaos: (spec) => new ChaosWorkload(spec),
 };
 
@@ -83,11 +85,7 @@ function workloadFromSpec(w: WorkloadSpec, spec: ScenarioSpec, field: string, is
     }
     return factory(w.options, spec);
   }
-  const make = BUILTIN_WORKLOADS[w.type] as ((s: WorkloadSpec) => Workload) | undefined;
-  if (!make) {
-    issues.add(`${field}.type`, w.type, `a workload type available in this build: ${Object.keys(BUILTIN_WORKLOADS).join(', ')}, custom`);
-    return undefined;
-  }
+  const make = BUILTIN_WORKLOADS[w.type] as (s: WorkloadSpec) => Workload;
   return make(w);
 }
 

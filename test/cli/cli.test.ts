@@ -66,6 +66,43 @@ describe('usage', () => {
   });
 });
 
+describe('the examples through the CLI loader (--dry-run: resolved spec, nothing deployed)', () => {
+  type Spec = { name: string; topology: object; wallets: { count: number }; nodeControl: boolean; durationMs: number; workloads: Array<Record<string, unknown>>; expectations: Array<{ type: string; name?: string }> };
+  const dry = (file: string, ...more: string[]) => {
+    const r = loadnet('run', file, '--dry-run', ...more);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout) as Spec | Spec[];
+  };
+
+  it('load progression: four rates, 3 + 2 nodes, 50 wallets, 20 users, liveness, 60 s each', () => {
+    const specs = dry('examples/load-progression.ts') as Spec[];
+    expect(specs.map((s) => s.workloads[0]!.rate)).toEqual([5, 10, 20, 30].map((perBlock) => ({ kind: 'perBlock', perBlock })));
+    for (const s of specs) {
+      expect(s).toMatchObject({ topology: { shape: 'star', validators: 3, executors: 2 }, wallets: { count: 50 }, durationMs: 60_000, expectations: [{ type: 'consensus-liveness' }] });
+      expect(s.workloads[0]).toMatchObject({ type: 'transactions', users: 20 });
+    }
+  });
+
+  it('sustained load: 4 + 2, 100 wallets, rate 15 × 50 users, DA 2 channels × 3 blobs per block, 300 s', () => {
+    const s = dry('examples/sustained-load.ts') as Spec;
+    expect(s).toMatchObject({ topology: { validators: 4, executors: 2 }, wallets: { count: 100 }, durationMs: 300_000 });
+    expect(s.workloads).toMatchObject([{ type: 'transactions', rate: { perBlock: 15 }, users: 50 }, { type: 'da', channels: 2, blobsPerBlock: 3 }]);
+  });
+
+  it('aggressive chaos: node control, restarts 10–20 s apart with 15 s cooldown, 180 s; --duration overrides', () => {
+    const s = dry('examples/aggressive-chaos.ts', '--duration', '45s') as Spec;
+    expect(s).toMatchObject({ nodeControl: true, topology: { validators: 4, executors: 2 }, durationMs: 45_000 });
+    expect(s.workloads[1]).toMatchObject({ type: 'chaos', action: 'restart', minDelayMs: 10_000, maxDelayMs: 20_000, targetCooldownMs: 15_000 });
+  });
+
+  it('custom workload: recorded by registered name with its options', () => {
+    const s = dry('examples/custom-workload.ts') as Spec;
+    expect(s.workloads).toEqual([{ type: 'custom', name: 'api-probe', options: { perSecond: 20, maxP99Ms: 250, maxErrorRate: 0.01 } }]);
+    expect(s.expectations[0]).toEqual({ type: 'custom', name: 'heights-agree', options: { maxLag: 3 } });
+  });
+});
+
 describe('runs on the local deployer', () => {
   it('a passing JSON scenario: exit 0, verdict and report path; --duration overrides the window', () => {
     const file = join(dir, 'ok.json');

@@ -18,6 +18,7 @@ describe('parseRunArgs', () => {
       seed: 7,
       outDir: 'x',
       json: true,
+      dryRun: false,
       progress: false,
     });
   });
