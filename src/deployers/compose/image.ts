@@ -149,7 +149,30 @@ export async function ensureNodeImage(docker: Docker, options: NodeImageOptions 
   let buildMs = 0;
   if (options.rebuild || !(await imageExists(docker, base.ref))) buildMs += await buildOnce(docker, contents, base, say);
   buildMs += await buildOnce(docker, contents, app, say);
+  await pruneOldImages(docker, [app.ref, base.ref]);
   return { ref: app.ref, command, built: true, buildMs };
+}
+
+/** Images of earlier builds kept for runs that may still start from them (beside the current one). */
+const KEEP_OLDER = { [IMAGE_REPOSITORY]: 4, [BASE_REPOSITORY]: 1 } as const;
+
+/**
+ * Every code change builds a new dist/ image; without pruning they pile up. Keeps the newest few of each
+ * repository; an image a container still uses is refused by the engine (409) and stays.
+ */
+async function pruneOldImages(docker: Docker, current: string[]): Promise<void> {
+  let images: Docker.ImageInfo[];
+  try {
+    images = await docker.listImages({ filters: JSON.stringify({ label: [Labels.image] }) });
+  } catch {
+    return;
+  }
+  for (const [repo, keep] of Object.entries(KEEP_OLDER)) {
+    const mine = images
+      .filter((i) => (i.RepoTags ?? []).some((t) => t.startsWith(`${repo}:`)) && !(i.RepoTags ?? []).some((t) => current.includes(t)))
+      .sort((a, b) => b.Created - a.Created);
+    for (const img of mine.slice(keep)) await docker.getImage(img.Id).remove().catch(() => undefined);
+  }
 }
 
 async function buildImage(docker: Docker, contents: ImageContents, stage: Stage, say: (line: string) => void): Promise<number> {
