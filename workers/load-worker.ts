@@ -414,9 +414,18 @@ class ShardWorker {
         });
         this.wakeUp = null;
       }
-      // Drain: wait for the answers of what is in flight (bounded by the request timeout).
-      const drainUntil = nowMs() + this.init.requestTimeoutMs + 1000;
-      while (this.inFlight > 0 && nowMs() < drainUntil) await new Promise<void>((r) => ((this.wakeUp = r), setTimeout(r, 50)));
+      // Drain: wait for the answers of what is in flight, bounded by the request timeout at the natural end
+      // and by 2 s after a stop (the run wants its workloads back). What is still open then is aborted and
+      // counts as errored, so every submitted transaction still has exactly one outcome.
+      const drainUntil = nowMs() + (this.generationDone ? this.init.requestTimeoutMs + 1000 : 2000);
+      const waitAnswers = async (until: number) => {
+        while (this.inFlight > 0 && nowMs() < until) await new Promise<void>((r) => ((this.wakeUp = r), setTimeout(r, 20)));
+      };
+      await waitAnswers(drainUntil);
+      if (this.inFlight > 0) {
+        await Promise.allSettled(this.pools.map((p) => p.destroy(new Error('load stopped'))));
+        await waitAnswers(nowMs() + 5000);
+      }
       totalSent += this.sent;
       this.report(true);
       return { workerIndex: this.init.workerIndex, sent: totalSent };

@@ -106,6 +106,7 @@ export class LoadEngine {
   private finalReports = 0;
   private finishedPromise?: Promise<LoadTotals>;
   private fatal?: string;
+  private stopRequested = false;
 
   constructor(private readonly options: LoadEngineOptions) {
     this.name = options.name ?? 'transactions';
@@ -184,7 +185,12 @@ export class LoadEngine {
       await ready;
     } catch (e) {
       await this.shutdown();
+      if (this.stopRequested) return this.stoppedBeforeStart();
       throw e;
+    }
+    if (this.stopRequested) {
+      await this.shutdown();
+      return this.stoppedBeforeStart();
     }
     this.t0 = nowMs() + 20;
     for (const p of this.ports) p.postMessage({ type: 'go', t0: this.t0 } satisfies CoordinatorMessage);
@@ -200,6 +206,10 @@ export class LoadEngine {
       if (failed) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name}: ${this.fatal ?? (failed as PromiseRejectedResult).reason}`);
       return this.totals();
     });
+  }
+
+  private stoppedBeforeStart(): void {
+    this.finishedPromise = Promise.resolve(this.totals());
   }
 
   /** Unix ms at which the schedule started (0 before start). */
@@ -251,7 +261,8 @@ export class LoadEngine {
   /** Stop generating now; in-flight requests are awaited (bounded by the request timeout). */
   async stop(): Promise<LoadTotals> {
     if (!this.finishedPromise) {
-      await this.shutdown();
+      // Not running yet (still syncing or pre-signing): start() notices and returns without load.
+      this.stopRequested = true;
       return this.totals();
     }
     this.stoppedAt ??= Math.min(nowMs(), this.t0 + this.durationMs);

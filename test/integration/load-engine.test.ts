@@ -126,4 +126,29 @@ describe('load engine self-check', () => {
     expect(t.submitted).toBe(t.accepted + t.rejectedTotal + t.errored);
     expect(t.submitted).toBe(sink.received());
   });
+
+  it('a stop returns within seconds even when answers hang; what was in flight counts as errored', async () => {
+    sink = await startFakeNode({ latencyMs: (rel) => (rel > 1500 ? 30_000 : 2) }); // the node stops answering
+    engine = createLoadEngine({ targets: [sink.url], wallets: wallets(4), rate: 100, threads: 1, requestTimeoutMs: 60_000 });
+    await engine.start();
+    await new Promise((r) => setTimeout(r, 2500));
+    const began = Date.now();
+    const t = await engine.stop();
+    expect(Date.now() - began).toBeLessThan(6000);
+    expect(t.errored).toBeGreaterThan(0);
+    expect(t.submitted).toBe(t.accepted + t.rejectedTotal + t.errored);
+    expect(t.submitted).toBe(sink.received());
+  });
+
+  it('a stop before the schedule started returns without load', async () => {
+    sink = await startFakeNode({});
+    engine = createLoadEngine({ targets: [sink.url], wallets: wallets(4), rate: 100, threads: 1 });
+    const starting = engine.start();
+    const t = await engine.stop();
+    await starting;
+    expect(t.submitted).toBe(0);
+    expect((await engine.finished()).submitted).toBe(0);
+    expect(sink.received()).toBe(0);
+  });
 });
+
