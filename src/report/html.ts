@@ -7,6 +7,7 @@ import type { MaxRateSummary } from '../jobs/max-rate-result.js';
 import type { ExpectationOutcome } from '../runtime/contracts.js';
 import type { RunData, Point } from './run-data.js';
 import { escapeXml as esc, renderChart, type ChartSpec } from './svg-chart.js';
+import { formatDuration } from '../util/duration.js';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#111827;background:#f9fafb}
@@ -70,7 +71,7 @@ function dl(rows: Array<[string, string]>): string {
 
 function expectationsTable(list: readonly ExpectationOutcome[]): string {
   if (!list.length) return '<p class="meta">No expectations were evaluated.</p>';
-  const rows = list.map((e) => `<tr><td><span class="verdict ${esc(e.status)}">${esc(e.status)}</span></td><td>${esc(e.name)}</td><td>${esc(e.message)}</td><td>${(e.durationMs / 1000).toFixed(1)}s</td></tr>`);
+  const rows = list.map((e) => `<tr><td><span class="verdict ${esc(e.status)}">${esc(e.status)}</span></td><td>${esc(e.name)}</td><td>${esc(e.message)}</td><td>${esc(formatDuration(e.durationMs))}</td></tr>`);
   return `<table class="expectations"><tr><th>status</th><th>expectation</th><th>result</th><th>took</th></tr>${rows.join('')}</table>`;
 }
 

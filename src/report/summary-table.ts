@@ -1,5 +1,6 @@
 /** The final summary on the terminal: verdict, then every expectation with its numbers, then headline figures. */
 import type { RunSummary } from '../runtime/contracts.js';
+import { formatDuration } from '../util/duration.js';
 
 const COLORS = { pass: '\x1b[32m', fail: '\x1b[31m', unknown: '\x1b[33m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' };
 
@@ -44,7 +45,7 @@ export function printSummaryTable(summary: RunSummary, stream: NodeJS.WritableSt
   lines.push(`${c('bold', `loadnet · ${summary.scenario}`)}  verdict ${c(v, v.toUpperCase())}${summary.interrupted ? c('unknown', ' (interrupted)') : ''}  ${c('dim', `${list.filter((e) => e.status === 'pass').length}/${list.length} expectations passed`)}`);
   lines.push(`${'status'.padEnd(8)}${'expectation'.padEnd(width + 2)}${'took'.padStart(7)}  result`);
   for (const e of list) {
-    lines.push(`${c(e.status, e.status.padEnd(8))}${e.name.padEnd(width + 2)}${`${(e.durationMs / 1000).toFixed(1)}s`.padStart(7)}  ${e.message}`);
+    lines.push(`${c(e.status, e.status.padEnd(8))}${e.name.padEnd(width + 2)}${formatDuration(e.durationMs).padStart(7)}  ${e.message}`);
   }
   for (const h of loadHeadline(summary.load)) lines.push(c('dim', h));
   const chaos = summary.chaos as Record<string, unknown> | undefined;
