@@ -5,10 +5,7 @@
  */
 import { ExitCode } from '../errors.js';
 import { parseCommandArgs, type CommandIo } from './command.js';
-
-export const CLEAN_USAGE = `loadnet clean [--docker] [--json]
-  Remove leftovers of earlier runs whose coordinator is gone: node processes, port reservations
-  and (with --docker) the containers and networks labelled by loadnet. Active runs are left alone.`;
+import { CLEAN_USAGE } from './usage.js';
 
 export async function cleanCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('clean', argv, { docker: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const);

@@ -5,10 +5,7 @@
  * where the command parses its argv (src/jobs/job-args.ts) and returns an exit code.
  */
 import type { Command } from './command.js';
-import { CLEAN_USAGE } from './clean-command.js';
-import { NODE_USAGE } from './node-command.js';
-import { REPORT_USAGE } from './report-command.js';
-import { RUN_USAGE } from './run-command.js';
+import { CLEAN_USAGE, NODE_USAGE, REPORT_USAGE, RUN_USAGE } from './usage.js';
 
 export const COMMANDS: readonly Command[] = [
   { name: 'run', summary: 'run a scenario (JSON file or .ts/.js module) and judge its expectations', usage: RUN_USAGE, load: async () => (await import('./run-command.js')).runCommand },

@@ -5,10 +5,7 @@
  */
 import { ExitCode } from '../errors.js';
 import type { CommandIo } from './command.js';
-
-export const NODE_USAGE = `loadnet node --config <node-config.json>
-  Run one devnet node from its config file (written by a deployer into runs/<run>/nodes/<name>/config.json;
-  the format is NodeConfig in src/node/config.ts). Stops cleanly on SIGTERM/SIGINT.`;
+import { NODE_USAGE } from './usage.js';
 
 export async function nodeCommand(argv: string[], io: CommandIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {

@@ -3,9 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { parseCommandArgs, usageError, type CommandIo } from './command.js';
-
-export const REPORT_USAGE = `loadnet report <run directory>
-  Re-render report.html and junit.xml from the run directory's summary.json and events.jsonl.`;
+import { REPORT_USAGE } from './usage.js';
 
 export async function reportCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('report', argv, { help: { type: 'boolean', short: 'h' } } as const);

@@ -10,32 +10,10 @@ import type { RunSummary, Scenario } from '../runtime/contracts.js';
 import { scenarioWith } from '../scenario/build.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { parseCommandArgs, usageError, type CommandIo } from './command.js';
+import { RUN_USAGE } from './usage.js';
 import { DEPLOYER_NAMES, createDeployer, parseAttachUrls, type DeployerName } from './deployers.js';
 import { loadScenarioFile } from './load-scenario.js';
 import { progressionTable } from './progression-table.js';
-
-export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js> [options]
-  Deploy the scenario's topology, run its workloads for the window and the cooldown, judge every expectation,
-  write the run directory (summary.json, events.jsonl, report.html, junit.xml) and print the verdict.
-  A module exports (default, \`scenario\` or \`scenarios\`) a built Scenario, a ScenarioBuilder, a spec, an array
-  of them (run in order), or a function returning one.
-
-  --deployer local|compose   where nodes run (default local: child processes on 127.0.0.1)
-  --attach <url,url,...>     run against nodes that already run (no deploy, no teardown, no node control)
-  --keys <file>              with --attach: wallet seeds (JSON array of 64-hex seeds); default: derived
-  --wallet-seed <n>          with --attach: derive wallets from this seed (default: the scenario's)
-  --duration <duration>      override the run window, e.g. 30s, 5m
-  --cooldown <duration>      override the cooldown after the window
-  --seed <n>                 override the seed (keys, wallets, random choices)
-  --out <dir>                parent of run directories (default runs)
-  --dry-run                  load and validate only: print the resolved spec(s) as JSON, deploy nothing
-  --json                     print the summary (or a list of summaries) as JSON on stdout, nothing else
-  --no-progress              no live progress line
-  --verbose                  stacks on errors
-  -h, --help                 this text
-
-Exit codes: 0 every expectation passed, 1 an expectation failed (or could not be judged), 2 usage or scenario
-error, 3 deploy or infrastructure error, 130 interrupted.`;
 
 const OPTIONS = {
   deployer: { type: 'string' },

@@ -1,0 +1,37 @@
+/**
+ * Help texts of the commands, apart from the commands' code so `loadnet --help` loads nothing else.
+ */
+
+export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js> [options]
+  Deploy the scenario's topology, run its workloads for the window and the cooldown, judge every expectation,
+  write the run directory (summary.json, events.jsonl, report.html, junit.xml) and print the verdict.
+  A module exports (default, \`scenario\` or \`scenarios\`) a built Scenario, a ScenarioBuilder, a spec, an array
+  of them (run in order), or a function returning one.
+
+  --deployer local|compose   where nodes run (default local: child processes on 127.0.0.1)
+  --attach <url,url,...>     run against nodes that already run (no deploy, no teardown, no node control)
+  --keys <file>              with --attach: wallet seeds (JSON array of 64-hex seeds); default: derived
+  --wallet-seed <n>          with --attach: derive wallets from this seed (default: the scenario's)
+  --duration <duration>      override the run window, e.g. 30s, 5m
+  --cooldown <duration>      override the cooldown after the window
+  --seed <n>                 override the seed (keys, wallets, random choices)
+  --out <dir>                parent of run directories (default runs)
+  --dry-run                  load and validate only: print the resolved spec(s) as JSON, deploy nothing
+  --json                     print the summary (or a list of summaries) as JSON on stdout, nothing else
+  --no-progress              no live progress line
+  --verbose                  stacks on errors
+  -h, --help                 this text
+
+Exit codes: 0 every expectation passed, 1 an expectation failed (or could not be judged), 2 usage or scenario
+error, 3 deploy or infrastructure error, 130 interrupted.`;
+
+export const NODE_USAGE = `loadnet node --config <node-config.json>
+  Run one devnet node from its config file (written by a deployer into runs/<run>/nodes/<name>/config.json;
+  the format is NodeConfig in src/node/config.ts). Stops cleanly on SIGTERM/SIGINT.`;
+
+export const CLEAN_USAGE = `loadnet clean [--docker] [--json]
+  Remove leftovers of earlier runs whose coordinator is gone: node processes, port reservations
+  and (with --docker) the containers and networks labelled by loadnet. Active runs are left alone.`;
+
+export const REPORT_USAGE = `loadnet report <run directory>
+  Re-render report.html and junit.xml from the run directory's summary.json and events.jsonl.`;
