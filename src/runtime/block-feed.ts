@@ -33,6 +33,13 @@ export interface BlockFeedOptions {
   retainTxIdsBlocks?: number;
   /** Upper bound on block records kept (oldest evicted first). */
   maxBlocks?: number;
+  /**
+   * 'auto' (default): id lists tip->LIB for followed nodes, full blocks only when unseen; 'range': always
+   * read canonical blocks by height (for nodes without /cryptarchia/headers, and to compare).
+   */
+  readMode?: 'auto' | 'range';
+  /** How the feed talks to a node (default: its own NodeClient with a short timeout). */
+  clientFor?: (node: RunNode, timeoutMs: number) => NodeClient;
 }
 
 interface Follow {
@@ -59,6 +66,7 @@ export class PollingBlockFeed implements BlockFeed {
   private readonly retainTxIds: number;
   private readonly maxBlocks: number;
   private readonly recentWithTxIds: Hex[] = [];
+  private readonly bodiesInFlight = new Map<Hex, Promise<BlockJson | null>>();
   private syncTimer?: NodeJS.Timeout;
   /** Counters for the summary: `reorgs` counts per-node reorg events, `orphanedBlocks` distinct reverted blocks. */
   readonly stats = { blocks: 0, finalBlocks: 0, reorgs: 0, maxReorgDepth: 0, revertedFinal: 0, finalConflicts: 0, orphanedBlocks: 0 };
@@ -141,7 +149,7 @@ export class PollingBlockFeed implements BlockFeed {
       if (this.follows.has(node.descriptor.name)) continue;
       const f: Follow = {
         node,
-        client: new NodeClient(node.descriptor.apiUrl, { name: node.descriptor.name, timeoutMs: this.requestTimeoutMs, connections: 1 }),
+        client: this.opts.clientFor?.(node, this.requestTimeoutMs) ?? new NodeClient(node.descriptor.apiUrl, { name: node.descriptor.name, timeoutMs: this.requestTimeoutMs, connections: 1 }),
         view: new NodeChainView(this.window),
       };
       this.follows.set(node.descriptor.name, f);
@@ -206,7 +214,7 @@ export class PollingBlockFeed implements BlockFeed {
    */
   private async catchUpByHeaders(f: Follow, info: CryptarchiaInfo): Promise<boolean> {
     const view = f.view;
-    if (!view.known) return false;
+    if (!view.known || this.opts.readMode === 'range') return false;
     const ids = await f.client.headers(info.tip);
     this.reads.headers++;
     if (ids.length === 0 || ids[0] !== info.tip) return false;
@@ -216,8 +224,7 @@ export class PollingBlockFeed implements BlockFeed {
     for (let i = ids.length - 1; i >= 0; i--) {
       const bid = ids[i]!;
       if (info.height - i < 1 || this.blocks.has(bid)) continue;
-      const b = await f.client.block(bid);
-      this.reads.blockBodies++;
+      const b = await this.fetchBody(f.client, bid);
       if (!b) return false; // pruned or gone meanwhile: let the range path decide
       fresh.set(bid, b);
     }
@@ -239,6 +246,17 @@ export class PollingBlockFeed implements BlockFeed {
     for (const b of fresh.values()) this.addBlock(b, f.node.descriptor.name, seenAt); // oldest first
     if (result.reverted.length > 0) this.reportReorg(f.node.descriptor.name, result.reverted.map((r) => r.id));
     return true;
+  }
+
+  /** One fetch per unseen block even when several nodes show it at once (their polls run concurrently). */
+  private fetchBody(client: NodeClient, id: Hex): Promise<BlockJson | null> {
+    let p = this.bodiesInFlight.get(id);
+    if (!p) {
+      this.reads.blockBodies++;
+      p = client.block(id).finally(() => this.bodiesInFlight.delete(id));
+      this.bodiesInFlight.set(id, p);
+    }
+    return p;
   }
 
   private async catchUp(f: Follow, reportedHeight: number): Promise<void> {
