@@ -61,8 +61,11 @@ export class InclusionTracker {
       }
       const seen = this.recent.get(id);
       const block = seen ? this.feed.block(seen.blockId) : undefined;
-      if (block) this.include(id, intended[i]!, block);
-      else this.pending.set(id, intended[i]!);
+      if (block) {
+        // Matched: the late-arrival entry has served (keeping it would hold every tx for the whole window).
+        this.recent.delete(id);
+        this.include(id, intended[i]!, block);
+      } else this.pending.set(id, intended[i]!);
     }
   }
 
