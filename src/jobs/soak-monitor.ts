@@ -1,23 +1,23 @@
 /**
  * The soak monitor rides along a run as one more workload (sampling) and one more expectation (judging):
- *  - every `sampleIntervalMs`: coordinator heap after GC and RSS, and per node its RSS (Prometheus
+ *  - every `sampleIntervalMs`: coordinator heap data after GC (code spaces excluded) and RSS, and per node its RSS (Prometheus
  *    `process_resident_memory_bytes`), mempool pending and data-dir size; rows are appended to
  *    `soak/samples.jsonl` and kept in memory only as bounded series (flat memory for any length);
- *  - every `checkpointIntervalMs`: `summary.partial.json` with the live figures, chain tips and trends so
- *    far, written atomically, so a crash loses at most one interval;
+ *  - every `checkpointIntervalMs`: the `soak` summary section (trends so far), which the runtime's
+ *    summary.partial.json checkpoint carries (soak() sets the runtime's interval to this one);
  *  - at evaluation: a Theil–Sen slope per series over the window after the warm-up, against per-metric
  *    limits. A rising slope above its limit is a leak and fails the run.
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Expectation, ExpectationResult, RunContext, RunSummary, Workload } from '../runtime/contracts.js';
+import type { Expectation, ExpectationResult, RunContext, Workload } from '../runtime/contracts.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { BoundedSeries } from './bounded-series.js';
-import { dirSizeBytes, heapUsedAfterGc, processRss, rssFromPrometheus, writeJsonAtomic } from './resource-probes.js';
+import { dirSizeBytes, heapDataAfterGc, processRss, rssFromPrometheus } from './resource-probes.js';
 import { checkTrend, type TrendVerdict } from './trend.js';
 
 export interface SoakLimits {
-  /** Coordinator heap after GC, bytes per hour (default 16 MiB/h). */
+  /** Coordinator heap data after GC (JIT code excluded), bytes per hour (default 16 MiB/h). */
   coordinatorHeapBytesPerHour: number;
   /** Coordinator + worker threads RSS, bytes per hour (default 64 MiB/h). */
   coordinatorRssBytesPerHour: number;
@@ -65,7 +65,6 @@ export class SoakMonitor {
   private readonly series = new Map<string, { limit: LimitKey; data: BoundedSeries }>();
   private samples = 0;
   private checkpoints = 0;
-  private startedAt = new Date().toISOString();
   private ctx?: RunContext;
 
   constructor(options: Partial<Omit<SoakMonitorOptions, 'limits'>> & { limits?: Partial<SoakLimits> } = {}) {
@@ -91,7 +90,6 @@ export class SoakMonitor {
 
   private async loop(ctx: RunContext, signal: AbortSignal): Promise<void> {
     this.ctx = ctx;
-    this.startedAt = new Date().toISOString();
     const dir = join(ctx.runDir, 'soak');
     await mkdir(dir, { recursive: true });
     const samplesFile = join(dir, 'samples.jsonl');
@@ -102,18 +100,18 @@ export class SoakMonitor {
       await appendFile(samplesFile, JSON.stringify(row) + '\n');
       if (nowMs() >= nextCheckpoint) {
         nextCheckpoint += this.options.checkpointIntervalMs;
-        await this.checkpoint(ctx);
+        this.checkpoint(ctx);
       }
       await sleep(Math.max(0, this.options.sampleIntervalMs - (nowMs() - started)), signal);
     }
-    await this.checkpoint(ctx);
+    this.checkpoint(ctx);
   }
 
   private async sample(ctx: RunContext): Promise<Record<string, unknown>> {
     const t = nowMs();
-    const heap = heapUsedAfterGc();
+    const heap = heapDataAfterGc();
     const rss = processRss();
-    this.record('coordinator.heapAfterGc', 'coordinatorHeapBytesPerHour', t, heap);
+    this.record('coordinator.heapData', 'coordinatorHeapBytesPerHour', t, heap);
     this.record('coordinator.rss', 'coordinatorRssBytesPerHour', t, rss);
     const nodes: Record<string, Record<string, number | undefined>> = {};
     await Promise.all(
@@ -131,7 +129,7 @@ export class SoakMonitor {
       }),
     );
     this.samples++;
-    return { t: Math.round(t), wall: new Date().toISOString(), coordinator: { heapAfterGc: heap, rss }, nodes };
+    return { t: Math.round(t), wall: new Date().toISOString(), coordinator: { heapData: heap, rss }, nodes };
   }
 
   private judgedFrom(ctx: RunContext): number {
@@ -162,31 +160,12 @@ export class SoakMonitor {
   }
 
   /**
-   * summary.partial.json: what a crash would otherwise lose. Shaped like summary.json (verdict 'unknown',
-   * `partial: true`) so the report reads it when the run never finished.
+   * Publish the soak figures so far as the `soak` summary section. The runtime writes summary.partial.json
+   * (with every section) at its checkpoint interval, which soak() sets to ours: a crash loses at most one.
    */
-  async checkpoint(ctx: RunContext = this.ctx!): Promise<void> {
+  checkpoint(ctx: RunContext = this.ctx!): void {
     this.checkpoints++;
-    const live = ctx.live.snapshot();
-    const tips = ctx.blockFeed.tips();
-    const partial: RunSummary & { partial: true } = {
-      partial: true,
-      scenario: ctx.scenario.name,
-      runDir: ctx.runDir,
-      verdict: 'unknown',
-      interrupted: false,
-      startedAt: this.startedAt,
-      endedAt: new Date().toISOString(),
-      checkpointAt: new Date().toISOString(),
-      elapsedMs: Math.round(nowMs() - ctx.window.startMs),
-      window: { startMs: ctx.window.startMs, endMs: ctx.window.endMs },
-      expectations: [],
-      chain: { bestHeight: Math.max(0, ...tips.map((t) => t.height)), nodes: Object.fromEntries(tips.map((t) => [t.node, { height: t.height, libHeight: t.libHeight, up: t.up }])) },
-      ...(live.load ? { load: live.load } : {}),
-      live,
-      soak: this.figures(ctx),
-    };
-    await writeJsonAtomic(join(ctx.runDir, 'summary.partial.json'), partial);
+    ctx.summary.set('soak', { ...this.figures(ctx), checkpointAt: new Date().toISOString(), elapsedMs: Math.round(nowMs() - ctx.window.startMs) });
   }
 
   private async evaluate(ctx: RunContext): Promise<ExpectationResult> {
@@ -196,7 +175,7 @@ export class SoakMonitor {
     const judged = figures.trends.filter((t) => t.status !== 'unknown');
     if (failed.length) return { status: 'fail', message: `leak suspected: ${failed.map((t) => t.message).join('; ')}`, figures: figures as unknown as Record<string, unknown> };
     if (judged.length === 0) return { status: 'unknown', message: `no trend could be judged (${figures.samples} samples; window after warm-up too short)`, figures: figures as unknown as Record<string, unknown> };
-    const heap = figures.trends.find((t) => t.metric === 'coordinator.heapAfterGc');
+    const heap = figures.trends.find((t) => t.metric === 'coordinator.heapData');
     return { status: 'pass', message: `${judged.length} trends flat within limits${heap?.slopePerHour != null ? `; coordinator heap ${(heap.slopePerHour / MiB).toFixed(2)} MiB/h` : ''}`, figures: figures as unknown as Record<string, unknown> };
   }
 }

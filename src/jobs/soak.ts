@@ -73,7 +73,8 @@ export async function soak(options: SoakOptions): Promise<SoakRun> {
   const base = soakScenario(options);
   const monitor = new SoakMonitor(options.monitor);
   const scenario: Scenario = { ...base, workloads: [...base.workloads, monitor.workload()], expectations: [...base.expectations, monitor.expectation()] };
-  const deployer = options.deployer ?? new LocalDeployer(options.runner ?? {});
+  // The runtime writes summary.partial.json; at the monitor's interval a crash loses at most one interval.
+  const deployer = options.deployer ?? new LocalDeployer({ checkpointIntervalMs: monitor.options.checkpointIntervalMs, ...options.runner });
   const runner = await deployer.deploy(scenario);
   try {
     const handle = await runner.run(scenario);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundedSeries } from '../../src/jobs/bounded-series.js';
-import { dirSizeBytes, heapUsedAfterGc, rssFromPrometheus, writeJsonAtomic } from '../../src/jobs/resource-probes.js';
+import { dirSizeBytes, heapDataAfterGc, heapUsedAfterGc, rssFromPrometheus, writeJsonAtomic } from '../../src/jobs/resource-probes.js';
 import { theilSen } from '../../src/jobs/trend.js';
 import { formatCurveTable, toMaxRateSummary } from '../../src/jobs/max-rate-result.js';
 import { searchMaxRate } from '../../src/jobs/rate-search.js';
@@ -64,6 +64,27 @@ describe('resource probes', () => {
     expect(afterGarbage - before).toBeLessThan(2_000_000);
     expect(afterKeep - afterGarbage).toBeGreaterThan(10_000_000); // 2M doubles ≈ 16 MB
     expect(kept.length).toBe(200);
+  });
+
+  it('positive control: heap data sampled after GC shows a slow leak as a slope, and no slope without one', () => {
+    const kept: string[] = [];
+    const leak: Array<{ t: number; value: number }> = [];
+    const flat: Array<{ t: number; value: number }> = [];
+    for (let i = 0; i < 20; i++) {
+      // 2,000 distinct 64-char strings per step: what keeping every tx id of a busy second would do
+      for (let j = 0; j < 2000; j++) kept.push(`${i}-${j}-`.padEnd(64, 'x'));
+      leak.push({ t: i * 1000, value: heapDataAfterGc() });
+    }
+    for (let i = 0; i < 20; i++) {
+      let garbage: string[] | null = Array.from({ length: 2000 }, (_, j) => `${i}-${j}-`.padEnd(64, 'y'));
+      expect(garbage.length).toBe(2000);
+      garbage = null;
+      flat.push({ t: i * 1000, value: heapDataAfterGc() });
+    }
+    const slope = theilSen(leak)!.slopePerS;
+    expect(slope).toBeGreaterThan(2000 * 80); // at least the strings' payload per 1,000 ms step
+    expect(Math.abs(theilSen(flat)!.slopePerS)).toBeLessThan(20_000);
+    expect(kept.length).toBe(40_000);
   });
 
   it('writes JSON atomically (no temp file left)', async () => {
