@@ -1,7 +1,8 @@
 /**
  * Single-node mempool admission rate through POST /mempool/add/txs (binary batches), with signature
  * verification, against a real node process from dist/. The node's key is not a validator, so no
- * block production competes with admission (a second run with production is printed too).
+ * block production competes with admission. Runs: inline verification only (verifyThreads 0), the
+ * default worker pool, and the pool with block production on.
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/node-admission.ts [totalTxs=100000] [batch=1000] [inFlight=2]
  */
@@ -15,12 +16,13 @@ const batchSize = Number(process.argv[3] ?? 1000);
 const inFlight = Number(process.argv[4] ?? 2);
 const perWallet = 500;
 
-async function run(produceBlocks: boolean): Promise<void> {
+async function run(produceBlocks: boolean, verifyThreads?: number): Promise<void> {
   const wallets = Math.ceil(total / perWallet);
   const plan = await planCluster({ nodes: 1, wallets, walletBalance: 1e12, testing: false, mempool: { maxCount: total + 10, maxBytes: 1 << 30, maxNonceGap: perWallet + 10, ttlMs: 600_000, minFee: 1 } });
   const cfg = plan.configs[0]!;
-  cfg.logLevel = 'warn';
+  cfg.logLevel = 'info'; // the harness reads the bound API port from the 'node started' line
   cfg.parentPid = null;
+  cfg.verifyThreads = verifyThreads;
   if (!produceBlocks) cfg.genesis.validators = [{ publicKey: 'ee'.repeat(32), stake: 1 }];
   const to = fromHex(plan.wallets[0]!.publicKey);
   const txs: Uint8Array[] = [];
@@ -28,7 +30,7 @@ async function run(produceBlocks: boolean): Promise<void> {
   const batches: Uint8Array[] = [];
   for (let i = 0; i < txs.length; i += batchSize) batches.push(encodeTxBatch(txs.slice(i, i + batchSize)));
   const node = await spawnNode(cfg);
-  const pool = new Pool(`http://127.0.0.1:${cfg.api.port}`, { connections: inFlight });
+  const pool = new Pool(`http://127.0.0.1:${node.apiPort}`, { connections: inFlight });
   try {
     let next = 0;
     let ok = 0;
@@ -52,7 +54,7 @@ async function run(produceBlocks: boolean): Promise<void> {
     const cpu1 = await node.client.metricsText().then((t) => Number(/process_cpu_seconds_total\{[^}]*\} ([\d.]+)/.exec(t)?.[1] ?? 0));
     const info = await node.client.info();
     console.log(
-      `${produceBlocks ? 'with block production' : 'admission only      '}: ${txs.length} txs in ${secs.toFixed(2)} s = ${Math.round(txs.length / secs)} tx/s accepted ok=${ok} ${JSON.stringify(other)}; node CPU ${(cpu1 - cpu0).toFixed(2)} s = ${(((cpu1 - cpu0) * 1e6) / txs.length).toFixed(1)} µs/tx; height ${info.height}`,
+      `${produceBlocks ? 'with block production' : 'admission only      '}, verifyThreads ${verifyThreads ?? 'default'}: ${txs.length} txs in ${secs.toFixed(2)} s = ${Math.round(txs.length / secs)} tx/s accepted ok=${ok} ${JSON.stringify(other)}; node CPU ${(cpu1 - cpu0).toFixed(2)} s = ${(((cpu1 - cpu0) * 1e6) / txs.length).toFixed(1)} µs/tx; height ${info.height}`,
     );
   } finally {
     await pool.close();
@@ -75,6 +77,7 @@ function verifyCostUs(): number {
 
 console.log(`node-admission: ${total} txs, batches of ${batchSize}, ${inFlight} in flight; ${os.cpus().length} CPUs, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`reference: one sodium ed25519 verify costs ${verifyCostUs().toFixed(1)} µs CPU in this process now`);
+await run(false, 0);
 await run(false);
 await run(true);
 console.log(`reference: one sodium ed25519 verify costs ${verifyCostUs().toFixed(1)} µs CPU in this process now`);

@@ -149,6 +149,15 @@ export function decodeBlock(bytes: Uint8Array, maxTxs = 1_000_000): Block {
   return { id: blockIdOf(copy.subarray(0, HEADER_BYTES)), header, signature, txs, bytes: copy };
 }
 
+/** Id, header and transaction count of an encoded block without decoding its transactions. */
+export function peekBlock(bytes: Uint8Array): { id: Hex; header: BlockHeader; txCount: number } {
+  const r = new ByteReader(bytes);
+  const header = readHeader(r);
+  r.bytes(64, 'block signature');
+  const txCount = r.u32('block txCount');
+  return { id: blockIdOf(bytes.subarray(0, HEADER_BYTES)), header, txCount };
+}
+
 /** The header bytes of an encoded block (a view). */
 export function headerBytesOf(block: Block): Uint8Array {
   return block.bytes.subarray(0, HEADER_BYTES);

@@ -275,21 +275,24 @@ export class Chain {
     }
   }
 
-  /** Restart from a snapshot taken at a final block: `path` is the canonical chain, heights 1..snapshot. */
-  restoreFinal(path: Array<{ block: Block; read: () => Uint8Array }>, ledger: LedgerSnapshot): void {
+  /**
+   * Restart from a snapshot taken at a final block: `path` is the canonical chain, heights 1..snapshot
+   * (headers only), `lib` the decoded snapshot block, which becomes tip and LIB.
+   */
+  restoreFinal(path: FinalRef[], lib: Block, ledger: LedgerSnapshot): void {
     if (path.length === 0) return;
     this.ledger.restore(ledger);
-    for (const { block, read } of path) {
-      const hgt = block.header.height;
-      this.finals[hgt] = { id: block.id, header: block.header, txCount: block.txs.length, read };
-      this.finalIds.set(block.id, hgt);
-      this.canonical[hgt] = block.id;
+    for (const ref of path) {
+      const hgt = ref.header.height;
+      this.finals[hgt] = ref;
+      this.finalIds.set(ref.id, hgt);
+      this.canonical[hgt] = ref.id;
     }
     const last = path[path.length - 1]!;
     this.live.clear();
-    this.live.set(last.block.id, { block: last.block, read: last.read });
-    this.tip = last.block;
-    this.lib = last.block;
+    this.live.set(lib.id, { block: lib, read: last.read });
+    this.tip = lib;
+    this.lib = lib;
   }
 
   /**

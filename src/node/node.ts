@@ -8,8 +8,8 @@ import { fastestEd25519, type Ed25519Backend, type SigningKey } from '../chain/e
 import type { SubmitResult } from '../chain/api.js';
 import { nowMs } from '../util/clock.js';
 import type { NodeConfig } from './config.js';
-import { decodeBlock, type Block } from './block-codec.js';
-import { Chain, type ImportResult } from './chain.js';
+import { decodeBlock, peekBlock, type Block } from './block-codec.js';
+import { Chain, type FinalRef, type ImportResult } from './chain.js';
 import { genesisBlock } from './genesis.js';
 import { Ledger } from './ledger.js';
 import { Lottery, StakeDistribution } from './lottery.js';
@@ -147,40 +147,53 @@ export class DevnetNode {
     this.log('info', 'node started', { api: this.apiUrl, testing: this.testingUrl, peerId: this.publicKey, height: this.chain.height, lib: this.chain.libHeight });
   }
 
-  /** Reload the block log (truncating a torn tail) and the last snapshot, then replay what follows. */
+  /**
+   * Reload the block log (truncating a torn tail) and the last snapshot, then replay what follows.
+   * Only headers are kept for blocks at or below the snapshot (they are final and read back from the
+   * log when served); blocks above it are decoded and re-imported (trusted: they were validated
+   * before being written), so fork choice rebuilds the tip exactly.
+   */
   private restoreFromDisk(): void {
-    const { records, truncatedBytes } = this.blockLog.open();
-    if (truncatedBytes > 0) this.log('warn', 'block log had a torn tail: truncated', { bytes: truncatedBytes });
-    if (records.length === 0) return;
-    const decoded = new Map<Hex, { block: Block; read: () => Uint8Array }>();
-    for (const rec of records) {
+    const metas = new Map<Hex, FinalRef>();
+    let count = 0;
+    const { truncatedBytes } = this.blockLog.open((rec) => {
+      count++;
       try {
-        const block = decodeBlock(rec.payload);
-        decoded.set(block.id, { block, read: () => this.blockLog.read(rec.offset, rec.length) });
+        const peek = peekBlock(rec.payload);
+        metas.set(peek.id, { ...peek, read: () => this.blockLog.read(rec.offset, rec.length) });
       } catch (e) {
         this.log('warn', 'undecodable block in the log: skipped', { error: (e as Error).message });
       }
-    }
-    this.replayRefs = new Map([...decoded].map(([id, d]) => [id, d.read]));
+    });
+    if (truncatedBytes > 0) this.log('warn', 'block log had a torn tail: truncated', { bytes: truncatedBytes });
+    if (metas.size === 0) return;
+    this.replayRefs = new Map([...metas].map(([id, m]) => [id, m.read]));
     let base = 0;
     const snap = readSnapshot(this.config.dataDir);
-    if (snap && snap.chainId === this.config.genesis.chainId && decoded.has(snap.blockId)) {
-      const path: Array<{ block: Block; read: () => Uint8Array }> = [];
-      let cur = decoded.get(snap.blockId);
+    if (snap && snap.chainId === this.config.genesis.chainId && metas.has(snap.blockId)) {
+      const path: FinalRef[] = [];
+      let cur = metas.get(snap.blockId);
       while (cur) {
         path.push(cur);
-        cur = decoded.get(cur.block.header.parent);
+        cur = metas.get(cur.header.parent);
       }
-      if (path[path.length - 1]!.block.header.parent === this.chain.genesis.id) {
-        this.chain.restoreFinal(path.reverse(), snap.ledger);
+      if (path[path.length - 1]!.header.parent === this.chain.genesis.id && path.length === snap.height) {
+        path.reverse();
+        this.chain.restoreFinal(path, decodeBlock(path[path.length - 1]!.read()), snap.ledger);
         base = snap.height;
       }
     }
-    const rest = [...decoded.values()].filter((d) => d.block.header.height > base).sort((a, b) => a.block.header.height - b.block.header.height);
+    const rest = [...metas.values()].filter((m) => m.header.height > base).sort((x, y) => x.header.height - y.header.height);
     const now = this.now();
-    for (const d of rest) this.chain.import(d.block, now, true);
+    for (const m of rest) {
+      try {
+        this.chain.import(decodeBlock(m.read()), now, true);
+      } catch (e) {
+        this.log('warn', 'undecodable block in the log: skipped', { id: m.id, error: (e as Error).message });
+      }
+    }
     this.replayRefs = null;
-    this.log('info', 'restored from disk', { blocks: records.length, snapshotHeight: base, height: this.chain.height, lib: this.chain.libHeight });
+    this.log('info', 'restored from disk', { blocks: count, snapshotHeight: base, height: this.chain.height, lib: this.chain.libHeight });
   }
 
   private persist(block: Block): () => Uint8Array {

@@ -45,22 +45,29 @@ export class BlockLog {
     this.file = path.join(dir, 'blocks.log');
   }
 
-  /** Open (creating the directory and file), validate every record, truncate a torn tail. */
-  open(): OpenResult {
+  /**
+   * Open (creating the directory and file), validate every record, truncate a torn tail. Records are
+   * read one at a time (memory stays at one block however long the log); with `onRecord` they are
+   * streamed to it, otherwise collected and returned.
+   */
+  open(onRecord?: (r: LogRecord) => void): OpenResult {
     fs.mkdirSync(this.dir, { recursive: true });
     this.fd = fs.openSync(this.file, fs.existsSync(this.file) ? 'r+' : 'w+');
     const total = fs.fstatSync(this.fd).size;
-    const data = total > 0 ? Buffer.alloc(total) : Buffer.alloc(0);
-    if (total > 0) fs.readSync(this.fd, data, 0, total, 0);
     const records: LogRecord[] = [];
+    const head = Buffer.alloc(RECORD_HEADER);
     let o = 0;
     while (o + RECORD_HEADER <= total) {
-      const len = data.readUInt32LE(o);
-      const sum = data.readUInt32LE(o + 4);
+      fs.readSync(this.fd, head, 0, RECORD_HEADER, o);
+      const len = head.readUInt32LE(0);
+      const sum = head.readUInt32LE(4);
       if (o + RECORD_HEADER + len > total) break;
-      const payload = data.subarray(o + RECORD_HEADER, o + RECORD_HEADER + len);
+      const payload = new Uint8Array(len);
+      fs.readSync(this.fd, payload, 0, len, o + RECORD_HEADER);
       if (crc32(payload) !== sum) break;
-      records.push({ offset: o + RECORD_HEADER, length: len, payload: new Uint8Array(payload) });
+      const rec = { offset: o + RECORD_HEADER, length: len, payload };
+      if (onRecord) onRecord(rec);
+      else records.push(rec);
       o += RECORD_HEADER + len;
     }
     if (o < total) {

@@ -60,7 +60,9 @@ export async function planCluster(spec: ClusterSpec): Promise<ClusterPlan> {
   const wallets = Array.from({ length: spec.wallets ?? 4 }, (_, i) => deriveKeyPair(seed, 'wallet', i));
   const validators = Array.from({ length: spec.nodes }, (_, i) => deriveKeyPair(seed, 'validator', i));
   const ports: Array<{ api: number; p2p: number; testing: number }> = [];
-  for (let i = 0; i < spec.nodes; i++) ports.push({ api: await freePort(), p2p: await freePort(), testing: await freePort() });
+  // API and testing ports are 0 (the node binds any free port and logs its URLs, read by spawnNode):
+  // only P2P ports must be known up front, since peers dial them.
+  for (let i = 0; i < spec.nodes; i++) ports.push({ api: 0, p2p: await freePort(), testing: 0 });
   const genesis = {
     chainId: `test-${seed}`,
     timeMs: Date.now() + (spec.genesisDelayMs ?? 1500),
@@ -106,34 +108,47 @@ export async function planCluster(spec: ClusterSpec): Promise<ClusterPlan> {
 
 export interface RunningProcess {
   config: NodeConfig;
+  /** Ports actually bound (the config may say 0). */
+  apiPort: number;
+  testingPort: number | null;
   child: ChildProcess;
   client: NodeClient;
   exited: Promise<number | null>;
 }
 
-/** Spawn one node process from dist/, logging to <dataDir>/../node.log; resolves when /health answers. */
+/**
+ * Spawn one node process from dist/, logging to <dataDir>/../node.log; resolves once it logged
+ * "node started" (with the API URLs it bound) and /health answers.
+ */
 export async function spawnNode(config: NodeConfig, timeoutMs = 40_000): Promise<RunningProcess> {
   const nodeDir = path.dirname(config.dataDir);
   fs.mkdirSync(nodeDir, { recursive: true });
   const cfgPath = path.join(nodeDir, 'config.json');
   fs.writeFileSync(cfgPath, JSON.stringify(config, null, 2));
-  const out = fs.openSync(path.join(nodeDir, 'node.log'), 'a');
+  const logPath = path.join(nodeDir, 'node.log');
+  const logStart = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
+  const out = fs.openSync(logPath, 'a');
   const child = spawn(process.execPath, [BIN, '--config', cfgPath], { stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const client = new NodeClient(`http://127.0.0.1:${config.api.port}`, { name: config.name, testingUrl: config.testing ? `http://127.0.0.1:${config.testing.port}` : undefined, timeoutMs: 5000 });
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${config.name} exited with ${child.exitCode}; log: ${fs.readFileSync(path.join(nodeDir, 'node.log'), 'utf8').slice(-2000)}`);
-    try {
-      await client.health();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${config.name} did not answer /health within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  const newLog = () => fs.readFileSync(logPath, 'utf8').slice(logStart);
+  let started: { api: string; testing: string | null } | undefined;
+  while (!started) {
+    if (child.exitCode !== null) throw new Error(`${config.name} exited with ${child.exitCode}; log: ${newLog().slice(-2000)}`);
+    const line = newLog()
+      .split('\n')
+      .find((l) => l.includes('"msg":"node started"'));
+    if (line) started = JSON.parse(line) as { api: string; testing: string | null };
+    else if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${config.name} did not start within ${timeoutMs} ms; log: ${newLog().slice(-2000)}`);
+    } else await new Promise((r) => setTimeout(r, 50));
   }
-  return { config, child, client, exited };
+  const client = new NodeClient(started.api, { name: config.name, testingUrl: started.testing ?? undefined, timeoutMs: 5000 });
+  await waitFor(`${config.name} /health`, () => client.health(), Math.max(1000, deadline - Date.now()));
+  const port = (url: string) => Number(new URL(url).port);
+  return { config, apiPort: port(started.api), testingPort: started.testing ? port(started.testing) : null, child, client, exited };
 }
 
 export async function stopProcess(p: RunningProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {

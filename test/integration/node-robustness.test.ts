@@ -16,7 +16,7 @@ let pool: Pool;
 beforeAll(async () => {
   plan = await planCluster({ nodes: 1, wallets: 1, slotDurationMs: 500 });
   node = await spawnNode(plan.configs[0]!);
-  pool = new Pool(`http://127.0.0.1:${node.config.api.port}`, { connections: 16 });
+  pool = new Pool(`http://127.0.0.1:${node.apiPort}`, { connections: 16 });
 });
 
 afterAll(async () => {
@@ -78,7 +78,7 @@ describe('devnet node: robustness against bad requests', () => {
     const r = await send('POST', '/mempool/add/txs', frame, { 'content-type': 'application/octet-stream' });
     expect(r).toEqual({ status: 200, json: { results: ['malformed', 'malformed'] } });
     // Malformed HTTP on the socket gets a 400, not a hang or a crash.
-    expect(await rawHttp(node.config.api.port, 'THIS IS NOT HTTP\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    expect(await rawHttp(node.apiPort, 'THIS IS NOT HTTP\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
   });
 
   it('keeps serving and producing blocks through a flood of concurrent bad requests', async () => {
@@ -93,7 +93,7 @@ describe('devnet node: robustness against bad requests', () => {
       else if (k === 3) flood.push(send('POST', '/storage/block', randomBytes(40)));
       else flood.push(send('GET', `/cryptarchia/blocks?from=${i}&to=${-i}`));
     }
-    for (let i = 0; i < 20; i++) flood.push(rawHttp(node.config.api.port, randomBytes(200)));
+    for (let i = 0; i < 20; i++) flood.push(rawHttp(node.apiPort, randomBytes(200)));
     for (let i = 0; i < 20; i++) flood.push(rawHttp(node.config.p2p.port, randomBytes(500)));
     const results = await Promise.allSettled(flood);
     const statuses = results.filter((r) => r.status === 'fulfilled').map((r) => (r.value as { status?: number }).status).filter((s) => s !== undefined) as number[];
