@@ -1,0 +1,50 @@
+/**
+ * Cost of the supply-conserved check (src/expectations/supply.ts) on a real node: it reads every wallet's
+ * account, then pages the whole canonical chain through GET /cryptarchia/blocks and replays it from genesis.
+ * One node process (from dist/) produces blocks; N transfers are admitted in binary batches; once all are
+ * included the check runs and its wall time is split into the account reads and the chain replay.
+ *
+ *   npx tsc -p tsconfig.build.json && npx tsx bench/supply-replay.ts [txs=50000] [wallets=100]
+ */
+import * as os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeTxBatch, fromHex, signTransferFast } from '../src/chain/index.js';
+import { observeAndReplay, judgeSupply } from '../src/expectations/supply.js';
+import type { RunContext, RunNode } from '../src/runtime/contracts.js';
+import { planCluster, removeDir, spawnNode, stopProcess, waitFor } from '../test/integration/node-harness.js';
+
+const total = Number(process.argv[2] ?? 50_000);
+const walletCount = Number(process.argv[3] ?? 100);
+const perWallet = Math.ceil(total / walletCount);
+
+const plan = await planCluster({ nodes: 1, wallets: walletCount, walletBalance: 1e12, slotDurationMs: 500, activeSlotCoeff: 0.9, testing: false, mempool: { maxCount: total + 10, maxBytes: 1 << 30, maxNonceGap: perWallet + 10, ttlMs: 600_000, minFee: 1 } });
+const cfg = plan.configs[0]!;
+cfg.logLevel = 'info';
+cfg.parentPid = null;
+mkdirSync(join(plan.dir, 'nodes', cfg.name), { recursive: true });
+writeFileSync(join(plan.dir, 'nodes', cfg.name, 'config.json'), JSON.stringify(cfg));
+const node = await spawnNode(cfg);
+try {
+  const to = fromHex(plan.wallets[0]!.publicKey);
+  const txs: Uint8Array[] = [];
+  for (let n = 0; n < perWallet; n++) for (const w of plan.wallets) if (txs.length < total) txs.push(signTransferFast(w.key, n, 1, to, 1).bytes);
+  for (let i = 0; i < txs.length; i += 1000) await node.client.submitBatch(encodeTxBatch(txs.slice(i, i + 1000)));
+  await waitFor('every transaction included', async () => (await node.client.mempoolMetrics()).pending === 0, 600_000, 500);
+  const runNode = { descriptor: { name: cfg.name, role: 'validator', apiUrl: '', peerId: '' }, client: node.client } as unknown as RunNode;
+  const wallets = plan.wallets.map((w, index) => ({ index, publicKey: w.publicKey, seed: w.seed, initialBalance: 1e12 }));
+  const ctx = { runDir: plan.dir, wallets, nodes: () => [runNode] } as unknown as RunContext;
+  const info = await node.client.info();
+  const t0 = performance.now();
+  await Promise.all(wallets.map((w) => node.client.account(w.publicKey)));
+  const accountsMs = performance.now() - t0;
+  const t1 = performance.now();
+  const { replay, observed } = await observeAndReplay(ctx, runNode);
+  const checkMs = performance.now() - t1;
+  const verdict = judgeSupply(replay, observed, wallets);
+  console.log(`supply-replay: ${os.cpus().length} CPUs, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`${replay.transactions} txs in ${info.height} blocks, ${walletCount} wallets: whole check ${(checkMs / 1000).toFixed(2)} s (${Math.round(replay.transactions / (checkMs / 1000))} tx/s replayed); the ${walletCount} account reads alone ${accountsMs.toFixed(0)} ms; verdict ${verdict.status}: ${verdict.message}`);
+} finally {
+  await stopProcess(node);
+  removeDir(plan.dir);
+}
