@@ -77,13 +77,15 @@ describe('DA over a star topology', () => {
       expect(Buffer.concat(parts).equals(Buffer.from(blobs[k]!))).toBe(true);
     }
 
-    // A validator holding subnetwork 1 dies hard and comes back: its shares are still served, from disk.
-    const victimKey = holders[1]!.find((h) => byKey.get(h) !== executor && byKey.get(h) !== hub)!;
+    // A validator (neither the hub nor the executor) dies hard and comes back: its shares are still served, from disk.
+    const victimKey = plan.validators.map((v) => v.publicKey).find((k) => byKey.get(k) !== executor && byKey.get(k) !== hub)!;
+    const sub = holders.findIndex((h) => h.includes(victimKey));
     const vi = nodes.indexOf(byKey.get(victimKey)!);
     await stopProcess(nodes[vi]!, 'SIGKILL');
     nodes[vi] = await spawnNode(plan.configs[vi]!);
-    const again = await nodes[vi]!.client.daShare(results[0]!.blob_id, 1);
-    expect(again?.data).toBe(toHex(blobs[0]!.subarray(Math.ceil(blobs[0]!.length / SUBNETS), 2 * Math.ceil(blobs[0]!.length / SUBNETS))));
-    expect((await nodes[vi]!.client.daBlob(results[0]!.blob_id)).shares).toContain(1);
+    const chunk = Math.ceil(blobs[0]!.length / SUBNETS);
+    const again = await nodes[vi]!.client.daShare(results[0]!.blob_id, sub);
+    expect(again?.data).toBe(toHex(blobs[0]!.subarray(sub * chunk, (sub + 1) * chunk)));
+    expect((await nodes[vi]!.client.daBlob(results[0]!.blob_id)).shares).toContain(sub);
   });
 });

@@ -172,7 +172,7 @@ describe('DA service', () => {
     await expect(full.executor.handleDisperse(request(new Uint8Array(4)))).rejects.toMatchObject({ status: 422, message: expect.stringMatching(/insufficient_funds/) });
   });
 
-  it('submits certificates of one channel in request order with consecutive nonces', async () => {
+  it('submits certificates in parent-chain order whatever order the requests arrive in', async () => {
     const c = cluster(3, 2);
     const blobs = Array.from({ length: 6 }, (_, i) => new Uint8Array(200 * (6 - i)).fill(i));
     let parent = '0'.repeat(64);
@@ -181,11 +181,30 @@ describe('DA service', () => {
       parent = sha256Hex(b);
       return r;
     });
-    const res = await Promise.all(reqs.map((r) => c.executor.handleDisperse(r)));
+    // Children first: the last blob arrives first, the first blob last.
+    const res = await Promise.all([...reqs].reverse().map((r) => c.executor.handleDisperse(r)));
     const txs = c.submitted.map((b) => decodeTx(b));
     expect(txs.map((t) => t.nonce)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(txs.map((t) => (t.ops[0] as ChannelBlobOp).blobId)).toEqual(res.map((r) => r.blob_id));
+    expect(txs.map((t) => (t.ops[0] as ChannelBlobOp).blobId)).toEqual(blobs.map((b) => sha256Hex(b)));
     expect(txs.map((t) => (t.ops[0] as ChannelBlobOp).parent)).toEqual(reqs.map((r) => r.parent_msg_id));
+    expect(res.map((r) => r.blob_id).reverse()).toEqual(blobs.map((b) => sha256Hex(b)));
+  });
+
+  it('fails the children of a blob whose dispersal failed (409), and waits only briefly for an unknown parent', async () => {
+    const c = cluster(3, 4);
+    for (const h of c.executor.holders[3]!) c.refuse.add(h);
+    const p = new Uint8Array(64).fill(1);
+    const child = new Uint8Array(64).fill(2);
+    const [rp, rc] = await Promise.allSettled([c.executor.handleDisperse(request(p)), c.executor.handleDisperse(request(child, sha256Hex(p)))]);
+    expect(rp).toMatchObject({ status: 'rejected', reason: { status: 503 } });
+    expect(rc).toMatchObject({ status: 'rejected', reason: { status: 409, message: expect.stringMatching(/parent blob .* failed to disperse/) } });
+    expect(c.submitted.length).toBe(0);
+    // A parent nobody here has seen (maybe another executor's): submitted after the wait.
+    c.refuse.clear();
+    const t0 = Date.now();
+    await c.executor.handleDisperse(request(new Uint8Array(8), 'ee'.repeat(32)));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_900);
+    expect(c.submitted.length).toBe(1);
   });
 
   it('tracks inclusion heights across applied and reverted blocks; serves channels', () => {

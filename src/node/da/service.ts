@@ -17,7 +17,8 @@
  * Dispersal (POST /disperse-data, executors): split the blob into `subnetworks` shares, send share s to the
  * validators of subnetwork s (sendDaShare connects on demand), verify every returned attestation, require at
  * least one per share, then put a channel_blob certificate signed by the executor into the local mempool.
- * Certificates of one channel are submitted in request order (their parents chain), dispersals run in parallel.
+ * Certificates are submitted in parent-chain order whatever the order requests arrive in (parent-order.ts);
+ * dispersals run in parallel.
  */
 import type { DaBlobStatus, DaChannelJson, DaShareJson, DisperseRequest, DisperseResponse, SubmitResult } from '../../chain/api.js';
 import { fromHex, toHex, type Hex } from '../../chain/bytes.js';
@@ -25,6 +26,7 @@ import { fastestEd25519, type Ed25519Backend, type SigningKey } from '../../chai
 import { sha256Hex } from '../../chain/hash.js';
 import { signTx, type Attestation, type Operation } from '../../chain/tx.js';
 import type { NodeRole } from '../config.js';
+import { ParentFailedError, ParentOrder } from './parent-order.js';
 import { ShareStore } from './share-store.js';
 import { assignSubnetworks, decodeShare, encodeShare, signAttestation, splitBlob, verifyAttestation, type ShareMessage } from './shares.js';
 
@@ -48,6 +50,8 @@ export interface DaServiceOptions {
   maxBlobBytes?: number;
   /** Memory bound of the share cache (all shares are also on disk). Default 64 MiB. */
   maxMemoryBytes?: number;
+  /** How long a certificate waits for a parent this executor has not seen yet. Default 2 s. */
+  parentWaitMs?: number;
 }
 
 /** A request the service refuses: `status` is the HTTP status the route answers with. */
@@ -79,7 +83,7 @@ export class DaService {
   private readonly log: DaLog;
   private readonly maxBlobBytes: number;
   private readonly included = new Map<Hex, number>();
-  private readonly channelQueue = new Map<Hex, Promise<unknown>>();
+  private readonly order: ParentOrder;
   /** Figures for /metrics and tests. */
   readonly counters = { dispersed: 0, disperseFailed: 0, sharesStored: 0, sharesRefused: 0 };
 
@@ -90,6 +94,7 @@ export class DaService {
     this.holders = assignSubnetworks(opts.validators, opts.subnetworks);
     this.store = new ShareStore(opts.dataDir, opts.maxMemoryBytes);
     this.maxBlobBytes = opts.maxBlobBytes ?? 4 * 1024 * 1024;
+    this.order = new ParentOrder((channel) => opts.channel(channel)?.lastMsg ?? null, opts.parentWaitMs);
   }
 
   /** POST /disperse-data. Throws DaRequestError (4xx for the caller's mistakes, 503 when validators did not attest). */
@@ -105,16 +110,20 @@ export class DaService {
     if (dataHex.length / 2 > this.maxBlobBytes) throw new DaRequestError(413, `data: ${dataHex.length / 2} bytes, at most ${this.maxBlobBytes} allowed`);
     const data = fromHex(dataHex);
     const blobId = sha256Hex(data);
-    // Take this request's place in its channel's queue now, before dispersing: certificates of one channel
-    // are submitted in request order (each one's parent is the previous blob), dispersals run in parallel.
-    const prev = this.channelQueue.get(channel) ?? Promise.resolve();
-    const submit = Promise.all([prev, this.disperse(blobId, data)]).then(([, attestations]) => this.submitCertificate(blobId, data.length, channel, parent, attestations));
-    const tail = submit.catch(() => undefined);
-    this.channelQueue.set(channel, tail);
-    void tail.then(() => {
-      if (this.channelQueue.get(channel) === tail) this.channelQueue.delete(channel);
+    // Submit in parent-chain order (see parent-order.ts); dispersals of a channel still run in parallel.
+    const turn = this.order.turn(channel, parent);
+    const done = this.order.begin(blobId);
+    const dispersal = this.disperse(blobId, data);
+    dispersal.catch(() => undefined); // reported below, after the parent's verdict (a failed parent explains more)
+    const submit = turn.then(() => dispersal).then((attestations) => this.submitCertificate(blobId, data.length, channel, parent, attestations));
+    submit.then(
+      () => done(true),
+      () => done(false),
+    );
+    return submit.catch((e) => {
+      if (e instanceof ParentFailedError) throw new DaRequestError(409, `blob ${blobId}: ${e.message}`);
+      throw e;
     });
-    return submit;
   }
 
   /** Send every share to its subnetwork's validators; the verified attestations, one per validator. */

@@ -13,6 +13,10 @@
  *    does not answer within requestTimeoutMs, or disconnects. sendDaShare first connects on demand to a
  *    peer that is not a neighbour, through the address book that peers exchange (PEERS messages), the
  *    way Nomos executors reach DA subnetwork members directly; that connection then stays like any other.
+ *  - Relay suppression: each peer's PEERS message lists its current neighbours; a transaction relayed on
+ *    behalf of peer X (broadcastTx(bytes, X)) skips X's neighbours, which X has already sent it to (or knew
+ *    had it). In a full mesh that cuts relaying from ~n(n-1) to n-1 link sends per transaction. Blocks are
+ *    always flooded (rare and important: redundancy wins).
  *  - Link faults (delay ± jitter, loss) apply to messages in both directions at this node; handshake and
  *    keep-alive traffic is exempt so a lossy link stays a link (blockPeer is the way to cut it).
  */
@@ -83,6 +87,8 @@ interface PeerRecord {
   score: PeerScore;
   conn: Connection | null;
   bannedUntil: number;
+  /** The peer's neighbours per its latest PEERS message (null until one arrives). */
+  neighbours: Set<string> | null;
 }
 
 interface DialTarget {
@@ -118,6 +124,7 @@ export class P2PNetwork {
   /** Callers of connectTo waiting for a peer's connection. */
   private readonly waiters = new Map<string, Array<() => void>>();
   private bookTimer: NodeJS.Timeout | null = null;
+  private bookUpdate: NodeJS.Timeout | null = null;
   private server: net.Server | null = null;
   private boundPort = 0;
   private dialing = 0;
@@ -179,6 +186,7 @@ export class P2PNetwork {
     this.running = false;
     for (const t of this.targets) if (t.timer) clearTimeout(t.timer);
     if (this.bookTimer) clearInterval(this.bookTimer);
+    if (this.bookUpdate) clearTimeout(this.bookUpdate);
     for (const s of this.dialSockets) s.destroy();
     const conns = [...this.connections];
     const closed = Promise.all(conns.map((c) => (c.socket.destroyed ? Promise.resolve() : new Promise<void>((r) => c.socket.once('close', () => r())))));
@@ -298,7 +306,7 @@ export class P2PNetwork {
   private onEstablished(c: Connection): void {
     let rec = this.records.get(c.peerId);
     if (!rec) {
-      rec = { id: c.peerId, address: c.address, score: new PeerScore(this.limits), conn: null, bannedUntil: 0 };
+      rec = { id: c.peerId, address: c.address, score: new PeerScore(this.limits), conn: null, bannedUntil: 0, neighbours: null };
       this.records.set(c.peerId, rec);
     }
     const existing = rec.conn;
@@ -320,10 +328,9 @@ export class P2PNetwork {
     if (target) target.backoffMs = this.backoff.initialMs;
     const [host, port] = splitHostPort(rec.address);
     this.book.set(c.peerId, { host, port, direct: true });
+    rec.neighbours = null;
     c.sendFrame(MsgType.peers, encodePeers(this.addressBook(c.peerId)), true);
-    // Tell the others about the newcomer at once (the periodic exchange covers the rest).
-    const news = encodePeers([{ id: c.peerId, host, port }]);
-    for (const other of this.records.values()) if (other.conn && other.conn !== c) other.conn.sendFrame(MsgType.peers, news, true);
+    this.scheduleAddressBookUpdate();
     this.log('info', 'peer connected', { peer: c.peerId.slice(0, 16), name: rec.name, address: rec.address, outbound: c.outbound });
     const waiting = this.waiters.get(c.peerId);
     this.waiters.delete(c.peerId);
@@ -334,6 +341,16 @@ export class P2PNetwork {
     const out = [];
     for (const [id, a] of this.book) if (id !== except && a.direct && this.records.get(id)?.conn) out.push({ id, host: a.host, port: a.port });
     return out;
+  }
+
+  /** Neighbour sets drive relay suppression: tell every peer soon after ours change. */
+  private scheduleAddressBookUpdate(): void {
+    if (this.bookUpdate || !this.running) return;
+    this.bookUpdate = setTimeout(() => {
+      this.bookUpdate = null;
+      this.shareAddressBook();
+    }, 20);
+    this.bookUpdate.unref();
   }
 
   private shareAddressBook(): void {
@@ -377,7 +394,9 @@ export class P2PNetwork {
     if (target) target.busy = false;
     if (rec && rec.conn === c) {
       rec.conn = null;
+      rec.neighbours = null;
       this.seen.freeSlot(c.slot);
+      this.scheduleAddressBookUpdate();
       this.log('info', 'peer disconnected', { peer: c.peerId.slice(0, 16), reason });
       // Redial every address known to lead to this peer (a restarted peer comes back by itself).
       for (const t of this.targets) if (t.knownId === c.peerId && t !== target && !t.busy) this.scheduleDial(t, t.backoffMs);
@@ -467,7 +486,9 @@ export class P2PNetwork {
       }
       case MsgType.peers: {
         if (!this.admit(c, rec, MESSAGE_COST.blockReq)) return;
-        for (const e of decodePeers(payload)) {
+        const entries = decodePeers(payload);
+        rec.neighbours = new Set(entries.map((e) => e.id));
+        for (const e of entries) {
           if (e.id === this.peerId || this.book.get(e.id)?.direct) continue;
           this.book.set(e.id, { host: e.host, port: e.port, direct: false });
         }
@@ -489,11 +510,12 @@ export class P2PNetwork {
 
   // ---- outbound ----------------------------------------------------------------------------------
 
-  private gossip(bytes: Uint8Array, except: string | undefined, send: (c: Connection) => void): void {
+  private gossip(bytes: Uint8Array, except: string | undefined, send: (c: Connection) => void, suppress: boolean): void {
     const { entry } = this.seen.touch(sha256Hex(bytes));
+    const skip = suppress && except !== undefined ? this.records.get(except)?.neighbours : undefined;
     for (const rec of this.records.values()) {
       const c = rec.conn;
-      if (!c || rec.id === except) continue;
+      if (!c || rec.id === except || skip?.has(rec.id)) continue;
       const b = bit(c.slot);
       if ((entry.recv | entry.sent) & b) continue;
       entry.sent |= b;
@@ -503,11 +525,11 @@ export class P2PNetwork {
   }
 
   broadcastTx(bytes: Uint8Array, except?: string): void {
-    this.gossip(bytes, except, (c) => c.sendTx(bytes));
+    this.gossip(bytes, except, (c) => c.sendTx(bytes), true);
   }
 
   broadcastBlock(bytes: Uint8Array, except?: string): void {
-    this.gossip(bytes, except, (c) => c.sendFrame(MsgType.block, bytes));
+    this.gossip(bytes, except, (c) => c.sendFrame(MsgType.block, bytes), false);
   }
 
   private connected(peer: string): Connection {
