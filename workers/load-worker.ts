@@ -45,7 +45,7 @@ class ShardWorker {
   private readonly random: () => number;
   private targetCursor: number;
   private readonly records?: TxRecordWriter;
-  private readonly maxInFlight: number;
+  private maxInFlight: number;
 
   private buffer: SignedEntry[] = [];
   private head = 0;
@@ -358,6 +358,7 @@ class ShardWorker {
       } else if (m.type === 'targets') {
         const old = this.pools;
         this.targets = m.targets;
+        this.maxInFlight = this.init.connections * this.init.pipelining * Math.max(1, m.targets.length);
         this.openPools();
         for (const p of old) void p.close().catch(() => undefined);
       } else if (m.type === 'go') {

@@ -82,6 +82,17 @@ export class TransactionWorkload implements Workload {
     this.engine = engine;
     const onAbort = () => void engine.stop().catch(() => undefined);
     signal.addEventListener('abort', onAbort, { once: true });
+    // Nodes started or removed at runtime join or leave the targets (unless one node was chosen).
+    let current = urls.join(' ');
+    const follow = setInterval(() => {
+      if (typeof this.spec.targets === 'object') return;
+      const now = ctx.nodes().map((n) => n.descriptor.apiUrl);
+      if (now.length > 0 && now.join(' ') !== current) {
+        current = now.join(' ');
+        engine.setTargets(now);
+      }
+    }, 2000);
+    follow.unref();
     try {
       await engine.start();
       this.totals = await engine.finished();
@@ -95,6 +106,7 @@ export class TransactionWorkload implements Workload {
       while (!signal.aborted && (engine.tracker?.counts().pending ?? 0) > 0) await sleep(250, signal);
       await this.publishSummary(false);
     } finally {
+      clearInterval(follow);
       signal.removeEventListener('abort', onAbort);
     }
   }
