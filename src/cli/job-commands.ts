@@ -1,0 +1,89 @@
+/**
+ * `loadnet max-rate` and `loadnet soak`: thin shells over the jobs (src/jobs). Options are parsed by
+ * src/jobs/job-args.ts (strict parseArgs, LN_ERR_USAGE naming flag, value and allowed); this file loads the
+ * optional scenario, picks the deployer, runs the job and prints its result.
+ */
+import { join } from 'node:path';
+import { ExitCode } from '../errors.js';
+import type { Scenario } from '../runtime/contracts.js';
+import { parseMaxRateArgs, parseSoakArgs, MAX_RATE_USAGE, SOAK_USAGE, type CommonJobArgs } from '../jobs/job-args.js';
+import { maxRate } from '../jobs/max-rate.js';
+import { formatCurveTable } from '../jobs/max-rate-result.js';
+import { soak } from '../jobs/soak.js';
+import type { CommandIo } from './command.js';
+import { usageError } from './command.js';
+import { createDeployer } from './deployers.js';
+import { loadScenarioFile } from './load-scenario.js';
+
+async function jobScenario(command: string, args: CommonJobArgs): Promise<Scenario | undefined> {
+  if (args.scenarioPath === undefined) return undefined;
+  const list = await loadScenarioFile(args.scenarioPath);
+  if (list.length !== 1) throw usageError(command, `${args.scenarioPath} holds ${list.length} scenarios; allowed: exactly one`);
+  return list[0];
+}
+
+export async function maxRateCommand(argv: string[], io: CommandIo): Promise<number> {
+  const a = parseMaxRateArgs(argv);
+  if (a.help) {
+    io.stdout.write(`${MAX_RATE_USAGE}\n`);
+    return ExitCode.ok;
+  }
+  const base = await jobScenario('max-rate', a);
+  const say = (line: string) => (a.json ? io.stderr : io.stdout).write(`${line}\n`);
+  const runner = { outDir: a.outDir, summaryStream: a.json ? undefined : io.stdout, reports: true };
+  const deployer = await createDeployer({ name: a.deployer ?? 'local', runner });
+  const scenario = base && (a.validators !== undefined || a.executors !== undefined) ? { ...base, spec: { ...base.spec, topology: { ...base.spec.topology, validators: a.validators ?? base.spec.topology.validators, executors: a.executors ?? base.spec.topology.executors } } } : base;
+  const topology = scenario === undefined && (a.validators !== undefined || a.executors !== undefined) ? { topology: { shape: 'star', validators: a.validators ?? 4, executors: a.executors ?? 2 } } : undefined;
+  const run = await maxRate({
+    scenario: scenario ?? topology,
+    deployer,
+    runner,
+    sloP99Ms: a.sloP99Ms,
+    minInclusion: a.minInclusion,
+    holdMs: a.holdMs,
+    startTps: a.startTps,
+    maxTps: a.maxTps,
+    growth: a.growth,
+    resolution: a.resolution,
+    maxTrials: a.maxTrials,
+    drainTimeoutMs: a.drainTimeoutMs,
+    threads: a.workers,
+    signCapPerSec: a.signCapPerSec,
+    log: say,
+  });
+  if (a.json) io.stdout.write(`${JSON.stringify(run.summary, null, 2)}\n`);
+  else {
+    say(formatCurveTable(run.summary));
+    say(`max-rate: ${run.summary.message}`);
+  }
+  say(`report: ${join(run.runDir, 'report.html')}`);
+  return run.summary.maxRateTps !== null && (run.summary.status === 'found' || run.summary.status === 'max-reached' || run.summary.status === 'lower-bound') ? ExitCode.ok : ExitCode.expectationsFailed;
+}
+
+export async function soakCommand(argv: string[], io: CommandIo): Promise<number> {
+  const a = parseSoakArgs(argv);
+  if (a.help) {
+    io.stdout.write(`${SOAK_USAGE}\n`);
+    return ExitCode.ok;
+  }
+  if (a.workers !== undefined) throw usageError('soak', '--workers is not used by soak (the scenario\'s workloads choose their threads)');
+  const scenario = await jobScenario('soak', a);
+  if (!scenario) throw usageError('soak', 'needs a scenario file (what to run for hours), e.g. loadnet soak examples/sustained-load.ts --duration 2h');
+  const runner = { outDir: a.outDir, summaryStream: a.json ? undefined : io.stdout, progress: !a.json && (io.stderr as { isTTY?: boolean }).isTTY === true, reports: true };
+  const deployer = await createDeployer({ name: a.deployer ?? 'local', runner });
+  const limits = Object.fromEntries(
+    Object.entries({
+      coordinatorHeapBytesPerHour: a.maxHeapGrowthPerHour,
+      coordinatorRssBytesPerHour: a.maxCoordinatorRssGrowthPerHour,
+      nodeRssBytesPerHour: a.maxNodeRssGrowthPerHour,
+      mempoolPendingPerHour: a.maxMempoolGrowthPerHour,
+      diskBytesPerHour: a.maxDiskGrowthPerHour,
+    }).filter(([, v]) => v !== undefined),
+  );
+  const monitor = Object.fromEntries(Object.entries({ sampleIntervalMs: a.sampleIntervalMs, checkpointIntervalMs: a.checkpointIntervalMs, warmupMs: a.warmupMs }).filter(([, v]) => v !== undefined));
+  const run = await soak({ scenario, deployer, runner, durationMs: a.durationMs, rateTps: a.rateTps, validators: a.validators, executors: a.executors, monitor: { ...monitor, limits } });
+  if (a.json) io.stdout.write(`${JSON.stringify(run.summary, null, 2)}\n`);
+  (a.json ? io.stderr : io.stdout).write(`verdict: ${run.summary.verdict.toUpperCase()}   report: ${join(run.runDir, 'report.html')}\n`);
+  if (run.summary.interrupted) return ExitCode.interrupted;
+  return run.passed ? ExitCode.ok : ExitCode.expectationsFailed;
+}
