@@ -49,6 +49,27 @@ describe('load engine pacing (open loop, cumulative schedule)', () => {
   }
 });
 
+describe('load engine rate profiles', () => {
+  it('follows stages: a ramp from 0 to 2,000 tx/s over 2 s, then a step down to 500 tx/s', async () => {
+    sinkProcess = await startFakeNodeProcess();
+    const rate = { kind: 'stages' as const, stages: [{ durationMs: 2000, perSecond: 2000, ramp: true }, { durationMs: 2000, perSecond: 500, ramp: false }] };
+    engine = createLoadEngine({ targets: [sinkProcess.url], wallets: wallets(10), rate, durationMs: 4000, threads: 1 });
+    await engine.start();
+    const t = await engine.finished();
+    // The n-th transaction must arrive at its due time on the curve (dueMs inverts C(t) = n − 1), no more
+    // than 80 ms late (schedule lag on this shared machine) and never early (−5 ms: the two processes' clocks
+    // are each timeOrigin + performance.now(), which agree to a few ms).
+    for (const n of [100, 500, 1000, 1500, 2000, 2200, 2600, 3000]) {
+      const due = engine.startedAt + engine.schedule.dueMs(n - 1);
+      const at = await sinkProcess.timeOf(n);
+      expect(at, `transaction ${n} never arrived`).not.toBeNull();
+      expect(at! - due, `transaction ${n}: arrived ${(at! - due).toFixed(1)} ms after its due time`).toBeGreaterThanOrEqual(-5);
+      expect(at! - due, `transaction ${n}: arrived ${(at! - due).toFixed(1)} ms after its due time`).toBeLessThanOrEqual(80);
+    }
+    expect(t.submitted).toBe(3000); // C(4 s) = 2,000 (ramp) + 1,000 (step)
+  });
+});
+
 describe('load engine latency (coordinated omission)', () => {
   it('corrected percentiles see a 1 s stall every 10 s; uncorrected ones miss it', async () => {
     // Base latency 1–3 ms; a request arriving inside a stall [k·10 s + 5 s, k·10 s + 6 s) is answered at its end.

@@ -22,5 +22,11 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
 server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${server.address().port}`));
 process.on('message', (m) => {
   if (m.type === 'between') process.send({ count: arrivals.reduce((s, [t, n]) => (t >= m.from && t < m.to ? s + n : s), 0), received });
+  if (m.type === 'timeOf') {
+    // When the n-th transaction arrived (batches in arrival order), or null.
+    let c = 0;
+    const hit = arrivals.find(([, n]) => (c += n) >= m.n);
+    process.send({ at: hit ? hit[0] : null });
+  }
 });
 process.on('disconnect', () => process.exit(0));

@@ -88,6 +88,8 @@ export async function startFakeNode(options: FakeNodeOptions = {}): Promise<Fake
 export interface FakeNodeProcess {
   url: string;
   receivedBetween(fromMs: number, toMs: number): Promise<{ count: number; received: number }>;
+  /** When the n-th transaction arrived (Unix ms), or null. */
+  timeOf(n: number): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,11 @@ export async function startFakeNodeProcess(): Promise<FakeNodeProcess> {
       new Promise((resolve) => {
         child.once('message', (m) => resolve(m as { count: number; received: number }));
         child.send({ type: 'between', from, to });
+      }),
+    timeOf: (n) =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as { at: number | null }).at));
+        child.send({ type: 'timeOf', n });
       }),
     close: () =>
       new Promise<void>((resolve) => {
