@@ -105,4 +105,19 @@ describe('devnet node: robustness against bad requests', () => {
     const m = await node.client.mempoolMetrics();
     expect(m.rejected.malformed).toBeGreaterThan(0);
   });
+
+  it('testing API: the clock offset moves the slot clock; link faults are stored; bad values are 400', async () => {
+    const before = (await node.client.info()).slot;
+    await node.client.setClockOffset(5000);
+    const after = (await node.client.info()).slot;
+    expect(after - before).toBeGreaterThanOrEqual(9);
+    expect(after - before).toBeLessThanOrEqual(12);
+    await expect(node.client.setClockOffset(Number.NaN)).rejects.toThrow(/400/);
+    await node.client.setClockOffset(0);
+    const peer = 'ab'.repeat(32);
+    await node.client.setLinkFault({ peer_id: peer, delay_ms: 50, jitter_ms: 5, loss: 0.1 });
+    expect((await node.client.networkState()).faults[peer]).toMatchObject({ delay_ms: 50, loss: 0.1 });
+    await expect(node.client.setLinkFault({ peer_id: peer, delay_ms: 0, jitter_ms: 0, loss: 2 })).rejects.toThrow(/400.*loss/);
+    await expect(node.client.blockPeer('not-a-peer')).rejects.toThrow(/400.*peer_id/);
+  });
 });
