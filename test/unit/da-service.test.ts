@@ -59,6 +59,8 @@ interface Cluster {
   submitted: Uint8Array[];
   verifier: TxVerifier;
   refuse: Set<string>;
+  /** Validators that answer only after 3 s (a node that is down: connect timeout). */
+  slow: Set<string>;
 }
 
 function cluster(nValidators: number, subnetworks: number, opts: { submit?: SubmitResult } = {}): Cluster {
@@ -68,6 +70,7 @@ function cluster(nValidators: number, subnetworks: number, opts: { submit?: Subm
   const ids = [...keys, exec].map((k) => toHex(k.publicKey));
   const validators = new Map<string, DaService>();
   const refuse = new Set<string>();
+  const slow = new Set<string>();
   const submitted: Uint8Array[] = [];
   const verifier = new TxVerifier(fastestEd25519(), (pk) => ids.includes(pk));
   let nonce = 0;
@@ -84,6 +87,7 @@ function cluster(nValidators: number, subnetworks: number, opts: { submit?: Subm
       network: {
         sendDaShare: async (peer, bytes) => {
           if (refuse.has(peer)) throw new Error('peer is not connected');
+          if (slow.has(peer)) await new Promise((r) => setTimeout(r, 3_000));
           return validators.get(peer)!.onShare(new Uint8Array(bytes), toHex(identity.publicKey));
         },
       },
@@ -101,7 +105,7 @@ function cluster(nValidators: number, subnetworks: number, opts: { submit?: Subm
   for (const k of keys) validators.set(toHex(k.publicKey), createDaService(base('validator', k)));
   const executor = createDaService(base('executor', exec));
   validators.set(toHex(exec.publicKey), executor);
-  return { executor, validators, submitted, verifier, refuse };
+  return { executor, validators, submitted, verifier, refuse, slow };
 }
 
 const request = (data: Uint8Array, parent = '0'.repeat(64)) => ({ channel_id: 'c1'.repeat(32), parent_msg_id: parent, signer: 'aa'.repeat(32), data: toHex(data) });
@@ -159,6 +163,15 @@ describe('DA service', () => {
     expect(op.attestations.map((a) => a.validator)).not.toContain(down);
     expect(op.attestations.length).toBe(5);
     expect(res.blob_id).toBe(op.blobId);
+    // A holder that does not answer (down: connect timeout) does not hold up a blob the others certify.
+    const late = c.executor.holders[0]!.find((h) => h !== c.executor.myId)!;
+    c.slow.add(late);
+    const t0 = Date.now();
+    await c.executor.handleDisperse(request(new Uint8Array(64).fill(4), res.blob_id));
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    const op2 = decodeTx(c.submitted[1]!).ops[0] as ChannelBlobOp;
+    expect(op2.attestations.map((a) => a.validator)).not.toContain(late);
+    expect(op2.attestations.length).toBe(6 - 2); // 6 holders, minus the refusing one and the late one
   });
 
   it('rejects bad requests with 4xx and a message naming the field', async () => {

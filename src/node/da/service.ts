@@ -50,6 +50,8 @@ export interface DaServiceOptions {
   maxBlobBytes?: number;
   /** Memory bound of the share cache (all shares are also on disk). Default 64 MiB. */
   maxMemoryBytes?: number;
+  /** Once every share has an attestation, how long to wait for the other holders' attestations. Default 300 ms. */
+  attestationGraceMs?: number;
   /** How long a certificate waits for a parent this executor has not seen yet. Default 2 s. */
   parentWaitMs?: number;
 }
@@ -84,6 +86,7 @@ export class DaService {
   private readonly maxBlobBytes: number;
   private readonly included = new Map<Hex, number>();
   private readonly order: ParentOrder;
+  private readonly graceMs: number;
   /** Figures for /metrics and tests. */
   readonly counters = { dispersed: 0, disperseFailed: 0, sharesStored: 0, sharesRefused: 0 };
 
@@ -94,6 +97,7 @@ export class DaService {
     this.holders = assignSubnetworks(opts.validators, opts.subnetworks);
     this.store = new ShareStore(opts.dataDir, opts.maxMemoryBytes);
     this.maxBlobBytes = opts.maxBlobBytes ?? 4 * 1024 * 1024;
+    this.graceMs = opts.attestationGraceMs ?? 300;
     this.order = new ParentOrder((channel) => opts.channel(channel)?.lastMsg ?? null, opts.parentWaitMs);
   }
 
@@ -132,7 +136,11 @@ export class DaService {
     const byValidator = new Map<Hex, Uint8Array>();
     const attested = shares.map(() => false);
     const failures: string[] = [];
-    await Promise.all(
+    // Done when every holder answered, or `graceMs` after every share has an attestation: a validator that
+    // is down (connect timeout 5 s) must not hold up a blob the others already certify.
+    let allAttested: () => void = () => {};
+    const covered = new Promise<void>((r) => (allAttested = r));
+    const everyHolder = Promise.all(
       shares.map(async (share, index) => {
         const msg: ShareMessage = { blobId, index, total: shares.length, size: data.length, data: share };
         await Promise.all(
@@ -143,6 +151,7 @@ export class DaService {
               if (!verifyAttestation(this.backend, blobId, v, sig)) return void failures.push(`${v.slice(0, 12)} sent a bad attestation`);
               byValidator.set(v, sig);
               attested[index] = true;
+              if (attested.every(Boolean)) allAttested();
             } catch (e) {
               failures.push(`${v.slice(0, 12)}: ${(e as Error).message}`);
             }
@@ -150,12 +159,16 @@ export class DaService {
         );
       }),
     );
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([everyHolder, covered.then(() => new Promise<void>((r) => (graceTimer = setTimeout(r, this.graceMs))))]);
+    clearTimeout(graceTimer);
     const missing = attested.flatMap((ok, i) => (ok ? [] : [i]));
     if (missing.length > 0) {
       this.counters.disperseFailed++;
       this.log('warn', 'dispersal failed', { blobId, missing, failures });
       throw new DaRequestError(503, `blob ${blobId}: no validator attested share(s) ${missing.join(', ')} of ${shares.length}: ${failures.join('; ')}`);
     }
+    // A snapshot: attestations arriving after the grace period are not waited for.
     return [...byValidator].sort(([a], [b]) => (a < b ? -1 : 1)).map(([validator, sig]) => ({ validator, signature: toHex(sig) }));
   }
 
