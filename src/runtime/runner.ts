@@ -266,10 +266,10 @@ export class DeploymentRunner implements Runner, RunHandle {
     error?: string,
   ): RunSummary {
     const interrupted = this.parts.lifetime.signal.aborted && this.interruptedBy !== undefined;
-    const evaluated = new Set(outcomes.map((o) => o.name));
+    // evaluate() yields one outcome per expectation, in order: the ones past its end were not evaluated.
     const all: ExpectationOutcome[] = [...outcomes];
-    for (const e of expectations) {
-      if (!evaluated.has(e.name)) all.push({ name: e.name, status: 'unknown', message: interrupted ? 'not evaluated: the run was interrupted' : `not evaluated: ${error ?? 'the run ended early'}`, durationMs: 0 });
+    for (const e of expectations.slice(outcomes.length)) {
+      all.push({ name: e.name, status: 'unknown', message: interrupted ? 'not evaluated: the run was interrupted' : `not evaluated: ${error ?? 'the run ended early'}`, durationMs: 0 });
     }
     for (const w of workloadErrors) all.push({ name: `workload ${w.workload}`, status: 'fail', message: `the workload failed: ${w.message}`, durationMs: 0 });
     let verdict = combineVerdicts(all.map((o) => o.status));
