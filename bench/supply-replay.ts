@@ -2,7 +2,8 @@
  * Cost of the supply-conserved check (src/expectations/supply.ts) on a real node: it reads every wallet's
  * account, then pages the whole canonical chain through GET /cryptarchia/blocks and replays it from genesis.
  * One node process (from dist/) produces blocks; N transfers are admitted in binary batches; once all are
- * included the check runs and its wall time is split into the account reads and the chain replay.
+ * included the check runs and its wall time is split into the account reads and the chain replay; then again
+ * as the expectation runs it, with the final chain replayed beforehand (FinalChainReplayer).
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/supply-replay.ts [txs=50000] [wallets=100]
  */
@@ -10,7 +11,7 @@ import * as os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeTxBatch, fromHex, signTransferFast } from '../src/chain/index.js';
-import { observeAndReplay, judgeSupply } from '../src/expectations/supply.js';
+import { FinalChainReplayer, observeAndReplay, judgeSupply } from '../src/expectations/supply.js';
 import type { RunContext, RunNode } from '../src/runtime/contracts.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor } from '../test/integration/node-harness.js';
 
@@ -42,8 +43,19 @@ try {
   const { replay, observed } = await observeAndReplay(ctx, runNode);
   const checkMs = performance.now() - t1;
   const verdict = judgeSupply(replay, observed, wallets);
+  // As the expectation runs it: the final chain replayed during the run, only the blocks above the LIB at evaluation.
+  const follower = new FinalChainReplayer(200);
+  const followCtx = { ...ctx, signal: new AbortController().signal } as unknown as RunContext;
+  follower.start(followCtx);
+  await waitFor('the follower to reach the LIB', async () => (await node.client.info()).lib_height > 0, 60_000);
+  await new Promise((r) => setTimeout(r, 3000));
+  const base = await follower.stop();
+  const t2 = performance.now();
+  const withBase = await observeAndReplay(ctx, runNode, undefined, base);
+  const baseMs = performance.now() - t2;
   console.log(`supply-replay: ${os.cpus().length} CPUs, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`${replay.transactions} txs in ${info.height} blocks, ${walletCount} wallets: whole check ${(checkMs / 1000).toFixed(2)} s (${Math.round(replay.transactions / (checkMs / 1000))} tx/s replayed); the ${walletCount} account reads alone ${accountsMs.toFixed(0)} ms; verdict ${verdict.status}: ${verdict.message}`);
+  console.log(`with the final chain replayed during the run (up to height ${base?.lastHeight ?? 0}): check at evaluation ${(baseMs / 1000).toFixed(2)} s, replaying from height ${withBase.fromHeight}; verdict ${judgeSupply(withBase.replay, withBase.observed, wallets).status}`);
 } finally {
   await stopProcess(node);
   removeDir(plan.dir);

@@ -53,6 +53,18 @@ export class LedgerReplay {
     this.transactions += 1;
   }
 
+  /** A copy to extend without touching this one (the final-chain follower's state, extended to the tip). */
+  clone(): LedgerReplay {
+    const c = Object.create(LedgerReplay.prototype) as LedgerReplay;
+    Object.assign(c, this, { accounts: new Map([...this.accounts].map(([pk, a]) => [pk, { ...a }])) });
+    return c;
+  }
+
+  /** True when `block` extends what was replayed so far (any first block extends an empty replay). */
+  extends(block: BlockJson): boolean {
+    return this.lastId === undefined ? block.header.height === 1 : block.header.parent === this.lastId && block.header.height === this.lastHeight + 1;
+  }
+
   /** Apply blocks in height order; `skip` leaves transactions out (to show what a withheld one does). */
   applyBlock(block: BlockJson, skip?: (txId: Hex) => boolean): void {
     for (const tx of block.transactions) {

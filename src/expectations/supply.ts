@@ -102,18 +102,28 @@ export async function genesisOf(ctx: Pick<RunContext, 'runDir' | 'wallets'>, sup
   return { accounts: ctx.wallets.map((w) => ({ publicKey: w.publicKey, balance: w.initialBalance })), fees: supply.burned > 0 ? 'burn' : 'leader' };
 }
 
-/** Read accounts, supply and the chain of one node at one tip; retries when transactions landed meanwhile. */
-export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (txId: Hex) => boolean): Promise<{ replay: LedgerReplay; observed: SupplyObservation }> {
+/**
+ * Read accounts, supply and the chain of one node at one tip, and replay the chain: from `base` (a replay of
+ * final blocks kept up during the run) when the node's chain extends it, else from genesis. Retries when a
+ * block carrying transactions landed while reading.
+ */
+export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (txId: Hex) => boolean, base?: LedgerReplay): Promise<{ replay: LedgerReplay; observed: SupplyObservation; fromHeight: number }> {
   const c = node.client;
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = await c.info();
     const supply = await c.supply();
     const list = await mapLimit(ctx.wallets, 16, (w) => c.account(w.publicKey));
     const after = await c.info();
-    const genesis = await genesisOf(ctx, supply);
-    const replay = new LedgerReplay(genesis.accounts, genesis.fees);
+    let replay: LedgerReplay;
+    if (base && base.lastHeight <= before.height) replay = base.clone();
+    else {
+      const genesis = await genesisOf(ctx, supply);
+      replay = new LedgerReplay(genesis.accounts, genesis.fees);
+    }
+    const fromHeight = replay.lastHeight + 1;
     let changedMeanwhile = false;
-    for (let from = 1; from <= after.height; ) {
+    let broken = false;
+    for (let from = fromHeight; from <= after.height && !broken; ) {
       const page = await c.blocksByHeight(from, after.height);
       if (page.length === 0) throw new LoadnetError('LN_ERR_EXPECTATION', `${node.descriptor.name}: no blocks from height ${from} to ${after.height}`);
       for (const b of page) {
@@ -121,24 +131,97 @@ export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (t
           if (b.transactions.length > 0) changedMeanwhile = true;
           continue;
         }
+        if (!replay.extends(b)) {
+          broken = true;
+          break;
+        }
         replay.applyBlock(b, skip);
       }
       from = page[page.length - 1]!.header.height + 1;
     }
+    const usedBase = base !== undefined && fromHeight > 1;
+    if (usedBase && (broken || (!changedMeanwhile && replay.lastId !== before.tip))) {
+      base = undefined; // this node's chain does not extend the final replay: once more from genesis
+      attempt--;
+      continue;
+    }
     if (changedMeanwhile || replay.lastId !== (before.height === 0 ? undefined : before.tip)) continue;
-    return { replay, observed: { node: node.descriptor.name, height: before.height, supply, accounts: new Map(ctx.wallets.map((w, i) => [w.publicKey, list[i]!])) } };
+    return { replay, fromHeight, observed: { node: node.descriptor.name, height: before.height, supply, accounts: new Map(ctx.wallets.map((w, i) => [w.publicKey, list[i]!])) } };
   }
   throw new LoadnetError('LN_ERR_EXPECTATION', `${node.descriptor.name}: the chain kept changing under the supply check (5 attempts)`);
+}
+
+/**
+ * Keeps a replay of the final chain (heights ≤ LIB) up to date during the run, a page at a time, so the check
+ * at evaluation only replays the last few blocks: its cost no longer grows with the run's length. Final blocks
+ * never revert (safety checks that); if a node's chain does not extend the replay, it starts over from genesis.
+ */
+export class FinalChainReplayer {
+  private state?: LedgerReplay;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(private readonly everyMs = 2000) {}
+
+  start(ctx: RunContext): void {
+    const tick = () => {
+      if (this.running || ctx.signal.aborted) return;
+      this.running = this.advance(ctx).catch(() => undefined).finally(() => (this.running = undefined));
+    };
+    this.timer = setInterval(tick, this.everyMs);
+    this.timer.unref();
+    tick();
+  }
+
+  private async advance(ctx: RunContext): Promise<void> {
+    const { node, value: info } = await firstAnswering(ctx, 'the final-chain replay', (n) => n.client.info());
+    if (!this.state) {
+      const genesis = await genesisOf(ctx, await node.client.supply());
+      this.state = new LedgerReplay(genesis.accounts, genesis.fees);
+    }
+    const target = info.lib_height;
+    while (this.state.lastHeight < target && this.timer) {
+      const page = await node.client.blocksByHeight(this.state.lastHeight + 1, target);
+      if (page.length === 0) return;
+      const next = this.state.clone();
+      for (const b of page) {
+        if (b.header.height > target) break;
+        if (!next.extends(b)) {
+          this.state = undefined; // start over from genesis at the next tick
+          return;
+        }
+        next.applyBlock(b);
+      }
+      this.state = next;
+    }
+  }
+
+  /** Stop following; the replay of final blocks so far (undefined when none was made). */
+  async stop(): Promise<LedgerReplay | undefined> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    return this.state;
+  }
 }
 
 export class SupplyConserved implements Expectation {
   readonly name = 'supply-conserved';
 
+  private readonly follower = new FinalChainReplayer();
+
   /** No options: supply and balances are exact. */
   constructor(_options: Record<string, never> = {}) {}
 
+  async startCapture(ctx: RunContext): Promise<void> {
+    this.follower.start(ctx);
+  }
+
   async evaluate(ctx: RunContext): Promise<ExpectationResult> {
-    const { value } = await firstAnswering(ctx, 'the supply check', (n) => observeAndReplay(ctx, n));
-    return judgeSupply(value.replay, value.observed, ctx.wallets);
+    const base = await this.follower.stop();
+    const { value } = await firstAnswering(ctx, 'the supply check', (n) => observeAndReplay(ctx, n, undefined, base));
+    const verdict = judgeSupply(value.replay, value.observed, ctx.wallets);
+    // How much was replayed at evaluation (the rest was replayed during the run).
+    return { ...verdict, figures: { ...verdict.figures, replayedAtEvaluationFromHeight: value.fromHeight } };
   }
 }

@@ -63,4 +63,21 @@ describe('LedgerReplay + judgeSupply (bank-test style)', () => {
     const v = judgeSupply(r, observe([[A, 84, 2], [B, 111, 1]], { total: 196, genesis: 200, burned: 5 }), wallets);
     expect(v.message).toContain('supply total 196 ≠ genesis 200 − burned 5 = 195');
   });
+
+  it('a clone extends independently, and only a block on top of the last one extends the replay', () => {
+    const r = new LedgerReplay([{ publicKey: A, balance: 100 }, { publicKey: B, balance: 100 }], 'burn');
+    expect(r.extends(blocks[1]!)).toBe(false); // height 2 cannot start a replay
+    expect(r.extends(blocks[0]!)).toBe(true);
+    r.applyBlock(blocks[0]!);
+    const c = r.clone();
+    const next = { ...blocks[1]!, header: { ...blocks[1]!.header, parent: blocks[0]!.id } };
+    expect(c.extends(blocks[1]!)).toBe(false); // wrong parent
+    expect(c.extends(next)).toBe(true);
+    c.applyBlock(next);
+    expect(c.account(A).nonce).toBe(2);
+    expect(r.account(A).nonce).toBe(1);
+    expect(r.lastHeight).toBe(1);
+    expect(c.burned).toBe(5);
+    expect(r.burned).toBe(2);
+  });
 });
