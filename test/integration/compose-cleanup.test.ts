@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { ComposeDeployer, cleanComposeLeftovers } from '../../src/deployers/comp
 import type { Runner } from '../../src/runtime/contracts.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { waitFor } from './helpers/run-files.js';
-import { engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
+import { containerOf, engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
 
 const hasEngine = await engineAvailable();
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compose-cleanup-'));
@@ -71,8 +71,19 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
   it('a preserved stack outlives its coordinator; cleanComposeLeftovers removes it but not a live run', async () => {
     let runner: Runner | undefined;
     try {
-      runner = await new ComposeDeployer({ outDir, reports: false, log: null }).deploy(scenarioOf(localSpec({ name: 'compose-live', validators: 1, executors: 0, slotDurationMs: 500 })));
+      // This live run also carries the deployer's options: a network prefix and per-role resource limits.
+      runner = await new ComposeDeployer({
+        outDir,
+        reports: false,
+        log: null,
+        networkPrefix: 'lntest',
+        resources: ({ role }) => (role === 'validator' ? { cpus: 0.5, memoryBytes: 256 * 1024 * 1024 } : undefined),
+      }).deploy(scenarioOf(localSpec({ name: 'compose-live', validators: 1, executors: 0, slotDurationMs: 500 })));
       const liveId = runIdFrom(runner.context.runDir);
+      const info = await containerOf(liveId, 'validator-0');
+      expect(info.Name).toBe(`/lntest-${liveId.toLowerCase()}-validator-0`);
+      expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+      expect(info.HostConfig.Memory).toBe(256 * 1024 * 1024);
 
       const { runDir, exited, output } = await startCoordinator('preserve');
       expect(await exited).toBe(0);
@@ -81,9 +92,10 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
       const preservedId = runIdFrom(runDir);
       const kept = await leftovers(preservedId);
       expect(kept.containers).toHaveLength(3);
-      // The preserved nodes still run and serve their API on loopback.
-      const cfg = JSON.parse(readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').find((l) => l.includes('compose.preserved')) ?? '{}');
-      expect(cfg.containers).toHaveLength(3);
+      // The preserved nodes still run, and the record says which containers were kept.
+      const preserved = JSON.parse(readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').find((l) => l.includes('compose.preserved')) ?? '{}');
+      expect(preserved.containers).toHaveLength(3);
+      expect((await containerOf(preservedId, 'validator-1')).State.Running).toBe(true);
 
       const removed = await cleanComposeLeftovers();
       expect(removed.containers.length).toBeGreaterThanOrEqual(3);
@@ -96,5 +108,19 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
     } finally {
       await runner?.dispose();
     }
+  });
+
+  it('keep-on-failure: a deploy that fails readiness keeps its stack and says how to remove it', async () => {
+    const lines: string[] = [];
+    const failOut = mkdtempSync(join(outDir, 'fail-'));
+    const deployer = new ComposeDeployer({ outDir: failOut, reports: false, keepOnFailure: true, log: (l) => lines.push(l), readiness: { httpTimeoutMs: 1, peersTimeoutMs: 1, producingTimeoutMs: 1 } });
+    await expect(deployer.deploy(scenarioOf(localSpec({ name: 'compose-fail', validators: 2, executors: 0, slotDurationMs: 500 })))).rejects.toMatchObject({ code: 'LN_ERR_READINESS' });
+    const [runDir] = readdirSync(failOut).map((d) => join(failOut, d));
+    const runId = runIdFrom(runDir!);
+    expect((await leftovers(runId)).containers).toHaveLength(2);
+    expect(lines.join('\n')).toMatch(new RegExp(`preserved[\\s\\S]*docker ps --filter label=loadnet.run=${runId}[\\s\\S]*loadnet clean --docker`));
+    // Its deployment is over, so it is a leftover now, though this process lives on.
+    await cleanComposeLeftovers();
+    expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
   });
 });
