@@ -176,6 +176,7 @@ export class PollingBlockFeed implements BlockFeed {
     try {
       info = await f.client.info();
     } catch {
+      if (this.follows.get(name) !== f) return; // removed while we asked
       const prev = this.tipByNode.get(name);
       const tip: NodeTip = { node: name, at: nowMs(), height: prev?.height ?? 0, tip: prev?.tip ?? '', libHeight: prev?.libHeight ?? 0, lib: prev?.lib ?? '', up: false };
       this.tipByNode.set(name, tip);
@@ -187,6 +188,7 @@ export class PollingBlockFeed implements BlockFeed {
     } catch {
       // A failed fetch is retried at the next poll; the tip report below still counts.
     }
+    if (this.follows.get(name) !== f) return; // removed while we asked: no stale tip for a gone node
     const tip: NodeTip = { node: name, at: nowMs(), height: info.height, tip: info.tip, libHeight: info.lib_height, lib: info.lib, up: true };
     this.tipByNode.set(name, tip);
     this.notify('onTip', tip);

@@ -116,6 +116,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
     await ctrl.removeNode('validator-2');
     expect(runner.context.nodes().map((n) => n.descriptor.name)).not.toContain('validator-2');
     expect(() => runner.context.node('validator-2')).toThrow(/no node named/);
+    await waitFor(() => !runner.context.blockFeed.tips().some((t) => t.node === 'validator-2'), 3_000, 'the feed to stop reporting the removed node');
     const before = await heights(runner.context.nodes());
     await waitFor(async () => [...(await heights(runner.context.nodes()))].every(([n, h]) => h >= before.get(n)! + 2), 20_000, 'every remaining node to gain two blocks');
   });
