@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { ExitCode } from '../errors.js';
 import type { Scenario } from '../runtime/contracts.js';
+import { scenarioWith } from '../scenario/build.js';
 import { parseMaxRateArgs, parseSoakArgs, MAX_RATE_USAGE, SOAK_USAGE, type CommonJobArgs } from '../jobs/job-args.js';
 import { maxRate } from '../jobs/max-rate.js';
-import { formatCurveTable } from '../jobs/max-rate-result.js';
 import { soak } from '../jobs/soak.js';
 import type { CommandIo } from './command.js';
 import { usageError } from './command.js';
@@ -51,11 +51,8 @@ export async function maxRateCommand(argv: string[], io: CommandIo): Promise<num
     signCapPerSec: a.signCapPerSec,
     log: say,
   });
+  // The job's log has already shown each step, the curve and the outcome.
   if (a.json) io.stdout.write(`${JSON.stringify(run.summary, null, 2)}\n`);
-  else {
-    say(formatCurveTable(run.summary));
-    say(`max-rate: ${run.summary.message}`);
-  }
   say(`report: ${join(run.runDir, 'report.html')}`);
   return run.summary.maxRateTps !== null && (run.summary.status === 'found' || run.summary.status === 'max-reached' || run.summary.status === 'lower-bound') ? ExitCode.ok : ExitCode.expectationsFailed;
 }
@@ -67,8 +64,10 @@ export async function soakCommand(argv: string[], io: CommandIo): Promise<number
     return ExitCode.ok;
   }
   if (a.workers !== undefined) throw usageError('soak', '--workers is not used by soak (the scenario\'s workloads choose their threads)');
-  const scenario = await jobScenario('soak', a);
-  if (!scenario) throw usageError('soak', 'needs a scenario file (what to run for hours), e.g. loadnet soak examples/sustained-load.ts --duration 2h');
+  const loaded = await jobScenario('soak', a);
+  if (!loaded) throw usageError('soak', 'needs a scenario file (what to run for hours), e.g. loadnet soak examples/sustained-load.ts --duration 2h');
+  // --duration keeps the module's live objects (scenarioWith); the jobs' own override rebuilds from the registry.
+  const scenario = scenarioWith(loaded, { durationMs: a.durationMs });
   const runner = { outDir: a.outDir, summaryStream: a.json ? undefined : io.stdout, progress: !a.json && (io.stderr as { isTTY?: boolean }).isTTY === true, reports: true };
   const deployer = await createDeployer({ name: a.deployer ?? 'local', runner });
   const limits = Object.fromEntries(
@@ -81,7 +80,7 @@ export async function soakCommand(argv: string[], io: CommandIo): Promise<number
     }).filter(([, v]) => v !== undefined),
   );
   const monitor = Object.fromEntries(Object.entries({ sampleIntervalMs: a.sampleIntervalMs, checkpointIntervalMs: a.checkpointIntervalMs, warmupMs: a.warmupMs }).filter(([, v]) => v !== undefined));
-  const run = await soak({ scenario, deployer, runner, durationMs: a.durationMs, rateTps: a.rateTps, validators: a.validators, executors: a.executors, monitor: { ...monitor, limits } });
+  const run = await soak({ scenario, deployer, runner, rateTps: a.rateTps, validators: a.validators, executors: a.executors, monitor: { ...monitor, limits } });
   if (a.json) io.stdout.write(`${JSON.stringify(run.summary, null, 2)}\n`);
   (a.json ? io.stderr : io.stdout).write(`verdict: ${run.summary.verdict.toUpperCase()}   report: ${join(run.runDir, 'report.html')}\n`);
   if (run.summary.interrupted) return ExitCode.interrupted;
