@@ -40,6 +40,12 @@ export { TransactionWorkload } from './workloads/transactions.js';
 export { DaWorkload } from './workloads/da.js';
 export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, expectationFromSpec } from './expectations/index.js';
 
+// Jobs: SLO-defined max-rate search and soak runs.
+export { maxRate } from './jobs/max-rate.js';
+export type { MaxRateOptions, MaxRateRun } from './jobs/max-rate.js';
+export { soak } from './jobs/soak.js';
+export type { SoakOptions, SoakRun } from './jobs/soak.js';
+
 // Reports.
 export { renderRunReports, printSummaryTable } from './report/index.js';
 

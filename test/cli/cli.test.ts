@@ -28,7 +28,7 @@ describe('usage', () => {
   it('--help lists the commands and exits 0; per-command help too', () => {
     const top = loadnet('--help');
     expect(top.code).toBe(0);
-    for (const c of ['run', 'node', 'report', 'clean']) expect(top.stdout).toContain(`  ${c}`);
+    for (const c of ['run', 'max-rate', 'soak', 'node', 'report', 'clean']) expect(top.stdout).toContain(`  ${c}`);
     const run = loadnet('run', '--help');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('--deployer local|compose');
@@ -47,6 +47,9 @@ describe('usage', () => {
     ['missing file', ['run', 'does-not-exist.json'], /no such scenario file/],
     ['module without a scenario', ['run', 'test/cli/fixtures/not-a-scenario.mjs'], /exports no scenario/],
     ['report of a non-run directory', ['report', '.'], /is not a run directory/],
+    ['max-rate with a bad SLO', ['max-rate', '--slo-p99', 'fast'], /--slo-p99: "fast" is not valid/],
+    ['soak without a scenario', ['soak', '--duration', '1h'], /needs a scenario file/],
+    ['soak with --workers', ['soak', 'x.json', '--workers', '2'], /--workers is not used by soak/],
   ])('%s: exit 2, message on stderr, no stack', (_name, args, message) => {
     const r = loadnet(...(args as string[]));
     expect(r.code).toBe(2);
