@@ -94,6 +94,25 @@ describe('p2p handshake', () => {
     expect(connectedIds(a)).toEqual([]);
   });
 
+  it('closes an unauthenticated connection that announces a large frame', async () => {
+    const a = makeNode(0, []);
+    await start(a);
+    const s = net.connect({ host: '127.0.0.1', port: a.net.port });
+    sockets.push(s);
+    s.on('error', () => {});
+    const received: Buffer[] = [];
+    s.on('data', (d: Buffer) => received.push(d));
+    const closed = new Promise<void>((r) => s.on('close', () => r()));
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    const head = Buffer.alloc(5);
+    head.writeUInt32LE(1_000_000, 0);
+    head[4] = MsgType.hello;
+    s.write(head);
+    await closed;
+    expect(Buffer.concat(received).toString('latin1')).toContain('frame of 1000000 bytes, at most 4096');
+    expect(connectedIds(a)).toEqual([]);
+  });
+
   it('keeps exactly one connection when both sides dial each other', async () => {
     const [pa, pb] = [await freePort(), await freePort()];
     const x = makeNode(0, [{ host: '127.0.0.1', port: pb }], { port: pa });

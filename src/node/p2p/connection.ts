@@ -51,6 +51,7 @@ interface Pending {
 }
 
 let nextConnId = 1;
+const HANDSHAKE_MAX_FRAME_BYTES = 4096;
 
 export class Connection {
   readonly connId = nextConnId++;
@@ -88,7 +89,8 @@ export class Connection {
     private readonly events: ConnectionEvents,
     private readonly opts: ConnectionOptions,
   ) {
-    this.decoder = new FrameDecoder(opts.maxFrameBytes);
+    // Unauthenticated peers get small frames only: a HELLO is ~150 bytes.
+    this.decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 5_000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -158,6 +160,7 @@ export class Connection {
         return this.close('handshake signature does not match the claimed peer id');
       }
       this.established = true;
+      this.decoder.maxFrameBytes = this.opts.maxFrameBytes;
       this.pingTimer = setInterval(() => this.keepAlive(), this.opts.pingIntervalMs);
       this.pingTimer.unref();
       this.events.established(this);

@@ -148,7 +148,8 @@ export class FrameDecoder {
   private buffered = 0;
   private need = -1; // total bytes of the frame being read, -1 while the header is incomplete
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** Largest frame accepted; the connection keeps it small until the handshake is done. */
+  constructor(public maxFrameBytes: number) {}
 
   /** Feed bytes; returns complete frames. Throws LN_ERR_CODEC on a zero-length or oversized frame. */
   push(chunk: Buffer): Array<{ type: number; payload: Buffer }> {
