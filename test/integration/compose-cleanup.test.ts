@@ -123,4 +123,42 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
     await cleanComposeLeftovers();
     expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
   });
+
+  it('a missing user image fails with LN_ERR_DOCKER naming it, and leaves no reaper process', async () => {
+    const failOut = mkdtempSync(join(outDir, 'noimage-'));
+    const deployer = new ComposeDeployer({ outDir: failOut, reports: false, log: null, image: 'loadnet-no-such-image:1' });
+    await expect(deployer.deploy(scenarioOf(localSpec({ name: 'compose-noimage', validators: 1, executors: 0 })))).rejects.toMatchObject({
+      code: 'LN_ERR_DOCKER',
+      message: expect.stringContaining('image loadnet-no-such-image:1 is not present'),
+    });
+    const [runDir] = readdirSync(failOut).map((d) => join(failOut, d));
+    const runId = /reaper (\S+):/.exec(await waitForText(join(runDir!, 'reaper.log')))![1]!;
+    await waitFor(() => !reaperRunning(runId), 5000, 'the reaper to exit');
+  });
 });
+
+async function waitForText(file: string): Promise<string> {
+  let text = '';
+  await waitFor(() => {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return false;
+    }
+    return text.length > 0;
+  }, 5000, `${file} to be written`);
+  return text;
+}
+
+/** Is a reaper for this run id still running? (/proc cmdlines) */
+function reaperRunning(runId: string): boolean {
+  return readdirSync('/proc').some((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      return cmd.includes('reaper-main') && cmd.includes(runId);
+    } catch {
+      return false;
+    }
+  });
+}

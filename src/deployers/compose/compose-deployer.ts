@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { ComposeDeployment, type ResourcesOption } from './compose-deployment.js';
 import { ComposeNodeControl } from './compose-node-control.js';
 import { connectEngine, pingEngine, type EngineOptions } from './engine.js';
-import { ensureNodeImage } from './image.js';
+import { ensureNodeImage, type NodeImage } from './image.js';
 import { startReaper } from './reaper.js';
 
 export interface ComposeDeployerOptions extends RunnerOptions, EngineOptions {
@@ -76,7 +76,14 @@ export class ComposeDeployer implements Deployer {
       // The reaper starts while the image is checked or built: both take a moment.
       const reaping = startReaper(record.runId, join(record.runDir, 'reaper.log'));
       reaping.catch(() => undefined);
-      const image = await ensureNodeImage(docker, { image: o.image, command: o.imageCommand, progress: o.log === null ? null : say });
+      let image: NodeImage;
+      try {
+        image = await ensureNodeImage(docker, { image: o.image, command: o.imageCommand, progress: o.log === null ? null : say });
+      } catch (e) {
+        // Nothing was created yet: let the reaper go instead of leaving it waiting for our exit.
+        await reaping.then((r) => r.done(), () => undefined);
+        throw e;
+      }
       record.events.emit('compose.image', { image: image.ref, built: image.built, buildMs: Math.round(image.buildMs) });
       const reaper = await reaping;
       const deployment = new ComposeDeployment(record, {

@@ -54,4 +54,5 @@ async function finish(): Promise<void> {
   process.exit(0);
 }
 
+log(`watching coordinator pid ${process.ppid}`);
 process.stdout.write('ready\n');
