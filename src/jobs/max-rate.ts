@@ -49,7 +49,7 @@ export interface MaxRateOptions {
   resolution?: number;
   maxTrials?: number;
   confirmAttempts?: number;
-  /** After the hold, wait this long at most for the step's transactions to be included (default max(2 × SLO, 5 mean block intervals)). */
+  /** After the hold, wait this long at most for the step's transactions to be included (default max(2 × SLO, k + 5 mean block intervals)). */
   graceMs?: number;
   /** Between steps, wait for every node's pending ≤ drainThreshold (default 0), at most drainTimeoutMs (default 60 s). */
   drainThreshold?: number;
@@ -147,8 +147,11 @@ interface StepSettings extends MaxRateOptions {
 /** The real `trial(rate)`: drain, generate for the hold, wait the grace, measure. */
 function stepRunner(ctx: RunContext, o: StepSettings) {
   const wallets = ctx.wallets.slice(0, Math.min(ctx.wallets.length, o.users ?? 200));
-  // Long enough that a transaction missing at its end is far beyond the SLO, short enough to stay bounded.
-  const graceMs = o.graceMs ?? Math.max(2 * o.criteria.sloP99Ms, 5 * ctx.metrics.meanBlockIntervalMs);
+  // Long enough that a transaction missing at its end is far beyond the SLO, and that one whose block was
+  // reorged away is found again at finality (k blocks deep: measured with 4 + 2 nodes at f = 0.8, ~3 % of
+  // the transactions flip between fork siblings and are only settled then); bounded. The wait ends as soon
+  // as nothing is pending.
+  const graceMs = o.graceMs ?? Math.max(2 * o.criteria.sloP99Ms, (ctx.metrics.securityParam + 5) * ctx.metrics.meanBlockIntervalMs);
   const troughWindowMs = 2 * ctx.metrics.meanBlockIntervalMs;
   const nodes = () => ctx.nodes().map((n) => ({ name: n.descriptor.name, client: n.client }));
   return async (rateTps: number, phase: SearchPhase, index: number): Promise<StepResult> => {
