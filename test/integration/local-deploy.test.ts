@@ -109,6 +109,12 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
     await expectCaughtUpAndFollowing('joiner-0');
     // The block feed follows the joiner too.
     await waitFor(async () => runner.context.blockFeed.tips().some((t) => t.node === 'joiner-0' && t.up && t.height > 0), 5_000, 'the feed to report the joiner');
+    // Unnamed, as an executor, with the shape's default peers (star: the hub).
+    const exec = await ctrl.startNode({ role: 'executor' });
+    expect(exec).toMatchObject({ name: 'executor-join-1', role: 'executor' });
+    const hub = runner.context.node('validator-0');
+    expect((await runner.context.node(exec.name).client.networkInfo()).peers).toContain(hub.descriptor.peerId);
+    await expectCaughtUpAndFollowing(exec.name);
   });
 
   it('removeNode shrinks the topology and the chain stays live', async () => {
@@ -138,7 +144,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
     const starts = events.filter((e) => e.kind === 'fault.start');
     const ends = events.filter((e) => e.kind === 'fault.end');
     const summary = starts.map((e) => `${e.fault}:${e.target}`);
-    for (const expected of ['restart:validator-1', 'kill:validator-1', 'pause:validator-2', 'restart:executor-0', 'kill:executor-0', 'pause:executor-1', 'start-node:joiner-0', 'remove-node:validator-2', 'block-peer:validator-0']) {
+    for (const expected of ['restart:validator-1', 'kill:validator-1', 'pause:validator-2', 'restart:executor-0', 'kill:executor-0', 'pause:executor-1', 'start-node:joiner-0', 'start-node:executor-join-1', 'remove-node:validator-2', 'block-peer:validator-0']) {
       expect(summary).toContain(expected);
     }
     for (const s of starts) expect(ends.some((e) => e.faultId === s.faultId && e.ok === true)).toBe(true);

@@ -133,10 +133,16 @@ export class LocalDeployment implements Deployment {
   }
 
   /** A node joining at runtime with a fresh identity, dialing `peerNames`. Spawned, not yet waited for. */
-  async addJoiner(role: NodeRole, name: string | undefined, peerNames: string[], makePlanned: (joinIndex: number, role: NodeRole, name: string) => PlannedNode): Promise<LocalNode> {
+  /** Name and index of the next runtime joiner (names must be unique within the run, removed nodes included). */
+  nextJoiner(role: NodeRole, name: string | undefined): { joinIndex: number; name: string } {
     const joinIndex = this.joinCounter++;
     const chosen = name ?? `${role}-join-${joinIndex}`;
     if (this.byName.has(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: a node named ${JSON.stringify(chosen)} already exists in this run; pick another name`);
+    return { joinIndex, name: chosen };
+  }
+
+  async addJoiner(role: NodeRole, joiner: { joinIndex: number; name: string }, peerNames: string[], makePlanned: (joinIndex: number, role: NodeRole, name: string) => PlannedNode): Promise<LocalNode> {
+    const { joinIndex, name: chosen } = joiner;
     const peers = peerNames.map((p) => this.get(p));
     const perNode = this.options.testingApi ? 3 : 2;
     const ports = await reservePorts(perNode, HOST);

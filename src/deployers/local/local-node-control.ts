@@ -147,9 +147,9 @@ export class LocalNodeControl implements NodeControl {
     const peers = options.peers ?? defaultJoinPeers(this.deployment.plan.scenario.topology.shape, live);
     for (const p of peers) this.deployment.get(p);
     const role = options.role ?? 'validator';
-    const label = options.name ?? `${role}-join`;
-    return this.faults.interval('start-node', label, async () => {
-      const node = await this.deployment.addJoiner(role, options.name, peers, (i, r, n) => plannedJoiner(this.deployment.plan, i, r, n));
+    const joiner = this.deployment.nextJoiner(role, options.name);
+    return this.faults.interval('start-node', joiner.name, async () => {
+      const node = await this.deployment.addJoiner(role, joiner, peers, (i, r, n) => plannedJoiner(this.deployment.plan, i, r, n));
       return this.exclusive(node.planned.name, async () => {
         try {
           await this.recovered(node);
@@ -160,7 +160,7 @@ export class LocalNodeControl implements NodeControl {
         }
         return node.run.descriptor;
       });
-    }, { role, peers, ...(options.name ? { name: options.name } : {}) });
+    }, { role, peers });
   }
 
   async removeNode(name: string): Promise<void> {
