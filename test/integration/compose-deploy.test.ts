@@ -80,6 +80,8 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     const compose = readFileSync(join(ctx.runDir, 'docker-compose.yml'), 'utf8');
     for (const n of ctx.nodes()) expect(compose).toContain(`"${n.descriptor.name}":`);
     expect(existsSync(join(ctx.runDir, 'reaper.log'))).toBe(true);
+    // Node samples carry each container's resident memory (from its memory cgroup).
+    await waitFor(async () => (await readEvents(ctx.runDir)).some((e) => e.kind === 'node.sample' && e.rssBytes > 10e6), 10_000, 'a node.sample with the container RSS');
   });
 
   it('reuses the content-hashed image: a second deploy builds nothing', async () => {

@@ -321,6 +321,14 @@ export class ComposeDeployment implements Deployment {
     return this.byName.get(name)?.expectedPeers ?? 0;
   }
 
+  /** Resident memory of the node's container, from its memory cgroup (cgroup v1 or v2 layouts). */
+  nodeStats(name: string): { rssBytes?: number } | undefined {
+    const id = this.byName.get(name)?.containerId;
+    if (!id) return undefined;
+    const rss = containerRss(id);
+    return rss === undefined ? undefined : { rssBytes: rss };
+  }
+
   checkAlive(): void {
     for (const n of this.liveNodes()) {
       if (n.lastExit && !n.lastExit.expected) {
@@ -425,6 +433,27 @@ function preservedMessage(runId: string, network: string, nodes: ComposeNode[]):
     ...nodes.map((n) => `            ${n.planned.name}: ${n.run.descriptor.apiUrl}  (docker logs ${n.containerName})`),
     `  remove:   loadnet clean --docker   (or: docker rm -f $(docker ps -aq --filter label=${Labels.run}=${runId}) && docker network rm ${network})`,
   ].join('\n');
+}
+
+const CGROUP_MEMORY_STAT = [
+  (id: string) => ({ file: `/sys/fs/cgroup/memory/docker/${id}/memory.stat`, key: 'total_rss' }),
+  (id: string) => ({ file: `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.stat`, key: 'anon' }),
+  (id: string) => ({ file: `/sys/fs/cgroup/docker/${id}/memory.stat`, key: 'anon' }),
+];
+
+function containerRss(id: string): number | undefined {
+  for (const where of CGROUP_MEMORY_STAT) {
+    const { file, key } = where(id);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }
 
 function logTail(path: string, lines = 15): string {
