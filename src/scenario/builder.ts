@@ -178,8 +178,9 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
   }
 
   /** Pending transactions per node ≤ maxPending (default 10000), trend flat or falling over the last part of the run. */
-  expectMempoolBounded(options: { maxPending?: number; trendWindowFraction?: number } = {}): ScenarioBuilder<NodeControl> {
-    return this.addExpectation({ type: 'mempool-bounded', options: { ...options } });
+  expectMempoolBounded(options: { maxPending?: number; trendWindowFraction?: number; maxTrendRise?: number; sampleInterval?: DurationInput } = {}): ScenarioBuilder<NodeControl> {
+    const { sampleInterval, ...rest } = options;
+    return this.addExpectation({ type: 'mempool-bounded', options: sampleInterval === undefined ? { ...rest } : { ...rest, sampleIntervalMs: sampleInterval } });
   }
 
   // ── run parameters ───────────────────────────────────────────────────────────

@@ -228,14 +228,15 @@ function readExpectation(v: unknown, index: number, issues: Issues): Expectation
       return { type, options: { tolerance, maxGapMs: readDuration(o.maxGapMs, `${f}.options.maxGapMs`, { min: 1, allowed: "a positive duration such as '20s'" }, issues) } };
     }
     case 'mempool-bounded': {
-      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxPending', 'trendWindowFraction'], issues) ?? {};
-      return {
-        type,
-        options: {
-          maxPending: readNumber(o.maxPending, `${f}.options.maxPending`, { min: 0, integer: true, allowed: 'a non-negative integer number of transactions' }, issues, D.DEFAULT_MEMPOOL_BOUNDED.maxPending),
-          trendWindowFraction: readNumber(o.trendWindowFraction, `${f}.options.trendWindowFraction`, { min: 0.01, max: 1, allowed: 'a fraction from 0.01 to 1 of the run window' }, issues, D.DEFAULT_MEMPOOL_BOUNDED.trendWindowFraction),
-        },
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxPending', 'trendWindowFraction', 'maxTrendRise', 'sampleIntervalMs'], issues) ?? {};
+      const options: Extract<ExpectationSpec, { type: 'mempool-bounded' }>['options'] = {
+        maxPending: readNumber(o.maxPending, `${f}.options.maxPending`, { min: 0, integer: true, allowed: 'a non-negative integer number of transactions' }, issues, D.DEFAULT_MEMPOOL_BOUNDED.maxPending),
+        trendWindowFraction: readNumber(o.trendWindowFraction, `${f}.options.trendWindowFraction`, { min: 0.01, max: 1, allowed: 'a fraction from 0.01 to 1 of the run window' }, issues, D.DEFAULT_MEMPOOL_BOUNDED.trendWindowFraction),
       };
+      // Optional tuning: written only when given (the expectation's own defaults apply otherwise).
+      if (o.maxTrendRise !== undefined) options.maxTrendRise = readNumber(o.maxTrendRise, `${f}.options.maxTrendRise`, { min: 0, max: 1000, allowed: 'a non-negative fraction of maxPending (default 0.1)' }, issues);
+      if (o.sampleIntervalMs !== undefined) options.sampleIntervalMs = readDuration(o.sampleIntervalMs, `${f}.options.sampleIntervalMs`, { min: 50, max: 3_600_000, allowed: "a duration from 50 ms to 1 h (default '1s')" }, issues);
+      return { type, options };
     }
     case 'custom':
       return readCustom(v as Record<string, unknown>, f, issues);

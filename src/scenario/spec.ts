@@ -106,7 +106,7 @@ export type ExpectationSpec =
   | { type: 'supply-conserved'; options: Record<string, never> }
   | { type: 'block-timing'; options: { tolerance: number; maxGapMs?: number } }
   | { type: 'safety'; options: Record<string, never> }
-  | { type: 'mempool-bounded'; options: { maxPending: number; trendWindowFraction: number } }
+  | { type: 'mempool-bounded'; options: { maxPending: number; trendWindowFraction: number; maxTrendRise?: number; sampleIntervalMs?: number } }
   | CustomSpec;
 
 export interface ScenarioSpec {

@@ -141,6 +141,10 @@ describe('DSL surface', () => {
 
   it('the other built-in expectations, with options', () => {
     const spec = base().expectSupplyConserved().expectBlockTiming({ tolerance: 0.3, maxGap: '20s' }).expectSafety().expectMempoolBounded({ maxPending: 500 }).buildSpec();
+    expect(base().expectMempoolBounded({ maxTrendRise: 0.2, sampleInterval: '2s' }).buildSpec().expectations[0]).toEqual({
+      type: 'mempool-bounded',
+      options: { maxPending: 10_000, trendWindowFraction: 0.25, maxTrendRise: 0.2, sampleIntervalMs: 2000 },
+    });
     expect(spec.expectations).toEqual([
       { type: 'supply-conserved', options: {} },
       { type: 'block-timing', options: { tolerance: 0.3, maxGapMs: 20_000 } },
