@@ -48,7 +48,12 @@ export function jobScenario(input: JobScenarioInput | undefined, defaults: JobSc
   if (input === undefined) spec = resolveJobSpec({ name: defaults.name, topology: { shape: 'star', validators: defaults.validators, executors: defaults.executors } });
   else if (isBuilt(input)) spec = input.spec;
   else if ((input as ScenarioSpec).version === 1 && typeof (input as ScenarioSpec).topology === 'object' && Array.isArray((input as ScenarioSpec).workloads)) spec = input as ScenarioSpec;
-  else spec = resolveJobSpec(input);
+  else {
+    // Plain input: the job's default topology fills what the input leaves out.
+    const plain = input as Record<string, unknown>;
+    const topology = { shape: 'star', validators: defaults.validators, executors: defaults.executors, ...(typeof plain.topology === 'object' && plain.topology !== null ? plain.topology : {}) };
+    spec = resolveJobSpec({ ...plain, topology });
+  }
   const topology = { ...spec.topology, validators: overrides.validators ?? spec.topology.validators, executors: overrides.executors ?? spec.topology.executors };
   const wallets = { ...spec.wallets, count: Math.max(spec.wallets.count, defaults.minWallets ?? 200) };
   if (wallets.totalFunds !== undefined) delete wallets.totalFunds;
