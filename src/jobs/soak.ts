@@ -11,7 +11,7 @@ import { LocalDeployer } from '../deployers/local/index.js';
 import type { Deployer, RunSummary, Scenario } from '../runtime/contracts.js';
 import type { RunnerOptions } from '../runtime/runner-options.js';
 import { Issues } from '../scenario/fields.js';
-import { materialize } from '../scenario/materialize.js';
+import { materialize, reinit } from '../scenario/materialize.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { resolveJobSpec, type JobScenarioOverrides } from './job-scenario.js';
 import { SoakMonitor, type SoakLimits, type SoakMonitorOptions } from './soak-monitor.js';
@@ -65,7 +65,16 @@ export function soakScenario(o: SoakOptions): Scenario {
   if (o.rateTps !== undefined && !spec.workloads.some((w) => w.type === 'transactions')) {
     throw new LoadnetError('LN_ERR_USAGE', 'soak: --rate needs a scenario with a transactions workload; this one has none', { hint: 'add .transactions().rate(...) to the scenario, or leave --rate out' });
   }
-  return build(resolveJobSpec(spec));
+  const resolved = resolveJobSpec(spec);
+  // A built scenario keeps its live objects (user workloads from a .ts module need no registry) unless the
+  // rate changes, which lives in the transactions workload's own spec: re-init them with the new spec.
+  if (isBuilt(o.scenario) && o.rateTps === undefined) {
+    const issues = new Issues();
+    const again = reinit(o.scenario, resolved, issues);
+    if (!again) throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `the soak scenario cannot be re-initialised: ${issues.list.map((i) => `${i.field}: ${i.allowed}`).join('; ')}`, { issues: issues.list });
+    return again;
+  }
+  return build(resolved);
 }
 
 

@@ -44,6 +44,13 @@ describe('soakScenario', () => {
     expect(s.workloads.map((w) => w.name)).toContain('transactions');
   });
 
+  it('keeps the live objects of a built scenario when only the duration changes', () => {
+    const built = soakScenario({ scenario: input });
+    const longer = soakScenario({ scenario: built, durationMs: 3_600_000 });
+    expect(longer.workloads[0]).toBe(built.workloads[0]);
+    expect(longer.metrics.durationMs).toBe(3_600_000);
+  });
+
   it('refuses --rate for a scenario without a transactions workload', () => {
     expect(() => soakScenario({ scenario: { ...input, workloads: [] }, rateTps: 5 })).toThrow(/--rate needs a scenario with a transactions workload/);
   });
