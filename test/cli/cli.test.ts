@@ -1,7 +1,7 @@
 // The built CLI as users run it (node dist/src/cli/main.js): usage and scenario errors exit 2 with a message and
 // no stack; a real run on the local deployer exits 0 with the verdict and report path, a failing expectation 1.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,7 @@ describe('usage', () => {
     ['missing file', ['run', 'does-not-exist.json'], /no such scenario file/],
     ['module without a scenario', ['run', 'test/cli/fixtures/not-a-scenario.mjs'], /exports no scenario/],
     ['report of a non-run directory', ['report', '.'], /is not a run directory/],
+    ['node without --config', ['node'], /missing --config <file>/],
     ['max-rate with a bad SLO', ['max-rate', '--slo-p99', 'fast'], /--slo-p99: "fast" is not valid/],
     ['soak without a scenario', ['soak', '--duration', '1h'], /needs a scenario file/],
     ['soak with --workers', ['soak', 'x.json', '--workers', '2'], /--workers is not used by soak/],
@@ -66,6 +67,18 @@ describe('usage', () => {
     for (const f of ['topology.validators: 0', 'transactions.users: 5', 'transactions.rate.perBlock: 0', "durationMS: 5; allowed: no such key (did you mean 'durationMs'?)"]) expect(r.stderr).toContain(f);
     expect(r.stderr).not.toMatch(STACK);
     expect(loadnet('run', file, '--verbose').stderr).toMatch(STACK);
+  });
+});
+
+describe('report', () => {
+  it('re-renders report.html and junit.xml from a run directory', () => {
+    const run = join(dir, 'report-run');
+    cpSync(join(root, 'test/fixtures/report-run'), run, { recursive: true });
+    const r = loadnet('report', run);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(join(run, 'report.html'));
+    expect(existsSync(join(run, 'report.html')) && existsSync(join(run, 'junit.xml'))).toBe(true);
   });
 });
 
