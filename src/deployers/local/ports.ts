@@ -1,8 +1,11 @@
 /**
- * Free loopback ports that two runs side by side never share. The OS hands out a free port (bind to 0),
- * and a reservation file per port under the temp dir (created with O_EXCL, holding our pid) keeps a
- * second coordinator from taking it between our close() and the node's bind. Reservations of dead
- * coordinators are reclaimed; ours are released at teardown.
+ * Free loopback ports that two runs side by side never share, and that stay ours while a node restarts.
+ * Ports are picked below the kernel's ephemeral range (ip_local_port_range): a port in that range that a
+ * stopped node released can be taken as the source port of any outgoing connection on the machine, and
+ * the node's restart would then fail with EADDRINUSE. A candidate is checked free by binding it, and a
+ * reservation file per port under the temp dir (created with O_EXCL, holding our pid) keeps a second
+ * coordinator from taking it. Reservations of dead coordinators are reclaimed; ours are released at
+ * teardown. Where no range below the ephemeral one exists, the OS picks (bind to port 0).
  */
 import { createServer } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,18 +16,39 @@ import { LoadnetError } from '../../errors.js';
 const RESERVATIONS_DIR = join(tmpdir(), 'loadnet-ports');
 /** Ports this process holds, across all its runs. */
 const heldHere = new Set<number>();
+/** Lowest port loadnet picks from (below it: well-known and commonly configured service ports). */
+const PICK_FLOOR = 10_000;
 
-function osFreePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The range loadnet picks ports from: [PICK_FLOOR, ephemeral low), or null to let the OS pick. */
+export function pickRange(): { low: number; high: number } | null {
+  let ephemeralLow = 32_768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    /* not Linux: assume the IANA default range */
+  }
+  return Number.isInteger(ephemeralLow) && ephemeralLow - PICK_FLOOR >= 1000 ? { low: PICK_FLOOR, high: ephemeralLow - 1 } : null;
+}
+
+/** Bind `port` (0 = any) on `host` exclusively and release it: the port, or null when it is taken. */
+export function probePort(host: string, port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen({ port: 0, host, exclusive: true }, () => {
+    srv.once('error', () => resolve(null));
+    srv.listen({ port, host, exclusive: true }, () => {
       const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const bound = typeof addr === 'object' && addr ? addr.port : null;
+      srv.close(() => resolve(bound));
     });
   });
+}
+
+async function candidatePort(host: string): Promise<number | null> {
+  const range = pickRange();
+  if (!range) return probePort(host, 0);
+  const port = range.low + Math.floor(Math.random() * (range.high - range.low + 1));
+  return probePort(host, port);
 }
 
 export function pidAlive(pid: number): boolean {
@@ -36,7 +60,8 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-function tryReserve(port: number): boolean {
+/** Take the reservation of `port` for this process: false when another live coordinator (or we) hold it. */
+export function tryReserve(port: number): boolean {
   if (heldHere.has(port)) return false;
   mkdirSync(RESERVATIONS_DIR, { recursive: true });
   const file = join(RESERVATIONS_DIR, String(port));
@@ -72,8 +97,8 @@ export async function reservePorts(count: number, host = '127.0.0.1'): Promise<n
       releasePorts(ports);
       throw new LoadnetError('LN_ERR_DEPLOY', `could not reserve ${count} free ports on ${host} (got ${ports.length})`, { hint: `check that ${host} is usable and that ${RESERVATIONS_DIR} is writable` });
     }
-    const port = await osFreePort(host);
-    if (tryReserve(port)) ports.push(port);
+    const port = await candidatePort(host);
+    if (port !== null && tryReserve(port)) ports.push(port);
   }
   return ports;
 }
