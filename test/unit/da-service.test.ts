@@ -220,6 +220,27 @@ describe('DA service', () => {
     expect(c.submitted.length).toBe(1);
   });
 
+  it('a holder that missed its share repairs it from the other holders once the certificate is on its chain', async () => {
+    const c = cluster(5, 2);
+    const down = c.executor.holders[1]!.find((h) => h !== c.executor.myId)!;
+    c.refuse.add(down);
+    const data = new Uint8Array(777).map((_, i) => i % 13);
+    const res = await c.executor.handleDisperse(request(data));
+    const v = c.validators.get(down)!;
+    expect(v.blobStatus(res.blob_id).shares).toEqual([]);
+    c.refuse.delete(down);
+    const tx = decodeTx(c.submitted[0]!);
+    v.onCanonicalChange([], [{ header: { height: 3 }, txs: [tx] }]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(v.blobStatus(res.blob_id)).toEqual({ blob_id: res.blob_id, shares: [1], included_height: 3 });
+    expect(v.getShare(res.blob_id, 1)!.data).toBe(toHex(splitBlob(data, 2)[1]!));
+    expect(v.repair.counters.repaired).toBe(1);
+    // Holders that already have their share do nothing.
+    const other = c.validators.get(c.executor.holders[1]!.find((h) => h !== down && h !== c.executor.myId)!)!;
+    other.onCanonicalChange([], [{ header: { height: 3 }, txs: [tx] }]);
+    expect(other.repair.pending).toBe(0);
+  });
+
   it('tracks inclusion heights across applied and reverted blocks; serves channels', () => {
     const c = cluster(2, 1);
     const op: ChannelBlobOp = { kind: 'channel_blob', blobId: 'ab'.repeat(32), size: 1, channel: 'c1'.repeat(32), parent: '0'.repeat(64), attestations: [] };

@@ -12,13 +12,15 @@
  *   });
  *   P2P handler:      onDaShare: (bytes, from) => this.da.onShare(bytes, from)
  *   HTTP routes:      extraRoutes() { return daRoutes(this.da) }            (src/node/da/routes.ts)
- *   canonical change: this.da.onCanonicalChange(reverted, applied)        (inclusion heights of certificates)
+ *   canonical change: this.da.onCanonicalChange(reverted, applied)        (inclusion heights; share repair)
+ *   shutdown:         this.da.stop()                                       (optional: stops pending repairs)
  *
  * Dispersal (POST /disperse-data, executors): split the blob into `subnetworks` shares, send share s to the
  * validators of subnetwork s (sendDaShare connects on demand), verify every returned attestation, require at
  * least one per share, then put a channel_blob certificate signed by the executor into the local mempool.
  * Certificates are submitted in parent-chain order whatever the order requests arrive in (parent-order.ts);
- * dispersals run in parallel.
+ * dispersals run in parallel. A holder that missed a share fetches it from its subnetwork's other holders
+ * once the certificate is on its chain (share-repair.ts).
  */
 import type { DaBlobStatus, DaChannelJson, DaShareJson, DisperseRequest, DisperseResponse, SubmitResult } from '../../chain/api.js';
 import { fromHex, toHex, type Hex } from '../../chain/bytes.js';
@@ -27,8 +29,9 @@ import { sha256Hex } from '../../chain/hash.js';
 import { signTx, type Attestation, type Operation } from '../../chain/tx.js';
 import type { NodeRole } from '../config.js';
 import { ParentFailedError, ParentOrder } from './parent-order.js';
+import { ShareRepair } from './share-repair.js';
 import { ShareStore } from './share-store.js';
-import { assignSubnetworks, decodeShare, encodeShare, signAttestation, splitBlob, verifyAttestation, type ShareMessage } from './shares.js';
+import { SHARE_KIND_FETCH, assignSubnetworks, decodeFetch, decodeShare, encodeShare, signAttestation, splitBlob, verifyAttestation, type ShareMessage } from './shares.js';
 
 export type DaLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
 
@@ -79,6 +82,7 @@ function field(body: Record<string, unknown>, name: keyof DisperseRequest, hex64
 
 export class DaService {
   readonly store: ShareStore;
+  readonly repair: ShareRepair;
   readonly holders: Hex[][];
   readonly myId: Hex;
   private readonly backend: Ed25519Backend;
@@ -89,6 +93,7 @@ export class DaService {
   private readonly graceMs: number;
   /** Figures for /metrics and tests. */
   readonly counters = { dispersed: 0, disperseFailed: 0, sharesStored: 0, sharesRefused: 0 };
+  // repair figures: this.repair.counters
 
   constructor(private readonly opts: DaServiceOptions) {
     this.backend = opts.backend ?? fastestEd25519();
@@ -96,6 +101,7 @@ export class DaService {
     this.myId = toHex(opts.identity.publicKey);
     this.holders = assignSubnetworks(opts.validators, opts.subnetworks);
     this.store = new ShareStore(opts.dataDir, opts.maxMemoryBytes);
+    this.repair = new ShareRepair(this.store, opts.network ? (peer, bytes) => opts.network!.sendDaShare(peer, bytes) : null, this.log);
     this.maxBlobBytes = opts.maxBlobBytes ?? 4 * 1024 * 1024;
     this.graceMs = opts.attestationGraceMs ?? 300;
     this.order = new ParentOrder((channel) => opts.channel(channel)?.lastMsg ?? null, opts.parentWaitMs);
@@ -193,6 +199,7 @@ export class DaService {
 
   /** P2P handler for a share sent by an executor: store it if this node holds that subnetwork, and attest. */
   onShare(bytes: Uint8Array, from: string): Uint8Array | null {
+    if (bytes[0] === SHARE_KIND_FETCH) return this.serveFetch(bytes, from);
     let m: ShareMessage;
     try {
       m = decodeShare(bytes);
@@ -211,6 +218,18 @@ export class DaService {
     } catch (e) {
       this.counters.sharesRefused++;
       this.log('error', 'could not store a DA share', { blobId: m.blobId, error: (e as Error).message });
+      return null;
+    }
+  }
+
+  /** Another holder repairing a share: the share as a store message, or null. */
+  private serveFetch(bytes: Uint8Array, from: string): Uint8Array | null {
+    try {
+      const { blobId, index } = decodeFetch(bytes);
+      const m = this.store.get(blobId, index);
+      return m ? encodeShare(m) : null;
+    } catch (e) {
+      this.log('warn', 'malformed DA share fetch', { from: from.slice(0, 16), error: (e as Error).message });
       return null;
     }
   }
@@ -235,7 +254,31 @@ export class DaService {
   /** Track which height included each certificate (reverted blocks first, then applied ones). */
   onCanonicalChange(reverted: readonly IncludingBlock[], applied: readonly IncludingBlock[]): void {
     for (const b of reverted) for (const id of blobIds(b)) this.included.delete(id);
-    for (const b of applied) for (const id of blobIds(b)) this.included.set(id, b.header.height);
+    for (const b of applied) {
+      for (const tx of b.txs) {
+        for (const op of tx.ops) {
+          if (op.kind !== 'channel_blob') continue;
+          this.included.set(op.blobId, b.header.height);
+          this.repairMissing(op);
+        }
+      }
+    }
+  }
+
+  /** Queue repairs of the shares of a certified blob this node should hold and does not. */
+  private repairMissing(op: { blobId: Hex; size: number; attestations: readonly Attestation[] }): void {
+    const attested = new Set(op.attestations.map((a) => a.validator));
+    for (let s = 0; s < this.holders.length; s++) {
+      const holders = this.holders[s]!;
+      if (!holders.includes(this.myId)) continue;
+      const others = holders.filter((h) => h !== this.myId);
+      const sources = [...others.filter((h) => attested.has(h)), ...others.filter((h) => !attested.has(h))];
+      this.repair.want({ blobId: op.blobId, index: s, total: this.holders.length, size: op.size, sources });
+    }
+  }
+
+  stop(): void {
+    this.repair.stop();
   }
 }
 

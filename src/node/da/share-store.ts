@@ -58,6 +58,10 @@ export class ShareStore {
     }
   }
 
+  has(blobId: Hex, index: number): boolean {
+    return this.memory.has(`${blobId}:${index}`) || (HEX64.test(blobId) && fs.existsSync(this.file(blobId, index)));
+  }
+
   get(blobId: Hex, index: number): ShareMessage | null {
     if (!HEX64.test(blobId) || !Number.isInteger(index) || index < 0) return null;
     const m = this.memory.get(`${blobId}:${index}`);

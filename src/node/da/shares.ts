@@ -10,8 +10,11 @@
  * - Attestation: a validator signs 'loadnet.devnet.da.v1\0' | blobId with its identity key after storing
  *   its share (the same message the node's TxVerifier checks in a channel_blob certificate).
  *
- * Share message (the bytes of P2PNetwork.sendDaShare): kind u8 (=1 store) | blobId 32 | index u16 |
- * total u16 | size u32 | data. The reply is the 64-byte attestation signature, or null when refused.
+ * Share messages (the bytes of P2PNetwork.sendDaShare):
+ *   store  kind u8 (=1) | blobId 32 | index u16 | total u16 | size u32 | data
+ *          reply: the 64-byte attestation signature, or null when refused
+ *   fetch  kind u8 (=2) | blobId 32 | index u16      (a holder repairing a share it missed)
+ *          reply: the share as a store message, or null when not held
  */
 import { ByteReader, ByteWriter, fromHex, toHex, type Hex } from '../../chain/bytes.js';
 import type { Ed25519Backend, SigningKey } from '../../chain/ed25519.js';
@@ -19,6 +22,7 @@ import { LoadnetError } from '../../errors.js';
 import { attestationMessage } from '../tx-verifier.js';
 
 export const SHARE_KIND_STORE = 1;
+export const SHARE_KIND_FETCH = 2;
 /** Most shares (subnetworks) a blob may split into: u16 index on the wire. */
 export const MAX_SUBNETWORKS = 4096;
 
@@ -77,6 +81,20 @@ export function decodeShare(bytes: Uint8Array): ShareMessage {
   const want = shareLength(size, total, index);
   if (data.length !== want) throw new LoadnetError('LN_ERR_CODEC', `share ${index}/${total} of a ${size}-byte blob must be ${want} bytes, got ${data.length}`);
   return { blobId, index, total, size, data };
+}
+
+export function encodeFetch(blobId: Hex, index: number): Uint8Array {
+  return new ByteWriter(35).u8(SHARE_KIND_FETCH).bytes(fromHex(blobId, 32, 'blobId')).u16(index).finish();
+}
+
+export function decodeFetch(bytes: Uint8Array): { blobId: Hex; index: number } {
+  const r = new ByteReader(bytes);
+  const kind = r.u8('share kind');
+  if (kind !== SHARE_KIND_FETCH) throw new LoadnetError('LN_ERR_CODEC', `share kind ${kind}; expected ${SHARE_KIND_FETCH} (fetch)`);
+  const blobId = toHex(r.bytes(32, 'blobId'));
+  const index = r.u16('index');
+  if (r.remaining !== 0) throw new LoadnetError('LN_ERR_CODEC', `share fetch: ${r.remaining} trailing bytes`);
+  return { blobId, index };
 }
 
 export function signAttestation(key: SigningKey, blobId: Hex): Uint8Array {
