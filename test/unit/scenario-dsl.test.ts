@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioBuilder } from '../../src/scenario/builder.js';
 import { runMetrics } from '../../src/scenario/materialize.js';
-import type { ScenarioSpec } from '../../src/scenario/spec.js';
+import type { ScenarioSpec, TransactionsWorkloadSpec } from '../../src/scenario/spec.js';
+import { TransactionWorkload } from '../../src/workloads/transactions.js';
 
 const liveness = { type: 'consensus-liveness', options: { minFraction: 0.5, maxLag: 5, requireLibAdvance: true } };
 const tx = (perBlock: number, users: number) => ({
@@ -165,6 +166,21 @@ describe('DSL surface', () => {
     expect(slow.buildSpec().durationMs).toBe(60_000);
     expect(fast.buildSpec().workloads[0]).toMatchObject({ rate: { perBlock: 50 } });
     expect(fast.buildSpec().durationMs).toBe(300_000);
+  });
+
+  it('fromSpec forks an existing spec', () => {
+    const spec = base().wallets(4).transactions().rate(3).apply().buildSpec();
+    const forked = ScenarioBuilder.fromSpec(spec).withRunDuration('2m').buildSpec();
+    expect(forked).toEqual({ ...spec, durationMs: 120_000 });
+    expect(spec.durationMs).toBe(60_000);
+  });
+
+  it('a built-in workload object passed to withWorkload keeps its own spec and runs as given', () => {
+    const txSpec = base().wallets(4).transactions().rate(3).apply().buildSpec().workloads[0] as TransactionsWorkloadSpec;
+    const live = new TransactionWorkload(txSpec);
+    const s = base().wallets(4).withWorkload(live).build();
+    expect(s.spec.workloads).toEqual([txSpec]);
+    expect(s.workloads[0]).toBe(live);
   });
 
   it('the spec is deeply frozen', () => {
