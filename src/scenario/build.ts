@@ -6,15 +6,12 @@
 import { LoadnetError, type ValidationIssue } from '../errors.js';
 import type { Scenario } from '../runtime/contracts.js';
 import { Issues } from './fields.js';
-import { materialize, type LiveObjects } from './materialize.js';
+import { materialize, reinit, type LiveObjects } from './materialize.js';
 import { resolveSpec } from './resolve.js';
 import type { ScenarioSpec } from './spec.js';
 import { validateSpec } from './validate.js';
 
 const NO_LIVE: LiveObjects = { workloads: [], expectations: [] };
-/** The live objects a scenario was built with, so an override (CLI --duration) can rebuild it without a registry. */
-const liveOf = new WeakMap<Scenario, LiveObjects>();
-
 /** Resolve and validate; throws with every issue. The spec returned is deeply frozen. */
 export function resolveAndValidate(input: unknown, earlier: readonly ValidationIssue[] = []): ScenarioSpec {
   const issues = new Issues();
@@ -31,7 +28,6 @@ export function buildScenario(input: unknown, live: LiveObjects = NO_LIVE, earli
   const issues = new Issues();
   const scenario = materialize(spec, live, issues);
   throwIfAny(issues, spec);
-  liveOf.set(scenario!, live);
   return scenario!;
 }
 
@@ -48,10 +44,18 @@ export function specFromJson(text: string): ScenarioSpec {
   return resolveAndValidate(parseJson(text));
 }
 
-/** The same scenario with some top-level fields replaced (e.g. the CLI's --duration, --seed), rebuilt and re-validated. */
+/**
+ * The same scenario with some top-level fields replaced (e.g. the CLI's --duration, --seed): the patched spec is
+ * re-validated and the same live objects are init'ed again with the new metrics. Works for scenarios built by
+ * another copy of this module too (a user's module loaded by the CLI), since it only uses the Scenario contract.
+ */
 export function scenarioWith(scenario: Scenario, patch: Partial<Pick<ScenarioSpec, 'name' | 'seed' | 'durationMs' | 'cooldownMs'>>): Scenario {
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-  return buildScenario({ ...structuredClone(scenario.spec), ...defined }, liveOf.get(scenario) ?? NO_LIVE);
+  const spec = resolveAndValidate({ ...structuredClone(scenario.spec), ...defined });
+  const issues = new Issues();
+  const made = reinit(scenario, spec, issues);
+  throwIfAny(issues, spec);
+  return made!;
 }
 
 function parseJson(text: string): unknown {
