@@ -40,7 +40,8 @@ export class DaInclusion implements Expectation {
     if (s.blobs.included < s.blobs.accepted) problems.push(`${s.blobs.accepted - s.blobs.included} of ${s.blobs.accepted} accepted blobs not included (${s.blobs.pending} pending, ${s.blobs.dropped} dropped)`);
 
     // Shares: every index of a sample of blobs must be served by some validator.
-    const validators = ctx.nodes().filter((n) => n.descriptor.role === 'validator');
+    // Every stake holder holds shares: executors are validators too (src/node/da/shares.ts assignment).
+    const validators = ctx.nodes().filter((n) => n.descriptor.role === 'validator' || n.descriptor.role === 'executor');
     const sample = this.workload.blobs.slice(0, SHARE_SAMPLE);
     const expectedShares = subnetworksOf(ctx);
     let sharesChecked = 0;
