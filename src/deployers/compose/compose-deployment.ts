@@ -9,7 +9,6 @@
 import type Docker from 'dockerode';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Readable } from 'node:stream';
 import { NodeClient } from '../../chain/client.js';
 import { LoadnetError } from '../../errors.js';
 import type { NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
@@ -23,6 +22,7 @@ import { writeComposeFile, type ComposeService } from './compose-file.js';
 import { dockerError, isNotFound, isNotModified, Labels, runLabels } from './engine.js';
 import { NODE_DIR_IN_CONTAINER, type NodeImage } from './image.js';
 import { ContainerLog } from './log-stream.js';
+import { containerRss, watchContainerEvents } from './container-events.js';
 import type { FaultTarget } from './network-faults.js';
 import type { Reaper } from './reaper.js';
 
@@ -79,7 +79,7 @@ export class ComposeDeployment implements Deployment {
   beforeTeardown?: () => void;
   private readonly byName = new Map<string, ComposeNode>();
   private readonly ports: number[] = [];
-  private events?: Readable;
+  private events?: { close(): void };
   private failed = false;
   private joinCounter = 0;
   private tornDown?: Promise<void>;
@@ -137,43 +137,17 @@ export class ComposeDeployment implements Deployment {
   }
 
   private async watchEvents(): Promise<void> {
-    const filters = JSON.stringify({ type: ['container'], label: [`${Labels.run}=${this.record.runId}`], event: ['die', 'start'] });
-    try {
-      this.events = (await this.docker.getEvents({ filters })) as unknown as Readable;
-    } catch (e) {
-      throw dockerError('subscribing to container events', e);
-    }
-    let partial = '';
-    this.events.on('data', (chunk: Buffer) => {
-      partial += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl).trim();
-        partial = partial.slice(nl + 1);
-        if (line) this.onEngineEvent(line);
+    this.events = await watchContainerEvents(this.docker, this.record.runId, (e) => {
+      const node = this.byName.get(e.node);
+      if (!node) return;
+      if (e.action === 'start') node.lastExit = undefined;
+      else {
+        const code = e.exitCode ?? -1;
+        node.lastExit = { code, expected: node.stopping };
+        this.record.events.emit('node.exit', { node: node.planned.name, code, expected: node.stopping });
+        if (!node.stopping) node.log.note(`container exited with code ${code} (not asked to by loadnet)`);
       }
     });
-    this.events.on('error', () => undefined);
-  }
-
-  private onEngineEvent(line: string): void {
-    let ev: { status?: string; Action?: string; Actor?: { Attributes?: Record<string, string> } };
-    try {
-      ev = JSON.parse(line);
-    } catch {
-      return;
-    }
-    const name = ev.Actor?.Attributes?.[Labels.node];
-    const node = name ? this.byName.get(name) : undefined;
-    if (!node) return;
-    const action = ev.Action ?? ev.status;
-    if (action === 'start') node.lastExit = undefined;
-    if (action === 'die') {
-      const code = Number(ev.Actor?.Attributes?.exitCode ?? -1);
-      node.lastExit = { code, expected: node.stopping };
-      this.record.events.emit('node.exit', { node: node.planned.name, code, expected: node.stopping });
-      if (!node.stopping) node.log.note(`container exited with code ${code} (not asked to by loadnet)`);
-    }
   }
 
   private resourcesFor(planned: PlannedNode): NodeResources {
@@ -382,7 +356,7 @@ export class ComposeDeployment implements Deployment {
       this.stopRecordWatch();
       const preserve = this.shouldPreserve();
       for (const n of this.byName.values()) n.stopping = true;
-      this.events?.destroy();
+      this.events?.close();
       if (preserve) {
         this.options.reaper.keep();
         this.record.events.emit('compose.preserved', { network: this.network, containers: this.liveNodes().map((n) => n.containerName) });
@@ -433,27 +407,6 @@ function preservedMessage(runId: string, network: string, nodes: ComposeNode[]):
     ...nodes.map((n) => `            ${n.planned.name}: ${n.run.descriptor.apiUrl}  (docker logs ${n.containerName})`),
     `  remove:   loadnet clean --docker   (or: docker rm -f $(docker ps -aq --filter label=${Labels.run}=${runId}) && docker network rm ${network})`,
   ].join('\n');
-}
-
-const CGROUP_MEMORY_STAT = [
-  (id: string) => ({ file: `/sys/fs/cgroup/memory/docker/${id}/memory.stat`, key: 'total_rss' }),
-  (id: string) => ({ file: `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.stat`, key: 'anon' }),
-  (id: string) => ({ file: `/sys/fs/cgroup/docker/${id}/memory.stat`, key: 'anon' }),
-];
-
-function containerRss(id: string): number | undefined {
-  for (const where of CGROUP_MEMORY_STAT) {
-    const { file, key } = where(id);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    const m = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
-    if (m) return Number(m[1]);
-  }
-  return undefined;
 }
 
 function logTail(path: string, lines = 15): string {
