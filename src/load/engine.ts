@@ -117,7 +117,7 @@ export class LoadEngine {
     if (!(this.durationMs > 0)) throw invalid('durationMs', options.durationMs, 'a positive number of ms');
     this.intervalMs = positiveInt('intervalMs', options.intervalMs, 1000, 60_000);
     if (options.signCapPerSec !== undefined && !(options.signCapPerSec > 0)) throw invalid('signCapPerSec', options.signCapPerSec, 'a positive number of signatures per second');
-    const peak = Math.max(...scheduleFromRate(options.rate, options.meanBlockIntervalMs).segments.map((s) => Math.max(s.r0, s.r1)));
+    const peak = Math.max(...this.schedule.data.segments.map((s) => Math.max(s.r0, s.r1)));
     const threads = Math.min(options.wallets.length, positiveInt('threads', options.threads, peak < 5000 ? 1 : availableParallelism(), 64));
     const backend = options.backend ?? 'sodium';
     const signer = ed25519Backend(backend);
