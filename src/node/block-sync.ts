@@ -72,8 +72,12 @@ export class BlockSync {
       this.node.p2p?.penalize(from, PENALTY.malformed, `malformed block: ${(e as Error).message}`);
       return;
     }
+    // Relay as soon as the header checks out: in a star or ring every hop would otherwise add the
+    // time to verify and execute thousands of transactions, and slow propagation is what makes forks.
+    const early = this.node.chain.headerCheck(block, this.node.now()) === null;
+    if (early) this.node.p2p?.broadcastBlock(block.bytes, from);
     this.inOrder(block, () => {
-      if (!this.stopped) this.handle(block, from, true);
+      if (!this.stopped) this.handle(block, from, !early);
     });
   }
 

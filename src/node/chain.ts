@@ -122,7 +122,7 @@ export class Chain {
    * Stateless and header checks against the parent; null when the block may enter the tree.
    * `trusted` (replay of our own checksummed log) skips the signature checks done before.
    */
-  private check(block: Block, parent: BlockHeader, now: number, trusted: boolean): ImportResult | null {
+  private check(block: Block, parent: BlockHeader, now: number, trusted: boolean, verifyTxs = true): ImportResult | null {
     const h = block.header;
     if (block.bytes.length > this.cfg.block.maxBytes) return { status: 'invalid', reason: `block is ${block.bytes.length} bytes, limit ${this.cfg.block.maxBytes}` };
     if (block.txs.length > this.cfg.block.maxTxs) return { status: 'invalid', reason: `block has ${block.txs.length} txs, limit ${this.cfg.block.maxTxs}` };
@@ -137,6 +137,7 @@ export class Chain {
     const why = this.lottery.checkProof(h.proposer, h.slot, h.leaderProof);
     if (why) return { status: 'invalid', reason: why };
     if (!this.backend.verify(fromHex(block.signature, 64), headerMessage(headerBytesOf(block)), fromHex(h.proposer, 32))) return { status: 'invalid', reason: 'block signature invalid' };
+    if (!verifyTxs) return null;
     for (const tx of block.txs) {
       const bad = this.verifier.verify(tx);
       if (bad) return { status: 'invalid', reason: `transaction ${tx.id}: ${bad}` };
@@ -151,6 +152,19 @@ export class Chain {
     if (cur) return cur.header.height === height ? cur.id : undefined;
     const fh = this.finalIds.get(id);
     return fh !== undefined && fh >= height ? this.finals[height]?.id : undefined;
+  }
+
+  /**
+   * Everything but the transactions: null when the block extends a known block, its proposer won the
+   * slot and signed it, and its size and tx root are right. Used to relay a gossiped block before
+   * spending the time to verify and execute its transactions (the proposer is accountable for them).
+   */
+  headerCheck(block: Block, now: number): ImportResult | null {
+    if (this.has(block.id)) return { status: 'known' };
+    const parent = this.live.get(block.header.parent);
+    if (!parent) return { status: 'orphan' };
+    if (parent.invalid) return { status: 'invalid', reason: `parent is invalid (${parent.invalid})` };
+    return this.check(block, parent.block.header, now, false, false);
   }
 
   import(block: Block, now: number, trusted = false): ImportResult {
