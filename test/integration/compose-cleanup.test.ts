@@ -137,6 +137,25 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
   });
 });
 
+describe.skipIf(!hasEngine)('compose deploy failures', () => {
+  it('a node that crashes at start fails the deploy fast, names it with its log, and leaves nothing', async () => {
+    const { ensureNodeImage } = await import('../../src/deployers/compose/image.js');
+    const { docker } = await import('./compose-helpers.js');
+    const image = await ensureNodeImage(docker, { progress: null });
+    const failOut = mkdtempSync(join(outDir, 'crash-'));
+    const started = Date.now();
+    const deployer = new ComposeDeployer({ outDir: failOut, reports: false, log: null, image: image.ref, imageCommand: ['-e', 'console.error("boom: bad config"); process.exit(3)'] });
+    await expect(deployer.deploy(scenarioOf(localSpec({ name: 'compose-crash', validators: 2, executors: 0 })))).rejects.toMatchObject({
+      code: 'LN_ERR_DEPLOY',
+      message: expect.stringMatching(/validator-\d \(container \S+\) exited during deploy \(code 3\); last log lines:\n[\s\S]*boom: bad config/),
+    });
+    // Well before the 30 s HTTP readiness bound: the engine's 'die' event ends the wait.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const [runDir] = readdirSync(failOut).map((d) => join(failOut, d));
+    expect(await leftovers(runIdFrom(runDir!))).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+});
+
 async function waitForText(file: string): Promise<string> {
   let text = '';
   await waitFor(() => {
