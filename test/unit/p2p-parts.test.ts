@@ -107,6 +107,18 @@ describe('peer score', () => {
     expect(admitted).toBe(5);
   });
 
+  it('caps the rate-limit penalty per second: a burst throttles, only a sustained flood disconnects', () => {
+    let now = 0;
+    const s = new PeerScore({ ...DEFAULT_LIMITS, recoverPerSec: 0 }, () => now);
+    for (let i = 0; i < 100_000; i++) s.penalizeThrottled();
+    expect(s.value).toBeCloseTo(-DEFAULT_LIMITS.maxThrottledPenaltyPerSec, 5);
+    for (let sec = 1; sec <= 10; sec++) {
+      now = sec * 1000;
+      for (let i = 0; i < 100_000; i++) s.penalizeThrottled();
+    }
+    expect(s.shouldDisconnect).toBe(true);
+  });
+
   it('throttles below the threshold (a tenth of the rate), disconnects lower, recovers with time', () => {
     let now = 0;
     const s = new PeerScore({ ...DEFAULT_LIMITS, ratePerSec: 100, burst: 100, recoverPerSec: 10 }, () => now);

@@ -89,6 +89,7 @@ interface PeerRecord {
   bannedUntil: number;
   /** The peer's neighbours per its latest PEERS message (null until one arrives). */
   neighbours: Set<string> | null;
+  wasThrottled: boolean;
 }
 
 interface DialTarget {
@@ -306,7 +307,7 @@ export class P2PNetwork {
   private onEstablished(c: Connection): void {
     let rec = this.records.get(c.peerId);
     if (!rec) {
-      rec = { id: c.peerId, address: c.address, score: new PeerScore(this.limits), conn: null, bannedUntil: 0, neighbours: null };
+      rec = { id: c.peerId, address: c.address, score: new PeerScore(this.limits), conn: null, bannedUntil: 0, neighbours: null, wasThrottled: false };
       this.records.set(c.peerId, rec);
     }
     const existing = rec.conn;
@@ -411,7 +412,8 @@ export class P2PNetwork {
   private admit(c: Connection, rec: PeerRecord, cost: number): boolean {
     if (rec.score.admit(cost)) return true;
     this.metrics.throttled++;
-    this.penalize(c.peerId, this.limits.throttledPenalty, 'over the rate limit');
+    rec.score.penalizeThrottled();
+    this.checkScore(rec, 'over the rate limit');
     return false;
   }
 
@@ -567,10 +569,17 @@ export class P2PNetwork {
   penalize(peer: string, points: number, reason: string): void {
     const rec = this.records.get(peer);
     if (!rec) return;
-    const wasThrottled = rec.score.throttled;
     rec.score.penalize(points);
     if (points >= 1) this.log('debug', 'peer penalized', { peer: peer.slice(0, 16), points, reason, score: rec.score.value });
-    if (!wasThrottled && rec.score.throttled) this.log('warn', 'peer throttled', { peer: peer.slice(0, 16), reason, score: rec.score.value });
+    this.checkScore(rec, reason);
+  }
+
+  /** Log the step into throttling, and disconnect + ban below the threshold. */
+  private checkScore(rec: PeerRecord, reason: string): void {
+    const peer = rec.id;
+    const throttled = rec.score.throttled;
+    if (throttled && !rec.wasThrottled) this.log('warn', 'peer throttled', { peer: peer.slice(0, 16), reason, score: rec.score.value });
+    rec.wasThrottled = throttled;
     if (rec.score.shouldDisconnect && rec.conn) {
       rec.bannedUntil = Date.now() + this.limits.banMs;
       this.metrics.disconnected++;

@@ -15,6 +15,11 @@ export interface PeerLimits {
   banMs: number;
   /** Score lost per message dropped by the rate limit. */
   throttledPenalty: number;
+  /**
+   * At most this much of the rate-limit penalty per second: a short burst (an honest peer's backlog after a
+   * pause) only throttles, a sustained flood still gets the peer disconnected (at the defaults after ~12 s).
+   */
+  maxThrottledPenaltyPerSec: number;
   /** Score lost per message a peer repeats on the same connection. */
   duplicatePenalty: number;
   /** Score lost per undecodable frame or unknown message type. */
@@ -30,6 +35,7 @@ export const DEFAULT_LIMITS: PeerLimits = {
   recoverPerSec: 2,
   banMs: 60_000,
   throttledPenalty: 0.01,
+  maxThrottledPenaltyPerSec: 10,
   duplicatePenalty: 0.5,
   malformedPenalty: 25,
 };
@@ -41,6 +47,8 @@ export class PeerScore {
   private tokens: number;
   private score = 0;
   private last: number;
+  private budgetSecond = -1;
+  private budget = 0;
 
   constructor(
     private readonly limits: PeerLimits,
@@ -71,6 +79,19 @@ export class PeerScore {
   penalize(points: number): void {
     this.refresh();
     this.score -= Math.max(0, points);
+  }
+
+  /** The rate-limit penalty, within this second's budget. */
+  penalizeThrottled(): void {
+    const second = Math.floor(this.now() / 1000);
+    if (second !== this.budgetSecond) {
+      this.budgetSecond = second;
+      this.budget = this.limits.maxThrottledPenaltyPerSec;
+    }
+    const p = Math.min(this.budget, this.limits.throttledPenalty);
+    if (p <= 0) return;
+    this.budget -= p;
+    this.penalize(p);
   }
 
   get value(): number {
