@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { LoadnetError } from '../errors.js';
 import { LocalDeployer } from '../deployers/local/index.js';
 import { createLoadEngine } from '../load/engine.js';
+import type { LoadTotals } from '../load/figures.js';
 import { percentiles } from '../load/histogram.js';
 import type { Deployer, Expectation, RunContext, Runner, Scenario } from '../runtime/contracts.js';
 import type { RunnerOptions } from '../runtime/runner-options.js';
@@ -204,7 +205,7 @@ function stepRunner(ctx: RunContext, o: StepSettings) {
         submit: { p50: totals.submitCorrected.p50, p90: totals.submitCorrected.p90, p99: totals.submitCorrected.p99, max: totals.submitCorrected.max },
         backlogSlopeTps: backlog.slopeTps,
         pendingAtEnd: backlog.pendingAtEnd,
-        generator: { bound: totals.generatorBound, reason: totals.generatorBoundReason, scheduleLagP99Ms: totals.scheduleLag.p99 },
+        generator: { bound: totals.generatorBound, reason: totals.generatorBoundReason, scheduleLagP99Ms: totals.scheduleLag.p99, backpressure: isBackpressure(totals) },
         elapsedMs: Math.round(nowMs() - began),
       };
     } finally {
@@ -214,6 +215,14 @@ function stepRunner(ctx: RunContext, o: StepSettings) {
       await engine.stop().catch(() => undefined);
     }
   };
+}
+
+/** The engine's 'connections' lateness: every connection was waiting on a node's answer. */
+function isBackpressure(totals: LoadTotals): boolean {
+  const late = Object.entries(totals.late) as Array<[string, number]>;
+  if (late.length === 0) return false;
+  const [top] = late.sort((a, b) => b[1] - a[1])[0]!;
+  return top === 'connections';
 }
 
 function checkOptions(o: { holdMs: number; startTps: number; maxTps: number; sloP99Ms: number; minInclusion: number; wallets: number; users?: number }): void {

@@ -48,6 +48,11 @@ export interface StepResult {
     bound: boolean;
     reason?: string;
     scheduleLagP99Ms?: number;
+    /**
+     * The shortfall came from the nodes, not the generator: every connection was waiting on a node's
+     * answer (the engine's 'connections' reason). Open loop: the nodes did not take the rate.
+     */
+    backpressure?: boolean;
   };
   /** Wall time the step took, including drain. */
   elapsedMs?: number;
@@ -80,7 +85,7 @@ export const DEFAULT_CRITERIA: Omit<SloCriteria, 'sloP99Ms' | 'minInclusion'> = 
   generatorTolerance: 0.02,
 };
 
-export type StepCheck = 'generator' | 'inclusion' | 'latency' | 'backlog';
+export type StepCheck = 'generator' | 'backpressure' | 'inclusion' | 'latency' | 'backlog';
 
 export interface StepFailure {
   check: StepCheck;
@@ -107,17 +112,7 @@ export function backlogLimitTps(targetTps: number, holdMs: number, c: SloCriteri
 export function judgeStep(r: StepResult, c: SloCriteria): StepVerdict {
   const failures: StepFailure[] = [];
   const minOffered = r.targetTps * (1 - c.generatorTolerance);
-  const short = r.offeredTps < minOffered;
-  const generatorBound = r.generator.bound || short;
-  if (generatorBound) {
-    const why = r.generator.reason ? ` (${r.generator.reason})` : '';
-    failures.push({
-      check: 'generator',
-      observed: r.offeredTps,
-      limit: minOffered,
-      message: `generator offered ${fmt(r.offeredTps)} tx/s of ${fmt(r.targetTps)} target${why}; needs ≥ ${fmt(minOffered)}`,
-    });
-  }
+  const short = r.generator.bound || r.offeredTps < minOffered;
   if (!(r.inclusionRatio >= c.minInclusion)) {
     failures.push({
       check: 'inclusion',
@@ -142,6 +137,23 @@ export function judgeStep(r: StepResult, c: SloCriteria): StepVerdict {
       observed: r.backlogSlopeTps,
       limit: backlogLimit,
       message: `mempool backlog rising at ${fmt(r.backlogSlopeTps)} tx/s > ${fmt(backlogLimit)} tx/s`,
+    });
+  }
+  // A shortfall caused by the nodes (every connection waiting on them) while the nodes also miss the SLO
+  // is the nodes' failure: latency is measured from the intended send time, so it is not hidden. Any
+  // other shortfall (signing, event loop, lanes), or one where the nodes looked healthy, says nothing
+  // about the nodes: the step is generator-bound.
+  const sutFailed = failures.length > 0;
+  const generatorBound = short && !(r.generator.backpressure && sutFailed);
+  if (short) {
+    const why = r.generator.reason ? ` (${r.generator.reason})` : '';
+    failures.unshift({
+      check: generatorBound ? 'generator' : 'backpressure',
+      observed: r.offeredTps,
+      limit: minOffered,
+      message: generatorBound
+        ? `generator offered ${fmt(r.offeredTps)} tx/s of ${fmt(r.targetTps)} target${why}; needs ≥ ${fmt(minOffered)}`
+        : `the nodes held the generator back: offered ${fmt(r.offeredTps)} tx/s of ${fmt(r.targetTps)}${why}`,
     });
   }
   const pass = failures.length === 0;

@@ -197,6 +197,20 @@ describe('judgeStep', () => {
     expect(judgeStep({ ...step, holdMs: 100_000, backlogSlopeTps: 150 }, c).pass).toBe(false);
   });
 
+  it('counts a shortfall from node backpressure as the nodes\' failure when they also miss the SLO', () => {
+    const slow = { ...good, targetTps: 1600, offeredTps: 1326, inclusion: { p50: 9000, p90: 12_000, p99: 15_000, max: 16_000 }, generator: { bound: true, reason: 'connections (every connection busy)', backpressure: true } };
+    const v = judgeStep(slow, criteria);
+    expect(v.generatorBound).toBe(false);
+    expect(v.pass).toBe(false);
+    expect(v.failures.map((f) => f.check)).toEqual(['backpressure', 'latency']);
+    expect(v.failures[0]!.message).toMatch(/the nodes held the generator back/);
+    // Backpressure while the nodes look healthy proves nothing about them: generator-bound.
+    const healthy = judgeStep({ ...slow, inclusion: good.inclusion }, criteria);
+    expect(healthy.generatorBound).toBe(true);
+    // A signing shortfall is always the generator's, whatever the nodes did.
+    expect(judgeStep({ ...slow, generator: { bound: true, reason: 'signing', backpressure: false } }, criteria).generatorBound).toBe(true);
+  });
+
   it('leaves the backlog unjudged when the hold was too short for a trend', () => {
     const v = judgeStep({ ...good, backlogSlopeTps: null }, criteria);
     expect(v.pass).toBe(true);
