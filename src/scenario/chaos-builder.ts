@@ -55,7 +55,7 @@ export class ChaosBuilder<P> {
     return this.with({ targetCooldownMs: cooldown });
   }
 
-  /** Most block producers down at once. Default: a minority, floor((validators − 1) / 2). */
+  /** Most block producers (validators + executors) down at once. Default: a minority, floor((nodes − 1) / 2). */
   maxDown(count: number): ChaosBuilder<P> {
     return this.with({ maxDown: count });
   }

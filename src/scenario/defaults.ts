@@ -48,9 +48,12 @@ export function defaultCooldownMs(consensus: ConsensusSpec, nodeControl: boolean
   return Math.max(forFinality, nodeControl ? MIN_COOLDOWN_WITH_NODE_CONTROL_MS : MIN_COOLDOWN_MS);
 }
 
-/** Never more than a minority of block producers (validators) down at once (0 with 1–2 validators: executors only). */
-export function defaultMaxDown(validators: number): number {
-  return Math.max(0, Math.floor((validators - 1) / 2));
+/**
+ * Never more than a minority of block producers down at once. Validators and executors both produce blocks
+ * (the plan stakes them equally), so a minority of all nodes: 0 with 1–2 nodes.
+ */
+export function defaultMaxDown(producers: number): number {
+  return Math.max(0, Math.floor((producers - 1) / 2));
 }
 
 /** Node names every deployer uses (plan.ts): validator-0 … and executor-0 …; validator-0 is the star's hub. */

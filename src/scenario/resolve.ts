@@ -186,7 +186,7 @@ function readChaos(v: Record<string, unknown>, f: string, ctx: Context, issues: 
     minDelayMs: delay(o.minDelayMs, 'minDelayMs', D.DEFAULT_CHAOS.minDelayMs, 'least time between faults; .minDelay()'),
     maxDelayMs: delay(o.maxDelayMs, 'maxDelayMs', D.DEFAULT_CHAOS.maxDelayMs, 'most time between faults; .maxDelay()'),
     targetCooldownMs: readDuration(o.targetCooldownMs, `${f}.targetCooldownMs`, { min: 0, max: 24 * HOUR_MS, allowed: "a duration ≥ 0 such as '15s' (.targetCooldown())" }, issues, D.DEFAULT_CHAOS.targetCooldownMs),
-    maxDown: readNumber(o.maxDown, `${f}.maxDown`, { min: 0, max: MAX_NODES, integer: true, allowed: 'an integer ≥ 0 (most block producers down at once; default: a minority)' }, issues, D.defaultMaxDown(validators)),
+    maxDown: readNumber(o.maxDown, `${f}.maxDown`, { min: 0, max: MAX_NODES, integer: true, allowed: 'an integer ≥ 0 (most block producers down at once; default: a minority)' }, issues, D.defaultMaxDown(validators + (Number.isFinite(ctx.topology.executors) ? ctx.topology.executors : 0))),
     targets: { roles: [...new Set(roles)], names },
     recoveryTimeoutMs: delay(o.recoveryTimeoutMs, 'recoveryTimeoutMs', D.DEFAULT_CHAOS.recoveryTimeoutMs, 'bound on waiting for a node to recover'),
     downtimeMs: readDuration(o.downtimeMs, `${f}.downtimeMs`, { min: 0, max: 24 * HOUR_MS, allowed: "a duration ≥ 0 such as '5s' (how long a pause or kill lasts)" }, issues, D.DEFAULT_CHAOS.downtimeMs),

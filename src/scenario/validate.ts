@@ -56,13 +56,13 @@ export function validateSpec(spec: ScenarioSpec, issues: Issues): void {
         }
         if (w.targets.roles.includes('executor') && topology.executors === 0) issues.add(`${f}.targets.roles`, 'executor', 'a role present in the topology (it has no executors)');
         const targeted = names.filter((n) => (w.targets.roles.length === 0 && w.targets.names.length === 0) || w.targets.names.includes(n) || w.targets.roles.some((r) => n.startsWith(`${r}-`)));
-        const targetedValidators = targeted.filter((n) => n.startsWith('validator-')).length;
+        // Every node is a staked block producer (validators and executors alike), so the guard counts them all.
         if (targeted.length === 0 && names.length > 0) issues.add(`${f}.targets`, w.targets, 'a filter that matches at least one node of the topology');
-        if (targeted.length > 0 && targetedValidators === targeted.length && w.maxDown === 0) {
-          issues.add(`${f}.maxDown`, w.maxDown, `at least 1 so a validator can be hit (with ${topology.validators} validator(s) the default minority is 0); or add executors to the targets`);
+        if (targeted.length > 0 && w.maxDown === 0) {
+          issues.add(`${f}.maxDown`, w.maxDown, `at least 1 so a node can be hit (with ${names.length} block producer(s) the default minority is 0)`);
         }
-        if (targetedValidators > 0 && w.maxDown >= topology.validators) {
-          issues.add(`${f}.maxDown`, w.maxDown, `fewer than the ${topology.validators} validator(s), so some block producer stays up; or target executors only (.executorsOnly())`);
+        if (names.length > 0 && w.maxDown >= names.length) {
+          issues.add(`${f}.maxDown`, w.maxDown, `fewer than the ${names.length} block producers (validators + executors), so some producer stays up`);
         }
         break;
       }

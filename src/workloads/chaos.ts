@@ -1,7 +1,7 @@
 /**
  * Chaos: restart, kill or pause nodes at random intervals during the run window, with the guards the
  * framework we replace lacked. The cooldown is per target (another node may be hit while one cools down);
- * `maxDown` bounds how many block producers (validators) are down at once; every fault waits until the node
+ * `maxDown` bounds how many block producers (validators and executors, all staked) are down at once; every fault waits until the node
  * is healthy and back within a few blocks of the best node, bounded by `recoveryTimeoutMs`; targets filter by
  * role and name. The NodeControl implementation emits the fault.start/fault.end events; this workload adds
  * the `chaos` summary section and live figures, and bundles `chaos-recovery` (every fault recovered in time).
@@ -43,9 +43,12 @@ export function selectTargets(nodes: readonly ChaosTarget[], filter: ChaosSpec['
   return nodes.filter((n) => roles.includes(n.role) || names.includes(n.name));
 }
 
-/** Default guard: never a majority of the block producers down at once. */
-export function minorityOf(validators: number): number {
-  return Math.max(0, Math.floor((validators - 1) / 2));
+/**
+ * Default guard: never a majority of the block producers down at once. Every topology node is a producer:
+ * the deployment plan stakes executors like validators (equal stakes), so both count.
+ */
+export function minorityOf(producers: number): number {
+  return Math.max(0, Math.floor((producers - 1) / 2));
 }
 
 /**
@@ -57,9 +60,9 @@ export function pickTarget(
   state: { down: ReadonlySet<string>; cooldownUntil: ReadonlyMap<string, number>; now: number; maxDown: number },
   random: () => number,
 ): { target?: ChaosTarget; reason?: 'all-down-or-cooling' | 'max-down' } {
-  const downProducers = targets.filter((t) => t.role === 'validator' && state.down.has(t.name)).length;
+  const downProducers = targets.filter((t) => state.down.has(t.name)).length;
   const idle = targets.filter((t) => !state.down.has(t.name) && (state.cooldownUntil.get(t.name) ?? 0) <= state.now);
-  const allowed = idle.filter((t) => t.role !== 'validator' || downProducers + 1 <= state.maxDown);
+  const allowed = downProducers + 1 <= state.maxDown ? idle : [];
   if (allowed.length === 0) return { reason: idle.length ? 'max-down' : 'all-down-or-cooling' };
   return { target: allowed[Math.min(allowed.length - 1, Math.floor(random() * allowed.length))] };
 }
@@ -120,10 +123,10 @@ export class ChaosWorkload implements Workload {
     if (!scenario.nodeControl) issues.push(invalid('nodeControl', false, 'true: enableNodeControl() before chaos()'));
     throwIssues(issues);
     this.targets = selectTargets(nodes, this.spec.targets);
-    this.maxDown = this.spec.maxDown ?? minorityOf(scenario.topology.validators);
+    this.maxDown = this.spec.maxDown ?? minorityOf(nodes.length);
     if (this.targets.length === 0) throwIssues([invalid('targets', this.spec.targets, 'a filter that matches at least one node')]);
-    if (this.targets.every((t) => t.role === 'validator') && this.maxDown === 0) {
-      throwIssues([invalid('maxDown', this.maxDown, `at least 1 so a validator can be hit (with ${scenario.topology.validators} validators the default minority is 0)`)]);
+    if (this.maxDown === 0) {
+      throwIssues([invalid('maxDown', this.maxDown, `at least 1 so a node can be hit (with ${nodes.length} block producers the default minority is 0)`)]);
     }
     this.random = seededRandom(scenario.seed ^ 0x5eed);
   }

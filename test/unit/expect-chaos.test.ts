@@ -30,7 +30,7 @@ describe('chaos targets and guards', () => {
     expect(selectTargets(nodes, { roles: [], names: [] })).toHaveLength(5);
   });
 
-  it('defaults maxDown to a minority of validators', () => {
+  it('defaults maxDown to a minority of the block producers (validators and executors)', () => {
     expect([1, 2, 3, 4, 5, 7].map(minorityOf)).toEqual([0, 0, 1, 1, 2, 3]);
   });
 
@@ -39,7 +39,9 @@ describe('chaos targets and guards', () => {
     const down = new Set(['validator-0']);
     const cooldownUntil = new Map([['executor-0', 2000]]);
     expect(pickTarget(nodes, { down, cooldownUntil, now: 1000, maxDown: 1 }, () => 0)).toEqual({ reason: 'max-down' });
-    expect(pickTarget(nodes, { down, cooldownUntil, now: 3000, maxDown: 1 }, () => 0).target?.name).toBe('executor-0');
+    // an executor is a producer too: with one node down and maxDown 1, nobody else may go down
+    expect(pickTarget(nodes, { down, cooldownUntil, now: 3000, maxDown: 1 }, () => 0)).toEqual({ reason: 'max-down' });
+    expect(pickTarget(nodes, { down, cooldownUntil, now: 3000, maxDown: 2 }, () => 0.99).target?.name).toBe('executor-0');
     expect(pickTarget(nodes, { down, cooldownUntil, now: 1000, maxDown: 2 }, () => 0.99).target?.name).toBe('validator-3');
     expect(pickTarget([nodes[0]!], { down, cooldownUntil, now: 1000, maxDown: 3 }, () => 0)).toEqual({ reason: 'all-down-or-cooling' });
   });
@@ -60,6 +62,7 @@ describe('chaos targets and guards', () => {
     expect(() => new ChaosWorkload(spec({ targets: { roles: [], names: ['validator-9'] } })).init(metrics, scenario(3, 0))).toThrow(/chaos.targets.names: "validator-9" \(allowed: a node of the topology: validator-0/);
     expect(() => new ChaosWorkload(spec()).init(metrics, scenario(3, 0, false))).toThrow(/enableNodeControl/);
     expect(() => new ChaosWorkload(spec({ maxDown: 0, targets: { roles: ['validator'], names: [] } })).init(metrics, scenario(2, 1))).toThrow(/chaos.maxDown: 0/);
+    expect(() => new ChaosWorkload(spec({ maxDown: 0, targets: { roles: ['executor'], names: [] } })).init(metrics, scenario(2, 1))).toThrow(/chaos.maxDown: 0/);
   });
 });
 

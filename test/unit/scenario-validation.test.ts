@@ -49,7 +49,7 @@ const cases: Array<[string, () => unknown, string, RegExp]> = [
   ['zero chaos delay', () => okNc().chaos().minDelay(0).apply().buildSpec(), 'chaos.minDelayMs', /positive duration/],
   ['chaos on a single node', () => ScenarioBuilder.topology().validators(1).apply().enableNodeControl().chaos().apply().buildSpec(), 'topology', /at least 2 nodes/],
   ['chaos target name unknown', () => okNc().chaos().targetNodes('validator-9').apply().buildSpec(), 'chaos.targets.names', /a node of this topology/],
-  ['chaos could stop every producer', () => okNc().chaos().maxDown(3).apply().buildSpec(), 'chaos.maxDown', /fewer than the 3 validator/],
+  ['chaos could stop every producer', () => okNc().chaos().maxDown(4).apply().buildSpec(), 'chaos.maxDown', /fewer than the 4 block producers/],
   ['chaos on executors without executors', () => ScenarioBuilder.topology().validators(3).apply().enableNodeControl().chaos().executorsOnly().apply().buildSpec(), 'chaos.targets.roles', /has no executors/],
   ['DA without executors', () => ScenarioBuilder.topology().validators(2).apply().da().apply().buildSpec(), 'topology.executors', /at least 1 executor/],
   ['DA zero blob rate', () => ok().da().blobRate(0).apply().buildSpec(), 'da.blobsPerBlock', /> 0/],
