@@ -193,6 +193,7 @@ export class DevnetNode {
       }
     }
     this.replayRefs = null;
+    if (this.chain.height === 0) this.log('warn', 'no block of the log extends this genesis: is the data dir from another chain?', { dataDir: this.config.dataDir, blocks: count });
     this.log('info', 'restored from disk', { blocks: count, snapshotHeight: base, height: this.chain.height, lib: this.chain.libHeight });
   }
 

@@ -43,6 +43,8 @@ export async function runNodeProcess(argv: string[]): Promise<DevnetNode> {
       () => process.exit(code),
     );
   };
+  // A stray rejection somewhere must not take a node down in the middle of a run: log it and go on.
+  process.on('unhandledRejection', (e) => node.log('error', 'unhandled rejection', { error: (e as Error)?.stack ?? String(e) }));
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
   if (config.parentPid !== null) {
