@@ -276,7 +276,8 @@ export class DevnetNode {
 
   private tryProduce(slot: number): void {
     const parent = this.chain.tip;
-    if (slot <= parent.header.slot) return;
+    // While catching up, a block on our old tip could only fork below the others' chain.
+    if (slot <= parent.header.slot || this.sync.isBootstrapping()) return;
     const proof = this.lottery.tryLead(this.key, slot);
     if (!proof) return;
     const t0 = performance.now();
