@@ -1,0 +1,38 @@
+/** Node config checking: defaults fill what a hand-written file leaves out; every problem is reported at once. */
+import { describe, expect, it } from 'vitest';
+import { checkNodeConfig, NODE_DEFAULTS } from '../../src/node/config-load.js';
+
+const minimal = {
+  name: 'n0',
+  role: 'validator',
+  identitySeed: '11'.repeat(32),
+  dataDir: '/tmp/x',
+  api: { host: '127.0.0.1', port: 0 },
+  p2p: { host: '127.0.0.1', port: 0 },
+  genesis: { chainId: 'c', timeMs: 0, epochNonce: '00'.repeat(32), accounts: [], validators: [{ publicKey: '22'.repeat(32), stake: 1 }] },
+};
+
+describe('node config', () => {
+  it('fills defaults: 1 s slots, f = 0.5, k = 10, blocks of 5000 txs, burn fees, no testing API', () => {
+    const c = checkNodeConfig(minimal);
+    expect(c.consensus).toEqual(NODE_DEFAULTS.consensus);
+    expect(c.consensus).toMatchObject({ slotDurationMs: 1000, activeSlotCoeff: 0.5, securityParam: 10 });
+    expect(c.block.maxTxs).toBeGreaterThanOrEqual(5000);
+    expect(c.fees).toBe('burn');
+    expect(c.testing).toBeNull();
+    expect(checkNodeConfig({ ...minimal, consensus: { securityParam: 3 } }).consensus.slotDurationMs).toBe(1000);
+  });
+
+  it('reports every invalid field with what is allowed', () => {
+    let err: { code?: string; issues?: Array<{ field: string }>; message?: string } = {};
+    try {
+      checkNodeConfig({ ...minimal, role: 'miner', identitySeed: 'xyz', fees: 'free', verifyThreads: -1, genesis: { ...minimal.genesis, validators: [] }, peers: [{ host: 'h', port: 0 }] });
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err.code).toBe('LN_ERR_CONFIG_INVALID');
+    expect(err.issues?.map((i) => i.field).sort()).toEqual(['fees', 'genesis.validators', 'identitySeed', 'peers.0.port', 'role', 'verifyThreads']);
+    expect(err.message).toContain("allowed 'burn' or 'leader'");
+    expect(() => checkNodeConfig(null)).toThrow(/JSON object/);
+  });
+});
