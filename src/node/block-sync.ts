@@ -47,9 +47,12 @@ export class BlockSync {
     this.stopped = true;
   }
 
-  /** Catching up: a sync is running and we are behind a block we have seen. */
+  /** Catching up: a sync is running and we have seen a block more than one above our tip. */
   isBootstrapping(): boolean {
-    return this.syncing.size > 0 && this.orphans.size > 0;
+    if (this.syncing.size === 0) return false;
+    const height = this.node.chain.height;
+    for (const held of this.orphans.values()) if (held.block.header.height > height + 1) return true;
+    return false;
   }
 
   handlers(): P2PHandlers {
@@ -225,6 +228,9 @@ export class BlockSync {
 
   /** Each slot: retry blocks held back from the future; every other slot, probe one peer for a longer chain. */
   onSlot(): void {
+    // Orphans at or below the LIB can never be adopted.
+    const lib = this.node.chain.libHeight;
+    for (const [id, held] of this.orphans) if (held.block.header.height <= lib) this.dropOrphan(id);
     if (this.future.length > 0) {
       const held = this.future;
       this.future = [];

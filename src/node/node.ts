@@ -220,7 +220,9 @@ export class DevnetNode {
 
   /** Import a block from any source; the caller handles what the result means for the sender. */
   importBlock(block: Block): ImportResult {
+    const forks = this.chain.forks;
     const r = this.chain.import(block, this.now());
+    if (this.chain.forks > forks) this.metrics.forks.inc(this.chain.forks - forks);
     if (r.status === 'imported') this.metrics.blocksImported.inc();
     else if (r.status === 'invalid') this.metrics.invalidBlocks.inc();
     return r;
@@ -276,10 +278,14 @@ export class DevnetNode {
 
   private tryProduce(slot: number): void {
     const parent = this.chain.tip;
-    // While catching up, a block on our old tip could only fork below the others' chain.
-    if (slot <= parent.header.slot || this.sync.isBootstrapping()) return;
+    if (slot <= parent.header.slot) return;
     const proof = this.lottery.tryLead(this.key, slot);
     if (!proof) return;
+    // While catching up, a block on our old tip could only fork below the others' chain.
+    if (this.sync.isBootstrapping()) {
+      this.log('info', 'leader but catching up: not proposing', { slot, height: parent.header.height });
+      return;
+    }
     const t0 = performance.now();
     const block = produceBlock({
       parent,
