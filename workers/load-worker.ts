@@ -9,6 +9,7 @@
  * never delay a send. Each worker paces its own slice of one global schedule (tx i goes to worker i mod W),
  * so the merged stream is exactly the target schedule.
  */
+import { seededRandom } from '../src/util/random.js';
 import type { MessagePort } from 'node:worker_threads';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Pool } from 'undici';
@@ -25,17 +26,6 @@ import { TxRecordWriter } from './tx-records.js';
 const KNOWN_REASONS = new Set<string>(REJECT_REASONS);
 const SIGN_CHUNK = 64;
 
-/** Small fast seeded PRNG for target choice (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class ShardWorker {
   private readonly schedule: Schedule;
@@ -82,7 +72,7 @@ class ShardWorker {
     this.schedule = new Schedule(init.schedule);
     this.lanes = new NonceLanes(init.wallets, init.recipients, ed25519Backend(init.backend), init.fee, init.amount);
     this.targets = init.targets;
-    this.random = rng(init.seed + init.workerIndex * 7919);
+    this.random = seededRandom(init.seed + init.workerIndex * 7919); // target choice
     this.targetCursor = init.workerIndex;
     this.maxInFlight = init.connections * init.pipelining * Math.max(1, init.targets.length);
     this.openPools();

@@ -6,6 +6,7 @@
  * role and name. The NodeControl implementation emits the fault.start/fault.end events; this workload adds
  * the `chaos` summary section and live figures, and bundles `chaos-recovery` (every fault recovered in time).
  */
+import { seededRandom } from '../util/random.js';
 import { LoadnetError, type ValidationIssue } from '../errors.js';
 import type { Expectation, ExpectationResult, NodeControl, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
 import type { ChaosSpec, ScenarioSpec } from '../scenario/spec.js';
@@ -67,17 +68,7 @@ export function pickTarget(
   return { target: allowed[Math.min(allowed.length - 1, Math.floor(random() * allowed.length))] };
 }
 
-/** Deterministic PRNG (mulberry32) so a scenario's seed replays the same fault schedule. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 function invalid(field: string, value: unknown, allowed: string): ValidationIssue {
   return { field: `chaos.${field}`, value, allowed };

@@ -10,6 +10,7 @@
  * Each blob is tracked to inclusion by its channel_blob transaction id. Figures: `da.interval` events,
  * live 'da', the `da` summary section. Bundles DaInclusion.
  */
+import { seededRandom } from '../util/random.js';
 import { randomBytes } from 'node:crypto';
 import type { Hex } from '../chain/bytes.js';
 import { fromHex, toHex } from '../chain/bytes.js';
@@ -88,7 +89,7 @@ export class DaWorkload implements Workload {
     const metrics = this.metrics ?? ctx.metrics;
     const executors = ctx.nodes().filter((n) => n.descriptor.role === 'executor');
     if (executors.length === 0) throw new LoadnetError('LN_ERR_WORKLOAD', 'da: the run has no executor to disperse blobs to', { hint: 'add executors to the topology: .executors(n)' });
-    this.random = seeded(ctx.scenario.seed);
+    this.random = seededRandom(ctx.scenario.seed); // reproducible blob sizes
     this.tracker = new InclusionTracker(ctx.blockFeed);
     await this.openChannels(ctx, executors, metrics, signal);
     const schedule = new Schedule(scheduleFromRate({ kind: 'perBlock', perBlock: this.spec.blobsPerBlock }, metrics.meanBlockIntervalMs));
@@ -246,16 +247,4 @@ export class DaWorkload implements Workload {
     if (final) this.tracker?.close();
     return { outcome, summary };
   }
-}
-
-/** Seeded PRNG (mulberry32) for blob sizes, so a seed reproduces the size sequence. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

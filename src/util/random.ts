@@ -1,0 +1,14 @@
+/**
+ * Seeded PRNG (mulberry32): small, fast and good enough for schedules, sizes and target choice, so a
+ * scenario's seed replays the same fault schedule, blob sizes and target picks.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
