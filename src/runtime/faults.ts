@@ -66,6 +66,17 @@ export class FaultRecorder {
     this.end(fault, outcome);
   }
 
+  /** Wait for the node to recover, then end the open interval with its outcome (an error is recorded and rethrown). */
+  async closeAfter(key: string, recovered: () => Promise<Record<string, unknown> | undefined>): Promise<void> {
+    try {
+      const detail = await recovered();
+      this.closeOpen(key, { ok: true, detail });
+    } catch (e) {
+      this.closeOpen(key, { ok: false, error: (e as Error).message });
+      throw e;
+    }
+  }
+
   hasOpen(key: string): boolean {
     return this.open.has(key);
   }

@@ -86,13 +86,7 @@ export class ComposeNodeControl implements NodeControl {
   private async bringBack(node: ComposeNode): Promise<void> {
     await this.deployment.startContainer(node);
     await this.reapplyFaults();
-    try {
-      const detail = await this.recovered(node);
-      this.faults.closeOpen(node.planned.name, { ok: true, detail });
-    } catch (e) {
-      this.faults.closeOpen(node.planned.name, { ok: false, error: (e as Error).message });
-      throw e;
-    }
+    await this.faults.closeAfter(node.planned.name, () => this.recovered(node));
   }
 
   restart(name: string): Promise<void> {
@@ -160,13 +154,7 @@ export class ComposeNodeControl implements NodeControl {
       const state = await this.running(node);
       if (!state.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `resume: ${name} is not running (it was stopped or killed: use start)`);
       if (state.paused) await this.engine(node, 'unpause', () => this.container(node).unpause());
-      try {
-        const detail = await this.recovered(node);
-        this.faults.closeOpen(name, { ok: true, detail });
-      } catch (e) {
-        this.faults.closeOpen(name, { ok: false, error: (e as Error).message });
-        throw e;
-      }
+      await this.faults.closeAfter(name, () => this.recovered(node));
     });
   }
 

@@ -107,13 +107,7 @@ export class LocalNodeControl implements NodeControl {
       if (node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `start: ${name} is already running; stop or kill it first`);
       if (!this.faults.hasOpen(name)) this.faults.openFor(name, 'start', name);
       node.proc.start();
-      try {
-        const detail = await this.recovered(node);
-        this.faults.closeOpen(name, { ok: true, detail });
-      } catch (e) {
-        this.faults.closeOpen(name, { ok: false, error: (e as Error).message });
-        throw e;
-      }
+      await this.faults.closeAfter(name, () => this.recovered(node));
     });
   }
 
@@ -132,13 +126,7 @@ export class LocalNodeControl implements NodeControl {
     return this.exclusive(name, async () => {
       if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `resume: ${name} is not running (it was stopped or killed: use start)`);
       node.proc.resume();
-      try {
-        const detail = await this.recovered(node);
-        this.faults.closeOpen(name, { ok: true, detail });
-      } catch (e) {
-        this.faults.closeOpen(name, { ok: false, error: (e as Error).message });
-        throw e;
-      }
+      await this.faults.closeAfter(name, () => this.recovered(node));
     });
   }
 
