@@ -20,7 +20,7 @@ import { nowMs } from '../src/util/clock.js';
 import { Schedule } from '../src/load/schedule.js';
 import { encodeHistogram, newHistogram, recordMs } from '../src/load/histogram.js';
 import type { CoordinatorMessage, LateReason, ShardInit, WorkerMessage, WorkerReport, WorkerResult } from '../src/load/protocol.js';
-import { NonceLanes, type Lane, type SignedEntry } from './nonce-lanes.js';
+import { NonceLanes, type OutstandingTx, type SignedEntry } from './nonce-lanes.js';
 import { TxRecordWriter } from './tx-records.js';
 
 const KNOWN_REASONS = new Set<string>(REJECT_REASONS);
@@ -61,7 +61,14 @@ class ShardWorker {
   private signed = 0;
   private signingMs = 0;
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
+  /** Stalled lanes whose outstanding transactions were re-submitted. */
   private resyncs = 0;
+  private resubmitted = 0;
+  private resubmitAccepted = 0;
+  private inFlightResubmits = 0;
+  private checksRunning = 0;
+  private checkCursor = 0;
+  private checkTimer: NodeJS.Timeout | null = null;
   private corrected = newHistogram();
   private uncorrected = newHistogram();
   private lag = newHistogram();
@@ -70,7 +77,7 @@ class ShardWorker {
 
   constructor(private readonly init: ShardInit, private readonly port: MessagePort) {
     this.schedule = new Schedule(init.schedule);
-    this.lanes = new NonceLanes(init.wallets, init.recipients, ed25519Backend(init.backend), init.fee, init.amount);
+    this.lanes = new NonceLanes(init.wallets, init.recipients, ed25519Backend(init.backend), init.fee, init.amount, (init.stallMs ?? 0) > 0);
     this.targets = init.targets;
     this.random = seededRandom(init.seed + init.workerIndex * 7919); // target choice
     this.targetCursor = init.workerIndex;
@@ -223,7 +230,7 @@ class ShardWorker {
 
   /** One answer for a batch: `results` undefined = transport error, timeout or a non-200 status. */
   private onAnswer(entries: SignedEntry[], intended: Float64Array, sentAt: number, answeredAt: number, target: number, results: unknown[] | undefined): void {
-    const resync = new Set<Lane>();
+    const lost: OutstandingTx[] = [];
     for (let j = 0; j < entries.length; j++) {
       const e = entries[j]!;
       const r = results?.[j];
@@ -233,6 +240,7 @@ class ShardWorker {
       if (r === 'ok') {
         this.accepted++;
         label = 'ok';
+        this.lanes.keep(e, true, target, answeredAt);
         if (this.init.trackAccepted) {
           this.acceptedIds.push(e.id);
           this.acceptedIntended.push(intended[j]!);
@@ -241,33 +249,105 @@ class ShardWorker {
         const reason = (KNOWN_REASONS.has(r) ? r : 'other') as RejectReason | 'other';
         this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
         label = reason;
-        if (reason === 'nonce_too_low' || reason === 'nonce_gap') resync.add(e.lane);
-        else if (reason !== 'duplicate') this.lanes.release(e);
+        if (reason === 'duplicate') this.lanes.keep(e, false, target, answeredAt); // it is in that mempool
+        else if (reason === 'nonce_too_low') e.lane.checkedAt = 0; // the chain is past it: check the lane now
+        else {
+          // nonce_gap: that node misses a lower nonce; give it the lane's outstanding ones right away.
+          if (reason === 'nonce_gap') for (const o of e.lane.outstanding.values()) if (o.nonce < e.nonce) lost.push(o);
+          this.lanes.release(e);
+        }
       } else {
         this.errored++;
         label = 'error';
-        resync.add(e.lane); // unknown whether it got in: ask the node
+        // Unknown whether it got in (the node may have died before gossiping it): keep it and give it to
+        // another node now; a duplicate there is harmless, and the id stays the same.
+        this.lanes.keep(e, false, target, answeredAt);
+        const kept = e.lane.outstanding.get(e.nonce);
+        if (kept) lost.push(kept);
       }
       this.records?.add(intended[j]!, sentAt, answeredAt, label, target, e.lane.walletIndex, e.nonce, e.id);
     }
-    for (const lane of resync) this.resync(lane, target);
+    if (lost.length > 0) this.resubmit(lost.sort((a, b) => a.nonce - b.nonce), results === undefined ? target + 1 : target);
   }
 
-  private resync(lane: Lane, target: number): void {
-    if (!this.lanes.beginResync(lane)) return;
-    this.resyncs++;
-    void (async () => {
-      for (let attempt = 0; !this.stopping; attempt++) {
+  /**
+   * Re-submit outstanding transactions' original bytes (same ids) to a node. Not counted as submissions:
+   * an id answered 'ok' here was either accepted already (counted once) or had no answer the first time
+   * (counted as errored), so submitted = accepted + rejected + errored and the inclusion accounting stay exact.
+   */
+  private resubmit(txs: OutstandingTx[], target: number): void {
+    if (txs.length === 0 || this.pools.length === 0) return;
+    const t = ((target % this.pools.length) + this.pools.length) % this.pools.length;
+    this.resubmitted += txs.length;
+    const now = nowMs();
+    for (const o of txs) {
+      o.target = t;
+      o.sentAt = now;
+    }
+    const body = encodeTxBatch(txs.map((o) => o.bytes));
+    this.inFlightResubmits++;
+    this.pools[t]!.request({
+      method: 'POST',
+      path: Paths.addTxs,
+      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      headers: { 'content-type': 'application/octet-stream' },
+      headersTimeout: this.init.requestTimeoutMs,
+      bodyTimeout: this.init.requestTimeoutMs,
+    })
+      .then(async (res) => {
+        const text = await res.body.text();
+        if (res.statusCode !== 200) return;
+        const results = (JSON.parse(text) as SubmitBatchResponse).results;
+        const answeredAt = nowMs();
+        txs.forEach((o, j) => {
+          const r = results?.[j];
+          if (r === 'ok') this.resubmitAccepted++;
+          this.records?.add(o.sentAt, o.sentAt, answeredAt, `resubmit:${typeof r === 'string' ? r : 'error'}`, t, o.wallet, o.nonce, o.id);
+        });
+      })
+      .catch(() => undefined) // still outstanding: the next lane check tries another node
+      .finally(() => {
+        this.inFlightResubmits--;
+      });
+  }
+
+  /**
+   * Lane checks: a lane with outstanding transactions asks a node for its account nonce every half stall
+   * period (a few at a time); past what the chain confirmed is forgotten, and a lane whose nonce did not
+   * move for a stall period has its outstanding transactions re-submitted to another node.
+   */
+  private checkLanes(): void {
+    const now = nowMs();
+    const stallMs = this.init.stallMs ?? 0;
+    for (const lane of this.lanes.dueForCheck(now, stallMs / 2)) {
+      if (this.checksRunning >= 8) break;
+      lane.checking = true;
+      this.checksRunning++;
+      const first = this.checkCursor++;
+      void (async () => {
         try {
-          const nonce = await this.fetchNonce((target + attempt) % this.targets.length, lane.publicKey);
-          this.lanes.endResync(lane, nonce);
-          this.wake();
-          return;
-        } catch {
-          await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+          for (let attempt = 0; attempt < this.targets.length && !this.stopping; attempt++) {
+            const target = (first + attempt) % this.targets.length;
+            try {
+              const nonce = await this.fetchNonce(target, lane.publicKey);
+              const stalled = this.lanes.confirm(lane, nonce, nowMs(), stallMs);
+              if (stalled.length > 0) {
+                this.resyncs++;
+                // Another node than the one the oldest record last went to (it may be the lost one).
+                this.resubmit(stalled, stalled[0]!.target + 1);
+              }
+              return;
+            } catch {
+              // that node is down: ask the next one
+            }
+          }
+          lane.checkedAt = nowMs();
+        } finally {
+          lane.checking = false;
+          this.checksRunning--;
         }
-      }
-    })();
+      })();
+    }
   }
 
   private async fetchNonce(target: number, pk: string): Promise<number> {
@@ -287,7 +367,7 @@ class ShardWorker {
         let lastError: unknown;
         for (let attempt = 0; attempt < 5; attempt++) {
           try {
-            this.lanes.endResync(lane, await this.fetchNonce((lane.walletIndex + attempt) % this.targets.length, lane.publicKey));
+            this.lanes.start(lane, await this.fetchNonce((lane.walletIndex + attempt) % this.targets.length, lane.publicKey), nowMs());
             lastError = undefined;
             break;
           } catch (e) {
@@ -318,6 +398,8 @@ class ShardWorker {
       signingMs: this.signingMs,
       elu: performance.eventLoopUtilization(this.elu).utilization,
       resyncs: this.resyncs,
+      resubmitted: this.resubmitted,
+      resubmitAccepted: this.resubmitAccepted,
       inFlight: this.inFlight,
       backlog: this.dueLocal - this.sentLocal,
       submitCorrected: encodeHistogram(this.corrected),
@@ -328,7 +410,7 @@ class ShardWorker {
       dueCount: this.dueLocal,
     };
     this.post(msg, [intended.buffer as ArrayBuffer]);
-    this.sent = this.accepted = this.errored = this.signed = this.resyncs = this.signingMs = 0;
+    this.sent = this.accepted = this.errored = this.signed = this.resyncs = this.signingMs = this.resubmitted = this.resubmitAccepted = 0;
     this.elu = performance.eventLoopUtilization();
     this.rejected = {};
     this.late = {};
@@ -359,6 +441,7 @@ class ShardWorker {
     this.port.on('message', onMessage);
     try {
       await this.syncAll();
+      if ((this.init.stallMs ?? 0) > 0) this.checkTimer = setInterval(() => this.checkLanes(), 250);
       this.signTokensAt = nowMs();
       this.presign(this.lookaheadTarget());
       this.post({ type: 'ready', workerIndex: this.init.workerIndex, signed: this.signed });
@@ -417,6 +500,20 @@ class ShardWorker {
         await Promise.allSettled(this.pools.map((p) => p.destroy(new Error('load stopped'))));
         await waitAnswers(nowMs() + 5000);
       }
+      // Settle: keep checking lanes (re-submitting what a lost node held) until the chain has every
+      // outstanding transaction, the settle time is up or the run stops us.
+      const settleUntil = nowMs() + (this.init.settleMs ?? 0);
+      while (!this.stopping && this.lanes.outstandingCount() > 0 && nowMs() < settleUntil) {
+        await new Promise<void>((r) => ((this.wakeUp = r), setTimeout(r, 100)));
+        this.wakeUp = null;
+        if (nowMs() >= nextReport) {
+          totalSent += this.sent;
+          this.report(false);
+          nextReport += this.init.reportIntervalMs * Math.max(1, Math.ceil((nowMs() - nextReport + 1) / this.init.reportIntervalMs));
+        }
+      }
+      if (this.checkTimer) clearInterval(this.checkTimer);
+      for (let waited = 0; this.inFlightResubmits > 0 && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       totalSent += this.sent;
       this.report(true);
       return { workerIndex: this.init.workerIndex, sent: totalSent };
@@ -424,6 +521,7 @@ class ShardWorker {
       this.post({ type: 'fatal', message: (e as Error).message });
       throw e;
     } finally {
+      if (this.checkTimer) clearInterval(this.checkTimer);
       this.port.off('message', onMessage);
       await this.records?.close();
       await Promise.allSettled(this.pools.map((p) => p.destroy()));

@@ -1,17 +1,34 @@
 /**
  * Per-wallet nonce lanes of one worker. A lane hands out nonces in order with several transactions in
- * flight; a nonce whose transaction was rejected (so never entered a mempool) is reused next; after a
- * nonce_too_low / nonce_gap answer, a transport error or a node restart the lane pauses and resyncs its
- * next nonce from GET /ledger/account/:pk.
+ * flight; a nonce whose transaction was rejected (so never entered a mempool) is reused next.
  *
- * Every resync starts a new epoch, and the transaction content depends on the epoch (recipient rotation),
- * so a nonce signed again after a resync never has the id of a transaction accepted before: each accepted
- * id is one acceptance, which keeps accepted = included + pending + dropped exact.
+ * One nonce, one transaction: once a transaction may have entered a mempool (answered 'ok' or
+ * 'duplicate', or no answer at all), its nonce is never signed with other content. Two different
+ * transactions accepted at one nonce would make one of them a certain drop; and the transaction content
+ * depends only on (wallet, nonce), so a rejected nonce signed again has the same id. Every such
+ * transaction is kept as an *outstanding record* (its original signed bytes) until the account nonce on
+ * chain passes it. When the lane stalls (the account nonce does not move past an outstanding record for
+ * a while: a node that held it restarted or was killed, its later nonces wait for it in every mempool),
+ * the worker re-submits the records' original bytes to another node: same ids, so the accounting of
+ * accepted = included + pending + dropped stays exact, and re-submissions are counted on their own.
  */
 import { fromHex, type Hex } from '../src/chain/bytes.js';
 import type { Ed25519Backend, SigningKey } from '../src/chain/ed25519.js';
 import { signTransferFast } from '../src/chain/tx.js';
 import type { ShardWallet } from '../src/load/protocol.js';
+
+/** A transaction that may be in a mempool and is not yet below the account nonce. */
+export interface OutstandingTx {
+  wallet: number;
+  nonce: number;
+  bytes: Uint8Array;
+  id: Hex;
+  /** Counted as accepted (answered 'ok' on its first submission). */
+  accepted: boolean;
+  /** Target index it was last sent to, and when. */
+  target: number;
+  sentAt: number;
+}
 
 export interface Lane {
   readonly walletIndex: number;
@@ -20,8 +37,17 @@ export interface Lane {
   nextNonce: number;
   /** Nonces to reuse (their transactions were rejected), kept sorted ascending. */
   free: number[];
+  /** Kept for the record format; never changes now (content depends only on wallet and nonce). */
   epoch: number;
+  /** True until the first account nonce is known. */
   resyncing: boolean;
+  /** Outstanding transactions by nonce. */
+  outstanding: Map<number, OutstandingTx>;
+  /** Account nonce at the last check, and when the lane was last checked / last made progress. */
+  confirmed: number;
+  checkedAt: number;
+  progressAt: number;
+  checking: boolean;
 }
 
 export interface SignedEntry {
@@ -37,11 +63,32 @@ export class NonceLanes {
   private cursor = 0;
   private readonly recipients: Uint8Array[];
 
-  constructor(wallets: ShardWallet[], recipients: Hex[], backend: Ed25519Backend, private readonly fee: number, private readonly amount: number) {
+  /** `keepOutstanding` false: nothing is kept (no stall recovery, e.g. against a sink that never confirms). */
+  constructor(
+    wallets: ShardWallet[],
+    recipients: Hex[],
+    backend: Ed25519Backend,
+    private readonly fee: number,
+    private readonly amount: number,
+    private readonly keepOutstanding = true,
+  ) {
     this.recipients = recipients.map((r) => fromHex(r, 32, 'recipient'));
     this.lanes = wallets.map((w) => {
       const key = backend.keyFromSeed(fromHex(w.seed, 32, 'wallet seed'));
-      return { walletIndex: w.index, key, publicKey: Buffer.from(key.publicKey).toString('hex'), nextNonce: 0, free: [], epoch: 0, resyncing: true };
+      return {
+        walletIndex: w.index,
+        key,
+        publicKey: Buffer.from(key.publicKey).toString('hex'),
+        nextNonce: 0,
+        free: [],
+        epoch: 0,
+        resyncing: true,
+        outstanding: new Map(),
+        confirmed: 0,
+        checkedAt: 0,
+        progressAt: 0,
+        checking: false,
+      };
     });
   }
 
@@ -60,41 +107,76 @@ export class NonceLanes {
     const lane = this.pick();
     if (!lane) return undefined;
     const nonce = lane.free.length > 0 ? lane.free.shift()! : lane.nextNonce++;
-    // Recipient rotates with the epoch; with few wallets the amount grows by one per full rotation so
-    // (recipient, amount) never repeats for a (wallet, nonce) across epochs.
-    const n = this.recipients.length;
-    const to = this.recipients[(lane.walletIndex + 1 + lane.epoch) % n]!;
-    const amount = this.amount + Math.floor(lane.epoch / n);
-    const { bytes, id } = signTransferFast(lane.key, nonce, this.fee, to, amount);
+    const to = this.recipients[(lane.walletIndex + 1) % this.recipients.length]!;
+    const { bytes, id } = signTransferFast(lane.key, nonce, this.fee, to, this.amount);
     return { lane, epoch: lane.epoch, nonce, bytes, id };
   }
 
-  /** Still valid to send: same epoch and the lane is not resyncing. */
+  /** Still valid to send: its nonce is not already on chain. */
   isCurrent(e: SignedEntry): boolean {
-    return e.epoch === e.lane.epoch && !e.lane.resyncing;
+    return !e.lane.resyncing && e.nonce >= e.lane.confirmed;
   }
 
-  /** The transaction never entered a mempool: its nonce is free again (unless a resync superseded it). */
+  /** The transaction never entered a mempool: its nonce is free again (same content, same id when re-signed). */
   release(e: SignedEntry): void {
-    if (e.epoch !== e.lane.epoch || e.lane.resyncing || e.nonce >= e.lane.nextNonce) return;
-    const f = e.lane.free;
+    const lane = e.lane;
+    if (e.nonce < lane.confirmed || e.nonce >= lane.nextNonce || lane.outstanding.has(e.nonce)) return;
+    const f = lane.free;
     if (f.includes(e.nonce)) return;
     f.push(e.nonce);
     f.sort((a, b) => a - b);
   }
 
-  /** Begin a resync: new epoch (pre-signed transactions of the lane become stale). Returns false if one runs. */
-  beginResync(lane: Lane): boolean {
-    if (lane.resyncing) return false;
-    lane.resyncing = true;
-    lane.epoch++;
-    lane.free = [];
-    return true;
+  /** The transaction may be in a mempool: keep its bytes until the chain passes its nonce. */
+  keep(e: SignedEntry, accepted: boolean, target: number, now: number): void {
+    const lane = e.lane;
+    if (!this.keepOutstanding || e.nonce < lane.confirmed) return;
+    const had = lane.outstanding.get(e.nonce);
+    if (had) {
+      had.accepted ||= accepted;
+      return;
+    }
+    if (lane.outstanding.size === 0) lane.progressAt = now; // the stall clock starts with the oldest record
+    lane.outstanding.set(e.nonce, { wallet: lane.walletIndex, nonce: e.nonce, bytes: e.bytes, id: e.id, accepted, target, sentAt: now });
   }
 
-  endResync(lane: Lane, nonce: number): void {
+  /** First account nonce of a lane: it may sign from here. */
+  start(lane: Lane, nonce: number, now: number): void {
     lane.nextNonce = nonce;
+    lane.confirmed = nonce;
     lane.free = [];
+    lane.checkedAt = lane.progressAt = now;
     lane.resyncing = false;
+  }
+
+  /**
+   * The account nonce on chain is `nonce`: forget what it passed. Returns the outstanding records to
+   * re-submit, oldest first, when the lane stalled (no progress for `stallMs` with records waiting).
+   */
+  confirm(lane: Lane, nonce: number, now: number, stallMs: number): OutstandingTx[] {
+    lane.checkedAt = now;
+    if (nonce > lane.confirmed) {
+      lane.confirmed = nonce;
+      lane.progressAt = now;
+      for (const n of lane.outstanding.keys()) if (n < nonce) lane.outstanding.delete(n);
+      lane.free = lane.free.filter((n) => n >= nonce);
+      // Someone else used this wallet's nonces (or a restarted chain is ahead): continue from there.
+      if (lane.nextNonce < nonce) lane.nextNonce = nonce;
+    }
+    if (lane.outstanding.size === 0 || now - lane.progressAt < stallMs) return [];
+    lane.progressAt = now; // next re-submission only after another stall period
+    return [...lane.outstanding.values()].sort((a, b) => a.nonce - b.nonce);
+  }
+
+  /** Lanes with records old enough to check (at most once per `everyMs` each). */
+  dueForCheck(now: number, everyMs: number): Lane[] {
+    return this.lanes.filter((l) => !l.resyncing && !l.checking && l.outstanding.size > 0 && now - l.checkedAt >= everyMs);
+  }
+
+  /** Records left in all lanes. */
+  outstandingCount(): number {
+    let n = 0;
+    for (const l of this.lanes) n += l.outstanding.size;
+    return n;
   }
 }

@@ -64,6 +64,15 @@ export interface LoadEngineOptions {
   feed?: BlockFeed;
   onInterval?: (interval: LoadInterval) => void;
   seed?: number;
+  /**
+   * A wallet whose account nonce does not move past a transaction that may be in a mempool for this long
+   * has those transactions re-submitted (same bytes, same ids) to another node. Default with a `feed`
+   * (inclusion matters): 4 mean block intervals, at least 3 s; without one: 0 = off (nothing is kept,
+   * a node that never confirms, like a sink, is not re-sent to).
+   */
+  stallMs?: number;
+  /** After generation, keep re-submitting for stalled wallets for up to this long, until stop(); default 0. */
+  settleMs?: number;
 }
 
 /** dist/workers/load-worker.js next to this module's dist tree (works from dist/ and an installed package). */
@@ -149,6 +158,8 @@ export class LoadEngine {
       recordsMaxFiles: options.recordsMaxFiles ?? 8,
       trackAccepted: options.feed !== undefined,
       seed: options.seed ?? 1,
+      stallMs: options.stallMs ?? (options.feed ? Math.max(3000, 4 * (options.meanBlockIntervalMs ?? 1000)) : 0),
+      settleMs: options.settleMs ?? 0,
     }));
     if (options.feed) this.tracker = new InclusionTracker(options.feed);
   }

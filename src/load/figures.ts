@@ -48,6 +48,9 @@ export interface LoadTotals {
   late: Partial<Record<LateReason, number>>;
   signed: number;
   resyncs: number;
+  /** Transactions re-submitted for stalled wallets (same ids; not in `submitted`), and those a node took as new. */
+  resubmitted: number;
+  resubmitAccepted: number;
   /** Mean event-loop utilisation of the workers, and the share of their time spent signing. */
   workerElu: number;
   signingShare: number;
@@ -74,6 +77,8 @@ export class FigureAccumulator {
   errored = 0;
   signed = 0;
   resyncs = 0;
+  resubmitted = 0;
+  resubmitAccepted = 0;
   dueCount = 0;
   signingMs = 0;
   private eluSum = 0;
@@ -112,6 +117,8 @@ export class FigureAccumulator {
     this.errored += r.errored;
     this.signed += r.signed;
     this.resyncs += r.resyncs;
+    this.resubmitted += r.resubmitted ?? 0;
+    this.resubmitAccepted += r.resubmitAccepted ?? 0;
     this.signingMs += r.signingMs;
     this.eluSum += r.elu;
     this.eluCount++;
@@ -193,6 +200,8 @@ export class FigureAccumulator {
       late: { ...this.late },
       signed: this.signed,
       resyncs: this.resyncs,
+      resubmitted: this.resubmitted,
+      resubmitAccepted: this.resubmitAccepted,
       workerElu: Math.round(workerElu * 1000) / 1000,
       signingShare: Math.round(signingShare * 1000) / 1000,
       generatorBound,

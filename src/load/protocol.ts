@@ -50,6 +50,13 @@ export interface ShardInit {
   trackAccepted: boolean;
   /** Random seed for target choice. */
   seed: number;
+  /**
+   * A lane whose account nonce does not move past an outstanding transaction for this long has its
+   * outstanding transactions re-submitted (original bytes) to another node; 0 or absent = off.
+   */
+  stallMs?: number;
+  /** After generation, keep re-submitting stalled lanes for up to this long (until stopped); default 0. */
+  settleMs?: number;
 }
 
 export type LateReason = 'signing' | 'connections' | 'lanes' | 'eventLoop';
@@ -71,6 +78,9 @@ export interface WorkerReport {
   signingMs: number;
   elu: number;
   resyncs: number;
+  /** Outstanding transactions re-submitted (not counted in sent), and how many of those a node took as new. */
+  resubmitted?: number;
+  resubmitAccepted?: number;
   inFlight: number;
   /** Transactions due but not yet sent at the close of the interval. */
   backlog: number;

@@ -77,6 +77,8 @@ export class TransactionWorkload implements Workload {
       feed: ctx.blockFeed,
       recordsDir: join(ctx.runDir, 'tx'),
       seed: ctx.scenario.seed,
+      // Through the cooldown, re-submit what a restarted or killed node took with it (the run's abort stops it).
+      settleMs: 10 * 60_000,
       onInterval: (iv) => this.onInterval(ctx, iv),
     });
     this.engine = engine;

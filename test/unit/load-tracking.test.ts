@@ -87,7 +87,7 @@ describe('nonce lanes', () => {
   const recipients = wallets.map((w) => toHex(ed25519Backend('sodium').keyFromSeed(Buffer.from(w.seed, 'hex')).publicKey));
   const lanes = () => {
     const l = new NonceLanes(wallets, recipients, ed25519Backend('sodium'), 1, 5);
-    for (const lane of l.lanes) l.endResync(lane, 10);
+    for (const lane of l.lanes) l.start(lane, 10, 0);
     return l;
   };
 
@@ -102,21 +102,43 @@ describe('nonce lanes', () => {
     expect(again.id).toBe(a[0]!.id); // same epoch, same content
   });
 
-  it('after a resync a nonce signs a different transaction (new id), and stale pre-signed ones are refused', () => {
+  it('one nonce, one transaction: kept records are never re-signed, the chain passing them forgets them', () => {
     const l = lanes();
     const first = l.signNext()!;
     const lane = first.lane;
-    expect(l.beginResync(lane)).toBe(true);
-    expect(l.beginResync(lane)).toBe(false); // one resync at a time
-    expect(l.isCurrent(first)).toBe(false);
-    l.endResync(lane, first.nonce);
-    let fresh = l.signNext()!;
-    if (fresh.lane !== lane) fresh = l.signNext()!; // round-robin: the other wallet's turn first
-    expect(fresh.lane).toBe(lane);
-    expect(fresh.nonce).toBe(first.nonce);
-    expect(fresh.id).not.toBe(first.id);
-    const tx = decodeTx(fresh.bytes);
+    l.keep(first, true, 0, 1000); // accepted by node 0
+    l.release(first); // a later rejection of the same nonce must not free it: it may be in a mempool
+    expect(lane.free).toEqual([]);
+    expect(lane.outstanding.get(first.nonce)?.id).toBe(first.id);
+    expect(l.confirm(lane, first.nonce, 2000, 4000)).toEqual([]); // no progress yet, not stalled yet
+    expect(l.confirm(lane, first.nonce + 1, 3000, 4000)).toEqual([]); // included: forgotten
+    expect(lane.outstanding.size).toBe(0);
+    const tx = decodeTx(first.bytes);
     expect(tx.fee).toBe(1);
     expect(tx.ops[0]).toMatchObject({ kind: 'transfer', amount: 5 });
+  });
+
+  it('a lane whose account nonce does not move for a stall period re-submits its records, oldest first, once per period', () => {
+    const l = lanes();
+    const lane = l.lanes[0]!;
+    const mine = () => {
+      let e = l.signNext()!;
+      while (e.lane !== lane) e = l.signNext()!;
+      return e;
+    };
+    const [a, b, c] = [mine(), mine(), mine()];
+    l.keep(c, true, 1, 1000);
+    l.keep(a, false, 0, 1000); // no answer: may be in the mempool of a node that died
+    l.keep(b, true, 0, 1000);
+    lane.checkedAt = 1000;
+    expect(l.dueForCheck(2500, 2000)).toEqual([]);
+    expect(l.dueForCheck(3000, 2000)).toContain(lane);
+    expect(l.confirm(lane, 10, 3000, 4000)).toEqual([]); // 2 s without progress: not yet
+    const stalled = l.confirm(lane, 10, 5000, 4000);
+    expect(stalled.map((o) => [o.nonce, o.id, o.accepted])).toEqual([[10, a.id, false], [11, b.id, true], [12, c.id, true]]);
+    expect(l.confirm(lane, 10, 6000, 4000)).toEqual([]); // the next re-submission waits another period
+    expect(l.confirm(lane, 11, 7000, 4000)).toEqual([]); // progress
+    expect([...lane.outstanding.keys()].sort()).toEqual([11, 12]);
+    expect(l.isCurrent(a)).toBe(false); // a pre-signed nonce the chain passed is not sent
   });
 });
