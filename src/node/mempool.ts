@@ -25,7 +25,7 @@ interface SenderQueue {
 }
 
 /** Where a transaction came from: rejections are counted per source; re-admission after a reorg is not counted. */
-export type TxSource = 'api' | 'gossip' | 'reorg';
+export type TxSource = 'api' | 'gossip' | 'reorg' | 'restore';
 
 export interface AdmitOutcome {
   result: SubmitResult;
@@ -216,6 +216,13 @@ export class Mempool {
         n++;
       }
     }
+  }
+
+  /** Every pending transaction's bytes, each sender's in nonce order (re-admissible in this order). */
+  pendingBytes(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const q of this.senders.values()) for (const e of [...q.byNonce.values()].sort((a, b) => a.tx.nonce - b.tx.nonce)) out.push(e.tx.bytes);
+    return out;
   }
 
   pendingIds(limit: number): Hex[] {

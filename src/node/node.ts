@@ -16,6 +16,7 @@ import { Lottery, StakeDistribution } from './lottery.js';
 import { Mempool, type AdmitOutcome } from './mempool.js';
 import { TxVerifier } from './tx-verifier.js';
 import { BlockLog, readSnapshot, writeSnapshot } from './storage.js';
+import { saveMempool, takeSavedMempool } from './mempool-store.js';
 import { NodeMetrics } from './metrics.js';
 import { produceBlock } from './block-producer.js';
 import { MIN_POOLED, VerifyPool } from './verify-pool.js';
@@ -112,6 +113,7 @@ export class DevnetNode {
 
   async start(): Promise<void> {
     this.restoreFromDisk();
+    this.restoreMempool();
     const p2p = new P2PNetwork({
       identity: this.key,
       chainId: this.config.genesis.chainId,
@@ -195,6 +197,30 @@ export class DevnetNode {
     this.replayRefs = null;
     if (this.chain.height === 0) this.log('warn', 'no block of the log extends this genesis: is the data dir from another chain?', { dataDir: this.config.dataDir, blocks: count });
     this.log('info', 'restored from disk', { blocks: count, snapshotHeight: base, height: this.chain.height, lib: this.chain.libHeight });
+  }
+
+  /** Re-admit what the last graceful stop saved (see mempool-store.ts); included ones are refused as nonce_too_low. */
+  private restoreMempool(): void {
+    let saved: Uint8Array[];
+    try {
+      saved = takeSavedMempool(this.config.dataDir);
+    } catch (e) {
+      this.log('warn', 'saved mempool unreadable: ignored', { error: (e as Error).message });
+      return;
+    }
+    if (saved.length === 0) return;
+    const now = this.now();
+    const restored: SignedTransaction[] = [];
+    for (const bytes of saved) {
+      const out = this.mempool.admitBytes(bytes, now, 'restore');
+      if (out.result === 'ok' && out.tx) restored.push(out.tx);
+    }
+    this.log('info', 'mempool restored', { saved: saved.length, admitted: restored.length });
+    // Peers may have lost them too (or never had them): gossip what is still pending once they reconnected.
+    setTimeout(() => {
+      if (this.stopped) return;
+      for (const tx of restored) if (this.mempool.has(tx.id)) this.p2p?.broadcastTx(tx.bytes);
+    }, 2000).unref();
   }
 
   private persist(block: Block): () => Uint8Array {
@@ -352,6 +378,11 @@ export class DevnetNode {
       if (this.chain.libHeight > 0) this.snapshot();
     } catch (e) {
       this.log('warn', 'final snapshot failed', { error: (e as Error).message });
+    }
+    try {
+      saveMempool(this.config.dataDir, this.mempool.pendingBytes());
+    } catch (e) {
+      this.log('warn', 'saving the mempool failed', { error: (e as Error).message });
     }
     this.blockLog.close();
     this.log('info', 'node stopped', { height: this.chain.height, lib: this.chain.libHeight });
