@@ -4,6 +4,9 @@
  *    down after recovery, every fault recovers and liveness holds; the `chaos` summary counts them;
  *  - pause (SIGSTOP for a downtime, then SIGCONT) and kill (SIGKILL, then start after a downtime): same
  *    guards, the node catches up.
+ * In all three, every accepted transaction is included (the bundled tx-inclusion at its default 100 %):
+ * a gracefully restarted node keeps its mempool, and the load engine re-submits the original bytes of
+ * whatever a stopped, paused or killed node held when its wallet's nonce stalls.
  * With LOADNET_WRITE_FIXTURE=1 the restart run's record is copied to test/fixtures/report-run/ (the report's
  * browser test renders it).
  */
@@ -91,6 +94,17 @@ async function run(name: string, action: 'restart' | 'pause' | 'kill'): Promise<
   return handle;
 }
 
+/** Nothing accepted was lost: tx-inclusion passes at 100 % and no id is dropped. */
+function checkInclusion(handle: RunHandle): void {
+  const r = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
+  const load = handle.summary.load as { accepted: number; included: number; dropped: number; resubmitted: number };
+  console.log(`${handle.summary.scenario} accepted ${load.accepted}, included ${load.included}, dropped ${load.dropped}, resubmitted ${load.resubmitted}`);
+  expect(load.accepted).toBeGreaterThan(100);
+  expect(load.dropped).toBe(0);
+  expect(load.included).toBe(load.accepted);
+  expect(r['tx-inclusion']!.status, r['tx-inclusion']!.message).toBe('pass');
+}
+
 function checkGuards(intervals: Interval[]): void {
   const validators = intervals.filter((i) => i.target.startsWith('validator-'));
   for (const a of validators) {
@@ -118,6 +132,7 @@ describe('chaos on real nodes', () => {
     expect(intervals.length).toBe(chaos.faults);
     expect(new Set(intervals.map((i) => i.target)).size).toBeGreaterThanOrEqual(2);
     checkGuards(intervals);
+    checkInclusion(handle);
     if (process.env.LOADNET_WRITE_FIXTURE === '1') {
       const dest = resolve('test/fixtures/report-run');
       mkdirSync(dest, { recursive: true });
@@ -134,6 +149,7 @@ describe('chaos on real nodes', () => {
     expect(chaos.faults).toBeGreaterThanOrEqual(3);
     expect(chaos.downtimeMs).toBeGreaterThanOrEqual(chaos.faults * 1500);
     checkGuards(await faultIntervals(handle.runDir));
+    checkInclusion(handle);
   });
 
   it('kill: SIGKILL then start after the downtime; guarded, every node back and caught up', async () => {
@@ -146,5 +162,6 @@ describe('chaos on real nodes', () => {
     expect(chaos.faults).toBeGreaterThanOrEqual(3);
     expect(chaos.downtimeMs).toBeGreaterThanOrEqual(chaos.faults * 1000);
     checkGuards(await faultIntervals(handle.runDir));
+    checkInclusion(handle);
   });
 });
