@@ -65,6 +65,7 @@ class ShardWorker {
   private resyncs = 0;
   private resubmitted = 0;
   private resubmitAccepted = 0;
+  private recoveredAccepted = 0;
   private inFlightResubmits = 0;
   private checksRunning = 0;
   private checkCursor = 0;
@@ -301,7 +302,11 @@ class ShardWorker {
         const answeredAt = nowMs();
         txs.forEach((o, j) => {
           const r = results?.[j];
-          if (r === 'ok') this.resubmitAccepted++;
+          if (r === 'ok') {
+            this.resubmitAccepted++;
+            // Accepted once already, yet this node did not have it: a loss the re-submission repaired.
+            if (o.accepted) this.recoveredAccepted++;
+          }
           this.records?.add(o.sentAt, o.sentAt, answeredAt, `resubmit:${typeof r === 'string' ? r : 'error'}`, t, o.wallet, o.nonce, o.id);
         });
       })
@@ -400,6 +405,7 @@ class ShardWorker {
       resyncs: this.resyncs,
       resubmitted: this.resubmitted,
       resubmitAccepted: this.resubmitAccepted,
+      recoveredAccepted: this.recoveredAccepted,
       inFlight: this.inFlight,
       backlog: this.dueLocal - this.sentLocal,
       submitCorrected: encodeHistogram(this.corrected),
@@ -410,7 +416,7 @@ class ShardWorker {
       dueCount: this.dueLocal,
     };
     this.post(msg, [intended.buffer as ArrayBuffer]);
-    this.sent = this.accepted = this.errored = this.signed = this.resyncs = this.signingMs = this.resubmitted = this.resubmitAccepted = 0;
+    this.sent = this.accepted = this.errored = this.signed = this.resyncs = this.signingMs = this.resubmitted = this.resubmitAccepted = this.recoveredAccepted = 0;
     this.elu = performance.eventLoopUtilization();
     this.rejected = {};
     this.late = {};

@@ -51,6 +51,8 @@ export interface LoadTotals {
   /** Transactions re-submitted for stalled wallets (same ids; not in `submitted`), and those a node took as new. */
   resubmitted: number;
   resubmitAccepted: number;
+  /** Re-submissions taken as new of transactions accepted before: accepted, lost, recovered. */
+  recoveredAccepted: number;
   /** Mean event-loop utilisation of the workers, and the share of their time spent signing. */
   workerElu: number;
   signingShare: number;
@@ -79,6 +81,7 @@ export class FigureAccumulator {
   resyncs = 0;
   resubmitted = 0;
   resubmitAccepted = 0;
+  recoveredAccepted = 0;
   dueCount = 0;
   signingMs = 0;
   private eluSum = 0;
@@ -119,6 +122,7 @@ export class FigureAccumulator {
     this.resyncs += r.resyncs;
     this.resubmitted += r.resubmitted ?? 0;
     this.resubmitAccepted += r.resubmitAccepted ?? 0;
+    this.recoveredAccepted += r.recoveredAccepted ?? 0;
     this.signingMs += r.signingMs;
     this.eluSum += r.elu;
     this.eluCount++;
@@ -202,6 +206,7 @@ export class FigureAccumulator {
       resyncs: this.resyncs,
       resubmitted: this.resubmitted,
       resubmitAccepted: this.resubmitAccepted,
+      recoveredAccepted: this.recoveredAccepted,
       workerElu: Math.round(workerElu * 1000) / 1000,
       signingShare: Math.round(signingShare * 1000) / 1000,
       generatorBound,

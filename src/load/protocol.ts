@@ -81,6 +81,8 @@ export interface WorkerReport {
   /** Outstanding transactions re-submitted (not counted in sent), and how many of those a node took as new. */
   resubmitted?: number;
   resubmitAccepted?: number;
+  /** Of those, ones answered 'ok' on their first submission: accepted, then lost (e.g. with a killed node). */
+  recoveredAccepted?: number;
   inFlight: number;
   /** Transactions due but not yet sent at the close of the interval. */
   backlog: number;
