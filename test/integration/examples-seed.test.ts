@@ -1,0 +1,81 @@
+// The seed's three examples, shortened (12 s windows; 25 s for chaos), run through the built CLI exactly as a user runs them, on the local
+// deployer and on the ComposeDeployer (a real Docker engine, started by scripts/test-env.mjs). Each must
+// exit 0 with every expectation passing; the chaos example must really have restarted nodes. Full-length
+// runs are done by hand (bench/RESULTS.md).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineAvailable } from './compose-helpers.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const cli = join(root, 'dist/src/cli/main.js');
+let out: string;
+const hasEngine = await engineAvailable();
+
+interface Summary {
+  verdict: string;
+  expectations: Array<{ name: string; status: string; message: string }>;
+  load?: { offeredTps?: number; included?: number; accepted?: number; dropped?: number };
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function runsIn(dir: string): Array<{ dir: string; summary: Summary; events: string }> {
+  return readdirSync(dir)
+    .map((d) => join(dir, d))
+    .filter((d) => existsSync(join(d, 'summary.json')))
+    .map((d) => ({ dir: d, summary: JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) as Summary, events: readFileSync(join(d, 'events.jsonl'), 'utf8') }));
+}
+
+async function expectPasses(example: string, deployer: 'local' | 'compose', duration: string, env: Record<string, string>, runs: number) {
+  const dir = mkdtempSync(join(out, `${deployer}-`));
+  const r = await run(['run', `examples/${example}.ts`, '--deployer', deployer, '--duration', duration, '--out', dir], env);
+  const found = runsIn(dir);
+  const failed = found.flatMap((f) => f.summary.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`));
+  expect(found, `${example} on ${deployer}: ${r.stderr.slice(-2000)}`).toHaveLength(runs);
+  expect(failed, `${example} on ${deployer}`).toEqual([]);
+  expect(r.code, `${example} on ${deployer} exit code; stderr: ${r.stderr.slice(-1500)}`).toBe(0);
+  for (const f of found) {
+    expect(f.summary.verdict).toBe('pass');
+    const l = f.summary.load;
+    console.log(`[examples] ${example} on ${deployer}: offered ${l?.offeredTps} tx/s, included ${l?.included}/${l?.accepted}, dropped ${l?.dropped}`);
+  }
+  return found;
+}
+
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npx tsc -p tsconfig.build.json\` first (npm test does)`);
+  out = mkdtempSync(join(tmpdir(), 'loadnet-examples-'));
+});
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+for (const deployer of ['local', 'compose'] as const) {
+  // Compose skips (with the reason printed by engineAvailable) only when no engine can be reached.
+  describe.skipIf(deployer === 'compose' && !hasEngine)(`the seed examples on the ${deployer} deployer (shortened windows)`, () => {
+    it('load progression (rates 5 and 30 per block)', async () => {
+      await expectPasses('load-progression', deployer, '12s', { LOADNET_RATES: '5,30' }, 2);
+    }, 300_000);
+    it('sustained load: transactions and DA', async () => {
+      const [r] = await expectPasses('sustained-load', deployer, '12s', {}, 1);
+      expect(r!.summary.expectations.map((e) => e.name)).toEqual(expect.arrayContaining(['consensus-liveness']));
+      expect(r!.events).toContain('"da.interval"');
+    }, 300_000);
+    // Chaos injects faults during the window only, 10–20 s apart: a 25 s window makes at least one restart.
+    it('aggressive chaos (25 s window): restarts under load, liveness and full inclusion', async () => {
+      const [r] = await expectPasses('aggressive-chaos', deployer, '25s', {}, 1);
+      const restarts = r!.events.split('\n').filter((l) => l.includes('"fault.start"') && l.includes('restart')).length;
+      expect(restarts, 'the chaos workload restarted at least one node').toBeGreaterThanOrEqual(1);
+    }, 300_000);
+  });
+}
