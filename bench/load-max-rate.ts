@@ -3,14 +3,16 @@
  * the same run, interleaved over rounds so machine load drifts equally on all of them:
  *   engine  the load engine (2 workers, sodium, 100 tx/POST) asked for far more than it can offer;
  *   bare    a bare sign-and-POST loop in 2 worker threads (bench/load-bare-worker.mjs): no pacing, no measurement;
- *   replay  an HTTP-only loop replaying one pre-signed 100-tx batch over undici (the autocannon role: the
- *           sink + HTTP ceiling with no signing at all).
+ *   replay  an HTTP-only loop replaying one pre-signed 100-tx batch over undici: the sink + HTTP ceiling
+ *           with no signing at all;
+ *   autocannon  autocannon (c=8) POSTing the same pre-signed batch: the reference HTTP load tool's rate.
  * Engine overhead = 1 - engine / bare. Run: npx tsc -p tsconfig.build.json && npx tsx bench/load-max-rate.ts [seconds] [rounds]
  */
 import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import autocannon from 'autocannon';
 import { createLoadEngine } from '../src/load/engine.js';
 import { deriveSeed } from '../src/chain/keys.js';
 import { toHex, fromHex } from '../src/chain/bytes.js';
@@ -86,21 +88,31 @@ async function replay(): Promise<number> {
   return done / seconds;
 }
 
+/** autocannon on the same sink and the same pre-signed 100-tx batch (its own connections, c=8). */
+async function cannon(): Promise<number> {
+  const key = ed25519Backend('sodium').keyFromSeed(fromHex(seeds[0]!, 32));
+  const body = encodeTxBatch(Array.from({ length: 100 }, (_, i) => signTransferFast(key, i, 1, key.publicKey, 1).bytes));
+  const result = await autocannon({ url: `${url}/mempool/add/txs`, method: 'POST', body: Buffer.from(body), headers: { 'content-type': 'application/octet-stream' }, connections: 8, duration: seconds });
+  return result.requests.average * 100;
+}
+
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows: Record<string, number[]> = { engine: [], bare: [], replay: [], engineCpu: [], bareCpu: [] };
+const rows: Record<string, number[]> = { engine: [], bare: [], replay: [], cannon: [], engineCpu: [], bareCpu: [] };
 for (let r = 0; r < rounds; r++) {
   const e = await engine();
   const b = await bare();
   const rp = await replay();
+  const ac = await cannon();
+  rows.cannon!.push(ac);
   rows.engine!.push(e.tps);
   rows.engineCpu!.push(e.cpuUsPerTx);
   rows.bare!.push(b.tps);
   rows.bareCpu!.push(b.cpuUsPerTx);
   rows.replay!.push(rp);
-  console.log(`round ${r + 1}: engine ${Math.round(e.tps)} tx/s (${e.cpuUsPerTx.toFixed(2)} µs CPU/tx; bound: ${e.bound}), bare ${Math.round(b.tps)} tx/s (${b.cpuUsPerTx.toFixed(2)} µs CPU/tx), replay ${Math.round(rp)} tx/s`);
+  console.log(`round ${r + 1}: engine ${Math.round(e.tps)} tx/s (${e.cpuUsPerTx.toFixed(2)} µs CPU/tx; bound: ${e.bound}), bare ${Math.round(b.tps)} tx/s (${b.cpuUsPerTx.toFixed(2)} µs CPU/tx), replay ${Math.round(rp)} tx/s, autocannon ${Math.round(ac)} tx/s`);
 }
 const eng = med(rows.engine!), b = med(rows.bare!), rp = med(rows.replay!);
-console.log(`\nmedian of ${rounds} rounds × ${seconds} s: engine ${Math.round(eng)} tx/s, bare sign+POST ${Math.round(b)} tx/s, HTTP-only replay ${Math.round(rp)} tx/s`);
+console.log(`\nmedian of ${rounds} rounds × ${seconds} s: engine ${Math.round(eng)} tx/s, bare sign+POST ${Math.round(b)} tx/s, HTTP-only replay ${Math.round(rp)} tx/s, autocannon ${Math.round(med(rows.cannon!))} tx/s (${Math.round(med(rows.cannon!) / 100)} req/s)`);
 console.log(`engine / bare = ${(eng / b).toFixed(3)} (overhead ${((1 - eng / b) * 100).toFixed(1)} %)`);
 const ec = med(rows.engineCpu!), bc = med(rows.bareCpu!);
 console.log(`client CPU per transaction (this process, all threads): engine ${ec.toFixed(2)} µs, bare ${bc.toFixed(2)} µs: engine overhead ${((ec / bc - 1) * 100).toFixed(1)} % (load-independent measure)`);
