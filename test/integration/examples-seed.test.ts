@@ -63,8 +63,10 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 for (const deployer of ['local', 'compose'] as const) {
   // Compose skips (with the reason printed by engineAvailable) only when no engine can be reached.
   describe.skipIf(deployer === 'compose' && !hasEngine)(`the seed examples on the ${deployer} deployer (shortened windows)`, () => {
-    it('load progression (rates 5 and 30 per block)', async () => {
-      await expectPasses('load-progression', deployer, '12s', { LOADNET_RATES: '5,30' }, 2);
+    // One rate (the seed's highest) keeps CI short; the four-rate list is checked by test/cli (dry run) and the
+    // closing table by test/unit/cli-args.
+    it('load progression (rate 30 per block)', async () => {
+      await expectPasses('load-progression', deployer, '12s', { LOADNET_RATES: '30' }, 1);
     }, 300_000);
     it('sustained load: transactions and DA', async () => {
       const [r] = await expectPasses('sustained-load', deployer, '12s', {}, 1);
