@@ -26,7 +26,8 @@ export async function cleanCommand(argv: string[], io: CommandIo): Promise<numbe
   }
   for (const run of local.runs) io.stdout.write(`removed run ${run.runId} (${run.runDir}): ${run.killed.length} node process(es) killed\n`);
   if (local.active.length) io.stdout.write(`left alone (coordinator alive): ${local.active.join(', ')}\n`);
+  if (local.staleReservations) io.stdout.write(`removed ${local.staleReservations} port reservation(s) of dead coordinators\n`);
   if (docker !== undefined) io.stdout.write(`docker: ${JSON.stringify(docker)}\n`);
-  if (local.runs.length === 0 && docker === undefined) io.stdout.write('nothing to clean\n');
+  if (local.runs.length === 0 && !local.staleReservations && docker === undefined) io.stdout.write('nothing to clean\n');
   return ExitCode.ok;
 }

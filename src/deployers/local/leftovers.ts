@@ -5,6 +5,7 @@
  * node process groups of runs whose coordinator is gone, and only those: a pid is killed only when
  * /proc says it still carries that run's label, so a recycled pid is never touched.
  */
+import { sweepDeadReservations } from './ports.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,12 +69,16 @@ export interface CleanReport {
   runs: Array<{ runId: string; runDir: string; killed: Array<{ node: string; pid: number }> }>;
   /** Runs still active (coordinator alive): left alone. */
   active: string[];
+  /** Port reservation files of dead coordinators removed. */
+  staleReservations?: number;
 }
 
 /** Kill leftover node processes of dead coordinators and drop their registrations and port reservations. */
 export function cleanLeftovers(): CleanReport {
   const dir = registryDir();
   const report: CleanReport = { runs: [], active: [] };
+  // Port reservations of coordinators that died without a registration (or before writing one) go too.
+  report.staleReservations = sweepDeadReservations();
   if (!existsSync(dir)) return report;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
     let reg: RunRegistration;

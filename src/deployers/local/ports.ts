@@ -8,7 +8,7 @@
  * teardown. Where no range below the ephemeral one exists, the OS picks (bind to port 0).
  */
 import { createServer } from 'node:net';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoadnetError } from '../../errors.js';
@@ -108,4 +108,24 @@ export function releasePorts(ports: Iterable<number>): void {
     if (!heldHere.delete(port)) continue;
     rmSync(join(RESERVATIONS_DIR, String(port)), { force: true });
   }
+}
+
+/** Remove reservations whose coordinator is gone (a SIGKILLed coordinator cannot release its own). Returns how many. */
+export function sweepDeadReservations(): number {
+  if (!existsSync(RESERVATIONS_DIR)) return 0;
+  let removed = 0;
+  for (const name of readdirSync(RESERVATIONS_DIR)) {
+    const file = join(RESERVATIONS_DIR, name);
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(file, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !pidAlive(owner)) {
+      rmSync(file, { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
