@@ -41,6 +41,8 @@ export async function maxRateCommand(argv: string[], io: CommandIo): Promise<num
     sloP99Ms: a.sloP99Ms,
     minInclusion: a.minInclusion,
     holdMs: a.holdMs,
+    maxHolds: a.maxHolds,
+    sloZ: a.sloZ,
     startTps: a.startTps,
     maxTps: a.maxTps,
     growth: a.growth,

@@ -17,6 +17,10 @@ export interface MaxRateCurvePoint {
   /** Inclusion latency from the intended send time, ms; null when nothing was included. */
   p50Ms: number | null;
   p99Ms: number | null;
+  /** Standard error of p99 by batch means, ms (null: too few batches). */
+  p99StdErrMs: number | null;
+  /** Holds pooled into the step (more than one near the SLO). */
+  holds: number;
   /** null: the hold was too short to judge a trend. */
   backlogSlopeTps: number | null;
   rejected: number;
@@ -34,7 +38,7 @@ export interface MaxRateSummary {
   bracket: { lastPassTps: number | null; firstFailTps: number | null };
   resolution: { requested: number; achieved: number | null };
   message: string;
-  criteria: SloCriteria & { holdMs: number };
+  criteria: SloCriteria & HoldSettings;
   topology?: { validators: number; executors: number };
   /** Steps in the order they ran. Sort by targetTps to draw the curve. */
   curve: MaxRateCurvePoint[];
@@ -42,14 +46,21 @@ export interface MaxRateSummary {
   endedAt: string;
 }
 
-export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, holdMs: number, times: { startedAt: string; endedAt: string }, topology?: { validators: number; executors: number }): MaxRateSummary {
+/** How each step was measured: hold length, the most holds a step near the SLO may take, and the z that decides. */
+export interface HoldSettings {
+  holdMs: number;
+  maxHolds: number;
+  sloZ: number;
+}
+
+export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, holds: HoldSettings, times: { startedAt: string; endedAt: string }, topology?: { validators: number; executors: number }): MaxRateSummary {
   return {
     status: outcome.status,
     maxRateTps: outcome.maxRateTps,
     bracket: outcome.bracket,
     resolution: outcome.resolution,
     message: outcome.message,
-    criteria: { ...criteria, holdMs },
+    criteria: { ...criteria, ...holds },
     topology,
     curve: outcome.steps.map((s) => ({
       index: s.index,
@@ -60,6 +71,8 @@ export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, 
       inclusionRatio: Math.round(s.result.inclusionRatio * 10_000) / 10_000,
       p50Ms: s.result.inclusion ? round2(s.result.inclusion.p50) : null,
       p99Ms: s.result.inclusion ? round2(s.result.inclusion.p99) : null,
+      p99StdErrMs: s.result.p99StdErrMs == null ? null : round2(s.result.p99StdErrMs),
+      holds: s.result.holds ?? 1,
       backlogSlopeTps: s.result.backlogSlopeTps === null ? null : round2(s.result.backlogSlopeTps),
       rejected: s.result.rejected,
       errored: s.result.errored,
@@ -73,9 +86,10 @@ export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, 
 /** A fixed-width table of the curve for the terminal and RESULTS.md. */
 export function formatCurveTable(summary: MaxRateSummary): string {
   const rows = [...summary.curve].sort((a, b) => a.targetTps - b.targetTps || a.index - b.index);
-  const head = '| step | phase | target tx/s | offered tx/s | included tx/s | inclusion | p50 ms | p99 ms | backlog tx/s | verdict |';
-  const sep = '|---:|---|---:|---:|---:|---:|---:|---:|---:|---|';
-  const lines = rows.map((r) => `| ${r.index} | ${r.phase} | ${r.targetTps} | ${r.offeredTps} | ${r.includedTps} | ${(r.inclusionRatio * 100).toFixed(1)} % | ${r.p50Ms ?? '—'} | ${r.p99Ms ?? '—'} | ${r.backlogSlopeTps ?? '—'} | ${r.verdict} |`);
+  const head = '| step | phase | target tx/s | offered tx/s | included tx/s | inclusion | p50 ms | p99 ms ± se | holds | backlog tx/s | verdict |';
+  const sep = '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+  const p99 = (r: MaxRateCurvePoint) => (r.p99Ms === null ? '—' : `${r.p99Ms}${r.p99StdErrMs === null || r.p99StdErrMs === undefined ? '' : ` ± ${Math.round(r.p99StdErrMs)}`}`);
+  const lines = rows.map((r) => `| ${r.index} | ${r.phase} | ${r.targetTps} | ${r.offeredTps} | ${r.includedTps} | ${(r.inclusionRatio * 100).toFixed(1)} % | ${r.p50Ms ?? '—'} | ${p99(r)} | ${r.holds ?? 1} | ${r.backlogSlopeTps ?? '—'} | ${r.verdict} |`);
   return [head, sep, ...lines].join('\n');
 }
 

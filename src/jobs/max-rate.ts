@@ -19,13 +19,14 @@ import { LoadnetError } from '../errors.js';
 import { LocalDeployer } from '../deployers/local/index.js';
 import { createLoadEngine } from '../load/engine.js';
 import type { LoadTotals } from '../load/figures.js';
-import { percentiles } from '../load/histogram.js';
 import type { Deployer, Expectation, RunContext, Runner, Scenario } from '../runtime/contracts.js';
 import type { RunnerOptions } from '../runtime/runner-options.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { searchMaxRate, type SearchOutcome, type SearchPhase, type SearchStep } from './rate-search.js';
 import { DEFAULT_CRITERIA, type SloCriteria, type StepResult } from './step-judge.js';
+import { LatencyBatches } from './batch-means.js';
+import { latencyFigures, measureSequentially, type HoldMeasure } from './step-holds.js';
 import { BacklogSampler, drainMempools } from './step-meter.js';
 import { formatCurveTable, toMaxRateSummary, type MaxRateSummary } from './max-rate-result.js';
 import { writeJsonAtomic } from './resource-probes.js';
@@ -44,6 +45,15 @@ export interface MaxRateOptions {
   minInclusion?: number;
   /** Measured window of each step (default 30 s). */
   holdMs?: number;
+  /**
+   * Holds a step may take at most (default 4): a step whose p99 is within `sloZ` standard errors of the SLO
+   * is measured again and the holds pooled, so the knee is judged on more data than the easy steps.
+   */
+  maxHolds?: number;
+  /** Standard errors between a step's p99 and the SLO for one hold to decide (default 2). */
+  sloZ?: number;
+  /** Batch length for the p99's standard error (default min(5 s, hold / 6), at least 4 block intervals). */
+  batchMs?: number;
   startTps?: number;
   maxTps?: number;
   growth?: number;
@@ -74,7 +84,7 @@ export interface MaxRateRun {
   runDir: string;
 }
 
-const DEFAULTS = { sloP99Ms: 2000, minInclusion: 0.99, holdMs: 30_000, startTps: 50, maxTps: 100_000, drainTimeoutMs: 60_000, drainThreshold: 0 } as const;
+const DEFAULTS = { sloP99Ms: 2000, minInclusion: 0.99, holdMs: 30_000, maxHolds: 4, sloZ: 2, startTps: 50, maxTps: 100_000, drainTimeoutMs: 60_000, drainThreshold: 0 } as const;
 
 /** The `max-rate` expectation: carries the search verdict into summary.json and the report. */
 function verdictExpectation(get: () => SearchOutcome | undefined): Expectation {
@@ -96,7 +106,7 @@ export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun>
   const holdMs = options.holdMs ?? DEFAULTS.holdMs;
   const startTps = options.startTps ?? DEFAULTS.startTps;
   const maxTps = options.maxTps ?? DEFAULTS.maxTps;
-  checkOptions({ holdMs, startTps, maxTps, sloP99Ms: criteria.sloP99Ms, minInclusion: criteria.minInclusion, wallets: base.spec.wallets.count, users: options.users });
+  checkOptions({ holdMs, startTps, maxTps, sloP99Ms: criteria.sloP99Ms, minInclusion: criteria.minInclusion, wallets: base.spec.wallets.count, users: options.users, maxHolds: options.maxHolds, sloZ: options.sloZ, batchMs: options.batchMs });
   const log = options.log ?? (() => {});
   let outcome: SearchOutcome | undefined;
   // The run record's own window is a formality after the search: one slot.
@@ -125,7 +135,7 @@ export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun>
         ctx.events.emit('maxrate.step', { index: s.index, phase: s.phase, rateTps: s.rateTps, pass: s.verdict.pass, generatorBound: s.verdict.generatorBound, failures: s.verdict.failures.map((f) => f.message), result: s.result });
       },
     });
-    const summary = toMaxRateSummary(outcome, criteria, holdMs, { startedAt, endedAt: new Date().toISOString() }, { validators: spec.topology.validators, executors: spec.topology.executors });
+    const summary = toMaxRateSummary(outcome, criteria, { holdMs, maxHolds: options.maxHolds ?? DEFAULTS.maxHolds, sloZ: options.sloZ ?? DEFAULTS.sloZ }, { startedAt, endedAt: new Date().toISOString() }, { validators: spec.topology.validators, executors: spec.topology.executors });
     ctx.summary.set('maxRate', summary);
     await writeJsonAtomic(join(ctx.runDir, 'max-rate.json'), summary);
     log(formatCurveTable(summary));
@@ -145,8 +155,29 @@ interface StepSettings extends MaxRateOptions {
   log: (line: string) => void;
 }
 
-/** The real `trial(rate)`: drain, generate for the hold, wait the grace, measure. */
+/**
+ * The real `trial(rate)`: one or more holds at the rate (step-holds.ts), each drain, generate for the hold,
+ * wait the grace, measure; pooled into one result.
+ */
 function stepRunner(ctx: RunContext, o: StepSettings) {
+  const hold = holdRunner(ctx, o);
+  const maxHolds = o.maxHolds ?? DEFAULTS.maxHolds;
+  const z = o.sloZ ?? DEFAULTS.sloZ;
+  return (rateTps: number, phase: SearchPhase, index: number): Promise<StepResult> =>
+    measureSequentially((holdNo) => hold(rateTps, phase, index, holdNo), {
+      criteria: o.criteria,
+      maxHolds,
+      z,
+      signal: o.signal,
+      onAnotherHold: (r, n) => {
+        o.log(`  [${index}] ${rateTps} tx/s: p99 ${Math.round(r.inclusion!.p99)} ± ${Math.round(r.p99StdErrMs ?? 0)} ms is within ${z} standard errors of the SLO (${o.criteria.sloP99Ms} ms): measuring hold ${n + 1} of at most ${maxHolds}`);
+        ctx.events.emit('maxrate.hold', { index, rateTps, holds: n, p99Ms: r.inclusion!.p99, p99StdErrMs: r.p99StdErrMs });
+      },
+    });
+}
+
+/** One hold: drain, generate for the hold, wait the grace, measure. */
+function holdRunner(ctx: RunContext, o: StepSettings) {
   const wallets = ctx.wallets.slice(0, Math.min(ctx.wallets.length, o.users ?? 200));
   // Long enough that a transaction missing at its end is far beyond the SLO, and that one whose block was
   // reorged away is found again at finality (k blocks deep: measured with 4 + 2 nodes at f = 0.8, ~3 % of
@@ -154,16 +185,18 @@ function stepRunner(ctx: RunContext, o: StepSettings) {
   // as nothing is pending.
   const graceMs = o.graceMs ?? Math.max(2 * o.criteria.sloP99Ms, (ctx.metrics.securityParam + 5) * ctx.metrics.meanBlockIntervalMs);
   const troughWindowMs = 2 * ctx.metrics.meanBlockIntervalMs;
+  // Batches of ~5 s, at least 6 per hold, each many block intervals long so one late block is one batch's tail.
+  const batchMs = o.batchMs ?? Math.max(Math.min(5_000, o.holdMs / 6), 4 * ctx.metrics.meanBlockIntervalMs);
   const nodes = () => ctx.nodes().map((n) => ({ name: n.descriptor.name, client: n.client }));
-  return async (rateTps: number, phase: SearchPhase, index: number): Promise<StepResult> => {
+  return async (rateTps: number, phase: SearchPhase, index: number, holdNo: number): Promise<HoldMeasure> => {
     const began = nowMs();
     const drain = await drainMempools(nodes(), o.drainThreshold ?? DEFAULTS.drainThreshold, o.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs, o.signal);
     if (!drain.drained && !o.signal.aborted) o.log(`  [${index}] mempools did not drain within the bound: ${drain.pending} pending on the fullest node; stepping on`);
-    ctx.events.emit('maxrate.drain', { index, drained: drain.drained, pending: drain.pending, waitedMs: Math.round(drain.waitedMs) });
+    ctx.events.emit('maxrate.drain', { index, hold: holdNo, drained: drain.drained, pending: drain.pending, waitedMs: Math.round(drain.waitedMs) });
     const sampler = new BacklogSampler(nodes, Math.max(100, Math.min(500, ctx.metrics.slotDurationMs / 2)));
     sampler.start(o.signal);
     const engine = createLoadEngine({
-      name: `max-rate-${index}`,
+      name: `max-rate-${index}${holdNo ? `-${holdNo}` : ''}`,
       targets: ctx.nodes().map((n) => n.descriptor.apiUrl),
       wallets,
       rate: rateTps,
@@ -171,25 +204,29 @@ function stepRunner(ctx: RunContext, o: StepSettings) {
       feed: ctx.blockFeed,
       threads: o.threads,
       signCapPerSec: o.signCapPerSec,
-      seed: ctx.scenario.seed + index,
+      seed: ctx.scenario.seed + index * 16 + holdNo,
       onInterval: (iv) => ctx.live.publish('maxRate', { step: index, phase, rateTps, offeredTps: iv.offeredTps, includedTps: iv.includedTps, inFlight: iv.inFlight }),
     });
+    let batches: LatencyBatches | undefined;
+    engine.tracker!.onInclusion = (intended, ms) => batches?.record(intended, ms);
     const stopOnAbort = () => void engine.stop().catch(() => undefined);
     o.signal.addEventListener('abort', stopOnAbort, { once: true });
     try {
       await engine.start();
-      const totals = await engine.finished();
       const holdStart = engine.startedAt;
       const holdEnd = holdStart + o.holdMs;
+      batches = new LatencyBatches(holdStart, holdEnd, Math.min(batchMs, o.holdMs));
+      const totals = await engine.finished();
       // Grace: let the step's transactions land (bounded); later inclusions count as not included.
       while (!o.signal.aborted && engine.tracker!.counts().pending > 0 && nowMs() < holdEnd + graceMs) await sleep(100, o.signal);
       await ctx.blockFeed.refresh().catch(() => undefined);
       const counts = engine.tracker!.counts();
-      const inclusion = counts.included > 0 ? percentiles(engine.tracker!.inclusion) : null;
+      const inclusion = counts.included > 0 ? latencyFigures(engine.tracker!.inclusion) : null;
+      const batchP99s = batches.quantiles(99);
       await sampler.stop();
       const backlog = sampler.figures(holdStart, holdEnd, troughWindowMs);
       const sent = totals.submitted;
-      return {
+      const result: StepResult = {
         targetTps: rateTps,
         holdMs: o.holdMs,
         offeredTps: totals.offeredTps,
@@ -201,16 +238,20 @@ function stepRunner(ctx: RunContext, o: StepSettings) {
         included: counts.included,
         inclusionRatio: sent > 0 ? counts.included / sent : 0,
         includedTps: counts.included / (o.holdMs / 1000),
-        inclusion: inclusion && { p50: inclusion.p50, p90: inclusion.p90, p99: inclusion.p99, max: inclusion.max },
+        inclusion,
         submit: { p50: totals.submitCorrected.p50, p90: totals.submitCorrected.p90, p99: totals.submitCorrected.p99, max: totals.submitCorrected.max },
         backlogSlopeTps: backlog.slopeTps,
         pendingAtEnd: backlog.pendingAtEnd,
         generator: { bound: totals.generatorBound, reason: totals.generatorBoundReason, scheduleLagP99Ms: totals.scheduleLag.p99, backpressure: isBackpressure(totals) },
         elapsedMs: Math.round(nowMs() - began),
       };
+      ctx.events.emit('maxrate.hold.measured', { index, hold: holdNo, rateTps, offeredTps: result.offeredTps, included: counts.included, sent, p99Ms: inclusion?.p99 ?? null, batchMs: Math.min(batchMs, o.holdMs), batchP99Ms: batchP99s.map((x) => Math.round(x)) });
+      return { result, latencies: engine.tracker!.inclusion, batchP99s };
     } finally {
       o.signal.removeEventListener('abort', stopOnAbort);
+      engine.tracker!.onInclusion = undefined;
       engine.tracker?.close();
+      batches?.destroy();
       await sampler.stop();
       await engine.stop().catch(() => undefined);
     }
@@ -225,7 +266,7 @@ function isBackpressure(totals: LoadTotals): boolean {
   return top === 'connections';
 }
 
-function checkOptions(o: { holdMs: number; startTps: number; maxTps: number; sloP99Ms: number; minInclusion: number; wallets: number; users?: number }): void {
+function checkOptions(o: { holdMs: number; startTps: number; maxTps: number; sloP99Ms: number; minInclusion: number; wallets: number; users?: number; maxHolds?: number; sloZ?: number; batchMs?: number }): void {
   const bad = (field: string, value: unknown, allowed: string) => new LoadnetError('LN_ERR_USAGE', `max-rate: ${field} is ${JSON.stringify(value)}; allowed: ${allowed}`, { issues: [{ field, value, allowed }] });
   if (!(o.holdMs >= 1000)) throw bad('holdMs', o.holdMs, 'at least 1000 ms');
   if (!(o.startTps > 0)) throw bad('startTps', o.startTps, 'a positive rate in tx/s');
@@ -234,4 +275,7 @@ function checkOptions(o: { holdMs: number; startTps: number; maxTps: number; slo
   if (!(o.minInclusion > 0 && o.minInclusion <= 1)) throw bad('minInclusion', o.minInclusion, 'a fraction in (0, 1]');
   if (o.wallets < 1) throw bad('wallets.count', o.wallets, 'at least 1 funded wallet to send from');
   if (o.users !== undefined && !(Number.isInteger(o.users) && o.users >= 1)) throw bad('users', o.users, 'a positive integer');
+  if (o.maxHolds !== undefined && !(Number.isInteger(o.maxHolds) && o.maxHolds >= 1 && o.maxHolds <= 20)) throw bad('maxHolds', o.maxHolds, 'an integer from 1 (one hold decides every step) to 20');
+  if (o.sloZ !== undefined && !(o.sloZ >= 0 && o.sloZ <= 10)) throw bad('sloZ', o.sloZ, 'a number of standard errors from 0 to 10');
+  if (o.batchMs !== undefined && !(o.batchMs >= 100 && o.batchMs <= o.holdMs)) throw bad('batchMs', o.batchMs, `at least 100 ms and at most the hold (${o.holdMs} ms)`);
 }

@@ -56,6 +56,10 @@ export interface StepResult {
   };
   /** Wall time the step took, including drain. */
   elapsedMs?: number;
+  /** Holds pooled into this result (step-holds.ts; 1 when the first hold decided). */
+  holds?: number;
+  /** Standard error of the p99 by batch means, ms; null when too few batches had data. */
+  p99StdErrMs?: number | null;
 }
 
 export interface SloCriteria {
@@ -157,7 +161,9 @@ export function judgeStep(r: StepResult, c: SloCriteria): StepVerdict {
     });
   }
   const pass = failures.length === 0;
-  const head = `${fmt(r.targetTps)} tx/s: offered ${fmt(r.offeredTps)}, included ${fmt(r.includedTps)} (${(r.inclusionRatio * 100).toFixed(1)} %), p99 ${p99 === null ? '—' : fmt(p99) + ' ms'}, backlog ${r.backlogSlopeTps === null ? 'not judged' : fmt(r.backlogSlopeTps) + ' tx/s'}`;
+  const se = r.p99StdErrMs == null ? '' : ` ± ${fmt(r.p99StdErrMs)}`;
+  const holds = (r.holds ?? 1) > 1 ? ` over ${r.holds} holds` : '';
+  const head = `${fmt(r.targetTps)} tx/s: offered ${fmt(r.offeredTps)}, included ${fmt(r.includedTps)} (${(r.inclusionRatio * 100).toFixed(1)} %), p99 ${p99 === null ? '—' : fmt(p99) + se + ' ms'}${holds}, backlog ${r.backlogSlopeTps === null ? 'not judged' : fmt(r.backlogSlopeTps) + ' tx/s'}`;
   const tail = generatorBound ? 'GENERATOR-BOUND' : pass ? 'pass' : `fail: ${failures.map((f) => f.check).join(', ')}`;
   return { pass, generatorBound, failures, summary: `${head} → ${tail}` };
 }

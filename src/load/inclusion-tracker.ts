@@ -45,6 +45,8 @@ export class InclusionTracker {
   /** Interval figures, reset by takeInterval(). */
   private intervalIncluded = 0;
   private intervalInclusion: Histogram = newHistogram(32);
+  /** Called once per transaction when it is first seen in a block (for callers that bucket by intended time). */
+  onInclusion?: (intendedMs: number, latencyMs: number) => void;
 
   constructor(private readonly feed: BlockFeed, private readonly recentWindowMs = 30_000) {
     this.unsubscribe = feed.subscribe({
@@ -79,6 +81,7 @@ export class InclusionTracker {
       recordMs(this.inclusion, block.firstSeenAt - intended);
       recordMs(this.intervalInclusion, block.firstSeenAt - intended);
       this.intervalIncluded++;
+      this.onInclusion?.(intended, block.firstSeenAt - intended);
     }
     if (block.finalAt !== undefined) {
       recordMs(this.finality, block.finalAt - intended);

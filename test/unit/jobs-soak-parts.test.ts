@@ -111,7 +111,7 @@ describe('max-rate result', () => {
       },
       { startTps: 100, maxTps: 10_000, resolution: 0.1, criteria },
     );
-    const s = toMaxRateSummary(outcome, criteria, 1000, { startedAt: 'a', endedAt: 'b' }, { validators: 4, executors: 2 });
+    const s = toMaxRateSummary(outcome, criteria, { holdMs: 1000, maxHolds: 4, sloZ: 2 }, { startedAt: 'a', endedAt: 'b' }, { validators: 4, executors: 2 });
     expect(s.status).toBe('found');
     expect(s.curve.length).toBe(outcome.steps.length);
     expect(s.curve[0]).toMatchObject({ index: 0, phase: 'grow', targetTps: 100, verdict: 'pass', p99Ms: 300 });
