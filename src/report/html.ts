@@ -109,6 +109,9 @@ function maxRateSection(m: MaxRateSummary): string {
   const ok = curve.filter((p) => p.verdict === 'pass');
   const bad = curve.filter((p) => p.verdict !== 'pass');
   const markers = m.maxRateTps !== null && m.maxRateTps !== undefined ? [{ x: m.maxRateTps, label: `max ${m.maxRateTps} tx/s` }] : [];
+  const slo = m.criteria?.sloP99Ms;
+  const z = m.criteria?.sloZ ?? 2;
+  const withSe = curve.filter((p) => p.p99Ms !== null && p.p99StdErrMs != null);
   const charts = [
     renderChart({
       id: 'chart-maxrate-throughput',
@@ -133,10 +136,18 @@ function maxRateSection(m: MaxRateSummary): string {
       series: [
         { name: 'p50', points: curve.filter((p) => p.p50Ms !== null).map((p) => ({ x: p.offeredTps, y: p.p50Ms! })) },
         { name: 'p99', points: curve.filter((p) => p.p99Ms !== null).map((p) => ({ x: p.offeredTps, y: p.p99Ms! })) },
+        // The band a single hold could not tell from the SLO: p99 ± z standard errors.
+        ...(withSe.length ? [{ name: `p99 + ${z}·se`, points: withSe.map((p) => ({ x: p.offeredTps, y: p.p99Ms! + z * p.p99StdErrMs! })), color: '#f59e0b', dashed: true }] : []),
+        ...(slo ? [{ name: `SLO p99 ${slo} ms`, points: curve.map((p) => ({ x: p.offeredTps, y: slo })), color: '#6b7280', dashed: true }] : []),
       ],
     }),
   ];
-  return `<h2>Max-rate search</h2><p>${esc(m.message ?? '')}</p>${charts.join('')}`;
+  const rows = [...(m.curve ?? [])]
+    .sort((a, b) => a.targetTps - b.targetTps || a.index - b.index)
+    .map((p) => `<tr class="${p.verdict === 'pass' ? 'pass' : 'fail'}"><td>${p.index}</td><td>${esc(p.phase)}</td><td>${p.targetTps}</td><td>${p.offeredTps}</td><td>${p.includedTps}</td><td>${(p.inclusionRatio * 100).toFixed(2)} %</td><td>${p.p50Ms ?? '—'}</td><td>${p.p99Ms ?? '—'}${p.p99StdErrMs == null ? '' : ` ± ${Math.round(p.p99StdErrMs)}`}</td><td>${p.holds ?? 1}</td><td>${p.backlogSlopeTps ?? '—'}</td><td>${esc(p.verdict)}${p.failures?.length ? `: ${esc(p.failures.join('; '))}` : ''}</td></tr>`)
+    .join('');
+  const table = `<table class="steps"><thead><tr><th>step</th><th>phase</th><th>target tx/s</th><th>offered tx/s</th><th>included tx/s</th><th>inclusion</th><th>p50 ms</th><th>p99 ms ± se</th><th>holds</th><th>backlog tx/s</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<h2>Max-rate search</h2><p>${esc(m.message ?? '')}</p>${charts.join('')}${table}`;
 }
 
 export function renderHtml(data: RunData): string {

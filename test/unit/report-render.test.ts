@@ -90,6 +90,16 @@ describe('deriveSeries', () => {
     expect(html).toMatch(/id="chart-maxrate-throughput" data-points="6"/);
     expect(html).toMatch(/id="chart-maxrate-latency" data-points="6"/);
     expect(html).toContain('max 20 tx/s');
+    expect((html.match(/<tr class="(pass|fail)"><td>/g) ?? []).length).toBe(3);
+  });
+
+  it('draws the SLO and the p99 + z·se line, and lists holds and standard errors per step', () => {
+    const curve = [10, 20].map((t, i) => ({ index: i, phase: 'bisect', targetTps: t, offeredTps: t, includedTps: t, inclusionRatio: 1, p50Ms: 300, p99Ms: t * 100, p99StdErrMs: 150, holds: i + 1, backlogSlopeTps: 0, rejected: 0, errored: 0, verdict: 'pass', failures: [] }));
+    const html = renderHtml({ ...d, summary: { ...summary, maxRate: { maxRateTps: 20, message: 'max 20 tx/s', criteria: { sloP99Ms: 3000, sloZ: 2 }, curve } } });
+    // p50 + p99 + p99+2se + SLO, two steps each
+    expect(html).toMatch(/id="chart-maxrate-latency" data-points="8"/);
+    expect(html).toContain('SLO p99 3000 ms');
+    expect(html).toContain('<td>2000 ± 150</td><td>2</td>');
   });
 });
 
