@@ -23,3 +23,29 @@ export interface Deployment {
   /** Stop every node this deployment started and close every handle (idempotent). */
   teardown(): Promise<void>;
 }
+
+/** A deployment a deployer built and has yet to start: node control attaches before any node runs. */
+export interface StartableDeployment extends Deployment {
+  nodeControl?: NodeControl;
+  /** Called first at teardown (node control closes its open fault intervals). */
+  beforeTeardown?: () => void;
+  startAll(): Promise<void>;
+}
+
+/**
+ * Attach node control (when the scenario asked for it), start every node, and tear down what did start
+ * when starting fails, so a failed deploy leaves nothing behind.
+ */
+export async function startDeployment<D extends StartableDeployment>(deployment: D, control?: NodeControl & { close(): void }): Promise<D> {
+  if (control) {
+    deployment.nodeControl = control;
+    deployment.beforeTeardown = () => control.close();
+  }
+  try {
+    await deployment.startAll();
+  } catch (e) {
+    await deployment.teardown();
+    throw e;
+  }
+  return deployment;
+}

@@ -8,6 +8,7 @@
  *   await using handle = await runner.run(scenario);
  */
 import type { Deployer, Runner, Scenario } from '../../runtime/contracts.js';
+import { startDeployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
 import type { RunnerOptions } from '../../runtime/runner-options.js';
 import { LoadnetError } from '../../errors.js';
@@ -99,18 +100,7 @@ export class ComposeDeployer implements Deployer {
         preserve: (o.preserve ?? process.env.LOADNET_COMPOSE_PRESERVE === '1') ? 'always' : o.keepOnFailure ? 'on-failure' : 'never',
         say,
       }, scenario.spec);
-      if (scenario.spec.nodeControl) {
-        const control = new ComposeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs });
-        deployment.nodeControl = control;
-        deployment.beforeTeardown = () => control.close();
-      }
-      try {
-        await deployment.startAll();
-      } catch (e) {
-        await deployment.teardown();
-        throw e;
-      }
-      return deployment;
+      return startDeployment(deployment, scenario.spec.nodeControl ? new ComposeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs }) : undefined);
     });
   }
 }

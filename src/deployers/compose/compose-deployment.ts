@@ -15,6 +15,7 @@ import type { NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
 import type { NodeControl, RunNode, WalletAccount } from '../../runtime/contracts.js';
 import type { Deployment } from '../../runtime/deployment.js';
 import type { RunRecord } from '../../runtime/run-record.js';
+import { NodeRoster, type RosterNode } from '../node-roster.js';
 import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
 import { releasePorts, reservePorts } from '../local/ports.js';
 import { activeRuns, removeRun } from './cleanup.js';
@@ -53,17 +54,13 @@ export interface ComposeDeploymentOptions {
   say: (line: string) => void;
 }
 
-export interface ComposeNode {
-  planned: PlannedNode;
+export interface ComposeNode extends RosterNode {
   config: NodeConfig;
-  run: RunNode;
-  expectedPeers: number;
   /** Host ports: api, then testing when enabled. */
   hostPorts: number[];
   containerId: string;
   containerName: string;
   log: ContainerLog;
-  removed: boolean;
   /** Set before loadnet stops/kills it, so the 'die' event is not taken for a crash. */
   stopping: boolean;
   lastExit?: { code: number; expected: boolean };
@@ -77,11 +74,10 @@ export class ComposeDeployment implements Deployment {
   nodeControl?: NodeControl;
   /** Called first at teardown (node control closes its open fault intervals). */
   beforeTeardown?: () => void;
-  private readonly byName = new Map<string, ComposeNode>();
+  private readonly roster = new NodeRoster<ComposeNode>();
   private readonly ports: number[] = [];
   private events?: { close(): void };
   private failed = false;
-  private joinCounter = 0;
   private tornDown?: Promise<void>;
   private readonly stopRecordWatch: () => void;
 
@@ -126,7 +122,7 @@ export class ComposeDeployment implements Deployment {
     );
     lap('create');
     // In plan order (created concurrently): node 0 first, as the runtime and reports expect.
-    for (const n of nodes) this.byName.set(n.planned.name, n);
+    for (const n of nodes) this.roster.add(n);
     // Creating containers takes a while on a busy engine: the chain starts a lead after they exist.
     this.plan.genesis.timeMs = Math.ceil(Date.now() + this.options.genesisLeadMs);
     for (const n of nodes) this.writeConfig(n, n.planned.dials);
@@ -138,7 +134,7 @@ export class ComposeDeployment implements Deployment {
 
   private async watchEvents(): Promise<void> {
     this.events = await watchContainerEvents(this.docker, this.record.runId, (e) => {
-      const node = this.byName.get(e.node);
+      const node = this.roster.find(e.node);
       if (!node) return;
       if (e.action === 'start') node.lastExit = undefined;
       else {
@@ -260,15 +256,13 @@ export class ComposeDeployment implements Deployment {
 
   /** A node joining at runtime with a fresh identity, dialing `peerNames`. Started, not yet waited for. */
   async addJoiner(role: NodeRole, name: string | undefined, peerNames: string[], makePlanned: (joinIndex: number, role: NodeRole, name: string) => PlannedNode): Promise<ComposeNode> {
-    const joinIndex = this.joinCounter++;
-    const chosen = name ?? `${role}-join-${joinIndex}`;
-    if (this.byName.has(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: a node named ${JSON.stringify(chosen)} already exists in this run; pick another name`);
+    const { joinIndex, name: chosen } = this.roster.nextJoiner(role, name);
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: ${JSON.stringify(chosen)} cannot name a container; allowed: letters, digits, '_', '.', '-', starting with a letter or digit`);
     for (const p of peerNames) this.get(p);
     const ports = await reservePorts(this.options.testingApi ? 2 : 1, HOST);
     this.ports.push(...ports);
     const node = await this.create(makePlanned(joinIndex, role, chosen), ports, Math.min(1, peerNames.length));
-    this.byName.set(chosen, node);
+    this.roster.add(node);
     this.writeConfig(node, peerNames);
     this.writeComposeFile();
     await this.startContainer(node);
@@ -276,28 +270,24 @@ export class ComposeDeployment implements Deployment {
   }
 
   get(name: string, includeRemoved = false): ComposeNode {
-    const n = this.byName.get(name);
-    if (!n || (n.removed && !includeRemoved)) {
-      throw new LoadnetError('LN_ERR_NODE_CONTROL', `no node named ${JSON.stringify(name)} in this run; nodes: ${this.liveNodes().map((x) => x.planned.name).join(', ')}`);
-    }
-    return n;
+    return this.roster.get(name, includeRemoved);
   }
 
   liveNodes(): ComposeNode[] {
-    return [...this.byName.values()].filter((n) => !n.removed);
+    return this.roster.live();
   }
 
   nodes(): readonly RunNode[] {
-    return this.liveNodes().map((n) => n.run);
+    return this.roster.runNodes();
   }
 
   expectedPeers(name: string): number {
-    return this.byName.get(name)?.expectedPeers ?? 0;
+    return this.roster.expectedPeers(name);
   }
 
   /** Resident memory of the node's container, from its memory cgroup (cgroup v1 or v2 layouts). */
   nodeStats(name: string): { rssBytes?: number } | undefined {
-    const id = this.byName.get(name)?.containerId;
+    const id = this.roster.find(name)?.containerId;
     if (!id) return undefined;
     const rss = containerRss(id);
     return rss === undefined ? undefined : { rssBytes: rss };
@@ -316,8 +306,8 @@ export class ComposeDeployment implements Deployment {
   killNow(): void {}
 
   private writeComposeFile(): void {
-    const services: ComposeService[] = [...this.byName.values()]
-      .filter((n) => !n.removed)
+    const services: ComposeService[] = this.roster
+      .live()
       .map((n) => {
         const res = this.resourcesFor(n.planned);
         const ports: Array<{ host: number; container: number }> = [{ host: n.hostPorts[0]!, container: CONTAINER_PORTS.api }];
@@ -355,7 +345,7 @@ export class ComposeDeployment implements Deployment {
       this.beforeTeardown?.();
       this.stopRecordWatch();
       const preserve = this.shouldPreserve();
-      for (const n of this.byName.values()) n.stopping = true;
+      for (const n of this.roster.all()) n.stopping = true;
       this.events?.close();
       if (preserve) {
         this.options.reaper.keep();
@@ -379,8 +369,8 @@ export class ComposeDeployment implements Deployment {
         if (!error) this.options.reaper.done();
         if (error) this.record.events.emit('run.error', { phase: 'teardown', message: (error as Error).message });
       }
-      await Promise.allSettled([...this.byName.values()].map((n) => n.log.close()));
-      await Promise.allSettled([...this.byName.values()].map((n) => n.run.client.close()));
+      await Promise.allSettled(this.roster.all().map((n) => n.log.close()));
+      await Promise.allSettled(this.roster.all().map((n) => n.run.client.close()));
       releasePorts(this.ports);
       activeRuns.delete(this.record.runId);
     })();

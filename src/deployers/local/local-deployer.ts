@@ -7,6 +7,7 @@
  *   await using handle = await runner.run(scenario);
  */
 import type { Deployer, Runner, Scenario } from '../../runtime/contracts.js';
+import { startDeployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
 import type { RunnerOptions } from '../../runtime/runner-options.js';
 import type { NodeTuning } from '../plan.js';
@@ -44,18 +45,7 @@ export class LocalDeployer implements Deployer {
         stopGraceMs: this.options.stopGraceMs,
         tuning: this.options.tuning,
       }, scenario.spec);
-      if (scenario.spec.nodeControl) {
-        const control = new LocalNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs, stopGraceMs: this.options.stopGraceMs });
-        deployment.nodeControl = control;
-        deployment.beforeTeardown = () => control.close();
-      }
-      try {
-        await deployment.startAll();
-      } catch (e) {
-        await deployment.teardown();
-        throw e;
-      }
-      return deployment;
+      return startDeployment(deployment, scenario.spec.nodeControl ? new LocalNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs, stopGraceMs: this.options.stopGraceMs }) : undefined);
     });
   }
 }

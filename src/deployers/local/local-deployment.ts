@@ -14,6 +14,7 @@ import type { NodeControl, RunNode, WalletAccount } from '../../runtime/contract
 import type { Deployment } from '../../runtime/deployment.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
+import { NodeRoster, type RosterNode } from '../node-roster.js';
 import { NodeProcess } from './node-process.js';
 import { releasePorts, reservePorts } from './ports.js';
 import { processStart, removeRegistration, writeRegistration, type RunRegistration } from './leftovers.js';
@@ -31,15 +32,11 @@ export interface LocalDeploymentOptions {
   tuning?: Partial<NodeTuning>;
 }
 
-export interface LocalNode {
-  planned: PlannedNode;
+export interface LocalNode extends RosterNode {
   config: NodeConfig;
   configPath: string;
   proc: NodeProcess;
-  run: RunNode;
-  expectedPeers: number;
   ports: number[];
-  removed: boolean;
 }
 
 const liveDeployments = new Set<LocalDeployment>();
@@ -60,10 +57,9 @@ export class LocalDeployment implements Deployment {
   nodeControl?: NodeControl;
   /** Called first at teardown (node control closes its open fault intervals). */
   beforeTeardown?: () => void;
-  private readonly byName = new Map<string, LocalNode>();
+  private readonly roster = new NodeRoster<LocalNode>();
   private readonly registration: RunRegistration;
   private tornDown?: Promise<void>;
-  private joinCounter = 0;
 
   constructor(
     readonly record: RunRecord,
@@ -92,7 +88,7 @@ export class LocalDeployment implements Deployment {
       this.prepare(planned, p, peers, planned.expectedPeers);
     }
     writeRegistration(this.registration);
-    for (const n of this.byName.values()) n.proc.start();
+    for (const n of this.roster.all()) n.proc.start();
   }
 
   private prepare(planned: PlannedNode, ports: number[], peers: PeerAddress[], expectedPeers: number): LocalNode {
@@ -127,20 +123,15 @@ export class LocalDeployment implements Deployment {
       descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
       client: new NodeClient(apiUrl, { name: planned.name, testingUrl, timeoutMs: 5000 }),
     };
-    const node: LocalNode = { planned, config, configPath, proc, run, expectedPeers, ports, removed: false };
-    this.byName.set(planned.name, node);
-    return node;
+    return this.roster.add({ planned, config, configPath, proc, run, expectedPeers, ports, removed: false });
+  }
+
+  /** Name and index of the next runtime joiner (names must be unique within the run, removed nodes included). */
+  nextJoiner(role: NodeRole, name: string | undefined): { joinIndex: number; name: string } {
+    return this.roster.nextJoiner(role, name);
   }
 
   /** A node joining at runtime with a fresh identity, dialing `peerNames`. Spawned, not yet waited for. */
-  /** Name and index of the next runtime joiner (names must be unique within the run, removed nodes included). */
-  nextJoiner(role: NodeRole, name: string | undefined): { joinIndex: number; name: string } {
-    const joinIndex = this.joinCounter++;
-    const chosen = name ?? `${role}-join-${joinIndex}`;
-    if (this.byName.has(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: a node named ${JSON.stringify(chosen)} already exists in this run; pick another name`);
-    return { joinIndex, name: chosen };
-  }
-
   async addJoiner(role: NodeRole, joiner: { joinIndex: number; name: string }, peerNames: string[], makePlanned: (joinIndex: number, role: NodeRole, name: string) => PlannedNode): Promise<LocalNode> {
     const { joinIndex, name: chosen } = joiner;
     const peers = peerNames.map((p) => this.get(p));
@@ -155,27 +146,23 @@ export class LocalDeployment implements Deployment {
 
   /** A node of this run by name (removed nodes included only with `includeRemoved`). */
   get(name: string, includeRemoved = false): LocalNode {
-    const n = this.byName.get(name);
-    if (!n || (n.removed && !includeRemoved)) {
-      throw new LoadnetError('LN_ERR_NODE_CONTROL', `no node named ${JSON.stringify(name)} in this run; nodes: ${this.liveNodes().map((x) => x.planned.name).join(', ')}`);
-    }
-    return n;
+    return this.roster.get(name, includeRemoved);
   }
 
   liveNodes(): LocalNode[] {
-    return [...this.byName.values()].filter((n) => !n.removed);
+    return this.roster.live();
   }
 
   nodes(): readonly RunNode[] {
-    return this.liveNodes().map((n) => n.run);
+    return this.roster.runNodes();
   }
 
   expectedPeers(name: string): number {
-    return this.byName.get(name)?.expectedPeers ?? 0;
+    return this.roster.expectedPeers(name);
   }
 
   nodeStats(name: string): { rssBytes?: number } | undefined {
-    const rss = this.byName.get(name)?.proc.rssBytes();
+    const rss = this.roster.find(name)?.proc.rssBytes();
     return rss === undefined ? undefined : { rssBytes: rss };
   }
 
@@ -194,14 +181,14 @@ export class LocalDeployment implements Deployment {
   }
 
   killNow(): void {
-    for (const n of this.byName.values()) n.proc.killNow();
+    for (const n of this.roster.all()) n.proc.killNow();
   }
 
   teardown(): Promise<void> {
     this.tornDown ??= (async () => {
       this.beforeTeardown?.();
-      await Promise.allSettled([...this.byName.values()].map((n) => n.proc.stop(this.options.stopGraceMs ?? 3000)));
-      await Promise.allSettled([...this.byName.values()].map((n) => n.run.client.close()));
+      await Promise.allSettled(this.roster.all().map((n) => n.proc.stop(this.options.stopGraceMs ?? 3000)));
+      await Promise.allSettled(this.roster.all().map((n) => n.run.client.close()));
       releasePorts(this.registration.ports);
       removeRegistration(this.registration.runId);
       liveDeployments.delete(this);
