@@ -13,6 +13,7 @@ import { validateSpec } from '../scenario/validate.js';
 
 export type JobScenarioInput = Scenario | ScenarioSpec | Record<string, unknown>;
 
+
 export interface JobScenarioDefaults {
   name: string;
   validators: number;
@@ -47,9 +48,10 @@ export function jobScenario(input: JobScenarioInput | undefined, defaults: JobSc
   let spec: ScenarioSpec;
   if (input === undefined) spec = resolveJobSpec({ name: defaults.name, topology: { shape: 'star', validators: defaults.validators, executors: defaults.executors } });
   else if (isBuilt(input)) spec = input.spec;
-  else if ((input as ScenarioSpec).version === 1 && typeof (input as ScenarioSpec).topology === 'object' && Array.isArray((input as ScenarioSpec).workloads)) spec = input as ScenarioSpec;
   else {
-    // Plain input: the job's default topology fills what the input leaves out.
+    // Plain input, a full spec included (resolving a resolved spec gives it back): never trusted by its
+    // shape, since a partial spec file looks like a full one and would reach the nodes unfilled. The job's
+    // default topology fills what the input leaves out.
     const plain = input as Record<string, unknown>;
     const topology = { shape: 'star', validators: defaults.validators, executors: defaults.executors, ...(typeof plain.topology === 'object' && plain.topology !== null ? plain.topology : {}) };
     spec = resolveJobSpec({ ...plain, topology });

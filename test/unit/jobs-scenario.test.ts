@@ -19,6 +19,17 @@ describe('jobScenario', () => {
     expect(spec.wallets.count).toBe(500);
   });
 
+  it('fills a partial spec that looks like a full one (version, topology, workloads) instead of trusting its shape', () => {
+    const partial = { version: 1, name: 'max-rate-4x2', seed: 42, topology: { shape: 'star', validators: 4, executors: 2 }, consensus: { slotDurationMs: 500, activeSlotCoeff: 0.8, securityParam: 10 }, wallets: { count: 200 }, workloads: [], expectations: [] };
+    const { spec } = jobScenario(partial, { name: 'max-rate', validators: 4, executors: 2 });
+    expect(spec.wallets.fundsPerWallet).toBeGreaterThan(0);
+    expect(spec.name).toBe('max-rate-4x2-max-rate');
+    // and a resolved spec goes through unchanged
+    const again = jobScenario(spec, { name: 'x', validators: 1, executors: 0 }).spec;
+    expect(again.wallets).toEqual(spec.wallets);
+    expect(again.consensus).toEqual(spec.consensus);
+  });
+
   it('reports every problem of bad input at once', () => {
     let err: unknown;
     try {
