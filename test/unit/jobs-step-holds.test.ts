@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { callAgainstSlo, LatencyBatches, standardError } from '../../src/jobs/batch-means.js';
+import { searchMaxRate } from '../../src/jobs/rate-search.js';
 import { measureSequentially, needsAnotherHold, poolHolds, type HoldMeasure } from '../../src/jobs/step-holds.js';
+import { seededRandom } from '../../src/util/random.js';
 import { DEFAULT_CRITERIA, type SloCriteria, type StepResult } from '../../src/jobs/step-judge.js';
 import { newHistogram, recordMs } from '../../src/load/histogram.js';
 
@@ -116,5 +118,75 @@ describe('measureSequentially', () => {
     const r = await measureSequentially((n) => (holds++, Promise.resolve(fakeHold(2000, batches[n]!))), { criteria, maxHolds: 5, z: 2 });
     expect(holds).toBe(2);
     expect(r.holds).toBe(2);
+  });
+});
+
+/**
+ * A simulated chain whose p99 near the knee is noisy batch by batch: each 5 s batch's tail is the true
+ * p99 at the rate times a log-normal factor (one late block or not). Not the devnet: a model of the noise
+ * that made single-hold searches disagree on this machine, to show what pooling holds does to it.
+ */
+function simulatedHold(rate: number, rand: () => number, batches = 6, perBatch = 200): HoldMeasure {
+  // As measured at the 4 + 2 knee: p99 doubles from 1.7 s at 1,600 tx/s over ~660 tx/s (crossing 3 s near
+  // 2,140 tx/s); batch p99s within one 30 s hold spread with a log-sd of ~0.3, whole holds by ~0.15 more.
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const trueP99 = 1700 * Math.exp((rate - 1600) / 950) * Math.exp(0.15 * gauss());
+  const latencies = newHistogram(64);
+  const batchP99s: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const tail = trueP99 * Math.exp(0.3 * gauss());
+    const h = newHistogram(32);
+    for (let i = 0; i < perBatch; i++) {
+      const v = i < perBatch * 0.98 ? (tail / 3) * rand() : tail * (0.98 + 0.04 * rand());
+      recordMs(h, v);
+      recordMs(latencies, v);
+    }
+    batchP99s.push(h.getValueAtPercentile(99) / 1000);
+  }
+  const sent = rate * 30; // a 30 s hold at the rate (the latency samples above stand for them)
+  const result = step({ targetTps: rate, offeredTps: rate, sent, accepted: sent, included: sent, includedTps: rate, inclusion: null });
+  return { result, latencies, batchP99s };
+}
+
+async function simulatedSearch(seed: number, maxHolds: number): Promise<{ max: number | null; holds: number }> {
+  const rand = seededRandom(seed);
+  let holds = 0;
+  const outcome = await searchMaxRate(
+    (rate) => measureSequentially((n) => { holds++; void n; return Promise.resolve(simulatedHold(rate, rand)); }, { criteria, maxHolds, z: 2 }),
+    { startTps: 200, maxTps: 100_000, resolution: 0.05, criteria },
+  );
+  return { max: outcome.maxRateTps, holds };
+}
+
+describe('sequential holds against a noisy knee (simulation)', () => {
+  it('narrows the spread of the found maximum between runs, at a bounded cost in holds', async () => {
+    const runs = async (maxHolds: number) => Promise.all(Array.from({ length: 40 }, (_, i) => simulatedSearch(1000 + i, maxHolds)));
+    const single = await runs(1);
+    const pooled = await runs(4);
+    const figures = (xs: Array<{ max: number | null }>) => xs.map((x) => x.max);
+    /** Of 20 disjoint pairs of runs, how many both found a figure within ±10 % of their mean. */
+    const agreeing = (xs: Array<number | null>) => {
+      let n = 0;
+      for (let i = 0; i + 1 < xs.length; i += 2) {
+        const [a, b] = [xs[i], xs[i + 1]];
+        if (a != null && b != null && Math.abs(a - b) / ((a + b) / 2) <= 0.1) n++;
+      }
+      return n;
+    };
+    const iqr = (xs: Array<number | null>) => {
+      const f = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+      const q = (p: number) => f[Math.floor(p * (f.length - 1))]!;
+      return (q(0.75) - q(0.25)) / q(0.5);
+    };
+    // Measured with this model: 14 of 20 pairs agree with one hold per step, 16 with up to 4; IQR 13 % → 9 %;
+    // 10.9 → 19.2 holds per search.
+    const s1 = { agree: agreeing(figures(single)), iqr: iqr(figures(single)) };
+    const s4 = { agree: agreeing(figures(pooled)), iqr: iqr(figures(pooled)) };
+    expect(s4.agree).toBeGreaterThan(s1.agree);
+    expect(s4.iqr).toBeLessThan(s1.iqr);
+    // The price: more holds per search, but nowhere near maxHolds on every step.
+    const holds = (xs: Array<{ holds: number }>) => xs.reduce((a, x) => a + x.holds, 0) / xs.length;
+    expect(holds(pooled)).toBeGreaterThan(holds(single));
+    expect(holds(pooled)).toBeLessThan(2.5 * holds(single));
   });
 });
