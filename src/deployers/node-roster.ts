@@ -63,3 +63,25 @@ export class NodeRoster<N extends RosterNode> {
     return { joinIndex, name: chosen };
   }
 }
+
+/** The roster half of a Deployment, for deployers that own their nodes (local processes, containers). */
+export abstract class RosteredDeployment<N extends RosterNode> {
+  protected readonly roster = new NodeRoster<N>();
+
+  /** A node of this run by name (removed nodes included only with `includeRemoved`). */
+  get(name: string, includeRemoved = false): N {
+    return this.roster.get(name, includeRemoved);
+  }
+
+  liveNodes(): N[] {
+    return this.roster.live();
+  }
+
+  nodes(): readonly RunNode[] {
+    return this.roster.runNodes();
+  }
+
+  expectedPeers(name: string): number {
+    return this.roster.expectedPeers(name);
+  }
+}

@@ -12,10 +12,10 @@ import { join, relative } from 'node:path';
 import { NodeClient } from '../../chain/client.js';
 import { LoadnetError } from '../../errors.js';
 import type { NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
-import type { NodeControl, RunNode, WalletAccount } from '../../runtime/contracts.js';
+import type { NodeControl, WalletAccount } from '../../runtime/contracts.js';
 import type { Deployment } from '../../runtime/deployment.js';
 import type { RunRecord } from '../../runtime/run-record.js';
-import { NodeRoster, type RosterNode } from '../node-roster.js';
+import { RosteredDeployment, type RosterNode } from '../node-roster.js';
 import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
 import { releasePorts, reservePorts } from '../local/ports.js';
 import { activeRuns, removeRun } from './cleanup.js';
@@ -66,7 +66,7 @@ export interface ComposeNode extends RosterNode {
   lastExit?: { code: number; expected: boolean };
 }
 
-export class ComposeDeployment implements Deployment {
+export class ComposeDeployment extends RosteredDeployment<ComposeNode> implements Deployment {
   readonly deployer = 'compose';
   readonly plan: DeploymentPlan;
   readonly wallets: readonly WalletAccount[];
@@ -74,7 +74,6 @@ export class ComposeDeployment implements Deployment {
   nodeControl?: NodeControl;
   /** Called first at teardown (node control closes its open fault intervals). */
   beforeTeardown?: () => void;
-  private readonly roster = new NodeRoster<ComposeNode>();
   private readonly ports: number[] = [];
   private events?: { close(): void };
   private failed = false;
@@ -86,6 +85,7 @@ export class ComposeDeployment implements Deployment {
     readonly options: ComposeDeploymentOptions,
     spec: DeploymentPlan['scenario'],
   ) {
+    super();
     this.plan = buildDeploymentPlan(spec, { runId: record.runId, genesisLeadMs: options.genesisLeadMs });
     this.wallets = this.plan.wallets;
     this.network = `${options.networkPrefix}-${record.runId.toLowerCase()}`;
@@ -267,22 +267,6 @@ export class ComposeDeployment implements Deployment {
     this.writeComposeFile();
     await this.startContainer(node);
     return node;
-  }
-
-  get(name: string, includeRemoved = false): ComposeNode {
-    return this.roster.get(name, includeRemoved);
-  }
-
-  liveNodes(): ComposeNode[] {
-    return this.roster.live();
-  }
-
-  nodes(): readonly RunNode[] {
-    return this.roster.runNodes();
-  }
-
-  expectedPeers(name: string): number {
-    return this.roster.expectedPeers(name);
   }
 
   /** Resident memory of the node's container, from its memory cgroup (cgroup v1 or v2 layouts). */

@@ -14,7 +14,7 @@ import type { NodeControl, RunNode, WalletAccount } from '../../runtime/contract
 import type { Deployment } from '../../runtime/deployment.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
-import { NodeRoster, type RosterNode } from '../node-roster.js';
+import { RosteredDeployment, type RosterNode } from '../node-roster.js';
 import { NodeProcess } from './node-process.js';
 import { releasePorts, reservePorts } from './ports.js';
 import { processStart, removeRegistration, writeRegistration, type RunRegistration } from './leftovers.js';
@@ -50,14 +50,13 @@ function installExitHook(): void {
   });
 }
 
-export class LocalDeployment implements Deployment {
+export class LocalDeployment extends RosteredDeployment<LocalNode> implements Deployment {
   readonly deployer = 'local';
   readonly plan: DeploymentPlan;
   readonly wallets: readonly WalletAccount[];
   nodeControl?: NodeControl;
   /** Called first at teardown (node control closes its open fault intervals). */
   beforeTeardown?: () => void;
-  private readonly roster = new NodeRoster<LocalNode>();
   private readonly registration: RunRegistration;
   private tornDown?: Promise<void>;
 
@@ -66,6 +65,7 @@ export class LocalDeployment implements Deployment {
     readonly options: LocalDeploymentOptions,
     spec: DeploymentPlan['scenario'],
   ) {
+    super();
     this.plan = buildDeploymentPlan(spec, { runId: record.runId, genesisLeadMs: options.genesisLeadMs });
     this.wallets = this.plan.wallets;
     this.registration = { runId: record.runId, runDir: record.runDir, coordinatorPid: process.pid, coordinatorStart: processStart(process.pid), nodes: {}, ports: [] };
@@ -142,23 +142,6 @@ export class LocalDeployment implements Deployment {
     const node = this.prepare(planned, ports, peers.map((p) => ({ name: p.planned.name, host: HOST, port: p.config.p2p.port })), Math.min(1, peers.length));
     node.proc.start();
     return node;
-  }
-
-  /** A node of this run by name (removed nodes included only with `includeRemoved`). */
-  get(name: string, includeRemoved = false): LocalNode {
-    return this.roster.get(name, includeRemoved);
-  }
-
-  liveNodes(): LocalNode[] {
-    return this.roster.live();
-  }
-
-  nodes(): readonly RunNode[] {
-    return this.roster.runNodes();
-  }
-
-  expectedPeers(name: string): number {
-    return this.roster.expectedPeers(name);
   }
 
   nodeStats(name: string): { rssBytes?: number } | undefined {
