@@ -126,13 +126,17 @@ export class InclusionTracker {
 
   /**
    * Blocks left a node's canonical chain. Their transactions move to the other block that carried them
-   * when there is one (the feed may have announced the new branch before the reorg), else back to pending.
+   * when there is one (the feed may have announced the new branch before the reorg), else back to pending,
+   * and from pending into the blocks the node adopted in their place.
    */
   private onReorg(e: ReorgEvent): void {
     const reverted = new Set(e.reverted);
     for (const blockId of e.reverted) {
       const b = this.feed.block(blockId);
       if (!b) continue;
+      // Still canonical on another live node: its transactions are in a chain yet; that node's own reorg,
+      // if it comes, moves them.
+      if ((this.feed.canonicalOn?.(blockId).length ?? 0) > 0) continue;
       for (const id of b.txIds) {
         const inc = this.includedNotFinal.get(id);
         if (!inc || inc.blockId !== blockId) continue;
@@ -145,6 +149,16 @@ export class InclusionTracker {
         this.includedNotFinal.delete(id);
         this.pending.set(id, inc.intended);
         this.revertedIds.add(id);
+      }
+    }
+    // The branch the node moved to: transactions waiting (again) that it carries are in a block again. A
+    // flip back to an earlier branch brings no new block, so this is the only news of them until finality.
+    for (const blockId of e.adopted ?? []) {
+      const b = this.feed.block(blockId);
+      if (!b) continue;
+      for (const id of b.txIds) {
+        const intended = this.pending.get(id);
+        if (intended !== undefined) this.include(id, intended, b);
       }
     }
   }

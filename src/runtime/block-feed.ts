@@ -246,7 +246,7 @@ export class PollingBlockFeed implements BlockFeed {
     if (result.status !== 'applied') return true;
     const seenAt = nowMs();
     for (const b of fresh.values()) this.addBlock(b, f.node.descriptor.name, seenAt); // oldest first
-    if (result.reverted.length > 0) this.reportReorg(f.node.descriptor.name, result.reverted.map((r) => r.id));
+    if (result.reverted.length > 0) this.reportReorg(f.node.descriptor.name, result.reverted.map((r) => r.id), result.adopted);
     return true;
   }
 
@@ -279,7 +279,7 @@ export class PollingBlockFeed implements BlockFeed {
       }
       const seenAt = nowMs();
       for (const b of blocks.slice(0, result.accepted)) this.addBlock(b, f.node.descriptor.name, seenAt);
-      if (result.reverted.length > 0) this.reportReorg(f.node.descriptor.name, result.reverted.map((r) => r.id));
+      if (result.reverted.length > 0) this.reportReorg(f.node.descriptor.name, result.reverted.map((r) => r.id), result.adopted);
       return;
     }
   }
@@ -342,10 +342,21 @@ export class PollingBlockFeed implements BlockFeed {
     view.finalizedUpTo = upTo;
   }
 
-  private reportReorg(node: string, reverted: Hex[]): void {
+  canonicalOn(id: Hex): string[] {
+    const b = this.blocks.get(id);
+    if (!b) return [];
+    const out: string[] = [];
+    for (const [name, f] of this.follows) {
+      if (this.tipByNode.get(name)?.up === false) continue;
+      if (f.view.idAt(b.height) === id) out.push(name);
+    }
+    return out;
+  }
+
+  private reportReorg(node: string, reverted: Hex[], adopted: Hex[]): void {
     const finalIds = new Set<Hex>();
     for (const id of reverted) if (this.blocks.get(id)?.finalAt !== undefined) finalIds.add(id);
-    const event: ReorgEvent = { node, at: nowMs(), reverted, depth: reverted.length, revertedFinal: finalIds.size > 0 };
+    const event: ReorgEvent = { node, at: nowMs(), reverted, adopted, depth: reverted.length, revertedFinal: finalIds.size > 0 };
     this.stats.reorgs++;
     for (const id of reverted) this.orphaned.add(id);
     this.stats.orphanedBlocks = this.orphaned.size;

@@ -18,7 +18,7 @@ export type ApplyResult =
   | { status: 'empty' }
   /** The first fetched block does not build on the known block below it: fetch from lower down. */
   | { status: 'unlinked' }
-  | { status: 'applied'; accepted: number; reverted: Array<{ id: Hex; height: number }>; truncated: boolean };
+  | { status: 'applied'; accepted: number; reverted: Array<{ id: Hex; height: number }>; truncated: boolean; adopted: Hex[] };
 
 export class NodeChainView {
   tipHeight = -1;
@@ -97,6 +97,9 @@ export class NodeChainView {
     }
     if (this.finalizedUpTo > this.tipHeight) this.finalizedUpTo = this.tipHeight;
     reverted.sort((a, b) => b.height - a.height);
-    return { status: 'applied', accepted: chain.length, reverted, truncated };
+    // The blocks now canonical from the lowest replaced height up: what the reverted ones gave way to.
+    const from = reverted.length ? reverted[reverted.length - 1]!.height : Infinity;
+    const adopted = chain.filter((b) => b.height >= from).map((b) => b.id);
+    return { status: 'applied', accepted: chain.length, reverted, truncated, adopted };
   }
 }

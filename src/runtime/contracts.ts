@@ -75,6 +75,12 @@ export interface ReorgEvent {
   at: number;
   /** Blocks removed from this node's canonical chain, newest first. */
   reverted: Hex[];
+  /**
+   * Blocks that took their place on this node's canonical chain, oldest first (the feed knows them all by
+   * the time it reports the reorg). A node flipping back to a branch it had left names no new block, so
+   * without these a consumer would only learn at finality that the branch's transactions are in again.
+   */
+  adopted?: Hex[];
   /** Depth of the reorg (number of reverted blocks). */
   depth: number;
   /** True when a reverted block had been final: a safety violation. */
@@ -100,6 +106,11 @@ export interface BlockFeed {
   finalAt(height: number): Hex | undefined;
   /** Poll every node once now (used at settle time). */
   refresh(): Promise<void>;
+  /**
+   * Followed nodes that answered their last poll and hold this block on their canonical chain. A reorg on
+   * one node does not take a block out of the others' chains; feeds that cannot tell may omit this.
+   */
+  canonicalOn?(id: Hex): string[];
 }
 
 export type FaultKind = 'restart' | 'stop' | 'start' | 'kill' | 'pause' | 'resume' | 'start-node' | 'remove-node' | 'partition' | 'block-peer' | 'link-fault' | 'clock-skew';

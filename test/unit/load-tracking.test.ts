@@ -36,8 +36,13 @@ class ManualFeed implements BlockFeed {
     b.finalAt = at;
     for (const l of this.listeners) l.onFinal?.(b);
   }
-  reorg(reverted: string[]) {
-    for (const l of this.listeners) l.onReorg?.({ node: 'n0', at: 0, reverted, depth: reverted.length, revertedFinal: false });
+  reorg(reverted: string[], adopted?: string[]) {
+    for (const l of this.listeners) l.onReorg?.({ node: 'n0', at: 0, reverted, adopted, depth: reverted.length, revertedFinal: false });
+  }
+  /** Blocks still canonical on some other node (set by a test). */
+  elsewhere = new Set<string>();
+  canonicalOn(id: string) {
+    return this.elsewhere.has(id) ? ['n1'] : [];
   }
 }
 
@@ -73,6 +78,32 @@ describe('inclusion tracker', () => {
     feed.final('a', 500); // 'a' won after all
     expect(t.counts()).toMatchObject({ included: 2, final: 2, pending: 0 });
     expect(t.inclusion.totalCount).toBe(2); // one latency sample per id, however often it moved
+  });
+
+  it('a flip back to a branch the feed had already seen includes its transactions again at once', () => {
+    const feed = new ManualFeed();
+    const t = new InclusionTracker(feed);
+    t.addAccepted(ids(1, 2), Float64Array.of(0, 0));
+    feed.add('a', 5, [id(1), id(2)], 100);
+    feed.add('b', 5, [id(3)], 120);
+    feed.reorg(['a'], ['b']); // the node moved to b: txs 1 and 2 are nowhere
+    expect(t.counts()).toMatchObject({ included: 0, pending: 2 });
+    feed.reorg(['b'], ['a']); // and back to a: no new block, but both are in a chain again
+    expect(t.counts()).toMatchObject({ included: 2, pending: 0 });
+    expect(t.inclusion.totalCount).toBe(2); // latency still counted once, to the first block
+  });
+
+  it('a reorg on one node leaves transactions included while another live node still holds the block', () => {
+    const feed = new ManualFeed();
+    const t = new InclusionTracker(feed);
+    t.addAccepted(ids(1), Float64Array.of(0));
+    feed.add('a', 5, [id(1)], 100);
+    feed.elsewhere.add('a');
+    feed.reorg(['a'], ['b']);
+    expect(t.counts()).toMatchObject({ included: 1, pending: 0, reverted: 0 });
+    feed.elsewhere.delete('a'); // the last node holding it moved on too
+    feed.reorg(['a'], ['b']);
+    expect(t.counts()).toMatchObject({ included: 0, pending: 1, reverted: 1 });
   });
 
   it('counts an id accepted twice instead of tracking it twice', () => {

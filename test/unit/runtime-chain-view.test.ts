@@ -14,7 +14,7 @@ function chain(branch: string, from: number, to: number, parent = from === 1 ? '
 describe('NodeChainView', () => {
   it('accepts a first batch and extends it', () => {
     const v = new NodeChainView(100);
-    expect(v.apply(chain('a', 1, 3))).toEqual({ status: 'applied', accepted: 3, reverted: [], truncated: false });
+    expect(v.apply(chain('a', 1, 3))).toEqual({ status: 'applied', accepted: 3, reverted: [], truncated: false, adopted: [] });
     expect(v.fetchFrom(5, 10)).toBe(4);
     expect(v.apply(chain('a', 4, 5))).toMatchObject({ status: 'applied', accepted: 2, reverted: [] });
     expect([v.tipHeight, v.tipId]).toEqual([5, 'a5']);
@@ -29,7 +29,7 @@ describe('NodeChainView', () => {
     const v = new NodeChainView(100);
     v.apply(chain('a', 1, 5));
     const r = v.apply(chain('b', 4, 4, 'a3'));
-    expect(r).toEqual({ status: 'applied', accepted: 1, reverted: [{ id: 'a5', height: 5 }, { id: 'a4', height: 4 }], truncated: false });
+    expect(r).toEqual({ status: 'applied', accepted: 1, reverted: [{ id: 'a5', height: 5 }, { id: 'a4', height: 4 }], truncated: false, adopted: ['b4'] });
     expect(v.idAt(4)).toBe('b4');
     expect(v.idAt(5)).toBeUndefined();
   });
@@ -41,7 +41,7 @@ describe('NodeChainView', () => {
     const fork = chain('b', 3, 6, 'a2');
     expect(v.apply(fork.slice(2))).toEqual({ status: 'unlinked' });
     const r = v.apply(fork);
-    expect(r).toMatchObject({ status: 'applied', reverted: [{ id: 'a5' }, { id: 'a4' }, { id: 'a3' }] });
+    expect(r).toMatchObject({ status: 'applied', reverted: [{ id: 'a5' }, { id: 'a4' }, { id: 'a3' }], adopted: ['b3', 'b4', 'b5', 'b6'] });
     expect(v.tipId).toBe('b6');
   });
 
@@ -49,9 +49,17 @@ describe('NodeChainView', () => {
     const v = new NodeChainView(100);
     v.apply(chain('a', 1, 6));
     const r = v.apply(chain('a', 4, 4));
-    expect(r).toEqual({ status: 'applied', accepted: 1, reverted: [], truncated: true });
+    expect(r).toEqual({ status: 'applied', accepted: 1, reverted: [], truncated: true, adopted: [] });
     expect(v.tipHeight).toBe(4);
     expect(v.apply(chain('a', 5, 7))).toMatchObject({ reverted: [] });
+  });
+
+  it('a flip back to a branch seen before names the blocks it returns to as adopted', () => {
+    const v = new NodeChainView(100);
+    v.apply(chain('a', 1, 5));
+    v.apply(chain('b', 5, 5, 'a4')); // a5 → b5
+    const r = v.apply(chain('a', 5, 6)); // back to a5, and a6 on it
+    expect(r).toMatchObject({ status: 'applied', reverted: [{ id: 'b5', height: 5 }], adopted: ['a5', 'a6'] });
   });
 
   it('uses only the contiguous prefix of a batch', () => {
