@@ -132,7 +132,8 @@ export const MAX_RATE_USAGE = `loadnet max-rate [scenario] [options]
   --min-inclusion <0..1>     fraction of sent transactions that must be included (default 0.99)
   --hold <duration>          measured window of each step (default 30s)
   --max-holds <n>            holds a step near the SLO may pool before it is judged (default 4; 1 = one hold decides)
-  --slo-z <n>                standard errors of p99 between a hold and the SLO for it to decide (default 2)
+  --slo-z <n>                standard errors of p99 between a hold and the SLO for it to decide (default 2;
+                             0: one hold decides, 1000: every step takes --max-holds)
   --start <tx/s>             first rate (default 50)      --max <tx/s>  largest rate (default 100000)
   --growth <factor>          factor between grow steps (default 2)
   --resolution <fraction|%>  stop bisecting at this bracket width (default 5%)
@@ -170,7 +171,7 @@ export function parseMaxRateArgs(argv: string[]): MaxRateArgs {
     minInclusion: fraction('min-inclusion', s('min-inclusion'), 'a fraction in (0, 1], e.g. 0.99 or 99%'),
     holdMs: dur('hold', s('hold'), 1000),
     maxHolds: int('max-holds', s('max-holds'), 1, 20, 'an integer from 1 to 20'),
-    sloZ: num('slo-z', s('slo-z'), 0, 10, 'a number of standard errors from 0 to 10'),
+    sloZ: num('slo-z', s('slo-z'), 0, 1000, 'a number of standard errors from 0 to 1000'),
     startTps: num('start', s('start'), 0.01, 10_000_000, 'a rate in tx/s from 0.01 to 10000000'),
     maxTps: num('max', s('max'), 0.01, 10_000_000, 'a rate in tx/s from 0.01 to 10000000'),
     growth: num('growth', s('growth'), 1.1, 10, 'a factor from 1.1 to 10'),

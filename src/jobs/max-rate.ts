@@ -276,6 +276,6 @@ function checkOptions(o: { holdMs: number; startTps: number; maxTps: number; slo
   if (o.wallets < 1) throw bad('wallets.count', o.wallets, 'at least 1 funded wallet to send from');
   if (o.users !== undefined && !(Number.isInteger(o.users) && o.users >= 1)) throw bad('users', o.users, 'a positive integer');
   if (o.maxHolds !== undefined && !(Number.isInteger(o.maxHolds) && o.maxHolds >= 1 && o.maxHolds <= 20)) throw bad('maxHolds', o.maxHolds, 'an integer from 1 (one hold decides every step) to 20');
-  if (o.sloZ !== undefined && !(o.sloZ >= 0 && o.sloZ <= 10)) throw bad('sloZ', o.sloZ, 'a number of standard errors from 0 to 10');
+  if (o.sloZ !== undefined && !(o.sloZ >= 0 && o.sloZ <= 1000)) throw bad('sloZ', o.sloZ, 'a number of standard errors from 0 (one hold decides) to 1000 (every step takes maxHolds)');
   if (o.batchMs !== undefined && !(o.batchMs >= 100 && o.batchMs <= o.holdMs)) throw bad('batchMs', o.batchMs, `at least 100 ms and at most the hold (${o.holdMs} ms)`);
 }

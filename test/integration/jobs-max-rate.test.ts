@@ -77,4 +77,23 @@ describe('maxRate on local nodes', () => {
     expect(summary.expectations.find((x) => x.name === 'max-rate')!.status).toBe('pass');
     expect(existsSync(join(run.runDir, 'report.html'))).toBe(true);
   });
+
+  it('holds a step again while its p99 is undecided and pools the holds (forced here with z = 1000)', async () => {
+    const lines: string[] = [];
+    const run = await maxRate({ scenario, holdMs: 4000, batchMs: 1000, startTps: 40, maxTps: 40, maxHolds: 2, sloZ: 1000, sloP99Ms: 2500, minInclusion: 0.95, users: 10, drainTimeoutMs: 20_000, runner: { outDir, reports: false }, log: (l) => lines.push(l) });
+    const grow = run.outcome.steps[0]!;
+    // 1000 standard errors around the SLO leave any p99 undecided after one hold: the second is taken and pooled.
+    expect(grow.result.holds).toBe(2);
+    expect(grow.result.holdMs).toBe(8000);
+    expect(grow.result.sent).toBeGreaterThanOrEqual(2 * 160 * 0.98);
+    expect(grow.result.p99StdErrMs).not.toBeNull();
+    expect(lines.some((l) => /within 1000 standard errors of the SLO \(2500 ms\): measuring hold 2 of at most 2/.test(l))).toBe(true);
+    const events = readFileSync(join(run.runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; index?: number; hold?: number; batchP99Ms?: number[] });
+    const measured = events.filter((e) => e.kind === 'maxrate.hold.measured' && e.index === 0);
+    expect(measured.map((e) => e.hold)).toEqual([0, 1]);
+    expect(measured.every((e) => Array.isArray(e.batchP99Ms))).toBe(true);
+    const file = readJson<MaxRateSummary>(join(run.runDir, 'max-rate.json'));
+    expect(file.curve[0]).toMatchObject({ holds: 2 });
+    expect(file.criteria).toMatchObject({ maxHolds: 2, sloZ: 1000, holdMs: 4000 });
+  });
 });

@@ -3,8 +3,8 @@ import { parseMaxRateArgs, parseSize, parseSoakArgs } from '../../src/jobs/job-a
 
 describe('max-rate arguments', () => {
   it('parses the documented flags', () => {
-    const a = parseMaxRateArgs(['scn.json', '--slo-p99', '2s', '--min-inclusion', '99%', '--hold', '30s', '--start', '50', '--max', '100000', '--resolution', '0.1', '--validators', '4', '--executors', '2', '--sign-cap', '500', '--json']);
-    expect(a).toMatchObject({ scenarioPath: 'scn.json', sloP99Ms: 2000, minInclusion: 0.99, holdMs: 30_000, startTps: 50, maxTps: 100_000, resolution: 0.1, validators: 4, executors: 2, signCapPerSec: 500, json: true });
+    const a = parseMaxRateArgs(['scn.json', '--slo-p99', '2s', '--min-inclusion', '99%', '--hold', '30s', '--start', '50', '--max', '100000', '--resolution', '0.1', '--validators', '4', '--executors', '2', '--sign-cap', '500', '--max-holds', '3', '--slo-z', '2.5', '--json']);
+    expect(a).toMatchObject({ maxHolds: 3, sloZ: 2.5, scenarioPath: 'scn.json', sloP99Ms: 2000, minInclusion: 0.99, holdMs: 30_000, startTps: 50, maxTps: 100_000, resolution: 0.1, validators: 4, executors: 2, signCapPerSec: 500, json: true });
   });
 
   it('leaves unset options undefined so defaults apply downstream', () => {
@@ -22,6 +22,9 @@ describe('max-rate arguments', () => {
     [['--validators', '2.5'], /--validators: "2.5" is not valid; allowed: an integer from 1 to 64/],
     [['--deployer', 'k8s'], /--deployer: "k8s" is not valid; allowed: local or compose/],
     [['--bogus'], /loadnet max-rate: Unknown option '--bogus'/],
+    [['--max-holds', '0'], /--max-holds: "0" is not valid; allowed: an integer from 1 to 20/],
+    [['--slo-z=-1'], /--slo-z: "-1" is not valid; allowed: a number of standard errors from 0 to 1000/],
+    [['--warmup', '5s'], /loadnet max-rate: Unknown option '--warmup'/],
     [['a.json', 'b.json'], /takes at most one scenario, got 2/],
   ])('rejects %j with a clear usage error', (argv, message) => {
     let err: unknown;
