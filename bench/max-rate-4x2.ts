@@ -5,7 +5,7 @@
  * average before and after (this is a shared 2-core machine).
  *
  * Run: npx tsc -p tsconfig.build.json && npx tsx bench/max-rate-4x2.ts [extra max-rate flags...]
- * Default flags: --slo-p99 3s --min-inclusion 0.99 --hold 30s --start 50 --resolution 10%
+ * Default flags: --slo-p99 3s --min-inclusion 0.99 --hold 30s --max-holds 4 --start 50 --resolution 10%
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -14,7 +14,7 @@ import { formatCurveTable, type MaxRateSummary } from '../src/jobs/max-rate-resu
 
 const cli = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const scenario = fileURLToPath(new URL('./max-rate-4x2.scenario.json', import.meta.url));
-const flags = process.argv.slice(2).length ? process.argv.slice(2) : ['--slo-p99', '3s', '--min-inclusion', '0.99', '--hold', '30s', '--start', '50', '--resolution', '10%'];
+const flags = process.argv.slice(2).length ? process.argv.slice(2) : ['--slo-p99', '3s', '--min-inclusion', '0.99', '--hold', '30s', '--max-holds', '4', '--start', '50', '--resolution', '10%'];
 
 function runOnce(): Promise<MaxRateSummary> {
   return new Promise((resolve, reject) => {
