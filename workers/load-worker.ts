@@ -196,18 +196,8 @@ class ShardWorker {
       }
     }
     const target = this.chooseTarget();
-    const body = encodeTxBatch(entries.map((e) => e.bytes));
     this.inFlight++;
-    const pipelined = this.init.pipelining > 1 ? { idempotent: true, blocking: false } : {};
-    this.pools[target]!.request({
-      method: 'POST',
-      path: Paths.addTxs,
-      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      headers: { 'content-type': 'application/octet-stream' },
-      headersTimeout: this.init.requestTimeoutMs,
-      bodyTimeout: this.init.requestTimeoutMs,
-      ...pipelined,
-    })
+    this.postBatch(target, entries.map((e) => e.bytes), this.init.pipelining > 1)
       .then(async (res) => {
         const text = await res.body.text();
         const answeredAt = nowMs();
@@ -271,6 +261,20 @@ class ShardWorker {
     if (lost.length > 0) this.resubmit(lost.sort((a, b) => a.nonce - b.nonce), results === undefined ? target + 1 : target);
   }
 
+  /** POST one batch frame of signed transactions to a node (`pipelined`: may share a connection with others in flight). */
+  private postBatch(target: number, txs: readonly Uint8Array[], pipelined: boolean) {
+    const body = encodeTxBatch(txs);
+    return this.pools[target]!.request({
+      method: 'POST',
+      path: Paths.addTxs,
+      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      headers: { 'content-type': 'application/octet-stream' },
+      headersTimeout: this.init.requestTimeoutMs,
+      bodyTimeout: this.init.requestTimeoutMs,
+      ...(pipelined ? { idempotent: true, blocking: false } : {}),
+    });
+  }
+
   /**
    * Re-submit outstanding transactions' original bytes (same ids) to a node. Not counted as submissions:
    * an id answered 'ok' here was either accepted already (counted once) or had no answer the first time
@@ -285,16 +289,8 @@ class ShardWorker {
       o.target = t;
       o.sentAt = now;
     }
-    const body = encodeTxBatch(txs.map((o) => o.bytes));
     this.inFlightResubmits++;
-    this.pools[t]!.request({
-      method: 'POST',
-      path: Paths.addTxs,
-      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      headers: { 'content-type': 'application/octet-stream' },
-      headersTimeout: this.init.requestTimeoutMs,
-      bodyTimeout: this.init.requestTimeoutMs,
-    })
+    this.postBatch(t, txs.map((o) => o.bytes), false)
       .then(async (res) => {
         const text = await res.body.text();
         if (res.statusCode !== 200) return;
@@ -454,6 +450,13 @@ class ShardWorker {
       while (this.t0 === 0 && !this.stopping) await new Promise<void>((r) => (this.wakeUp = r));
       this.nextDueAt = this.dueAt(0);
       let nextReport = this.t0 + this.init.reportIntervalMs;
+      // Interval reports on the report grid; a late check skips the missed slots rather than bursting.
+      const reportIfDue = (now: number) => {
+        if (now < nextReport) return;
+        totalSent += this.sent;
+        this.report(false);
+        nextReport += this.init.reportIntervalMs * Math.max(1, Math.ceil((now - nextReport + 1) / this.init.reportIntervalMs));
+      };
       while (!this.stopping) {
         const now = nowMs();
         while (this.nextDueAt <= now) {
@@ -468,11 +471,7 @@ class ShardWorker {
         }
         if (this.sentLocal < this.dueLocal && this.inFlight >= this.maxInFlight) this.blockedBy = 'connections';
         if (this.sentLocal === this.dueLocal) this.blockedBy = null;
-        if (now >= nextReport) {
-          totalSent += this.sent;
-          this.report(false);
-          nextReport += this.init.reportIntervalMs * Math.max(1, Math.ceil((now - nextReport + 1) / this.init.reportIntervalMs));
-        }
+        reportIfDue(now);
         if (this.generationDone) break;
         // Top up the pre-signed buffer in chunks (~0.8 ms each with sodium) while nothing is waiting to go.
         const want = this.lookaheadTarget() - this.buffered();
@@ -512,11 +511,7 @@ class ShardWorker {
       while (!this.stopping && this.lanes.outstandingCount() > 0 && nowMs() < settleUntil) {
         await new Promise<void>((r) => ((this.wakeUp = r), setTimeout(r, 100)));
         this.wakeUp = null;
-        if (nowMs() >= nextReport) {
-          totalSent += this.sent;
-          this.report(false);
-          nextReport += this.init.reportIntervalMs * Math.max(1, Math.ceil((nowMs() - nextReport + 1) / this.init.reportIntervalMs));
-        }
+        reportIfDue(nowMs());
       }
       if (this.checkTimer) clearInterval(this.checkTimer);
       for (let waited = 0; this.inFlightResubmits > 0 && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));

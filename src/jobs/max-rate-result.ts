@@ -83,13 +83,18 @@ export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, 
   };
 }
 
+/** A step's p99 with its standard error when it has one: "2013.5 ± 97" (terminal, RESULTS.md, report). */
+export function formatP99(p: Pick<MaxRateCurvePoint, 'p99Ms' | 'p99StdErrMs'>): string {
+  if (p.p99Ms === null) return '—';
+  return p.p99StdErrMs == null ? `${p.p99Ms}` : `${p.p99Ms} ± ${Math.round(p.p99StdErrMs)}`;
+}
+
 /** A fixed-width table of the curve for the terminal and RESULTS.md. */
 export function formatCurveTable(summary: MaxRateSummary): string {
   const rows = [...summary.curve].sort((a, b) => a.targetTps - b.targetTps || a.index - b.index);
   const head = '| step | phase | target tx/s | offered tx/s | included tx/s | inclusion | p50 ms | p99 ms ± se | holds | backlog tx/s | verdict |';
   const sep = '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|';
-  const p99 = (r: MaxRateCurvePoint) => (r.p99Ms === null ? '—' : `${r.p99Ms}${r.p99StdErrMs === null || r.p99StdErrMs === undefined ? '' : ` ± ${Math.round(r.p99StdErrMs)}`}`);
-  const lines = rows.map((r) => `| ${r.index} | ${r.phase} | ${r.targetTps} | ${r.offeredTps} | ${r.includedTps} | ${(r.inclusionRatio * 100).toFixed(1)} % | ${r.p50Ms ?? '—'} | ${p99(r)} | ${r.holds ?? 1} | ${r.backlogSlopeTps ?? '—'} | ${r.verdict} |`);
+  const lines = rows.map((r) => `| ${r.index} | ${r.phase} | ${r.targetTps} | ${r.offeredTps} | ${r.includedTps} | ${(r.inclusionRatio * 100).toFixed(1)} % | ${r.p50Ms ?? '—'} | ${formatP99(r)} | ${r.holds ?? 1} | ${r.backlogSlopeTps ?? '—'} | ${r.verdict} |`);
   return [head, sep, ...lines].join('\n');
 }
 

@@ -28,7 +28,7 @@ import { DEFAULT_CRITERIA, type SloCriteria, type StepResult } from './step-judg
 import { LatencyBatches } from './batch-means.js';
 import { latencyFigures, measureSequentially, type HoldMeasure } from './step-holds.js';
 import { BacklogSampler, drainMempools } from './step-meter.js';
-import { formatCurveTable, toMaxRateSummary, type MaxRateSummary } from './max-rate-result.js';
+import { formatCurveTable, toMaxRateSummary, type HoldSettings, type MaxRateSummary } from './max-rate-result.js';
 import { writeJsonAtomic } from './resource-probes.js';
 import { jobScenario, type JobScenarioInput } from './job-scenario.js';
 
@@ -104,6 +104,7 @@ export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun>
   const base = jobScenario(options.scenario, { name: 'max-rate', validators: 4, executors: 2 });
   const criteria: SloCriteria = { ...DEFAULT_CRITERIA, blockIntervalMs: base.metrics.meanBlockIntervalMs, ...options.criteria, sloP99Ms: options.sloP99Ms ?? DEFAULTS.sloP99Ms, minInclusion: options.minInclusion ?? DEFAULTS.minInclusion };
   const holdMs = options.holdMs ?? DEFAULTS.holdMs;
+  const holds: HoldSettings = { holdMs, maxHolds: options.maxHolds ?? DEFAULTS.maxHolds, sloZ: options.sloZ ?? DEFAULTS.sloZ };
   const startTps = options.startTps ?? DEFAULTS.startTps;
   const maxTps = options.maxTps ?? DEFAULTS.maxTps;
   checkOptions({ holdMs, startTps, maxTps, sloP99Ms: criteria.sloP99Ms, minInclusion: criteria.minInclusion, wallets: base.spec.wallets.count, users: options.users, maxHolds: options.maxHolds, sloZ: options.sloZ, batchMs: options.batchMs });
@@ -120,7 +121,7 @@ export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun>
     const ctx = runner.context;
     const signal = options.signal ? AbortSignal.any([options.signal, ctx.signal]) : ctx.signal;
     log(`max-rate: ${spec.topology.validators} validators + ${spec.topology.executors} executors ready; run directory ${ctx.runDir}`);
-    const trial = stepRunner(ctx, { ...options, holdMs, criteria, signal, log });
+    const trial = stepRunner(ctx, { ...options, holdMs, holds, criteria, signal, log });
     outcome = await searchMaxRate(trial, {
       startTps,
       maxTps,
@@ -135,7 +136,7 @@ export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun>
         ctx.events.emit('maxrate.step', { index: s.index, phase: s.phase, rateTps: s.rateTps, pass: s.verdict.pass, generatorBound: s.verdict.generatorBound, failures: s.verdict.failures.map((f) => f.message), result: s.result });
       },
     });
-    const summary = toMaxRateSummary(outcome, criteria, { holdMs, maxHolds: options.maxHolds ?? DEFAULTS.maxHolds, sloZ: options.sloZ ?? DEFAULTS.sloZ }, { startedAt, endedAt: new Date().toISOString() }, { validators: spec.topology.validators, executors: spec.topology.executors });
+    const summary = toMaxRateSummary(outcome, criteria, holds, { startedAt, endedAt: new Date().toISOString() }, { validators: spec.topology.validators, executors: spec.topology.executors });
     ctx.summary.set('maxRate', summary);
     await writeJsonAtomic(join(ctx.runDir, 'max-rate.json'), summary);
     log(formatCurveTable(summary));
@@ -150,6 +151,7 @@ export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun>
 
 interface StepSettings extends MaxRateOptions {
   holdMs: number;
+  holds: HoldSettings;
   criteria: SloCriteria;
   signal: AbortSignal;
   log: (line: string) => void;
@@ -161,8 +163,7 @@ interface StepSettings extends MaxRateOptions {
  */
 function stepRunner(ctx: RunContext, o: StepSettings) {
   const hold = holdRunner(ctx, o);
-  const maxHolds = o.maxHolds ?? DEFAULTS.maxHolds;
-  const z = o.sloZ ?? DEFAULTS.sloZ;
+  const { maxHolds, sloZ: z } = o.holds;
   return (rateTps: number, phase: SearchPhase, index: number): Promise<StepResult> =>
     measureSequentially((holdNo) => hold(rateTps, phase, index, holdNo), {
       criteria: o.criteria,
@@ -250,7 +251,7 @@ function holdRunner(ctx: RunContext, o: StepSettings) {
     } finally {
       o.signal.removeEventListener('abort', stopOnAbort);
       engine.tracker!.onInclusion = undefined;
-      engine.tracker?.close();
+      engine.tracker!.close();
       batches?.destroy();
       await sampler.stop();
       await engine.stop().catch(() => undefined);

@@ -3,7 +3,7 @@
  * verdict and expectations first, then the charts with fault intervals shaded on each, with the scenario
  * and the summary's figures beside them; a max-rate curve section when the summary carries one.
  */
-import type { MaxRateSummary } from '../jobs/max-rate-result.js';
+import { formatP99, type MaxRateSummary } from '../jobs/max-rate-result.js';
 import type { ExpectationOutcome } from '../runtime/contracts.js';
 import type { RunData, Point } from './run-data.js';
 import { escapeXml as esc, renderChart, type ChartSpec } from './svg-chart.js';
@@ -144,7 +144,7 @@ function maxRateSection(m: MaxRateSummary): string {
   ];
   const rows = [...(m.curve ?? [])]
     .sort((a, b) => a.targetTps - b.targetTps || a.index - b.index)
-    .map((p) => `<tr class="${p.verdict === 'pass' ? 'pass' : 'fail'}"><td>${p.index}</td><td>${esc(p.phase)}</td><td>${p.targetTps}</td><td>${p.offeredTps}</td><td>${p.includedTps}</td><td>${(p.inclusionRatio * 100).toFixed(2)} %</td><td>${p.p50Ms ?? '—'}</td><td>${p.p99Ms ?? '—'}${p.p99StdErrMs == null ? '' : ` ± ${Math.round(p.p99StdErrMs)}`}</td><td>${p.holds ?? 1}</td><td>${p.backlogSlopeTps ?? '—'}</td><td>${esc(p.verdict)}${p.failures?.length ? `: ${esc(p.failures.join('; '))}` : ''}</td></tr>`)
+    .map((p) => `<tr class="${p.verdict === 'pass' ? 'pass' : 'fail'}"><td>${p.index}</td><td>${esc(p.phase)}</td><td>${p.targetTps}</td><td>${p.offeredTps}</td><td>${p.includedTps}</td><td>${(p.inclusionRatio * 100).toFixed(2)} %</td><td>${p.p50Ms ?? '—'}</td><td>${formatP99(p)}</td><td>${p.holds ?? 1}</td><td>${p.backlogSlopeTps ?? '—'}</td><td>${esc(p.verdict)}${p.failures?.length ? `: ${esc(p.failures.join('; '))}` : ''}</td></tr>`)
     .join('');
   const table = `<table class="steps"><thead><tr><th>step</th><th>phase</th><th>target tx/s</th><th>offered tx/s</th><th>included tx/s</th><th>inclusion</th><th>p50 ms</th><th>p99 ms ± se</th><th>holds</th><th>backlog tx/s</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
   return `<h2>Max-rate search</h2><p>${esc(m.message ?? '')}</p>${charts.join('')}${table}`;
