@@ -36,14 +36,19 @@ interface Draft {
 const EMPTY: Draft = { input: { topology: {}, consensus: {}, workloads: [], expectations: [] }, liveWorkloads: [], liveExpectations: [], issues: [] };
 const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos'];
 
-/** Phantom brand for the node-control capability; exists only in types. */
+/** Phantom brand for the node-control capability; exists only in types (no value at run time). */
 declare const nodeControlBrand: unique symbol;
 
 /**
  * @typeParam NodeControl - `true` after `enableNodeControl()`; only then is `chaos()` callable.
  */
 export class ScenarioBuilder<NodeControl extends boolean = false> {
-  declare private readonly [nodeControlBrand]: NodeControl;
+  /**
+   * The capability as a type. Public on purpose: declaration emit drops the type of a private member, which
+   * would make ScenarioBuilder<false> and ScenarioBuilder<true> one type for everyone importing the package.
+   * The symbol is not exported, so no one outside can name or set it.
+   */
+  declare readonly [nodeControlBrand]: NodeControl;
 
   private constructor(private readonly draft: Draft) {}
 

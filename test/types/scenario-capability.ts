@@ -1,8 +1,7 @@
-// Compile-time tests of the DSL's types (checked by `npm run typecheck` and by test/unit/scenario-types.test.ts).
+// Compile-time tests of the DSL's types as users get them: test/types/scenario-capability.test.ts compiles this file
+// against the built package ('loadnet' through its exports); `npm run typecheck` checks it against src/ as well.
 // Each expect-error directive must stay an error: if it compiled, tsc would report the directive as unused.
-import { ScenarioBuilder } from '../../src/scenario/builder.js';
-import type { Scenario } from '../../src/runtime/contracts.js';
-import type { ScenarioSpec } from '../../src/scenario/spec.js';
+import { ScenarioBuilder, type Scenario, type ScenarioSpec } from 'loadnet';
 
 const plain = ScenarioBuilder.topology().validators(3).apply().wallets(10);
 
@@ -11,6 +10,9 @@ plain.chaos();
 
 // @ts-expect-error also after other calls: the capability never appears by itself.
 plain.transactions().rate(5).apply().withRunDuration('60s').chaos();
+
+// @ts-expect-error the two states are different types: a builder without node control is not one with it.
+export const forged: ScenarioBuilder<true> = plain;
 
 // With node control, chaos() and its sub-builder are available, in any order of the other calls.
 const withChaos: Scenario = plain
@@ -31,4 +33,8 @@ plain.topology().network('mesh');
 
 // The spec is plain data.
 const spec: ScenarioSpec = withChaos.spec;
+
+// @ts-expect-error a builder from a spec may lack node control: enableNodeControl() before chaos(), as everywhere.
+ScenarioBuilder.fromSpec(spec).chaos();
+ScenarioBuilder.fromSpec(spec).enableNodeControl().chaos().pause().apply();
 export const asJson: string = JSON.stringify(spec);
