@@ -16,6 +16,7 @@ export type LoadnetErrorCode =
   | 'LN_ERR_EXPECTATION' // an expectation could not be evaluated
   | 'LN_ERR_DOCKER' // the Docker engine is missing or failed
   | 'LN_ERR_INTERRUPTED' // SIGINT/SIGTERM during a run
+  | 'LN_ERR_STORAGE' // a node's data dir is damaged in a way it will not repair silently
   | 'LN_ERR_INTERNAL';
 
 export interface LoadnetErrorOptions {

@@ -87,6 +87,7 @@ export function checkNodeConfig(raw: unknown): NodeConfig {
   if (c.parentPid !== null) int('parentPid', c.parentPid, 1);
   if (!Number.isFinite(c.clockOffsetMs)) bad('clockOffsetMs', c.clockOffsetMs, 'a number of milliseconds');
   if (c.verifyThreads !== undefined) int('verifyThreads', c.verifyThreads, 0);
+  if (c.storage !== undefined && (typeof c.storage !== 'object' || c.storage === null || ![undefined, 'stop', 'resync'].includes(c.storage.onCorruptRecord))) bad('storage.onCorruptRecord', c.storage?.onCorruptRecord, "'stop' or 'resync'");
   if (!['debug', 'info', 'warn', 'error'].includes(c.logLevel)) bad('logLevel', c.logLevel, "'debug', 'info', 'warn' or 'error'");
   if (issues.length > 0) {
     const list = issues.map((i) => `${i.field}: got ${JSON.stringify(i.value)?.slice(0, 80)}, allowed ${i.allowed}`).join('; ');

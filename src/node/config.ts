@@ -78,4 +78,9 @@ export interface NodeConfig {
    * one per core, at most 4; 0 = verify inline on the main thread only).
    */
   verifyThreads?: number;
+  /**
+   * A damaged record in the middle of the block log: 'stop' (default) refuses to start, naming file
+   * and offset; 'resync' keeps a copy, cuts the log there and fetches the later blocks from peers.
+   */
+  storage?: { onCorruptRecord?: 'stop' | 'resync' };
 }

@@ -158,7 +158,7 @@ export class DevnetNode {
   private restoreFromDisk(): void {
     const metas = new Map<Hex, FinalRef>();
     let count = 0;
-    const { truncatedBytes } = this.blockLog.open((rec) => {
+    const { truncatedBytes, corrupt } = this.blockLog.open((rec) => {
       count++;
       try {
         const peek = peekBlock(rec.payload);
@@ -166,12 +166,15 @@ export class DevnetNode {
       } catch (e) {
         this.log('warn', 'undecodable block in the log: skipped', { error: (e as Error).message });
       }
-    });
+    }, this.config.storage?.onCorruptRecord ?? 'stop');
     if (truncatedBytes > 0) this.log('warn', 'block log had a torn tail: truncated', { bytes: truncatedBytes });
+    if (corrupt) this.log('warn', 'block log has a damaged record: cut there, the blocks after it will be re-synced from peers', { file: this.blockLog.file, ...corrupt });
     if (metas.size === 0) return;
     this.replayRefs = new Map([...metas].map(([id, m]) => [id, m.read]));
     let base = 0;
-    const snap = readSnapshot(this.config.dataDir);
+    const read = readSnapshot(this.config.dataDir);
+    if (read.snapshot === null && read.problem) this.log('warn', 'snapshot refused: rebuilding state from the block log', { problem: read.problem });
+    const snap = read.snapshot;
     if (snap && snap.chainId === this.config.genesis.chainId && metas.has(snap.blockId)) {
       const path: FinalRef[] = [];
       let cur = metas.get(snap.blockId);
@@ -183,8 +186,8 @@ export class DevnetNode {
         path.reverse();
         this.chain.restoreFinal(path, decodeBlock(path[path.length - 1]!.read()), snap.ledger);
         base = snap.height;
-      }
-    }
+      } else this.log('warn', 'snapshot does not match the block log (its block is not at its height on a chain to genesis): rebuilding state from the block log', { blockId: snap.blockId, height: snap.height });
+    } else if (snap) this.log('warn', 'snapshot refers to a block that is not in the block log: rebuilding state from the block log', { blockId: snap.blockId, chainId: snap.chainId });
     const rest = [...metas.values()].filter((m) => m.header.height > base).sort((x, y) => x.header.height - y.header.height);
     const now = this.now();
     for (const m of rest) {

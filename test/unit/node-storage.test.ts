@@ -1,6 +1,8 @@
 /**
- * The block log: records survive a reopen, and every kind of torn or corrupt tail (half a header,
- * half a payload, a bad checksum) is detected and truncated, keeping every record before it.
+ * The block log: records survive a reopen, every kind of torn tail (half a header, half a payload, a
+ * bad checksum) is detected and truncated, keeping every record before it; a damaged record in the
+ * middle stops the open with the file and offset (or, under 'resync', is cut with a copy kept).
+ * Snapshots carry a hash of their content.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -67,25 +69,49 @@ describe('block log', () => {
     });
   }
 
-  it('a flipped byte inside an early record cuts the log there', () => {
-    const dir = tmp();
-    writeRecords(dir, 3);
+  const damageRecord1 = (dir: string, what: 'payload' | 'length'): Buffer => {
     const file = path.join(dir, 'blocks.log');
     const buf = fs.readFileSync(file);
-    buf[8 + 100 + 8 + 5]! ^= 0xff; // inside record 1's payload
+    if (what === 'payload') buf[8 + 100 + 8 + 5]! ^= 0xff; // inside record 1's payload
+    else buf.writeUInt32LE(0x7fffffff, 8 + 100); // record 1's length now points past the end
     fs.writeFileSync(file, buf);
+    return buf;
+  };
+
+  for (const what of ['payload', 'length'] as const) {
+    it(`a damaged ${what} in a middle record stops the open, naming the file and offset, and changes nothing`, () => {
+      const dir = tmp();
+      writeRecords(dir, 3);
+      const before = damageRecord1(dir, what);
+      const log = new BlockLog(dir);
+      expect(() => log.open()).toThrow(/blocks\.log: the record at offset 108 is damaged .* a valid record follows at offset 217/);
+      expect(fs.readFileSync(path.join(dir, 'blocks.log'))).toEqual(before);
+    });
+  }
+
+  it("under 'resync' a damaged middle record is cut there, with a copy of the whole log kept", () => {
+    const dir = tmp();
+    writeRecords(dir, 3);
+    const before = damageRecord1(dir, 'payload');
     const log = new BlockLog(dir);
-    expect(log.open().records).toHaveLength(1);
+    const out = log.open(undefined, 'resync');
     log.close();
+    expect(out.records).toHaveLength(1);
+    expect(out.corrupt).toEqual({ offset: 108, droppedBytes: before.length - 108, keptCopy: path.join(dir, 'blocks.log.damaged-at-108') });
+    expect(fs.readFileSync(out.corrupt!.keptCopy)).toEqual(before);
   });
 
-  it('snapshots are replaced atomically and a corrupt one reads as none', () => {
+  it('snapshots are replaced atomically; a corrupt or altered one is refused with the reason', () => {
     const dir = tmp();
-    expect(readSnapshot(dir)).toBeNull();
+    expect(readSnapshot(dir)).toEqual({ snapshot: null, problem: null });
     writeSnapshot(dir, { version: 1, chainId: 'c', blockId: 'ab', height: 3, ledger: { accounts: [['aa', 1, 2]], channels: [], burned: 4 } });
-    expect(readSnapshot(dir)?.height).toBe(3);
+    const read = readSnapshot(dir);
+    expect(read.snapshot?.height).toBe(3);
     expect(fs.existsSync(path.join(dir, 'state.json.tmp'))).toBe(false);
-    fs.writeFileSync(path.join(dir, 'state.json'), '{"version":1,"bl');
-    expect(readSnapshot(dir)).toBeNull();
+    const file = path.join(dir, 'state.json');
+    fs.writeFileSync(file, JSON.stringify({ ...read.snapshot, ledger: { ...read.snapshot!.ledger, burned: 0 } }));
+    expect(readSnapshot(dir)).toMatchObject({ snapshot: null, problem: expect.stringMatching(/state\.json does not match its hash .*altered/) });
+    fs.writeFileSync(file, '{"version":1,"bl');
+    expect(readSnapshot(dir)).toMatchObject({ snapshot: null, problem: expect.stringMatching(/does not parse/) });
   });
 });
