@@ -1,7 +1,7 @@
 /**
  * The shape of a `loadnet` subcommand, and the registry `main.ts` dispatches on. A command module is loaded only
- * when it runs, so `loadnet --help` stays fast. To add a command (e.g. `max-rate`, `soak` from the jobs issue),
- * add one entry to COMMANDS with its own module under src/cli/.
+ * when it runs, so `loadnet --help` stays fast. To add a command, add one entry to COMMANDS with its own module
+ * under src/cli/.
  */
 import { parseArgs } from 'node:util';
 import { LoadnetError } from '../errors.js';

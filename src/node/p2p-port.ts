@@ -1,6 +1,6 @@
 /**
- * The node's view of the P2P module (src/node/p2p/network.ts, written by the P2P colleague): the
- * agreed contract, so the node core depends on these methods only (and a test can stand in for it).
+ * The node's view of the P2P module (src/node/p2p/network.ts): the node core depends on these methods
+ * only, so a test can stand in for the network.
  */
 import type { Hex } from '../chain/bytes.js';
 import type { SigningKey } from '../chain/ed25519.js';

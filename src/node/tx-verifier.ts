@@ -1,6 +1,6 @@
 /**
  * Signature checks for transactions with a cache of verified ids, so a transaction admitted to the
- * mempool is never verified again when it arrives inside a block (issue 4: verify once per node).
+ * mempool is never verified again when it arrives inside a block (each signature is verified once per node).
  * A transaction id hashes the signed message, not the signature, so the cache also remembers the
  * signature it verified: a copy with a forged signature does not ride on a cached id.
  */

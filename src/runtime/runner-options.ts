@@ -39,14 +39,13 @@ export interface ReportHooks {
   render(runDir: string): Promise<void>;
 }
 
-// A variable specifier: the report module is another engineer's and may not exist in every build.
-const REPORT_MODULE = '../report/index.js';
 
 export async function reportHooks(options: RunnerOptions, onError: (what: string, e: unknown) => void = () => {}): Promise<ReportHooks> {
   let mod: ReportModule | undefined;
   if (options.progress || options.summaryStream || options.reports !== false) {
     try {
-      mod = (await import(REPORT_MODULE)) as ReportModule;
+      // Loaded on first use: a run with no progress, summary table or reports never loads the renderers.
+      mod = (await import('../report/index.js')) as ReportModule;
     } catch (e) {
       onError('load report module', e);
     }
