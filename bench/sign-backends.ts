@@ -1,7 +1,6 @@
 /**
  * Signatures/s per ed25519 backend, signing devnet transfers through the codec fast path (signTransferFast:
- * encode + sign + SHA-256 id), beside the anchors (perf-anchors §1/§4: sodium 79k/s/core, node:crypto 46k/s/core,
- * noble 5k/s/core; 2 piscina threads at ≥ 64 per task: sodium ~146–154k/s, node ~85k/s).
+ * encode + sign + SHA-256 id); bench/RESULTS.md has the figures and the reference rates of an idle box.
  *   one core: a loop in this thread;  2 threads: piscina, `batch` signatures per task, 8 tasks in flight.
  * Run: npx tsc -p tsconfig.build.json && npx tsx bench/sign-backends.ts [seconds]
  */

@@ -1,5 +1,5 @@
 // Piscina task for bench/sign-backends.ts: sign `count` single-transfer transactions (codec fast path) with
-// one backend and return the signatures in one transferred ArrayBuffer (perf-anchors §4: never many small arrays).
+// one backend and return the signatures in one transferred ArrayBuffer (one transfer, not many small arrays).
 import { Piscina } from 'piscina';
 import { ed25519Backend } from '../dist/src/chain/ed25519.js';
 import { signTransferFast } from '../dist/src/chain/tx.js';

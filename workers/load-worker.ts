@@ -3,9 +3,9 @@
  * wallets, pre-signs ahead of the schedule, releases transactions at their due times, submits them itself
  * over its own undici Pools and measures every answer.
  *
- * Why workers submit (instead of handing signed bytes to the coordinator): it was the fastest pipeline
- * measured here (~112k tx/s, 2 workers, sodium, 100 tx/POST; perf-anchors §7), and it keeps the
- * coordinator's event loop off the hot path, so block-feed polling, inclusion matching and event writing
+ * Why workers submit (instead of handing signed bytes to the coordinator): signing and sending stay on the
+ * same thread (the engine offers 0.90 of a bare sign-and-POST loop into a null sink: bench/load-max-rate.ts,
+ * bench/RESULTS.md), and it keeps the coordinator's event loop off the hot path, so block-feed polling, inclusion matching and event writing
  * never delay a send. Each worker paces its own slice of one global schedule (tx i goes to worker i mod W),
  * so the merged stream is exactly the target schedule.
  */

@@ -1,6 +1,6 @@
 /**
  * NodeClient: a typed client of one node's HTTP API (and its testing API), over an undici Pool.
- * undici 7 (not the global fetch: 12x less CPU per request, perf-anchors §5). Every call has a timeout;
+ * undici 7 (not the global fetch, which costs 4–5x the CPU per request: bench/primitives.ts). Every call has a timeout;
  * a non-2xx answer becomes LN_ERR_NODE_API naming the node, path, status and body.
  */
 import { Pool } from 'undici';

@@ -1,7 +1,8 @@
 /**
  * ed25519 behind one interface with three backings (all produce byte-identical signatures; ed25519 is
- * deterministic). Measured here, one core: sodium-native signs ~79k/s and verifies ~26k/s, node:crypto
- * (KeyObject, OpenSSL) ~46k/s and ~16k/s, @noble/ed25519 ~5k/s and ~1.2k/s (perf-anchors §1).
+ * deterministic). Per CPU-second of one core (bench/primitives.ts, bench/RESULTS.md): sodium-native signs
+ * ~45–49k/s and verifies ~13k/s, node:crypto (KeyObject, OpenSSL) ~20–25k/s and ~3–4k/s, @noble/ed25519
+ * ~2k/s and ~0.4–0.75k/s.
  * Hot paths (node verification, generator signing) use the fastest available native backend; noble stays
  * as the portable reference for cross-checks and golden vectors.
  */
@@ -14,7 +15,7 @@ ed.hashes.sha512 = sha512;
 
 export type Ed25519BackendName = 'sodium' | 'node' | 'noble';
 
-/** A signing key bound to one backend. Keep it: re-deriving per call costs 10x (perf-anchors §1). */
+/** A signing key bound to one backend. Keep it: re-deriving it per signature is 14–17x slower on node:crypto (bench/primitives.ts). */
 export interface SigningKey {
   readonly publicKey: Uint8Array;
   sign(message: Uint8Array): Uint8Array;

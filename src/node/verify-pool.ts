@@ -1,7 +1,8 @@
 /**
  * Signature verification on more than one core: batches from POST /mempool/add/txs (and large
  * gossiped blocks) are checked in piscina worker threads, chunked so each task carries hundreds of
- * signatures (piscina dispatch costs ~15 µs, one verify ~38 µs: one per task would lose, perf-anchors §4).
+ * signatures: dispatch costs more than one signature (2 threads signing one per task did 2,588/s against
+ * 16,800/s at 64 per task, same run: bench/sign-backends.ts, bench/RESULTS.md).
  * Valid ids go into the TxVerifier cache, so admission and block import then take the cache path.
  * When the worker file is not built (running from TypeScript sources) the pool is absent and
  * verification stays inline: same results, one core.
