@@ -57,7 +57,7 @@ try {
       const chaos = handle.summary.chaos as { faults: number };
       console.log(
         `${action} run ${i}: faults ${chaos.faults}, accepted ${load.accepted}, included ${load.included}, pending ${load.pending}, dropped ${load.dropped}` +
-          ` (${((100 * load.dropped) / Math.max(1, load.accepted)).toFixed(2)} %), errored ${load.errored}, resubmitted ${load.resubmitted ?? 'n/a'} (taken as new ${load.resubmitAccepted ?? 'n/a'}, of them accepted before = lost and recovered ${load.recoveredAccepted ?? 'n/a'}), stalled-lane recoveries ${load.resyncs}`,
+          ` (${((100 * load.dropped) / Math.max(1, load.accepted)).toFixed(2)} %), errored ${load.errored}, resent ${load.resent ?? 'n/a'} (taken as new ${load.resentAccepted ?? 'n/a'}, of them accepted before = lost and recovered ${load.recoveredAccepted ?? 'n/a'}), stalled-lane recoveries ${load.resyncs}`,
       );
       await handle.dispose();
     } finally {

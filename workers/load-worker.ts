@@ -31,6 +31,8 @@ class ShardWorker {
   private readonly schedule: Schedule;
   private readonly lanes: NonceLanes;
   private pools: Pool[] = [];
+  /** Nonce look-ups, apart from submissions (see openPools). */
+  private controlPools: Pool[] = [];
   private targets: string[];
   private readonly random: () => number;
   private targetCursor: number;
@@ -63,8 +65,8 @@ class ShardWorker {
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   /** Stalled lanes whose outstanding transactions were re-submitted. */
   private resyncs = 0;
-  private resubmitted = 0;
-  private resubmitAccepted = 0;
+  private resent = 0;
+  private resentAccepted = 0;
   private recoveredAccepted = 0;
   private inFlightResubmits = 0;
   private checksRunning = 0;
@@ -89,6 +91,14 @@ class ShardWorker {
 
   private openPools(): void {
     this.pools = this.targets.map((t) => new Pool(t, { connections: this.init.connections, pipelining: this.init.pipelining, keepAliveTimeout: 30_000 }));
+    // Queued behind the submissions to a node that stopped answering, a nonce look-up would wait for that
+    // node's whole backlog, and with it every stall check of the worker: stranded wallets stay stranded.
+    this.controlPools = this.targets.map((t) => new Pool(t, { connections: 2, keepAliveTimeout: 30_000 }));
+  }
+
+  /** Every request ends by the request timeout, time spent queued for a connection included. */
+  private deadline(): AbortSignal {
+    return AbortSignal.timeout(this.init.requestTimeoutMs);
   }
 
   private post(msg: WorkerMessage, transfer?: ArrayBuffer[]): void {
@@ -258,7 +268,7 @@ class ShardWorker {
       }
       this.records?.add(intended[j]!, sentAt, answeredAt, label, target, e.lane.walletIndex, e.nonce, e.id);
     }
-    if (lost.length > 0) this.resubmit(lost.sort((a, b) => a.nonce - b.nonce), results === undefined ? target + 1 : target);
+    if (lost.length > 0) this.resend(lost.sort((a, b) => a.nonce - b.nonce), results === undefined ? target + 1 : target);
   }
 
   /** POST one batch frame of signed transactions to a node (`pipelined`: may share a connection with others in flight). */
@@ -269,8 +279,7 @@ class ShardWorker {
       path: Paths.addTxs,
       body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
       headers: { 'content-type': 'application/octet-stream' },
-      headersTimeout: this.init.requestTimeoutMs,
-      bodyTimeout: this.init.requestTimeoutMs,
+      signal: this.deadline(),
       ...(pipelined ? { idempotent: true, blocking: false } : {}),
     });
   }
@@ -280,10 +289,10 @@ class ShardWorker {
    * an id answered 'ok' here was either accepted already (counted once) or had no answer the first time
    * (counted as errored), so submitted = accepted + rejected + errored and the inclusion accounting stay exact.
    */
-  private resubmit(txs: OutstandingTx[], target: number): void {
+  private resend(txs: OutstandingTx[], target: number): void {
     if (txs.length === 0 || this.pools.length === 0) return;
     const t = ((target % this.pools.length) + this.pools.length) % this.pools.length;
-    this.resubmitted += txs.length;
+    this.resent += txs.length;
     const now = nowMs();
     for (const o of txs) {
       o.target = t;
@@ -299,11 +308,11 @@ class ShardWorker {
         txs.forEach((o, j) => {
           const r = results?.[j];
           if (r === 'ok') {
-            this.resubmitAccepted++;
+            this.resentAccepted++;
             // Accepted once already, yet this node did not have it: a loss the re-submission repaired.
             if (o.accepted) this.recoveredAccepted++;
           }
-          this.records?.add(o.sentAt, o.sentAt, answeredAt, `resubmit:${typeof r === 'string' ? r : 'error'}`, t, o.wallet, o.nonce, o.id);
+          this.records?.add(o.sentAt, o.sentAt, answeredAt, `resent:${typeof r === 'string' ? r : 'error'}`, t, o.wallet, o.nonce, o.id);
         });
       })
       .catch(() => undefined) // still outstanding: the next lane check tries another node
@@ -335,7 +344,7 @@ class ShardWorker {
               if (stalled.length > 0) {
                 this.resyncs++;
                 // Another node than the one the oldest record last went to (it may be the lost one).
-                this.resubmit(stalled, stalled[0]!.target + 1);
+                this.resend(stalled, stalled[0]!.target + 1);
               }
               return;
             } catch {
@@ -352,7 +361,7 @@ class ShardWorker {
   }
 
   private async fetchNonce(target: number, pk: string): Promise<number> {
-    const res = await this.pools[target]!.request({ method: 'GET', path: Paths.account + pk, headersTimeout: this.init.requestTimeoutMs, bodyTimeout: this.init.requestTimeoutMs });
+    const res = await this.controlPools[target]!.request({ method: 'GET', path: Paths.account + pk, signal: this.deadline() });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`account ${pk}: ${res.statusCode}`);
     const nonce = (JSON.parse(text) as { nonce?: unknown }).nonce;
@@ -399,8 +408,8 @@ class ShardWorker {
       signingMs: this.signingMs,
       elu: performance.eventLoopUtilization(this.elu).utilization,
       resyncs: this.resyncs,
-      resubmitted: this.resubmitted,
-      resubmitAccepted: this.resubmitAccepted,
+      resent: this.resent,
+      resentAccepted: this.resentAccepted,
       recoveredAccepted: this.recoveredAccepted,
       inFlight: this.inFlight,
       backlog: this.dueLocal - this.sentLocal,
@@ -412,7 +421,7 @@ class ShardWorker {
       dueCount: this.dueLocal,
     };
     this.post(msg, [intended.buffer as ArrayBuffer]);
-    this.sent = this.accepted = this.errored = this.signed = this.resyncs = this.signingMs = this.resubmitted = this.resubmitAccepted = this.recoveredAccepted = 0;
+    this.sent = this.accepted = this.errored = this.signed = this.resyncs = this.signingMs = this.resent = this.resentAccepted = this.recoveredAccepted = 0;
     this.elu = performance.eventLoopUtilization();
     this.rejected = {};
     this.late = {};
@@ -430,7 +439,7 @@ class ShardWorker {
         this.stopping = true;
         this.wake();
       } else if (m.type === 'targets') {
-        const old = this.pools;
+        const old = [...this.pools, ...this.controlPools];
         this.targets = m.targets;
         this.maxInFlight = this.init.connections * this.init.pipelining * Math.max(1, m.targets.length);
         this.openPools();
@@ -525,7 +534,7 @@ class ShardWorker {
       if (this.checkTimer) clearInterval(this.checkTimer);
       this.port.off('message', onMessage);
       await this.records?.close();
-      await Promise.allSettled(this.pools.map((p) => p.destroy()));
+      await Promise.allSettled([...this.pools, ...this.controlPools].map((p) => p.destroy()));
     }
   }
 }

@@ -49,8 +49,8 @@ export interface LoadTotals {
   signed: number;
   resyncs: number;
   /** Transactions re-submitted for stalled wallets (same ids; not in `submitted`), and those a node took as new. */
-  resubmitted: number;
-  resubmitAccepted: number;
+  resent: number;
+  resentAccepted: number;
   /** Re-submissions taken as new of transactions accepted before: accepted, lost, recovered. */
   recoveredAccepted: number;
   /** Mean event-loop utilisation of the workers, and the share of their time spent signing. */
@@ -79,8 +79,8 @@ export class FigureAccumulator {
   errored = 0;
   signed = 0;
   resyncs = 0;
-  resubmitted = 0;
-  resubmitAccepted = 0;
+  resent = 0;
+  resentAccepted = 0;
   recoveredAccepted = 0;
   dueCount = 0;
   signingMs = 0;
@@ -120,8 +120,8 @@ export class FigureAccumulator {
     this.errored += r.errored;
     this.signed += r.signed;
     this.resyncs += r.resyncs;
-    this.resubmitted += r.resubmitted ?? 0;
-    this.resubmitAccepted += r.resubmitAccepted ?? 0;
+    this.resent += r.resent ?? 0;
+    this.resentAccepted += r.resentAccepted ?? 0;
     this.recoveredAccepted += r.recoveredAccepted ?? 0;
     this.signingMs += r.signingMs;
     this.eluSum += r.elu;
@@ -204,8 +204,8 @@ export class FigureAccumulator {
       late: { ...this.late },
       signed: this.signed,
       resyncs: this.resyncs,
-      resubmitted: this.resubmitted,
-      resubmitAccepted: this.resubmitAccepted,
+      resent: this.resent,
+      resentAccepted: this.resentAccepted,
       recoveredAccepted: this.recoveredAccepted,
       workerElu: Math.round(workerElu * 1000) / 1000,
       signingShare: Math.round(signingShare * 1000) / 1000,

@@ -79,8 +79,8 @@ export interface WorkerReport {
   elu: number;
   resyncs: number;
   /** Outstanding transactions re-submitted (not counted in sent), and how many of those a node took as new. */
-  resubmitted?: number;
-  resubmitAccepted?: number;
+  resent?: number;
+  resentAccepted?: number;
   /** Of those, ones answered 'ok' on their first submission: accepted, then lost (e.g. with a killed node). */
   recoveredAccepted?: number;
   inFlight: number;

@@ -97,8 +97,8 @@ async function run(name: string, action: 'restart' | 'pause' | 'kill'): Promise<
 /** Nothing accepted was lost: tx-inclusion passes at 100 % and no id is dropped. */
 function checkInclusion(handle: RunHandle): void {
   const r = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
-  const load = handle.summary.load as { accepted: number; included: number; dropped: number; resubmitted: number };
-  console.log(`${handle.summary.scenario} accepted ${load.accepted}, included ${load.included}, dropped ${load.dropped}, resubmitted ${load.resubmitted}`);
+  const load = handle.summary.load as { accepted: number; included: number; dropped: number; resent: number };
+  console.log(`${handle.summary.scenario} accepted ${load.accepted}, included ${load.included}, dropped ${load.dropped}, resent ${load.resent}`);
   expect(load.accepted).toBeGreaterThan(100);
   expect(load.dropped).toBe(0);
   expect(load.included).toBe(load.accepted);

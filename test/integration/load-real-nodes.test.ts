@@ -39,22 +39,22 @@ class RestartOnce implements Workload {
 }
 
 /** Accepted ids from the per-transaction records (tx/*.csv). */
-function recordedIds(runDir: string): { submitted: number; resubmitted: number; accepted: Set<string> } {
+function recordedIds(runDir: string): { submitted: number; resent: number; accepted: Set<string> } {
   const dir = join(runDir, 'tx');
   let submitted = 0;
-  let resubmitted = 0;
+  let resent = 0;
   const accepted = new Set<string>();
   for (const f of readdirSync(dir)) {
     const lines = readFileSync(join(dir, f), 'utf8').split('\n').slice(1).filter(Boolean);
     for (const l of lines) {
       const cols = l.split(',');
       // Re-submissions of outstanding transactions (same ids) are rows of their own, not submissions.
-      if (cols[3]!.startsWith('resubmit:')) resubmitted++;
+      if (cols[3]!.startsWith('resent:')) resent++;
       else submitted++;
       if (cols[3] === 'ok') accepted.add(cols[7]!);
     }
   }
-  return { submitted, resubmitted, accepted };
+  return { submitted, resent, accepted };
 }
 
 describe('transaction workload on real nodes with a restart', () => {
@@ -86,7 +86,7 @@ describe('transaction workload on real nodes with a restart', () => {
     // Per-transaction records agree with the totals.
     const rec = recordedIds(handle.runDir);
     expect(rec.submitted).toBe(load.submitted);
-    expect(rec.resubmitted).toBeLessThanOrEqual(load.resubmitted); // rows of answered re-submissions only
+    expect(rec.resent).toBeLessThanOrEqual(load.resent); // rows of answered re-submissions only
     expect(rec.accepted.size).toBe(load.accepted);
     for (const id of droppedIds) expect(rec.accepted.has(id)).toBe(true);
 
