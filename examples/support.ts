@@ -45,8 +45,9 @@ export async function runScenarios(scenarios: readonly Scenario[]): Promise<numb
     const deployer = await deployerFromEnv();
     const runner = await deployer.deploy(plan);
     try {
-      // The handle keeps the deployment alive until it is disposed (here: at the end of this block).
-      await using handle = await runner.run(plan);
+      // The handle keeps the deployment alive until it is disposed (here: at the end of this block). A
+      // progression wants every step's summary, so a failed step resolves too (rejectOnFailure: false).
+      await using handle = await runner.run(plan, { rejectOnFailure: false });
       summaries.push(handle.summary);
       ran.push(plan);
       console.log(`verdict: ${handle.summary.verdict.toUpperCase()}   report: ${handle.runDir}/report.html`);

@@ -17,6 +17,7 @@ export type LoadnetErrorCode =
   | 'LN_ERR_DOCKER' // the Docker engine is missing or failed
   | 'LN_ERR_INTERRUPTED' // SIGINT/SIGTERM during a run
   | 'LN_ERR_STORAGE' // a node's data dir is damaged in a way it will not repair silently
+  | 'LN_ERR_EXPECTATIONS_FAILED' // a run's verdict was not 'pass' (ExpectationsFailedError)
   | 'LN_ERR_INTERNAL';
 
 export interface LoadnetErrorOptions {
@@ -71,6 +72,8 @@ export function exitCodeFor(e: unknown): number {
       return ExitCode.usage;
     case 'LN_ERR_INTERRUPTED':
       return ExitCode.interrupted;
+    case 'LN_ERR_EXPECTATIONS_FAILED':
+      return ExitCode.expectationsFailed;
     default:
       return ExitCode.infrastructure;
   }

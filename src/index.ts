@@ -25,6 +25,7 @@ export type * from './scenario/spec.js';
 // The run contracts: what custom workloads, expectations and deployers implement and see.
 export type * from './runtime/contracts.js';
 export type { RunnerOptions } from './runtime/runner-options.js';
+export { ExpectationsFailedError } from './runtime/expectations-failed.js';
 
 // Deployers.
 export { LocalDeployer, cleanLeftovers } from './deployers/local/index.js';

@@ -120,7 +120,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     const runner = await deployer.deploy(scenario);
     let summary: RunSummary;
     try {
-      const handle = await runner.run(scenario);
+      const handle = await runner.run(scenario, { rejectOnFailure: false });
       summary = handle.summary;
       await handle.dispose();
     } finally {

@@ -142,7 +142,7 @@ export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun>
     log(formatCurveTable(summary));
     log(`max-rate: ${outcome.message}`);
     // A normal run record: summary.json with summary.maxRate, the max-rate expectation, report.html.
-    await runner.run(scenario);
+    await runner.run(scenario, { rejectOnFailure: false });
     return { summary, outcome, runDir: ctx.runDir };
   } finally {
     await runner.dispose();

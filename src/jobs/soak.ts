@@ -86,7 +86,7 @@ export async function soak(options: SoakOptions): Promise<SoakRun> {
   const deployer = options.deployer ?? new LocalDeployer({ checkpointIntervalMs: monitor.options.checkpointIntervalMs, ...options.runner });
   const runner = await deployer.deploy(scenario);
   try {
-    const handle = await runner.run(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
     return { summary: handle.summary, runDir: handle.runDir, passed: handle.passed };
   } finally {
     await runner.dispose();

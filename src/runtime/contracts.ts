@@ -248,9 +248,19 @@ export interface RunHandle extends AsyncDisposable {
   dispose(): Promise<void>;
 }
 
+export interface RunOptions {
+  /**
+   * Default true: when the verdict is not 'pass', tear the deployment down and reject with an
+   * ExpectationsFailedError (code LN_ERR_EXPECTATIONS_FAILED). false: resolve with the handle whatever the
+   * verdict (read `handle.passed`), the deployment alive until it is disposed.
+   */
+  rejectOnFailure?: boolean;
+}
+
 export interface Runner extends AsyncDisposable {
   readonly context: RunContext;
-  run(scenario: Scenario): Promise<RunHandle>;
+  /** Resolves with the handle when every expectation passed; see RunOptions for a verdict that is not 'pass'. */
+  run(scenario: Scenario, options?: RunOptions): Promise<RunHandle>;
   dispose(): Promise<void>;
 }
 

@@ -1,6 +1,8 @@
 /**
  * The run lifecycle, shared by every deployer:
  *   deploy → ready (launch.ts) → capture → window → cooldown → settle → evaluate → [handle] → teardown → done
+ * A verdict other than 'pass' tears down at once and rejects with ExpectationsFailedError, unless the caller
+ * asked for the handle either way (`{ rejectOnFailure: false }`).
  * Workloads run for the full window even when they return early (upstream ended the window when every
  * workload returned) and keep running through the cooldown; then their signal aborts. Every expectation is
  * evaluated (failures aggregated, never first-fail); a checker that throws or times out is 'unknown',
@@ -9,7 +11,8 @@
  */
 import { LoadnetError } from '../errors.js';
 import { nowMs, sleep } from '../util/clock.js';
-import type { Expectation, ExpectationOutcome, RunContext, RunHandle, Runner, RunSummary, Scenario, Verdict } from './contracts.js';
+import type { Expectation, ExpectationOutcome, RunContext, RunHandle, Runner, RunOptions, RunSummary, Scenario, Verdict } from './contracts.js';
+import { ExpectationsFailedError } from './expectations-failed.js';
 import type { PollingBlockFeed } from './block-feed.js';
 import type { Deployment } from './deployment.js';
 import type { LiveRunContext } from './run-context.js';
@@ -115,7 +118,7 @@ export class DeploymentRunner implements Runner, RunHandle {
     return { best: h.best, final: h.final, perNode };
   }
 
-  async run(scenario: Scenario): Promise<RunHandle> {
+  async run(scenario: Scenario, runOptions: RunOptions = {}): Promise<RunHandle> {
     if (this.ran) throw new LoadnetError('LN_ERR_USAGE', 'this runner already ran its scenario; deploy again for another run');
     if (this.disposing) throw new LoadnetError('LN_ERR_USAGE', 'this runner was disposed; deploy again');
     this.ran = true;
@@ -228,6 +231,10 @@ export class DeploymentRunner implements Runner, RunHandle {
     record.writeJson('summary.json', this.summary);
     hooks.printTable(this.summary);
     await hooks.render(record.runDir);
+    if (this.summary.verdict !== 'pass' && runOptions.rejectOnFailure !== false) {
+      await this.dispose();
+      throw new ExpectationsFailedError(this.summary);
+    }
     return this;
   }
 

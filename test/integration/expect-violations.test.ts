@@ -66,7 +66,7 @@ describe('a run with validators frozen by SIGSTOP', () => {
       .build();
     const runner = await new LocalDeployer({ outDir }).deploy(scenario);
     cleanup.push(runner);
-    const handle = await runner.run(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
     cleanup.push(handle);
     const r = byName(handle);
     expect(handle.passed).toBe(false);
@@ -109,7 +109,7 @@ describe('a run with a long partition and k = 2', () => {
       .build();
     const runner = await new LocalDeployer({ outDir }).deploy(scenario);
     cleanup.push(runner);
-    const handle = await runner.run(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
     cleanup.push(handle);
     const r = byName(handle);
     expect(r['safety']!.status).toBe('fail');
@@ -140,7 +140,7 @@ describe('a run with one node cut off from the rest', () => {
       .build();
     const runner = await new LocalDeployer({ outDir }).deploy(scenario);
     cleanup.push(runner);
-    const handle = await runner.run(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
     cleanup.push(handle);
     const r = byName(handle);
     expect(r['consensus-liveness']!.status).toBe('fail');
@@ -170,7 +170,7 @@ describe('a run whose chain cannot keep up with the load', () => {
       .build();
     const runner = await new LocalDeployer({ outDir, tuning: { block: { maxTxs: 2, maxBytes: 8 * 1024 * 1024 } } }).deploy(scenario);
     cleanup.push(runner);
-    const handle = await runner.run(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
     cleanup.push(handle);
     const r = byName(handle);
     expect(r['mempool-bounded']!.status).toBe('fail');

@@ -64,7 +64,7 @@ describe('transaction workload on real nodes with a restart', () => {
     const restart = new RestartOnce();
     const scenario = scenarioOf(spec, [tx, restart], tx.expectations());
     runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
-    handle = await runner.run(scenario);
+    handle = await runner.run(scenario, { rejectOnFailure: false });
     expect(restart.restarted).toBe(true);
 
     const load = handle.summary.load as Record<string, any>;

@@ -13,6 +13,7 @@ import { fromHex } from '../../src/chain/bytes.js';
 import { signTx, txToJson } from '../../src/chain/tx.js';
 import type { Expectation, ExpectationResult, RunContext, Workload } from '../../src/runtime/contracts.js';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
+import { ExpectationsFailedError } from '../../src/runtime/expectations-failed.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { readEvents } from './helpers/run-files.js';
 
@@ -102,17 +103,26 @@ describe('user-defined workload and expectation through Runner.run', () => {
     const neverSubmitted = new AllIncluded(() => ['00'.repeat(32)]);
     const scenario = scenarioOf(spec('custom-fail'), [pinger], [new AllIncluded(() => pinger.submitted), neverSubmitted, new Throws()]);
     const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
-    const handle = await runner.run(scenario);
-    await handle.dispose();
-    expect(handle.summary.verdict).toBe('fail');
-    expect(handle.passed).toBe(false);
-    expect(handle.summary.expectations.map((o) => [o.name, o.status])).toEqual([
+    // run() rejects: the failed and the unknown outcome are both named, the deployment is already torn down.
+    const err = (await runner.run(scenario).then(() => undefined, (e: unknown) => e)) as ExpectationsFailedError;
+    expect(err).toBeInstanceOf(ExpectationsFailedError);
+    expect(err.code).toBe('LN_ERR_EXPECTATIONS_FAILED');
+    expect(err.failures.map((o) => [o.name, o.status])).toEqual([
+      ['all-transfers-included', 'fail'],
+      ['crashing-checker', 'unknown'],
+    ]);
+    expect(err.summary.verdict).toBe('fail');
+    expect(err.summary.expectations.map((o) => [o.name, o.status])).toEqual([
       ['all-transfers-included', 'pass'],
       ['all-transfers-included', 'fail'],
       ['crashing-checker', 'unknown'],
     ]);
-    expect(handle.summary.expectations[2]!.message).toContain('checker bug');
-    expect(existsSync(join(handle.runDir, 'summary.json'))).toBe(true);
+    expect(err.message).toContain('checker bug');
+    expect(err.message).toContain(err.runDir);
+    expect(existsSync(join(err.runDir, 'summary.json'))).toBe(true);
+    const events = await readEvents(err.runDir);
+    expect(events.at(-1)).toMatchObject({ kind: 'run.phase', phase: 'done' });
+    await expect(runner.context.nodes()[0]!.client.info()).rejects.toThrow();
   });
 
   it('a throwing workload fails the run but the window still completes', async () => {
@@ -124,7 +134,7 @@ describe('user-defined workload and expectation through Runner.run', () => {
     };
     const scenario = scenarioOf(localSpec({ name: 'custom-broken', validators: 1, executors: 0, durationMs: 1000, cooldownMs: 0, slotDurationMs: 500 }), [broken], []);
     const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
-    const handle = await runner.run(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
     await handle.dispose();
     expect(handle.summary.verdict).toBe('fail');
     expect(handle.summary.expectations).toEqual([expect.objectContaining({ name: 'workload broken', status: 'fail', message: expect.stringContaining('workload bug') })]);
@@ -140,7 +150,7 @@ describe('user-defined workload and expectation through Runner.run', () => {
     };
     const scenario = scenarioOf(localSpec({ name: 'custom-crash', validators: 2, executors: 0, durationMs: 1500, cooldownMs: 0, slotDurationMs: 500 }), [crasher], []);
     const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
-    const handle = await runner.run(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
     await handle.dispose();
     expect(handle.summary.chain.unexpectedNodeExits).toEqual([expect.objectContaining({ node: 'validator-1', signal: 'SIGKILL' })]);
   });

@@ -15,7 +15,7 @@ try {
   const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
   process.stdout.write(`READY ${runner.context.runDir}\n`);
   if (mode === 'run') {
-    const handle = await runner.run(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
     await handle.dispose();
     process.stdout.write('FINISHED\n');
   } else {
