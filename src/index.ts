@@ -41,6 +41,20 @@ export { TransactionWorkload } from './workloads/transactions.js';
 export { DaWorkload } from './workloads/da.js';
 export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, expectationFromSpec } from './expectations/index.js';
 
+// Below the runner, for your own workloads and scripts: the load engine, inclusion tracking, the block feed.
+export { createLoadEngine, LoadEngine } from './load/engine.js';
+export type { LoadEngineOptions, EngineWallet } from './load/engine.js';
+export type { TargetChoice } from './load/protocol.js';
+export type { LoadInterval, LoadTotals, RejectCounts } from './load/figures.js';
+export { InclusionTracker } from './load/inclusion-tracker.js';
+export type { InclusionCounts } from './load/inclusion-tracker.js';
+export { settleInclusion } from './load/outcome.js';
+export type { InclusionOutcome } from './load/outcome.js';
+export { percentiles } from './load/histogram.js';
+export type { Histogram, Percentiles } from './load/histogram.js';
+export { PollingBlockFeed } from './runtime/block-feed.js';
+export type { BlockFeedOptions } from './runtime/block-feed.js';
+
 // Jobs: SLO-defined max-rate search and soak runs.
 export { maxRate } from './jobs/max-rate.js';
 export type { MaxRateOptions, MaxRateRun } from './jobs/max-rate.js';
