@@ -71,9 +71,11 @@ export type RejectReason =
   | 'fee_too_low'
   | 'mempool_full'
   | 'duplicate'
-  | 'too_large';
+  | 'too_large'
+  /** Not looked at: the node gave up on the rest of a batch after a run of invalid signatures. */
+  | 'batch_abandoned';
 
-export const REJECT_REASONS: readonly RejectReason[] = ['malformed', 'bad_signature', 'nonce_too_low', 'nonce_gap', 'insufficient_funds', 'fee_too_low', 'mempool_full', 'duplicate', 'too_large'];
+export const REJECT_REASONS: readonly RejectReason[] = ['malformed', 'bad_signature', 'nonce_too_low', 'nonce_gap', 'insufficient_funds', 'fee_too_low', 'mempool_full', 'duplicate', 'too_large', 'batch_abandoned'];
 
 /** 'ok' = accepted into the mempool. */
 export type SubmitResult = 'ok' | RejectReason;

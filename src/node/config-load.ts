@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { LoadnetError, type ValidationIssue } from '../errors.js';
 import type { NodeConfig } from './config.js';
+import { DEFAULT_HTTP_LIMITS } from './http-server.js';
 
 const HEX32 = /^[0-9a-f]{64}$/;
 
@@ -47,6 +48,17 @@ export function checkNodeConfig(raw: unknown): NodeConfig {
   if (typeof c.identitySeed !== 'string' || !HEX32.test(c.identitySeed)) bad('identitySeed', c.identitySeed, '32 bytes as 64 lowercase hex chars');
   str('dataDir', c.dataDir);
   hostPort('api', c.api);
+  const limits = (c.api as { limits?: unknown } | undefined)?.limits;
+  if (limits !== undefined) {
+    if (typeof limits !== 'object' || limits === null) bad('api.limits', limits, 'an object of non-negative integers');
+    else {
+      const known = [...Object.keys(DEFAULT_HTTP_LIMITS), 'batchAbandonAfter'];
+      for (const [k, v] of Object.entries(limits)) {
+        if (known.includes(k)) int(`api.limits.${k}`, v, 0);
+        else bad(`api.limits.${k}`, v, `no such limit; known: ${known.join(', ')}`);
+      }
+    }
+  }
   hostPort('p2p', c.p2p);
   if (c.testing !== null) hostPort('testing', c.testing);
   if (!Array.isArray(c.peers)) bad('peers', c.peers, 'an array of {host, port}');

@@ -3,6 +3,7 @@
  * Everything a node needs to join a chain: identity, addresses, peers, genesis and protocol parameters.
  */
 import type { Hex } from '../chain/bytes.js';
+import type { HttpLimits } from './http-server.js';
 
 export type NodeRole = 'validator' | 'executor';
 
@@ -42,7 +43,8 @@ export interface NodeConfig {
   /** 32-byte hex seed of the node's ed25519 identity (peer id = public key; also its stake key). */
   identitySeed: Hex;
   dataDir: string;
-  api: { host: string; port: number };
+  /** limits: defenses against hostile API clients (http-server.ts DEFAULT_HTTP_LIMITS; 0 switches one off). */
+  api: { host: string; port: number; limits?: Partial<HttpLimits> & { batchAbandonAfter?: number } };
   /** The testing API (network faults, clock offset); null = off. */
   testing: { host: string; port: number } | null;
   p2p: { host: string; port: number };

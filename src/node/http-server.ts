@@ -2,9 +2,16 @@
  * A small JSON HTTP server over node:http (fewest µs per request; no framework): exact and prefix
  * routes, size-bounded bodies, 4xx JSON {error} for bad input, and no handler error can take the
  * process down. Used for the node API and the testing API.
+ *
+ * Hostile clients (HttpLimits): a socket must deliver a request's headers within the header deadline
+ * and is closed after the idle keep-alive timeout between requests; at the connection cap a new
+ * client evicts the longest-idle socket (only when none is idle is it refused), so thousands of idle
+ * sockets cannot keep a fresh client out; each client address has a request budget (token bucket),
+ * answered over budget with 429 and Retry-After; a handler that does not answer within the request
+ * time limit gets a 503.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface HttpRequest {
   method: string;
@@ -42,14 +49,175 @@ export interface Route {
 export interface HttpServerHandle {
   port: number;
   host: string;
+  stats: HttpDefenseStats;
   close(): Promise<void>;
 }
+
+interface SocketState {
+  /** Requests in progress on it. */
+  busy: number;
+  /** When it connected or last finished a response. */
+  since: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+const MAX_BUCKETS = 10_000;
+
+/** Open sockets in connection order, with the idle/header deadlines and eviction at the cap. */
+class SocketGuard {
+  readonly sockets = new Map<Socket, SocketState>();
+  private readonly timer: NodeJS.Timeout | null;
+
+  constructor(
+    private readonly limits: HttpLimits,
+    private readonly stats: HttpDefenseStats,
+  ) {
+    const tick = Math.min(...[limits.headerTimeoutMs, limits.idleTimeoutMs].filter((x) => x > 0), 1000) / 4;
+    this.timer = limits.headerTimeoutMs > 0 || limits.idleTimeoutMs > 0 ? setInterval(() => this.sweep(), Math.max(50, tick)) : null;
+    this.timer?.unref();
+  }
+
+  admit(socket: Socket): boolean {
+    if (this.limits.maxConnections > 0 && this.sockets.size >= this.limits.maxConnections) {
+      let victim: Socket | null = null;
+      for (const [s, st] of this.sockets) {
+        if (st.busy === 0) {
+          victim = s;
+          break;
+        }
+      }
+      if (!victim) {
+        this.stats.refused++;
+        socket.destroy();
+        return false;
+      }
+      this.stats.evicted++;
+      this.drop(victim);
+    }
+    this.sockets.set(socket, { busy: 0, since: performance.now() });
+    this.stats.open = this.sockets.size;
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.stats.open = this.sockets.size;
+    });
+    return true;
+  }
+
+  begin(socket: Socket): void {
+    const st = this.sockets.get(socket);
+    if (st) st.busy++;
+  }
+
+  end(socket: Socket): void {
+    const st = this.sockets.get(socket);
+    if (!st) return;
+    st.busy = Math.max(0, st.busy - 1);
+    // A socket moves to the back when it finishes a response: the front holds the longest idle.
+    this.sockets.delete(socket);
+    st.since = performance.now();
+    this.sockets.set(socket, st);
+  }
+
+  private drop(socket: Socket): void {
+    this.sockets.delete(socket);
+    this.stats.open = this.sockets.size;
+    socket.destroy();
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const [s, st] of this.sockets) {
+      if (st.busy > 0) continue;
+      // Has it ever answered a request? Then it is an idle keep-alive socket, otherwise a silent one.
+      const served = s.bytesWritten > 0;
+      const limit = served ? this.limits.idleTimeoutMs : this.limits.headerTimeoutMs;
+      if (limit > 0 && now - st.since > limit) {
+        if (served) this.stats.idleClosed++;
+        else this.stats.headerTimeouts++;
+        this.drop(s);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+/** Token bucket per client address (bounded: the least recently seen are forgotten first). */
+class ClientBudget {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly limits: HttpLimits) {}
+
+  /** 0 when the request may go on, else the seconds until a token is back. */
+  take(client: string): number {
+    const { requestsPerSec: rate, requestBurst: burst } = this.limits;
+    if (rate <= 0) return 0;
+    const now = performance.now();
+    let b = this.buckets.get(client);
+    if (b) {
+      this.buckets.delete(client);
+      b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
+      b.at = now;
+    } else {
+      b = { tokens: burst, at: now };
+      if (this.buckets.size >= MAX_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!);
+    }
+    this.buckets.set(client, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - b.tokens) / rate));
+  }
+}
+
+export interface HttpLimits {
+  /** A socket must have sent a request's headers this long after it connected or its last response (0 = no deadline). */
+  headerTimeoutMs: number;
+  /** Idle keep-alive sockets are closed after this (0 = kept). */
+  idleTimeoutMs: number;
+  /** Open sockets at most; over it the longest-idle one is evicted (0 = no cap). */
+  maxConnections: number;
+  /** Requests per second per client address, with this burst (0 = no budget). */
+  requestsPerSec: number;
+  requestBurst: number;
+  /** A handler answer later than this is replaced by a 503 (0 = no limit). */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headerTimeoutMs: 5_000,
+  idleTimeoutMs: 5_000,
+  maxConnections: 2_048,
+  // Generous: on one machine every client (load workers, block feed, checkers) shares 127.0.0.1.
+  requestsPerSec: 20_000,
+  requestBurst: 40_000,
+  requestTimeoutMs: 30_000,
+};
 
 export interface HttpServerOptions {
   host: string;
   port: number;
   routes: Route[];
   onTimed?: (route: string, status: number, seconds: number) => void;
+  limits?: Partial<HttpLimits>;
+}
+
+/** What the server counts of its defenses (exposed as metrics and to tests). */
+export interface HttpDefenseStats {
+  open: number;
+  idleClosed: number;
+  headerTimeouts: number;
+  evicted: number;
+  refused: number;
+  overBudget: number;
+  timedOut: number;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -70,8 +238,15 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     if (r.prefix) prefixes.push(r);
     else exact.set(`${r.method} ${r.path}`, r);
   }
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
+  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0 };
+  const guard = new SocketGuard(limits, stats);
+  const budget = new ClientBudget(limits);
+  const server = http.createServer({ keepAliveTimeout: limits.idleTimeoutMs > 0 ? limits.idleTimeoutMs : 30_000 }, (req, res) => {
     const t0 = performance.now();
+    const socket = req.socket;
+    guard.begin(socket);
+    res.once('close', () => guard.end(socket));
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -86,6 +261,14 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       const status = send(res, reply);
       opts.onTimed?.(route ? route.path : 'unknown', status, (performance.now() - t0) / 1000);
     };
+    const wait = budget.take(socket.remoteAddress ?? '?');
+    if (wait > 0) {
+      stats.overBudget++;
+      req.resume();
+      if (!res.headersSent) res.setHeader('retry-after', String(wait));
+      finish({ status: 429, json: { error: `over this client's request budget of ${limits.requestsPerSec}/s (burst ${limits.requestBurst}); retry after ${wait} s` } });
+      return;
+    }
     if (!route) {
       const known = opts.routes.some((r) => (r.prefix ? path.startsWith(r.path) : r.path === path));
       req.resume();
@@ -129,19 +312,39 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       };
       try {
         const out = r.handler(request);
-        if (out instanceof Promise) out.then(finish, (e) => finish(errorReply(e)));
-        else finish(out);
+        if (out instanceof Promise) {
+          let timer: NodeJS.Timeout | null = null;
+          if (limits.requestTimeoutMs > 0) {
+            timer = setTimeout(() => {
+              stats.timedOut++;
+              finish({ status: 503, json: { error: `${method} ${path} did not complete within the request time limit of ${limits.requestTimeoutMs} ms` } });
+            }, limits.requestTimeoutMs);
+            timer.unref();
+          }
+          out.then(
+            (reply) => {
+              if (timer) clearTimeout(timer);
+              finish(reply);
+            },
+            (e) => {
+              if (timer) clearTimeout(timer);
+              finish(errorReply(e));
+            },
+          );
+        } else finish(out);
       } catch (e) {
         finish(errorReply(e));
       }
     });
   });
+  server.on('connection', (socket: Socket) => guard.admit(socket));
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"malformed HTTP request"}');
     else socket.destroy();
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
+  server.headersTimeout = limits.headerTimeoutMs > 0 ? limits.headerTimeoutMs : 60_000;
+  // Receiving a whole request (a 64 MiB batch on a slow link included) must end within this.
+  server.requestTimeout = limits.requestTimeoutMs > 0 ? limits.requestTimeoutMs + 30_000 : 0;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -150,10 +353,13 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       resolve({
         port: addr.port,
         host: opts.host,
+        stats,
         close: () =>
           new Promise<void>((res) => {
+            guard.close();
             server.close(() => res());
             server.closeAllConnections();
+            for (const s of guard.sockets.keys()) s.destroy();
           }),
       });
     });

@@ -79,8 +79,8 @@ export class Mempool {
   }
 
   /** Count a rejection decided outside the mempool (the JSON endpoint's undecodable body). */
-  noteRejected(reason: RejectReason): void {
-    this.rejected[reason]++;
+  noteRejected(reason: RejectReason, count = 1): void {
+    this.rejected[reason] += count;
   }
 
   /** Admit the canonical bytes of a signed transaction. */

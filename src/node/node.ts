@@ -28,13 +28,17 @@ import { P2PNetwork } from './p2p/network.js';
 import { createDaService, type DaService } from './da/service.js';
 import { daRoutes } from './da/routes.js';
 import { startApiServers } from './api-routes.js';
-import type { HttpServerHandle, Route } from './http-server.js';
+import { HttpError, type HttpServerHandle, type Route } from './http-server.js';
 
 export interface StartNodeOptions {
   log?: Logger;
 }
 
 const SNAPSHOT_EVERY_MS = 5_000;
+/** Transactions of an API batch handled per turn of the event loop. */
+const BATCH_WINDOW = 2_048;
+/** Invalid signatures in a row after which the rest of an API batch is not looked at. */
+export const BATCH_ABANDON_AFTER = 512;
 
 export class DevnetNode {
   readonly backend: Ed25519Backend = fastestEd25519();
@@ -66,6 +70,8 @@ export class DevnetNode {
   private lastSnapshotAt = 0;
   private snapshotDue = false;
   private stopped = false;
+  /** API batches take turns in the verification pool (block verification is never behind more than one window). */
+  private apiPoolTurn: Promise<unknown> = Promise.resolve();
 
   constructor(readonly config: NodeConfig, opts: StartNodeOptions = {}) {
     this.log = opts.log ?? createLogger(config.name, config.logLevel);
@@ -265,22 +271,50 @@ export class DevnetNode {
   }
 
   /**
-   * Admit a batch in input order. Large batches first have their signatures checked in parallel by
-   * the verification pool, so admission itself takes the verified-id cache path.
+   * Admit a batch in input order, in windows with a turn of the event loop between them, so a huge
+   * batch never holds the loop (slot timers, sync, other clients go on between windows). Each window's
+   * unverified signatures are first checked by the worker pool, one API window in the pool at a time
+   * so block verification queues behind at most one. After `batchAbandonAfter` invalid signatures in
+   * a row the rest of the batch is answered 'batch_abandoned' without being looked at.
    */
   async submitTxBatch(txs: Uint8Array[]): Promise<SubmitResult[]> {
-    const decoded = txs.map((b) => this.mempool.decode(b, 'api'));
-    if (this.verifyPool) {
-      const fresh = decoded.filter((d): d is SignedTransaction => !('result' in d) && !this.mempool.has(d.id));
-      if (fresh.length >= MIN_POOLED) await this.verifyPool.preverify(fresh, this.verifier);
+    const abandonAfter = this.config.api.limits?.batchAbandonAfter ?? BATCH_ABANDON_AFTER;
+    const results: SubmitResult[] = new Array<SubmitResult>(txs.length);
+    let badRun = 0;
+    for (let start = 0; start < txs.length; start += BATCH_WINDOW) {
+      if (start > 0) await new Promise<void>((r) => setImmediate(r));
+      if (this.stopped) throw new HttpError(503, 'node stopping');
+      const end = Math.min(txs.length, start + BATCH_WINDOW);
+      const decoded = txs.slice(start, end).map((b) => this.mempool.decode(b, 'api'));
+      if (this.verifyPool) {
+        const fresh = decoded.filter((d): d is SignedTransaction => !('result' in d) && !this.mempool.has(d.id));
+        if (fresh.length >= MIN_POOLED) {
+          const turn = this.apiPoolTurn.then(() => this.verifyPool!.preverify(fresh, this.verifier));
+          this.apiPoolTurn = turn.catch(() => undefined);
+          await turn;
+        }
+      }
+      const now = this.now();
+      for (let i = 0; i < decoded.length; i++) {
+        const d = decoded[i]!;
+        let r: SubmitResult;
+        if ('result' in d) r = d.result;
+        else {
+          r = this.mempool.admit(d, now, 'api').result;
+          if (r === 'ok') this.p2p?.broadcastTx(d.bytes);
+        }
+        results[start + i] = r;
+        badRun = r === 'bad_signature' ? badRun + 1 : 0;
+        if (abandonAfter > 0 && badRun >= abandonAfter) {
+          const left = txs.length - (start + i + 1);
+          results.fill('batch_abandoned', start + i + 1);
+          this.mempool.noteRejected('batch_abandoned', left);
+          if (left > 0) this.log('warn', 'batch abandoned after a run of invalid signatures', { invalidInARow: badRun, looked: start + i + 1, abandoned: left });
+          return results;
+        }
+      }
     }
-    const now = this.now();
-    return decoded.map((d) => {
-      if ('result' in d) return d.result;
-      const out = this.mempool.admit(d, now, 'api');
-      if (out.result === 'ok') this.p2p?.broadcastTx(d.bytes);
-      return out.result;
-    });
+    return results;
   }
 
   private scheduleSlot(): void {

@@ -3,6 +3,8 @@
  * mempool is never verified again when it arrives inside a block (each signature is verified once per node).
  * A transaction id hashes the signed message, not the signature, so the cache also remembers the
  * signature it verified: a copy with a forged signature does not ride on a cached id.
+ * Invalid signatures are remembered too, for a while (bounded, oldest first out): a flood that repeats
+ * or re-submits them costs one verification each, not one per arrival.
  */
 import { fromHex, type Hex } from '../chain/bytes.js';
 import type { Ed25519Backend } from '../chain/ed25519.js';
@@ -19,11 +21,17 @@ export function attestationMessage(blobId: Uint8Array): Uint8Array {
 
 export type VerifyFailure = 'bad_signature' | 'bad_attestation';
 
+const REJECTED_CAPACITY = 200_000;
+const REJECTED_TTL_MS = 120_000;
+
 export class TxVerifier {
   /** id → verified signature (hex); insertion-ordered so the oldest are evicted first. */
   private readonly verified = new Map<Hex, Hex>();
+  /** id + signature → when it was found invalid; insertion-ordered, so expiry and eviction start at the front. */
+  private readonly rejected = new Map<string, number>();
   verifications = 0;
   cacheHits = 0;
+  rejectedHits = 0;
 
   constructor(
     private readonly backend: Ed25519Backend,
@@ -35,15 +43,28 @@ export class TxVerifier {
     return this.verified.get(tx.id) === tx.signature;
   }
 
+  /** Known invalid (found so within the last REJECTED_TTL_MS). */
+  isRejected(tx: SignedTransaction): boolean {
+    const at = this.rejected.get(tx.id + tx.signature);
+    return at !== undefined && performance.now() - at < REJECTED_TTL_MS;
+  }
+
   /** Null when the signature and every DA attestation are valid; caches the result. */
   verify(tx: SignedTransaction): VerifyFailure | null {
     if (this.verified.get(tx.id) === tx.signature) {
       this.cacheHits++;
       return null;
     }
+    if (this.isRejected(tx)) {
+      this.rejectedHits++;
+      return 'bad_signature';
+    }
     this.verifications++;
     const sig = tx.bytes.subarray(tx.bytes.length - 64);
-    if (!this.backend.verify(sig, tx.message, tx.bytes.subarray(1, 33))) return 'bad_signature';
+    if (!this.backend.verify(sig, tx.message, tx.bytes.subarray(1, 33))) {
+      this.markRejected(tx, false);
+      return 'bad_signature';
+    }
     for (const op of tx.ops) {
       if (op.kind !== 'channel_blob') continue;
       if (op.attestations.length === 0) return 'bad_attestation';
@@ -63,6 +84,21 @@ export class TxVerifier {
   markVerified(tx: SignedTransaction): void {
     this.verifications++;
     this.remember(tx);
+  }
+
+  /** Record an invalid signature (found by the worker pool when `counted`, else here). */
+  markRejected(tx: SignedTransaction, counted = true): void {
+    if (counted) this.verifications++;
+    const key = tx.id + tx.signature;
+    this.rejected.delete(key);
+    this.rejected.set(key, performance.now());
+    if (this.rejected.size > REJECTED_CAPACITY) {
+      let drop = Math.ceil(REJECTED_CAPACITY / 10);
+      for (const k of this.rejected.keys()) {
+        this.rejected.delete(k);
+        if (--drop === 0) break;
+      }
+    }
   }
 
   private remember(tx: SignedTransaction): void {

@@ -47,7 +47,7 @@ export class VerifyPool {
    * ones. Transactions with DA attestations are left to the inline path (rare, several signatures).
    */
   async preverify(txs: readonly SignedTransaction[], verifier: TxVerifier): Promise<void> {
-    const todo = txs.filter((t) => !verifier.isCached(t) && t.ops.every((op) => op.kind !== 'channel_blob'));
+    const todo = txs.filter((t) => !verifier.isCached(t) && !verifier.isRejected(t) && t.ops.every((op) => op.kind !== 'channel_blob'));
     if (todo.length < MIN_POOLED) return;
     const chunks: SignedTransaction[][] = [];
     const per = Math.max(MIN_POOLED, Math.min(CHUNK, Math.ceil(todo.length / (this.pool.options.maxThreads * 2))));
@@ -69,7 +69,10 @@ export class VerifyPool {
         }
         this.tasks++;
         const ok = (await this.pool.run({ buf, n: chunk.length }, { transferList: [buf] })) as Uint8Array;
-        for (let i = 0; i < chunk.length; i++) if (ok[i] === 1) verifier.markVerified(chunk[i]!);
+        for (let i = 0; i < chunk.length; i++) {
+          if (ok[i] === 1) verifier.markVerified(chunk[i]!);
+          else verifier.markRejected(chunk[i]!);
+        }
         this.pooled += chunk.length;
       }),
     );

@@ -1,0 +1,147 @@
+/**
+ * Hostile API clients against real node processes, with the chain going on underneath (blocks keep
+ * coming): thousands of idle sockets (a fresh client is still served within 1 s and the idle ones are
+ * closed), one client over its request budget (429 + Retry-After, other clients unaffected), and
+ * three 100,000-transaction batches of invalid signatures at once (a control client's
+ * GET /cryptarchia/info p99 stays within 500 ms; each batch is abandoned after a run of invalid
+ * signatures, with its rejects reported). The same attacks with the defenses off: bench/node-attacks.mjs.
+ */
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromHex, signTransferFast } from '../../src/chain/index.js';
+import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+
+const ATTACKER = path.resolve('test/integration/invalid-batch-client.mjs');
+
+let plan: ClusterPlan;
+let nodes: RunningProcess[] = [];
+
+beforeAll(async () => {
+  plan = await planCluster({ nodes: 2, wallets: 1, slotDurationMs: 500, activeSlotCoeff: 0.8 });
+  plan.configs[1]!.api.limits = { requestsPerSec: 50, requestBurst: 100 };
+  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
+  if (plan) removeDir(plan.dir);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function timedGet(pool: Pool, path: string): Promise<{ ms: number; status: number }> {
+  const t0 = performance.now();
+  const res = await pool.request({ method: 'GET', path });
+  await res.body.text();
+  return { ms: performance.now() - t0, status: res.statusCode };
+}
+
+describe('devnet node: hostile API clients', () => {
+  it('3,000 idle sockets: a fresh client is served within 1 s and >= 95 % of them are closed within 20 s', async () => {
+    const port = nodes[0]!.apiPort;
+    const h0 = (await nodes[0]!.client.info()).height;
+    const sockets: net.Socket[] = [];
+    let closed = 0;
+    const open = (i: number) =>
+      new Promise<void>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          // Half stay silent, half send one request and then sit on the keep-alive connection.
+          if (i % 2 === 1) s.write('GET /cryptarchia/info HTTP/1.1\r\nhost: x\r\n\r\n');
+          resolve();
+        });
+        s.on('data', () => {});
+        s.on('error', () => {});
+        s.on('close', () => {
+          closed++;
+          resolve();
+        });
+        sockets.push(s);
+      });
+    for (let i = 0; i < 3000; i += 200) await Promise.all(Array.from({ length: 200 }, (_, j) => open(i + j)));
+    const t0 = Date.now();
+    const fresh = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
+    try {
+      const r = await timedGet(fresh, '/cryptarchia/info');
+      expect(r.status).toBe(200);
+      expect(r.ms).toBeLessThan(1000);
+    } finally {
+      await fresh.close();
+    }
+    await waitFor('95 % of the idle sockets closed', async () => closed >= 0.95 * 3000, 20_000 - (Date.now() - t0), 100);
+    const closedIn = Date.now() - t0;
+    for (const s of sockets) s.destroy();
+    expect(closedIn).toBeLessThan(20_000);
+    expect((await nodes[0]!.client.info()).height).toBeGreaterThan(h0);
+  });
+
+  it('a client over its request budget gets 429 with Retry-After; another client is not affected', async () => {
+    const port = nodes[1]!.apiPort;
+    const flood = new Pool(`http://127.0.0.1:${port}`, { connections: 8, localAddress: '127.0.0.2' });
+    const control = new Pool(`http://127.0.0.1:${port}`, { connections: 1, localAddress: '127.0.0.3' });
+    try {
+      const statuses: number[] = [];
+      const retryAfter: string[] = [];
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < 50; i++) {
+            const res = await flood.request({ method: 'GET', path: '/cryptarchia/info' });
+            await res.body.text();
+            statuses.push(res.statusCode);
+            if (res.statusCode === 429) retryAfter.push(String(res.headers['retry-after']));
+          }
+        }),
+      );
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(100);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(200);
+      expect(retryAfter.every((v) => Number(v) >= 1)).toBe(true);
+      for (let i = 0; i < 20; i++) expect((await timedGet(control, '/cryptarchia/info')).status).toBe(200);
+    } finally {
+      await Promise.all([flood.close(), control.close()]);
+    }
+  });
+
+  it('three 100,000-tx invalid-signature batches at once: control p99 <= 500 ms, batches abandoned, blocks go on', async () => {
+    const node = nodes[0]!;
+    const w = plan.wallets[0]!;
+    const template = signTransferFast(w.key, 0, 1, fromHex(w.publicKey), 1).bytes;
+    const h0 = (await node.client.info()).height;
+    const control = new Pool(`http://127.0.0.1:${node.apiPort}`, { connections: 1 });
+    const lat: number[] = [];
+    let attacking = true;
+    const poll = (async () => {
+      while (attacking) {
+        lat.push((await timedGet(control, '/cryptarchia/info')).ms);
+        await sleep(20);
+      }
+    })();
+    try {
+      // The attacker is its own process, so the control client's figures are the node's, not ours.
+      const attacker = spawn(process.execPath, [ATTACKER, `http://127.0.0.1:${node.apiPort}`, Buffer.from(template).toString('hex'), '3', '100000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      attacker.stdout.on('data', (d) => (out += d));
+      expect(await new Promise((r) => attacker.once('exit', r))).toBe(0);
+      await sleep(2000); // and a little after
+      attacking = false;
+      await poll;
+      const answers = JSON.parse(out) as Array<{ status: number; ms: number; length: number; counts: Record<string, number> }>;
+      for (const a of answers) {
+        expect(a.status).toBe(200);
+        expect(a.length).toBe(100_000);
+        expect(a.counts.bad_signature).toBeGreaterThanOrEqual(512);
+        expect(a.counts.bad_signature! + (a.counts.batch_abandoned ?? 0)).toBe(100_000);
+      }
+      lat.sort((x, y) => x - y);
+      const p99 = lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))]!;
+      console.log(`invalid batches: answered in ${answers.map((a) => a.ms).join(', ')} ms; control p99 ${p99.toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms over ${lat.length} requests`);
+      expect(lat.length).toBeGreaterThan(20);
+      expect(p99).toBeLessThanOrEqual(500);
+      expect((await node.client.info()).height).toBeGreaterThan(h0);
+    } finally {
+      attacking = false;
+      await control.close();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The HTTP server's defenses on a real socket (request time limit, header deadline, eviction at the
+ * connection cap) and the verifier's memory of invalid signatures (verified once per signature).
+ */
+import * as net from 'node:net';
+import { Pool } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { decodeTx, deriveKeyPair, fastestEd25519, fromHex, signTransferFast } from '../../src/chain/index.js';
+import { startHttpServer } from '../../src/node/http-server.js';
+import { TxVerifier } from '../../src/node/tx-verifier.js';
+
+const connect = (port: number) =>
+  new Promise<{ socket: net.Socket; closed: Promise<void> }>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve({ socket, closed }));
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.on('error', () => {});
+  });
+
+describe('HTTP server limits', () => {
+  it('a handler slower than the request time limit is answered 503; a silent socket is closed at the header deadline', async () => {
+    const server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      routes: [{ method: 'GET', path: '/slow', handler: () => new Promise((r) => setTimeout(() => r({ json: 1 }), 2000)) }],
+      limits: { requestTimeoutMs: 200, headerTimeoutMs: 300 },
+    });
+    const pool = new Pool(`http://127.0.0.1:${server.port}`);
+    try {
+      const res = await pool.request({ method: 'GET', path: '/slow' });
+      expect(res.statusCode).toBe(503);
+      expect(((await res.body.json()) as { error: string }).error).toMatch(/request time limit of 200 ms/);
+      const { closed } = await connect(server.port);
+      const t0 = Date.now();
+      await closed;
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(server.stats.headerTimeouts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  it('at the connection cap a new client evicts the longest-idle socket and is served', async () => {
+    const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler: () => ({ json: 1 }) }], limits: { maxConnections: 5, headerTimeoutMs: 0, idleTimeoutMs: 0 } });
+    const idle = [];
+    for (let i = 0; i < 5; i++) idle.push(await connect(server.port));
+    const pool = new Pool(`http://127.0.0.1:${server.port}`);
+    try {
+      const res = await pool.request({ method: 'GET', path: '/x' });
+      expect(res.statusCode).toBe(200);
+      await res.body.text();
+      await idle[0]!.closed; // the first (longest idle) went
+      expect(server.stats.evicted).toBe(1);
+    } finally {
+      for (const s of idle) s.socket.destroy();
+      await pool.close();
+      await server.close();
+    }
+  });
+});
+
+describe('TxVerifier', () => {
+  it('verifies an invalid signature once and remembers it', () => {
+    const w = deriveKeyPair('verifier-test', 'wallet', 0);
+    const bytes = signTransferFast(w.key, 0, 1, fromHex(w.publicKey), 1).bytes.slice();
+    bytes[bytes.length - 1]! ^= 1;
+    const v = new TxVerifier(fastestEd25519(), () => false);
+    expect(v.verify(decodeTx(bytes))).toBe('bad_signature');
+    expect(v.verify(decodeTx(bytes))).toBe('bad_signature');
+    expect(v.verifications).toBe(1);
+    expect(v.rejectedHits).toBe(1);
+  });
+});
