@@ -1,6 +1,31 @@
 // Lint rules: typescript-eslint's recommended set, plus the architecture's import boundaries.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importBoundaries } from './lint/import-boundaries.js';
+
+// The import boundaries of the data path (docs/ARCHITECTURE.md, "Import boundaries"): what each area may import
+// besides itself. A folder ends in '/'; a file is named whole. src/errors.ts and src/util/ are open to all.
+const BASE = ['src/errors.ts', 'src/util/'];
+const NODE_CONFIG = 'src/node/config.ts'; // the node's config file is a contract; the rest of node/ is not
+const BOUNDARIES = {
+  'src/errors.ts': [],
+  'src/util/': ['src/errors.ts'],
+  'src/chain/': BASE,
+  'src/node/': [...BASE, 'src/chain/'],
+  'workers/': [...BASE, 'src/chain/', 'src/load/protocol.ts', 'src/load/schedule.ts', 'src/load/histogram.ts'],
+  'src/scenario/': [...BASE, 'src/chain/', 'src/runtime/', 'src/workloads/', 'src/expectations/'],
+  'src/deployers/': [...BASE, 'src/chain/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
+  'src/runtime/': [...BASE, 'src/chain/', 'src/scenario/', 'src/deployers/', 'src/report/', NODE_CONFIG],
+  'src/load/': [...BASE, 'src/chain/', 'src/runtime/', 'src/scenario/'],
+  'src/workloads/': [...BASE, 'src/chain/', 'src/load/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
+  'src/expectations/': [...BASE, 'src/chain/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
+  'src/report/': [...BASE, 'src/runtime/', 'src/scenario/', 'src/jobs/max-rate-result.ts'],
+  'src/jobs/': [...BASE, 'src/chain/', 'src/deployers/', 'src/load/', 'src/runtime/', 'src/scenario/', 'src/workloads/', 'src/expectations/'],
+  'src/cli/': ['src/'],
+  // The library surface re-exports everything but the CLI (nothing imports the entry point).
+  'src/index.ts': [...BASE, 'src/chain/', 'src/scenario/', 'src/runtime/', 'src/deployers/', 'src/load/', 'src/workloads/', 'src/expectations/', 'src/report/', 'src/jobs/'],
+  'examples/': [],
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'coverage/**'] },
@@ -14,10 +39,9 @@ export default tseslint.config(
     },
   },
   {
-    // The node and the workers never reach into the coordinator's runtime, deployers or report.
-    files: ['src/node/**/*.ts', 'workers/**/*.ts', 'src/chain/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/runtime/**', '**/deployers/**', '**/report/**', '**/cli/**'] }],
-    },
+    files: ['src/**/*.ts', 'workers/**/*.ts', 'examples/**/*.ts'],
+    plugins: { loadnet: { rules: { 'import-boundaries': importBoundaries } } },
+    // cli/ loads the user's scenario and plug-in modules by path: its import() may be computed.
+    rules: { 'loadnet/import-boundaries': ['error', { root: import.meta.dirname, areas: BOUNDARIES, userModules: ['src/cli/'] }] },
   },
 );

@@ -70,4 +70,4 @@ export type { DurationInput } from './util/duration.js';
 export { nowMs, sleep } from './util/clock.js';
 
 // The closing table of a multi-scenario run (rate → offered, included, inclusion p50/p99, verdict).
-export { progressionTable } from './cli/progression-table.js';
+export { progressionTable } from './report/progression-table.js';

@@ -13,7 +13,7 @@ import { parseCommandArgs, usageError, type CommandIo } from './command.js';
 import { RUN_USAGE } from './usage.js';
 import { DEPLOYER_NAMES, createDeployer, parseAttachUrls, type DeployerName } from './deployers.js';
 import { loadScenarioFile } from './load-scenario.js';
-import { progressionTable } from './progression-table.js';
+import { progressionTable } from '../report/progression-table.js';
 
 const OPTIONS = {
   deployer: { type: 'string' },

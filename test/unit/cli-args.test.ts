@@ -1,6 +1,6 @@
 // `loadnet run` argument parsing and the progression table, without processes.
 import { describe, expect, it } from 'vitest';
-import { progressionTable } from '../../src/cli/progression-table.js';
+import { progressionTable } from '../../src/report/progression-table.js';
 import { parseRunArgs } from '../../src/cli/run-command.js';
 import type { RunSummary } from '../../src/runtime/contracts.js';
 import { ScenarioBuilder } from '../../src/scenario/builder.js';

@@ -1,5 +1,5 @@
 /**
- * The closing table of a multi-scenario run (e.g. the seed's load progression): one row per scenario with its
+ * The closing table of a multi-scenario run (e.g. the load progression example): one row per scenario with its
  * target rate, offered and included tx/s, inclusion latency p50/p99 and verdict. Figures come from each run's
  * summary (`load` section, written by the transaction workload); a figure the summary lacks is shown as '-'.
  */
