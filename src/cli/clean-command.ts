@@ -13,7 +13,7 @@ export async function cleanCommand(argv: string[], io: CommandIo): Promise<numbe
     io.stdout.write(`${CLEAN_USAGE}\n`);
     return ExitCode.ok;
   }
-  const { cleanLeftovers } = await import('../deployers/local/index.js');
+  const { cleanLeftovers, describeSweep } = await import('../deployers/local/index.js');
   const local = cleanLeftovers();
   let docker: unknown;
   if (values.docker) {
@@ -24,9 +24,8 @@ export async function cleanCommand(argv: string[], io: CommandIo): Promise<numbe
     io.stdout.write(`${JSON.stringify({ local, docker }, null, 2)}\n`);
     return ExitCode.ok;
   }
-  for (const run of local.runs) io.stdout.write(`removed run ${run.runId} (${run.runDir}): ${run.killed.length} node process(es) killed\n`);
+  for (const line of describeSweep(local)) io.stdout.write(`${line}\n`);
   if (local.active.length) io.stdout.write(`left alone (coordinator alive): ${local.active.join(', ')}\n`);
-  if (local.staleReservations) io.stdout.write(`removed ${local.staleReservations} port reservation(s) of dead coordinators\n`);
   if (docker !== undefined) io.stdout.write(`docker: ${JSON.stringify(docker)}\n`);
   if (local.runs.length === 0 && !local.staleReservations && docker === undefined) io.stdout.write('nothing to clean\n');
   return ExitCode.ok;

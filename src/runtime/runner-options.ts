@@ -23,8 +23,16 @@ export interface RunnerOptions extends RunRecordOptions {
   evaluateTimeoutMs?: number;
   /** How often summary.partial.json is written during the run. Default 5 s (soak runs set their own). */
   checkpointIntervalMs?: number;
+  /** The deployer's notices (leftovers swept at start, image builds, a preserved stack): default stderr, null silences them. */
+  log?: ((line: string) => void) | null;
   /** Block feed memory bounds (compressed soaks shrink them so bounded buffers fill within the warm-up). */
   blockFeed?: { retainTxIdsBlocks?: number };
+}
+
+/** Where the deployer's notices go (see `log`). */
+export function noticeWriter(options: RunnerOptions): (line: string) => void {
+  if (options.log === null) return () => undefined;
+  return options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
 }
 
 interface ReportModule {

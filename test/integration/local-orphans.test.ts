@@ -2,14 +2,17 @@
  * Nothing left behind: after `kill -9` of a coordinator, its node processes exit by themselves (parent-pid
  * watchdog) within 10 s; `cleanLeftovers()` then finds that run by its registry entry and removes it,
  * and kills only processes that carry the dead run's label (never an unrelated process with a listed pid).
+ * A node paused (SIGSTOP) when its coordinator is killed cannot run its watchdog: the next run's start
+ * sweeps it, with the dead run's port reservations and registry entry, and says so.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanLeftovers } from '../../src/deployers/local/index.js';
-import { RUN_LABEL_ENV, writeRegistration } from '../../src/deployers/local/leftovers.js';
+import { cleanLeftovers, LocalDeployer } from '../../src/deployers/local/index.js';
+import { RUN_LABEL_ENV, writeRegistration, type RunRegistration } from '../../src/deployers/local/leftovers.js';
+import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { alive, pidsOf, waitFor } from './helpers/run-files.js';
 import { startCoordinator } from './helpers/spawn-coordinator.js';
 
@@ -68,7 +71,7 @@ describe('no orphans', () => {
     writeRegistration({ runId: 'dead-run', runDir: '/nonexistent/dead-run', coordinatorPid: dead, coordinatorStart: null, nodes: { 'validator-0': { pid: labelled.pid! }, 'validator-1': { pid: unrelated.pid! } }, ports: [] });
     writeRegistration({ runId: 'live-run', runDir: '/nonexistent/live-run', coordinatorPid: process.pid, coordinatorStart: null, nodes: { 'validator-0': { pid: liveRunNode.pid! } }, ports: [] });
     const report = cleanLeftovers();
-    expect(report.runs).toEqual([{ runId: 'dead-run', runDir: '/nonexistent/dead-run', killed: [{ node: 'validator-0', pid: labelled.pid }] }]);
+    expect(report.runs).toEqual([{ runId: 'dead-run', runDir: '/nonexistent/dead-run', coordinatorPid: dead, killed: [{ node: 'validator-0', pid: labelled.pid, stopped: false }], reservations: 0 }]);
     expect(report.active).toEqual(['live-run']);
     await waitFor(() => !alive(labelled.pid!) || isZombieOf(labelled), 5_000, 'the labelled leftover to die');
     expect(alive(unrelated.pid!)).toBe(true);
@@ -77,6 +80,53 @@ describe('no orphans', () => {
     expect(existsSync(join(registry, 'dead-run.json'))).toBe(false);
   });
 });
+
+describe('the next run sweeps a killed run', () => {
+  it('kill -9 of the coordinator with a node paused: the next run kills it and removes the reservations and the registry entry', async () => {
+    const coord = await startCoordinator(outDir, 'deploy', { LOADNET_REGISTRY_DIR: registry });
+    const pids = pidsOf(coord.runDir);
+    const [entry] = readdirSync(registry);
+    const reg = JSON.parse(readFileSync(join(registry, entry!), 'utf8')) as RunRegistration;
+    const reservations = reg.ports.map((p) => join(tmpdir(), 'loadnet-ports', String(p)));
+    expect(reservations.length).toBeGreaterThan(0);
+    for (const f of reservations) expect(existsSync(f)).toBe(true);
+    const paused = pids[1]!;
+    process.kill(-paused, 'SIGSTOP');
+    await waitFor(() => /^T/.test(stateOf(paused)), 5_000, 'the node to be stopped');
+    coord.child.kill('SIGKILL');
+    await coord.exited;
+    // The others follow their coordinator (watchdog); the paused one cannot.
+    await waitFor(() => pids.filter((p) => p !== paused).every((p) => !alive(p)), 10_000, 'the running nodes to exit');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(alive(paused)).toBe(true);
+
+    const said: string[] = [];
+    const scenario = scenarioOf(localSpec({ name: 'after-a-killed-run', validators: 1, executors: 0, durationMs: 1000, cooldownMs: 0 }));
+    const runner = await new LocalDeployer({ outDir, reports: false, log: (l) => said.push(l) }).deploy(scenario);
+    try {
+      const handle = await runner.run(scenario);
+      await handle.dispose();
+    } finally {
+      await runner.dispose();
+    }
+    expect(said.join('\n')).toContain(`[loadnet] swept run ${reg.runId} (coordinator pid ${reg.coordinatorPid} gone, ${coord.runDir}): killed `);
+    expect(said.join('\n')).toMatch(new RegExp(`\\(pid ${paused}, stopped\\).*removed ${reservations.length} port reservations and its registry entry`));
+    await waitFor(() => !alive(paused), 5_000, 'the paused node to be gone');
+    for (const pid of pids) expect(alive(pid), `pid ${pid} of the killed run`).toBe(false);
+    for (const f of reservations) expect(existsSync(f), f).toBe(false);
+    expect(existsSync(join(registry, entry!))).toBe(false);
+  });
+});
+
+/** State letter of a process (R, S, T = stopped, Z ...), or '' when it is gone. */
+function stateOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2);
+  } catch {
+    return '';
+  }
+}
 
 /** Our own child stays a zombie until reaped: killed is what matters. */
 function isZombieOf(c: ChildProcess): boolean {

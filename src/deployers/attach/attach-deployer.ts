@@ -16,7 +16,8 @@ import { LoadnetError } from '../../errors.js';
 import type { Deployer, RunNode, Runner, Scenario, WalletAccount } from '../../runtime/contracts.js';
 import type { Deployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
-import type { RunnerOptions } from '../../runtime/runner-options.js';
+import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.js';
+import { sweepAtRunStart } from '../local/leftovers.js';
 
 export interface AttachDeployerOptions extends RunnerOptions {
   /** API base URLs of the running nodes, e.g. http://127.0.0.1:8080. */
@@ -74,6 +75,8 @@ export class AttachDeployer implements Deployer {
     }
     const seeds = this.options.keyFile ? readKeyFile(this.options.keyFile) : undefined;
     return launchRunner(scenario, this.options, async ({ record }) => {
+      // Nothing is deployed here, but leftovers of dead local runs (nodes, port reservations) still go.
+      sweepAtRunStart(record.events, noticeWriter(this.options));
       const clients = this.options.nodes.map((url, i) => new NodeClient(url, { name: url, testingUrl: this.options.testingUrls?.[i], timeoutMs: 5000 }));
       try {
         const nodes = await Promise.all(clients.map((c, i) => describe(c, this.options.nodes[i]!, this.options.testingUrls?.[i])));

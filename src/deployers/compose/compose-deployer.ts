@@ -10,7 +10,7 @@
 import type { Deployer, Runner, Scenario } from '../../runtime/contracts.js';
 import { startDeployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
-import type { RunnerOptions } from '../../runtime/runner-options.js';
+import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.js';
 import { LoadnetError } from '../../errors.js';
 import type { NodeTuning } from '../plan.js';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { ComposeNodeControl } from './compose-node-control.js';
 import { connectEngine, pingEngine, type EngineOptions } from './engine.js';
 import { ensureNodeImage, type NodeImage } from './image.js';
 import { startReaper } from './reaper.js';
+import { sweepAtRunStart } from '../local/leftovers.js';
 
 export interface ComposeDeployerOptions extends RunnerOptions, EngineOptions {
   /** Run nodes from this image instead of building one (it must hold Node.js and loadnet at `imageCommand`). */
@@ -42,8 +43,6 @@ export interface ComposeDeployerOptions extends RunnerOptions, EngineOptions {
   /** Bound on each node control action. Default max(30 s, 20 slots). */
   actionTimeoutMs?: number;
   tuning?: Partial<NodeTuning>;
-  /** Image build progress and the preserve message; default stderr, null silences them. */
-  log?: ((line: string) => void) | null;
 }
 
 export class ComposeDeployer implements Deployer {
@@ -68,12 +67,13 @@ export class ComposeDeployer implements Deployer {
 
   async deploy(scenario: Scenario): Promise<Runner> {
     const o = this.options;
-    const say = o.log === null ? () => undefined : (o.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
+    const say = noticeWriter(o);
     const docker = connectEngine(o);
     // Fail before a run directory exists when there is no engine: the user's fix is to start one.
     await pingEngine(docker);
     const stopGraceMs = o.stopGraceMs ?? 3000;
     return launchRunner(scenario, o, async ({ record }) => {
+      sweepAtRunStart(record.events, say);
       // The reaper starts while the image is checked or built: both take a moment.
       const reaping = startReaper(record.runId, join(record.runDir, 'reaper.log'));
       reaping.catch(() => undefined);

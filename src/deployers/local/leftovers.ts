@@ -3,13 +3,15 @@
  * naming its coordinator (pid and start time) and its node processes; every node process carries
  * `LOADNET_RUN_ID=<runId>` in its environment. `cleanLeftovers()` (the `loadnet clean` command) kills the
  * node process groups of runs whose coordinator is gone, and only those: a pid is killed only when
- * /proc says it still carries that run's label, so a recycled pid is never touched.
+ * /proc says it still carries that run's label, so a recycled pid is never touched. Every deployer runs
+ * the same sweep as a run starts (`sweepAtRunStart`).
  */
 import { sweepDeadReservations } from './ports.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pidAlive } from './ports.js';
+import type { EventLog } from '../../runtime/contracts.js';
 
 export const RUN_LABEL_ENV = 'LOADNET_RUN_ID';
 
@@ -64,23 +66,43 @@ function coordinatorAlive(reg: RunRegistration): boolean {
   return reg.coordinatorStart === null || start === null || start === reg.coordinatorStart;
 }
 
-export interface CleanReport {
-  /** Runs whose coordinator is gone and whose leftovers were removed. */
-  runs: Array<{ runId: string; runDir: string; killed: Array<{ node: string; pid: number }> }>;
-  /** Runs still active (coordinator alive): left alone. */
-  active: string[];
-  /** Port reservation files of dead coordinators removed. */
-  staleReservations?: number;
+export interface SweptRun {
+  runId: string;
+  runDir: string;
+  coordinatorPid: number;
+  /** Node processes killed (`stopped`: it was SIGSTOPped, so its own parent watchdog could not run). */
+  killed: Array<{ node: string; pid: number; stopped: boolean }>;
+  /** Port reservation files of this run removed. */
+  reservations: number;
 }
 
-/** Kill leftover node processes of dead coordinators and drop their registrations and port reservations. */
+export interface CleanReport {
+  /** Runs whose coordinator is gone and whose leftovers were removed (with their registry entries). */
+  runs: SweptRun[];
+  /** Runs still active (coordinator alive): left alone. */
+  active: string[];
+  /** Other port reservation files of dead coordinators removed (of runs without a registry entry). */
+  staleReservations: number;
+}
+
+function stoppedNow(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[Tt]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kill leftover node processes of dead coordinators (stopped ones too: their parent watchdog cannot run,
+ * so they outlive the coordinator), and drop their registrations and port reservations. Runs whose
+ * coordinator lives (this process included) are left alone.
+ */
 export function cleanLeftovers(): CleanReport {
   const dir = registryDir();
-  const report: CleanReport = { runs: [], active: [] };
-  // Port reservations of coordinators that died without a registration (or before writing one) go too.
-  report.staleReservations = sweepDeadReservations();
-  if (!existsSync(dir)) return report;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+  const report: CleanReport = { runs: [], active: [], staleReservations: 0 };
+  for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : []) {
     let reg: RunRegistration;
     try {
       reg = JSON.parse(readFileSync(join(dir, file), 'utf8')) as RunRegistration;
@@ -91,9 +113,10 @@ export function cleanLeftovers(): CleanReport {
       report.active.push(reg.runId);
       continue;
     }
-    const killed: Array<{ node: string; pid: number }> = [];
+    const killed: SweptRun['killed'] = [];
     for (const [node, { pid }] of Object.entries(reg.nodes)) {
       if (!carriesLabel(pid, reg.runId)) continue;
+      const stopped = stoppedNow(pid);
       for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
         try {
           process.kill(-pid, sig);
@@ -105,18 +128,47 @@ export function cleanLeftovers(): CleanReport {
           }
         }
       }
-      killed.push({ node, pid });
+      killed.push({ node, pid, stopped });
     }
+    let reservations = 0;
     for (const port of reg.ports ?? []) {
       const f = join(tmpdir(), 'loadnet-ports', String(port));
       try {
-        if (Number(readFileSync(f, 'utf8')) === reg.coordinatorPid) rmSync(f, { force: true });
+        if (Number(readFileSync(f, 'utf8')) === reg.coordinatorPid) {
+          rmSync(f, { force: true });
+          reservations++;
+        }
       } catch {
         /* not reserved any more */
       }
     }
     rmSync(join(dir, file), { force: true });
-    report.runs.push({ runId: reg.runId, runDir: reg.runDir, killed });
+    report.runs.push({ runId: reg.runId, runDir: reg.runDir, coordinatorPid: reg.coordinatorPid, killed, reservations });
   }
+  // Port reservations of coordinators that died without a registration (or before writing one) go too.
+  report.staleReservations = sweepDeadReservations();
+  return report;
+}
+
+/** What a sweep removed, one line per dead run (nothing when there was nothing). */
+export function describeSweep(report: CleanReport): string[] {
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const lines = report.runs.map((r) => {
+    const procs = r.killed.length === 0 ? 'no node process left' : `killed ${r.killed.map((k) => `${k.node} (pid ${k.pid}${k.stopped ? ', stopped' : ''})`).join(', ')}`;
+    return `swept run ${r.runId} (coordinator pid ${r.coordinatorPid} gone, ${r.runDir}): ${procs}; removed ${plural(r.reservations, 'port reservation')} and its registry entry`;
+  });
+  if (report.staleReservations > 0) lines.push(`swept ${plural(report.staleReservations, 'port reservation')} of dead coordinators`);
+  return lines;
+}
+
+/**
+ * The sweep every deployer does as a run starts: leftovers of coordinators that are gone (SIGKILLed,
+ * crashed) are removed then, not only when someone runs `loadnet clean`; what went is said and recorded.
+ */
+export function sweepAtRunStart(events: EventLog, say: (line: string) => void): CleanReport {
+  const report = cleanLeftovers();
+  const lines = describeSweep(report);
+  for (const line of lines) say(`[loadnet] ${line}`);
+  if (lines.length > 0) events.emit('run.sweep', { runs: report.runs, staleReservations: report.staleReservations });
   return report;
 }

@@ -9,8 +9,9 @@
 import type { Deployer, Runner, Scenario } from '../../runtime/contracts.js';
 import { startDeployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
-import type { RunnerOptions } from '../../runtime/runner-options.js';
+import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.js';
 import type { NodeTuning } from '../plan.js';
+import { sweepAtRunStart } from './leftovers.js';
 import { LocalDeployment } from './local-deployment.js';
 import { LocalNodeControl } from './local-node-control.js';
 import { nodeBinary } from './node-binary.js';
@@ -38,6 +39,7 @@ export class LocalDeployer implements Deployer {
   async deploy(scenario: Scenario): Promise<Runner> {
     const bin = nodeBinary(this.options.nodeBin);
     return launchRunner(scenario, this.options, async ({ record }) => {
+      sweepAtRunStart(record.events, noticeWriter(this.options));
       const deployment = new LocalDeployment(record, {
         bin,
         testingApi: scenario.spec.nodeControl || this.options.testingApi === true,
