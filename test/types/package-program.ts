@@ -16,7 +16,7 @@ export const userCompilerOptions: ts.CompilerOptions = {
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
   target: ts.ScriptTarget.ES2022,
-  lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts'],
+  lib: ['lib.es2023.d.ts'], // no esnext.disposable: @types/node declares what `await using` on a RunHandle needs
   types: ['node'],
   allowJs: true,
   checkJs: true,
