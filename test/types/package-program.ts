@@ -39,9 +39,9 @@ export function assertBuilt(): void {
 
 /**
  * One program over `files` (absolute path → text; paths need not exist on disk, but must lie inside the
- * package directory). `previous` lets a second compile reuse the parsed declarations.
+ * package directory): one type-check for all of them.
  */
-export function compileAgainstPackage(files: ReadonlyMap<string, string>, previous?: ts.Program): PackageCompile {
+export function compileAgainstPackage(files: ReadonlyMap<string, string>): PackageCompile {
   assertBuilt();
   const host = ts.createCompilerHost(userCompilerOptions);
   const virtual = new Map([...files].map(([path, text]) => [resolve(path), text]));
@@ -52,7 +52,7 @@ export function compileAgainstPackage(files: ReadonlyMap<string, string>, previo
     const text = virtual.get(resolve(f));
     return text === undefined ? getSourceFile.call(host, f, language, onError, create) : ts.createSourceFile(f, text, language, true);
   };
-  const program = ts.createProgram([...virtual.keys()], userCompilerOptions, host, previous);
+  const program = ts.createProgram([...virtual.keys()], userCompilerOptions, host);
   const dist = resolve(packageRoot, 'dist') + '/';
   const ours = (d: ts.Diagnostic) => d.file === undefined || virtual.has(resolve(d.file.fileName)) || resolve(d.file.fileName).startsWith(dist);
   const diagnostics = ts.getPreEmitDiagnostics(program).filter(ours);
