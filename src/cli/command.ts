@@ -21,9 +21,9 @@ export interface Command {
   load(): Promise<(argv: string[], io: CommandIo) => Promise<number>>;
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 export interface ParsedArgs<T extends OptionSpec> {
-  values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string };
+  values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : T[K]['multiple'] extends true ? string[] : string };
   positionals: string[];
 }
 

@@ -1,26 +1,23 @@
 /**
  * `loadnet run <file>`: a scenario from a JSON file or a module. A module may export (as `default`, `scenario`
  * or `scenarios`) a built Scenario, a ScenarioBuilder, a spec object, an array of those (run one after another,
- * e.g. a load progression), or a function (sync or async) returning any of them. `.ts` modules are loaded with
- * tsx's `tsImport` (no tsconfig paths, so `import … from 'loadnet'` resolves to this package's build, the same
- * copy the CLI runs); `.js`/`.mjs` with `import()`.
+ * e.g. a load progression), or a function (sync or async) returning any of them (import-module.ts loads it).
+ * A JSON scenario's `plugins` are imported (plugins.ts) before it is built.
  *
  * Values are recognised by shape, not `instanceof`: a user's module may hold another copy of loadnet.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, extname, resolve } from 'node:path';
 import { LoadnetError, isLoadnetError } from '../errors.js';
 import type { Scenario } from '../runtime/contracts.js';
-import { scenarioFromSpec } from '../scenario/build.js';
+import { scenarioFromSpec, specFromJson } from '../scenario/build.js';
 import { isPlainObject } from '../scenario/fields.js';
+import { JS_EXTENSIONS, TS_EXTENSIONS, importModuleFile } from './import-module.js';
+import { loadPlugins } from './plugins.js';
 
 interface BuilderLike {
   build(): Scenario;
 }
-
-const TS_EXTENSIONS = ['.ts', '.mts', '.cts', '.tsx'];
-const JS_EXTENSIONS = ['.js', '.mjs', '.cjs'];
 
 /** Every scenario the file holds, built and validated (in order). */
 export async function loadScenarioFile(file: string): Promise<Scenario[]> {
@@ -29,11 +26,11 @@ export async function loadScenarioFile(file: string): Promise<Scenario[]> {
     throw new LoadnetError('LN_ERR_USAGE', `loadnet run: no such scenario file: ${file}`, { hint: 'pass a .json scenario or a .ts/.js module that exports one, e.g. examples/load-progression.ts' });
   }
   const ext = extname(path).toLowerCase();
-  if (ext === '.json') return [withFile(file, () => scenarioFromSpec(readFileSync(path, 'utf8')))];
+  if (ext === '.json') return [await jsonScenario(file, path)];
   if (!TS_EXTENSIONS.includes(ext) && !JS_EXTENSIONS.includes(ext)) {
     throw new LoadnetError('LN_ERR_USAGE', `loadnet run: ${file}: unsupported file type '${ext || '(none)'}'; allowed: .json, .ts, .mts, .js, .mjs`);
   }
-  const mod = await importModule(path, TS_EXTENSIONS.includes(ext));
+  const mod = await importModule(path);
   const exported = mod.default ?? mod.scenario ?? mod.scenarios;
   if (exported === undefined) {
     throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `${file} exports no scenario; allowed: export default (or export const scenario / scenarios) a Scenario, a ScenarioBuilder, a spec, an array of them, or a function returning one`, {
@@ -46,12 +43,18 @@ export async function loadScenarioFile(file: string): Promise<Scenario[]> {
   return list.map((v, i) => withFile(list.length > 1 ? `${file} [${i}]` : file, () => toScenario(v)));
 }
 
-async function importModule(path: string, typescript: boolean): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(path).href;
+/** A JSON scenario: its `plugins` (relative to the file) are imported first, and recorded by absolute path. */
+async function jsonScenario(file: string, path: string): Promise<Scenario> {
+  // Resolved and validated first: a wrong field is reported before any plug-in code runs.
+  const spec = withFile(file, () => specFromJson(readFileSync(path, 'utf8')));
+  if (!spec.plugins?.length) return withFile(file, () => scenarioFromSpec(spec));
+  const plugins = await loadPlugins(spec.plugins, dirname(path), (i) => `${file}: plugins[${i}]`);
+  return withFile(file, () => scenarioFromSpec({ ...spec, plugins }));
+}
+
+async function importModule(path: string): Promise<Record<string, unknown>> {
   try {
-    if (!typescript) return (await import(url)) as Record<string, unknown>;
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(url, { parentURL: import.meta.url, tsconfig: false })) as Record<string, unknown>;
+    return await importModuleFile(path);
   } catch (e) {
     if (isLoadnetError(e)) throw e;
     const err = e as Error;

@@ -13,6 +13,7 @@ import { parseCommandArgs, usageError, type CommandIo } from './command.js';
 import { RUN_USAGE } from './usage.js';
 import { DEPLOYER_NAMES, createDeployer, parseAttachUrls, type DeployerName } from './deployers.js';
 import { loadScenarioFile } from './load-scenario.js';
+import { loadPlugins } from './plugins.js';
 import { progressionTable } from '../report/progression-table.js';
 
 const OPTIONS = {
@@ -24,6 +25,7 @@ const OPTIONS = {
   cooldown: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
+  require: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
@@ -40,6 +42,8 @@ export interface RunArgs {
   cooldownMs?: number;
   seed?: number;
   outDir?: string;
+  /** Plug-in modules to import before the scenario (relative to the working directory, or package names). */
+  require: string[];
   json: boolean;
   dryRun: boolean;
   progress: boolean;
@@ -71,6 +75,7 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
   };
   if (values.attach === undefined && (values.keys !== undefined || values['wallet-seed'] !== undefined)) throw usageError('run', '--keys and --wallet-seed only go with --attach');
   const seed = integer('seed', values.seed);
+  if (values.require?.some((r) => r.trim() === '')) throw usageError('run', '--require needs a module: a path such as ./my-workloads.ts, or a package name');
   return {
     file: positionals[0]!,
     deployer: deployer as DeployerName,
@@ -81,6 +86,7 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     cooldownMs: duration('cooldown', values.cooldown, 0),
     seed,
     outDir: values.out,
+    require: values.require ?? [],
     json: values.json === true,
     dryRun: values['dry-run'] === true,
     progress: values['no-progress'] !== true,
@@ -93,6 +99,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     io.stdout.write(`${RUN_USAGE}\n`);
     return ExitCode.ok;
   }
+  await loadPlugins(args.require, process.cwd(), (i) => `--require ${args.require[i]}`);
   const loaded = await loadScenarioFile(args.file);
   const scenarios = loaded.map((s) => scenarioWith(s, { durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed }));
   if (args.dryRun) {

@@ -16,6 +16,9 @@ export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js> [o
   --cooldown <duration>      override the cooldown after the window
   --seed <n>                 override the seed (keys, wallets, random choices)
   --out <dir>                parent of run directories (default runs)
+  --require <module>         import a plug-in (registers custom workloads/expectations) before the scenario;
+                             repeatable; a path (.ts through tsx) or a package name. A JSON scenario can list
+                             its own in "plugins" (relative to the scenario file)
   --dry-run                  load and validate only: print the resolved spec(s) as JSON, deploy nothing
   --json                     print the summary (or a list of summaries) as JSON on stdout, nothing else
   --no-progress              no live progress line

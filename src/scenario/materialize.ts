@@ -75,12 +75,14 @@ export function reinit(parts: Pick<Scenario, 'workloads' | 'expectations'>, spec
   return Object.freeze({ spec, metrics, workloads: Object.freeze([...parts.workloads]), expectations: Object.freeze([...parts.expectations]) });
 }
 
+const LOAD_PLUGIN_HINT = ' (a JSON scenario loads the module that registers it through its "plugins" list or `loadnet run --require <module>`)';
+
 function workloadFromSpec(w: WorkloadSpec, spec: ScenarioSpec, field: string, issues: Issues): Workload | undefined {
   if (w.type === 'custom') {
     const factory = workloadFactory(w.name);
     if (!factory) {
       const names = registeredWorkloadNames();
-      issues.add(`${field}.name`, w.name, `a workload registered with registerWorkload(name, factory) before the scenario is built${names.length ? `; registered: ${names.join(', ')}` : '; none is registered'}`);
+      issues.add(`${field}.name`, w.name, `a workload registered with registerWorkload(name, factory) before the scenario is built${names.length ? `; registered: ${names.join(', ')}` : '; none is registered'}${LOAD_PLUGIN_HINT}`);
       return undefined;
     }
     return factory(w.options, spec);
@@ -94,7 +96,7 @@ function expectationOf(e: ExpectationSpec, spec: ScenarioSpec, field: string, is
   const factory = expectationFactory(e.name);
   if (!factory) {
     const names = registeredExpectationNames();
-    issues.add(`${field}.name`, e.name, `an expectation registered with registerExpectation(name, factory) before the scenario is built${names.length ? `; registered: ${names.join(', ')}` : '; none is registered'}`);
+    issues.add(`${field}.name`, e.name, `an expectation registered with registerExpectation(name, factory) before the scenario is built${names.length ? `; registered: ${names.join(', ')}` : '; none is registered'}${LOAD_PLUGIN_HINT}`);
     return undefined;
   }
   return factory(e.options, spec);

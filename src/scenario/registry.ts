@@ -12,8 +12,20 @@ export type WorkloadFactory = (options: unknown, scenario: ScenarioSpec) => Work
 /** Builds an expectation from the JSON `options` of its spec entry. */
 export type ExpectationFactory = (options: unknown, scenario: ScenarioSpec) => Expectation;
 
-const workloads = new Map<string, WorkloadFactory>();
-const expectations = new Map<string, ExpectationFactory>();
+interface Registry {
+  workloads: Map<string, WorkloadFactory>;
+  expectations: Map<string, ExpectationFactory>;
+  /** Registrations so far, replacements included: tells whether loading a plug-in registered anything. */
+  registrations: number;
+}
+
+// One registry per process, not per copy of this module: a plug-in or scenario module loaded through tsx (or
+// holding its own install of loadnet) gets its own module instances, and its registrations must still reach
+// the copy that builds the scenario.
+const REGISTRY_KEY = Symbol.for('loadnet.scenario.registry');
+const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Registry | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = { workloads: new Map(), expectations: new Map(), registrations: 0 } satisfies Registry);
+const { workloads, expectations } = registry;
 
 function checkName(kind: string, name: unknown, factory: unknown): asserts name is string {
   if (typeof name !== 'string' || name.trim() === '' || name !== name.trim()) {
@@ -28,12 +40,14 @@ function checkName(kind: string, name: unknown, factory: unknown): asserts name 
 export function registerWorkload(name: string, factory: WorkloadFactory): void {
   checkName('Workload', name, factory);
   workloads.set(name, factory);
+  registry.registrations++;
 }
 
 /** Register an expectation factory under `name` (a later registration under the same name replaces it). */
 export function registerExpectation(name: string, factory: ExpectationFactory): void {
   checkName('Expectation', name, factory);
   expectations.set(name, factory);
+  registry.registrations++;
 }
 
 export function workloadFactory(name: string): WorkloadFactory | undefined {
@@ -50,4 +64,9 @@ export function registeredWorkloadNames(): string[] {
 
 export function registeredExpectationNames(): string[] {
   return [...expectations.keys()].sort();
+}
+
+/** How many registrations this process has seen (replacements included). */
+export function registrationCount(): number {
+  return registry.registrations;
 }

@@ -17,8 +17,10 @@ const MAX_RATE_PER_SECOND = 1_000_000;
 const HOUR_MS = 3_600_000;
 const NAME_RULE = { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, allowed: 'a name of 1–64 letters, digits, ".", "_" or "-" (it names the run directory)' };
 
+const PLUGIN_RULE = { pattern: /^\S(.*\S)?$/, allowed: "a module path relative to the scenario file (such as './my-workloads.ts') or a package name" };
+
 export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
-  const top = readObject(input, '', ['version', 'name', 'seed', 'topology', 'consensus', 'wallets', 'nodeControl', 'durationMs', 'cooldownMs', 'workloads', 'expectations'], issues) ?? {};
+  const top = readObject(input, '', ['version', 'name', 'seed', 'topology', 'consensus', 'wallets', 'nodeControl', 'durationMs', 'cooldownMs', 'workloads', 'expectations', 'plugins'], issues) ?? {};
   if (!isPlainObject(input)) issues.add('scenario', input, 'an object (a ScenarioSpec)');
   if (top.version !== undefined && top.version !== D.SPEC_VERSION) issues.add('version', top.version, `${D.SPEC_VERSION} (the only scenario format version)`);
   const name = readString(top.name, 'name', NAME_RULE, issues, D.DEFAULT_NAME);
@@ -39,7 +41,8 @@ export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
   };
   const workloads = readArray(top.workloads, 'workloads', 'an array of workloads', issues).map((w, i) => readWorkload(w, i, label, { topology, wallets }, issues));
   const expectations = readArray(top.expectations, 'expectations', 'an array of expectations', issues).map((e, i) => readExpectation(e, i, issues));
-  return { version: D.SPEC_VERSION, name, seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations };
+  const plugins = top.plugins === undefined ? undefined : readArray(top.plugins, 'plugins', 'an array of module paths (relative to the scenario file) or package names', issues).map((p, i) => readString(p, `plugins[${i}]`, PLUGIN_RULE, issues));
+  return { version: D.SPEC_VERSION, name, seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations, ...(plugins ? { plugins } : {}) };
 }
 
 function readTopology(v: unknown, issues: Issues): TopologySpec {

@@ -124,6 +124,12 @@ export interface ScenarioSpec {
   cooldownMs: number;
   workloads: WorkloadSpec[];
   expectations: ExpectationSpec[];
+  /**
+   * Modules that register the custom workloads and expectations this scenario names (paths relative to the
+   * scenario file, or package names). `loadnet run/max-rate/soak` import them before the scenario is built;
+   * library code imports its plug-ins itself. Absent when there are none.
+   */
+  plugins?: string[];
 }
 
 /** Mean block interval in ms: slotDuration / activeSlotCoeff. */

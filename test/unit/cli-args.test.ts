@@ -1,7 +1,7 @@
 // `loadnet run` argument parsing and the progression table, without processes.
 import { describe, expect, it } from 'vitest';
 import { progressionTable } from '../../src/report/progression-table.js';
-import { parseRunArgs } from '../../src/cli/run-command.js';
+import { parseRunArgs, type RunArgs } from '../../src/cli/run-command.js';
 import type { RunSummary } from '../../src/runtime/contracts.js';
 import { ScenarioBuilder } from '../../src/scenario/builder.js';
 
@@ -17,10 +17,15 @@ describe('parseRunArgs', () => {
       cooldownMs: 0,
       seed: 7,
       outDir: 'x',
+      require: [],
       json: true,
       dryRun: false,
       progress: false,
     });
+  });
+
+  it('--require repeats, in order', () => {
+    expect((parseRunArgs(['s.json', '--require', './a.ts', '--require', 'some-package']) as RunArgs).require).toEqual(['./a.ts', 'some-package']);
   });
 
   it('attach takes URLs and wallet options', () => {
@@ -35,6 +40,7 @@ describe('parseRunArgs', () => {
     [['a.json', '--keys', 'k.json'], /only go with --attach/],
     [['a.json', '--duration', '0ms'], /too short/],
     [['a.json', '--cooldown', '5 s'], /not a duration/],
+    [['a.json', '--require', ' '], /--require needs a module/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseRunArgs(argv as string[])).toThrow(message);
     try {
