@@ -110,7 +110,9 @@ describe('code blocks in README.md and docs/', () => {
     expect(code.length).toBeGreaterThan(0);
   });
 
-  it('fragments say why they cannot stand alone, and parse', () => {
+  it('fragments are few, say why they cannot stand alone, and parse', () => {
+    // An exception, not a habit: a block that can be a complete module (imports and all) should be one.
+    expect(fragments.map(where).length, `fragments: ${fragments.map(where).join(', ')}`).toBeLessThanOrEqual(3);
     for (const b of fragments) {
       expect(FRAGMENT.exec(firstLine(b))![1]!.trim().length, `${where(b)}: "// fragment:" needs a reason`).toBeGreaterThan(10);
       const syntax = ts.transpileModule(b.body, { reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } }).diagnostics ?? [];
