@@ -31,6 +31,8 @@ export interface NodeClientOptions {
   name?: string;
   /** Base URL of the testing API, when enabled. */
   testingUrl?: string;
+  /** The testing API's token (sent as `Authorization: Bearer <token>`), when the node has one. */
+  testingToken?: string;
   timeoutMs?: number;
   connections?: number;
 }
@@ -41,24 +43,26 @@ export class NodeClient {
   readonly testingUrl?: string;
   private readonly pool: Pool;
   private testingPool?: Pool;
+  private readonly testingToken?: string;
   private readonly timeoutMs: number;
 
   constructor(url: string, options: NodeClientOptions = {}) {
     this.url = url.replace(/\/$/, '');
     this.name = options.name ?? this.url;
     this.testingUrl = options.testingUrl?.replace(/\/$/, '');
+    this.testingToken = options.testingToken;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.pool = new Pool(this.url, { connections: options.connections ?? 4, keepAliveTimeout: 10_000 });
   }
 
-  private async request<T>(pool: Pool, method: 'GET' | 'POST', path: string, body?: string | Uint8Array, contentType = 'application/json', timeoutMs = this.timeoutMs): Promise<{ status: number; json: T }> {
+  private async request<T>(pool: Pool, method: 'GET' | 'POST', path: string, body?: string | Uint8Array, contentType = 'application/json', timeoutMs = this.timeoutMs, authorization?: string): Promise<{ status: number; json: T }> {
     let res;
     try {
       res = await pool.request({
         method,
         path,
         body: body === undefined ? undefined : typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-        headers: body === undefined ? undefined : { 'content-type': contentType },
+        headers: { ...(body === undefined ? {} : { 'content-type': contentType }), ...(authorization ? { authorization } : {}) },
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -84,7 +88,8 @@ export class NodeClient {
   private async testing<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     if (!this.testingUrl) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${this.name}: the testing API is not enabled on this node`, { hint: 'deploy with node control enabled (enableNodeControl()) or start the node with testing.enabled' });
     this.testingPool ??= new Pool(this.testingUrl, { connections: 1 });
-    const { status, json } = await this.request<T>(this.testingPool, method, path, body === undefined ? undefined : JSON.stringify(body));
+    const auth = this.testingToken === undefined ? undefined : `Bearer ${this.testingToken}`;
+    const { status, json } = await this.request<T>(this.testingPool, method, path, body === undefined ? undefined : JSON.stringify(body), undefined, undefined, auth);
     if (status !== 200) throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: testing ${method} ${path} answered ${status}: ${JSON.stringify(json).slice(0, 300)}`);
     return json;
   }

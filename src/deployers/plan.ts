@@ -197,6 +197,8 @@ export interface NodeConfigInput {
   peers: PeerAddress[];
   /** Coordinator pid for the watchdog; null in containers. */
   parentPid: number | null;
+  /** The run's testing-API token (deployers/run-secrets.ts), when the testing API is on. */
+  testingToken?: string;
   tuning?: Partial<NodeTuning>;
 }
 
@@ -210,7 +212,7 @@ export function nodeConfig(plan: DeploymentPlan, input: NodeConfigInput): NodeCo
     identitySeed: input.node.identitySeed,
     dataDir: a.dataDir,
     api: { host: a.bindHost, port: a.apiPort },
-    testing: a.testingPort === null ? null : { host: a.bindHost, port: a.testingPort },
+    testing: a.testingPort === null ? null : { host: a.bindHost, port: a.testingPort, ...(input.testingToken === undefined ? {} : { token: input.testingToken }) },
     p2p: { host: a.bindHost, port: a.p2pPort },
     peers: input.peers,
     genesis: plan.genesis,

@@ -3,6 +3,7 @@
  * when config.testing is set): network faults delegate to the P2P module, the clock offset to the
  * node's slot clock.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Hex } from '../chain/bytes.js';
 import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type SubmitTxResponse, type SupplyJson } from '../chain/api.js';
 import { decodeTxBatch, txFromJson } from '../chain/tx.js';
@@ -198,13 +199,28 @@ function testingRoutes(node: DevnetNode): Route[] {
   ];
 }
 
+/** With a token configured, every testing route first checks `Authorization: Bearer <token>` (in constant time). */
+function requireToken(token: string | undefined, routes: Route[]): Route[] {
+  if (token === undefined) return routes;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  const expected = digest(`Bearer ${token}`);
+  return routes.map((r) => ({
+    ...r,
+    handler: (req: HttpRequest) => {
+      if (!timingSafeEqual(digest(req.authorization), expected)) throw new HttpError(401, 'testing API: missing or wrong token; send Authorization: Bearer <token> (a loadnet run writes it to <runDir>/testing-token)');
+      return r.handler(req);
+    },
+  }));
+}
+
 /** Start the API server and, when configured, the testing server (index 1). */
 export async function startApiServers(node: DevnetNode): Promise<HttpServerHandle[]> {
   const onTimed = (route: string, status: number, seconds: number) => node.metrics.httpDuration.observe({ route, status: String(status) }, seconds);
   const api = await startHttpServer({ ...node.config.api, routes: apiRoutes(node), onTimed });
   if (!node.config.testing) return [api];
   try {
-    const testing = await startHttpServer({ ...node.config.testing, routes: testingRoutes(node) });
+    const { host, port, token } = node.config.testing;
+    const testing = await startHttpServer({ host, port, routes: requireToken(token, testingRoutes(node)) });
     return [api, testing];
   } catch (e) {
     await api.close();

@@ -23,6 +23,11 @@ export const NODE_DEFAULTS = {
   peers: [],
 };
 
+/** 127.0.0.0/8, ::1 or localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export function checkNodeConfig(raw: unknown): NodeConfig {
   const issues: ValidationIssue[] = [];
   const bad = (field: string, value: unknown, allowed: string) => issues.push({ field, value, allowed });
@@ -60,7 +65,15 @@ export function checkNodeConfig(raw: unknown): NodeConfig {
     }
   }
   hostPort('p2p', c.p2p);
-  if (c.testing !== null) hostPort('testing', c.testing);
+  if (c.testing !== null) {
+    hostPort('testing', c.testing);
+    const token = (c.testing as { token?: unknown }).token;
+    if (token !== undefined && !(typeof token === 'string' && /^[\x21-\x7e]{16,}$/.test(token))) bad('testing.token', '<hidden>', 'at least 16 printable characters without spaces');
+    // Faults and the clock are the node's to be told only by the run: off loopback, only with a token.
+    else if (token === undefined && typeof c.testing.host === 'string' && !isLoopback(c.testing.host)) {
+      bad('testing.token', undefined, `a token: the testing API binds ${c.testing.host}, not a loopback address, and would take faults and clock changes from anyone who reaches it`);
+    }
+  }
   if (!Array.isArray(c.peers)) bad('peers', c.peers, 'an array of {host, port}');
   else c.peers.forEach((p, i) => hostPort(`peers.${i}`, p, false));
   const g = c.genesis as any;

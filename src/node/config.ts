@@ -45,8 +45,11 @@ export interface NodeConfig {
   dataDir: string;
   /** limits: defenses against hostile API clients (http-server.ts DEFAULT_HTTP_LIMITS; 0 switches one off). */
   api: { host: string; port: number; limits?: Partial<HttpLimits> & { batchAbandonAfter?: number } };
-  /** The testing API (network faults, clock offset); null = off. */
-  testing: { host: string; port: number } | null;
+  /**
+   * The testing API (network faults, clock offset); null = off. With a token, every request must carry
+   * `Authorization: Bearer <token>`; a host other than loopback is refused without one.
+   */
+  testing: { host: string; port: number; token?: string } | null;
   p2p: { host: string; port: number };
   /** Initial peers to dial. */
   peers: PeerAddress[];

@@ -21,6 +21,8 @@ export interface HttpRequest {
   rest: string;
   body: Buffer;
   contentType: string;
+  /** The Authorization header ('' when absent). */
+  authorization: string;
 }
 
 export interface HttpReply {
@@ -309,6 +311,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
         query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
         contentType: String(req.headers['content-type'] ?? ''),
+        authorization: String(req.headers.authorization ?? ''),
       };
       try {
         const out = r.handler(request);

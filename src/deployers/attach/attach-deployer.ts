@@ -24,6 +24,8 @@ export interface AttachDeployerOptions extends RunnerOptions {
   nodes: string[];
   /** Testing API URLs, same order as `nodes` (optional; only informative without node control). */
   testingUrls?: string[];
+  /** The nodes' testing-API token, when they were started with one (testing.token in their config). */
+  testingToken?: string;
   /** Derive wallets from this seed instead of the scenario's. */
   walletSeed?: number | string;
   /** JSON file of wallet seeds. */
@@ -77,9 +79,9 @@ export class AttachDeployer implements Deployer {
     return launchRunner(scenario, this.options, async ({ record }) => {
       // Nothing is deployed here, but leftovers of dead local runs (nodes, port reservations) still go.
       sweepAtRunStart(record.events, noticeWriter(this.options));
-      const clients = this.options.nodes.map((url, i) => new NodeClient(url, { name: url, testingUrl: this.options.testingUrls?.[i], timeoutMs: 5000 }));
+      const clients = this.options.nodes.map((url, i) => new NodeClient(url, { name: url, testingUrl: this.options.testingUrls?.[i], testingToken: this.options.testingToken, timeoutMs: 5000 }));
       try {
-        const nodes = await Promise.all(clients.map((c, i) => describe(c, this.options.nodes[i]!, this.options.testingUrls?.[i])));
+        const nodes = await Promise.all(clients.map((c, i) => describe(c, this.options.nodes[i]!, this.options.testingUrls?.[i], this.options.testingToken)));
         uniqueNames(nodes);
         const wallets = await attachWallets(nodes[0]!.client, seeds, this.options.walletSeed ?? spec.seed, spec.wallets.count);
         record.events.emit('attach', { nodes: nodes.map((n) => ({ name: n.descriptor.name, url: n.descriptor.apiUrl })), wallets: wallets.length });
@@ -102,7 +104,7 @@ export class AttachDeployer implements Deployer {
   }
 }
 
-async function describe(probe: NodeClient, url: string, testingUrl: string | undefined): Promise<RunNode> {
+async function describe(probe: NodeClient, url: string, testingUrl: string | undefined, testingToken: string | undefined): Promise<RunNode> {
   let health, net;
   try {
     [health, net] = await Promise.all([probe.health(), probe.networkInfo()]);
@@ -112,7 +114,7 @@ async function describe(probe: NodeClient, url: string, testingUrl: string | und
   const name = health.node || url;
   return {
     descriptor: { name, role: health.role, apiUrl: url.replace(/\/$/, ''), ...(testingUrl ? { testingUrl } : {}), peerId: net.peer_id },
-    client: new NodeClient(url, { name, testingUrl, timeoutMs: 5000 }),
+    client: new NodeClient(url, { name, testingUrl, testingToken, timeoutMs: 5000 }),
   };
 }
 

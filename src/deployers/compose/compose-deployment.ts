@@ -7,7 +7,7 @@
  * node.log. Everything is labelled with the run id; a reaper process removes it all if we die.
  */
 import type Docker from 'dockerode';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { NodeClient } from '../../chain/client.js';
 import { LoadnetError } from '../../errors.js';
@@ -18,6 +18,7 @@ import type { RunRecord } from '../../runtime/run-record.js';
 import { RosteredDeployment, type RosterNode } from '../node-roster.js';
 import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
 import { releasePorts, reservePorts } from '../local/ports.js';
+import { runTestingToken, writePrivateFile } from '../run-secrets.js';
 import { activeRuns, removeRun } from './cleanup.js';
 import { writeComposeFile, type ComposeService } from './compose-file.js';
 import { dockerError, isNotFound, isNotModified, Labels, runLabels } from './engine.js';
@@ -195,7 +196,7 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       config: undefined as unknown as NodeConfig,
       run: {
         descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
-        client: new NodeClient(apiUrl, { name: planned.name, testingUrl, timeoutMs: 5000 }),
+        client: new NodeClient(apiUrl, { name: planned.name, testingUrl, testingToken: this.testingToken(), timeoutMs: 5000 }),
       },
       expectedPeers,
       hostPorts,
@@ -223,9 +224,16 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       peers,
       // The coordinator's pid means nothing inside a container: the reaper is the watchdog here.
       parentPid: null,
+      testingToken: this.testingToken(),
       tuning: this.options.tuning,
     });
-    writeFileSync(join(this.record.nodeDir(node.planned.name), 'config.json'), JSON.stringify(node.config, null, 2) + '\n');
+    // The container runs as our uid, so an owner-only file is still readable there.
+    writePrivateFile(join(this.record.nodeDir(node.planned.name), 'config.json'), JSON.stringify(node.config, null, 2) + '\n');
+  }
+
+  /** The run's testing-API token when the testing API is on (the container binds it on 0.0.0.0: the node requires one). */
+  private testingToken(): string | undefined {
+    return this.options.testingApi ? runTestingToken(this.record.runDir) : undefined;
   }
 
   /** Starts (or restarts) a node's container and follows its log again. */

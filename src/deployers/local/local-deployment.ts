@@ -5,7 +5,7 @@
  * releases ports and the registry entry; if this process exits without teardown, an exit hook kills the
  * node groups synchronously, and the nodes' parent-pid watchdog covers SIGKILL of this process.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeClient } from '../../chain/client.js';
 import { LoadnetError } from '../../errors.js';
@@ -15,6 +15,7 @@ import type { Deployment } from '../../runtime/deployment.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
 import { RosteredDeployment, type RosterNode } from '../node-roster.js';
+import { runTestingToken, writePrivateFile } from '../run-secrets.js';
 import { NodeProcess } from './node-process.js';
 import { releasePorts, reservePorts } from './ports.js';
 import { processStart, removeRegistration, writeRegistration, type RunRegistration } from './leftovers.js';
@@ -95,15 +96,17 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
     const dir = this.record.nodeDir(planned.name);
     const testingPort = this.options.testingApi ? ports[1]! : null;
     const p2pPort = ports[ports.length - 1]!;
+    const testingToken = this.options.testingApi ? runTestingToken(this.record.runDir) : undefined;
     const config = nodeConfig(this.plan, {
       node: planned,
       addresses: { bindHost: HOST, apiPort: ports[0]!, testingPort, p2pPort, dataDir: join(dir, 'data') },
       peers,
       parentPid: process.pid,
+      testingToken,
       tuning: this.options.tuning,
     });
     const configPath = join(dir, 'config.json');
-    writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
+    writePrivateFile(configPath, JSON.stringify(config, null, 2) + '\n');
     const proc = new NodeProcess({
       name: planned.name,
       bin: this.options.bin,
@@ -121,7 +124,7 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
     const testingUrl = testingPort === null ? undefined : `http://${HOST}:${testingPort}`;
     const run: RunNode = {
       descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
-      client: new NodeClient(apiUrl, { name: planned.name, testingUrl, timeoutMs: 5000 }),
+      client: new NodeClient(apiUrl, { name: planned.name, testingUrl, testingToken, timeoutMs: 5000 }),
     };
     return this.roster.add({ planned, config, configPath, proc, run, expectedPeers, ports, removed: false });
   }
