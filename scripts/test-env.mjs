@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Prepares everything the test suite needs on a fresh machine, idempotently:
-// the build (dist/), a Docker engine (for the compose deployer tests) and Debian's chromium
-// (for the report's browser test). Run by `npm test` before vitest; safe to run again.
+// Prepares what the test suite needs on a fresh machine, idempotently: a Docker engine (for the compose
+// deployer tests) and Debian's chromium (for the report's browser test). Run by `npm test` before vitest;
+// safe to run again. dist/ is not built here: vitest's global setup builds it whenever it is out of date
+// (test/setup/build-freshness.ts).
 import { execSync, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -29,11 +30,6 @@ function aptInstall(pkgs) {
   }
   sh(`DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${pkgs.join(' ')}`);
   return true;
-}
-
-function build() {
-  log('building dist/ (tsc)');
-  sh('npx tsc -p tsconfig.build.json');
 }
 
 // The Docker engine for the compose tests. No registry is reachable here, so nothing is pulled: the
@@ -115,6 +111,5 @@ function chromium() {
   aptInstall(['chromium']);
 }
 
-build();
 await docker();
 chromium();
