@@ -1,5 +1,6 @@
-// docs/ARCHITECTURE.md lists every event kind the code writes to events.jsonl: each `emit('<kind>', …)` in src/
-// must appear there, so a new kind cannot go undocumented.
+// docs/ARCHITECTURE.md lists every event kind the code writes to events.jsonl (each `emit('<kind>', …)` in src/)
+// and every file the code names at the top of a run directory (each `join(…runDir, '<name>')`), so neither can
+// go undocumented.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,5 +29,13 @@ describe('the event kinds in docs/ARCHITECTURE.md', () => {
     const kinds = [...new Set(uses.map((c) => c.arg.slice(1, -1)))].sort();
     expect(kinds).toContain('load.interval');
     expect(kinds.filter((k) => !events.includes(`\`${k}\``))).toEqual([]);
+  });
+
+  it('documents every file named at the top of the run directory', () => {
+    const doc = readFileSync(join(root, 'docs/ARCHITECTURE.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## The run directory'), doc.indexOf('`events.jsonl`: one JSON object'));
+    const names = [...new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/runDir,\s*'([^']+)'/g)].map((m) => m[1]!)))].sort();
+    expect(names).toEqual(expect.arrayContaining(['dropped.txt', 'events.jsonl', 'summary.json', 'tx']));
+    expect(names.filter((n) => !section.includes(`\`${n}`))).toEqual([]);
   });
 });
