@@ -12,7 +12,7 @@ import { LoadnetError, isLoadnetError } from '../errors.js';
 import type { Scenario } from '../runtime/contracts.js';
 import { scenarioFromSpec, specFromJson } from '../scenario/build.js';
 import { isPlainObject } from '../scenario/fields.js';
-import { JS_EXTENSIONS, TS_EXTENSIONS, importModuleFile } from './import-module.js';
+import { JS_EXTENSIONS, TS_EXTENSIONS, commonJsMessage, commonJsReason, importModuleFile } from './import-module.js';
 import { loadPlugins } from './plugins.js';
 
 interface BuilderLike {
@@ -22,6 +22,11 @@ interface BuilderLike {
 /** Every scenario the file holds, built and validated (in order). */
 export async function loadScenarioFile(file: string): Promise<Scenario[]> {
   const path = resolve(file);
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new LoadnetError('LN_ERR_USAGE', `loadnet run: ${file} is a directory with no .feature files, not a scenario file; allowed: a .json, .ts, .mts, .js or .mjs scenario file, or a directory of .feature files`, {
+      hint: 'e.g. loadnet run examples/load-progression.ts',
+    });
+  }
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new LoadnetError('LN_ERR_USAGE', `loadnet run: no such scenario file: ${file}`, { hint: 'pass a .json scenario or a .ts/.js module that exports one, e.g. examples/load-progression.ts' });
   }
@@ -30,7 +35,12 @@ export async function loadScenarioFile(file: string): Promise<Scenario[]> {
   if (!TS_EXTENSIONS.includes(ext) && !JS_EXTENSIONS.includes(ext)) {
     throw new LoadnetError('LN_ERR_USAGE', `loadnet run: ${file}: unsupported file type '${ext || '(none)'}'; allowed: .json, .ts, .mts, .js, .mjs`);
   }
-  const mod = await importModule(path);
+  const commonJs = commonJsReason(path);
+  const mod = await importModule(path, commonJs === null ? undefined : commonJsMessage(file, commonJs));
+  // Loaded as CommonJS, `export default x` arrives as { default: x } (with __esModule): not a scenario.
+  if (commonJs !== null && isPlainObject(mod.default) && ('__esModule' in mod.default || 'default' in mod.default)) {
+    throw new LoadnetError('LN_ERR_SCENARIO_INVALID', commonJsMessage(file, commonJs));
+  }
   const exported = mod.default ?? mod.scenario ?? mod.scenarios;
   if (exported === undefined) {
     throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `${file} exports no scenario; allowed: export default (or export const scenario / scenarios) a Scenario, a ScenarioBuilder, a spec, an array of them, or a function returning one`, {
@@ -52,13 +62,14 @@ async function jsonScenario(file: string, path: string): Promise<Scenario> {
   return withFile(file, () => scenarioFromSpec({ ...spec, plugins }));
 }
 
-async function importModule(path: string): Promise<Record<string, unknown>> {
+/** `commonJsHint`: said with a load failure of a module that loads as CommonJS (the likely cause). */
+async function importModule(path: string, commonJsHint?: string): Promise<Record<string, unknown>> {
   try {
     return await importModuleFile(path);
   } catch (e) {
     if (isLoadnetError(e)) throw e;
     const err = e as Error;
-    throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `${path} could not be loaded: ${err?.message ?? String(e)}`, { cause: e, hint: 'run with --verbose for the stack' });
+    throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `${path} could not be loaded: ${err?.message ?? String(e)}`, { cause: e, hint: commonJsHint ?? 'run with --verbose for the stack' });
   }
 }
 

@@ -58,11 +58,13 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
   if (values.attach !== undefined && values.deployer !== undefined) throw usageError('run', '--attach and --deployer exclude each other: attached nodes are not deployed');
   const duration = (flag: string, v: string | undefined, min: number): number | undefined => {
     if (v === undefined) return undefined;
+    const allowed = `${min > 0 ? 'a positive duration' : '0 or a positive duration'}, e.g. 30s, 5m, 1m30s, 500ms`;
+    if (/^\s*-/.test(v)) throw usageError('run', `--${flag} ${JSON.stringify(v)} is negative; allowed: ${allowed}`);
     let ms: number;
     try {
       ms = parseDuration(v, `--${flag}`);
     } catch {
-      throw usageError('run', `--${flag} ${JSON.stringify(v)} is not a duration; allowed: e.g. 30s, 5m, 1m30s, 500ms`);
+      throw usageError('run', `--${flag} ${JSON.stringify(v)} is not a duration; allowed: ${allowed}`);
     }
     if (ms < min) throw usageError('run', `--${flag} ${JSON.stringify(v)} is too short; allowed: at least ${formatDuration(min)}`);
     return ms;
