@@ -19,7 +19,10 @@ const MAX_FUTURE = 256;
 /** Held blocks can be megabytes each: bound the memory of each holding area too. */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** Penalty points (the P2P module disconnects a peer whose score falls too low). */
-const PENALTY = { malformed: 20, invalid: 50, stale: 2, badTx: 5 } as const;
+const PENALTY = { malformed: 20, invalid: 50, stale: 2, badTx: 5, unfunded: 0.5 } as const;
+/** Signature verifications per peer per second for its gossiped transactions (honest relaying stays far below). */
+const GOSSIP_VERIFY_BUDGET = 10_000;
+const MAX_BUDGETS = 1024;
 
 interface Held {
   block: Block;
@@ -35,6 +38,7 @@ export class BlockSync {
   private probeIndex = 0;
   private slotsSinceProbe = 0;
   private stopped = false;
+  private readonly budgets = new Map<string, { second: number; used: number; dropped: number }>();
   syncedBlocks = 0;
 
   constructor(private readonly node: DevnetNode) {}
@@ -58,13 +62,37 @@ export class BlockSync {
   handlers(): P2PHandlers {
     return {
       onTx: (bytes, from) => {
+        const budget = this.verifyBudget(from);
+        if (budget.used >= GOSSIP_VERIFY_BUDGET) {
+          // Over this peer's verification budget for this second: dropped unverified.
+          if (++budget.dropped % 100 === 0) this.node.p2p?.penalize(from, 1, 'gossip over its verification budget');
+          return;
+        }
+        const before = this.node.verifier.verifications;
         const out = this.node.submitTxBytes(bytes, from);
+        budget.used += this.node.verifier.verifications - before;
         if (out.result === 'malformed' || out.result === 'bad_signature') this.node.p2p?.penalize(from, PENALTY.badTx, `gossiped tx ${out.result}`);
+        // A validly signed transfer nobody can pay for cost a verification and carries nothing.
+        else if (out.result === 'insufficient_funds') this.node.p2p?.penalize(from, PENALTY.unfunded, 'gossiped an unfunded transaction');
       },
       onBlock: (bytes, from) => this.receive(bytes, from),
       onBlockRequest: (req) => this.serve(req),
       onDaShare: (bytes, from) => this.node.da?.onShare(bytes, from) ?? null,
     };
+  }
+
+  private verifyBudget(peer: string): { second: number; used: number; dropped: number } {
+    const second = Math.floor(Date.now() / 1000);
+    let b = this.budgets.get(peer);
+    if (!b) {
+      if (this.budgets.size >= MAX_BUDGETS) this.budgets.delete(this.budgets.keys().next().value!);
+      this.budgets.set(peer, (b = { second, used: 0, dropped: 0 }));
+    }
+    if (b.second !== second) {
+      b.second = second;
+      b.used = 0;
+    }
+    return b;
   }
 
   private receive(bytes: Uint8Array, from: string): void {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { LoadnetError, type ValidationIssue } from '../errors.js';
 import type { NodeConfig } from './config.js';
 import { DEFAULT_HTTP_LIMITS } from './http-server.js';
+import { DEFAULT_DEFENSES } from './p2p/network.js';
 
 const HEX32 = /^[0-9a-f]{64}$/;
 
@@ -53,6 +54,17 @@ export function checkNodeConfig(raw: unknown): NodeConfig {
   if (typeof c.identitySeed !== 'string' || !HEX32.test(c.identitySeed)) bad('identitySeed', c.identitySeed, '32 bytes as 64 lowercase hex chars');
   str('dataDir', c.dataDir);
   hostPort('api', c.api);
+  const defenses = (c.p2p as { defenses?: unknown } | undefined)?.defenses;
+  if (defenses !== undefined) {
+    if (typeof defenses !== 'object' || defenses === null) bad('p2p.defenses', defenses, 'an object of non-negative integers');
+    else {
+      const known = Object.keys(DEFAULT_DEFENSES);
+      for (const [k, v] of Object.entries(defenses)) {
+        if (known.includes(k)) int(`p2p.defenses.${k}`, v, 0);
+        else bad(`p2p.defenses.${k}`, v, `no such defense; known: ${known.join(', ')}`);
+      }
+    }
+  }
   const limits = (c.api as { limits?: unknown } | undefined)?.limits;
   if (limits !== undefined) {
     if (typeof limits !== 'object' || limits === null) bad('api.limits', limits, 'an object of non-negative integers');

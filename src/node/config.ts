@@ -4,6 +4,7 @@
  */
 import type { Hex } from '../chain/bytes.js';
 import type { HttpLimits } from './http-server.js';
+import type { P2PDefenses } from './p2p/network.js';
 
 export type NodeRole = 'validator' | 'executor';
 
@@ -50,7 +51,8 @@ export interface NodeConfig {
    * `Authorization: Bearer <token>`; a host other than loopback is refused without one.
    */
   testing: { host: string; port: number; token?: string } | null;
-  p2p: { host: string; port: number };
+  /** defenses: against hostile peers (p2p/network.ts DEFAULT_DEFENSES; 0 switches one off). */
+  p2p: { host: string; port: number; defenses?: Partial<P2PDefenses> };
   /** Initial peers to dial. */
   peers: PeerAddress[];
   genesis: GenesisConfig;

@@ -128,6 +128,8 @@ export class DevnetNode {
       handlers: this.sync.handlers(),
       log: this.log,
       name: this.config.name,
+      trusted: this.config.genesis.validators.map((v) => v.publicKey),
+      defenses: this.config.p2p.defenses,
     });
     this.p2p = p2p;
     this.da = createDaService({

@@ -4,7 +4,9 @@
  * closed), one client over its request budget (429 + Retry-After, other clients unaffected), and
  * three 100,000-transaction batches of invalid signatures at once (a control client's
  * GET /cryptarchia/info p99 stays within 500 ms; each batch is abandoned after a run of invalid
- * signatures, with its rejects reported). The same attacks with the defenses off: bench/node-attacks.mjs.
+ * signatures, with its rejects reported).
+ * LOADNET_DEFENSES=off runs the same attacks with the switchable limits off (api.limits all 0): the
+ * assertions then fail (recorded in bench/RESULTS.md).
  */
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
@@ -15,6 +17,8 @@ import { fromHex, signTransferFast } from '../../src/chain/index.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 
 const ATTACKER = path.resolve('test/integration/invalid-batch-client.mjs');
+const OFF = process.env.LOADNET_DEFENSES === 'off';
+const LIMITS_OFF = { headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestBurst: 0, requestTimeoutMs: 0, batchAbandonAfter: 0 };
 
 let plan: ClusterPlan;
 let nodes: RunningProcess[] = [];
@@ -22,6 +26,7 @@ let nodes: RunningProcess[] = [];
 beforeAll(async () => {
   plan = await planCluster({ nodes: 2, wallets: 1, slotDurationMs: 500, activeSlotCoeff: 0.8 });
   plan.configs[1]!.api.limits = { requestsPerSec: 50, requestBurst: 100 };
+  if (OFF) for (const c of plan.configs) c.api.limits = LIMITS_OFF;
   nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
 });
 
@@ -65,15 +70,17 @@ describe('devnet node: hostile API clients', () => {
     const fresh = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
     try {
       const r = await timedGet(fresh, '/cryptarchia/info');
+      console.log(`fresh client among 3000 idle sockets: ${r.status} in ${r.ms.toFixed(1)} ms`);
       expect(r.status).toBe(200);
       expect(r.ms).toBeLessThan(1000);
     } finally {
       await fresh.close();
     }
-    await waitFor('95 % of the idle sockets closed', async () => closed >= 0.95 * 3000, 20_000 - (Date.now() - t0), 100);
+    await waitFor('95 % of the idle sockets closed', async () => closed >= 0.95 * 3000, 20_000 - (Date.now() - t0), 100).catch(() => undefined);
     const closedIn = Date.now() - t0;
+    console.log(`idle sockets: ${closed} of 3000 closed after ${closedIn} ms`);
     for (const s of sockets) s.destroy();
-    expect(closedIn).toBeLessThan(20_000);
+    expect(closed).toBeGreaterThanOrEqual(0.95 * 3000);
     expect((await nodes[0]!.client.info()).height).toBeGreaterThan(h0);
   });
 

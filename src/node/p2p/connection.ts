@@ -14,6 +14,7 @@ import { toHex } from '../../chain/bytes.js';
 import { LoadnetError } from '../../errors.js';
 import { FrameDecoder, MsgType, decodeReason, encodeFrame, encodeListFrame, encodeReason } from './frames.js';
 import { P2P_VERSION, decodeHello, encodeHello, newChallenge, signAuth, verifyAuth, type Hello } from './handshake.js';
+import { TokenBucket } from './peer-score.js';
 
 export interface HandshakeContext {
   identity: SigningKey;
@@ -31,6 +32,8 @@ export interface ConnectionEvents {
   closed(conn: Connection, reason: string): void;
   /** A protocol violation worth penalizing (malformed frame); the network scores it. */
   violation(conn: Connection, reason: string): void;
+  /** Control messages over their rate were dropped (`count` since the last report); the network scores it. */
+  overRate?(conn: Connection, what: string, count: number): void;
 }
 
 export interface ConnectionOptions {
@@ -42,6 +45,13 @@ export interface ConnectionOptions {
   maxBufferedBytes: number;
   /** A TXS frame is closed at this size even within a tick. */
   txBatchBytes: number;
+  /**
+   * Backpressure: while more than this is queued for the peer, reading from it pauses until the
+   * socket drains (a peer that asks and never reads stops being read; 0 = never pause).
+   */
+  maxQueuedBytes?: number;
+  /** Pings answered per second (burst 4×); more are dropped and reported (0 = no limit). */
+  pingsPerSec?: number;
 }
 
 interface Pending {
@@ -78,6 +88,9 @@ export class Connection {
   private pingSentAt = 0;
   private nextReqId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly pings: TokenBucket;
+  private droppedPings = 0;
+  private pausedForDrain = false;
 
   constructor(
     readonly socket: Socket,
@@ -91,6 +104,7 @@ export class Connection {
   ) {
     // Unauthenticated peers get small frames only: a HELLO is ~150 bytes.
     this.decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
+    this.pings = new TokenBucket(opts.pingsPerSec ?? 0, 4 * (opts.pingsPerSec ?? 0));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 5_000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -172,6 +186,10 @@ export class Connection {
   private onFrame(type: number, payload: Buffer): void {
     switch (type) {
       case MsgType.ping:
+        if (!this.pings.take()) {
+          if (++this.droppedPings % 50 === 0) this.events.overRate?.(this, 'pings', 50);
+          return;
+        }
         this.sendFrame(MsgType.pong, payload, true);
         return;
       case MsgType.pong:
@@ -291,8 +309,25 @@ export class Connection {
     this.writeNow(data);
   }
 
+  /** Bytes waiting to go to this peer (socket buffer + this tick's frames). */
+  get queuedBytes(): number {
+    let n = this.socket.writableLength + this.txBytes;
+    for (const b of this.out) n += b.length;
+    return n;
+  }
+
   private writeNow(data: Buffer): void {
-    if (!this.socket.destroyed && this.socket.writable) this.socket.write(data);
+    if (this.socket.destroyed || !this.socket.writable) return;
+    this.socket.write(data);
+    const max = this.opts.maxQueuedBytes ?? 0;
+    if (max > 0 && !this.pausedForDrain && this.socket.writableLength > max) {
+      this.pausedForDrain = true;
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.pausedForDrain = false;
+        if (!this.closed) this.socket.resume();
+      });
+    }
   }
 
   /** Close once: tell the peer why (when polite), reject pending requests, notify the network. */

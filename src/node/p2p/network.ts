@@ -19,6 +19,14 @@
  *    always flooded (rare and important: redundancy wins).
  *  - Link faults (delay ± jitter, loss) apply to messages in both directions at this node; handshake and
  *    keep-alive traffic is exempt so a lossy link stays a link (blockPeer is the way to cut it).
+ *  - Hostile peers (P2PDefenses): unauthenticated sockets have a deadline and their own small cap (the
+ *    oldest silent one is evicted for a new one), so half-open sockets never take an honest peer's
+ *    place; identities outside the trusted set (genesis validators, configured peers) are capped in
+ *    number and in how many new ones are admitted per interval (on one machine every peer shares an
+ *    address, so banning a key alone does not hold); block requests have a per-peer budget per interval
+ *    (over it: answered empty, then scored down) and are not served while the peer's outbound queue is
+ *    full, when reading from it also pauses; PEERS messages and pings have their own rates; the address
+ *    book and the per-peer records are bounded, the oldest evicted first.
  */
 import * as net from 'node:net';
 import type { LinkFault, NetworkInfo } from '../../chain/api.js';
@@ -30,7 +38,7 @@ import type { PeerAddress } from '../config.js';
 import { Connection, type ConnectionEvents, type ConnectionOptions, type HandshakeContext } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES, MsgType, decodeBlockRequest, decodeList, decodePeers, encodeBlockRequest, encodeListFrame, encodePeers, u32Prefix, type BlockRequest } from './frames.js';
 import { newSession, type Hello } from './handshake.js';
-import { DEFAULT_LIMITS, MESSAGE_COST, PeerScore, type PeerLimits } from './peer-score.js';
+import { DEFAULT_LIMITS, MESSAGE_COST, PeerScore, TokenBucket, type PeerLimits } from './peer-score.js';
 import { SeenCache, bit } from './seen-cache.js';
 
 export type { BlockRequest } from './frames.js';
@@ -45,6 +53,61 @@ export interface P2PHandlers {
 
 /** Compatible with the node's Logger (src/node/log.ts) and with any (level: string, msg, data?: unknown) function. */
 export type P2PLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
+
+export interface P2PDefenses {
+  /** Unauthenticated inbound sockets at most; a new one evicts the oldest that sent no HELLO (0 = no cap). */
+  maxPendingHandshakes: number;
+  /** Connected identities outside the trusted set at most (0 = no cap). */
+  maxUnknownPeers: number;
+  /** New untrusted identities admitted per unknownIntervalMs (0 = no cap). */
+  newUnknownPerInterval: number;
+  unknownIntervalMs: number;
+  /** Outbound bytes queued per peer above which requests are not served and reading pauses (0 = unbounded). */
+  maxQueuedBytes: number;
+  /** Block requests served per peer per blockBudgetIntervalMs, and bytes of blocks (0 = no budget). */
+  blockRequestsPerInterval: number;
+  blockBytesPerInterval: number;
+  blockBudgetIntervalMs: number;
+  /** PEERS messages per second per peer, burst 4× (0 = no limit). */
+  peersPerSec: number;
+  /** Pings answered per second per peer, burst 4× (0 = no limit). */
+  pingsPerSec: number;
+  /** Address book entries at most; the oldest learned second-hand go first (0 = unbounded). */
+  maxAddressBook: number;
+  /** Per-peer records (scores, bans) kept at most; the oldest disconnected go first (0 = unbounded). */
+  maxPeerRecords: number;
+}
+
+export const DEFAULT_DEFENSES: P2PDefenses = {
+  maxPendingHandshakes: 64,
+  maxUnknownPeers: 16,
+  newUnknownPerInterval: 8,
+  unknownIntervalMs: 10_000,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  blockRequestsPerInterval: 300,
+  blockBytesPerInterval: 128 * 1024 * 1024,
+  blockBudgetIntervalMs: 10_000,
+  peersPerSec: 2,
+  pingsPerSec: 5,
+  maxAddressBook: 4096,
+  maxPeerRecords: 1024,
+};
+
+/** Every defense switched off (what the node did before they existed): for attack tests and benches. */
+export const NO_DEFENSES: P2PDefenses = {
+  maxPendingHandshakes: 0,
+  maxUnknownPeers: 0,
+  newUnknownPerInterval: 0,
+  unknownIntervalMs: 10_000,
+  maxQueuedBytes: 0,
+  blockRequestsPerInterval: 0,
+  blockBytesPerInterval: 0,
+  blockBudgetIntervalMs: 10_000,
+  peersPerSec: 0,
+  pingsPerSec: 0,
+  maxAddressBook: 0,
+  maxPeerRecords: 0,
+};
 
 export interface P2POptions {
   identity: SigningKey;
@@ -66,6 +129,9 @@ export interface P2POptions {
   handshakeTimeoutMs?: number;
   seenCache?: { maxEntries: number; maxAgeMs: number };
   maxInboundConnections?: number;
+  /** Identities given priority (genesis validators); configured peers' identities are added once known. */
+  trusted?: string[];
+  defenses?: Partial<P2PDefenses>;
 }
 
 export interface P2PMetrics {
@@ -78,6 +144,12 @@ export interface P2PMetrics {
   /** Outbound gossip dropped for a peer whose socket was backed up. */
   droppedOut: number;
   banned: number;
+  /** Sockets closed before authenticating: deadline passed or evicted for a newer one. */
+  handshakesDropped: number;
+  /** Untrusted identities refused (cap or admission rate). */
+  unknownRefused: number;
+  /** Block requests answered empty (over budget) or not served (queue full). */
+  blockRequestsRefused: number;
 }
 
 interface PeerRecord {
@@ -90,6 +162,10 @@ interface PeerRecord {
   /** The peer's neighbours per its latest PEERS message (null until one arrives). */
   neighbours: Set<string> | null;
   wasThrottled: boolean;
+  peersRate: TokenBucket;
+  blockWindowStart: number;
+  blockRequests: number;
+  blockBytes: number;
 }
 
 interface DialTarget {
@@ -105,7 +181,7 @@ interface DialTarget {
 const noop: P2PLog = () => {};
 
 export class P2PNetwork {
-  readonly metrics: P2PMetrics = { gossipIn: 0, gossipOut: 0, throttled: 0, disconnected: 0, duplicates: 0, droppedOut: 0, banned: 0 };
+  readonly metrics: P2PMetrics = { gossipIn: 0, gossipOut: 0, throttled: 0, disconnected: 0, duplicates: 0, droppedOut: 0, banned: 0, handshakesDropped: 0, unknownRefused: 0, blockRequestsRefused: 0 };
   readonly peerId: string;
   private readonly log: P2PLog;
   private readonly limits: PeerLimits;
@@ -131,8 +207,14 @@ export class P2PNetwork {
   private dialing = 0;
   private running = false;
   private readonly backoff: { initialMs: number; maxMs: number };
+  private readonly defenses: P2PDefenses;
+  private readonly trusted: Set<string>;
+  private unknownWindowStart = 0;
+  private unknownAdmitted = 0;
 
   constructor(private readonly opts: P2POptions) {
+    this.defenses = { ...DEFAULT_DEFENSES, ...opts.defenses };
+    this.trusted = new Set(opts.trusted ?? []);
     this.peerId = toHex(opts.identity.publicKey);
     this.log = opts.log ?? noop;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -141,11 +223,13 @@ export class P2PNetwork {
     this.seen = new SeenCache(seenOpts.maxEntries, seenOpts.maxAgeMs);
     this.connOpts = {
       maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 5_000,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 3_000,
       pingIntervalMs: opts.pingIntervalMs ?? 5_000,
       idleTimeoutMs: opts.idleTimeoutMs ?? 20_000,
       maxBufferedBytes: 32 * 1024 * 1024,
       txBatchBytes: 256 * 1024,
+      maxQueuedBytes: this.defenses.maxQueuedBytes,
+      pingsPerSec: this.defenses.pingsPerSec,
     };
     this.targets = opts.peers.map((addr) => ({ addr, key: `${addr.host}:${addr.port}`, self: false, backoffMs: this.backoff.initialMs, timer: null, busy: false }));
   }
@@ -219,10 +303,33 @@ export class P2PNetwork {
     violation: (c, reason) => {
       if (c.established) this.penalize(c.peerId, this.limits.malformedPenalty, reason);
     },
+    overRate: (c, what, count) => {
+      this.metrics.throttled += count;
+      if (c.established) this.penalize(c.peerId, 5, `over the rate of ${what}`);
+    },
   };
 
   private onInbound(socket: net.Socket): void {
-    if (!this.running || this.connections.size >= (this.opts.maxInboundConnections ?? 256)) {
+    if (!this.running) return void socket.destroy();
+    let established = 0;
+    let pending = 0;
+    let oldestSilent: Connection | null = null;
+    let oldestPending: Connection | null = null;
+    for (const c of this.connections) {
+      if (c.established) established++;
+      else if (!c.outbound) {
+        pending++;
+        oldestPending ??= c;
+        if (!oldestSilent && !c.hello) oldestSilent = c;
+      }
+    }
+    const maxPending = this.defenses.maxPendingHandshakes;
+    if (maxPending > 0 && pending >= maxPending) {
+      // Honest peers send HELLO at once and finish within a round trip: the silent ones are the half-open sockets.
+      this.metrics.handshakesDropped++;
+      (oldestSilent ?? oldestPending)!.close('evicted: too many pending handshakes', false);
+    }
+    if (established + (maxPending > 0 ? 0 : pending) >= (this.opts.maxInboundConnections ?? 256)) {
       socket.destroy();
       return;
     }
@@ -294,6 +401,37 @@ export class P2PNetwork {
     if (!this.running) return 'node stopping';
     if (this.blocked.has(id)) return 'peer is blocked at this node';
     if (this.isBanned(id)) return `peer is banned for ${Math.ceil((this.records.get(id)!.bannedUntil - Date.now()) / 1000)} s more`;
+    if (!conn.outbound && !this.isTrusted(id)) return this.admitUnknown(id);
+    return null;
+  }
+
+  private isTrusted(id: string): boolean {
+    return this.trusted.has(id) || this.targets.some((t) => t.knownId === id);
+  }
+
+  /** An inbound identity outside the trusted set: within the cap and the per-interval admission rate? */
+  private admitUnknown(id: string): string | null {
+    const d = this.defenses;
+    if (d.maxUnknownPeers > 0) {
+      let unknown = 0;
+      for (const r of this.records.values()) if (r.conn && r.id !== id && !this.isTrusted(r.id)) unknown++;
+      if (unknown >= d.maxUnknownPeers) {
+        this.metrics.unknownRefused++;
+        return `too many peers outside the genesis and configured set (${unknown}); try later`;
+      }
+    }
+    if (d.newUnknownPerInterval > 0 && !this.records.has(id)) {
+      const now = Date.now();
+      if (now - this.unknownWindowStart >= d.unknownIntervalMs) {
+        this.unknownWindowStart = now;
+        this.unknownAdmitted = 0;
+      }
+      if (this.unknownAdmitted >= d.newUnknownPerInterval) {
+        this.metrics.unknownRefused++;
+        return `too many new identities (${d.newUnknownPerInterval} per ${d.unknownIntervalMs} ms); try later`;
+      }
+      this.unknownAdmitted++;
+    }
     return null;
   }
 
@@ -307,7 +445,20 @@ export class P2PNetwork {
   private onEstablished(c: Connection): void {
     let rec = this.records.get(c.peerId);
     if (!rec) {
-      rec = { id: c.peerId, address: c.address, score: new PeerScore(this.limits), conn: null, bannedUntil: 0, neighbours: null, wasThrottled: false };
+      this.makeRoomForRecord();
+      rec = {
+        id: c.peerId,
+        address: c.address,
+        score: new PeerScore(this.limits),
+        conn: null,
+        bannedUntil: 0,
+        neighbours: null,
+        wasThrottled: false,
+        peersRate: new TokenBucket(this.defenses.peersPerSec, 4 * this.defenses.peersPerSec),
+        blockWindowStart: 0,
+        blockRequests: 0,
+        blockBytes: 0,
+      };
       this.records.set(c.peerId, rec);
     }
     const existing = rec.conn;
@@ -336,6 +487,40 @@ export class P2PNetwork {
     const waiting = this.waiters.get(c.peerId);
     this.waiters.delete(c.peerId);
     for (const w of waiting ?? []) w();
+  }
+
+  /** At the record cap, forget the oldest disconnected peer (one not banned first). */
+  private makeRoomForRecord(): void {
+    const max = this.defenses.maxPeerRecords;
+    if (max <= 0 || this.records.size < max) return;
+    let victim: string | null = null;
+    const now = Date.now();
+    for (const r of this.records.values()) {
+      if (r.conn) continue;
+      if (r.bannedUntil <= now) {
+        victim = r.id;
+        break;
+      }
+      victim ??= r.id;
+    }
+    if (victim) this.records.delete(victim);
+  }
+
+  /** Remember where a peer listens; at the cap the oldest second-hand entry makes room. */
+  private learnAddress(id: string, host: string, port: number): void {
+    const max = this.defenses.maxAddressBook;
+    if (max > 0 && this.book.size >= max && !this.book.has(id)) {
+      let victim: string | null = null;
+      for (const [k, a] of this.book) {
+        if (!a.direct) {
+          victim = k;
+          break;
+        }
+      }
+      if (!victim) return;
+      this.book.delete(victim);
+    }
+    this.book.set(id, { host, port, direct: false });
   }
 
   private addressBook(except: string): Array<{ id: string; host: string; port: number }> {
@@ -390,6 +575,7 @@ export class P2PNetwork {
 
   private onClosed(c: Connection, reason: string): void {
     this.connections.delete(c);
+    if (!c.established && reason === 'handshake timeout') this.metrics.handshakesDropped++;
     const rec = this.records.get(c.peerId);
     const target = this.dialTargets.get(c);
     if (target) target.busy = false;
@@ -463,6 +649,15 @@ export class P2PNetwork {
       case MsgType.blockReq: {
         if (!this.admit(c, rec, MESSAGE_COST.blockReq)) return;
         const { reqId, req } = decodeBlockRequest(payload);
+        const refusal = this.blockBudget(c, rec);
+        if (refusal) {
+          this.metrics.blockRequestsRefused++;
+          if (refusal === 'over budget') {
+            this.penalize(c.peerId, 1, 'block requests over budget');
+            c.sendRaw(encodeListFrame(MsgType.blockResp, [], u32Prefix(reqId)));
+          }
+          return;
+        }
         const blocks = this.guard(() => h.onBlockRequest(req, c.peerId)) ?? [];
         // Answer within the request's max and the frame bound; the requester asks again from where it stopped.
         const out: Uint8Array[] = [];
@@ -472,11 +667,13 @@ export class P2PNetwork {
           size += b.length + 4;
           out.push(b);
         }
+        rec.blockBytes += size;
         c.sendRaw(encodeListFrame(MsgType.blockResp, out, u32Prefix(reqId)));
         return;
       }
       case MsgType.shareReq: {
         if (!this.admit(c, rec, MESSAGE_COST.share)) return;
+        if (this.defenses.maxQueuedBytes > 0 && c.queuedBytes > this.defenses.maxQueuedBytes) return;
         if (payload.length < 4) throw new LoadnetError('LN_ERR_CODEC', 'share request without a request id');
         const reply = this.guard(() => h.onDaShare(payload.subarray(4), c.peerId)) ?? null;
         const resp = Buffer.allocUnsafe(5 + (reply?.length ?? 0));
@@ -488,17 +685,38 @@ export class P2PNetwork {
       }
       case MsgType.peers: {
         if (!this.admit(c, rec, MESSAGE_COST.blockReq)) return;
+        if (!rec.peersRate.take()) {
+          this.metrics.throttled++;
+          this.penalize(c.peerId, 2, 'PEERS messages over their rate');
+          return;
+        }
         const entries = decodePeers(payload);
         rec.neighbours = new Set(entries.map((e) => e.id));
         for (const e of entries) {
           if (e.id === this.peerId || this.book.get(e.id)?.direct) continue;
-          this.book.set(e.id, { host: e.host, port: e.port, direct: false });
+          this.learnAddress(e.id, e.host, e.port);
         }
         return;
       }
       default:
         this.penalize(c.peerId, this.limits.malformedPenalty, `unknown message type ${type}`);
     }
+  }
+
+  /** Null when a block request may be served now; otherwise why not. */
+  private blockBudget(c: Connection, rec: PeerRecord): 'queue full' | 'over budget' | null {
+    const d = this.defenses;
+    if (d.maxQueuedBytes > 0 && c.queuedBytes > d.maxQueuedBytes) return 'queue full';
+    if (d.blockRequestsPerInterval <= 0 && d.blockBytesPerInterval <= 0) return null;
+    const now = Date.now();
+    if (now - rec.blockWindowStart >= d.blockBudgetIntervalMs) {
+      rec.blockWindowStart = now;
+      rec.blockRequests = 0;
+      rec.blockBytes = 0;
+    }
+    if ((d.blockRequestsPerInterval > 0 && rec.blockRequests >= d.blockRequestsPerInterval) || (d.blockBytesPerInterval > 0 && rec.blockBytes >= d.blockBytesPerInterval)) return 'over budget';
+    rec.blockRequests++;
+    return null;
   }
 
   private guard<T>(fn: () => T): T | undefined {

@@ -107,3 +107,28 @@ export class PeerScore {
     return this.score < this.limits.disconnectBelow;
   }
 }
+
+/** A plain token bucket (per-message-type limits: PEERS, pings, block requests). rate 0 = unlimited. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  take(cost = 1): boolean {
+    if (this.rate <= 0) return true;
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
+    this.last = t;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
+    return true;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Hostile peers against a real 3-node cluster (node-0 is the victim; node-1 and node-2 are its honest
+ * peers, blocks keep coming): 400 half-open sockets, a flood of block requests from a peer that never
+ * reads, a flood of PEERS messages, a ping flood and a crowd of fresh identities. Each asserts the
+ * issue's bound (sockets closed, RSS growth, every honest peer kept).
+ * LOADNET_DEFENSES=off runs the same attacks against nodes with the defenses switched off: the
+ * assertions then fail (recorded in bench/RESULTS.md).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MsgType, encodeBlockRequest } from '../../src/node/p2p/frames.js';
+import { NO_DEFENSES } from '../../src/node/p2p/network.js';
+import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { halfOpen, randomPeers, rawPeer, rssMiB, type RawPeer } from './p2p-attacker.js';
+
+const OFF = process.env.LOADNET_DEFENSES === 'off';
+let rssAtStart = 0;
+let plan: ClusterPlan;
+let nodes: RunningProcess[] = [];
+
+beforeAll(async () => {
+  plan = await planCluster({ nodes: 3, wallets: 1, slotDurationMs: 500, activeSlotCoeff: 0.8 });
+  if (OFF) for (const c of plan.configs) c.p2p.defenses = NO_DEFENSES;
+  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
+  await waitFor('a full mesh and 10 blocks', async () => (await nodes[0]!.client.networkInfo()).n_peers === 2 && (await nodes[0]!.client.info()).height >= 10, 60_000);
+  rssAtStart = rssMiB(nodes[0]!.child.pid!);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
+  if (plan) removeDir(plan.dir);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const victim = () => nodes[0]!;
+const honest = () => plan.validators.slice(1).map((v) => v.publicKey).sort();
+
+/** Watch the victim's peer list during an attack: every honest peer must stay connected throughout. */
+function watchHonestPeers(): { stop(): Promise<string[]> } {
+  let running = true;
+  const lost = new Set<string>();
+  const loop = (async () => {
+    while (running) {
+      try {
+        const peers = new Set((await victim().client.networkInfo()).peers);
+        for (const id of honest()) if (!peers.has(id)) lost.add(id);
+      } catch {
+        lost.add('(network info did not answer)');
+      }
+      await sleep(250);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return [...lost];
+    },
+  };
+}
+
+const pid = () => victim().child.pid!;
+
+describe('devnet node: hostile peers', () => {
+  it('400 half-open P2P sockets: >= 95 % closed within 15 s; an honest peer reconnects during the flood and every honest peer is kept', async () => {
+    const port = victim().config.p2p.port;
+    const t0 = Date.now();
+    const { sockets, closed } = await halfOpen(port, 400);
+    // Keep the pressure on: every socket the victim closes is replaced by a new half-open one.
+    let churning = true;
+    const extra: Array<{ sockets: { destroy(): void }[] }> = [];
+    const churn = (async () => {
+      let seen = 0;
+      while (churning) {
+        const now = closed();
+        if (now > seen) {
+          extra.push(await halfOpen(port, now - seen));
+          seen = now;
+        }
+        await sleep(50);
+      }
+    })();
+    try {
+      // node-2 dropped its link to the victim and dials it again, into the flood.
+      const leaver = plan.validators[2]!.publicKey;
+      await nodes[2]!.client.blockPeer(plan.validators[0]!.publicKey);
+      await waitFor('the victim sees node-2 go', async () => !((await victim().client.networkInfo()).peers ?? []).includes(leaver), 5000, 100);
+      await nodes[2]!.client.unblockPeer(plan.validators[0]!.publicKey);
+      const back = await waitFor('node-2 back at the victim', async () => ((await victim().client.networkInfo()).peers ?? []).includes(leaver), 8000, 100).then(
+        () => true,
+        () => false,
+      );
+      await waitFor('95 % of the half-open sockets closed', async () => closed() >= 380, Math.max(0, 15_000 - (Date.now() - t0)), 100).catch(() => undefined);
+      console.log(`half-open: ${closed()} of 400 closed after ${Date.now() - t0} ms; node-2 reconnected during the flood: ${back}`);
+      expect(closed()).toBeGreaterThanOrEqual(380);
+      expect(back).toBe(true);
+      expect(((await victim().client.networkInfo()).peers ?? []).sort()).toEqual(honest());
+    } finally {
+      churning = false;
+      await churn;
+      for (const s of sockets) s.destroy();
+      for (const e of extra) for (const s of e.sockets) s.destroy();
+    }
+  });
+
+  it('a block-request flood from a peer that never reads: RSS grows <= 200 MiB, every honest peer kept', async () => {
+    const watch = watchHonestPeers();
+    const before = rssMiB(pid());
+    let peak = before;
+    const attacker = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'block-flood', 0);
+    attacker.socket.pause(); // asks and never reads
+    const req = (i: number) => encodeBlockRequest(i, { fromHeight: 1, toHeight: 100_000, max: 200 });
+    for (let i = 0; i < 150_000 && !attacker.socket.destroyed; i++) {
+      attacker.send(MsgType.blockReq, req(i));
+      if (i % 2000 === 0) {
+        peak = Math.max(peak, rssMiB(pid()));
+        await sleep(10);
+      }
+    }
+    const t0 = Date.now();
+    while (Date.now() - t0 < 5000) {
+      peak = Math.max(peak, rssMiB(pid()));
+      await sleep(200);
+    }
+    attacker.socket.destroy();
+    console.log(`block-request flood: victim RSS ${before.toFixed(0)} -> peak ${peak.toFixed(0)} MiB`);
+    expect(peak - before).toBeLessThanOrEqual(200);
+    expect(await watch.stop()).toEqual([]);
+    expect((await victim().client.info()).height).toBeGreaterThan(10);
+  });
+
+  it('a PEERS flood: the address book stays bounded (RSS grows <= 200 MiB), the flooder is cut off, honest peers kept', async () => {
+    const watch = watchHonestPeers();
+    const before = rssMiB(pid());
+    let peak = before;
+    const attacker = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'peers-flood', 0);
+    const base = randomPeers(1024);
+    for (let i = 0; i < 4000 && !attacker.socket.destroyed; i++) {
+      const payload = Buffer.from(base);
+      for (let e = 0; e < 1024; e++) payload.writeUInt32LE(i, 2 + e * 44); // 1024 identities never sent before
+      if (!attacker.send(MsgType.peers, payload)) await Promise.race([new Promise((r) => attacker.socket.once('drain', r)), attacker.closed]);
+      if (i % 200 === 0) peak = Math.max(peak, rssMiB(pid()));
+    }
+    await sleep(3000);
+    peak = Math.max(peak, rssMiB(pid()));
+    const cut = attacker.socket.destroyed;
+    attacker.socket.destroy();
+    console.log(`PEERS flood: victim RSS ${before.toFixed(0)} -> peak ${peak.toFixed(0)} MiB; flooder cut off: ${cut}`);
+    expect(peak - before).toBeLessThanOrEqual(200);
+    expect(cut).toBe(true);
+    expect(await watch.stop()).toEqual([]);
+  });
+
+  it('a ping flood gets the pinger cut off; honest peers kept', async () => {
+    const watch = watchHonestPeers();
+    const attacker: RawPeer = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'ping-flood', 0);
+    for (let i = 0; i < 20_000 && !attacker.socket.destroyed; i++) {
+      attacker.send(MsgType.ping, new Uint8Array(4));
+      if (i % 1000 === 0) await sleep(20);
+    }
+    const reason = await Promise.race([attacker.closed, sleep(5000).then(() => 'still connected')]);
+    attacker.socket.destroy();
+    expect(reason).toMatch(/over the rate of pings/);
+    expect(await watch.stop()).toEqual([]);
+  });
+
+  it('a crowd of fresh identities: only a few are admitted per interval; honest peers kept', async () => {
+    const watch = watchHonestPeers();
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'crowd', i)));
+    const admitted = results.filter((r) => r.status === 'fulfilled').length;
+    const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason));
+    for (const r of results) if (r.status === 'fulfilled') r.value.socket.destroy();
+    console.log(`fresh identities: ${admitted} of 40 admitted; e.g. ${refusals[0]}`);
+    expect(admitted).toBeLessThanOrEqual(8);
+    expect(refusals.some((r) => /too many new identities/.test(r))).toBe(true);
+    expect(await watch.stop()).toEqual([]);
+  });
+
+  it('over all these attacks the victim RSS grew <= 200 MiB and it kept producing and importing blocks', async () => {
+    const now = rssMiB(pid());
+    console.log(`victim RSS over all P2P attacks: ${rssAtStart.toFixed(0)} -> ${now.toFixed(0)} MiB`);
+    expect(now - rssAtStart).toBeLessThanOrEqual(200);
+    const [a, b] = await Promise.all([victim().client.info(), nodes[1]!.client.info()]);
+    expect(Math.abs(a.height - b.height)).toBeLessThanOrEqual(2);
+  });
+});
