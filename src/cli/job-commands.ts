@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { ExitCode } from '../errors.js';
 import type { Scenario } from '../runtime/contracts.js';
 import { scenarioWith } from '../scenario/build.js';
-import { parseMaxRateArgs, parseSoakArgs, MAX_RATE_USAGE, SOAK_USAGE, type CommonJobArgs } from '../jobs/job-args.js';
-import { maxRate } from '../jobs/max-rate.js';
+import { parseMaxRateArgs, parseSoakArgs, MAX_RATE_USAGE, SOAK_USAGE, type CommonJobArgs, type MaxRateArgs } from '../jobs/job-args.js';
+import { maxRate, type MaxRateOptions } from '../jobs/max-rate.js';
 import { soak } from '../jobs/soak.js';
 import type { CommandIo } from './command.js';
 import { usageError } from './command.js';
@@ -22,22 +22,12 @@ async function jobScenario(command: string, args: CommonJobArgs): Promise<Scenar
   return list[0];
 }
 
-export async function maxRateCommand(argv: string[], io: CommandIo): Promise<number> {
-  const a = parseMaxRateArgs(argv);
-  if (a.help) {
-    io.stdout.write(`${MAX_RATE_USAGE}\n`);
-    return ExitCode.ok;
-  }
-  const base = await jobScenario('max-rate', a);
-  const say = (line: string) => (a.json ? io.stderr : io.stdout).write(`${line}\n`);
-  const runner = { outDir: a.outDir, summaryStream: a.json ? undefined : io.stdout, reports: true };
-  const deployer = await createDeployer({ name: a.deployer ?? 'local', runner });
+/** The job's options from the command line: what is not given stays undefined, so the job's defaults apply. */
+export function maxRateOptions(a: MaxRateArgs, base: Scenario | undefined): MaxRateOptions {
   const scenario = base && (a.validators !== undefined || a.executors !== undefined) ? { ...base, spec: { ...base.spec, topology: { ...base.spec.topology, validators: a.validators ?? base.spec.topology.validators, executors: a.executors ?? base.spec.topology.executors } } } : base;
   const topology = scenario === undefined && (a.validators !== undefined || a.executors !== undefined) ? { topology: { shape: 'star', validators: a.validators ?? 4, executors: a.executors ?? 2 } } : undefined;
-  const run = await maxRate({
+  return {
     scenario: scenario ?? topology,
-    deployer,
-    runner,
     sloP99Ms: a.sloP99Ms,
     minInclusion: a.minInclusion,
     holdMs: a.holdMs,
@@ -51,8 +41,20 @@ export async function maxRateCommand(argv: string[], io: CommandIo): Promise<num
     drainTimeoutMs: a.drainTimeoutMs,
     threads: a.workers,
     signCapPerSec: a.signCapPerSec,
-    log: say,
-  });
+  };
+}
+
+export async function maxRateCommand(argv: string[], io: CommandIo): Promise<number> {
+  const a = parseMaxRateArgs(argv);
+  if (a.help) {
+    io.stdout.write(`${MAX_RATE_USAGE}\n`);
+    return ExitCode.ok;
+  }
+  const base = await jobScenario('max-rate', a);
+  const say = (line: string) => (a.json ? io.stderr : io.stdout).write(`${line}\n`);
+  const runner = { outDir: a.outDir, summaryStream: a.json ? undefined : io.stdout, reports: true };
+  const deployer = await createDeployer({ name: a.deployer ?? 'local', runner });
+  const run = await maxRate({ ...maxRateOptions(a, base), deployer, runner, log: say });
   // The job's log has already shown each step, the curve and the outcome.
   if (a.json) io.stdout.write(`${JSON.stringify(run.summary, null, 2)}\n`);
   say(`report: ${join(run.runDir, 'report.html')}`);

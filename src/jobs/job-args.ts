@@ -128,7 +128,10 @@ export interface MaxRateArgs extends CommonJobArgs {
 
 export const MAX_RATE_USAGE = `loadnet max-rate [scenario] [options]
   Find the highest transaction rate the topology sustains under an SLO (one deployment, grow then bisect, confirm).
-  --slo-p99 <duration>       p99 inclusion latency from the intended send time (default 2s)
+  Without a scenario: 4 validators + 2 executors, 500 ms slots, f = 0.8. First the chain's idle latency floor is
+  measured at a trickle (10 tx/s); an SLO below it stops the job with a diagnosis (exit code 1).
+  --slo-p99 <duration>       p99 inclusion latency from the intended send time (default 3s, or when the idle
+                             floor leaves less than a block interval under 3s: floor + 2 se + one interval)
   --min-inclusion <0..1>     fraction of sent transactions that must be included (default 0.99)
   --hold <duration>          measured window of each step (default 30s)
   --max-holds <n>            holds a step near the SLO may pool before it is judged (default 4; 1 = one hold decides)

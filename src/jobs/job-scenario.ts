@@ -8,7 +8,7 @@ import type { RunMetrics, Scenario } from '../runtime/contracts.js';
 import { Issues } from '../scenario/fields.js';
 import { runMetrics } from '../scenario/materialize.js';
 import { resolveSpec } from '../scenario/resolve.js';
-import type { ScenarioSpec } from '../scenario/spec.js';
+import type { ConsensusSpec, ScenarioSpec } from '../scenario/spec.js';
 import { validateSpec } from '../scenario/validate.js';
 
 export type JobScenarioInput = Scenario | ScenarioSpec | Record<string, unknown>;
@@ -20,6 +20,11 @@ export interface JobScenarioDefaults {
   executors: number;
   /** Funded wallets at least (jobs send from their own wallets). Default 200. */
   minWallets?: number;
+  /**
+   * The job's chain when the input does not set one (no input, or plain input without `consensus`; fields
+   * the input sets win). A built scenario keeps its own: it was resolved with the global defaults already.
+   */
+  consensus?: ConsensusSpec;
 }
 
 export interface JobScenarioOverrides {
@@ -46,7 +51,8 @@ export function resolveJobSpec(input: unknown): ScenarioSpec {
 /** The job's spec and metrics: the input's chain settings with the job's name and enough wallets. */
 export function jobScenario(input: JobScenarioInput | undefined, defaults: JobScenarioDefaults, overrides: JobScenarioOverrides = {}): { spec: ScenarioSpec; metrics: RunMetrics } {
   let spec: ScenarioSpec;
-  if (input === undefined) spec = resolveJobSpec({ name: defaults.name, topology: { shape: 'star', validators: defaults.validators, executors: defaults.executors } });
+  const consensusOf = (given: unknown) => (defaults.consensus ? { consensus: { ...defaults.consensus, ...(typeof given === 'object' && given !== null ? given : {}) } } : {});
+  if (input === undefined) spec = resolveJobSpec({ name: defaults.name, topology: { shape: 'star', validators: defaults.validators, executors: defaults.executors }, ...consensusOf(undefined) });
   else if (isBuilt(input)) spec = input.spec;
   else {
     // Plain input, a full spec included (resolving a resolved spec gives it back): never trusted by its
@@ -54,7 +60,7 @@ export function jobScenario(input: JobScenarioInput | undefined, defaults: JobSc
     // default topology fills what the input leaves out.
     const plain = input as Record<string, unknown>;
     const topology = { shape: 'star', validators: defaults.validators, executors: defaults.executors, ...(typeof plain.topology === 'object' && plain.topology !== null ? plain.topology : {}) };
-    spec = resolveJobSpec({ ...plain, topology });
+    spec = resolveJobSpec({ ...plain, topology, ...consensusOf(plain.consensus) });
   }
   const topology = { ...spec.topology, validators: overrides.validators ?? spec.topology.validators, executors: overrides.executors ?? spec.topology.executors };
   const wallets = { ...spec.wallets, count: Math.max(spec.wallets.count, defaults.minWallets ?? 200) };

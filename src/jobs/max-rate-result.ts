@@ -4,6 +4,7 @@
  */
 import type { SearchOutcome, SearchPhase, SearchStatus } from './rate-search.js';
 import type { SloCriteria } from './step-judge.js';
+import type { LatencyFloor, SloSource } from './latency-floor.js';
 
 export interface MaxRateCurvePoint {
   /** Order in which the step ran (0-based). */
@@ -39,6 +40,10 @@ export interface MaxRateSummary {
   resolution: { requested: number; achieved: number | null };
   message: string;
   criteria: SloCriteria & HoldSettings;
+  /** Where criteria.sloP99Ms came from: the user, the job's default, or the measured floor (no SLO given and the default too close to it). */
+  sloSource?: SloSource;
+  /** The chain's idle latency floor, measured before the search (null: the check was turned off). */
+  floor?: LatencyFloor | null;
   topology?: { validators: number; executors: number };
   /** Steps in the order they ran. Sort by targetTps to draw the curve. */
   curve: MaxRateCurvePoint[];
@@ -53,7 +58,14 @@ export interface HoldSettings {
   sloZ: number;
 }
 
-export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, holds: HoldSettings, times: { startedAt: string; endedAt: string }, topology?: { validators: number; executors: number }): MaxRateSummary {
+export function toMaxRateSummary(
+  outcome: SearchOutcome,
+  criteria: SloCriteria,
+  holds: HoldSettings,
+  times: { startedAt: string; endedAt: string },
+  topology?: { validators: number; executors: number },
+  floor?: { floor: LatencyFloor | null; sloSource: SloSource },
+): MaxRateSummary {
   return {
     status: outcome.status,
     maxRateTps: outcome.maxRateTps,
@@ -61,6 +73,7 @@ export function toMaxRateSummary(outcome: SearchOutcome, criteria: SloCriteria, 
     resolution: outcome.resolution,
     message: outcome.message,
     criteria: { ...criteria, ...holds },
+    ...(floor ? { sloSource: floor.sloSource, floor: floor.floor } : {}),
     topology,
     curve: outcome.steps.map((s) => ({
       index: s.index,

@@ -28,6 +28,8 @@ export type SearchStatus =
   | 'generator-bound'
   /** Even the smallest rate tried failed. */
   | 'none-sustainable'
+  /** The chain's idle latency floor is above the SLO: no search was run (latency-floor.ts). */
+  | 'slo-below-floor'
   /** The confirmation run failed every time: the system is not stable near the bracket. */
   | 'unconfirmed'
   | 'aborted';
@@ -71,11 +73,14 @@ export function roundRate(x: number): number {
   return Number(x.toPrecision(3));
 }
 
+/** The search's defaults for what SearchOptions leaves out. */
+export const SEARCH_DEFAULTS = { growth: 2, resolution: 0.05, maxTrials: 24, confirmAttempts: 2 } as const;
+
 export async function searchMaxRate(trial: Trial, options: SearchOptions): Promise<SearchOutcome> {
-  const growth = options.growth ?? 2;
-  const resolution = options.resolution ?? 0.05;
-  const maxTrials = options.maxTrials ?? 24;
-  const confirmAttempts = options.confirmAttempts ?? 2;
+  const growth = options.growth ?? SEARCH_DEFAULTS.growth;
+  const resolution = options.resolution ?? SEARCH_DEFAULTS.resolution;
+  const maxTrials = options.maxTrials ?? SEARCH_DEFAULTS.maxTrials;
+  const confirmAttempts = options.confirmAttempts ?? SEARCH_DEFAULTS.confirmAttempts;
   const maxTps = options.maxTps;
   const minTps = options.minTps ?? Math.max(0.1, roundRate(options.startTps / 16));
   const steps: SearchStep[] = [];

@@ -139,6 +139,7 @@ function maxRateSection(m: MaxRateSummary): string {
         // The band a single hold could not tell from the SLO: p99 ± z standard errors.
         ...(withSe.length ? [{ name: `p99 + ${z}·se`, points: withSe.map((p) => ({ x: p.offeredTps, y: p.p99Ms! + z * p.p99StdErrMs! })), color: '#f59e0b', dashed: true }] : []),
         ...(slo ? [{ name: `SLO p99 ${slo} ms`, points: curve.map((p) => ({ x: p.offeredTps, y: slo })), color: '#6b7280', dashed: true }] : []),
+        ...(m.floor?.p99Ms != null ? [{ name: `idle floor p99 ${m.floor.p99Ms} ms`, points: curve.map((p) => ({ x: p.offeredTps, y: m.floor!.p99Ms! })), color: '#9333ea', dashed: true }] : []),
       ],
     }),
   ];
@@ -147,7 +148,17 @@ function maxRateSection(m: MaxRateSummary): string {
     .map((p) => `<tr class="${p.verdict === 'pass' ? 'pass' : 'fail'}"><td>${p.index}</td><td>${esc(p.phase)}</td><td>${p.targetTps}</td><td>${p.offeredTps}</td><td>${p.includedTps}</td><td>${(p.inclusionRatio * 100).toFixed(2)} %</td><td>${p.p50Ms ?? '—'}</td><td>${formatP99(p)}</td><td>${p.holds ?? 1}</td><td>${p.backlogSlopeTps ?? '—'}</td><td>${esc(p.verdict)}${p.failures?.length ? `: ${esc(p.failures.join('; '))}` : ''}</td></tr>`)
     .join('');
   const table = `<table class="steps"><thead><tr><th>step</th><th>phase</th><th>target tx/s</th><th>offered tx/s</th><th>included tx/s</th><th>inclusion</th><th>p50 ms</th><th>p99 ms ± se</th><th>holds</th><th>backlog tx/s</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
-  return `<h2>Max-rate search</h2><p>${esc(m.message ?? '')}</p>${charts.join('')}${table}`;
+  return `<h2>Max-rate search</h2><p>${esc(m.message ?? '')}</p>${floorParagraph(m)}${curve.length ? charts.join('') + table : ''}`;
+}
+
+/** The idle latency floor measured before the search, and the SLO it led to. */
+function floorParagraph(m: MaxRateSummary): string {
+  const f = m.floor;
+  if (!f) return '';
+  const p99 = f.p99Ms === null ? '— (nothing included)' : `${f.p99Ms}${f.p99StdErrMs === null ? '' : ` ± ${Math.round(f.p99StdErrMs)}`} ms`;
+  const slo = m.criteria?.sloP99Ms === undefined ? '' : ` SLO p99 ${m.criteria.sloP99Ms} ms (${esc(m.sloSource ?? 'given')}).`;
+  const min = f.minSloMs === null ? '' : ` Smallest SLO worth searching: ${f.minSloMs} ms.`;
+  return `<p id="maxrate-floor">Idle latency floor: p99 ${p99}, p50 ${f.p50Ms ?? '—'} ms at ${f.rateTps} tx/s over ${f.holds} × ${f.holdMs / 1000} s; mean block interval ${Math.round(f.meanBlockIntervalMs)} ms (${f.slotDurationMs} ms slots, f = ${f.activeSlotCoeff}).${slo}${min}</p>`;
 }
 
 export function renderHtml(data: RunData): string {

@@ -1,17 +1,22 @@
 /**
- * maxRate() against real local nodes (built dist/: node bin and load worker):
+ * maxRate() and `loadnet max-rate` against real local nodes (built dist/: CLI, node bin and load worker):
+ *  - on a chain whose idle latency floor is above the SLO (1 s slots, f = 0.5: a 2 s mean block interval),
+ *    the job stops after measuring the floor, with the diagnosis, exit code 1 and the floor in the record;
+ *  - `loadnet max-rate` with no flag but shorter holds (--hold 5s) finds a maximum on the job's default
+ *    chain (~90 s here under a load average of 14; the full no-flag run is in bench/RESULTS.md);
  *  - with the generator's signing capped far below the target, the search stops at the first step and
  *    reports no maximum, naming the generator (a false maximum is never reported);
  *  - a short real search (5 s holds, few steps) ends in a confirmed figure with its curve in max-rate.json,
  *    summary.json (summary.maxRate + the max-rate expectation) and report.html, and leaves no node behind.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { maxRate } from '../../src/jobs/max-rate.js';
 import type { MaxRateSummary } from '../../src/jobs/max-rate-result.js';
-import { alive, pidsOf } from './helpers/run-files.js';
+import { alive, pidsOf, readEvents } from './helpers/run-files.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-jobs-maxrate-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -75,12 +80,18 @@ describe('maxRate on local nodes', () => {
     const summary = readJson<{ verdict: string; maxRate: MaxRateSummary; expectations: Array<{ name: string; status: string }> }>(join(run.runDir, 'summary.json'));
     expect(summary.maxRate).toEqual(file);
     expect(summary.expectations.find((x) => x.name === 'max-rate')!.status).toBe('pass');
+    // The floor came first, at a trickle no faster than the start, and the given SLO stood.
+    expect(file.sloSource).toBe('given');
+    expect(file.floor).toMatchObject({ rateTps: 5, holdMs: 5000, holds: 1, slotDurationMs: 500, activeSlotCoeff: 0.5, meanBlockIntervalMs: 1000 });
+    expect(file.floor!.p99Ms).toBeGreaterThan(0);
+    expect(file.floor!.p99Ms).toBeLessThan(8000);
     expect(existsSync(join(run.runDir, 'report.html'))).toBe(true);
   });
 
   it('holds a step again while its p99 is undecided and pools the holds (forced here with z = 1000)', async () => {
     const lines: string[] = [];
-    const run = await maxRate({ scenario, holdMs: 4000, batchMs: 1000, startTps: 40, maxTps: 40, maxHolds: 2, sloZ: 1000, sloP99Ms: 2500, minInclusion: 0.95, users: 10, drainTimeoutMs: 20_000, runner: { outDir, reports: false }, log: (l) => lines.push(l) });
+    // No floor check here: at z = 1000 the floor would be held twice as well, and this test is about steps.
+    const run = await maxRate({ scenario, floor: false, holdMs: 4000, batchMs: 1000, startTps: 40, maxTps: 40, maxHolds: 2, sloZ: 1000, sloP99Ms: 2500, minInclusion: 0.95, users: 10, drainTimeoutMs: 20_000, runner: { outDir, reports: false }, log: (l) => lines.push(l) });
     const grow = run.outcome.steps[0]!;
     // 1000 standard errors around the SLO leave any p99 undecided after one hold: the second is taken and pooled.
     expect(grow.result.holds).toBe(2);
@@ -96,4 +107,80 @@ describe('maxRate on local nodes', () => {
     expect(file.curve[0]).toMatchObject({ holds: 2 });
     expect(file.criteria).toMatchObject({ maxHolds: 2, sloZ: 1000, holdMs: 4000 });
   });
+});
+
+const cli = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+
+/** `node dist/src/cli/main.js ...args` in `cwd`: exit code, output, wall time. */
+function loadnet(cwd: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('exit', (code) => done({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+function onlyRunDir(runs: string): string {
+  const dirs = readdirSync(runs);
+  expect(dirs).toHaveLength(1);
+  return join(runs, dirs[0]!);
+}
+
+describe('loadnet max-rate and the idle latency floor', () => {
+  it('stops after the floor when the SLO is below it, with the diagnosis, exit code 1 and the floor recorded', async () => {
+    const cwd = mkdtempSync(join(outDir, 'floor-'));
+    // No consensus: the scenario default, 1 s slots and f = 0.5, the chain that found no rate at all before.
+    writeFileSync(join(cwd, 'slow-blocks.json'), JSON.stringify({ name: 'slow-blocks', seed: 5, topology: { shape: 'star', validators: 2, executors: 1 }, wallets: { count: 20 } }));
+    const r = await loadnet(cwd, 'max-rate', 'slow-blocks.json', '--slo-p99', '1.5s', '--hold', '10s');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/measuring the idle latency floor: 10 tx\/s for 10 s/);
+    expect(r.stdout).toMatch(/no search: the SLO p99 of 1,500 ms is below this chain's idle latency floor, p99 [\d,]+( ± \d+)? ms at a trickle of 10 tx\/s, which comes from its 2,000 ms mean block interval \(1,000 ms slots, f = 0.5\): no rate can meet it\. Use --slo-p99 [\d.]+s or more, or faster blocks/);
+    const runDir = onlyRunDir(join(cwd, 'runs'));
+    const file = readJson<MaxRateSummary>(join(runDir, 'max-rate.json'));
+    expect(file.status).toBe('slo-below-floor');
+    expect(file.maxRateTps).toBeNull();
+    expect(file.curve).toEqual([]);
+    expect(file.floor!.p99Ms).toBeGreaterThan(1500);
+    expect(file.floor).toMatchObject({ rateTps: 10, holdMs: 10_000, slotDurationMs: 1000, activeSlotCoeff: 0.5, meanBlockIntervalMs: 2000 });
+    // The suggested SLO leaves room above the floor: its p99 plus a block interval at least.
+    expect(file.floor!.minSloMs).toBeGreaterThanOrEqual(file.floor!.p99Ms! + 2000);
+    expect(r.stdout).toContain(`--slo-p99 ${file.floor!.minSloMs! / 1000}s or more`);
+    const events = await readEvents(runDir);
+    expect(events.filter((e) => e.kind === 'maxrate.floor')).toMatchObject([{ decision: 'stop', status: 'slo-below-floor', p99Ms: file.floor!.p99Ms }]);
+    // Nothing but the floor was measured: no search step ran.
+    expect(events.filter((e) => e.kind === 'maxrate.step')).toEqual([]);
+    expect(events.filter((e) => e.kind === 'maxrate.hold.measured').every((e) => e.index === 'floor')).toBe(true);
+    const summary = readJson<{ verdict: string; expectations: Array<{ name: string; status: string }> }>(join(runDir, 'summary.json'));
+    expect(summary.verdict).toBe('fail');
+    expect(summary.expectations.find((x) => x.name === 'max-rate')!.status).toBe('fail');
+    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toMatch(/id="maxrate-floor">Idle latency floor: p99 /);
+    for (const pid of pidsOf(runDir)) expect(alive(pid)).toBe(false);
+  });
+
+  it('`loadnet max-rate` with no flag but shorter holds finds a maximum on the job\'s default chain', async () => {
+    const cwd = mkdtempSync(join(outDir, 'noflags-'));
+    const r = await loadnet(cwd, 'max-rate', '--hold', '5s');
+    expect(r.stderr).toBe('');
+    // The defaults, resolved and shown before anything runs.
+    expect(r.stdout).toMatch(/^max-rate: 4 validators \+ 2 executors, 500 ms slots, f = 0.8 \(mean block interval 625 ms\), k = 10, 200 wallets; SLO p99 3000 ms unless the idle floor leaves no room under it/);
+    expect(r.stdout).toMatch(/idle floor: p99 [\d,]+( ± \d+)? ms, p50 [\d,]+ ms at a trickle of 10 tx\/s over 5s \(mean block interval 625 ms: 500 ms slots, f = 0.8\); SLO p99 [\d,]+ ms \((default|no --slo-p99 given)/);
+    const runDir = onlyRunDir(join(cwd, 'runs'));
+    const file = readJson<MaxRateSummary>(join(runDir, 'max-rate.json'));
+    expect(r.code, `${file.status}: ${file.message} (${Math.round(r.ms / 1000)} s)`).toBe(0);
+    expect(file.status).toBe('found');
+    expect(file.maxRateTps).toBeGreaterThan(50);
+    expect(r.stdout).toContain(`maximum sustainable rate ${file.maxRateTps} tx/s`);
+    expect(['default', 'floor']).toContain(file.sloSource);
+    expect(file.criteria.sloP99Ms).toBeGreaterThanOrEqual(3000);
+    expect(file.criteria.sloP99Ms).toBeGreaterThanOrEqual(file.floor!.minSloMs!);
+    expect(file.floor).toMatchObject({ rateTps: 10, holdMs: 5000, meanBlockIntervalMs: 625 });
+    expect(file.curve.find((p) => p.phase === 'confirm' && p.targetTps === file.maxRateTps)?.verdict).toBe('pass');
+    for (const pid of pidsOf(runDir)) expect(alive(pid)).toBe(false);
+  }, 420_000);
 });
