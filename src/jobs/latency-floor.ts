@@ -108,7 +108,7 @@ export function decideAgainstFloor(floor: LatencyFloor, givenSloMs: number | und
 export function floorLine(floor: LatencyFloor, d: FloorDecision): string {
   const head = `idle floor: p99 ${floor.p99Ms === null ? '—' : floorText(floor)}, p50 ${floor.p50Ms === null ? '—' : ms(floor.p50Ms)} at a trickle of ${floor.rateTps} tx/s over ${secs(floor.holdMs * floor.holds)} (${chainText(floor)})`;
   if (d.kind === 'stop') return head;
-  const why = d.sloSource === 'given' ? 'given' : d.sloSource === 'default' ? `default; the floor leaves room under it (smallest SLO worth searching: ${ms(floor.minSloMs!)})` : `no --slo-p99 given, and the ${ms(DEFAULT_SLO_P99_MS)} default leaves less than a block interval above the floor: floor p99 + 2 standard errors + one mean block interval, rounded up to 0.5 s`;
+  const why = d.sloSource === 'given' ? 'given' : d.sloSource === 'default' ? `default; the floor leaves room under it: the smallest SLO worth searching is ${ms(floor.minSloMs!)}` : `no --slo-p99 given, and the ${ms(DEFAULT_SLO_P99_MS)} default leaves less than a block interval above the floor: floor p99 + 2 standard errors + one mean block interval, rounded up to 0.5 s`;
   return `${head}; SLO p99 ${ms(d.sloP99Ms)} (${why})`;
 }
 
