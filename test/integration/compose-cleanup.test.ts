@@ -5,12 +5,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ComposeDeployer, cleanComposeLeftovers } from '../../src/deployers/compose/index.js';
 import type { Runner } from '../../src/runtime/contracts.js';
+import { plantDeadRun } from './helpers/dead-run.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { waitFor } from './helpers/run-files.js';
 import { containerOf, engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
@@ -122,6 +123,23 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
     // Its deployment is over, so it is a leftover now, though this process lives on.
     await cleanComposeLeftovers();
     expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('the run start sweeps a dead local run\'s leftovers (a stopped node, its port reservation, the registry entry) and says so', async () => {
+    const dead = plantDeadRun('dead-compose-run', 4);
+    try {
+      const said: string[] = [];
+      const failOut = mkdtempSync(join(outDir, 'sweep-'));
+      // The sweep comes first: a deploy that then fails on its image has swept all the same.
+      const deployer = new ComposeDeployer({ outDir: failOut, reports: false, log: (l) => said.push(l), image: 'loadnet-no-such-image:1' });
+      await expect(deployer.deploy(scenarioOf(localSpec({ name: 'compose-sweep', validators: 1, executors: 0 })))).rejects.toMatchObject({ code: 'LN_ERR_DOCKER' });
+      expect(said).toContain(dead.sweptLine);
+      expect(await dead.nodeExited).toBe('SIGKILL');
+      expect(existsSync(dead.reservation)).toBe(false);
+      expect(existsSync(dead.registryFile)).toBe(false);
+    } finally {
+      dead.restore();
+    }
   });
 
   it('a missing user image fails with LN_ERR_DOCKER naming it, and leaves no reaper process', async () => {

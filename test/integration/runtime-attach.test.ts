@@ -4,14 +4,13 @@
  * file with balances read from the chain; nothing is torn down; node control is refused clearly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttachDeployer } from '../../src/deployers/attach/index.js';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
-import { RUN_LABEL_ENV, writeRegistration } from '../../src/deployers/local/leftovers.js';
 import type { Expectation, Runner } from '../../src/runtime/contracts.js';
+import { plantDeadRun } from './helpers/dead-run.js';
 import { readEvents } from './helpers/run-files.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 
@@ -66,34 +65,20 @@ describe('AttachDeployer', () => {
   });
 
   it('sweeps the leftovers of a dead local run as it starts (a stopped node, a port reservation, the registry entry) and says so', async () => {
-    const registry = mkdtempSync(join(tmpdir(), 'loadnet-attach-registry-'));
-    const previous = process.env.LOADNET_REGISTRY_DIR;
-    process.env.LOADNET_REGISTRY_DIR = registry;
-    const stray = spawn('sleep', ['300'], { detached: true, env: { ...process.env, [RUN_LABEL_ENV]: 'dead-attach-run' } });
-    const exited = new Promise<NodeJS.Signals | null>((r) => stray.once('exit', (_code, signal) => r(signal)));
-    const reservation = join(tmpdir(), 'loadnet-ports', '3'); // below the range loadnet picks from: no real run's
+    const dead = plantDeadRun('dead-attach-run');
     try {
-      process.kill(-stray.pid!, 'SIGSTOP');
-      const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-      mkdirSync(join(tmpdir(), 'loadnet-ports'), { recursive: true });
-      writeFileSync(reservation, String(dead));
-      writeRegistration({ runId: 'dead-attach-run', runDir: '/nonexistent/dead-attach-run', coordinatorPid: dead, coordinatorStart: null, nodes: { 'validator-0': { pid: stray.pid! } }, ports: [3] });
       const said: string[] = [];
       const scenario = scenarioOf(localSpec({ name: 'attached-sweep', durationMs: 1000, cooldownMs: 0 }));
       const runner = await new AttachDeployer({ nodes: [devnet.context.nodes()[0]!.descriptor.apiUrl], outDir, reports: false, log: (l) => said.push(l) }).deploy(scenario);
       await runner.dispose();
-      expect(said).toContain(`[loadnet] swept run dead-attach-run (coordinator pid ${dead} gone, /nonexistent/dead-attach-run): killed validator-0 (pid ${stray.pid}, stopped); removed 1 port reservation and its registry entry`);
-      expect(await exited).toBe('SIGKILL');
-      expect(existsSync(reservation)).toBe(false);
-      expect(existsSync(join(registry, 'dead-attach-run.json'))).toBe(false);
+      expect(said).toContain(dead.sweptLine);
+      expect(await dead.nodeExited).toBe('SIGKILL');
+      expect(existsSync(dead.reservation)).toBe(false);
+      expect(existsSync(dead.registryFile)).toBe(false);
       const sweep = (await readEvents(runner.context.runDir)).find((e) => e.kind === 'run.sweep');
-      expect(sweep?.runs).toEqual([{ runId: 'dead-attach-run', runDir: '/nonexistent/dead-attach-run', coordinatorPid: dead, killed: [{ node: 'validator-0', pid: stray.pid, stopped: true }], reservations: 1 }]);
+      expect(sweep?.runs).toEqual([{ runId: dead.runId, runDir: dead.runDir, coordinatorPid: dead.coordinatorPid, killed: [{ node: 'validator-0', pid: dead.nodePid, stopped: true }], reservations: 1 }]);
     } finally {
-      if (previous === undefined) delete process.env.LOADNET_REGISTRY_DIR;
-      else process.env.LOADNET_REGISTRY_DIR = previous;
-      if (stray.exitCode === null && stray.signalCode === null) process.kill(-stray.pid!, 'SIGKILL');
-      rmSync(reservation, { force: true });
-      rmSync(registry, { recursive: true, force: true });
+      dead.restore();
     }
   });
 
