@@ -4,10 +4,11 @@
  */
 import { MAX_RATE_USAGE, SOAK_USAGE } from '../jobs/job-args.js';
 import type { Command } from './command.js';
-import { CLEAN_USAGE, NODE_USAGE, REPORT_USAGE, RUN_USAGE } from './usage.js';
+import { CLEAN_USAGE, NODE_USAGE, REPORT_USAGE, RUN_USAGE, STEPS_USAGE } from './usage.js';
 
 export const COMMANDS: readonly Command[] = [
-  { name: 'run', summary: 'run a scenario (JSON file or .ts/.js module) and judge its expectations', usage: RUN_USAGE, load: async () => (await import('./run-command.js')).runCommand },
+  { name: 'run', summary: 'run a scenario (JSON file, .ts/.js module or .feature files) and judge its expectations', usage: RUN_USAGE, load: async () => (await import('./run-command.js')).runCommand },
+  { name: 'steps', summary: 'list every Gherkin step of feature files, with an example', usage: STEPS_USAGE, load: async () => (await import('../gherkin/steps-command.js')).stepsCommand },
   { name: 'max-rate', summary: 'find the highest transaction rate the topology sustains under an SLO', usage: MAX_RATE_USAGE, load: async () => (await import('./job-commands.js')).maxRateCommand },
   { name: 'soak', summary: 'run a scenario for hours with leak checks and summary checkpoints', usage: SOAK_USAGE, load: async () => (await import('./job-commands.js')).soakCommand },
   { name: 'node', summary: 'run one devnet reference node from its config file', usage: NODE_USAGE, load: async () => (await import('./node-command.js')).nodeCommand },

@@ -14,6 +14,7 @@ import { RUN_USAGE } from './usage.js';
 import { DEPLOYER_NAMES, createDeployer, parseAttachUrls, type DeployerName } from './deployers.js';
 import { loadScenarioFile } from './load-scenario.js';
 import { loadPlugins } from './plugins.js';
+import { isFeatureTarget } from '../gherkin/target.js';
 import { progressionTable } from '../report/progression-table.js';
 
 const OPTIONS = {
@@ -29,12 +30,17 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
+  tags: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export interface RunArgs {
   file: string;
   deployer: DeployerName;
+  /** --deployer was given (feature files fall back to LOADNET_DEPLOYER otherwise). */
+  deployerGiven: boolean;
+  /** Feature files only: a Cucumber tag expression. */
+  tags?: string;
   attach?: string[];
   keyFile?: string;
   walletSeed?: number;
@@ -81,6 +87,8 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
   return {
     file: positionals[0]!,
     deployer: deployer as DeployerName,
+    deployerGiven: values.deployer !== undefined,
+    tags: values.tags,
     attach: values.attach === undefined ? undefined : parseAttachUrls(values.attach),
     keyFile: values.keys,
     walletSeed: integer('wallet-seed', values['wallet-seed']),
@@ -102,6 +110,12 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
     return ExitCode.ok;
   }
   await loadPlugins(args.require, process.cwd(), (i) => `--require ${args.require[i]}`);
+  if (isFeatureTarget(args.file)) {
+    if (args.attach) throw usageError('run', '--attach is not available for feature files; allowed: --deployer local|compose or the file\'s own deployer step');
+    const { runFeatures } = await import('../gherkin/run-features.js');
+    return runFeatures({ target: args.file, deployer: args.deployerGiven ? args.deployer : undefined, tags: args.tags, durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed, outDir: args.outDir, json: args.json, dryRun: args.dryRun, progress: args.progress }, io);
+  }
+  if (args.tags !== undefined) throw usageError('run', '--tags selects scenarios of .feature files; allowed: with a .feature file or a directory of them');
   const loaded = await loadScenarioFile(args.file);
   const scenarios = loaded.map((s) => scenarioWith(s, { durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed }));
   if (args.dryRun) {

@@ -2,11 +2,12 @@
  * Help texts of the commands, apart from the commands' code so `loadnet --help` loads nothing else.
  */
 
-export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js> [options]
+export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js | x.feature | dir/> [options]
   Deploy the scenario's topology, run its workloads for the window and the cooldown, judge every expectation,
   write the run directory (summary.json, events.jsonl, report.html, junit.xml) and print the verdict.
   A module exports (default, \`scenario\` or \`scenarios\`) a built Scenario, a ScenarioBuilder, a spec, an array
-  of them (run in order), or a function returning one.
+  of them (run in order), or a function returning one. A .feature file (or a directory: every .feature below
+  it) runs each Gherkin scenario in turn and writes <out>/<time>-features.junit.xml (steps: \`loadnet steps\`).
 
   --deployer local|compose   where nodes run (default local: child processes on 127.0.0.1)
   --attach <url,url,...>     run against nodes that already run (no deploy, no teardown, no node control)
@@ -19,6 +20,7 @@ export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js> [o
   --require <module>         import a plug-in (registers custom workloads/expectations) before the scenario;
                              repeatable; a path (.ts through tsx) or a package name. A JSON scenario can list
                              its own in "plugins" (relative to the scenario file)
+  --tags <expression>        feature files: run the scenarios whose tags match, e.g. "@smoke and not @slow"
   --dry-run                  load and validate only: print the resolved spec(s) as JSON, deploy nothing
   --json                     print the summary (or a list of summaries) as JSON on stdout, nothing else
   --no-progress              no live progress line
@@ -38,3 +40,8 @@ export const CLEAN_USAGE = `loadnet clean [--docker] [--json]
 
 export const REPORT_USAGE = `loadnet report <run directory>
   Re-render report.html and junit.xml from the run directory's summary.json and events.jsonl.`;
+
+export const STEPS_USAGE = `loadnet steps [--json]
+  Every Gherkin step \`loadnet run x.feature\` understands, grouped, with an example and what it does in the DSL.
+  Environment: LOADNET_DEPLOYER (the deployer of \`we have a CLI deployer specified\` without --deployer),
+  LOADNET_MAX_DURATION (caps every run window and max-rate hold of the feature files, e.g. 10s in CI).`;
