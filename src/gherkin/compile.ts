@@ -15,7 +15,7 @@ import { parseDuration } from '../util/duration.js';
 import { ScenarioDraft, buildFromDraft, where, type BuildOverrides, type StepAt } from './draft.js';
 import type { ParsedFeature } from './feature-files.js';
 import { parameterRegistry, StepValueError } from './parameters.js';
-import { DEPLOYER_ALIAS_NAMES, STEPS, StepRuleError, deployerFromName, type StepDef } from './steps.js';
+import { DEPLOYER_ALIAS_NAMES, STEPS, StepRuleError, deployerFromName, shownPattern, type StepDef } from './steps.js';
 
 /** The environment variable `Given we have a CLI deployer specified` reads when --deployer is not given. */
 export const DEPLOYER_ENV = 'LOADNET_DEPLOYER';
@@ -66,7 +66,7 @@ export function matchStep(text: string): Array<{ def: StepDef; args: Array<strin
 export function closestSteps(text: string, n = 3): StepDef[] {
   const norm = (s: string) => s.toLowerCase().replace(/"[^"]*"/g, '#').replace(/\{[^}]+\}/g, '#').replace(/-?\d+(?:\.\d+)?(?:ms|s|m|h|%)?/g, '#').replace(/\s+/g, ' ').trim();
   const t = norm(text);
-  const scored = STEPS.map((def) => ({ def, d: Math.min(editDistance(t, norm(def.pattern)), editDistance(t, norm(def.example.replace(/^\S+\s+/, '')))) / Math.max(t.length, 1) }));
+  const scored = STEPS.map((def) => ({ def, d: Math.min(editDistance(t, norm(shownPattern(def))), editDistance(t, norm(def.example.replace(/^\S+\s+/, '')))) / Math.max(t.length, 1) }));
   return scored.sort((a, b) => a.d - b.d).slice(0, n).map((s) => s.def);
 }
 
@@ -155,11 +155,11 @@ function applySteps(feature: ParsedFeature, pickle: Pickle, problems: string[]):
     const matches = matchStep(step.text);
     if (matches.length === 0) {
       const near = closestSteps(step.text);
-      problems.push(`${here}: unknown step; closest known steps:\n${near.map((d) => `    ${d.example}    (${d.pattern})`).join('\n')}`);
+      problems.push(`${here}: unknown step; closest known steps:\n${near.map((d) => `    ${d.example}    (${shownPattern(d)})`).join('\n')}`);
       continue;
     }
     if (matches.length > 1) {
-      problems.push(`${here}: ambiguous step, matches ${matches.map((m) => `'${m.def.pattern}'`).join(' and ')}`);
+      problems.push(`${here}: ambiguous step, matches ${matches.map((m) => `'${shownPattern(m.def)}'`).join(' and ')}`);
       continue;
     }
     const { def, args } = matches[0]!;

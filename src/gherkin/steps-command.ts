@@ -3,7 +3,7 @@ import { parseCommandArgs, type CommandIo } from '../cli/command.js';
 import { STEPS_USAGE } from '../cli/usage.js';
 import { ExitCode } from '../errors.js';
 import { DEPLOYER_ENV, MAX_DURATION_ENV } from './compile.js';
-import { STEPS } from './steps.js';
+import { STEPS, shownPattern } from './steps.js';
 
 export async function stepsCommand(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs('steps', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
@@ -12,7 +12,7 @@ export async function stepsCommand(argv: string[], io: CommandIo): Promise<numbe
     return ExitCode.ok;
   }
   if (values.json) {
-    io.stdout.write(`${JSON.stringify(STEPS.map(({ pattern, phase, group, inherited, example, doc }) => ({ pattern, phase, group, inherited: inherited === true, example, doc })), null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(STEPS.map((def) => ({ pattern: shownPattern(def), phase: def.phase, group: def.group, inherited: def.inherited === true, example: def.example, doc: def.doc })), null, 2)}\n`);
     return ExitCode.ok;
   }
   const groups = [...new Set(STEPS.map((s) => s.group))];
@@ -24,7 +24,7 @@ export async function stepsCommand(argv: string[], io: CommandIo): Promise<numbe
   ];
   for (const g of groups) {
     lines.push(`${g}:`);
-    for (const s of STEPS.filter((x) => x.group === g)) lines.push(`  ${s.inherited ? '*' : ' '} ${s.pattern}`, `        e.g. ${s.example}`, `        ${s.doc}`);
+    for (const s of STEPS.filter((x) => x.group === g)) lines.push(`  ${s.inherited ? '*' : ' '} ${shownPattern(s)}`, `        e.g. ${s.example}`, `        ${s.doc}`);
     lines.push('');
   }
   lines.push(`Environment: ${DEPLOYER_ENV} (deployer of \`we have a CLI deployer specified\` without --deployer: local, host, compose, docker), ${MAX_DURATION_ENV} (caps each run window and max-rate hold, e.g. 10s).`);

@@ -14,7 +14,7 @@ export type StepPhase = 'setup' | 'run' | 'check';
 type Arg = string | number;
 
 export interface StepDef {
-  /** A Cucumber Expression. */
+  /** A Cucumber Expression ('/' separates alternatives, so a literal one is escaped: 'tx\\/s'). */
   pattern: string;
   phase: StepPhase;
   group: string;
@@ -599,7 +599,7 @@ export const STEPS: readonly StepDef[] = [
     },
   },
   {
-    pattern: 'max-rate searches up to {int} tx/s',
+    pattern: 'max-rate searches up to {int} tx\\/s',
     phase: 'setup',
     group: 'max-rate',
     example: 'And max-rate searches up to 400 tx/s',
@@ -610,7 +610,7 @@ export const STEPS: readonly StepDef[] = [
     },
   },
   {
-    pattern: 'the maximum sustainable rate is at least {int} tx/s with p99 below {duration}',
+    pattern: 'the maximum sustainable rate is at least {int} tx\\/s with p99 below {duration}',
     phase: 'check',
     runsItself: true,
     group: 'max-rate',
@@ -630,4 +630,9 @@ function figureCheck(name: string, value: string, above: boolean, at: StepAt) {
     throw new StepValueError(name, `a figure of the summary: ${SUMMARY_FIGURES.map((f) => f.name).join(', ')}`, near);
   }
   return { at, kind: 'figure' as const, figure, above, bound: figureBound(figure, value), boundText: value };
+}
+
+/** The pattern as a reader writes it (escapes removed). */
+export function shownPattern(def: StepDef): string {
+  return def.pattern.replace(/\\(.)/g, '$1');
 }
