@@ -148,10 +148,6 @@ function applySteps(feature: ParsedFeature, pickle: Pickle, problems: string[]):
     const keyword = ast?.keyword ?? '';
     const at: StepAt = { uri: feature.uri, line: ast?.line ?? 0, text: `${keyword}${step.text}`.trim() };
     const here = `${where(at)}: \`${at.text}\``;
-    if (step.argument) {
-      problems.push(`${here}: takes no data table or doc string; allowed: the step text alone`);
-      continue;
-    }
     const matches = matchStep(step.text);
     if (matches.length === 0) {
       const near = closestSteps(step.text);
@@ -163,6 +159,10 @@ function applySteps(feature: ParsedFeature, pickle: Pickle, problems: string[]):
       continue;
     }
     const { def, args } = matches[0]!;
+    if (step.argument) {
+      problems.push(`${here}: takes no data table or doc string; allowed: the step text alone`);
+      continue;
+    }
     if (def.phase === 'setup' && phase === 'after-run') {
       problems.push(`${here}: a setup step after \`${draft.run?.text}\` (${where(draft.run!)}); allowed: setup steps before the run, checks after it`);
       continue;

@@ -1,4 +1,4 @@
-@smoke @compose
+@inherited @smoke @compose
 Feature: Compose smoke test
 
   Scenario: One validator and one executor in containers

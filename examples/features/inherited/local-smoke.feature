@@ -1,4 +1,4 @@
-@smoke @local
+@inherited @smoke @local
 Feature: Local smoke test
 
   Scenario: One validator and one executor with transactions and data availability

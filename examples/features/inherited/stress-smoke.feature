@@ -1,4 +1,4 @@
-@stress
+@inherited @stress
 Feature: Stress smoke test
 
   Background:
@@ -7,6 +7,7 @@ Feature: Stress smoke test
     And run duration is 120 seconds
     And wallets total funds is 1000000 split across 500 users
 
+  @liveness
   Scenario: Stress with liveness
     Given transactions rate is 10 per block using 500 users
     And data availability channel rate is 1 per block and blob rate is 1 per block
@@ -15,6 +16,7 @@ Feature: Stress smoke test
     When run scenario
     Then scenario should succeed
 
+  @no-liveness
   Scenario: Stress without liveness
     Given transactions rate is 10 per block using 500 users
     And data availability channel rate is 1 per block and blob rate is 1 per block
