@@ -8,11 +8,13 @@
 //   Every value a block imports is also imported at run time (one Node process), as a user's script would.
 // - ```sh: `bash -n` clean, every `npm run <script>` exists, every repository path it names exists.
 // - ```json: parses.
+// - ```gherkin: a feature file: `loadnet run <it> --dry-run` (the built CLI) parses and compiles every scenario.
 // - ```text: output, trees, usage: not checked.
 // examples/*.ts, which the docs point to as complete programs, are type-checked in the same program.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { assertBuilt, compileAgainstPackage, formatDiagnostic, packageRoot, resolvedPath, type PackageCompile } from './package-program.js';
@@ -55,6 +57,7 @@ const CODE = new Set(['ts', 'typescript', 'js', 'javascript']);
 const SHELL = new Set(['sh', 'bash', 'shell']);
 const JSON_LANGS = new Set(['json']);
 const TEXT = new Set(['text', 'txt']);
+const GHERKIN = new Set(['gherkin', 'feature']);
 const CONTINUES = /^\/\/ continues the example above\b/;
 const FRAGMENT = /^\/\/ fragment: (.*)$/;
 
@@ -104,9 +107,9 @@ function located(units: Unit[], d: ts.Diagnostic): string {
 
 describe('code blocks in README.md and docs/', () => {
   it('every block names its language, and one the checks know', () => {
-    const known = new Set([...CODE, ...SHELL, ...JSON_LANGS, ...TEXT]);
+    const known = new Set([...CODE, ...SHELL, ...JSON_LANGS, ...TEXT, ...GHERKIN]);
     const unknown = blocks.filter((b) => !known.has(b.lang)).map((b) => `${where(b)}: \`\`\`${b.lang || '(no language)'}`);
-    expect(unknown, 'tag it ```ts/```js (type-checked), ```sh (syntax, scripts, paths), ```json (parsed) or ```text (not checked)').toEqual([]);
+    expect(unknown, 'tag it ```ts/```js (type-checked), ```sh (syntax, scripts, paths), ```json (parsed), ```gherkin (compiled by loadnet run --dry-run) or ```text (not checked)').toEqual([]);
     expect(code.length).toBeGreaterThan(0);
   });
 
@@ -196,6 +199,25 @@ describe('code blocks in README.md and docs/', () => {
       } catch (e) {
         problems.push(`${where(b)}: ${(e as Error).message}`);
       }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('gherkin blocks compile with loadnet\'s steps (loadnet run --dry-run)', () => {
+    const problems: string[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'loadnet-doc-features-'));
+    try {
+      for (const b of blocks.filter((x) => GHERKIN.has(x.lang))) {
+        const file = join(dir, `block-${b.line}.feature`);
+        writeFileSync(file, b.body);
+        try {
+          execFileSync(process.execPath, [resolve(packageRoot, 'dist/src/cli/main.js'), 'run', file, '--dry-run'], { cwd: packageRoot, encoding: 'utf8', stdio: 'pipe' });
+        } catch (e) {
+          problems.push(`${where(b)}: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     expect(problems).toEqual([]);
   });
