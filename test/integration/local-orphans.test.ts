@@ -109,6 +109,7 @@ describe('the next run sweeps a killed run', () => {
     } finally {
       await runner.dispose();
     }
+    console.log(`local-orphans: ${said.join(" / ")}`);
     expect(said.join('\n')).toContain(`[loadnet] swept run ${reg.runId} (coordinator pid ${reg.coordinatorPid} gone, ${coord.runDir}): killed `);
     expect(said.join('\n')).toMatch(new RegExp(`\\(pid ${paused}, stopped\\).*removed ${reservations.length} port reservations and its registry entry`));
     await waitFor(() => !alive(paused), 5_000, 'the paused node to be gone');
