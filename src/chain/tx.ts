@@ -271,17 +271,34 @@ export function encodeTxBatch(txs: readonly Uint8Array[]): Uint8Array {
 
 /** Split a batch into its transactions' bytes (views, no copy). Throws LN_ERR_CODEC on a bad frame. */
 export function decodeTxBatch(buf: Uint8Array, maxCount = 100_000): Uint8Array[] {
+  const at = txBatchOffsets(buf, maxCount);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i + 1 < at.length; i++) out.push(buf.subarray(at[i]! + 4, at[i + 1]!));
+  return out;
+}
+
+/**
+ * Check a batch frame and find its transactions without creating a view per transaction: entry i is
+ * buf.subarray(at[i] + 4, at[i + 1]) (a huge batch is then looked at a window at a time).
+ */
+export function txBatchOffsets(buf: Uint8Array, maxCount = 100_000): Uint32Array {
   const r = new ByteReader(buf);
   const n = r.u32('batch count');
   if (n > maxCount) throw new LoadnetError('LN_ERR_CODEC', `batch of ${n} transactions, at most ${maxCount}`);
-  const out: Uint8Array[] = [];
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const at = new Uint32Array(n + 1);
+  let o = 4;
   for (let i = 0; i < n; i++) {
-    const len = r.u32('tx length');
+    if (o + 4 > buf.length) throw new LoadnetError('LN_ERR_CODEC', `truncated input: tx length needs 4 bytes at offset ${o}, ${buf.length - o} left`);
+    const len = dv.getUint32(o, true);
     if (len > MAX_TX_BYTES) throw new LoadnetError('LN_ERR_CODEC', `transaction ${i} is ${len} bytes, at most ${MAX_TX_BYTES}`);
-    out.push(r.bytes(len, `tx ${i}`));
+    if (o + 4 + len > buf.length) throw new LoadnetError('LN_ERR_CODEC', `truncated input: tx ${i} needs ${len} bytes at offset ${o + 4}, ${buf.length - o - 4} left`);
+    at[i] = o;
+    o += 4 + len;
   }
-  if (r.remaining !== 0) throw new LoadnetError('LN_ERR_CODEC', `${r.remaining} trailing bytes after the batch`);
-  return out;
+  at[n] = o;
+  if (o !== buf.length) throw new LoadnetError('LN_ERR_CODEC', `${buf.length - o} trailing bytes after the batch`);
+  return at;
 }
 
 /** Sum of transfer amounts (what the sender pays besides the fee). */

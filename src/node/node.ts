@@ -36,7 +36,7 @@ export interface StartNodeOptions {
 
 const SNAPSHOT_EVERY_MS = 5_000;
 /** Transactions of an API batch handled per turn of the event loop. */
-const BATCH_WINDOW = 2_048;
+const BATCH_WINDOW = 512;
 /** Invalid signatures in a row after which the rest of an API batch is not looked at. */
 export const BATCH_ABANDON_AFTER = 512;
 
@@ -279,7 +279,8 @@ export class DevnetNode {
    * so block verification queues behind at most one. After `batchAbandonAfter` invalid signatures in
    * a row the rest of the batch is answered 'batch_abandoned' without being looked at.
    */
-  async submitTxBatch(txs: Uint8Array[]): Promise<SubmitResult[]> {
+  async submitTxBatch(txs: Uint8Array[] | { length: number; at(i: number): Uint8Array }): Promise<SubmitResult[]> {
+    const item = Array.isArray(txs) ? (i: number) => txs[i]! : (i: number) => txs.at(i);
     const abandonAfter = this.config.api.limits?.batchAbandonAfter ?? BATCH_ABANDON_AFTER;
     const results: SubmitResult[] = new Array<SubmitResult>(txs.length);
     let badRun = 0;
@@ -287,7 +288,8 @@ export class DevnetNode {
       if (start > 0) await new Promise<void>((r) => setImmediate(r));
       if (this.stopped) throw new HttpError(503, 'node stopping');
       const end = Math.min(txs.length, start + BATCH_WINDOW);
-      const decoded = txs.slice(start, end).map((b) => this.mempool.decode(b, 'api'));
+      const decoded: Array<SignedTransaction | AdmitOutcome> = [];
+      for (let i = start; i < end; i++) decoded.push(this.mempool.decode(item(i), 'api'));
       if (this.verifyPool) {
         const fresh = decoded.filter((d): d is SignedTransaction => !('result' in d) && !this.mempool.has(d.id));
         if (fresh.length >= MIN_POOLED) {

@@ -1,6 +1,6 @@
 // Attacker process for the API tests and bench: posts N batches of `count` transactions with invalid
 // signatures (copies of one signed template, each with another nonce) to a node at once, then prints
-// one JSON line: per batch the HTTP status, the time to answer and the count of each result.
+// a line 'ready' once the batches are built, then one JSON line: per batch the HTTP status, the time to answer and the count of each result.
 // usage: node invalid-batch-client.mjs <apiUrl> <templateHex> <batches> <count>
 import { Pool } from 'undici';
 
@@ -21,6 +21,7 @@ function batch(tag) {
   return body;
 }
 const bodies = Array.from({ length: Number(batches) }, (_, i) => batch(i + 1));
+process.stdout.write('ready\n');
 const pool = new Pool(url, { connections: bodies.length, headersTimeout: 120_000, bodyTimeout: 120_000 });
 const t0 = performance.now();
 const out = await Promise.all(

@@ -118,22 +118,28 @@ describe('devnet node: hostile API clients', () => {
     const control = new Pool(`http://127.0.0.1:${node.apiPort}`, { connections: 1 });
     const lat: number[] = [];
     let attacking = true;
+    let ready!: () => void;
+    const built = new Promise<void>((r) => (ready = r));
     const poll = (async () => {
+      await built; // measure while the batches arrive and are handled, not while the attacker builds them
       while (attacking) {
         lat.push((await timedGet(control, '/cryptarchia/info')).ms);
-        await sleep(20);
+        await sleep(10);
       }
     })();
     try {
       // The attacker is its own process, so the control client's figures are the node's, not ours.
       const attacker = spawn(process.execPath, [ATTACKER, `http://127.0.0.1:${node.apiPort}`, Buffer.from(template).toString('hex'), '3', '100000'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
-      attacker.stdout.on('data', (d) => (out += d));
+      attacker.stdout.on('data', (d) => {
+        out += d;
+        if (out.startsWith('ready\n')) ready();
+      });
       expect(await new Promise((r) => attacker.once('exit', r))).toBe(0);
       await sleep(2000); // and a little after
       attacking = false;
       await poll;
-      const answers = JSON.parse(out) as Array<{ status: number; ms: number; length: number; counts: Record<string, number> }>;
+      const answers = JSON.parse(out.slice('ready\n'.length)) as Array<{ status: number; ms: number; length: number; counts: Record<string, number> }>;
       for (const a of answers) {
         expect(a.status).toBe(200);
         expect(a.length).toBe(100_000);
@@ -148,6 +154,7 @@ describe('devnet node: hostile API clients', () => {
       expect((await node.client.info()).height).toBeGreaterThan(h0);
     } finally {
       attacking = false;
+      ready();
       await control.close();
     }
   });
