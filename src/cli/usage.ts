@@ -36,7 +36,9 @@ export const NODE_USAGE = `loadnet node --config <node-config.json>
 
 export const CLEAN_USAGE = `loadnet clean [--docker] [--json]
   Remove leftovers of earlier runs whose coordinator is gone: node processes, port reservations
-  and (with --docker) the containers and networks labelled by loadnet. Active runs are left alone.`;
+  and (with --docker) the containers and networks labelled by loadnet. Active runs are left alone.
+  Every run start already sweeps local leftovers (node processes, paused ones too, port reservations,
+  registry entries) and says what it swept: clean is for the rest.`;
 
 export const REPORT_USAGE = `loadnet report <run directory>
   Re-render report.html and junit.xml from the run directory's summary.json and events.jsonl.`;
