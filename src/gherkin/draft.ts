@@ -99,6 +99,8 @@ export interface BuildOverrides {
 
 /** The scenario the steps describe, through the DSL; throws LN_ERR_SCENARIO_INVALID pointing at the steps. */
 export function buildFromDraft(d: ScenarioDraft, name: string, scenarioAt: StepAt, o: BuildOverrides = {}): Scenario {
+  // Typed as node-controlled so chaos() can be called; chaos is only added when `node control is enabled` was
+  // given (below), so the capability check of the DSL still holds.
   let b = ScenarioBuilder.create() as unknown as ScenarioBuilder<true>;
   b = b.named(d.name?.name ?? name);
   if (d.topology || d.shape) {

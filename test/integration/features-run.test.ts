@@ -5,7 +5,7 @@
  * max-rate), and the feature that must fail, failing with its messages. Windows are capped through
  * LOADNET_MAX_DURATION, as documented for CI.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,4 +112,28 @@ describe("loadnet's own steps", () => {
     expect(r.junit).toContain('tests="2" failures="2" errors="0"');
     expect(r.junit).toMatch(/<failure message="And inclusion p99 is below 1ms: inclusion p99 is [\d.]+ ms, not below 1ms" type="scenario">/);
   }, 300_000);
+});
+
+describe('interrupted', () => {
+  it('SIGTERM during a scenario: nodes torn down, exit 130, the JUnit names the interruption and the rest is not run', async () => {
+    const out = join(outDir, 'interrupted');
+    const child = spawn(process.execPath, [cli, 'run', 'examples/features/must-fail.feature', '--out', out, '--no-progress'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout!.on('data', (d) => (text += String(d)));
+    child.stderr!.on('data', (d) => (text += String(d)));
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    // The scenario's header comes just before its deployment; stop it a few seconds later.
+    for (let i = 0; i < 600 && !/window 6s/.test(text); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 3000));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    expect(text).toContain('INTERRUPTED: inclusion faster than a block interval');
+    expect(text).toContain('(1 not run)');
+    const junit = readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('-features.junit.xml'))!), 'utf8');
+    expect(junit).toContain('tests="1" failures="0" errors="1"');
+    // Stopped while deploying or while running, depending on how fast the nodes came up: both say so.
+    expect(junit).toMatch(/<error message="[^"]*interrupted[^"]*" type="interrupted">/);
+    const runDir = readdirSync(out).find((f) => !f.endsWith('.xml'))!;
+    expect(spawnSync('pgrep', ['-f', join(out, runDir)]).stdout.toString().trim()).toBe('');
+  }, 120_000);
 });
