@@ -1,13 +1,15 @@
 /**
  * Hostile peers against a real 3-node cluster (node-0 is the victim; node-1 and node-2 are its honest
  * peers, blocks keep coming): 400 half-open sockets, a flood of block requests from a peer that never
- * reads, a flood of PEERS messages, a ping flood and a crowd of fresh identities. Each asserts the
+ * reads, a flood of PEERS messages, a ping flood, a crowd of fresh identities and gossip from unfunded
+ * senders. Each asserts the
  * issue's bound (sockets closed, RSS growth, every honest peer kept).
  * LOADNET_DEFENSES=off runs the same attacks against nodes with the defenses switched off: the
  * assertions then fail (recorded in bench/RESULTS.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MsgType, encodeBlockRequest } from '../../src/node/p2p/frames.js';
+import { deriveKeyPair, fromHex, signTransferFast } from '../../src/chain/index.js';
+import { MsgType, encodeBlockRequest, encodeListFrame } from '../../src/node/p2p/frames.js';
 import { NO_DEFENSES } from '../../src/node/p2p/network.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 import { halfOpen, randomPeers, rawPeer, rssMiB, type RawPeer } from './p2p-attacker.js';
@@ -172,6 +174,22 @@ describe('devnet node: hostile peers', () => {
     console.log(`fresh identities: ${admitted} of 40 admitted; e.g. ${refusals[0]}`);
     expect(admitted).toBeLessThanOrEqual(8);
     expect(refusals.some((r) => /too many new identities/.test(r))).toBe(true);
+    expect(await watch.stop()).toEqual([]);
+  });
+
+  it('gossip of validly signed transactions from unfunded senders is an offence: the gossiper is cut off', async () => {
+    const watch = watchHonestPeers();
+    // The crowd above used up this interval's new identities: wait for the next.
+    const attacker = await waitFor('admitted', () => rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'unfunded', 0), 15_000, 1000);
+    // 40 senders with no balance, 50 nonces each (within the mempool's nonce gap: each is looked at and verified).
+    const txs = Array.from({ length: 40 }, (_, k) => deriveKeyPair('unfunded', 'wallet', k)).flatMap((broke) => Array.from({ length: 50 }, (_, n) => signTransferFast(broke.key, n, 1, fromHex(broke.publicKey), 1_000).bytes));
+    for (let i = 0; i < txs.length && !attacker.socket.destroyed; i += 100) {
+      attacker.socket.write(encodeListFrame(MsgType.txs, txs.slice(i, i + 100)));
+      await sleep(5);
+    }
+    const reason = await Promise.race([attacker.closed, sleep(5000).then(() => 'still connected')]);
+    attacker.socket.destroy();
+    expect(reason).toMatch(/unfunded/);
     expect(await watch.stop()).toEqual([]);
   });
 
