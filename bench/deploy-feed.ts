@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeClient } from '../src/chain/client.js';
+import { DevnetChainClient } from '../src/adapters/devnet/client.js';
 import { ScenarioBuilder } from '../src/scenario/builder.js';
 import { LocalDeployer } from '../src/deployers/local/index.js';
 import { PollingBlockFeed } from '../src/runtime/block-feed.js';
@@ -19,11 +19,11 @@ import type { RunContext } from '../src/runtime/contracts.js';
 const tps = Number(process.argv[2] ?? 1000);
 const seconds = Number(process.argv[3] ?? 20);
 
-/** A NodeClient that adds up the size of every JSON answer it reads. */
-class CountingClient extends NodeClient {
+/** A devnet client that adds up the size of every JSON answer it reads (as decoded for the feed). */
+class CountingClient extends DevnetChainClient {
   static bytes = new Map<string, number>();
-  constructor(url: string, opts: ConstructorParameters<typeof NodeClient>[1], private readonly tag: string) {
-    super(url, opts);
+  constructor(endpoint: ConstructorParameters<typeof DevnetChainClient>[0], opts: ConstructorParameters<typeof DevnetChainClient>[1], private readonly tag: string) {
+    super(endpoint, opts);
   }
   private count<T>(p: Promise<T>): Promise<T> {
     return p.then((v) => {
@@ -31,8 +31,8 @@ class CountingClient extends NodeClient {
       return v;
     });
   }
-  override info() { return this.count(super.info()); }
-  override headers(from?: string, to?: string) { return this.count(super.headers(from, to)); }
+  override head() { return this.count(super.head()); }
+  override ancestors(from: string, until?: 'final' | 'genesis') { return this.count(super.ancestors(from, until)); }
   override blocksByHeight(from: number, to: number) { return this.count(super.blocksByHeight(from, to)); }
   override block(id: string) { return this.count(super.block(id)); }
 }
@@ -49,7 +49,7 @@ const scenario = ScenarioBuilder.topology().networkStar().validators(3).executor
           slotDurationMs: ctx.metrics.slotDurationMs,
           securityParam: ctx.metrics.securityParam,
           readMode: mode,
-          clientFor: (n, timeoutMs) => new CountingClient(n.descriptor.apiUrl, { name: n.descriptor.name, timeoutMs, connections: 1 }, mode),
+          clientFor: (n, timeoutMs) => new CountingClient({ name: n.descriptor.name, apiUrl: n.descriptor.apiUrl }, { timeoutMs, connections: 1 }, mode),
         });
         feed.start();
         feeds.push({ mode, feed });

@@ -61,7 +61,7 @@ async function bare(): Promise<Steady> {
 }
 
 async function engine(): Promise<Steady & { bound: string | undefined }> {
-  const e = createLoadEngine({ targets: [url], wallets: seeds.map((seed) => ({ seed })), rate: 400_000, durationMs: (seconds + 2) * 1000, threads: 2, batch: 100, connections: 4 });
+  const e = createLoadEngine({ targets: [url], wallets: seeds.map((secret) => ({ secret })), rate: 400_000, durationMs: (seconds + 2) * 1000, threads: 2, batch: 100, connections: 4 });
   await e.start();
   const m = await measure();
   const t = await e.finished();

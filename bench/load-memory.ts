@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'loadnet-bench-memory-'));
 const sink = await startFakeNodeProcess();
 const gc = (globalThis as { gc?: () => void }).gc;
 try {
-  const engine = createLoadEngine({ targets: [sink.url], wallets: Array.from({ length: 100 }, (_, i) => ({ seed: toHex(deriveSeed('bench-memory', 'wallet', i)) })), rate, durationMs: seconds * 1000, recordsDir: dir, recordsPerFile: 50_000, recordsMaxFiles: 4 });
+  const engine = createLoadEngine({ targets: [sink.url], wallets: Array.from({ length: 100 }, (_, i) => ({ secret: toHex(deriveSeed('bench-memory', 'wallet', i)) })), rate, durationMs: seconds * 1000, recordsDir: dir, recordsPerFile: 50_000, recordsMaxFiles: 4 });
   await engine.start();
   console.log('| elapsed | submitted | RSS (process) | coordinator heap after GC | record files |');
   console.log('|---:|---:|---:|---:|---:|');

@@ -10,7 +10,7 @@ import { toHex } from '../src/chain/bytes.js';
 import { startFakeNodeProcess } from '../test/integration/load-fake-node.js';
 
 const rates = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1000, 5000, 10_000];
-const wallets = Array.from({ length: 50 }, (_, i) => ({ seed: toHex(deriveSeed('bench-pacing', 'wallet', i)) }));
+const wallets = Array.from({ length: 50 }, (_, i) => ({ secret: toHex(deriveSeed('bench-pacing', 'wallet', i)) }));
 const windowMs = 6000;
 console.log('| target tx/s | threads | received in window | pacing error | schedule lag p99 | lag max | per-second offered (min–max) | generator-bound |');
 console.log('|---:|---:|---:|---:|---:|---:|---|---|');

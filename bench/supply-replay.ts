@@ -7,6 +7,7 @@
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/supply-replay.ts [txs=50000] [wallets=100]
  */
+import { DevnetChainClient } from '../src/adapters/devnet/client.js';
 import * as os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,12 +33,12 @@ try {
   for (let n = 0; n < perWallet; n++) for (const w of plan.wallets) if (txs.length < total) txs.push(signTransferFast(w.key, n, 1, to, 1).bytes);
   for (let i = 0; i < txs.length; i += 1000) await node.client.submitBatch(encodeTxBatch(txs.slice(i, i + 1000)));
   await waitFor('every transaction included', async () => (await node.client.mempoolMetrics()).pending === 0, 600_000, 500);
-  const runNode = { descriptor: { name: cfg.name, role: 'validator', apiUrl: '', peerId: '' }, client: node.client } as unknown as RunNode;
-  const wallets = plan.wallets.map((w, index) => ({ index, publicKey: w.publicKey, seed: w.seed, initialBalance: 1e12 }));
+  const runNode = { descriptor: { name: cfg.name, role: 'validator', apiUrl: '', peerId: '' }, client: new DevnetChainClient({ name: cfg.name, apiUrl: node.client.url }) } as unknown as RunNode;
+  const wallets = plan.wallets.map((w, index) => ({ index, address: w.publicKey, secret: w.seed, initialBalance: 1e12 }));
   const ctx = { runDir: plan.dir, wallets, nodes: () => [runNode] } as unknown as RunContext;
   const info = await node.client.info();
   const t0 = performance.now();
-  await Promise.all(wallets.map((w) => node.client.account(w.publicKey)));
+  await Promise.all(wallets.map((w) => node.client.account(w.address)));
   const accountsMs = performance.now() - t0;
   const t1 = performance.now();
   const { replay, observed } = await observeAndReplay(ctx, runNode);

@@ -59,7 +59,7 @@ export class ApiProbe implements Workload {
       const nodes = ctx.nodes();
       const node = nodes[i % nodes.length]!;
       const sentAt = nowMs();
-      node.client.info().then(
+      node.client.head().then(
         () => this.latenciesMs.push(nowMs() - sentAt),
         () => this.errors++,
       );
@@ -97,7 +97,7 @@ export class HeightsAgree implements Expectation {
   constructor(readonly options: { maxLag: number } = { maxLag: 3 }) {}
 
   private async heights(ctx: RunContext): Promise<Array<{ node: string; height: number }>> {
-    return Promise.all(ctx.nodes().map(async (n) => ({ node: n.descriptor.name, height: (await n.client.info()).height })));
+    return Promise.all(ctx.nodes().map(async (n) => ({ node: n.descriptor.name, height: (await n.client.head()).height })));
   }
 
   async startCapture(ctx: RunContext): Promise<void> {

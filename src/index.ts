@@ -22,6 +22,11 @@ export type { ScenarioInput } from './scenario/resolve.js';
 export { meanBlockIntervalMs } from './scenario/spec.js';
 export type * from './scenario/spec.js';
 
+// The chain seam: what a chain adapter implements (docs/adapters.md), and the registry of chains.
+export type * from './adapters/seam.js';
+export { registerChain, chainAdapter, chainNames } from './adapters/registry.js';
+export { devnetAdapter } from './adapters/devnet/index.js';
+
 // The run contracts: what custom workloads, expectations and deployers implement and see.
 export type * from './runtime/contracts.js';
 export type { RunnerOptions } from './runtime/runner-options.js';

@@ -13,9 +13,8 @@ import { seededRandom } from '../src/util/random.js';
 import type { MessagePort } from 'node:worker_threads';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { Paths, REJECT_REASONS, type RejectReason, type SubmitBatchResponse } from '../src/chain/api.js';
-import { ed25519Backend } from '../src/chain/ed25519.js';
-import { encodeTxBatch } from '../src/chain/tx.js';
+import { pathToFileURL } from 'node:url';
+import type { HttpCall, TxAnswer, TxFactoryModule, WorkerTxFactory } from '../src/adapters/seam.js';
 import { nowMs } from '../src/util/clock.js';
 import { Schedule } from '../src/load/schedule.js';
 import { encodeHistogram, newHistogram, recordMs } from '../src/load/histogram.js';
@@ -23,13 +22,13 @@ import type { CoordinatorMessage, LateReason, ShardInit, WorkerMessage, WorkerRe
 import { NonceLanes, type OutstandingTx, type SignedEntry } from './nonce-lanes.js';
 import { TxRecordWriter } from './tx-records.js';
 
-const KNOWN_REASONS = new Set<string>(REJECT_REASONS);
 const SIGN_CHUNK = 64;
 
 
 class ShardWorker {
   private readonly schedule: Schedule;
   private readonly lanes: NonceLanes;
+  private readonly factory: WorkerTxFactory;
   private pools: Pool[] = [];
   /** Nonce look-ups, apart from submissions (see openPools). */
   private controlPools: Pool[] = [];
@@ -57,7 +56,7 @@ class ShardWorker {
   // interval figures
   private sent = 0;
   private accepted = 0;
-  private rejected: Partial<Record<RejectReason | 'other', number>> = {};
+  private rejected: Record<string, number> = {};
   private errored = 0;
   private late: Partial<Record<LateReason, number>> = {};
   private signed = 0;
@@ -78,9 +77,10 @@ class ShardWorker {
   private acceptedIds: string[] = [];
   private acceptedIntended: number[] = [];
 
-  constructor(private readonly init: ShardInit, private readonly port: MessagePort) {
+  constructor(private readonly init: ShardInit, private readonly port: MessagePort, factory: WorkerTxFactory) {
     this.schedule = new Schedule(init.schedule);
-    this.lanes = new NonceLanes(init.wallets, init.recipients, ed25519Backend(init.backend), init.fee, init.amount, (init.stallMs ?? 0) > 0);
+    this.factory = factory;
+    this.lanes = new NonceLanes(init.wallets, factory, (init.stallMs ?? 0) > 0);
     this.targets = init.targets;
     this.random = seededRandom(init.seed + init.workerIndex * 7919); // target choice
     this.targetCursor = init.workerIndex;
@@ -211,15 +211,7 @@ class ShardWorker {
       .then(async (res) => {
         const text = await res.body.text();
         const answeredAt = nowMs();
-        let results: unknown[] | undefined;
-        if (res.statusCode === 200) {
-          try {
-            results = (JSON.parse(text) as SubmitBatchResponse).results;
-          } catch {
-            results = undefined;
-          }
-        }
-        this.onAnswer(entries, intended, sentAt, answeredAt, target, Array.isArray(results) ? results : undefined);
+        this.onAnswer(entries, intended, sentAt, answeredAt, target, this.factory.submitAnswers(res.statusCode, text, entries.length));
       })
       .catch(() => this.onAnswer(entries, intended, sentAt, nowMs(), target, undefined))
       .finally(() => {
@@ -229,8 +221,8 @@ class ShardWorker {
     return n;
   }
 
-  /** One answer for a batch: `results` undefined = transport error, timeout or a non-200 status. */
-  private onAnswer(entries: SignedEntry[], intended: Float64Array, sentAt: number, answeredAt: number, target: number, results: unknown[] | undefined): void {
+  /** One answer for a batch: `results` undefined = transport error, timeout or a reply the chain calls failed. */
+  private onAnswer(entries: SignedEntry[], intended: Float64Array, sentAt: number, answeredAt: number, target: number, results: readonly (TxAnswer | undefined)[] | undefined): void {
     const lost: OutstandingTx[] = [];
     for (let j = 0; j < entries.length; j++) {
       const e = entries[j]!;
@@ -238,7 +230,7 @@ class ShardWorker {
       recordMs(this.corrected, answeredAt - intended[j]!);
       recordMs(this.uncorrected, answeredAt - sentAt);
       let label: string;
-      if (r === 'ok') {
+      if (r?.outcome === 'accepted') {
         this.accepted++;
         label = 'ok';
         this.lanes.keep(e, true, target, answeredAt);
@@ -246,15 +238,15 @@ class ShardWorker {
           this.acceptedIds.push(e.id);
           this.acceptedIntended.push(intended[j]!);
         }
-      } else if (typeof r === 'string') {
-        const reason = (KNOWN_REASONS.has(r) ? r : 'other') as RejectReason | 'other';
+      } else if (r) {
+        const reason = r.reason;
         this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
         label = reason;
-        if (reason === 'duplicate') this.lanes.keep(e, false, target, answeredAt); // it is in that mempool
-        else if (reason === 'nonce_too_low') e.lane.checkedAt = 0; // the chain is past it: check the lane now
+        if (r.outcome === 'duplicate') this.lanes.keep(e, false, target, answeredAt); // it is in that mempool
+        else if (r.outcome === 'stale_nonce') e.lane.checkedAt = 0; // the chain is past it: check the lane now
         else {
           // nonce_gap: that node misses a lower nonce; give it the lane's outstanding ones right away.
-          if (reason === 'nonce_gap') for (const o of e.lane.outstanding.values()) if (o.nonce < e.nonce) lost.push(o);
+          if (r.outcome === 'nonce_gap') for (const o of e.lane.outstanding.values()) if (o.nonce < e.nonce) lost.push(o);
           this.lanes.release(e);
         }
       } else {
@@ -271,14 +263,18 @@ class ShardWorker {
     if (lost.length > 0) this.resend(lost.sort((a, b) => a.nonce - b.nonce), results === undefined ? target + 1 : target);
   }
 
-  /** POST one batch frame of signed transactions to a node (`pipelined`: may share a connection with others in flight). */
+  /** Submit signed transactions to a node as the chain does (`pipelined`: may share a connection with others in flight). */
   private postBatch(target: number, txs: readonly Uint8Array[], pipelined: boolean) {
-    const body = encodeTxBatch(txs);
-    return this.pools[target]!.request({
-      method: 'POST',
-      path: Paths.addTxs,
-      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      headers: { 'content-type': 'application/octet-stream' },
+    return this.request(target, this.factory.submitCall(txs), pipelined);
+  }
+
+  private request(target: number, call: HttpCall, pipelined = false, pools = this.pools) {
+    const body = call.body;
+    return pools[target]!.request({
+      method: call.method,
+      path: call.path,
+      body: body === undefined || typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      headers: call.contentType ? { 'content-type': call.contentType } : undefined,
       signal: this.deadline(),
       ...(pipelined ? { idempotent: true, blocking: false } : {}),
     });
@@ -302,17 +298,17 @@ class ShardWorker {
     this.postBatch(t, txs.map((o) => o.bytes), false)
       .then(async (res) => {
         const text = await res.body.text();
-        if (res.statusCode !== 200) return;
-        const results = (JSON.parse(text) as SubmitBatchResponse).results;
+        const results = this.factory.submitAnswers(res.statusCode, text, txs.length);
+        if (!results) return;
         const answeredAt = nowMs();
         txs.forEach((o, j) => {
-          const r = results?.[j];
-          if (r === 'ok') {
+          const r = results[j];
+          if (r?.outcome === 'accepted') {
             this.resentAccepted++;
             // Accepted once already, yet this node did not have it: a loss the re-submission repaired.
             if (o.accepted) this.recoveredAccepted++;
           }
-          this.records?.add(o.sentAt, o.sentAt, answeredAt, `resent:${typeof r === 'string' ? r : 'error'}`, t, o.wallet, o.nonce, o.id);
+          this.records?.add(o.sentAt, o.sentAt, answeredAt, `resent:${r ? (r.outcome === 'accepted' ? 'ok' : r.reason) : 'error'}`, t, o.wallet, o.nonce, o.id);
         });
       })
       .catch(() => undefined) // still outstanding: the next lane check tries another node
@@ -339,7 +335,7 @@ class ShardWorker {
           for (let attempt = 0; attempt < this.targets.length && !this.stopping; attempt++) {
             const target = (first + attempt) % this.targets.length;
             try {
-              const nonce = await this.fetchNonce(target, lane.publicKey);
+              const nonce = await this.fetchNonce(target, lane.address);
               const stalled = this.lanes.confirm(lane, nonce, nowMs(), stallMs);
               if (stalled.length > 0) {
                 this.resyncs++;
@@ -360,13 +356,10 @@ class ShardWorker {
     }
   }
 
-  private async fetchNonce(target: number, pk: string): Promise<number> {
-    const res = await this.controlPools[target]!.request({ method: 'GET', path: Paths.account + pk, signal: this.deadline() });
+  private async fetchNonce(target: number, address: string): Promise<number> {
+    const res = await this.request(target, this.factory.nonceCall(address), false, this.controlPools);
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`account ${pk}: ${res.statusCode}`);
-    const nonce = (JSON.parse(text) as { nonce?: unknown }).nonce;
-    if (typeof nonce !== 'number') throw new Error(`account ${pk}: no nonce`);
-    return nonce;
+    return this.factory.nonceAnswer(res.statusCode, text);
   }
 
   /** Initial nonces of every lane, a few requests at a time. */
@@ -377,7 +370,7 @@ class ShardWorker {
         let lastError: unknown;
         for (let attempt = 0; attempt < 5; attempt++) {
           try {
-            this.lanes.start(lane, await this.fetchNonce((lane.walletIndex + attempt) % this.targets.length, lane.publicKey), nowMs());
+            this.lanes.start(lane, await this.fetchNonce((lane.walletIndex + attempt) % this.targets.length, lane.address), nowMs());
             lastError = undefined;
             break;
           } catch (e) {
@@ -539,6 +532,22 @@ class ShardWorker {
   }
 }
 
+/** The chain's transaction factory, from the module the coordinator named. */
+async function loadFactory(init: ShardInit): Promise<WorkerTxFactory> {
+  const ref = init.txFactory;
+  const url = ref.module.startsWith('file:') ? ref.module : pathToFileURL(ref.module).href;
+  const mod = (await import(url)) as Partial<TxFactoryModule>;
+  if (typeof mod.createTxFactory !== 'function') throw new Error(`transaction factory module ${ref.module} does not export createTxFactory(init)`);
+  return mod.createTxFactory({ wallets: init.wallets, recipients: init.recipients, params: init.params, options: ref.options });
+}
+
 export default async function runShard(task: { init: ShardInit; port: MessagePort }): Promise<WorkerResult> {
-  return new ShardWorker(task.init, task.port).run();
+  let factory: WorkerTxFactory;
+  try {
+    factory = await loadFactory(task.init);
+  } catch (e) {
+    task.port.postMessage({ type: 'fatal', message: (e as Error).message } satisfies WorkerMessage);
+    throw e;
+  }
+  return new ShardWorker(task.init, task.port, factory).run();
 }

@@ -2,8 +2,8 @@
  * Per-wallet nonce lanes of one worker. A lane hands out nonces in order with several transactions in
  * flight; a nonce whose transaction was rejected (so never entered a mempool) is reused next.
  *
- * One nonce, one transaction: once a transaction may have entered a mempool (answered 'ok' or
- * 'duplicate', or no answer at all), its nonce is never signed with other content. Two different
+ * One nonce, one transaction: once a transaction may have entered a mempool (answered accepted or
+ * duplicate, or no answer at all), its nonce is never signed with other content. Two different
  * transactions accepted at one nonce would make one of them a certain drop; and the transaction content
  * depends only on (wallet, nonce), so a rejected nonce signed again has the same id. Every such
  * transaction is kept as an *outstanding record* (its original signed bytes) until the account nonce on
@@ -12,9 +12,7 @@
  * the worker re-submits the records' original bytes to another node: same ids, so the accounting of
  * accepted = included + pending + dropped stays exact, and re-submissions are counted on their own.
  */
-import { fromHex, type Hex } from '../src/chain/bytes.js';
-import type { Ed25519Backend, SigningKey } from '../src/chain/ed25519.js';
-import { signTransferFast } from '../src/chain/tx.js';
+import type { Hex, WorkerTxFactory } from '../src/adapters/seam.js';
 import type { ShardWallet } from '../src/load/protocol.js';
 
 /** A transaction that may be in a mempool and is not yet below the account nonce. */
@@ -32,8 +30,10 @@ export interface OutstandingTx {
 
 export interface Lane {
   readonly walletIndex: number;
-  readonly key: SigningKey;
-  readonly publicKey: Hex;
+  /** Position in the shard (what the chain's transaction factory signs by). */
+  readonly slot: number;
+  /** The account as the chain names it (nonce lookups). */
+  readonly address: string;
   nextNonce: number;
   /** Nonces to reuse (their transactions were rejected), kept sorted ascending. */
   free: number[];
@@ -61,24 +61,18 @@ export interface SignedEntry {
 export class NonceLanes {
   readonly lanes: Lane[];
   private cursor = 0;
-  private readonly recipients: Uint8Array[];
 
   /** `keepOutstanding` false: nothing is kept (no stall recovery, e.g. against a sink that never confirms). */
   constructor(
     wallets: ShardWallet[],
-    recipients: Hex[],
-    backend: Ed25519Backend,
-    private readonly fee: number,
-    private readonly amount: number,
+    private readonly factory: WorkerTxFactory,
     private readonly keepOutstanding = true,
   ) {
-    this.recipients = recipients.map((r) => fromHex(r, 32, 'recipient'));
-    this.lanes = wallets.map((w) => {
-      const key = backend.keyFromSeed(fromHex(w.seed, 32, 'wallet seed'));
+    this.lanes = wallets.map((w, slot) => {
       return {
         walletIndex: w.index,
-        key,
-        publicKey: Buffer.from(key.publicKey).toString('hex'),
+        slot,
+        address: factory.addresses[slot]!,
         nextNonce: 0,
         free: [],
         epoch: 0,
@@ -107,8 +101,7 @@ export class NonceLanes {
     const lane = this.pick();
     if (!lane) return undefined;
     const nonce = lane.free.length > 0 ? lane.free.shift()! : lane.nextNonce++;
-    const to = this.recipients[(lane.walletIndex + 1) % this.recipients.length]!;
-    const { bytes, id } = signTransferFast(lane.key, nonce, this.fee, to, this.amount);
+    const { bytes, id } = this.factory.sign(lane.slot, nonce);
     return { lane, epoch: lane.epoch, nonce, bytes, id };
   }
 

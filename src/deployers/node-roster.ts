@@ -6,7 +6,7 @@
 import { LoadnetError } from '../errors.js';
 import type { NodeRole } from '../node/config.js';
 import type { RunNode } from '../runtime/contracts.js';
-import type { PlannedNode } from './plan.js';
+import type { PlannedNode } from '../adapters/devnet/plan.js';
 
 export interface RosterNode {
   planned: PlannedNode;

@@ -7,14 +7,14 @@
  *      when the step began, so a node that is stuck or not syncing is named).
  * Upstream had no "chain is producing" step; workloads could start against a chain that never moved.
  */
-import type { NodeClient } from '../chain/client.js';
+import type { ChainClient } from '../adapters/seam.js';
 import { LoadnetError } from '../errors.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { formatDuration } from '../util/duration.js';
 
 export interface ReadinessTarget {
   name: string;
-  client: NodeClient;
+  client: ChainClient;
   /** Peers the node must have (0 skips the check for it). */
   expectedPeers: number;
 }
@@ -82,15 +82,15 @@ export async function waitForReadiness(targets: readonly ReadinessTarget[], slot
   }, 'not every node answered HTTP', 'see nodes/<name>/node.log in the run directory for why a node did not start');
 
   await waitAll('peers', targets.filter((t) => t.expectedPeers > 0), peersTimeoutMs, opts, async (t) => {
-    const info = await t.client.networkInfo();
-    return { ok: info.n_peers >= t.expectedPeers, detail: `${info.n_peers}/${t.expectedPeers} peers` };
+    const info = await t.client.peers();
+    return { ok: info.count >= t.expectedPeers, detail: `${info.count}/${t.expectedPeers} peers` };
   }, 'not every node connected to its peers', 'a node that cannot reach its peers logs the dial errors in its node.log');
 
   // Baseline: the best height any node has now; every node must go past it (the chain moves everywhere).
-  const heights = await Promise.all(targets.map((t) => t.client.info().then((i) => i.height, () => 0)));
+  const heights = await Promise.all(targets.map((t) => t.client.head().then((i) => i.height, () => 0)));
   const baseline = Math.max(0, ...heights);
   await waitAll('producing', targets, producingTimeoutMs, opts, async (t) => {
-    const info = await t.client.info();
+    const info = await t.client.head();
     return { ok: info.height > baseline, detail: `height ${info.height}, needs > ${baseline}` };
   }, 'the chain did not advance on every node', 'check that genesis validators have stake and that the clocks agree; node logs show produced and imported blocks');
 }

@@ -3,7 +3,7 @@
  * (proposer timestamps) is within `tolerance` of slotDuration / activeSlotCoeff, and no gap exceeds `maxGapMs`.
  * The chain is the best node's, walked back through the feed's parent links to the capture baseline.
  */
-import type { Hex } from '../chain/bytes.js';
+import type { Hex } from '../adapters/seam.js';
 import type { BlockFeed, Expectation, ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
 import { checkNumber, round, stripUndefined } from './common.js';
 

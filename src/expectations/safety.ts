@@ -3,7 +3,7 @@
  * revertedFinal), and every node holds the same block at every final height (each node's chain up to its
  * own LIB, compared height by height across nodes and with the feed's final blocks).
  */
-import type { Hex } from '../chain/bytes.js';
+import type { ChainClient, Hex } from '../adapters/seam.js';
 import type { Expectation, ExpectationResult, ReorgEvent, RunContext } from '../runtime/contracts.js';
 import { mapLimit, shortId } from './common.js';
 
@@ -112,27 +112,33 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-interface ChainReader {
-  info(): Promise<{ lib: Hex; lib_height: number }>;
-  headers(from?: Hex, to?: Hex): Promise<Hex[]>;
-}
+type ChainReader = Pick<ChainClient, 'head' | 'ancestors' | 'blocksByHeight'>;
 
-/** An id no chain holds: as the `to` of GET headers it makes the node walk back to genesis (a page at a time). */
-const NO_BLOCK = '0'.repeat(64);
-
-/** A node's final chain from its LIB back to (not below) `fromHeight`, read through GET headers in pages. */
+/**
+ * A node's final chain from its final block back to (not below) `fromHeight`: through `ancestors` in pages
+ * where the chain has it, else its canonical blocks by height (the final chain is their prefix).
+ */
 export async function finalChainOf(node: string, client: ChainReader, fromHeight: number): Promise<FinalChain> {
-  const info = await client.info();
+  const info = await client.head();
   const idsByHeight = new Map<number, Hex>();
-  let cursor = info.lib;
-  let height = info.lib_height;
+  if (!client.ancestors) {
+    for (let h = Math.max(1, fromHeight); h <= info.finalHeight; ) {
+      const page = await client.blocksByHeight(h, info.finalHeight);
+      if (page.length === 0) break;
+      for (const b of page) idsByHeight.set(b.height, b.id);
+      h = page[page.length - 1]!.height + 1;
+    }
+    return { node, libHeight: info.finalHeight, idsByHeight };
+  }
+  let cursor = info.final;
+  let height = info.finalHeight;
   while (height >= Math.max(0, fromHeight)) {
-    const ids = await client.headers(cursor, NO_BLOCK);
+    const ids = await client.ancestors(cursor, 'genesis');
     for (let i = 0; i < ids.length && height - i >= fromHeight; i++) idsByHeight.set(height - i, ids[i]!);
     if (ids.length < 2) break; // reached genesis (or a node that pages by one)
     cursor = ids[ids.length - 1]!;
     height -= ids.length - 1;
     if (height <= 0) break;
   }
-  return { node, libHeight: info.lib_height, idsByHeight };
+  return { node, libHeight: info.finalHeight, idsByHeight };
 }

@@ -13,6 +13,7 @@ import type { Hex } from '../chain/bytes.js';
 import type { Expectation, ExpectationResult, RunContext, RunNode, WalletAccount } from '../runtime/contracts.js';
 import type { GenesisAccount, NodeConfig } from '../node/config.js';
 import { LoadnetError } from '../errors.js';
+import { devnetApi } from '../adapters/devnet/client.js';
 import { LedgerReplay, type FeeRule } from './ledger-replay.js';
 import { firstAnswering, mapLimit, shortId } from './common.js';
 
@@ -39,7 +40,7 @@ export type SupplyFigures = {
   mismatchedWallets: number;
 };
 
-export function judgeSupply(replay: LedgerReplay, observed: SupplyObservation, wallets: readonly Pick<WalletAccount, 'index' | 'publicKey'>[]): ExpectationResult & { figures: SupplyFigures } {
+export function judgeSupply(replay: LedgerReplay, observed: SupplyObservation, wallets: readonly Pick<WalletAccount, 'index' | 'address'>[]): ExpectationResult & { figures: SupplyFigures } {
   const s = observed.supply;
   const problems: string[] = [];
   const expectedTotal = replay.fees === 'burn' ? replay.genesisSupply - replay.burned : replay.genesisSupply;
@@ -52,13 +53,13 @@ export function judgeSupply(replay: LedgerReplay, observed: SupplyObservation, w
   const mismatches: string[] = [];
   let sending = 0;
   for (const w of wallets) {
-    const want = replay.accounts.get(w.publicKey) ?? { balance: 0, nonce: 0, sent: 0 };
+    const want = replay.accounts.get(w.address) ?? { balance: 0, nonce: 0, sent: 0 };
     if (want.sent > 0) sending++;
-    const got = observed.accounts.get(w.publicKey);
+    const got = observed.accounts.get(w.address);
     if (!got) {
-      mismatches.push(`wallet ${w.index} (${shortId(w.publicKey)}): no answer`);
+      mismatches.push(`wallet ${w.index} (${shortId(w.address)}): no answer`);
     } else if (got.balance !== want.balance || got.nonce !== want.nonce) {
-      mismatches.push(`wallet ${w.index} (${shortId(w.publicKey)}): balance ${got.balance} nonce ${got.nonce}, its ${want.sent} included txs imply balance ${want.balance} nonce ${want.nonce}`);
+      mismatches.push(`wallet ${w.index} (${shortId(w.address)}): balance ${got.balance} nonce ${got.nonce}, its ${want.sent} included txs imply balance ${want.balance} nonce ${want.nonce}`);
     }
   }
   if (mismatches.length) problems.push(`${mismatches.length} of ${wallets.length} wallets disagree with the chain: ${mismatches.slice(0, 3).join('; ')}${mismatches.length > 3 ? '; …' : ''}`);
@@ -99,7 +100,7 @@ export async function genesisOf(ctx: Pick<RunContext, 'runDir' | 'wallets'>, sup
   } catch {
     // no nodes/ directory (an attached deployment): fall back below
   }
-  return { accounts: ctx.wallets.map((w) => ({ publicKey: w.publicKey, balance: w.initialBalance })), fees: supply.burned > 0 ? 'burn' : 'leader' };
+  return { accounts: ctx.wallets.map((w) => ({ publicKey: w.address, balance: w.initialBalance })), fees: supply.burned > 0 ? 'burn' : 'leader' };
 }
 
 /**
@@ -108,11 +109,11 @@ export async function genesisOf(ctx: Pick<RunContext, 'runDir' | 'wallets'>, sup
  * block carrying transactions landed while reading.
  */
 export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (txId: Hex) => boolean, base?: LedgerReplay): Promise<{ replay: LedgerReplay; observed: SupplyObservation; fromHeight: number }> {
-  const c = node.client;
+  const c = devnetApi(node.client, 'supply-conserved');
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = await c.info();
     const supply = await c.supply();
-    const list = await mapLimit(ctx.wallets, 16, (w) => c.account(w.publicKey));
+    const list = await mapLimit(ctx.wallets, 16, (w) => c.account(w.address));
     const after = await c.info();
     let replay: LedgerReplay;
     if (base && base.lastHeight <= before.height) replay = base.clone();
@@ -146,7 +147,7 @@ export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (t
       continue;
     }
     if (changedMeanwhile || replay.lastId !== (before.height === 0 ? undefined : before.tip)) continue;
-    return { replay, fromHeight, observed: { node: node.descriptor.name, height: before.height, supply, accounts: new Map(ctx.wallets.map((w, i) => [w.publicKey, list[i]!])) } };
+    return { replay, fromHeight, observed: { node: node.descriptor.name, height: before.height, supply, accounts: new Map(ctx.wallets.map((w, i) => [w.address, list[i]!])) } };
   }
   throw new LoadnetError('LN_ERR_EXPECTATION', `${node.descriptor.name}: the chain kept changing under the supply check (5 attempts)`);
 }
@@ -174,14 +175,15 @@ export class FinalChainReplayer {
   }
 
   private async advance(ctx: RunContext): Promise<void> {
-    const { node, value: info } = await firstAnswering(ctx, 'the final-chain replay', (n) => n.client.info());
+    const { node, value: info } = await firstAnswering(ctx, 'the final-chain replay', (n) => devnetApi(n.client, 'supply-conserved').info());
+    const api = devnetApi(node.client, 'supply-conserved');
     if (!this.state) {
-      const genesis = await genesisOf(ctx, await node.client.supply());
+      const genesis = await genesisOf(ctx, await api.supply());
       this.state = new LedgerReplay(genesis.accounts, genesis.fees);
     }
     const target = info.lib_height;
     while (this.state.lastHeight < target && this.timer) {
-      const page = await node.client.blocksByHeight(this.state.lastHeight + 1, target);
+      const page = await api.blocksByHeight(this.state.lastHeight + 1, target);
       if (page.length === 0) return;
       const next = this.state.clone();
       for (const b of page) {

@@ -21,6 +21,7 @@
  */
 import { join } from 'node:path';
 import { LoadnetError } from '../errors.js';
+import { chainOf, chainOptionsOf } from '../adapters/registry.js';
 import { LocalDeployer } from '../deployers/local/index.js';
 import { createLoadEngine } from '../load/engine.js';
 import type { LoadTotals } from '../load/figures.js';
@@ -320,6 +321,8 @@ function holdRunner(ctx: RunContext, o: StepSettings) {
     const engine = createLoadEngine({
       name: `max-rate-${index}${holdNo ? `-${holdNo}` : ''}`,
       targets: ctx.nodes().map((n) => n.descriptor.apiUrl),
+      chain: chainOf(ctx.scenario),
+      chainOptions: chainOptionsOf(ctx.scenario),
       wallets,
       rate: rateTps,
       durationMs: holdMs,

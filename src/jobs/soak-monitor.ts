@@ -118,8 +118,8 @@ export class SoakMonitor {
       ctx.nodes().map(async (n) => {
         const name = n.descriptor.name;
         const [pending, metrics, disk] = await Promise.all([
-          n.client.mempoolMetrics().then((m) => m.pending, () => undefined),
-          n.client.metricsText().then(rssFromPrometheus, () => undefined),
+          n.client.mempoolSize ? n.client.mempoolSize().then((p) => p, () => undefined) : undefined,
+          n.client.metricsText ? n.client.metricsText().then(rssFromPrometheus, () => undefined) : undefined,
           dirSizeBytes(join(ctx.runDir, 'nodes', name, 'data')).catch(() => undefined),
         ]);
         nodes[name] = { pending, rss: metrics, disk };

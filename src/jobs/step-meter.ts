@@ -3,7 +3,7 @@
  * falls inside the hold window (latency = first seen in a block − intended time, so a stalled generator or
  * node cannot hide latency), and the mempool backlog trend on every node over the same window.
  */
-import type { NodeClient } from '../chain/client.js';
+import type { ChainClient } from '../adapters/seam.js';
 import { newHistogram, percentiles, recordMs, type Histogram } from '../load/histogram.js';
 import { nowMs, sleep } from '../util/clock.js';
 import type { LatencyFigures } from './step-judge.js';
@@ -78,7 +78,7 @@ export class BacklogSampler {
   private readonly stopper = new AbortController();
   private loop?: Promise<void>;
 
-  constructor(private readonly nodes: () => ReadonlyArray<{ name: string; client: NodeClient }>, private readonly intervalMs = 500) {}
+  constructor(private readonly nodes: () => ReadonlyArray<{ name: string; client: ChainClient }>, private readonly intervalMs = 500) {}
 
   start(signal?: AbortSignal): void {
     const stop = signal ? AbortSignal.any([signal, this.stopper.signal]) : this.stopper.signal;
@@ -88,7 +88,7 @@ export class BacklogSampler {
         await Promise.all(
           this.nodes().map(async (n) => {
             try {
-              const m = await n.client.mempoolMetrics();
+              const m = { pending: await pendingOf(n.client) };
               const list = this.series.get(n.name) ?? [];
               list.push({ t: nowMs(), value: m.pending });
               this.series.set(n.name, list);
@@ -145,15 +145,20 @@ export function troughSeries(points: readonly TrendPoint[], fromMs: number, wind
  * Wait until every node's mempool holds at most `threshold` pending transactions, bounded by `timeoutMs`.
  * Returns the largest pending count at the end (≤ threshold when drained).
  */
-export async function drainMempools(nodes: ReadonlyArray<{ name: string; client: NodeClient }>, threshold: number, timeoutMs: number, signal?: AbortSignal, pollMs = 250): Promise<{ drained: boolean; pending: number; waitedMs: number }> {
+export async function drainMempools(nodes: ReadonlyArray<{ name: string; client: ChainClient }>, threshold: number, timeoutMs: number, signal?: AbortSignal, pollMs = 250): Promise<{ drained: boolean; pending: number; waitedMs: number }> {
   const started = nowMs();
   let worst = Infinity;
   while (!signal?.aborted) {
-    const counts = await Promise.all(nodes.map((n) => n.client.mempoolMetrics().then((m) => m.pending, () => Infinity)));
+    const counts = await Promise.all(nodes.map((n) => pendingOf(n.client).then((p) => p, () => Infinity)));
     worst = counts.length ? Math.max(...counts) : 0;
     if (worst <= threshold) return { drained: true, pending: worst, waitedMs: nowMs() - started };
     if (nowMs() - started >= timeoutMs) break;
     await sleep(pollMs, signal);
   }
   return { drained: false, pending: worst, waitedMs: nowMs() - started };
+}
+
+/** A node's mempool size; 0 for a chain without a mempool view (nothing to drain or sample there). */
+function pendingOf(client: ChainClient): Promise<number> {
+  return client.mempoolSize ? client.mempoolSize() : Promise.resolve(0);
 }

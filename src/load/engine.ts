@@ -11,9 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { LoadnetError } from '../errors.js';
-import type { Hex } from '../chain/bytes.js';
-import { ed25519Backend, type Ed25519BackendName } from '../chain/ed25519.js';
-import { fromHex, toHex } from '../chain/bytes.js';
+import type { ChainAdapter, Hex } from '../adapters/seam.js';
+import { chainAdapter } from '../adapters/registry.js';
 import type { RateSpec } from '../scenario/spec.js';
 import type { BlockFeed } from '../runtime/contracts.js';
 import { nowMs } from '../util/clock.js';
@@ -24,13 +23,19 @@ import type { CoordinatorMessage, ShardInit, TargetChoice, WorkerMessage, Worker
 
 export interface EngineWallet {
   index?: number;
-  seed: Hex;
-  publicKey?: Hex;
+  /** What the chain's transaction factory signs with (the devnet: a 32-byte seed). */
+  secret: Hex;
+  /** Derived from the secret by the chain's adapter when absent. */
+  address?: string;
 }
 
 export interface LoadEngineOptions {
   /** Name in events and summaries. */
   name?: string;
+  /** The chain whose transactions are sent (default: the devnet). */
+  chain?: ChainAdapter;
+  /** The chain's options (`chain.*` of the scenario, without `type`). */
+  chainOptions?: Readonly<Record<string, unknown>>;
   /** Node API base URLs. */
   targets: string[];
   targetChoice?: TargetChoice;
@@ -42,14 +47,15 @@ export interface LoadEngineOptions {
   durationMs?: number;
   /** Worker threads; default 1 below 5,000 tx/s, else one per core (never more than wallets). */
   threads?: number;
-  /** Most transactions per POST; 'auto' = 100 (due transactions are coalesced, never held back). */
+  /** Most transactions per submission request; 'auto' = 100 (due transactions are coalesced, never held back). */
   batch?: number | 'auto';
   /** Connections per target per worker (default 8) and requests pipelined on each (default 1). */
   connections?: number;
   pipelining?: number;
   fee?: number;
   amount?: number;
-  backend?: Ed25519BackendName;
+  /** A signing backend the chain knows by name (the devnet: sodium, node, noble); default: the chain's fastest. */
+  backend?: string;
   /** Cap on signatures per second across all workers (to prove a starved generator is detected). */
   signCapPerSec?: number;
   lookaheadMs?: number;
@@ -121,7 +127,7 @@ export class LoadEngine {
   constructor(private readonly options: LoadEngineOptions) {
     this.name = options.name ?? 'transactions';
     if (!Array.isArray(options.targets) || options.targets.length === 0) throw invalid('targets', options.targets, 'one or more node API URLs');
-    if (!Array.isArray(options.wallets) || options.wallets.length === 0) throw invalid('wallets', options.wallets?.length, 'one or more wallets with a seed');
+    if (!Array.isArray(options.wallets) || options.wallets.length === 0) throw invalid('wallets', options.wallets?.length, 'one or more wallets with a secret');
     this.schedule = new Schedule(scheduleFromRate(options.rate, options.meanBlockIntervalMs));
     this.durationMs = options.durationMs ?? Infinity;
     if (!(this.durationMs > 0)) throw invalid('durationMs', options.durationMs, 'a positive number of ms');
@@ -129,26 +135,29 @@ export class LoadEngine {
     if (options.signCapPerSec !== undefined && !(options.signCapPerSec > 0)) throw invalid('signCapPerSec', options.signCapPerSec, 'a positive number of signatures per second');
     const peak = Math.max(...this.schedule.data.segments.map((s) => Math.max(s.r0, s.r1)));
     const threads = Math.min(options.wallets.length, positiveInt('threads', options.threads, peak < 5000 ? 1 : availableParallelism(), 64));
-    const backend = options.backend ?? 'sodium';
-    const signer = ed25519Backend(backend);
-    const wallets = options.wallets.map((w, i) => ({ index: w.index ?? i, seed: w.seed, publicKey: w.publicKey ?? toHex(signer.keyFromSeed(fromHex(w.seed, 32, `wallets[${i}].seed`)).publicKey) }));
-    const recipients = wallets.map((w) => w.publicKey);
+    const chain = options.chain ?? chainAdapter();
+    const wallets = options.wallets.map((w, i) => {
+      if (typeof w?.secret !== 'string') throw invalid(`wallets[${i}].secret`, w?.secret, `the wallet's secret as hex (what chain ${chain.name} signs with)`);
+      return { index: w.index ?? i, secret: w.secret, address: w.address ?? chain.addressOf(w.secret) };
+    });
+    const recipients = wallets.map((w) => w.address);
+    const params = { fee: options.fee ?? 1, amount: options.amount ?? 1, ...(options.backend ? { backend: options.backend } : {}) };
+    const txFactory = chain.txFactory(params, options.chainOptions ?? {});
     const maxBatch = options.batch === undefined || options.batch === 'auto' ? 100 : positiveInt('batch', options.batch, 100, 10_000);
     this.inits = Array.from({ length: threads }, (_, w) => ({
       workerIndex: w,
       workerCount: threads,
       schedule: this.schedule.data,
       durationMs: this.durationMs,
-      wallets: wallets.filter((_, i) => i % threads === w).map((x) => ({ index: x.index, seed: x.seed })),
+      wallets: wallets.filter((_, i) => i % threads === w).map((x) => ({ index: x.index, secret: x.secret })),
       recipients,
-      fee: options.fee ?? 1,
-      amount: options.amount ?? 1,
+      txFactory,
+      params,
       targets: options.targets.map((t) => t.replace(/\/$/, '')),
       targetChoice: options.targetChoice ?? 'round-robin',
       maxBatch,
       connections: positiveInt('connections', options.connections, 8, 1024),
       pipelining: positiveInt('pipelining', options.pipelining, 1, 100),
-      backend,
       lookaheadMs: options.lookaheadMs ?? 250,
       signCapPerSec: options.signCapPerSec === undefined ? undefined : options.signCapPerSec / threads,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,

@@ -2,11 +2,11 @@
  * The load engine's figures: one interval (the `load.interval` event) and the run totals (the `load`
  * summary section). Pure accumulation of worker reports, no I/O.
  */
-import type { RejectReason } from '../chain/api.js';
 import { decodeHistogram, newHistogram, percentiles, type Histogram, type Percentiles } from './histogram.js';
 import type { LateReason, WorkerReport } from './protocol.js';
 
-export type RejectCounts = Partial<Record<RejectReason | 'other', number>>;
+/** Rejections by the chain's own reason label (the devnet: mempool_full, nonce_gap, ...). */
+export type RejectCounts = Record<string, number>;
 
 export interface LoadInterval {
   workload: string;

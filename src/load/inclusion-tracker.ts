@@ -4,7 +4,7 @@
  * coordinator up to a report interval after the node answered, so transactions of recent blocks are kept
  * for a while to match late arrivals. Memory is bounded by what is pending plus that window.
  */
-import type { Hex } from '../chain/bytes.js';
+import type { Hex } from '../adapters/seam.js';
 import type { BlockFeed, FeedBlock, ReorgEvent } from '../runtime/contracts.js';
 import { newHistogram, recordMs, type Histogram } from './histogram.js';
 

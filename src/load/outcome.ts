@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hex } from '../chain/bytes.js';
+import type { Hex } from '../adapters/seam.js';
 import type { RunNode } from '../runtime/contracts.js';
 import { percentiles, type Percentiles } from './histogram.js';
 import type { InclusionTracker } from './inclusion-tracker.js';
@@ -22,10 +22,10 @@ export interface InclusionOutcome {
   finality: Percentiles;
 }
 
-/** Ids in any node's mempool now (nodes that do not answer are skipped). */
+/** Ids in any node's mempool now (nodes that do not answer, or chains without a mempool view, are skipped). */
 export async function mempoolIds(nodes: readonly RunNode[]): Promise<Set<Hex>> {
   const all = new Set<Hex>();
-  const lists = await Promise.allSettled(nodes.map((n) => n.client.mempoolTxs(100_000)));
+  const lists = await Promise.allSettled(nodes.map((n) => (n.client.mempoolIds ? n.client.mempoolIds(100_000) : Promise.resolve([]))));
   for (const l of lists) if (l.status === 'fulfilled' && Array.isArray(l.value)) for (const id of l.value) all.add(id);
   return all;
 }

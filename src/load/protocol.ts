@@ -3,9 +3,7 @@
  * gets a ShardInit with its piscina task and a MessagePort; it answers 'ready', waits for 'go', then sends a
  * WorkerReport every interval and a final one when it has drained.
  */
-import type { Hex } from '../chain/bytes.js';
-import type { Ed25519BackendName } from '../chain/ed25519.js';
-import type { RejectReason } from '../chain/api.js';
+import type { Hex, TxFactoryRef, TxParams } from '../adapters/seam.js';
 import type { ScheduleData } from './schedule.js';
 
 export type TargetChoice = 'round-robin' | 'random' | { index: number };
@@ -13,7 +11,8 @@ export type TargetChoice = 'round-robin' | 'random' | { index: number };
 export interface ShardWallet {
   /** Index in the engine's wallet list (for records and recipients). */
   index: number;
-  seed: Hex;
+  /** What the chain's transaction factory signs with. */
+  secret: Hex;
 }
 
 export interface ShardInit {
@@ -23,17 +22,17 @@ export interface ShardInit {
   /** Generation stops at this time relative to t0 (ms); Infinity = until told to stop. */
   durationMs: number;
   wallets: ShardWallet[];
-  /** Public keys transfers go to (every wallet of the engine); see recipient rotation in nonce-lanes. */
-  recipients: Hex[];
-  fee: number;
-  amount: number;
+  /** Addresses transfers go to (every wallet of the engine): wallet i sends to wallet (i + 1) mod n. */
+  recipients: string[];
+  /** The chain's worker-side transaction factory module and what it is given. */
+  txFactory: TxFactoryRef;
+  params: TxParams;
   targets: string[];
   targetChoice: TargetChoice;
-  /** Most transactions per POST to /mempool/add/txs (due transactions are coalesced, never held back). */
+  /** Most transactions per submission request (due transactions are coalesced, never held back). */
   maxBatch: number;
   connections: number;
   pipelining: number;
-  backend: Ed25519BackendName;
   /** Pre-sign this far ahead of the schedule (at least 64 transactions). */
   lookaheadMs: number;
   /** Cap on this worker's signatures per second (to test a starved generator); undefined = no cap. */
@@ -69,7 +68,8 @@ export interface WorkerReport {
   atMs: number;
   sent: number;
   accepted: number;
-  rejected: Partial<Record<RejectReason | 'other', number>>;
+  /** Rejections by the chain's own reason label. */
+  rejected: Record<string, number>;
   errored: number;
   /** Late transactions by the reason they were late. */
   late: Partial<Record<LateReason, number>>;

@@ -1,19 +1,17 @@
 /**
  * The block feed: follows every node of the run (not one, as upstream did), so it survives the restart of
  * any node and sees forks that only some nodes hold. Each node is polled on its own loop at a sub-slot
- * interval: `/cryptarchia/info` for tip and LIB, then the ids from its tip to its LIB
- * (`/cryptarchia/headers`) with `POST /storage/block` for blocks no node showed yet; a node first followed
- * or far behind is read by height instead (`/cryptarchia/blocks?from&to`). Each block is emitted once by id with the time loadnet first saw it on any node;
+ * interval through its ChainClient: `head()` for tip and final block, then the ids from its tip to its
+ * final block (`ancestors()`, where the chain has it) with `block(id)` for blocks no node showed yet; a node
+ * first followed, far behind, or without `ancestors` is read by height instead (`blocksByHeight`). Each block is emitted once by id with the time loadnet first saw it on any node;
  * it becomes final when some node's LIB passes it (k deep). A block replaced at a height on a node's
  * canonical chain is a reorg; reverting a final block is flagged `revertedFinal` (a safety violation).
  *
  * Memory is bounded for long runs: per node only ids of recent heights; per block a slim record, whose
  * txIds are dropped once it is `retainTxIdsBlocks` behind the newest (consumers take them in onBlock).
  */
-import { NodeClient } from '../chain/client.js';
-import type { BlockJson, CryptarchiaInfo } from '../chain/api.js';
-import type { Hex } from '../chain/bytes.js';
-import { txFromJson } from '../chain/tx.js';
+import type { ChainAdapter, ChainBlock, ChainClient, ChainHead, Hex } from '../adapters/seam.js';
+import { chainAdapter } from '../adapters/registry.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { NodeChainView, type ChainBlockRef } from './chain-view.js';
 import type { BlockFeed, BlockFeedListener, EventLog, FeedBlock, NodeTip, ReorgEvent, RunNode } from './contracts.js';
@@ -38,13 +36,15 @@ export interface BlockFeedOptions {
    * read canonical blocks by height (for nodes without /cryptarchia/headers, and to compare).
    */
   readMode?: 'auto' | 'range';
-  /** How the feed talks to a node (default: its own NodeClient with a short timeout). */
-  clientFor?: (node: RunNode, timeoutMs: number) => NodeClient;
+  /** How the feed talks to a node (default: its own client from the chain's adapter, with a short timeout). */
+  clientFor?: (node: RunNode, timeoutMs: number) => ChainClient;
+  /** The chain whose clients the feed opens (default: the devnet). */
+  chain?: ChainAdapter;
 }
 
 interface Follow {
   node: RunNode;
-  client: NodeClient;
+  client: ChainClient;
   view: NodeChainView;
   inFlight?: Promise<void>;
   loop?: Promise<void>;
@@ -66,7 +66,7 @@ export class PollingBlockFeed implements BlockFeed {
   private readonly retainTxIds: number;
   private readonly maxBlocks: number;
   private readonly recentWithTxIds: Hex[] = [];
-  private readonly bodiesInFlight = new Map<Hex, Promise<BlockJson | null>>();
+  private readonly bodiesInFlight = new Map<Hex, Promise<ChainBlock | null>>();
   private syncTimer?: NodeJS.Timeout;
   /** Counters for the summary: `reorgs` counts per-node reorg events, `orphanedBlocks` distinct reverted blocks. */
   readonly stats = { blocks: 0, finalBlocks: 0, reorgs: 0, maxReorgDepth: 0, revertedFinal: 0, finalConflicts: 0, orphanedBlocks: 0 };
@@ -149,7 +149,7 @@ export class PollingBlockFeed implements BlockFeed {
       if (this.follows.has(node.descriptor.name)) continue;
       const f: Follow = {
         node,
-        client: this.opts.clientFor?.(node, this.requestTimeoutMs) ?? new NodeClient(node.descriptor.apiUrl, { name: node.descriptor.name, timeoutMs: this.requestTimeoutMs, connections: 1 }),
+        client: this.opts.clientFor?.(node, this.requestTimeoutMs) ?? (this.opts.chain ?? chainAdapter()).client({ name: node.descriptor.name, apiUrl: node.descriptor.apiUrl }, { timeoutMs: this.requestTimeoutMs, connections: 1 }),
         view: new NodeChainView(this.window),
       };
       this.follows.set(node.descriptor.name, f);
@@ -174,7 +174,7 @@ export class PollingBlockFeed implements BlockFeed {
     const name = f.node.descriptor.name;
     let info;
     try {
-      info = await f.client.info();
+      info = await f.client.head();
     } catch {
       if (this.follows.get(name) !== f) return; // removed while we asked
       const prev = this.tipByNode.get(name);
@@ -189,21 +189,21 @@ export class PollingBlockFeed implements BlockFeed {
       // A failed fetch is retried at the next poll; the tip report below still counts.
     }
     if (this.follows.get(name) !== f) return; // removed while we asked: no stale tip for a gone node
-    const tip: NodeTip = { node: name, at: nowMs(), height: info.height, tip: info.tip, libHeight: info.lib_height, lib: info.lib, up: true };
+    const tip: NodeTip = { node: name, at: nowMs(), height: info.height, tip: info.tip, libHeight: info.finalHeight, lib: info.final, up: true };
     this.tipByNode.set(name, tip);
     this.notify('onTip', tip);
-    this.markFinal(f, info.lib_height);
+    this.markFinal(f, info.finalHeight);
   }
 
-  private async fetchRange(client: NodeClient, from: number, to: number): Promise<BlockJson[]> {
-    const out: BlockJson[] = [];
+  private async fetchRange(client: ChainClient, from: number, to: number): Promise<ChainBlock[]> {
+    const out: ChainBlock[] = [];
     let next = from;
     while (next <= to) {
       const page = await client.blocksByHeight(next, Math.min(to, next + PAGE - 1));
       this.reads.ranges++;
       if (page.length === 0) break;
       out.push(...page);
-      next = page[page.length - 1]!.header.height + 1;
+      next = page[page.length - 1]!.height + 1;
     }
     return out;
   }
@@ -214,15 +214,15 @@ export class PollingBlockFeed implements BlockFeed {
    * block's transactions then cross the wire once per run, not once per node. Returns false when the node
    * is further ahead than its LIB window (a restarted or joining node catching up): the range path does it.
    */
-  private async catchUpByHeaders(f: Follow, info: CryptarchiaInfo): Promise<boolean> {
+  private async catchUpByHeaders(f: Follow, info: ChainHead): Promise<boolean> {
     const view = f.view;
-    if (!view.known || this.opts.readMode === 'range') return false;
-    const ids = await f.client.headers(info.tip);
+    if (!view.known || this.opts.readMode === 'range' || !f.client.ancestors) return false;
+    const ids = await f.client.ancestors(info.tip);
     this.reads.headers++;
     if (ids.length === 0 || ids[0] !== info.tip) return false;
     const lowest = info.height - ids.length + 1;
     if (lowest > view.tipHeight + 1) return false;
-    const fresh = new Map<string, BlockJson>();
+    const fresh = new Map<string, ChainBlock>();
     for (let i = ids.length - 1; i >= 0; i--) {
       const bid = ids[i]!;
       if (info.height - i < 1 || this.blocks.has(bid)) continue;
@@ -237,7 +237,7 @@ export class PollingBlockFeed implements BlockFeed {
       const bid = ids[i]!;
       // The lowest id's parent comes from the block itself: never assume a node's LIB links to what we
       // saw (a node reverting final blocks is exactly what the feed must catch).
-      const parent = i + 1 < ids.length ? ids[i + 1]! : (this.blocks.get(bid)?.parent ?? fresh.get(bid)!.header.parent);
+      const parent = i + 1 < ids.length ? ids[i + 1]! : (this.blocks.get(bid)?.parent ?? fresh.get(bid)!.parent);
       refs.push({ id: bid, height, parent });
     }
     if (refs.length === 0) return true;
@@ -251,7 +251,7 @@ export class PollingBlockFeed implements BlockFeed {
   }
 
   /** One fetch per unseen block even when several nodes show it at once (their polls run concurrently). */
-  private fetchBody(client: NodeClient, id: Hex): Promise<BlockJson | null> {
+  private fetchBody(client: ChainClient, id: Hex): Promise<ChainBlock | null> {
     let p = this.bodiesInFlight.get(id);
     if (!p) {
       this.reads.blockBodies++;
@@ -268,7 +268,7 @@ export class PollingBlockFeed implements BlockFeed {
       const blocks = await this.fetchRange(f.client, from, Math.max(reportedHeight, from));
       const floor = f.view.lowestHeight;
       const force = from <= Math.max(1, floor);
-      const refs = blocks.map((b) => ({ id: b.id, parent: b.header.parent, height: b.header.height }));
+      const refs = blocks.map((b) => ({ id: b.id, parent: b.parent, height: b.height }));
       const result = f.view.apply(refs, force);
       if (result.status === 'empty') return;
       if (result.status === 'unlinked') {
@@ -284,19 +284,9 @@ export class PollingBlockFeed implements BlockFeed {
     }
   }
 
-  private addBlock(b: BlockJson, node: string, at: number): void {
+  private addBlock(b: ChainBlock, node: string, at: number): void {
     if (this.blocks.has(b.id)) return;
-    const block: FeedBlock = {
-      id: b.id,
-      parent: b.header.parent,
-      height: b.header.height,
-      slot: b.header.slot,
-      proposer: b.header.proposer,
-      timestamp: b.header.timestamp,
-      txIds: b.transactions.map((tx) => tx.id ?? txFromJson(tx).id),
-      firstSeenAt: at,
-      firstSeenOn: node,
-    };
+    const block: FeedBlock = { ...b, firstSeenAt: at, firstSeenOn: node };
     this.blocks.set(b.id, block);
     this.stats.blocks++;
     this.opts.events?.emit('block', { id: block.id, height: block.height, slot: block.slot, node, txCount: block.txIds.length });

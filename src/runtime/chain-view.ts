@@ -6,7 +6,7 @@
  * A node whose chain got shorter without any id changing (a restart that truncated a torn tail) is not a
  * reorg: its tail is forgotten and refetched when it syncs again. A reorg is an id replaced at a height.
  */
-import type { Hex } from '../chain/bytes.js';
+import type { Hex } from '../adapters/seam.js';
 
 export interface ChainBlockRef {
   id: Hex;

@@ -2,10 +2,8 @@
  * The run contracts: what deployers, workloads and expectations implement, and the RunContext they see.
  * User-written workloads and expectations plug in through exactly these types.
  */
-import type { Hex } from '../chain/bytes.js';
-import type { NodeClient } from '../chain/client.js';
+import type { ChainClient, ChainWallet, Hex } from '../adapters/seam.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
-import type { NodeRole } from '../node/config.js';
 
 /** Derived figures of a run, computed at build time. */
 export interface RunMetrics {
@@ -22,33 +20,30 @@ export interface RunMetrics {
 
 export interface NodeDescriptor {
   name: string;
-  role: NodeRole;
+  /** One of the chain's roles (the devnet: validator, executor). */
+  role: string;
   apiUrl: string;
   testingUrl?: string;
-  /** The node's peer id (its identity public key). */
+  /** The node's peer id (the devnet: its identity public key), where the chain has one. */
   peerId: Hex;
 }
 
 export interface RunNode {
   readonly descriptor: NodeDescriptor;
-  readonly client: NodeClient;
+  readonly client: ChainClient;
 }
 
-export interface WalletAccount {
-  index: number;
-  publicKey: Hex;
-  /** 32-byte hex seed; the signing key derives from it. */
-  seed: Hex;
-  initialBalance: number;
-}
+/** A funded wallet: its address on the chain and the secret the chain's transaction factory signs with. */
+export type WalletAccount = ChainWallet;
 
 /** A block as the feed saw it: emitted once per id. Times are Unix ms from the monotonic clock (util/clock). */
 export interface FeedBlock {
   id: Hex;
   parent: Hex;
   height: number;
-  slot: number;
-  proposer: Hex;
+  /** Where the chain has them (the devnet does). */
+  slot?: number;
+  proposer?: Hex;
   /** Proposer's timestamp (Unix ms). */
   timestamp: number;
   txIds: Hex[];
@@ -124,7 +119,7 @@ export interface LinkFaultOptions {
 
 export interface StartNodeOptions {
   name?: string;
-  role?: NodeRole;
+  role?: string;
   /** Names of nodes to peer with; default: as the topology shape says. */
   peers?: string[];
 }

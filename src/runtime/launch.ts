@@ -7,6 +7,7 @@
 import { LoadnetError, isLoadnetError } from '../errors.js';
 import { nowMs } from '../util/clock.js';
 import { waitForReadiness } from '../deployers/readiness.js';
+import { chainOf } from '../adapters/registry.js';
 import type { Runner, Scenario } from './contracts.js';
 import type { Deployment } from './deployment.js';
 import { PollingBlockFeed } from './block-feed.js';
@@ -90,6 +91,7 @@ export async function launchRunner(scenario: Scenario, options: RunnerOptions, b
     events: record.events,
     slotDurationMs: scenario.metrics.slotDurationMs,
     securityParam: scenario.metrics.securityParam,
+    chain: chainOf(scenario.spec),
     ...options.blockFeed,
   });
   feed.start();
@@ -104,7 +106,7 @@ export async function launchRunner(scenario: Scenario, options: RunnerOptions, b
     live: record.live,
     signal: lifetime.signal,
   });
-  const sampler = new NodeSampler(deployment, feed, record.events, record.live);
+  const sampler = new NodeSampler(deployment, feed, record.events, chainOf(scenario.spec), record.live);
   late.runner = new DeploymentRunner({ record, deployment, feed, sampler, context, lifetime, options, unregisterInterrupt: unregister });
   return late.runner;
 }

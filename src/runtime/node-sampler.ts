@@ -4,19 +4,20 @@
  * One request in flight per node: a paused node delays only its own samples. Also publishes the live
  * board's `chain` section (best and final height, blocks, reorgs, nodes up).
  */
-import { NodeClient } from '../chain/client.js';
+import type { ChainAdapter, ChainClient } from '../adapters/seam.js';
 import type { EventLog, LiveBoard, RunNode } from './contracts.js';
 import type { PollingBlockFeed } from './block-feed.js';
 import type { Deployment } from './deployment.js';
 
 export class NodeSampler {
   private readonly timer: NodeJS.Timeout;
-  private readonly clients = new Map<string, { url: string; client: NodeClient; busy: boolean }>();
+  private readonly clients = new Map<string, { url: string; client: ChainClient; busy: boolean }>();
 
   constructor(
     private readonly deployment: Deployment,
     private readonly feed: PollingBlockFeed,
     private readonly events: EventLog,
+    private readonly chain: ChainAdapter,
     private readonly live?: LiveBoard,
     intervalMs = 1000,
   ) {
@@ -29,7 +30,7 @@ export class NodeSampler {
     let c = this.clients.get(name);
     if (!c || c.url !== node.descriptor.apiUrl) {
       void c?.client.close();
-      c = { url: node.descriptor.apiUrl, client: new NodeClient(node.descriptor.apiUrl, { name, timeoutMs: 900, connections: 1 }), busy: false };
+      c = { url: node.descriptor.apiUrl, client: this.chain.client({ name, apiUrl: node.descriptor.apiUrl }, { timeoutMs: 900, connections: 1 }), busy: false };
       this.clients.set(name, c);
     }
     return c;
@@ -45,9 +46,10 @@ export class NodeSampler {
       if (c.busy) continue;
       c.busy = true;
       const name = node.descriptor.name;
-      void c.client
-        .mempoolMetrics()
-        .then((m) => m.pending, () => undefined)
+      // Chains without a mempool view are sampled through their head (up or not).
+      const pendingNow = c.client.mempoolSize ? c.client.mempoolSize() : c.client.head().then(() => null);
+      void pendingNow
+        .then((p) => p, () => undefined)
         .then((pending) => {
           const tip = tips.get(name);
           const rss = this.deployment.nodeStats?.(name)?.rssBytes;

@@ -3,7 +3,7 @@
  * other reachable nodes had when it came up (minus a block of slack: the chain moves while we look).
  * Node control actions wait for this with a timeout, whatever the deployer.
  */
-import type { NodeClient } from '../chain/client.js';
+import type { ChainClient } from '../adapters/seam.js';
 import { LoadnetError } from '../errors.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { formatDuration } from '../util/duration.js';
@@ -18,12 +18,12 @@ export interface RecoveryOptions {
   check?: () => void;
 }
 
-async function bestHeight(others: readonly NodeClient[]): Promise<number> {
-  const hs = await Promise.all(others.map((c) => c.info().then((i) => i.height, () => -1)));
+async function bestHeight(others: readonly ChainClient[]): Promise<number> {
+  const hs = await Promise.all(others.map((c) => c.head().then((i) => i.height, () => -1)));
   return Math.max(0, ...hs);
 }
 
-export async function waitRecovered(name: string, client: NodeClient, others: readonly NodeClient[], opts: RecoveryOptions): Promise<{ height: number; target: number; elapsedMs: number }> {
+export async function waitRecovered(name: string, client: ChainClient, others: readonly ChainClient[], opts: RecoveryOptions): Promise<{ height: number; target: number; elapsedMs: number }> {
   const started = nowMs();
   const pollMs = opts.pollMs ?? 100;
   let stage = 'HTTP';
@@ -39,12 +39,12 @@ export async function waitRecovered(name: string, client: NodeClient, others: re
         target = await bestHeight(others);
       }
       if (stage === 'peers') {
-        const n = await client.networkInfo();
-        last = `${n.n_peers} peers`;
-        if (n.n_peers >= 1) stage = 'sync';
+        const n = await client.peers();
+        last = `${n.count} peers`;
+        if (n.count >= 1) stage = 'sync';
       }
       if (stage === 'sync') {
-        const info = await client.info();
+        const info = await client.head();
         last = `height ${info.height}, target ${target}`;
         if (info.height >= (target ?? 0) - 1) return { height: info.height, target: target ?? 0, elapsedMs: nowMs() - started };
       }

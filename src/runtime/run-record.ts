@@ -8,7 +8,6 @@ import { join, resolve } from 'node:path';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { JsonlEventLog } from './event-log.js';
 import { MemoryLiveBoard, MemorySummarySink } from './live-board.js';
-import { newRunId } from '../deployers/plan.js';
 import { LoadnetError } from '../errors.js';
 
 export interface RunRecordOptions {
@@ -81,4 +80,10 @@ export class RunRecord {
     this.closed = true;
     this.events.close();
   }
+}
+
+/** A short unique run id: UTC time plus randomness, safe in file names and chain ids. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.random().toString(36).slice(2, 8)}`;
 }

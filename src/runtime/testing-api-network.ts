@@ -4,16 +4,21 @@
  * the node reports the new state, and records a fault interval (a partition until heal, a blocked peer
  * until unblocked, a link fault until cleared).
  */
-import type { Hex } from '../chain/bytes.js';
-import type { NodeClient } from '../chain/client.js';
+import type { ChainClient, Hex, NodeNetworkControl } from '../adapters/seam.js';
 import { LoadnetError } from '../errors.js';
 import { nowMs, sleep } from '../util/clock.js';
 import type { LinkFaultOptions } from './contracts.js';
 import type { FaultRecorder } from './faults.js';
 
 export interface NetworkNodeRef {
-  client: NodeClient;
+  client: ChainClient;
   peerId: Hex;
+}
+
+/** The node's testing API; a chain without one cannot take network faults this way. */
+function net(ref: NetworkNodeRef): NodeNetworkControl {
+  if (!ref.client.network) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${ref.client.name}: this chain's nodes have no testing API for network faults`);
+  return ref.client.network;
 }
 
 export class TestingApiNetwork {
@@ -28,8 +33,8 @@ export class TestingApiNetwork {
   private async waitDisconnected(name: string, node: NetworkNodeRef, peerIds: Set<Hex>): Promise<void> {
     const started = nowMs();
     while (nowMs() - started < this.timeoutMs) {
-      const info = await node.client.networkInfo();
-      if (!info.peers || !info.peers.some((p) => peerIds.has(p))) return;
+      const info = await node.client.peers();
+      if (!info.ids || !info.ids.some((p) => peerIds.has(p))) return;
       await sleep(100);
     }
     throw new LoadnetError('LN_ERR_NODE_CONTROL', `${name}: still connected to a blocked peer after ${this.timeoutMs} ms`);
@@ -45,8 +50,8 @@ export class TestingApiNetwork {
     this.faults.openFor('partition', 'partition', groupA.join(','), { groupA, groupB });
     try {
       await Promise.all([
-        ...a.map(([, x]) => Promise.all(b.map(([, y]) => x.client.blockPeer(y.peerId)))),
-        ...b.map(([, y]) => Promise.all(a.map(([, x]) => y.client.blockPeer(x.peerId)))),
+        ...a.map(([, x]) => Promise.all(b.map(([, y]) => net(x).blockPeer(y.peerId)))),
+        ...b.map(([, y]) => Promise.all(a.map(([, x]) => net(y).blockPeer(x.peerId)))),
       ]);
       const idsA = new Set(a.map(([, x]) => x.peerId));
       const idsB = new Set(b.map(([, y]) => y.peerId));
@@ -61,9 +66,9 @@ export class TestingApiNetwork {
     await Promise.all(
       this.liveNames().map(async (name) => {
         const node = this.resolve(name);
-        const state = await node.client.networkState();
-        await Promise.all(state.blocked.map((p) => node.client.unblockPeer(p)));
-        await Promise.all(Object.keys(state.faults).map((p) => node.client.setLinkFault({ peer_id: p, delay_ms: 0, jitter_ms: 0, loss: 0 })));
+        const state = await net(node).state();
+        await Promise.all(state.blocked.map((p) => net(node).unblockPeer(p)));
+        await Promise.all(Object.keys(state.faults).map((p) => net(node).setLinkFault(p, { delayMs: 0, jitterMs: 0, loss: 0 })));
       }),
     );
     this.faults.closeOpen('partition', { ok: true, detail: { healed: true } });
@@ -80,7 +85,7 @@ export class TestingApiNetwork {
     const p = this.resolve(peer);
     this.faults.openFor(`block:${node}:${peer}`, 'block-peer', node, { peer });
     try {
-      await n.client.blockPeer(p.peerId);
+      await net(n).blockPeer(p.peerId);
       await this.waitDisconnected(node, n, new Set([p.peerId]));
     } catch (e) {
       this.faults.closeOpen(`block:${node}:${peer}`, { ok: false, error: (e as Error).message });
@@ -91,7 +96,7 @@ export class TestingApiNetwork {
   async unblockPeer(node: string, peer: string): Promise<void> {
     const n = this.resolve(node);
     const p = this.resolve(peer);
-    await n.client.unblockPeer(p.peerId);
+    await net(n).unblockPeer(p.peerId);
     this.faults.closeOpen(`block:${node}:${peer}`, { ok: true });
   }
 
@@ -101,7 +106,7 @@ export class TestingApiNetwork {
     const n = this.resolve(node);
     const p = this.resolve(peer);
     const clear = !fault.delayMs && !fault.jitterMs && !loss;
-    await n.client.setLinkFault({ peer_id: p.peerId, delay_ms: fault.delayMs ?? 0, jitter_ms: fault.jitterMs ?? 0, loss });
+    await net(n).setLinkFault(p.peerId, { delayMs: fault.delayMs ?? 0, jitterMs: fault.jitterMs ?? 0, loss });
     const key = `link:${node}:${peer}`;
     if (clear) this.faults.closeOpen(key, { ok: true });
     else this.faults.openFor(key, 'link-fault', node, { peer, ...fault });

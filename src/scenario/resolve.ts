@@ -6,7 +6,8 @@
 import type { DurationInput } from '../util/duration.js';
 import * as D from './defaults.js';
 import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, readNumber, readObject, readString, isPlainObject } from './fields.js';
-import type { ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+import { chainAdapter, chainNames } from '../adapters/registry.js';
+import type { ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
 
 /** What a user may write (JSON or the DSL's draft): any field may be left out; `*Ms` fields accept '90s'-style strings. */
 export type ScenarioInput = Partial<Record<keyof ScenarioSpec, unknown>>;
@@ -20,10 +21,11 @@ const NAME_RULE = { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, allowed: 'a na
 const PLUGIN_RULE = { pattern: /^\S(.*\S)?$/, allowed: "a module path relative to the scenario file (such as './my-workloads.ts') or a package name" };
 
 export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
-  const top = readObject(input, '', ['version', 'name', 'seed', 'topology', 'consensus', 'wallets', 'nodeControl', 'durationMs', 'cooldownMs', 'workloads', 'expectations', 'plugins'], issues) ?? {};
+  const top = readObject(input, '', ['version', 'name', 'chain', 'seed', 'topology', 'consensus', 'wallets', 'nodeControl', 'durationMs', 'cooldownMs', 'workloads', 'expectations', 'plugins'], issues) ?? {};
   if (!isPlainObject(input)) issues.add('scenario', input, 'an object (a ScenarioSpec)');
   if (top.version !== undefined && top.version !== D.SPEC_VERSION) issues.add('version', top.version, `${D.SPEC_VERSION} (the only scenario format version)`);
   const name = readString(top.name, 'name', NAME_RULE, issues, D.DEFAULT_NAME);
+  const chain = readChain(top.chain, issues);
   const seed = readNumber(top.seed, 'seed', { min: 0, integer: true, allowed: 'a non-negative integer' }, issues, D.DEFAULT_SEED);
   const topology = readTopology(top.topology, issues);
   const consensus = readConsensus(top.consensus, issues);
@@ -42,7 +44,24 @@ export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
   const workloads = readArray(top.workloads, 'workloads', 'an array of workloads', issues).map((w, i) => readWorkload(w, i, label, { topology, wallets }, issues));
   const expectations = readArray(top.expectations, 'expectations', 'an array of expectations', issues).map((e, i) => readExpectation(e, i, issues));
   const plugins = top.plugins === undefined ? undefined : readArray(top.plugins, 'plugins', 'an array of module paths (relative to the scenario file) or package names', issues).map((p, i) => readString(p, `plugins[${i}]`, PLUGIN_RULE, issues));
-  return { version: D.SPEC_VERSION, name, seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations, ...(plugins ? { plugins } : {}) };
+  return { version: D.SPEC_VERSION, name, ...(chain ? { chain } : {}), seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations, ...(plugins ? { plugins } : {}) };
+}
+
+/** `chain`: absent stays absent (the devnet); else a known chain type and the options its adapter accepts. */
+function readChain(v: unknown, issues: Issues): ChainSpec | undefined {
+  if (v === undefined) return undefined;
+  if (!isPlainObject(v)) {
+    issues.add('chain', v, `an object such as { "type": "devnet" }; chain types: ${chainNames().join(', ')}`);
+    return undefined;
+  }
+  const { type, ...options } = v;
+  if (typeof type !== 'string' || !chainNames().includes(type)) {
+    issues.add('chain.type', type, `${chainNames().join(', ')} (others are added with registerChain(adapter))`);
+    return undefined;
+  }
+  for (const i of chainAdapter(type).checkOptions?.(options) ?? []) issues.add(`chain.${i.field}`, i.value, i.allowed);
+  if (!isJsonValue(v)) issues.add('chain', v, 'JSON data (the chain options are saved with the run)');
+  return { type, ...structuredClone(options) };
 }
 
 function readTopology(v: unknown, issues: Issues): TopologySpec {

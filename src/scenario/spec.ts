@@ -109,9 +109,20 @@ export type ExpectationSpec =
   | { type: 'mempool-bounded'; options: { maxPending: number; trendWindowFraction: number; maxTrendRise?: number; sampleIntervalMs?: number } }
   | CustomSpec;
 
+/**
+ * The chain under test: `type` names a chain adapter ('devnet', the default, or one registered with
+ * registerChain); the other fields are that chain's options (checked by its adapter).
+ */
+export interface ChainSpec {
+  type: string;
+  [option: string]: unknown;
+}
+
 export interface ScenarioSpec {
   version: 1;
   name: string;
+  /** The chain under test; absent = the devnet. */
+  chain?: ChainSpec;
   /** Seed for every key and random choice. */
   seed: number;
   topology: TopologySpec;

@@ -5,8 +5,41 @@
 import { nodeNames } from './defaults.js';
 import type { Issues } from './fields.js';
 import type { ScenarioSpec } from './spec.js';
+import { chainAdapter, chainNames } from '../adapters/registry.js';
+import type { ChainCapability } from '../adapters/seam.js';
+
+/** What a built-in workload or expectation needs of the chain. */
+const NEEDS: Record<string, { capability: ChainCapability; what: string }> = {
+  da: { capability: 'da', what: 'data availability (the da workload)' },
+  chaos: { capability: 'node-control', what: 'node control (the chaos workload)' },
+  'supply-conserved': { capability: 'supply', what: 'supply or replayable ledger (supply-conserved)' },
+  'mempool-bounded': { capability: 'mempool', what: 'mempool view (mempool-bounded)' },
+  safety: { capability: 'multi-node', what: 'several block producers (safety across nodes)' },
+};
+
+/** Refuse what the scenario's chain does not support, naming the chain and the feature. */
+function validateChain(spec: ScenarioSpec, issues: Issues): void {
+  const type = spec.chain?.type ?? 'devnet';
+  if (!chainNames().includes(type)) return; // reported while resolving
+  const chain = chainAdapter(type);
+  const has = (c: ChainCapability) => chain.capabilities.has(c);
+  const refuse = (field: string, value: unknown, what: string) => issues.add(field, value, `a feature chain '${chain.name}' has: it has no ${what}`);
+  spec.workloads.forEach((w, i) => {
+    const need = NEEDS[w.type];
+    if (need && !has(need.capability)) refuse(`workloads[${i}]`, w.type, need.what);
+  });
+  spec.expectations.forEach((e, i) => {
+    const need = NEEDS[e.type];
+    if (need && !has(need.capability)) refuse(`expectations[${i}]`, e.type, need.what);
+  });
+  if (spec.nodeControl && !has('node-control')) refuse('nodeControl', true, 'node control');
+  const nodes = spec.topology.validators + spec.topology.executors;
+  if (nodes > 1 && !has('multi-node')) refuse('topology', `${nodes} nodes`, 'multi-node deployment (use 1 validator, 0 executors)');
+  if (spec.topology.executors > 0 && !chain.roles.includes('executor')) refuse('topology.executors', spec.topology.executors, `executor role (roles: ${chain.roles.join(', ')})`);
+}
 
 export function validateSpec(spec: ScenarioSpec, issues: Issues): void {
+  validateChain(spec, issues);
   const { topology, consensus, wallets } = spec;
   const names = Number.isFinite(topology.validators) && Number.isFinite(topology.executors) ? nodeNames(topology.validators, topology.executors) : [];
   const twoSlots = 2 * consensus.slotDurationMs;

@@ -10,7 +10,6 @@ import { seededRandom } from '../util/random.js';
 import { LoadnetError, type ValidationIssue } from '../errors.js';
 import type { Expectation, ExpectationResult, NodeControl, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
 import type { ChaosSpec, ScenarioSpec } from '../scenario/spec.js';
-import type { NodeRole } from '../node/config.js';
 import { nowMs, sleep } from '../util/clock.js';
 
 /** A node counts as caught up when its height is within this many blocks of the best other node. */
@@ -28,7 +27,7 @@ export interface ChaosFault {
 
 export interface ChaosTarget {
   name: string;
-  role: NodeRole;
+  role: string;
 }
 
 /** Node names as the deployment plan gives them: validator-<i>, executor-<i>. */
@@ -41,7 +40,7 @@ export function selectTargets(nodes: readonly ChaosTarget[], filter: ChaosSpec['
   const roles = filter?.roles ?? [];
   const names = filter?.names ?? [];
   if (roles.length === 0 && names.length === 0) return [...nodes];
-  return nodes.filter((n) => roles.includes(n.role) || names.includes(n.name));
+  return nodes.filter((n) => (roles as readonly string[]).includes(n.role) || names.includes(n.name));
 }
 
 /**
@@ -194,7 +193,7 @@ export class ChaosWorkload implements Workload {
     let last = 'no answer';
     while (nowMs() < deadline) {
       try {
-        const info = await ctx.node(target).client.info();
+        const info = await ctx.node(target).client.head();
         const best = ctx.blockFeed.tips().reduce((m, t) => (t.up && t.node !== target ? Math.max(m, t.height) : m), 0);
         if (info.height + CATCH_UP_LAG >= best) return;
         last = `at height ${info.height}, best ${best}`;

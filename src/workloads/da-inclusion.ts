@@ -3,6 +3,7 @@
  * accepted has its certificate (channel_blob transaction) in a block, and the shares of those blobs can be
  * fetched from the validators (GET /da/share/:blob/:i for every share index, from a sample of blobs).
  */
+import { devnetApi } from '../adapters/devnet/client.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Expectation, ExpectationResult, RunContext } from '../runtime/contracts.js';
@@ -48,14 +49,14 @@ export class DaInclusion implements Expectation {
     let sharesMissing = 0;
     for (const blob of sample) {
       const held = new Set<number>();
-      const statuses = await Promise.allSettled(validators.map((v) => v.client.daBlob(blob.blobId)));
+      const statuses = await Promise.allSettled(validators.map((v) => devnetApi(v.client, 'DA inclusion').daBlob(blob.blobId)));
       for (const st of statuses) if (st.status === 'fulfilled') for (const i of st.value.shares ?? []) held.add(i);
       const total = expectedShares ?? (held.size > 0 ? Math.max(...held) + 1 : 1);
       for (let i = 0; i < total; i++) {
         sharesChecked++;
         let got = false;
         for (const v of validators) {
-          const share = await v.client.daShare(blob.blobId, i).catch(() => null);
+          const share = await devnetApi(v.client, 'DA inclusion').daShare(blob.blobId, i).catch(() => null);
           if (share && typeof share.data === 'string' && share.data.length > 0) {
             got = true;
             break;

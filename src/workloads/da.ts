@@ -10,6 +10,7 @@
  * Each blob is tracked to inclusion by its channel_blob transaction id. Figures: `da.interval` events,
  * live 'da', the `da` summary section. Bundles DaInclusion.
  */
+import { devnetApi } from '../adapters/devnet/client.js';
 import { seededRandom } from '../util/random.js';
 import { randomBytes } from 'node:crypto';
 import type { Hex } from '../chain/bytes.js';
@@ -126,7 +127,7 @@ export class DaWorkload implements Workload {
     const nextNonce = new Map<Hex, number>();
     this.channels = Array.from({ length: this.spec.channels }, (_, i) => {
       const w = wallets[wallets.length - 1 - (i % wallets.length)]!;
-      return { id: sha256Hex(new TextEncoder().encode(`loadnet/da/channel/${ctx.scenario.seed}/${i}`)), owner: w.publicKey, executor: executors[i % executors.length]!, opened: false, parent: ZERO, busy: false, queue: [] };
+      return { id: sha256Hex(new TextEncoder().encode(`loadnet/da/channel/${ctx.scenario.seed}/${i}`)), owner: w.address, executor: executors[i % executors.length]!, opened: false, parent: ZERO, busy: false, queue: [] };
     });
     const deadline = nowMs() + Math.max(30_000, 20 * metrics.meanBlockIntervalMs);
     for (let round = 0; !signal.aborted && nowMs() < deadline; round++) {
@@ -134,13 +135,14 @@ export class DaWorkload implements Workload {
       if (todo.length === 0) break;
       for (const ch of todo) {
         if (ch.inscriptionTx && round % 10 !== 0) continue; // give a submitted inscription time to land
-        const w = wallets.find((x) => x.publicKey === ch.owner)!;
+        const w = wallets.find((x) => x.address === ch.owner)!;
+        const api = devnetApi(ch.executor.client, 'the da workload');
         try {
           const known = nextNonce.get(ch.owner);
           const nonce = known ?? (await ch.executor.client.account(ch.owner)).nonce;
-          const key = backend.keyFromSeed(fromHex(w.seed, 32));
+          const key = backend.keyFromSeed(fromHex(w.secret, 32));
           const tx = signTx({ from: ch.owner, nonce, fee: 1, ops: [{ kind: 'channel_inscribe', channel: ch.id, data: toHex(new TextEncoder().encode('loadnet')) }] }, key);
-          const r = await ch.executor.client.submitBatch(encodeTxBatch([tx.bytes]));
+          const r = await api.submitBatch(encodeTxBatch([tx.bytes]));
           const result = r.results[0];
           if (result === 'ok') {
             ch.inscriptionTx = tx.id;
@@ -157,7 +159,7 @@ export class DaWorkload implements Workload {
       await sleep(Math.min(1000, metrics.meanBlockIntervalMs / 2), signal);
       for (const ch of this.channels) {
         if (ch.opened) continue;
-        const onChain = await ch.executor.client.daChannel(ch.id).catch(() => null);
+        const onChain = await devnetApi(ch.executor.client, 'the da workload').daChannel(ch.id).catch(() => null);
         if (onChain) ch.opened = true;
       }
     }
@@ -176,7 +178,7 @@ export class DaWorkload implements Workload {
         this.counts.submitted++;
         this.iv.submitted++;
         try {
-          const r = await ch.executor.client.disperse({ channel_id: ch.id, parent_msg_id: ch.parent, signer: ch.owner, data: data.toString('hex') });
+          const r = await devnetApi(ch.executor.client, 'the da workload').disperse({ channel_id: ch.id, parent_msg_id: ch.parent, signer: ch.owner, data: data.toString('hex') });
           const at = nowMs();
           this.record(intended, sentAt, at);
           ch.parent = r.blob_id;

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { LoadnetError } from '../errors.js';
+import { chainOf, chainOptionsOf } from '../adapters/registry.js';
 import type { Expectation, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
 import type { ScenarioSpec, TransactionsWorkloadSpec } from '../scenario/spec.js';
 import { nowMs, sleep } from '../util/clock.js';
@@ -67,7 +68,9 @@ export class TransactionWorkload implements Workload {
       name: this.name,
       targets: urls,
       targetChoice: choice,
-      wallets: wallets.map((w) => ({ index: w.index, seed: w.seed, publicKey: w.publicKey })),
+      chain: chainOf(ctx.scenario),
+      chainOptions: chainOptionsOf(ctx.scenario),
+      wallets: wallets.map((w) => ({ index: w.index, secret: w.secret, address: w.address })),
       rate: this.spec.rate,
       meanBlockIntervalMs: metrics.meanBlockIntervalMs,
       durationMs,

@@ -25,7 +25,7 @@ let runner: Runner;
 let runId: string;
 
 async function heights(nodes: readonly RunNode[]): Promise<Map<string, number>> {
-  return new Map(await Promise.all(nodes.map(async (n) => [n.descriptor.name, (await n.client.info()).height] as const)));
+  return new Map(await Promise.all(nodes.map(async (n) => [n.descriptor.name, (await n.client.head()).height] as const)));
 }
 
 async function expectCaughtUpAndFollowing(name: string): Promise<void> {
@@ -34,7 +34,7 @@ async function expectCaughtUpAndFollowing(name: string): Promise<void> {
   const best = Math.max(...[...h].filter(([n]) => n !== name).map(([, v]) => v));
   expect(h.get(name)!).toBeGreaterThanOrEqual(best - 1);
   const before = h.get(name)!;
-  await waitFor(async () => (await ctx.node(name).client.info()).height > before, 15_000, `${name} height to move past ${before}`);
+  await waitFor(async () => (await ctx.node(name).client.head()).height > before, 15_000, `${name} height to move past ${before}`);
 }
 
 describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Docker engine', () => {
@@ -70,8 +70,8 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
       expect(cfg.api.host).toBe('0.0.0.0');
       expect(cfg.parentPid).toBeNull();
       for (const p of cfg.peers) expect(p.host).toBe(p.name);
-      expect((await n.client.info()).height).toBeGreaterThanOrEqual(1);
-      expect((await n.client.networkInfo()).n_peers).toBe(4);
+      expect((await n.client.head()).height).toBeGreaterThanOrEqual(1);
+      expect((await n.client.peers()).count).toBe(4);
     }
     const net = await docker.getNetwork(network).inspect();
     expect(net.Labels?.['loadnet.run']).toBe(runId);
@@ -105,14 +105,14 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
 
   it('kills executor-0 (SIGKILL, data kept) and starts it again', async () => {
     const ctrl = runner.context.nodeControl!;
-    const heightBefore = (await runner.context.node('executor-0').client.info()).height;
+    const heightBefore = (await runner.context.node('executor-0').client.head()).height;
     await ctrl.kill('executor-0');
     const dead = await containerOf(runId, 'executor-0');
     expect(dead.State.Running).toBe(false);
     expect(dead.State.ExitCode).toBe(137);
-    await expect(runner.context.node('executor-0').client.info()).rejects.toThrow();
+    await expect(runner.context.node('executor-0').client.head()).rejects.toThrow();
     await ctrl.start('executor-0');
-    expect((await runner.context.node('executor-0').client.info()).height).toBeGreaterThanOrEqual(heightBefore);
+    expect((await runner.context.node('executor-0').client.head()).height).toBeGreaterThanOrEqual(heightBefore);
     await expectCaughtUpAndFollowing('executor-0');
   });
 
@@ -144,19 +144,19 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     }
     // Both sides extend their own branch: different blocks at one height above the cut.
     const h = await waitFor(async () => {
-      const [a, b] = await Promise.all([node('validator-0').info(), node('validator-2').info()]);
+      const [a, b] = await Promise.all([node('validator-0').head(), node('validator-2').head()]);
       return a.height > startHeight + 3 && b.height > startHeight + 1 && a.tip !== b.tip;
-    }, 30_000, 'both sides to grow their own branch').then(async () => Math.min((await node('validator-0').info()).height, (await node('validator-2').info()).height));
+    }, 30_000, 'both sides to grow their own branch').then(async () => Math.min((await node('validator-0').head()).height, (await node('validator-2').head()).height));
     const [ba] = await node('validator-0').blocksByHeight(h, h);
     const [bb] = await node('validator-2').blocksByHeight(h, h);
     expect(ba!.id).not.toBe(bb!.id);
-    const libsBeforeHeal = await Promise.all(ctx.nodes().map((n) => n.client.info()));
+    const libsBeforeHeal = await Promise.all(ctx.nodes().map((n) => n.client.head()));
 
     await ctrl.heal();
     for (const name of [...minority, ...majority]) expect(await installedRules((await containerOf(runId, name)).State.Pid)).toEqual([]);
     let low = 0;
     await waitFor(async () => {
-      const infos = await Promise.all(ctx.nodes().map((n) => n.client.info()));
+      const infos = await Promise.all(ctx.nodes().map((n) => n.client.head()));
       low = Math.min(...infos.map((i) => i.height)) - 1;
       if (low <= h) return false;
       const ids = await Promise.all(ctx.nodes().map(async (n) => (await n.client.blocksByHeight(low, low))[0]?.id));
@@ -164,9 +164,9 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     }, 60_000, 'one chain again', 500);
     // Nothing final was reverted: every LIB from before the heal is on the converged chain...
     for (const before of libsBeforeHeal) {
-      if (before.lib_height === 0) continue;
-      const [b] = await node('validator-0').blocksByHeight(before.lib_height, before.lib_height);
-      expect(b?.id).toBe(before.lib);
+      if (before.finalHeight === 0) continue;
+      const [b] = await node('validator-0').blocksByHeight(before.finalHeight, before.finalHeight);
+      expect(b?.id).toBe(before.final);
     }
     const chains = await Promise.all(ctx.nodes().map((n) => n.client.blocksByHeight(1, low)));
     for (const c of chains) expect(c.map((b) => b.id)).toEqual(chains[0]!.map((b) => b.id));
@@ -175,7 +175,7 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     const events = await readEvents(ctx.runDir);
     const reorgs = events.filter((e) => e.kind === 'reorg');
     expect(reorgs.filter((e) => e.revertedFinal)).toEqual([]);
-    const nodeReorgs = await Promise.all(minority.map(async (n) => Number(/consensus_reorgs_total\{[^}]*\} (\d+)/.exec(await node(n).metricsText())?.[1] ?? 0)));
+    const nodeReorgs = await Promise.all(minority.map(async (n) => Number(/consensus_reorgs_total\{[^}]*\} (\d+)/.exec(await node(n).metricsText!())?.[1] ?? 0)));
     expect(nodeReorgs.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
     const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'partition')!;
     expect(start.detail).toMatchObject({ groupA: minority, groupB: majority });
@@ -197,11 +197,11 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     const rules = await installedRules(await pidOf('validator-0'));
     expect(rules).toHaveLength(2);
     expect(rules[0]).toMatch(new RegExp(`^-A INPUT -s ${v1.replace(/\./g, '\\.')}/32 -m statistic --mode random --probability 0\\.(3|29999)\\d* -j DROP$`));
-    const state = await runner.context.node('validator-0').client.networkState();
+    const state = await runner.context.node('validator-0').client.network!.state();
     expect(Object.values(state.faults)[0]).toMatchObject({ delay_ms: 50, loss: 0 });
     await ctrl.heal();
     expect(await installedRules(await pidOf('validator-0'))).toEqual([]);
-    expect(Object.keys((await runner.context.node('validator-0').client.networkState()).faults)).toEqual([]);
+    expect(Object.keys((await runner.context.node('validator-0').client.network!.state()).faults)).toEqual([]);
     const faults = (await readEvents(runner.context.runDir)).filter((e) => e.kind === 'fault.start' && e.target === 'validator-0');
     expect(JSON.stringify(faults.at(-1))).toContain('no netem qdisc');
   });

@@ -3,6 +3,7 @@
  * with the wallets' keys and submits through the node API, so blocks carry transactions the supply check
  * replays), and a workload that runs a node-control action at a chosen moment of the window.
  */
+import { devnetApi } from '../../src/adapters/devnet/client.js';
 import { fromHex } from '../../src/chain/bytes.js';
 import { ed25519Backend } from '../../src/chain/ed25519.js';
 import { signTx, txToJson } from '../../src/chain/tx.js';
@@ -19,18 +20,18 @@ export class TransferWorkload implements Workload {
 
   async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
     const backend = ed25519Backend('node');
-    const senders = ctx.wallets.slice(0, this.opts.senders).map((w) => ({ w, key: backend.keyFromSeed(fromHex(w.seed, 32)), nonce: 0 }));
+    const senders = ctx.wallets.slice(0, this.opts.senders).map((w) => ({ w, key: backend.keyFromSeed(fromHex(w.secret, 32)), nonce: 0 }));
     let i = 0;
     while (!signal.aborted && nowMs() < ctx.window.endMs) {
       const nodes = ctx.nodes();
       await Promise.all(
         Array.from({ length: this.opts.perTick }, async () => {
           const s = senders[i++ % senders.length]!;
-          const to = ctx.wallets[(s.w.index + 1) % ctx.wallets.length]!.publicKey;
-          const tx = signTx({ from: s.w.publicKey, nonce: s.nonce++, fee: this.opts.fee ?? 1, ops: [{ kind: 'transfer', to, amount: 3 }] }, s.key);
+          const to = ctx.wallets[(s.w.index + 1) % ctx.wallets.length]!.address;
+          const tx = signTx({ from: s.w.address, nonce: s.nonce++, fee: this.opts.fee ?? 1, ops: [{ kind: 'transfer', to, amount: 3 }] }, s.key);
           const node = this.opts.target ? ctx.node(this.opts.target) : nodes[i % nodes.length]!;
           try {
-            const r = await node.client.submitTx(txToJson(tx));
+            const r = await devnetApi(node.client, 'test').submitTx(txToJson(tx));
             (r.result === 'ok' ? this.accepted : this.rejected).push(tx.id);
             if (r.result !== 'ok') s.nonce--;
           } catch {

@@ -9,7 +9,7 @@ import { deriveSeed } from '../../src/chain/keys.js';
 import { toHex } from '../../src/chain/bytes.js';
 import { startFakeNode, startFakeNodeProcess, type FakeNode, type FakeNodeProcess } from './load-fake-node.js';
 
-const wallets = (n: number) => Array.from({ length: n }, (_, i) => ({ seed: toHex(deriveSeed('load-engine-test', 'wallet', i)) }));
+const wallets = (n: number) => Array.from({ length: n }, (_, i) => ({ secret: toHex(deriveSeed('load-engine-test', 'wallet', i)) }));
 
 let sink: FakeNode | undefined;
 let sinkProcess: FakeNodeProcess | undefined;

@@ -93,10 +93,10 @@ describe('transaction workload on real nodes with a restart', () => {
     // The chain agrees: every id called included is in a canonical block; nodes kept producing after the
     // evaluation, so pending ones may have landed since, dropped ones never.
     const client = handle.context.node('validator-0').client;
-    const tip = (await client.info()).height;
+    const tip = (await client.head()).height;
     const onChain = new Set<string>();
     for (let h = 1; h <= tip; h += 50) {
-      for (const b of await client.blocksByHeight(h, Math.min(tip, h + 49))) for (const t of b.transactions) if (t.id && rec.accepted.has(t.id)) onChain.add(t.id);
+      for (const b of await client.blocksByHeight(h, Math.min(tip, h + 49))) for (const id of b.txIds) if (rec.accepted.has(id)) onChain.add(id);
     }
     console.log(`load-real-nodes: onChain ${onChain.size}`, ` ${JSON.stringify({ submitted: load.submitted, accepted: load.accepted, rejected: load.rejected, errored: load.errored, included: load.included, pending: load.pending, dropped: load.dropped, inclusion: load.inclusion, resyncs: load.resyncs })}`);
     expect(onChain.size).toBeGreaterThanOrEqual(load.included);

@@ -102,7 +102,7 @@ describe('load engine: a stalled, then killed node strands no wallet', () => {
     expect(highest.size).toBe(6);
     for (const w of ctx.wallets.slice(0, 6)) {
       const top = highest.get(w.index)!;
-      const account = await client.account(w.publicKey);
+      const account = await client.account(w.address);
       expect(account.nonce, `wallet ${w.index}: account nonce ${account.nonce}, highest sent ${top}`).toBeGreaterThan(top);
     }
   }, 180_000);

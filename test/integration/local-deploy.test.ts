@@ -19,7 +19,7 @@ let runner: Runner;
 const scenario = scenarioOf(localSpec({ name: 'local-deploy', nodeControl: true, securityParam: 3 }));
 
 async function heights(nodes: readonly RunNode[]): Promise<Map<string, number>> {
-  const entries = await Promise.all(nodes.map(async (n) => [n.descriptor.name, (await n.client.info()).height] as const));
+  const entries = await Promise.all(nodes.map(async (n) => [n.descriptor.name, (await n.client.head()).height] as const));
   return new Map(entries);
 }
 
@@ -30,7 +30,7 @@ async function expectCaughtUpAndFollowing(name: string): Promise<void> {
   const best = Math.max(...[...h].filter(([n]) => n !== name).map(([, v]) => v));
   expect(h.get(name)!).toBeGreaterThanOrEqual(best - 1);
   const before = h.get(name)!;
-  await waitFor(async () => (await ctx.node(name).client.info()).height > before, 15_000, `${name} height to move past ${before}`);
+  await waitFor(async () => (await ctx.node(name).client.head()).height > before, 15_000, `${name} height to move past ${before}`);
 }
 
 keepRunsOnFailure(afterEach, outDir, 'local-deploy');
@@ -57,7 +57,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
       const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
       expect(cfg.parentPid).toBe(process.pid);
       expect(cfg.testing).not.toBeNull();
-      expect((await n.client.info()).height).toBeGreaterThanOrEqual(1);
+      expect((await n.client.head()).height).toBeGreaterThanOrEqual(1);
     }
     expect(JSON.parse(readFileSync(join(ctx.runDir, 'scenario.json'), 'utf8')).name).toBe('local-deploy');
     const phases = (await readEvents(ctx.runDir)).filter((e) => e.kind === 'run.phase').map((e) => e.phase);
@@ -65,8 +65,8 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
     expect(existsSync(join(registryDir(), `${JSON.parse(readFileSync(join(ctx.runDir, 'nodes', 'validator-0', 'config.json'), 'utf8')).genesis.chainId.replace(/^loadnet-/, '')}.json`))).toBe(true);
     // Wallets as the spec says: 10 wallets funded with 1,000,000 each, visible on chain.
     expect(ctx.wallets).toHaveLength(10);
-    const acct = await ctx.node('executor-1').client.account(ctx.wallets[3]!.publicKey);
-    expect(acct.balance).toBe(1_000_000);
+    const acct = await ctx.node('executor-1').client.account(ctx.wallets[3]!.address);
+    expect(acct.balance).toBe(1_000_000n);
   });
 
   for (const name of ['validator-1', 'executor-0']) {
@@ -77,12 +77,12 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
 
     it(`kills ${name} (SIGKILL, data kept) and starts it again`, async () => {
       const ctrl = runner.context.nodeControl!;
-      const heightBefore = (await runner.context.node(name).client.info()).height;
+      const heightBefore = (await runner.context.node(name).client.head()).height;
       await ctrl.kill(name);
-      await expect(runner.context.node(name).client.info()).rejects.toThrow();
+      await expect(runner.context.node(name).client.head()).rejects.toThrow();
       await ctrl.start(name);
       // Data kept: it restarts from disk, never below what it had.
-      expect((await runner.context.node(name).client.info()).height).toBeGreaterThanOrEqual(heightBefore);
+      expect((await runner.context.node(name).client.head()).height).toBeGreaterThanOrEqual(heightBefore);
       await expectCaughtUpAndFollowing(name);
     });
   }
@@ -113,7 +113,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
     const exec = await ctrl.startNode({ role: 'executor' });
     expect(exec).toMatchObject({ name: 'executor-join-1', role: 'executor' });
     const hub = runner.context.node('validator-0');
-    expect((await runner.context.node(exec.name).client.networkInfo()).peers).toContain(hub.descriptor.peerId);
+    expect((await runner.context.node(exec.name).client.peers()).ids).toContain(hub.descriptor.peerId);
     await expectCaughtUpAndFollowing(exec.name);
   });
 
@@ -132,10 +132,10 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
     const v0 = runner.context.node('validator-0');
     const e1 = runner.context.node('executor-1');
     await ctrl.blockPeer('validator-0', 'executor-1');
-    const state = await v0.client.networkState();
+    const state = await v0.client.network!.state();
     expect(state.blocked).toContain(e1.descriptor.peerId);
     await ctrl.heal();
-    expect((await v0.client.networkState()).blocked).toEqual([]);
+    expect((await v0.client.network!.state()).blocked).toEqual([]);
   });
 
   it('records every action as a fault interval, and refuses unknown nodes clearly', async () => {

@@ -43,14 +43,14 @@ describe('two deploys in parallel', () => {
     for (const r of [a, b]) {
       const ownIds = new Set(r.context.nodes().map((n) => n.descriptor.peerId));
       for (const n of r.context.nodes()) {
-        const info = await n.client.networkInfo();
-        for (const p of info.peers ?? []) expect(ownIds.has(p)).toBe(true);
+        const info = await n.client.peers();
+        for (const p of info.ids ?? []) expect(ownIds.has(p)).toBe(true);
       }
     }
     // Both chains advance at the same time.
-    const before = await Promise.all([a, b].map((r) => r.context.nodes()[0]!.client.info().then((i) => i.height)));
+    const before = await Promise.all([a, b].map((r) => r.context.nodes()[0]!.client.head().then((i) => i.height)));
     await waitFor(async () => {
-      const now = await Promise.all([a, b].map((r) => r.context.nodes()[0]!.client.info().then((i) => i.height)));
+      const now = await Promise.all([a, b].map((r) => r.context.nodes()[0]!.client.head().then((i) => i.height)));
       return now[0]! > before[0]! && now[1]! > before[1]!;
     }, 15_000, 'both chains to advance');
     const pids = [...pidsOf(a.context.runDir), ...pidsOf(b.context.runDir)];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
 import type { Runner } from '../../src/runtime/contracts.js';
-import { expectedPeerCounts, topologyDials } from '../../src/deployers/plan.js';
+import { expectedPeerCounts, topologyDials } from '../../src/adapters/devnet/plan.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-topology-'));
@@ -28,10 +28,10 @@ describe('topology shapes on real nodes', () => {
       const dials = topologyDials(shape, nodes.length);
       const expected = expectedPeerCounts(dials);
       for (const [pos, n] of nodes.entries()) {
-        const info = await n.client.networkInfo();
-        expect(info.n_peers, `${shape} ${n.descriptor.name}`).toBe(expected[pos]);
+        const info = await n.client.peers();
+        expect(info.count, `${shape} ${n.descriptor.name}`).toBe(expected[pos]);
         const neighbours = nodes.filter((_, j) => dials[pos]!.includes(j) || dials[j]!.includes(pos)).map((m) => m.descriptor.peerId);
-        expect([...(info.peers ?? [])].sort(), `${shape} ${n.descriptor.name}`).toEqual([...neighbours].sort());
+        expect([...(info.ids ?? [])].sort(), `${shape} ${n.descriptor.name}`).toEqual([...neighbours].sort());
       }
     }
   });

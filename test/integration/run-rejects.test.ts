@@ -93,7 +93,7 @@ describe('runner.run() of a scenario whose expectation fails', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'run.phase', phase: 'done' });
     expect(pids.filter(alive)).toEqual([]);
     expect(processesOf(runDir)).toEqual([]);
-    await expect(runner.context.nodes()[0]!.client.info()).rejects.toThrow();
+    await expect(runner.context.nodes()[0]!.client.head()).rejects.toThrow();
   });
 
   it('with { rejectOnFailure: false } resolves with the handle, the nodes alive until it is disposed', async () => {
@@ -106,7 +106,7 @@ describe('runner.run() of a scenario whose expectation fails', () => {
     expect(handle.summary.expectations.find((e) => e.name === 'block-timing')?.status).toBe('fail');
     const pids = pidsOf(handle.runDir);
     expect(pids.every(alive)).toBe(true);
-    expect((await handle.context.nodes()[0]!.client.info()).height).toBeGreaterThan(0);
+    expect((await handle.context.nodes()[0]!.client.head()).height).toBeGreaterThan(0);
     await handle.dispose();
     expect(pids.filter(alive)).toEqual([]);
     expect(processesOf(handle.runDir)).toEqual([]);

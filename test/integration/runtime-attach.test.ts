@@ -51,7 +51,7 @@ describe('AttachDeployer', () => {
     const runner = await new AttachDeployer({ nodes: urls, outDir, reports: false }).deploy(scenario);
     expect(runner.context.nodes().map((n) => n.descriptor.name).sort()).toEqual(['executor-0', 'validator-0', 'validator-1']);
     // Wallets derived from the same seed are the devnet's funded ones; balances come from the chain.
-    expect(runner.context.wallets.map((w) => w.publicKey)).toEqual(devnet.context.wallets.map((w) => w.publicKey));
+    expect(runner.context.wallets.map((w) => w.address)).toEqual(devnet.context.wallets.map((w) => w.address));
     expect(runner.context.wallets.every((w) => w.initialBalance === 1_000_000)).toBe(true);
     expect(runner.context.nodeControl).toBeUndefined();
     const handle = await runner.run(scenario);
@@ -84,11 +84,11 @@ describe('AttachDeployer', () => {
 
   it('takes wallets from a key file', async () => {
     const keyFile = join(outDir, 'keys.json');
-    writeFileSync(keyFile, JSON.stringify({ wallets: devnet.context.wallets.slice(0, 2).map((w) => ({ seed: w.seed })) }));
+    writeFileSync(keyFile, JSON.stringify({ wallets: devnet.context.wallets.slice(0, 2).map((w) => ({ seed: w.secret })) }));
     const scenario = scenarioOf(localSpec({ name: 'attached-keys', durationMs: 1000, cooldownMs: 0 }));
     const runner = await new AttachDeployer({ nodes: [devnet.context.nodes()[0]!.descriptor.apiUrl], keyFile, outDir, reports: false }).deploy(scenario);
     try {
-      expect(runner.context.wallets.map((w) => [w.publicKey, w.initialBalance])).toEqual(devnet.context.wallets.slice(0, 2).map((w) => [w.publicKey, 1_000_000]));
+      expect(runner.context.wallets.map((w) => [w.address, w.initialBalance])).toEqual(devnet.context.wallets.slice(0, 2).map((w) => [w.address, 1_000_000]));
     } finally {
       await runner.dispose();
     }

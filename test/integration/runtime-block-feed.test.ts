@@ -38,20 +38,20 @@ describe('block feed', () => {
     const ctrl = ctx.nodeControl!;
     await ctrl.partition(['validator-0', 'validator-1'], ['validator-2', 'validator-3']);
     const tipsDiffer = async () => {
-      const [a, b] = await Promise.all([ctx.node('validator-0').client.info(), ctx.node('validator-2').client.info()]);
+      const [a, b] = await Promise.all([ctx.node('validator-0').client.head(), ctx.node('validator-2').client.head()]);
       return a.tip !== b.tip && a.height > 0 && b.height > 0;
     };
     await waitFor(async () => {
       if (!(await tipsDiffer())) return false;
       // Each side has built at least two blocks of its own since the cut.
       const ids = new Set(blocks.map((b) => b.id));
-      return ids.size > 0 && (await Promise.all(['validator-0', 'validator-2'].map((n) => ctx.node(n).client.info()))).every((i) => i.height >= 3);
+      return ids.size > 0 && (await Promise.all(['validator-0', 'validator-2'].map((n) => ctx.node(n).client.head()))).every((i) => i.height >= 3);
     }, 20_000, 'the two sides to diverge');
     await new Promise((r) => setTimeout(r, 2000));
-    const [sideA, sideB] = await Promise.all([ctx.node('validator-0').client.info(), ctx.node('validator-2').client.info()]);
+    const [sideA, sideB] = await Promise.all([ctx.node('validator-0').client.head(), ctx.node('validator-2').client.head()]);
     await ctrl.heal();
     await waitFor(async () => {
-      const infos = await Promise.all(ctx.nodes().map((n) => n.client.info()));
+      const infos = await Promise.all(ctx.nodes().map((n) => n.client.head()));
       return new Set(infos.map((i) => i.tip)).size === 1;
     }, 30_000, 'all nodes to converge on one tip');
     await ctx.blockFeed.refresh();
@@ -65,9 +65,9 @@ describe('block feed', () => {
     // Every block once, by id.
     expect(new Set(blocks.map((b) => b.id)).size).toBe(blocks.length);
     // Every block of the converged chain was emitted (first seen on some node), with its transactions list.
-    const tip = await ctx.node('validator-1').client.info();
+    const tip = await ctx.node('validator-1').client.head();
     const canonical = await ctx.node('validator-1').client.blocksByHeight(1, tip.height);
-    for (const b of canonical) expect(ctx.blockFeed.block(b.id), `height ${b.header.height}`).toMatchObject({ height: b.header.height, parent: b.header.parent, txIds: [] });
+    for (const b of canonical) expect(ctx.blockFeed.block(b.id), `height ${b.height}`).toMatchObject({ height: b.height, parent: b.parent, txIds: [] });
     // Followed nodes are read by id lists; each block body is fetched about once, not once per node.
     const feed = ctx.blockFeed as unknown as { reads: { headers: number; ranges: number; blockBodies: number }; stats: { blocks: number } };
     expect(feed.reads.headers).toBeGreaterThan(feed.reads.ranges);

@@ -4,6 +4,7 @@
  * when the expectation's condition does not hold), failures are aggregated, a throwing checker is
  * 'unknown', and the window lasts its full duration even though the workload returns early.
  */
+import { devnetApi } from '../../src/adapters/devnet/client.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,11 +30,11 @@ class TransferPinger implements Workload {
 
   async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
     const [from, to] = ctx.wallets;
-    const key = ed25519Backend().keyFromSeed(fromHex(from!.seed, 32));
+    const key = ed25519Backend().keyFromSeed(fromHex(from!.secret, 32));
     const node = ctx.nodes()[0]!;
     for (let nonce = 0; nonce < this.count && !signal.aborted; nonce++) {
-      const tx = signTx({ from: from!.publicKey, nonce, fee: 1, ops: [{ kind: 'transfer', to: to!.publicKey, amount: 10 }] }, key);
-      const res = await node.client.submitTx(txToJson(tx));
+      const tx = signTx({ from: from!.address, nonce, fee: 1, ops: [{ kind: 'transfer', to: to!.address, amount: 10 }] }, key);
+      const res = await devnetApi(node.client, 'test').submitTx(txToJson(tx));
       if (res.result !== 'ok') throw new Error(`transfer ${nonce} rejected: ${res.result}`);
       this.submitted.push(tx.id);
       await new Promise((r) => setTimeout(r, 200));
@@ -79,7 +80,7 @@ describe('user-defined workload and expectation through Runner.run', () => {
       expect(handle.passed).toBe(true);
       expect(handle.summary.expectations).toEqual([expect.objectContaining({ name: 'all-transfers-included', status: 'pass', message: '4/4 transfers included' })]);
       // The handle keeps the deployment alive until disposed.
-      expect((await handle.context.nodes()[0]!.client.info()).height).toBeGreaterThan(0);
+      expect((await handle.context.nodes()[0]!.client.head()).height).toBeGreaterThan(0);
       const events = await readEvents(handle.runDir);
       const phaseAt = (p: string) => events.find((e) => e.kind === 'run.phase' && e.phase === p)!.t;
       expect(phaseAt('cooldown') - phaseAt('window')).toBeGreaterThanOrEqual(3000);
@@ -95,7 +96,7 @@ describe('user-defined workload and expectation through Runner.run', () => {
     }
     const events = await readEvents(handle.runDir);
     expect(events.at(-1)).toMatchObject({ kind: 'run.phase', phase: 'done' });
-    await expect(handle.context.nodes()[0]!.client.info()).rejects.toThrow();
+    await expect(handle.context.nodes()[0]!.client.head()).rejects.toThrow();
   });
 
   it('fails when one expectation fails, aggregates every outcome, and a crashing checker is unknown', async () => {
@@ -122,7 +123,7 @@ describe('user-defined workload and expectation through Runner.run', () => {
     expect(existsSync(join(err.runDir, 'summary.json'))).toBe(true);
     const events = await readEvents(err.runDir);
     expect(events.at(-1)).toMatchObject({ kind: 'run.phase', phase: 'done' });
-    await expect(runner.context.nodes()[0]!.client.info()).rejects.toThrow();
+    await expect(runner.context.nodes()[0]!.client.head()).rejects.toThrow();
   });
 
   it('a throwing workload fails the run but the window still completes', async () => {

@@ -7,8 +7,8 @@ const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 const P = 'c'.repeat(64);
 const wallets = [
-  { index: 0, publicKey: A },
-  { index: 1, publicKey: B },
+  { index: 0, address: A },
+  { index: 1, address: B },
 ];
 
 function block(height: number, txs: Array<{ id: string; from: string; nonce: number; fee: number; to: string; amount: number }>): BlockJson {

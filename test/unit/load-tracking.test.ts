@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InclusionTracker } from '../../src/load/inclusion-tracker.js';
 import type { BlockFeed, BlockFeedListener, FeedBlock } from '../../src/runtime/contracts.js';
 import { NonceLanes } from '../../workers/nonce-lanes.js';
+import { createTxFactory } from '../../src/adapters/devnet/tx-factory.js';
 import { ed25519Backend } from '../../src/chain/ed25519.js';
 import { deriveSeed } from '../../src/chain/keys.js';
 import { toHex } from '../../src/chain/bytes.js';
@@ -117,7 +118,8 @@ describe('nonce lanes', () => {
   const wallets = [0, 1].map((i) => ({ index: i, seed: toHex(deriveSeed('lanes', 'wallet', i)) }));
   const recipients = wallets.map((w) => toHex(ed25519Backend('sodium').keyFromSeed(Buffer.from(w.seed, 'hex')).publicKey));
   const lanes = () => {
-    const l = new NonceLanes(wallets, recipients, ed25519Backend('sodium'), 1, 5);
+    const factory = createTxFactory({ wallets: wallets.map((w) => ({ index: w.index, secret: w.seed })), recipients, params: { fee: 1, amount: 5 }, options: {} });
+    const l = new NonceLanes(wallets.map((w) => ({ index: w.index, secret: w.seed })), factory);
     for (const lane of l.lanes) l.start(lane, 10, 0);
     return l;
   };

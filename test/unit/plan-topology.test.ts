@@ -1,6 +1,6 @@
 /** The deployment plan: genesis funds exactly as the spec says, keys, stakes, peers per shape, configs. */
 import { describe, expect, it } from 'vitest';
-import { buildDeploymentPlan, defaultJoinPeers, expectedPeerCounts, nodeConfig, NODE_ACCOUNT_FUNDS, PRODUCER_STAKE, topologyDials, walletBalances } from '../../src/deployers/plan.js';
+import { buildDeploymentPlan, defaultJoinPeers, expectedPeerCounts, nodeConfig, NODE_ACCOUNT_FUNDS, PRODUCER_STAKE, topologyDials, walletBalances } from '../../src/adapters/devnet/plan.js';
 import { deriveKeyPair } from '../../src/chain/keys.js';
 import type { ScenarioSpec } from '../../src/scenario/spec.js';
 
@@ -68,13 +68,13 @@ describe('buildDeploymentPlan', () => {
     expect(plan.nodes.map((n) => n.name)).toEqual(['validator-0', 'validator-1', 'validator-2', 'executor-0', 'executor-1']);
     expect(plan.nodes[1]!.peerId).toBe(deriveKeyPair(42, 'validator', 1).publicKey);
     expect(plan.nodes[3]!.peerId).toBe(deriveKeyPair(42, 'executor', 0).publicKey);
-    expect(plan.wallets[2]!.publicKey).toBe(deriveKeyPair(42, 'wallet', 2).publicKey);
+    expect(plan.wallets[2]!.address).toBe(deriveKeyPair(42, 'wallet', 2).publicKey);
     expect(plan.nodes.map((n) => n.dials)).toEqual([[], ['validator-0'], ['validator-0'], ['validator-0'], ['validator-0']]);
   });
 
   it('funds wallets as the spec says and every node identity; every producer is staked equally', () => {
     const byKey = new Map(plan.genesis.accounts.map((a) => [a.publicKey, a.balance]));
-    for (const w of plan.wallets) expect(byKey.get(w.publicKey)).toBe(100);
+    for (const w of plan.wallets) expect(byKey.get(w.address)).toBe(100);
     for (const n of plan.nodes) expect(byKey.get(n.peerId)).toBe(NODE_ACCOUNT_FUNDS);
     expect(plan.genesis.accounts).toHaveLength(4 + 5);
     expect(plan.genesis.validators.map((v) => [v.name, v.stake])).toEqual(plan.nodes.map((n) => [n.name, PRODUCER_STAKE]));

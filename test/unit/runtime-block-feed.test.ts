@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { NodeClient } from '../../src/chain/client.js';
+import { DevnetChainClient } from '../../src/adapters/devnet/client.js';
 import { PollingBlockFeed } from '../../src/runtime/block-feed.js';
 import type { ReorgEvent, RunNode } from '../../src/runtime/contracts.js';
 
@@ -62,7 +62,7 @@ async function follow(chains: FakeChain[]) {
   for (const [i, c] of chains.entries()) {
     const { server, url } = await fakeNode(c);
     servers.push(server);
-    nodes.push({ descriptor: { name: `fake-${i}`, role: 'validator', apiUrl: url, peerId: id(String(i)) }, client: new NodeClient(url) });
+    nodes.push({ descriptor: { name: `fake-${i}`, role: 'validator', apiUrl: url, peerId: id(String(i)) }, client: new DevnetChainClient({ name: `fake-${i}`, apiUrl: url }) });
   }
   const feed = new PollingBlockFeed({ nodes: () => nodes, slotDurationMs: 1000, securityParam: 2, pollMs: 20 });
   feeds.push(feed);

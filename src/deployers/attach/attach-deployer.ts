@@ -8,7 +8,9 @@
  * seed is funded for them); their initial balances are read from the chain.
  */
 import { readFileSync } from 'node:fs';
-import { NodeClient } from '../../chain/client.js';
+import type { ChainClient } from '../../adapters/seam.js';
+import { devnetAdapter } from '../../adapters/devnet/index.js';
+import { devnetApi } from '../../adapters/devnet/client.js';
 import { deriveKeyPair } from '../../chain/keys.js';
 import { ed25519Backend } from '../../chain/ed25519.js';
 import { fromHex, toHex } from '../../chain/bytes.js';
@@ -79,7 +81,7 @@ export class AttachDeployer implements Deployer {
     return launchRunner(scenario, this.options, async ({ record }) => {
       // Nothing is deployed here, but leftovers of dead local runs (nodes, port reservations) still go.
       sweepAtRunStart(record.events, noticeWriter(this.options));
-      const clients = this.options.nodes.map((url, i) => new NodeClient(url, { name: url, testingUrl: this.options.testingUrls?.[i], testingToken: this.options.testingToken, timeoutMs: 5000 }));
+      const clients = this.options.nodes.map((url, i) => devnetAdapter.client({ name: url, apiUrl: url, testingUrl: this.options.testingUrls?.[i], testingToken: this.options.testingToken }, { timeoutMs: 5000 }));
       try {
         const nodes = await Promise.all(clients.map((c, i) => describe(c, this.options.nodes[i]!, this.options.testingUrls?.[i], this.options.testingToken)));
         uniqueNames(nodes);
@@ -104,17 +106,18 @@ export class AttachDeployer implements Deployer {
   }
 }
 
-async function describe(probe: NodeClient, url: string, testingUrl: string | undefined, testingToken: string | undefined): Promise<RunNode> {
+async function describe(probe: ChainClient, url: string, testingUrl: string | undefined, testingToken: string | undefined): Promise<RunNode> {
   let health, net;
   try {
-    [health, net] = await Promise.all([probe.health(), probe.networkInfo()]);
+    const api = devnetApi(probe, 'attach');
+    [health, net] = await Promise.all([api.health(), api.networkInfo()]);
   } catch (e) {
     throw new LoadnetError('LN_ERR_DEPLOY', `attach: the node at ${url} does not answer: ${(e as Error).message}`, { hint: 'check the URL and that the node runs; loadnet attaches to its HTTP API (GET /health, /network/info)' });
   }
   const name = health.node || url;
   return {
     descriptor: { name, role: health.role, apiUrl: url.replace(/\/$/, ''), ...(testingUrl ? { testingUrl } : {}), peerId: net.peer_id },
-    client: new NodeClient(url, { name, testingUrl, testingToken, timeoutMs: 5000 }),
+    client: devnetAdapter.client({ name, apiUrl: url, testingUrl, testingToken }, { timeoutMs: 5000 }),
   };
 }
 
@@ -127,7 +130,7 @@ function uniqueNames(nodes: RunNode[]): void {
   }
 }
 
-async function attachWallets(client: NodeClient, seeds: string[] | undefined, seed: number | string, count: number): Promise<WalletAccount[]> {
+async function attachWallets(client: ChainClient, seeds: string[] | undefined, seed: number | string, count: number): Promise<WalletAccount[]> {
   const backend = ed25519Backend();
   const keys = seeds
     ? seeds.map((s) => ({ seed: s, publicKey: toHex(backend.keyFromSeed(fromHex(s, 32)).publicKey) }))
@@ -139,8 +142,8 @@ async function attachWallets(client: NodeClient, seeds: string[] | undefined, se
   // Balances from the chain, in small parallel chunks (a user's devnet may hold many wallets).
   for (let i = 0; i < keys.length; i += 64) {
     const chunk = keys.slice(i, i + 64);
-    const balances = await Promise.all(chunk.map((k) => client.account(k.publicKey).then((a) => a.balance, () => 0)));
-    chunk.forEach((k, j) => wallets.push({ index: i + j, publicKey: k.publicKey, seed: k.seed, initialBalance: balances[j]! }));
+    const balances = await Promise.all(chunk.map((k) => client.account(k.publicKey).then((a) => Number(a.balance), () => 0)));
+    chunk.forEach((k, j) => wallets.push({ index: i + j, address: k.publicKey, secret: k.seed, initialBalance: balances[j]! }));
   }
   return wallets;
 }

@@ -12,7 +12,7 @@ import { startDeployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
 import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.js';
 import { LoadnetError } from '../../errors.js';
-import type { NodeTuning } from '../plan.js';
+import type { NodeTuning } from '../../adapters/devnet/plan.js';
 import { join } from 'node:path';
 import { ComposeDeployment, type ResourcesOption } from './compose-deployment.js';
 import { ComposeNodeControl } from './compose-node-control.js';

@@ -9,14 +9,14 @@
 import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { NodeClient } from '../../chain/client.js';
+import { devnetAdapter } from '../../adapters/devnet/index.js';
 import { LoadnetError } from '../../errors.js';
 import type { NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
 import type { NodeControl, WalletAccount } from '../../runtime/contracts.js';
 import type { Deployment } from '../../runtime/deployment.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { RosteredDeployment, type RosterNode } from '../node-roster.js';
-import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
+import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../../adapters/devnet/plan.js';
 import { releasePorts, reservePorts } from '../local/ports.js';
 import { runTestingToken, writePrivateFile } from '../run-secrets.js';
 import { activeRuns, removeRun } from './cleanup.js';
@@ -196,7 +196,7 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       config: undefined as unknown as NodeConfig,
       run: {
         descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
-        client: new NodeClient(apiUrl, { name: planned.name, testingUrl, testingToken: this.testingToken(), timeoutMs: 5000 }),
+        client: devnetAdapter.client({ name: planned.name, apiUrl, testingUrl, testingToken: this.testingToken() }, { timeoutMs: 5000 }),
       },
       expectedPeers,
       hostPorts,

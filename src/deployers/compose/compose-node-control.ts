@@ -11,7 +11,7 @@ import { nowMs, sleep } from '../../util/clock.js';
 import type { LinkFaultOptions, NodeControl, NodeDescriptor, StartNodeOptions } from '../../runtime/contracts.js';
 import { FaultRecorder } from '../../runtime/faults.js';
 import { waitRecovered } from '../../runtime/recovery.js';
-import { defaultJoinPeers, plannedJoiner } from '../plan.js';
+import { defaultJoinPeers, devnetRole, plannedJoiner } from '../../adapters/devnet/plan.js';
 import type { ComposeDeployment, ComposeNode } from './compose-deployment.js';
 import { dockerError, isNotModified } from './engine.js';
 import { applyFaults, checkFaultTools, NetworkFaultState } from './network-faults.js';
@@ -162,7 +162,7 @@ export class ComposeNodeControl implements NodeControl {
     const live = this.deployment.liveNodes().map((n) => n.planned.name);
     const peers = options.peers ?? defaultJoinPeers(this.deployment.plan.scenario.topology.shape, live);
     for (const p of peers) this.deployment.get(p);
-    const role = options.role ?? 'validator';
+    const role = devnetRole(options.role ?? 'validator');
     const label = options.name ?? `${role}-join`;
     return this.faults.interval('start-node', label, async () => {
       const node = await this.deployment.addJoiner(role, options.name, peers, (i, r, n) => plannedJoiner(this.deployment.plan, i, r, n));
@@ -221,7 +221,7 @@ export class ComposeNodeControl implements NodeControl {
         const [node, peer] = k.split('\u0000') as [string, string];
         const n = this.deployment.liveNodes().find((x) => x.planned.name === node);
         const p = this.deployment.liveNodes().find((x) => x.planned.name === peer);
-        if (n && p) await n.run.client.setLinkFault({ peer_id: p.planned.peerId, delay_ms: 0, jitter_ms: 0, loss: 0 });
+        if (n && p) await n.run.client.network?.setLinkFault(p.planned.peerId, { delayMs: 0, jitterMs: 0, loss: 0 });
       }),
     );
     this.apiDelayed.clear();
@@ -265,12 +265,12 @@ export class ComposeNodeControl implements NodeControl {
     const delayed = (fault.delayMs ?? 0) > 0 || (fault.jitterMs ?? 0) > 0;
     const key = `${node}\u0000${peer}`;
     if (delayed || this.apiDelayed.has(key)) {
-      if (!n.run.client.testingUrl) {
+      if (!n.run.descriptor.testingUrl || !n.run.client.network) {
         throw new LoadnetError('LN_ERR_NODE_CONTROL', `setLinkFault: delay and jitter need the netem qdisc, which this kernel lacks, or the node's testing API, which is off for ${node}`, {
           hint: 'enable node control in the scenario (it turns the testing API on), or set only `loss` (iptables statistic match)',
         });
       }
-      await n.run.client.setLinkFault({ peer_id: p.planned.peerId, delay_ms: fault.delayMs ?? 0, jitter_ms: fault.jitterMs ?? 0, loss: 0 });
+      await n.run.client.network.setLinkFault(p.planned.peerId, { delayMs: fault.delayMs ?? 0, jitterMs: fault.jitterMs ?? 0, loss: 0 });
       if (delayed) this.apiDelayed.add(key);
       else this.apiDelayed.delete(key);
     }

@@ -10,7 +10,7 @@ import type { Deployer, Runner, Scenario } from '../../runtime/contracts.js';
 import { startDeployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
 import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.js';
-import type { NodeTuning } from '../plan.js';
+import type { NodeTuning } from '../../adapters/devnet/plan.js';
 import { sweepAtRunStart } from './leftovers.js';
 import { LocalDeployment } from './local-deployment.js';
 import { LocalNodeControl } from './local-node-control.js';

@@ -7,13 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NodeClient } from '../../chain/client.js';
+import { devnetAdapter } from '../../adapters/devnet/index.js';
 import { LoadnetError } from '../../errors.js';
 import type { NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
 import type { NodeControl, RunNode, WalletAccount } from '../../runtime/contracts.js';
 import type { Deployment } from '../../runtime/deployment.js';
 import type { RunRecord } from '../../runtime/run-record.js';
-import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../plan.js';
+import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, type PlannedNode } from '../../adapters/devnet/plan.js';
 import { RosteredDeployment, type RosterNode } from '../node-roster.js';
 import { runTestingToken, writePrivateFile } from '../run-secrets.js';
 import { NodeProcess } from './node-process.js';
@@ -124,7 +124,7 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
     const testingUrl = testingPort === null ? undefined : `http://${HOST}:${testingPort}`;
     const run: RunNode = {
       descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
-      client: new NodeClient(apiUrl, { name: planned.name, testingUrl, testingToken, timeoutMs: 5000 }),
+      client: devnetAdapter.client({ name: planned.name, apiUrl, testingUrl, testingToken }, { timeoutMs: 5000 }),
     };
     return this.roster.add({ planned, config, configPath, proc, run, expectedPeers, ports, removed: false });
   }

@@ -12,7 +12,7 @@ import type { LinkFaultOptions, NodeControl, NodeDescriptor, StartNodeOptions } 
 import { FaultRecorder } from '../../runtime/faults.js';
 import { waitRecovered } from '../../runtime/recovery.js';
 import { TestingApiNetwork } from '../../runtime/testing-api-network.js';
-import { defaultJoinPeers, plannedJoiner } from '../plan.js';
+import { defaultJoinPeers, devnetRole, plannedJoiner } from '../../adapters/devnet/plan.js';
 import type { LocalDeployment, LocalNode } from './local-deployment.js';
 
 export interface LocalNodeControlOptions {
@@ -134,7 +134,7 @@ export class LocalNodeControl implements NodeControl {
     const live = this.deployment.liveNodes().map((n) => n.planned.name);
     const peers = options.peers ?? defaultJoinPeers(this.deployment.plan.scenario.topology.shape, live);
     for (const p of peers) this.deployment.get(p);
-    const role = options.role ?? 'validator';
+    const role = devnetRole(options.role ?? 'validator');
     const joiner = this.deployment.nextJoiner(role, options.name);
     return this.faults.interval('start-node', joiner.name, async () => {
       const node = await this.deployment.addJoiner(role, joiner, peers, (i, r, n) => plannedJoiner(this.deployment.plan, i, r, n));

@@ -1,18 +1,18 @@
 /**
- * The deployment plan: a scenario spec turned into everything a deployer needs to bring nodes up, shared by
- * every deployer (local, compose, attach). Keys derive from the scenario seed (wallet i, validator i,
+ * The devnet's deployment plan: a scenario spec turned into everything a deployer needs to bring devnet
+ * nodes up (local, compose, attach). Keys derive from the scenario seed (wallet i, validator i,
  * executor i), so two runs with one seed fund the same wallets. The plan decides names, roles, genesis,
  * peers and consensus; a deployer supplies addresses (ports, hosts, data dirs) through `nodeConfig()`.
  *
  * Pure except for key derivation: no processes, no files, no sockets (local ports come from `local/ports.ts`).
  */
-import { deriveKeyPair } from '../chain/keys.js';
-import { sha256Hex } from '../chain/hash.js';
-import type { Hex } from '../chain/bytes.js';
-import type { GenesisAccount, GenesisConfig, GenesisValidator, NodeConfig, NodeRole, PeerAddress } from '../node/config.js';
-import type { ScenarioSpec, TopologyShape } from '../scenario/spec.js';
-import type { WalletAccount } from '../runtime/contracts.js';
-import { LoadnetError } from '../errors.js';
+import { deriveKeyPair } from '../../chain/keys.js';
+import { sha256Hex } from '../../chain/hash.js';
+import type { Hex } from '../../chain/bytes.js';
+import type { GenesisAccount, GenesisConfig, GenesisValidator, NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
+import type { ScenarioSpec, TopologyShape } from '../../scenario/spec.js';
+import type { WalletAccount } from '../../runtime/contracts.js';
+import { LoadnetError } from '../../errors.js';
 
 /** Every node identity is funded so executors can pay DA fees and validators can send too. */
 export const NODE_ACCOUNT_FUNDS = 1_000_000_000;
@@ -141,6 +141,12 @@ export function expectedPeerCounts(dials: number[][]): number[] {
   return neighbours.map((s) => s.size);
 }
 
+/** A role asked for at runtime (startNode), checked against the devnet's. */
+export function devnetRole(role: string): NodeRole {
+  if (role === 'validator' || role === 'executor') return role;
+  throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: role ${JSON.stringify(role)} is not a devnet role; allowed: validator, executor`);
+}
+
 export function nodeName(role: NodeRole, index: number): string {
   return `${role}-${index}`;
 }
@@ -167,10 +173,10 @@ export function buildDeploymentPlan(spec: ScenarioSpec, options: PlanOptions): D
 
   const wallets: WalletAccount[] = walletBalances(spec).map((balance, index) => {
     const kp = deriveKeyPair(spec.seed, 'wallet', index);
-    return { index, publicKey: kp.publicKey, seed: kp.seed, initialBalance: balance };
+    return { index, address: kp.publicKey, secret: kp.seed, initialBalance: balance };
   });
   const accounts: GenesisAccount[] = [
-    ...wallets.map((w) => ({ publicKey: w.publicKey, balance: w.initialBalance })),
+    ...wallets.map((w) => ({ publicKey: w.address, balance: w.initialBalance })),
     ...nodes.map((n) => ({ publicKey: n.peerId, balance: NODE_ACCOUNT_FUNDS })),
   ];
   const stakes: GenesisValidator[] = nodes.map((n) => ({ name: n.name, publicKey: n.peerId, stake: PRODUCER_STAKE }));
@@ -249,10 +255,4 @@ export function defaultJoinPeers(shape: TopologyShape, liveNames: readonly strin
     default:
       return [liveNames[0]!];
   }
-}
-
-/** A short unique run id: UTC time plus randomness, safe in file names and chain ids. */
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${Math.random().toString(36).slice(2, 8)}`;
 }

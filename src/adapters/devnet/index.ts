@@ -1,0 +1,30 @@
+/**
+ * The devnet adapter: loadnet's own reference chain (src/node) behind the chain seam. Its nodes are
+ * planned by ./plan.ts (genesis, stakes, keys, node configs) and launched by the local and compose deployers.
+ */
+import { toHex, fromHex } from '../../chain/bytes.js';
+import { ed25519Backend } from '../../chain/ed25519.js';
+import type { ChainAdapter, ChainCapability, ChainEndpoint, ClientOptions, TxFactoryRef, TxParams } from '../seam.js';
+import { workerModulePath } from '../module-path.js';
+import { DevnetChainClient } from './client.js';
+
+const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'multi-node', 'mempool', 'supply', 'node-control']);
+
+export const devnetAdapter: ChainAdapter = {
+  name: 'devnet',
+  roles: ['validator', 'executor'],
+  capabilities: CAPABILITIES,
+  follow: 'poll',
+  checkOptions(options) {
+    return Object.keys(options).map((k) => ({ field: k, value: options[k], allowed: 'no options: the devnet is configured by topology and consensus' }));
+  },
+  client(endpoint: ChainEndpoint, options?: ClientOptions) {
+    return new DevnetChainClient(endpoint, options);
+  },
+  txFactory(_params: TxParams): TxFactoryRef {
+    return { module: workerModulePath(import.meta.url, 'tx-factory'), options: {} };
+  },
+  addressOf(secret: string): string {
+    return toHex(ed25519Backend('sodium').keyFromSeed(fromHex(secret, 32, 'wallet seed')).publicKey);
+  },
+};

@@ -1,0 +1,68 @@
+/**
+ * The devnet's worker-side transaction factory: ed25519 transfers in the devnet's binary form, submitted as
+ * one binary batch frame per POST to /mempool/add/txs, nonces from /ledger/account/<pk>.
+ * Imported by the load workers by path (see DevnetAdapter.txFactory).
+ */
+import { Paths, REJECT_REASONS, type SubmitBatchResponse } from '../../chain/api.js';
+import { fromHex } from '../../chain/bytes.js';
+import { ed25519Backend, type Ed25519BackendName, type SigningKey } from '../../chain/ed25519.js';
+import { encodeTxBatch, signTransferFast } from '../../chain/tx.js';
+import type { HttpCall, SignedTx, TxAnswer, TxFactoryInit, TxOutcomeClass, WorkerTxFactory } from '../seam.js';
+
+/** The devnet's reasons by generic class (one shared answer object each: no allocation per transaction). */
+const CLASS_OF: Record<string, TxOutcomeClass> = { ok: 'accepted', duplicate: 'duplicate', nonce_too_low: 'stale_nonce', nonce_gap: 'nonce_gap' };
+const ANSWERS = new Map<unknown, TxAnswer>(['ok', ...REJECT_REASONS].map((r) => [r, { outcome: CLASS_OF[r] ?? 'rejected', reason: r }]));
+const OTHER: TxAnswer = { outcome: 'rejected', reason: 'other' };
+
+export interface DevnetTxOptions {
+  backend?: Ed25519BackendName;
+}
+
+class DevnetTxFactory implements WorkerTxFactory {
+  readonly addresses: string[];
+  private readonly keys: SigningKey[];
+  private readonly to: Uint8Array[];
+
+  constructor(private readonly init: TxFactoryInit) {
+    const backend = ed25519Backend((init.params.backend as Ed25519BackendName | undefined) ?? 'sodium');
+    this.keys = init.wallets.map((w) => backend.keyFromSeed(fromHex(w.secret, 32, 'wallet seed')));
+    this.addresses = this.keys.map((k) => Buffer.from(k.publicKey).toString('hex'));
+    const recipients = init.recipients.map((r) => fromHex(r, 32, 'recipient'));
+    this.to = init.wallets.map((w) => recipients[(w.index + 1) % recipients.length]!);
+  }
+
+  sign(slot: number, nonce: number): SignedTx {
+    return signTransferFast(this.keys[slot]!, nonce, this.init.params.fee, this.to[slot]!, this.init.params.amount);
+  }
+
+  submitCall(txs: readonly Uint8Array[]): HttpCall {
+    return { method: 'POST', path: Paths.addTxs, body: encodeTxBatch(txs), contentType: 'application/octet-stream' };
+  }
+
+  submitAnswers(status: number, body: string): readonly (TxAnswer | undefined)[] | undefined {
+    if (status !== 200) return undefined;
+    let results: unknown;
+    try {
+      results = (JSON.parse(body) as SubmitBatchResponse).results;
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(results)) return undefined;
+    return results.map((r) => (typeof r === 'string' ? (ANSWERS.get(r) ?? OTHER) : undefined));
+  }
+
+  nonceCall(address: string): HttpCall {
+    return { method: 'GET', path: Paths.account + address };
+  }
+
+  nonceAnswer(status: number, body: string): number {
+    if (status !== 200) throw new Error(`account: ${status}`);
+    const nonce = (JSON.parse(body) as { nonce?: unknown }).nonce;
+    if (typeof nonce !== 'number') throw new Error('account: no nonce');
+    return nonce;
+  }
+}
+
+export function createTxFactory(init: TxFactoryInit): WorkerTxFactory {
+  return new DevnetTxFactory(init);
+}

@@ -1,0 +1,301 @@
+/**
+ * The seam between the framework and a chain. The framework (scenario, runtime, load engine, expectations,
+ * report, jobs) speaks only these types; a chain plugs in with a ChainAdapter (main thread) and a worker-side
+ * transaction factory module (load worker threads). Types only: workers import this file too.
+ */
+import type { ScenarioSpec } from '../scenario/spec.js';
+
+/** Lowercase hex as the chain writes it (the devnet without 0x, EVM chains with it). */
+export type Hex = string;
+
+/** Tip and finality of one node. `final` is the newest block the chain treats as irreversible. */
+export interface ChainHead {
+  height: number;
+  tip: Hex;
+  finalHeight: number;
+  final: Hex;
+  /** Slot (or the chain's clock tick) of the tip, where the chain has one. */
+  slot?: number;
+}
+
+/** A block with what the framework needs of it: linkage, time and the ids of its transactions. */
+export interface ChainBlock {
+  id: Hex;
+  parent: Hex;
+  height: number;
+  /** Producer's timestamp, Unix ms. */
+  timestamp: number;
+  txIds: Hex[];
+  slot?: number;
+  proposer?: Hex;
+}
+
+export interface ChainHealth {
+  ok: boolean;
+  height?: number;
+  role?: string;
+}
+
+export interface PeerInfo {
+  /** Connected peers now. */
+  count: number;
+  /** Their ids, where the node lists them. */
+  ids?: Hex[];
+}
+
+export interface AccountState {
+  /** Next nonce the chain expects from this account (transactions confirmed so far). */
+  nonce: number;
+  /** In the chain's smallest unit. */
+  balance: bigint;
+}
+
+export interface SupplyState {
+  total: number;
+  genesis: number;
+  burned: number;
+}
+
+/** A link fault as the testing API takes it (zeros clear it). */
+export interface LinkFaultSetting {
+  delayMs: number;
+  jitterMs: number;
+  /** 0..1 */
+  loss: number;
+}
+
+/** Network faults a node applies to itself (a testing API): only chains with the 'testing-faults' capability. */
+export interface NodeNetworkControl {
+  blockPeer(peerId: Hex): Promise<unknown>;
+  unblockPeer(peerId: Hex): Promise<unknown>;
+  setLinkFault(peerId: Hex, fault: LinkFaultSetting): Promise<unknown>;
+  state(): Promise<{ blocked: Hex[]; faults: Record<Hex, unknown> }>;
+  setClockOffset(offsetMs: number): Promise<unknown>;
+}
+
+/**
+ * One node as the coordinator reads it. Every call has a timeout; a failed or refused call rejects with a
+ * LoadnetError naming the node. Optional members are absent where the chain does not expose them.
+ */
+export interface ChainClient {
+  readonly name: string;
+  readonly url: string;
+  health(): Promise<ChainHealth>;
+  head(): Promise<ChainHead>;
+  peers(): Promise<PeerInfo>;
+  /** Canonical blocks by height, inclusive, oldest first; may return fewer than asked (a page). */
+  blocksByHeight(from: number, to: number): Promise<ChainBlock[]>;
+  block(id: Hex): Promise<ChainBlock | null>;
+  /**
+   * Ids from `from` back to the final block (`until` 'final', the default) or towards genesis ('genesis'),
+   * newest first, `from` included; may stop at a page. A cheap way to follow a chain; optional.
+   */
+  ancestors?(from: Hex, until?: 'final' | 'genesis'): Promise<Hex[]>;
+  /** Pending transactions in this node's mempool. */
+  mempoolSize?(): Promise<number>;
+  mempoolIds?(limit?: number): Promise<Hex[]>;
+  account(address: string): Promise<AccountState>;
+  supply?(): Promise<SupplyState>;
+  /** Prometheus text, where the node serves it. */
+  metricsText?(): Promise<string>;
+  readonly network?: NodeNetworkControl;
+  close(): Promise<void>;
+}
+
+/** What a chain supports; validation refuses a scenario asking for more, naming the chain and the feature. */
+export type ChainCapability =
+  /** Data availability (blobs, channels, the `da` workload). */
+  | 'da'
+  /** Network faults through the nodes' testing API (partition, block-peer, link-fault, clock-skew). */
+  | 'testing-faults'
+  /** Nodes joining at runtime (startNode). */
+  | 'joiners'
+  /** Several block producers (multi-node safety, partitions). */
+  | 'multi-node'
+  /** Mempool size and pending ids. */
+  | 'mempool'
+  /** A total supply and a ledger that can be replayed (`supply-conserved`). */
+  | 'supply'
+  /** Restart, stop, kill, pause of a node (node control). */
+  | 'node-control';
+
+/** A wallet the scenario funds (or, on attach, finds funded). */
+export interface ChainWallet {
+  index: number;
+  /** The account as the chain names it (what `account()` takes and transfers go to). */
+  address: string;
+  /** What the worker-side factory signs with (never logged). */
+  secret: Hex;
+  /** In the chain's display unit (devnet: units; EVM: ether). */
+  initialBalance: number;
+}
+
+/** Transaction parameters the framework passes through to the worker-side factory. */
+export interface TxParams {
+  fee: number;
+  amount: number;
+  /** A signing backend the chain knows by name (e.g. 'sodium' for the devnet); default: the chain's fastest. */
+  backend?: string;
+}
+
+/** The worker-side transaction factory of a chain: a module the load workers import by path. */
+export interface TxFactoryRef {
+  /** Absolute path (or file URL) of an ES module exporting `createTxFactory(init: TxFactoryInit)`. */
+  module: string;
+  /** Structured-clone data the factory interprets (chain id, fees, backend...). */
+  options: unknown;
+}
+
+// ---- worker side ----
+
+/**
+ * Generic outcome classes of one submitted transaction. The engine's nonce lanes decide by class only:
+ * accepted and duplicate may be in a mempool (kept until the chain passes the nonce); stale_nonce means the
+ * chain is past it; nonce_gap means that node misses a lower nonce; rejected never entered a mempool.
+ */
+export type TxOutcomeClass = 'accepted' | 'duplicate' | 'stale_nonce' | 'nonce_gap' | 'rejected';
+
+/** One answer: its class and the chain's own label (counted by label in reports, e.g. 'mempool_full'). */
+export interface TxAnswer {
+  outcome: TxOutcomeClass;
+  reason: string;
+}
+
+export interface SignedTx {
+  bytes: Uint8Array;
+  id: Hex;
+}
+
+/** An HTTP request a worker sends over its own undici pools. */
+export interface HttpCall {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string | Uint8Array;
+  contentType?: string;
+}
+
+export interface TxFactoryInit {
+  /** The shard's wallets: index in the engine's list, and the secret to sign with. */
+  wallets: ReadonlyArray<{ index: number; secret: Hex }>;
+  /** Every engine wallet's address (transfers go to wallet (i + 1) mod n). */
+  recipients: readonly string[];
+  params: TxParams;
+  options: unknown;
+}
+
+/** What a chain's worker-side module builds; `sign` is the hot path (called once per transaction). */
+export interface WorkerTxFactory {
+  /** The address of each shard wallet, in the order of `TxFactoryInit.wallets`. */
+  readonly addresses: readonly string[];
+  /** Sign the transfer of shard wallet `slot` at `nonce`: same (slot, nonce), same bytes and id. */
+  sign(slot: number, nonce: number): SignedTx;
+  /** The request submitting these transactions (one round trip). */
+  submitCall(txs: readonly Uint8Array[]): HttpCall;
+  /**
+   * One answer per transaction from the node's reply, in input order; undefined when the reply as a whole
+   * failed (status, undecodable body): every transaction then counts as a transport error.
+   */
+  submitAnswers(status: number, body: string, count: number): readonly (TxAnswer | undefined)[] | undefined;
+  /** The request asking a node for an account's confirmed nonce, and its answer (throws when unusable). */
+  nonceCall(address: string): HttpCall;
+  nonceAnswer(status: number, body: string): number;
+}
+
+/** Shape of a tx factory module. */
+export interface TxFactoryModule {
+  createTxFactory(init: TxFactoryInit): WorkerTxFactory | Promise<WorkerTxFactory>;
+}
+
+// ---- main thread ----
+
+/** Where a node answers. */
+export interface ChainEndpoint {
+  name: string;
+  apiUrl: string;
+  /** Testing API base URL, when the node has one enabled, and the run's token for it. */
+  testingUrl?: string;
+  testingToken?: string;
+}
+
+export interface ClientOptions {
+  timeoutMs?: number;
+  connections?: number;
+}
+
+/** A problem with a scenario's chain options: the field (under `chain.`), the value and what is allowed. */
+export interface ChainOptionIssue {
+  field: string;
+  value: unknown;
+  allowed: string;
+}
+
+/**
+ * A chain loadnet can test. Data first (name, roles, capabilities) so validation can answer before anything
+ * deploys; then the factories the framework calls: clients on the main thread, the worker-side transaction
+ * factory by module path (workers are separate threads: they import it themselves).
+ */
+export interface ChainAdapter {
+  /** The scenario's `chain.type`. */
+  readonly name: string;
+  /** Node roles, e.g. ['validator', 'executor'] for the devnet, ['node'] for an EVM dev chain. */
+  readonly roles: readonly string[];
+  readonly capabilities: ReadonlySet<ChainCapability>;
+  /** How the block feed follows a node: polling its head ('poll') is what every adapter supports today. */
+  readonly follow: 'poll';
+  /** This adapter bound to one scenario (its chain options, consensus): what `chainOf(spec)` hands out. */
+  configure?(spec: ScenarioSpec): ChainAdapter;
+  /** Check `chain.*` options (everything but `type`); return the problems, empty when fine. */
+  checkOptions?(options: Readonly<Record<string, unknown>>): ChainOptionIssue[];
+  client(endpoint: ChainEndpoint, options?: ClientOptions): ChainClient;
+  /** The worker-side transaction factory for this load. */
+  txFactory(params: TxParams, chainOptions: Readonly<Record<string, unknown>>): TxFactoryRef;
+  /** A wallet's address from its secret (wallets given by secret only, e.g. to createLoadEngine). */
+  addressOf(secret: Hex): string;
+  /**
+   * Plan this scenario's nodes as local processes (chains the local deployer launches generically; the
+   * devnet has its own deployments). Absent: the local deployer cannot run this chain.
+   */
+  planLocal?(spec: ScenarioSpec, ctx: LocalPlanContext): Promise<LocalPlan>;
+  /** Nodes at these URLs and the scenario's wallets on them (attach); checks what it can (chain id...). */
+  planAttach?(spec: ScenarioSpec, urls: readonly string[]): Promise<AttachPlan>;
+  /** Checked once every node answers, before the run: throw a LoadnetError saying what is wrong (wrong chain id, unfunded wallets). */
+  checkDeployment?(spec: ScenarioSpec, clients: readonly ChainClient[], wallets: readonly ChainWallet[]): Promise<void>;
+  /** False when the chain makes no blocks without transactions (an EVM dev node's auto-mining): readiness then skips "producing". */
+  producesWhenIdle?(spec: ScenarioSpec): boolean;
+}
+
+// ---- deployment ----
+
+/** What a deployer offers a chain's plan of local processes. */
+export interface LocalPlanContext {
+  /** This run's directory for a node (created): state files, logs. */
+  nodeDir(name: string): string;
+  /** Free loopback ports, reserved for this run. */
+  reservePorts(count: number): Promise<number[]>;
+  host: string;
+}
+
+/** One node as a process: what to run, where it answers, and how to run it again keeping its chain. */
+export interface NodeLaunch {
+  name: string;
+  role: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  apiUrl: string;
+  /** Arguments for a restart (default: `args`), e.g. loading the state the node dumped at stop. */
+  restartArgs?: string[];
+  /** SIGTERM → SIGKILL grace this node needs to write its state (default: the deployer's). */
+  stopGraceMs?: number;
+}
+
+export interface LocalPlan {
+  nodes: NodeLaunch[];
+  wallets: ChainWallet[];
+}
+
+/** Nodes loadnet did not start, and the wallets to send from (taken as given: funded or not). */
+export interface AttachPlan {
+  nodes: Array<{ name: string; role: string; apiUrl: string }>;
+  wallets: ChainWallet[];
+}
