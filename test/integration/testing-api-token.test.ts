@@ -59,9 +59,9 @@ describe('testing API token', () => {
     // Node control drives the testing API with the run's token.
     const peer = ctx.node('validator-1').descriptor.peerId;
     await ctx.nodeControl!.blockPeer('validator-0', 'validator-1');
-    expect((await v0.client.networkState()).blocked).toContain(peer);
+    expect((await v0.client.network!.state()).blocked).toContain(peer);
     await ctx.nodeControl!.unblockPeer('validator-0', 'validator-1');
-    expect((await v0.client.networkState()).blocked).not.toContain(peer);
+    expect((await v0.client.network!.state()).blocked).not.toContain(peer);
   }, 60_000);
 
   it('a node refuses a testing API off loopback without a token, naming the field', () => {
