@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { LoadnetError } from '../errors.js';
+import { joinDashValues } from '../util/option-values.js';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -28,26 +29,13 @@ export interface ParsedArgs<T extends OptionSpec> {
 }
 
 /**
- * parseArgs with strict options; a parse failure becomes LN_ERR_USAGE naming the command and its help.
- * A value that starts with '-' (`--duration -5s`) is taken as that option's value unless it names an option
- * itself, so the command's own check says what is wrong with it (parseArgs alone calls it "ambiguous").
+ * parseArgs with strict options; a parse failure becomes LN_ERR_USAGE naming the command and its help. A value
+ * that starts with '-' (`--duration -5s`) is taken as that option's value (util/option-values.ts), so the
+ * command's own check says what is wrong with it.
  */
 export function parseCommandArgs<T extends OptionSpec>(command: string, argv: string[], options: T): ParsedArgs<T> {
-  const args = [...argv];
-  const specOf = (arg: string): OptionSpec[string] | undefined => {
-    if (/^--[^=]+$/.test(arg)) return options[arg.slice(2)];
-    if (/^-[^-]$/.test(arg)) return Object.values(options).find((o) => o.short === arg[1]);
-    return undefined;
-  };
-  const isOption = (arg: string) => specOf(arg.split('=')[0]!) !== undefined;
-  for (let i = 0; i < args.length - 1; i++) {
-    const arg = args[i]!;
-    if (arg === '--') break;
-    const next = args[i + 1]!;
-    if (specOf(arg)?.type !== 'string' || !next.startsWith('-') || next === '-') continue;
-    if (isOption(next)) throw usageError(command, `${arg} needs a value, but the next argument is the option ${next}`);
-    args.splice(i, 2, `${arg.startsWith('--') ? arg : `--${Object.keys(options).find((k) => options[k]!.short === arg[1])}`}=${next}`);
-  }
+  const { args, missing } = joinDashValues(argv, options);
+  if (missing) throw usageError(command, `${missing.option} needs a value, but the next argument is the option ${missing.next}`);
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true }) as unknown as ParsedArgs<T>;
   } catch (e) {

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { LoadnetError } from '../errors.js';
 import { parseDuration } from '../util/duration.js';
+import { joinDashValues } from '../util/option-values.js';
 
 function usage(flag: string, value: unknown, allowed: string): LoadnetError {
   return new LoadnetError('LN_ERR_USAGE', `--${flag}: ${JSON.stringify(value)} is not valid; allowed: ${allowed}`, { issues: [{ field: flag, value, allowed }] });
@@ -68,8 +69,10 @@ const common = {
 } as const;
 
 function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(argv: string[], options: T, command: string) {
+  const { args, missing } = joinDashValues(argv, options);
+  if (missing) throw new LoadnetError('LN_ERR_USAGE', `loadnet ${command}: ${missing.option} needs a value, but the next argument is the option ${missing.next}`, { hint: `run \`loadnet ${command} --help\` for the options` });
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new LoadnetError('LN_ERR_USAGE', `loadnet ${command}: ${(e as Error).message}`, { hint: `run \`loadnet ${command} --help\` for the options` });
   }
