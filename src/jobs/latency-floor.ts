@@ -2,8 +2,8 @@
  * The chain's idle latency floor and what it says about an SLO, before a max-rate search spends minutes on
  * it. With no load at all a transaction still waits for the next block: slots are won by lottery (a block
  * in a slot with probability f), so the wait is a geometric number of slots and its p99 is several mean
- * block intervals (measured here, 4 + 2 nodes at a trickle: 1 s slots and f = 0.5, a 2 s mean interval,
- * p99 4.7–7.7 s over 30 s holds; 500 ms slots and f = 0.8, 625 ms, p99 1.0–1.5 s). Load only adds to it.
+ * block intervals (4 + 2 nodes at a trickle, bench/max-rate-floor.ts: 1 s slots and f = 0.5, a 2 s mean
+ * interval, p99 4.7–5.9 s, once 12.9 s; 500 ms slots and f = 0.8, 625 ms, p99 1.0–1.4 s). Load only adds to it.
  *
  * The job measures the floor first with a hold at a trickle rate, judged as a search step would be: a
  * floor within z standard errors of the SLO is held again and pooled (step-holds.ts). When the floor is

@@ -106,7 +106,8 @@ export interface MaxRateRun {
 /**
  * The job's chain when the scenario sets none: 500 ms slots, f = 0.8 (a 625 ms mean block interval), k = 10.
  * Its idle p99 is ~1–1.5 s, so the 3 s default SLO lies a block interval and more above it; the global
- * scenario default (1 s slots, f = 0.5) idles at a p99 of 4.7–7.7 s, above any SLO a user would pick.
+ * scenario default (1 s slots, f = 0.5) idles at a p99 of 5 s and more, above any SLO a user would pick
+ * (bench/max-rate-floor.ts).
  */
 export const MAX_RATE_CONSENSUS: ConsensusSpec = { slotDurationMs: 500, activeSlotCoeff: 0.8, securityParam: 10 };
 
