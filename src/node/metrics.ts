@@ -5,15 +5,25 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { REJECT_REASONS, type MempoolMetrics } from '../chain/api.js';
+import type { HttpDefenseStats } from './http-server.js';
+
+/** What the P2P module counts of its defenses (optional: a stand-in network may not). */
+export interface P2PDefenseCounts {
+  handshakesDropped?: number;
+  unknownRefused?: number;
+  blockRequestsRefused?: number;
+}
 
 export interface MetricsSource {
   tipHeight(): number;
   finalizedHeight(): number;
   mempool(): MempoolMetrics;
   gossipRejected(): Record<string, number>;
-  gossip(): { gossipIn: number; gossipOut: number; throttled: number; disconnected: number } | null;
+  gossip(): ({ gossipIn: number; gossipOut: number; throttled: number; disconnected: number } & P2PDefenseCounts) | null;
+  /** The API server's defense counters (null before it started). */
+  http(): HttpDefenseStats | null;
   peerScores(): Array<{ id: string; name?: string; score: number }>;
-  verification(): { verified: number; cacheHits: number; pooled: number };
+  verification(): { verified: number; cacheHits: number; pooled: number; rejectedHits: number };
 }
 
 /** Set a counter to an absolute value read from state (prom-client counters only go up by inc). */
@@ -72,12 +82,33 @@ export class NodeMetrics {
         }
       },
     });
-    const gossip = (name: string, help: string, key: 'gossipIn' | 'gossipOut' | 'throttled' | 'disconnected') =>
+    const gossip = (name: string, help: string, key: 'gossipIn' | 'gossipOut' | 'throttled' | 'disconnected' | keyof P2PDefenseCounts) =>
       new Counter({ name, help, registers, collect() { mirror(this, source.gossip()?.[key] ?? 0); } });
     gossip('p2p_gossip_in_total', 'Gossip messages received', 'gossipIn');
     gossip('p2p_gossip_out_total', 'Gossip messages sent', 'gossipOut');
     gossip('p2p_throttled_total', 'Messages dropped by per-peer rate limits', 'throttled');
     gossip('p2p_disconnected_total', 'Peers disconnected for a low score', 'disconnected');
+    gossip('p2p_handshakes_dropped_total', 'Unauthenticated sockets closed: handshake deadline passed or evicted for a newer one', 'handshakesDropped');
+    gossip('p2p_unknown_refused_total', 'Identities outside genesis and the configured peers refused (cap or admission rate)', 'unknownRefused');
+    gossip('p2p_block_requests_refused_total', 'Block requests refused: over the per-peer budget or outbound queue full', 'blockRequestsRefused');
+    new Counter({
+      name: 'http_connections_closed_total',
+      help: 'API sockets closed by the node: idle (keep-alive timeout), header (no request headers in time), evicted (connection cap), refused (cap, none idle)',
+      labelNames: ['why'],
+      registers,
+      collect() {
+        const h = source.http();
+        this.reset();
+        if (!h) return;
+        this.inc({ why: 'idle' }, h.idleClosed);
+        this.inc({ why: 'header' }, h.headerTimeouts);
+        this.inc({ why: 'evicted' }, h.evicted);
+        this.inc({ why: 'refused' }, h.refused);
+      },
+    });
+    new Gauge({ name: 'http_connections_open', help: 'Open API sockets', registers, collect() { this.set(source.http()?.open ?? 0); } });
+    new Counter({ name: 'http_requests_over_budget_total', help: "Requests answered 429 (over the client address's budget)", registers, collect() { mirror(this, source.http()?.overBudget ?? 0); } });
+    new Counter({ name: 'http_requests_timed_out_total', help: 'Requests answered 503 at the request time limit', registers, collect() { mirror(this, source.http()?.timedOut ?? 0); } });
     new Gauge({
       name: 'p2p_peer_score',
       help: 'Score of each known peer',
@@ -88,11 +119,12 @@ export class NodeMetrics {
         for (const p of source.peerScores()) this.set({ peer: p.id.slice(0, 16), peer_name: p.name ?? '' }, p.score);
       },
     });
-    const ver = (name: string, help: string, key: 'verified' | 'cacheHits' | 'pooled') =>
+    const ver = (name: string, help: string, key: 'verified' | 'cacheHits' | 'pooled' | 'rejectedHits') =>
       new Counter({ name, help, registers, collect() { mirror(this, source.verification()[key]); } });
     ver('node_tx_signatures_verified_total', 'Transaction signatures verified (inline or in the worker pool)', 'verified');
     ver('node_tx_signature_cache_hits_total', 'Signature checks skipped because the id was verified before (e.g. block import after admission)', 'cacheHits');
     ver('node_tx_signatures_pooled_total', 'Transaction signatures verified in the worker pool', 'pooled');
+    ver('node_tx_signature_rejected_hits_total', 'Signature checks skipped because the same invalid signature was found invalid before', 'rejectedHits');
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP API request duration',

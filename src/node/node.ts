@@ -100,7 +100,8 @@ export class DevnetNode {
         gossipRejected: () => this.mempool.gossipRejected,
         gossip: () => this.p2p?.metrics ?? null,
         peerScores: () => this.p2p?.peers() ?? [],
-        verification: () => ({ verified: this.verifier.verifications, cacheHits: this.verifier.cacheHits, pooled: this.verifyPool?.pooled ?? 0 }),
+        verification: () => ({ verified: this.verifier.verifications, cacheHits: this.verifier.cacheHits, pooled: this.verifyPool?.pooled ?? 0, rejectedHits: this.verifier.rejectedHits }),
+        http: () => this.servers[0]?.stats ?? null,
       },
       config.name,
     );

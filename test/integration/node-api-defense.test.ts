@@ -37,6 +37,15 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Sum of a metric's series in a node's /metrics text. */
+async function metric(node: RunningProcess, name: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${node.apiPort}/metrics`);
+  const text = await res.text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[2]);
+  return sum;
+}
+
 async function timedGet(pool: Pool, path: string): Promise<{ ms: number; status: number }> {
   const t0 = performance.now();
   const res = await pool.request({ method: 'GET', path });
@@ -81,6 +90,8 @@ describe('devnet node: hostile API clients', () => {
     console.log(`idle sockets: ${closed} of 3000 closed after ${closedIn} ms`);
     for (const s of sockets) s.destroy();
     expect(closed).toBeGreaterThanOrEqual(0.95 * 3000);
+    // The node counts what it closed (idle, header deadline, evicted at the cap) in its metrics.
+    expect(await metric(nodes[0]!, 'http_connections_closed_total')).toBeGreaterThanOrEqual(0.95 * 3000);
     expect((await nodes[0]!.client.info()).height).toBeGreaterThan(h0);
   });
 
@@ -104,6 +115,7 @@ describe('devnet node: hostile API clients', () => {
       expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(100);
       expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(200);
       expect(retryAfter.every((v) => Number(v) >= 1)).toBe(true);
+      expect(await metric(nodes[1]!, 'http_requests_over_budget_total')).toBe(statuses.filter((st) => st === 429).length);
       for (let i = 0; i < 20; i++) expect((await timedGet(control, '/cryptarchia/info')).status).toBe(200);
     } finally {
       await Promise.all([flood.close(), control.close()]);
@@ -139,6 +151,7 @@ describe('devnet node: hostile API clients', () => {
       await sleep(2000); // and a little after
       attacking = false;
       await poll;
+      const rejectedHits = await metric(node, 'node_tx_signature_rejected_hits_total');
       const answers = JSON.parse(out.slice('ready\n'.length)) as Array<{ status: number; ms: number; length: number; counts: Record<string, number> }>;
       for (const a of answers) {
         expect(a.status).toBe(200);
@@ -146,6 +159,8 @@ describe('devnet node: hostile API clients', () => {
         expect(a.counts.bad_signature).toBeGreaterThanOrEqual(512);
         expect(a.counts.bad_signature! + (a.counts.batch_abandoned ?? 0)).toBe(100_000);
       }
+      // Each invalid signature the pool found was not verified again at admission: a hit in the memory of invalid ones.
+      expect(rejectedHits).toBeGreaterThanOrEqual(answers.reduce((n, a) => n + (a.counts.bad_signature ?? 0), 0));
       lat.sort((x, y) => x - y);
       const p99 = lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))]!;
       console.log(`invalid batches: answered in ${answers.map((a) => a.ms).join(', ')} ms; control p99 ${p99.toFixed(1)} ms, max ${lat[lat.length - 1]!.toFixed(1)} ms over ${lat.length} requests`);
