@@ -133,7 +133,7 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
       // The sweep comes first: a deploy that then fails on its image has swept all the same.
       const deployer = new ComposeDeployer({ outDir: failOut, reports: false, log: (l) => said.push(l), image: 'loadnet-no-such-image:1' });
       await expect(deployer.deploy(scenarioOf(localSpec({ name: 'compose-sweep', validators: 1, executors: 0 })))).rejects.toMatchObject({ code: 'LN_ERR_DOCKER' });
-      expect(said).toContain(dead.sweptLine);
+      expect(said.join('\n')).toMatch(dead.sweptLine);
       expect(await dead.nodeExited).toBe('SIGKILL');
       expect(existsSync(dead.reservation)).toBe(false);
       expect(existsSync(dead.registryFile)).toBe(false);

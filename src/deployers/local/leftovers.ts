@@ -7,7 +7,7 @@
  * the same sweep as a run starts (`sweepAtRunStart`).
  */
 import { sweepDeadReservations } from './ports.js';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pidAlive } from './ports.js';
@@ -74,6 +74,8 @@ export interface SweptRun {
   killed: Array<{ node: string; pid: number; stopped: boolean }>;
   /** Port reservation files of this run removed. */
   reservations: number;
+  /** summary.json written for it (it had none: the coordinator died before writing it). */
+  summaryWritten: boolean;
 }
 
 export interface CleanReport {
@@ -142,12 +144,57 @@ export function cleanLeftovers(): CleanReport {
         /* not reserved any more */
       }
     }
+    const summaryWritten = closeRecord(reg);
     rmSync(join(dir, file), { force: true });
-    report.runs.push({ runId: reg.runId, runDir: reg.runDir, coordinatorPid: reg.coordinatorPid, killed, reservations });
+    report.runs.push({ runId: reg.runId, runDir: reg.runDir, coordinatorPid: reg.coordinatorPid, killed, reservations, summaryWritten });
   }
   // Port reservations of coordinators that died without a registration (or before writing one) go too.
   report.staleReservations = sweepDeadReservations();
   return report;
+}
+
+/**
+ * A run whose coordinator died (SIGKILL, a crash) never wrote summary.json: write one, so its record is
+ * valid like every other — its last checkpoint (summary.partial.json) when there is one, verdict unknown,
+ * interrupted, saying what happened. False when it has a summary already or its directory is gone.
+ */
+function closeRecord(reg: RunRegistration): boolean {
+  const file = join(reg.runDir, 'summary.json');
+  if (!existsSync(reg.runDir) || existsSync(file)) return false;
+  const readJson = (name: string): Record<string, unknown> | undefined => {
+    try {
+      return JSON.parse(readFileSync(join(reg.runDir, name), 'utf8')) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
+  const partial = readJson('summary.partial.json');
+  const { partial: _checkpoint, ...last } = partial ?? {};
+  let startedAt: string | undefined;
+  try {
+    startedAt = statSync(join(reg.runDir, 'scenario.json')).mtime.toISOString();
+  } catch {
+    /* no scenario.json either */
+  }
+  const summary = {
+    scenario: readJson('scenario.json')?.name ?? reg.runId,
+    startedAt,
+    expectations: [],
+    chain: {},
+    ...last,
+    runDir: reg.runDir,
+    verdict: 'unknown',
+    interrupted: true,
+    error: `the coordinator (pid ${reg.coordinatorPid}) died without ending the run; a later run swept its leftovers at ${new Date().toISOString()}${partial ? ' (figures: its last checkpoint)' : ''}`,
+    endedAt: new Date().toISOString(),
+  };
+  try {
+    writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(summary, null, 2) + '\n');
+    renameSync(`${file}.tmp-${process.pid}`, file);
+    return true;
+  } catch {
+    return false; // not ours to write (another user's directory): the sweep goes on
+  }
 }
 
 /** What a sweep removed, one line per dead run (nothing when there was nothing). */
@@ -155,7 +202,7 @@ export function describeSweep(report: CleanReport): string[] {
   const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
   const lines = report.runs.map((r) => {
     const procs = r.killed.length === 0 ? 'no node process left' : `killed ${r.killed.map((k) => `${k.node} (pid ${k.pid}${k.stopped ? ', stopped' : ''})`).join(', ')}`;
-    return `swept run ${r.runId} (coordinator pid ${r.coordinatorPid} gone, ${r.runDir}): ${procs}; removed ${plural(r.reservations, 'port reservation')} and its registry entry`;
+    return `swept run ${r.runId} (coordinator pid ${r.coordinatorPid} gone, ${r.runDir}): ${procs}; removed ${plural(r.reservations, 'port reservation')} and its registry entry${r.summaryWritten ? '; wrote its summary.json (verdict unknown, interrupted)' : ''}`;
   });
   if (report.staleReservations > 0) lines.push(`swept ${plural(report.staleReservations, 'port reservation')} of dead coordinators`);
   return lines;

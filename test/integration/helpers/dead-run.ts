@@ -16,8 +16,11 @@ export interface DeadRun {
   nodePid: number;
   registryFile: string;
   reservation: string;
-  /** The line the sweep says about it. */
-  sweptLine: string;
+  /**
+   * The line the sweep says about it. How many reservations it removed varies: another process's run start
+   * may sweep the dead coordinator's reservation first (the file is gone either way).
+   */
+  sweptLine: RegExp;
   /** Resolves with the signal the node process ended by. */
   nodeExited: Promise<NodeJS.Signals | null>;
   /** Put LOADNET_REGISTRY_DIR back and remove whatever is left. */
@@ -44,7 +47,7 @@ export function plantDeadRun(runId: string, port = 3): DeadRun {
     nodePid: node.pid!,
     registryFile: join(registry, `${runId}.json`),
     reservation,
-    sweptLine: `[loadnet] swept run ${runId} (coordinator pid ${coordinatorPid} gone, ${runDir}): killed validator-0 (pid ${node.pid}, stopped); removed 1 port reservation and its registry entry`,
+    sweptLine: new RegExp(`^\\[loadnet\\] swept run ${runId} \\(coordinator pid ${coordinatorPid} gone, ${runDir}\\): killed validator-0 \\(pid ${node.pid}, stopped\\); removed [01] port reservations? and its registry entry$`, 'm'),
     nodeExited,
     restore() {
       if (previous === undefined) delete process.env.LOADNET_REGISTRY_DIR;
