@@ -35,4 +35,17 @@ describe('node config', () => {
     expect(err.message).toContain("allowed 'burn' or 'leader'");
     expect(() => checkNodeConfig(null)).toThrow(/JSON object/);
   });
+
+  it('checks the defense settings: known names, non-negative integers, a known corruption policy', () => {
+    const ok = checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { idleTimeoutMs: 0, batchAbandonAfter: 64 } }, p2p: { ...minimal.p2p, defenses: { maxPendingHandshakes: 8 } }, storage: { onCorruptRecord: 'resync' } });
+    expect(ok.api.limits).toEqual({ idleTimeoutMs: 0, batchAbandonAfter: 64 });
+    let err: { issues?: Array<{ field: string; allowed: string }> } = {};
+    try {
+      checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { idleTimeout: 5, maxConnections: -1 } }, p2p: { ...minimal.p2p, defenses: { pingsPerSec: 1.5 } }, storage: { onCorruptRecord: 'ignore' } });
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err.issues?.map((i) => i.field).sort()).toEqual(['api.limits.idleTimeout', 'api.limits.maxConnections', 'p2p.defenses.pingsPerSec', 'storage.onCorruptRecord']);
+    expect(err.issues?.find((i) => i.field === 'api.limits.idleTimeout')?.allowed).toMatch(/no such limit; known: headerTimeoutMs, idleTimeoutMs/);
+  });
 });
