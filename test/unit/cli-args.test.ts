@@ -10,6 +10,8 @@ describe('parseRunArgs', () => {
     expect(parseRunArgs(['s.json', '--deployer', 'compose', '--duration', '1m30s', '--cooldown', '0s', '--seed', '7', '--out', 'x', '--json', '--no-progress'])).toEqual({
       file: 's.json',
       deployer: 'compose',
+      deployerGiven: true,
+      tags: undefined,
       attach: undefined,
       keyFile: undefined,
       walletSeed: undefined,
