@@ -1,14 +1,16 @@
 /**
- * The chains loadnet knows, by `chain.type`: the built-in devnet, and any a user registers with
+ * The chains loadnet knows, by `chain.type`: the built-in devnet and evm, and any a user registers with
  * `registerChain(adapter)` before building a scenario that names it.
  */
 import { LoadnetError } from '../errors.js';
 import type { ChainAdapter } from './seam.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { devnetAdapter } from './devnet/index.js';
+import { evmAdapter } from './evm/index.js';
 
 const adapters = new Map<string, ChainAdapter>([
   [devnetAdapter.name, devnetAdapter],
+  [evmAdapter.name, evmAdapter],
 ]);
 
 export const DEFAULT_CHAIN = 'devnet';

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { ExitCode } from '../errors.js';
 import type { RunSummary, Scenario } from '../runtime/contracts.js';
+import type { ChainSpec } from '../scenario/spec.js';
 import { scenarioWith } from '../scenario/build.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { parseCommandArgs, usageError, type CommandIo } from './command.js';
@@ -20,6 +21,8 @@ import { progressionTable } from '../report/progression-table.js';
 const OPTIONS = {
   deployer: { type: 'string' },
   attach: { type: 'string' },
+  chain: { type: 'string' },
+  mnemonic: { type: 'string' },
   keys: { type: 'string' },
   'wallet-seed': { type: 'string' },
   duration: { type: 'string' },
@@ -42,6 +45,9 @@ export interface RunArgs {
   /** Feature files only: a Cucumber tag expression. */
   tags?: string;
   attach?: string[];
+  /** --chain / --mnemonic: the chain under test (overrides the scenario's chain.type) and its wallets' mnemonic. */
+  chain?: string;
+  mnemonic?: string;
   keyFile?: string;
   walletSeed?: number;
   durationMs?: number;
@@ -90,6 +96,8 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     deployerGiven: values.deployer !== undefined,
     tags: values.tags,
     attach: values.attach === undefined ? undefined : parseAttachUrls(values.attach),
+    chain: values.chain,
+    mnemonic: values.mnemonic,
     keyFile: values.keys,
     walletSeed: integer('wallet-seed', values['wallet-seed']),
     durationMs: duration('duration', values.duration, 1),
@@ -117,7 +125,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   }
   if (args.tags !== undefined) throw usageError('run', '--tags selects scenarios of .feature files; allowed: with a .feature file or a directory of them');
   const loaded = await loadScenarioFile(args.file);
-  const scenarios = loaded.map((s) => scenarioWith(s, { durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed }));
+  const scenarios = loaded.map((s) => scenarioWith(s, { durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed, chain: chainOverride(s.spec.chain, args) }));
   if (args.dryRun) {
     const specs = scenarios.map((s) => s.spec);
     io.stdout.write(`${JSON.stringify(specs.length === 1 ? specs[0] : specs, null, 2)}\n`);
@@ -163,4 +171,12 @@ function describe(s: Scenario): string {
   const { topology, durationMs, cooldownMs } = s.spec;
   const nodes = `${topology.validators} validator${topology.validators === 1 ? '' : 's'} + ${topology.executors} executor${topology.executors === 1 ? '' : 's'} (${topology.shape})`;
   return `running '${s.spec.name}': ${nodes}, window ${formatDuration(durationMs)} + cooldown ${formatDuration(cooldownMs)}`;
+}
+
+/** The scenario's chain with --chain / --mnemonic applied (options of another chain type are not carried over). */
+function chainOverride(chain: ChainSpec | undefined, args: Pick<RunArgs, 'chain' | 'mnemonic'>): ChainSpec | undefined {
+  if (args.chain === undefined && args.mnemonic === undefined) return undefined;
+  const type = args.chain ?? chain?.type ?? 'devnet';
+  const base = chain?.type === type ? chain : { type };
+  return { ...base, type, ...(args.mnemonic === undefined ? {} : { mnemonic: args.mnemonic }) };
 }

@@ -13,6 +13,8 @@ export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js | x
   --attach <url,url,...>     run against nodes that already run (no deploy, no teardown, no node control)
   --keys <file>              with --attach: wallet seeds (JSON array of 64-hex seeds); default: derived
   --wallet-seed <n>          with --attach: derive wallets from this seed (default: the scenario's)
+  --chain <type>             the chain under test (overrides the scenario's chain.type): devnet (default), evm
+  --mnemonic "<words>"       chain evm: the wallets' BIP-39 mnemonic (m/44'/60'/0'/0/i; default anvil's dev one)
   --duration <duration>      override the run window, e.g. 30s, 5m
   --cooldown <duration>      override the cooldown after the window
   --seed <n>                 override the seed (keys, wallets, random choices)

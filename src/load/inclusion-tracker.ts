@@ -56,10 +56,14 @@ export class InclusionTracker {
     });
   }
 
-  /** Accepted ids (64 hex chars each, concatenated) with their intended send times. */
+  /**
+   * Accepted ids, concatenated, with their intended send times. A chain's ids all have one length (the
+   * devnet: 64 hex chars; EVM: 0x + 64), so each is idsConcat.length / intended.length long.
+   */
   addAccepted(idsConcat: string, intended: Float64Array): void {
+    const width = intended.length === 0 ? 0 : idsConcat.length / intended.length;
     for (let i = 0; i < intended.length; i++) {
-      const id = idsConcat.slice(i * 64, i * 64 + 64);
+      const id = idsConcat.slice(i * width, i * width + width);
       if (this.pending.has(id) || this.includedNotFinal.has(id)) {
         this.repeated++;
         continue;

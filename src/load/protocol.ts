@@ -90,7 +90,7 @@ export interface WorkerReport {
   submitCorrected: string;
   submitUncorrected: string;
   scheduleLag: string;
-  /** Accepted ids, 64 hex chars each, concatenated; and their intended send times (Unix ms). */
+  /** Accepted ids (all of one length, the chain's), concatenated; and their intended send times (Unix ms). */
   acceptedIds: string;
   acceptedIntended: Float64Array;
   /** Intended-time index of the last due transaction counted (for exact totals). */

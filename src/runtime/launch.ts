@@ -48,16 +48,20 @@ export async function launchRunner(scenario: Scenario, options: RunnerOptions, b
     if (lifetime.signal.aborted) throw new LoadnetError('LN_ERR_INTERRUPTED', 'interrupted during deploy');
     const deployedMs = nowMs() - t0;
     const nodes = deployment.nodes();
+    const chain = chainOf(scenario.spec);
     await waitForReadiness(
       nodes.map((n) => ({ name: n.descriptor.name, client: n.client, expectedPeers: deployment!.expectedPeers(n.descriptor.name) })),
       scenario.metrics.slotDurationMs,
       {
         ...options.readiness,
         check: () => deployment!.checkAlive?.(),
+        producing: chain.producesWhenIdle?.(scenario.spec) ?? true,
         signal: lifetime.signal,
         onStep: (step, ms) => record.events.emit('readiness', { step, elapsedMs: Math.round(ms) }),
       },
     );
+    // What only the chain can tell: the right chain id, funded wallets, an endpoint that takes batches.
+    await chain.checkDeployment?.(scenario.spec, nodes.map((n) => n.client), deployment.wallets);
     record.events.emit('run.phase', { phase: 'ready', deployMs: Math.round(deployedMs), readyMs: Math.round(nowMs() - t0), nodes: nodes.length });
   } catch (err) {
     const interrupted = lifetime.signal.aborted;

@@ -21,7 +21,7 @@ import { buildScenario, resolveAndValidate } from './build.js';
 import { ChaosBuilder, type ChaosDraft } from './chaos-builder.js';
 import { DaBuilder, type DaDraft } from './da-builder.js';
 import { isJsonValue, isPlainObject } from './fields.js';
-import type { LivenessOptions, ScenarioSpec } from './spec.js';
+import type { ChainSpec, LivenessOptions, ScenarioSpec } from './spec.js';
 import { TopologyBuilder, type TopologyDraft } from './topology-builder.js';
 import { TransactionsBuilder, type TransactionsDraft } from './transactions-builder.js';
 
@@ -206,6 +206,14 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
   /** Seed for every key and random choice (default 1): one seed, one run. */
   withSeed(seed: number): ScenarioBuilder<NodeControl> {
     return this.next({ seed });
+  }
+
+  /**
+   * The chain under test: `{ type: 'evm', mining: 'auto' }`, `{ type: 'devnet' }` (the default), or a chain
+   * registered with registerChain(adapter); its other fields are that chain's options (docs/adapters.md).
+   */
+  onChain(chain: ChainSpec): ScenarioBuilder<NodeControl> {
+    return this.next({ chain });
   }
 
   /** The scenario's name (names the run directory). Default 'scenario'. */

@@ -8,7 +8,8 @@
  * seed is funded for them); their initial balances are read from the chain.
  */
 import { readFileSync } from 'node:fs';
-import type { ChainClient } from '../../adapters/seam.js';
+import type { ChainAdapter, ChainClient } from '../../adapters/seam.js';
+import { chainOf } from '../../adapters/registry.js';
 import { devnetAdapter } from '../../adapters/devnet/index.js';
 import { devnetApi } from '../../adapters/devnet/client.js';
 import { deriveKeyPair } from '../../chain/keys.js';
@@ -77,6 +78,8 @@ export class AttachDeployer implements Deployer {
         hint: 'remove enableNodeControl()/chaos() from the scenario, or deploy with the local or compose deployer',
       });
     }
+    const chain = chainOf(spec);
+    if (chain.planAttach) return this.attachChain(scenario, chain);
     const seeds = this.options.keyFile ? readKeyFile(this.options.keyFile) : undefined;
     return launchRunner(scenario, this.options, async ({ record }) => {
       // Nothing is deployed here, but leftovers of dead local runs (nodes, port reservations) still go.
@@ -102,6 +105,31 @@ export class AttachDeployer implements Deployer {
         await Promise.allSettled(clients.map((c) => c.close()));
         throw e;
       }
+    });
+  }
+
+  /** A chain whose adapter plans attachment (e.g. evm: wallets from the mnemonic, balances from the chain). */
+  private attachChain(scenario: Scenario, chain: ChainAdapter): Promise<Runner> {
+    return launchRunner(scenario, this.options, async ({ record }) => {
+      sweepAtRunStart(record.events, noticeWriter(this.options));
+      let plan;
+      try {
+        plan = await chain.planAttach!(scenario.spec, this.options.nodes);
+      } catch (e) {
+        throw new LoadnetError('LN_ERR_DEPLOY', `attach: chain '${chain.name}' at ${this.options.nodes.join(', ')}: ${(e as Error).message}`, { hint: 'check the URL and that the node runs; for chain evm loadnet speaks JSON-RPC (eth_chainId, eth_getBlockByNumber)' });
+      }
+      const nodes: RunNode[] = plan.nodes.map((n) => ({ descriptor: { name: n.name, role: n.role, apiUrl: n.apiUrl, peerId: '' }, client: chain.client({ name: n.name, apiUrl: n.apiUrl }, { timeoutMs: 5000 }) }));
+      record.events.emit('attach', { chain: chain.name, nodes: nodes.map((n) => ({ name: n.descriptor.name, url: n.descriptor.apiUrl })), wallets: plan.wallets.length });
+      const deployment: Deployment = {
+        deployer: 'attach',
+        wallets: plan.wallets,
+        nodes: () => nodes,
+        expectedPeers: () => 0,
+        teardown: async () => {
+          await Promise.allSettled(nodes.map((n) => n.client.close()));
+        },
+      };
+      return deployment;
     });
   }
 }

@@ -13,6 +13,10 @@ import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.j
 import type { NodeTuning } from '../../adapters/devnet/plan.js';
 import { sweepAtRunStart } from './leftovers.js';
 import { LocalDeployment } from './local-deployment.js';
+import { ProcessDeployment } from './process-deployment.js';
+import { ProcessNodeControl } from './process-node-control.js';
+import { chainOf } from '../../adapters/registry.js';
+import { LoadnetError } from '../../errors.js';
 import { LocalNodeControl } from './local-node-control.js';
 import { nodeBinary } from './node-binary.js';
 
@@ -37,6 +41,16 @@ export class LocalDeployer implements Deployer {
   constructor(private readonly options: LocalDeployerOptions = {}) {}
 
   async deploy(scenario: Scenario): Promise<Runner> {
+    const chain = chainOf(scenario.spec);
+    if (chain.planLocal) {
+      // A chain that plans its own processes (e.g. evm: anvil): launched as the adapter says.
+      return launchRunner(scenario, this.options, async ({ record }) => {
+        sweepAtRunStart(record.events, noticeWriter(this.options));
+        const deployment = new ProcessDeployment(record, chain, scenario.spec, { stopGraceMs: this.options.stopGraceMs });
+        return startDeployment(deployment, scenario.spec.nodeControl ? new ProcessNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs }) : undefined);
+      });
+    }
+    if (chain.name !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the local deployer cannot launch chain '${chain.name}': its adapter plans no local processes`, { hint: 'attach to nodes that run already (loadnet run --attach <url>)' });
     const bin = nodeBinary(this.options.nodeBin);
     return launchRunner(scenario, this.options, async ({ record }) => {
       sweepAtRunStart(record.events, noticeWriter(this.options));

@@ -1,8 +1,9 @@
 /**
- * One devnet node as a child process: its own process group (detached), stdout/stderr appended to its log
- * file, the run label in its environment. Stop is SIGTERM to the group, then SIGKILL after a grace
- * period; pause/resume are SIGSTOP/SIGCONT to the group. The node also watches `parentPid` (our pid) and
- * exits by itself when the coordinator dies, even by SIGKILL.
+ * One node as a child process (the devnet node, or with `argv` a chain's own program under the watchdog):
+ * its own process group (detached), stdout/stderr appended to its log file, the run label in its
+ * environment. Stop is SIGTERM to the group, then SIGKILL after a grace period; pause/resume are
+ * SIGSTOP/SIGCONT to the group. The devnet node watches `parentPid` (our pid) and exits by itself when the
+ * coordinator dies, even by SIGKILL; the watchdog (watchdog.ts) does that for other programs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
@@ -23,6 +24,9 @@ export interface NodeProcessOptions {
   configPath: string;
   logPath: string;
   runId: string;
+  /** Another program than the devnet node (a chain's own binary): the command line, asked at each start. */
+  argv?: () => string[];
+  env?: Record<string, string>;
   onExit?: (name: string, exit: NodeExit) => void;
   onSpawn?: (name: string, pid: number) => void;
 }
@@ -49,10 +53,11 @@ export class NodeProcess {
     const fd = openSync(this.opts.logPath, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [this.opts.bin, '--config', this.opts.configPath], {
+      const [command, ...args] = this.opts.argv?.() ?? [process.execPath, this.opts.bin, '--config', this.opts.configPath];
+      child = spawn(command!, args, {
         detached: true,
         stdio: ['ignore', fd, fd],
-        env: { ...process.env, [RUN_LABEL_ENV]: this.opts.runId },
+        env: { ...process.env, ...this.opts.env, [RUN_LABEL_ENV]: this.opts.runId },
       });
     } finally {
       closeSync(fd);

@@ -1,0 +1,163 @@
+// The EVM adapter on a real anvil (from the npm package): the seed's load progression shortened, exact
+// accounting checked against the chain's own blocks, a restart under load with nothing accepted lost, and
+// the errors a user meets (no binary, wrong chain id, unfunded mnemonic, a feature the chain lacks).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalDeployer } from '../../src/deployers/local/index.js';
+import { AttachDeployer } from '../../src/deployers/attach/index.js';
+import { scenarioFromSpec } from '../../src/scenario/build.js';
+import type { EvmChainClient } from '../../src/adapters/evm/client.js';
+import type { RunContext, RunHandle, ScenarioSpec, Workload } from '../../src/index.js';
+
+let outDir: string;
+beforeAll(() => {
+  outDir = mkdtempSync(join(tmpdir(), 'loadnet-evm-'));
+});
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+/** One anvil, 1 s blocks, k = 3 (finality by depth), 30 wallets of which 20 send `perBlock` per block. */
+function spec(name: string, perBlock: number, extra: Partial<ScenarioSpec> = {}): Record<string, unknown> {
+  return {
+    name,
+    chain: { type: 'evm' },
+    topology: { validators: 1 },
+    consensus: { slotDurationMs: 1000, activeSlotCoeff: 1, securityParam: 3 },
+    wallets: { count: 30, fundsPerWallet: 1000 },
+    durationMs: '8s',
+    cooldownMs: '6s',
+    workloads: [{ type: 'transactions', rate: { kind: 'perBlock', perBlock }, users: 20 }],
+    expectations: [{ type: 'consensus-liveness' }],
+    ...extra,
+  };
+}
+
+/** Every transaction hash in blocks 1..head, read from the node itself. */
+async function chainTxIds(client: EvmChainClient): Promise<Set<string>> {
+  const head = await client.head();
+  const ids = new Set<string>();
+  for (let h = 1; h <= head.height; h += 100) for (const b of await client.blocksByHeight(h, Math.min(head.height, h + 99))) for (const id of b.txIds) ids.add(id);
+  return ids;
+}
+
+/** Accepted ids from the run's tx records (rows answered 'ok'). */
+function acceptedIds(runDir: string): Set<string> {
+  const ids = new Set<string>();
+  const dir = join(runDir, 'tx');
+  for (const f of readdirSync(dir)) {
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n').slice(1)) {
+      const cols = line.split(',');
+      if (cols[3] === 'ok') ids.add(cols[cols.length - 1]!);
+    }
+  }
+  return ids;
+}
+
+/** Restarts the node once, mid-window, under load. */
+class RestartOnce implements Workload {
+  readonly name = 'restart-once';
+  restarted = false;
+  async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    await new Promise((r) => setTimeout(r, 3000));
+    if (signal.aborted) return;
+    await ctx.nodeControl!.restart('validator-0');
+    this.restarted = true;
+  }
+}
+
+async function audit(handle: RunHandle): Promise<void> {
+  const load = handle.summary.load as Record<string, number>;
+  expect(load.submitted).toBe(load.accepted + load.rejectedTotal + load.errored);
+  expect(load.accepted).toBe(load.included + load.pending + load.dropped);
+  expect(load.dropped).toBe(0);
+  expect(load.pending).toBe(0);
+  // The chain agrees: every id the run accepted is in one of the node's blocks.
+  const onChain = await chainTxIds(handle.context.nodes()[0]!.client as EvmChainClient);
+  const accepted = acceptedIds(handle.runDir);
+  expect(accepted.size).toBe(load.accepted);
+  const missing = [...accepted].filter((id) => !onChain.has(id));
+  expect(missing).toEqual([]);
+}
+
+describe('evm adapter on anvil (local deployer)', () => {
+  it('load progression (5 and 30 per block, 1 s blocks): liveness and full inclusion; accounting matches the chain', async () => {
+    for (const perBlock of [5, 30]) {
+      const scenario = scenarioFromSpec(spec(`evm-progression-${perBlock}`, perBlock));
+      const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
+      const handle = await runner.run(scenario, { rejectOnFailure: false });
+      try {
+        const failed = handle.summary.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`);
+        expect(failed, `rate ${perBlock}`).toEqual([]);
+        const load = handle.summary.load as Record<string, number>;
+        expect(load.offeredTps).toBeGreaterThan(0.9 * perBlock);
+        await audit(handle);
+      } finally {
+        await handle.dispose();
+      }
+    }
+  }, 180_000);
+
+  it('restarts anvil under load (node control, --state): the chain continues and nothing accepted is lost', async () => {
+    const restart = new RestartOnce();
+    const built = scenarioFromSpec({ ...spec('evm-restart', 10), nodeControl: true, durationMs: '10s', cooldownMs: '30s' });
+    const scenario = { ...built, workloads: [...built.workloads, restart] };
+    const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
+    try {
+      expect(restart.restarted).toBe(true);
+      const events = readFileSync(join(handle.runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const faults = events.filter((e) => e.kind === 'fault.end' && e.fault === 'restart');
+      expect(faults).toHaveLength(1);
+      expect(faults[0].ok).toBe(true);
+      // The chain after the restart extends the one before it: no block the feed saw was reverted.
+      expect(events.filter((e) => e.kind === 'reorg')).toEqual([]);
+      await audit(handle);
+    } finally {
+      await handle.dispose();
+    }
+  }, 180_000);
+});
+
+describe('evm adapter: what a user meets', () => {
+  it('refuses at validation what one anvil cannot do, naming the chain and the feature', () => {
+    expect(() => scenarioFromSpec({ ...spec('x', 5), workloads: [{ type: 'da' }] })).toThrow(/workloads\[0\]: "da"; allowed: a feature chain 'evm' has: it has no data availability/);
+    expect(() => scenarioFromSpec({ ...spec('x', 5), topology: { validators: 3 } })).toThrow(/topology: "3 nodes"; allowed: a feature chain 'evm' has: it has no multi-node deployment/);
+    expect(() => scenarioFromSpec({ ...spec('x', 5), expectations: [{ type: 'safety' }] })).toThrow(/chain 'evm' has: it has no several block producers/);
+    const options = () => scenarioFromSpec({ ...spec('x', 5), chain: { type: 'evm', mining: 'sometimes', blockTime: 2 } });
+    expect(options).toThrow(/chain\.mining: "sometimes"; allowed: 'interval'/);
+    expect(options).toThrow(/chain\.blockTime: 2; allowed: an option of chain 'evm': mnemonic, chainId, mining/);
+  });
+
+  it('names the missing anvil binary and what to install', async () => {
+    const before = process.env.LOADNET_ANVIL;
+    process.env.LOADNET_ANVIL = join(outDir, 'no-anvil-here');
+    try {
+      const scenario = scenarioFromSpec(spec('evm-no-binary', 5));
+      await expect(new LocalDeployer({ outDir, reports: false }).deploy(scenario)).rejects.toThrow(/anvil binary not found at LOADNET_ANVIL=/);
+    } finally {
+      if (before === undefined) delete process.env.LOADNET_ANVIL;
+      else process.env.LOADNET_ANVIL = before;
+    }
+  });
+
+  it('attach: a wrong chain id and an unfunded mnemonic are said before the run', async () => {
+    const base = scenarioFromSpec({ ...spec('evm-host', 5), durationMs: '60s' });
+    const host = await new LocalDeployer({ outDir, reports: false }).deploy(base);
+    try {
+      const url = host.context.nodes()[0]!.descriptor.apiUrl;
+      const wrongId = scenarioFromSpec({ ...spec('evm-wrong-id', 5), chain: { type: 'evm', chainId: 1 } });
+      await expect(new AttachDeployer({ nodes: [url], outDir, reports: false }).deploy(wrongId)).rejects.toThrow(/answers chain id 31337, the scenario says 1/);
+      const unfunded = scenarioFromSpec({ ...spec('evm-unfunded', 5), chain: { type: 'evm', mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about' } });
+      await expect(new AttachDeployer({ nodes: [url], outDir, reports: false }).deploy(unfunded)).rejects.toThrow(/the mnemonic's accounts have no funds/);
+      // The same node with the right mnemonic: attach runs load against it.
+      const ok = scenarioFromSpec({ ...spec('evm-attached', 5), durationMs: '4s', cooldownMs: '4s' });
+      const runner = await new AttachDeployer({ nodes: [url], outDir, reports: false }).deploy(ok);
+      const handle = await runner.run(ok, { rejectOnFailure: false });
+      await handle.dispose();
+      expect((handle.summary.load as Record<string, number>).included).toBeGreaterThan(0);
+    } finally {
+      await host.dispose();
+    }
+  }, 120_000);
+});
