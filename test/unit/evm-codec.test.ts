@@ -3,7 +3,8 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { rlpEncode, rlpInt } from '../../src/adapters/evm/rlp.js';
 import { addressOf, DEV_MNEMONIC, fromHex, hex, mnemonicKeys } from '../../src/adapters/evm/keys.js';
-import { signEip1559, signingHash, type Eip1559Fields } from '../../src/adapters/evm/tx.js';
+import { nobleSign, signEip1559, signingHash, type Eip1559Fields } from '../../src/adapters/evm/tx.js';
+import { secp256k1Signer } from '../../src/adapters/evm/signers.js';
 import { classifyRpcError } from '../../src/adapters/evm/outcome.js';
 import { createTxFactory } from '../../src/adapters/evm/tx-factory.js';
 import { evmAdapter } from '../../src/adapters/evm/index.js';
@@ -48,6 +49,19 @@ describe('evm: keys and EIP-1559 signing', () => {
     expect(hex(keccak_256(recovered.subarray(1)).subarray(12))).toBe(addressOf(key!));
     // Deterministic: same fields, same bytes.
     expect(signEip1559(f, key!).id).toBe(id);
+  });
+
+  it('the native signer (libsecp256k1) signs exactly as the reference (@noble/curves)', async () => {
+    const native = await secp256k1Signer('native');
+    const [key] = mnemonicKeys(DEV_MNEMONIC, 1);
+    for (let i = 0; i < 50; i++) {
+      const h = keccak_256(new Uint8Array([i, 1, 2]));
+      const a = native(h, key!);
+      const b = nobleSign(h, key!);
+      expect([hex(a.r), hex(a.s), a.yParity]).toEqual([hex(b.r), hex(b.s), b.yParity]);
+    }
+    expect(await secp256k1Signer('auto')).not.toBe(nobleSign); // the addon loads here, so auto takes it
+    await expect(secp256k1Signer('fast')).rejects.toThrow(/signer "fast" is unknown; allowed: auto, native, noble/);
   });
 });
 

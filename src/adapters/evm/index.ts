@@ -12,7 +12,7 @@
  *                     its `amount` the value in wei; wallets.fundsPerWallet is in ether
  *   gasLimit          default 21000 (a plain transfer)
  *   finality          'depth' (default) or 'tag'
- *   signer            secp256k1 signer of the load workers: 'noble' (default) or 'native'
+ *   signer            secp256k1 signer of the load workers: 'auto' (default: native when its addon loads), 'native', 'noble'
  */
 import { LoadnetError } from '../../errors.js';
 import type { ScenarioSpec } from '../../scenario/spec.js';
@@ -34,7 +34,7 @@ export interface EvmChainOptions {
   signer: string;
 }
 
-const DEFAULTS: EvmChainOptions = { mnemonic: DEV_MNEMONIC, chainId: 31337, mining: 'interval', maxFeePerGasGwei: 100, gasLimit: 21_000, finality: 'depth', signer: 'noble' };
+const DEFAULTS: EvmChainOptions = { mnemonic: DEV_MNEMONIC, chainId: 31337, mining: 'interval', maxFeePerGasGwei: 100, gasLimit: 21_000, finality: 'depth', signer: 'auto' };
 const KNOWN = Object.keys(DEFAULTS);
 const GWEI = 1_000_000_000n;
 const WEI_PER_ETHER = 10n ** 18n;
