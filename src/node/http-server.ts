@@ -191,6 +191,8 @@ export interface HttpLimits {
   requestBurst: number;
   /** A handler answer later than this is replaced by a 503 (0 = no limit). */
   requestTimeoutMs: number;
+  /** Request body bytes held at once over all requests (received or being handled); over it: 503 + Retry-After (0 = no cap). */
+  maxInflightBodyBytes: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -201,6 +203,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   requestsPerSec: 20_000,
   requestBurst: 40_000,
   requestTimeoutMs: 30_000,
+  maxInflightBodyBytes: 256 * 1024 * 1024,
 };
 
 export interface HttpServerOptions {
@@ -220,6 +223,8 @@ export interface HttpDefenseStats {
   refused: number;
   overBudget: number;
   timedOut: number;
+  /** Requests refused because the bodies held at once were at their cap. */
+  bodiesRefused: number;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -241,7 +246,8 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     else exact.set(`${r.method} ${r.path}`, r);
   }
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
-  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0 };
+  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0, bodiesRefused: 0 };
+  let inflight = 0;
   const guard = new SocketGuard(limits, stats);
   const budget = new ClientBudget(limits);
   const server = http.createServer({ keepAliveTimeout: limits.idleTimeoutMs > 0 ? limits.idleTimeoutMs : 30_000 }, (req, res) => {
@@ -284,17 +290,37 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       req.destroy();
       return;
     }
+    const cap = limits.maxInflightBodyBytes;
+    const busy = () => {
+      stats.bodiesRefused++;
+      if (!res.headersSent) res.setHeader('retry-after', '1');
+      finish({ status: 503, json: { error: `the node holds ${inflight} bytes of request bodies, at its cap of ${cap}; retry after 1 s` } });
+      req.destroy();
+    };
+    if (cap > 0 && declared > 0 && inflight + declared > cap) return busy();
     const chunks: Buffer[] = [];
     let size = 0;
     let aborted = false;
+    // A declared body is reserved whole at once; its bytes count against the cap until the answer is sent.
+    let held = declared;
+    inflight += held;
+    res.once('close', () => (inflight -= held));
     req.on('data', (c: Buffer) => {
       if (aborted) return;
       size += c.length;
+      if (size > held) {
+        inflight += size - held;
+        held = size;
+      }
       if (size > max) {
         aborted = true;
         finish({ status: 413, json: { error: `body over the limit of ${max} bytes for ${path}` } });
         req.destroy();
         return;
+      }
+      if (cap > 0 && inflight > cap && declared === 0) {
+        aborted = true;
+        return busy();
       }
       chunks.push(c);
     });

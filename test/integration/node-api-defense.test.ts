@@ -18,7 +18,7 @@ import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPl
 
 const ATTACKER = path.resolve('test/integration/invalid-batch-client.mjs');
 const OFF = process.env.LOADNET_DEFENSES === 'off';
-const LIMITS_OFF = { headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestBurst: 0, requestTimeoutMs: 0, batchAbandonAfter: 0 };
+const LIMITS_OFF = { headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestBurst: 0, requestTimeoutMs: 0, maxInflightBodyBytes: 0, batchAbandonAfter: 0 };
 
 let plan: ClusterPlan;
 let nodes: RunningProcess[] = [];

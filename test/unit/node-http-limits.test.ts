@@ -59,6 +59,39 @@ describe('HTTP server limits', () => {
   });
 });
 
+describe('HTTP server: request bodies held at once', () => {
+  it('over the cap a request is answered 503 with Retry-After; under it, served', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      routes: [{ method: 'POST', path: '/b', maxBody: 10_000_000, handler: async (req) => (await gate, { json: req.body.length }) }],
+      limits: { maxInflightBodyBytes: 3_000_000 },
+    });
+    const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: 4 });
+    try {
+      const post = () => pool.request({ method: 'POST', path: '/b', body: Buffer.alloc(2_000_000) });
+      const first = post();
+      await new Promise((r) => setTimeout(r, 300)); // the first body is held by its (waiting) handler
+      const second = await post();
+      expect(second.statusCode).toBe(503);
+      expect(second.headers['retry-after']).toBe('1');
+      expect(((await second.body.json()) as { error: string }).error).toMatch(/at its cap of 3000000/);
+      release();
+      const one = await first;
+      expect(await one.body.json()).toBe(2_000_000);
+      const third = await post();
+      expect(third.statusCode).toBe(200);
+      await third.body.text();
+      expect(server.stats.bodiesRefused).toBe(1);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+});
+
 describe('TxVerifier', () => {
   it('verifies an invalid signature once and remembers it', () => {
     const w = deriveKeyPair('verifier-test', 'wallet', 0);
