@@ -38,8 +38,9 @@ export async function pingEngine(docker: Docker, timeoutMs = 5000): Promise<void
       }),
     ]);
   } catch (cause) {
-    const modem = docker.modem as { socketPath?: string; host?: string; port?: number };
-    const where = modem.socketPath ?? (modem.host ? `${modem.host}:${modem.port ?? ''}` : (process.env.DOCKER_HOST ?? '/var/run/docker.sock'));
+    // docker-modem may hold socketPath as a function that finds the socket; only a string names a place.
+    const modem = docker.modem as { socketPath?: unknown; host?: string; port?: number };
+    const where = typeof modem.socketPath === 'string' ? modem.socketPath : (modem.host ? `${modem.host}:${modem.port ?? ''}` : (process.env.DOCKER_HOST ?? '/var/run/docker.sock'));
     throw new LoadnetError('LN_ERR_DOCKER', `the Docker engine at ${where} does not answer (${(cause as Error).message ?? cause})`, {
       hint: 'start one (`dockerd &`, or `node scripts/test-env.mjs` which installs docker.io and starts it), or use the local deployer',
       cause,
