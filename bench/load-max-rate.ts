@@ -7,6 +7,9 @@
  *           with no signing at all;
  *   autocannon  autocannon (c=8) POSTing the same pre-signed batch: the reference HTTP load tool's rate.
  * Engine overhead = 1 - engine / bare. Run: npx tsc -p tsconfig.build.json && npx tsx bench/load-max-rate.ts [seconds] [rounds]
+ * With LOADNET_ENGINE_BEFORE=<an older build's dist/src/load/engine.js> each round also runs that engine
+ * ("before": e.g. a git worktree of an earlier commit, built), so a change's effect on engine / bare is
+ * measured side by side in one run.
  */
 import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -68,6 +71,19 @@ async function engine(): Promise<Steady & { bound: string | undefined }> {
   return { ...m, bound: t.generatorBoundReason };
 }
 
+const beforePath = process.env.LOADNET_ENGINE_BEFORE;
+type AnyEngine = { start(): Promise<void>; finished(): Promise<{ generatorBoundReason?: string }> };
+const createBefore = beforePath ? ((await import(beforePath)) as { createLoadEngine: (o: Record<string, unknown>) => AnyEngine }).createLoadEngine : undefined;
+
+/** The older build's engine, same settings (its wallets were { seed }). */
+async function engineBefore(): Promise<Steady> {
+  const e = createBefore!({ targets: [url], wallets: seeds.map((seed) => ({ seed, secret: seed })), rate: 400_000, durationMs: (seconds + 2) * 1000, threads: 2, batch: 100, connections: 4 });
+  await e.start();
+  const m = await measure();
+  await e.finished();
+  return m;
+}
+
 async function replay(): Promise<number> {
   const key = ed25519Backend('sodium').keyFromSeed(fromHex(seeds[0]!, 32));
   const body = encodeTxBatch(Array.from({ length: 100 }, (_, i) => signTransferFast(key, i, 1, key.publicKey, 1).bytes));
@@ -97,8 +113,14 @@ async function cannon(): Promise<number> {
 }
 
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rows: Record<string, number[]> = { engine: [], bare: [], replay: [], cannon: [], engineCpu: [], bareCpu: [] };
+const rows: Record<string, number[]> = { engine: [], bare: [], replay: [], cannon: [], engineCpu: [], bareCpu: [], before: [], beforeCpu: [] };
 for (let r = 0; r < rounds; r++) {
+  if (createBefore) {
+    const eb = await engineBefore();
+    rows.before!.push(eb.tps);
+    rows.beforeCpu!.push(eb.cpuUsPerTx);
+    console.log(`round ${r + 1}: engine (before) ${Math.round(eb.tps)} tx/s (${eb.cpuUsPerTx.toFixed(2)} µs CPU/tx)`);
+  }
   const e = await engine();
   const b = await bare();
   const rp = await replay();
@@ -114,6 +136,10 @@ for (let r = 0; r < rounds; r++) {
 const eng = med(rows.engine!), b = med(rows.bare!), rp = med(rows.replay!);
 console.log(`\nmedian of ${rounds} rounds × ${seconds} s: engine ${Math.round(eng)} tx/s, bare sign+POST ${Math.round(b)} tx/s, HTTP-only replay ${Math.round(rp)} tx/s, autocannon ${Math.round(med(rows.cannon!))} tx/s (${Math.round(med(rows.cannon!) / 100)} req/s)`);
 console.log(`engine / bare = ${(eng / b).toFixed(3)} (overhead ${((1 - eng / b) * 100).toFixed(1)} %)`);
+if (createBefore) {
+  const eb = med(rows.before!);
+  console.log(`engine (before) / bare = ${(eb / b).toFixed(3)}; engine (now) / bare = ${(eng / b).toFixed(3)}; CPU per tx: before ${med(rows.beforeCpu!).toFixed(2)} µs, now ${med(rows.engineCpu!).toFixed(2)} µs`);
+}
 const ec = med(rows.engineCpu!), bc = med(rows.bareCpu!);
 console.log(`client CPU per transaction (this process, all threads): engine ${ec.toFixed(2)} µs, bare ${bc.toFixed(2)} µs: engine overhead ${((ec / bc - 1) * 100).toFixed(1)} % (load-independent measure)`);
 sink.kill();
