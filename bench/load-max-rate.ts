@@ -114,14 +114,17 @@ async function cannon(): Promise<number> {
 
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: Record<string, number[]> = { engine: [], bare: [], replay: [], cannon: [], engineCpu: [], bareCpu: [], before: [], beforeCpu: [] };
+const runBefore = async (r: number) => {
+  const eb = await engineBefore();
+  rows.before!.push(eb.tps);
+  rows.beforeCpu!.push(eb.cpuUsPerTx);
+  console.log(`round ${r + 1}: engine (before) ${Math.round(eb.tps)} tx/s (${eb.cpuUsPerTx.toFixed(2)} µs CPU/tx)`);
+};
 for (let r = 0; r < rounds; r++) {
-  if (createBefore) {
-    const eb = await engineBefore();
-    rows.before!.push(eb.tps);
-    rows.beforeCpu!.push(eb.cpuUsPerTx);
-    console.log(`round ${r + 1}: engine (before) ${Math.round(eb.tps)} tx/s (${eb.cpuUsPerTx.toFixed(2)} µs CPU/tx)`);
-  }
+  // The older engine right before the current one in even rounds, right after it in odd ones: no order bias.
+  if (createBefore && r % 2 === 0) await runBefore(r);
   const e = await engine();
+  if (createBefore && r % 2 === 1) await runBefore(r);
   const b = await bare();
   const rp = await replay();
   const ac = await cannon();

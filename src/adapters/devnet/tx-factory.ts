@@ -12,6 +12,7 @@ import type { HttpCall, SignedTx, TxAnswer, TxFactoryInit, TxOutcomeClass, Worke
 /** The devnet's reasons by generic class (one shared answer object each: no allocation per transaction). */
 const CLASS_OF: Record<string, TxOutcomeClass> = { ok: 'accepted', duplicate: 'duplicate', nonce_too_low: 'stale_nonce', nonce_gap: 'nonce_gap' };
 const ANSWERS = new Map<unknown, TxAnswer>(['ok', ...REJECT_REASONS].map((r) => [r, { outcome: CLASS_OF[r] ?? 'rejected', reason: r }]));
+const ACCEPTED = ANSWERS.get('ok')!;
 const OTHER: TxAnswer = { outcome: 'rejected', reason: 'other' };
 
 export interface DevnetTxOptions {
@@ -48,7 +49,12 @@ class DevnetTxFactory implements WorkerTxFactory {
       return undefined;
     }
     if (!Array.isArray(results)) return undefined;
-    return results.map((r) => (typeof r === 'string' ? (ANSWERS.get(r) ?? OTHER) : undefined));
+    const out: (TxAnswer | undefined)[] = new Array(results.length);
+    for (let i = 0; i < results.length; i++) {
+      const r: unknown = results[i];
+      out[i] = r === 'ok' ? ACCEPTED : typeof r === 'string' ? (ANSWERS.get(r) ?? OTHER) : undefined;
+    }
+    return out;
   }
 
   nonceCall(address: string): HttpCall {

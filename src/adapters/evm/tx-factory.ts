@@ -4,7 +4,7 @@
  * at 'latest' (what the chain confirmed). Imported by the load workers by path (see evmAdapter.txFactory).
  */
 import type { HttpCall, SignedTx, TxAnswer, TxFactoryInit, WorkerTxFactory } from '../seam.js';
-import { fromHex, hex } from './keys.js';
+import { addressOf, fromHex, hex } from './keys.js';
 import { ACCEPTED, classifyRpcError } from './outcome.js';
 import { signEip1559, type Eip1559Fields, type Secp256k1Sign } from './tx.js';
 import { secp256k1Signer } from './signers.js';
@@ -38,7 +38,7 @@ class EvmTxFactory implements WorkerTxFactory {
     const o = init.options as EvmTxOptions;
     this.path = o.rpcPath || '/';
     this.keys = init.wallets.map((w) => fromHex(w.secret, 32, 'wallet private key'));
-    this.addresses = init.wallets.map((w) => init.recipients[w.index]!);
+    this.addresses = this.keys.map(addressOf);
     this.to = init.wallets.map((w) => fromHex(init.recipients[(w.index + 1) % init.recipients.length]!, 20, 'recipient'));
     this.base = { chainId: BigInt(o.chainId), maxFeePerGas: BigInt(o.maxFeePerGasWei), maxPriorityFeePerGas: BigInt(o.maxPriorityFeePerGasWei), gasLimit: BigInt(o.gasLimit), value: BigInt(o.valueWei), data: new Uint8Array(0) };
   }
