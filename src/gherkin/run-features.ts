@@ -11,6 +11,7 @@ import { createDeployer, type DeployerName } from '../cli/deployers.js';
 import { ExitCode, exitCodeFor, isLoadnetError, LoadnetError } from '../errors.js';
 import { maxRate } from '../jobs/max-rate.js';
 import type { Deployer, RunSummary } from '../runtime/contracts.js';
+import { registerInterruptible } from '../runtime/interrupts.js';
 import type { RunnerOptions } from '../runtime/runner-options.js';
 import { formatDuration } from '../util/duration.js';
 import { compileFeatures, maxDurationFrom, type FeatureScenario } from './compile.js';
@@ -81,14 +82,30 @@ export async function runFeatures(a: FeatureRunArgs, io: CommandIo): Promise<num
   };
   const results: FeatureScenarioResult[] = [];
   const started = new Date();
-  for (const s of scenarios) {
+  // A signal between two scenarios (no run registered to receive it) must still stop the loop and leave the
+  // JUnit file: the feature run holds its own registration for its whole length.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const unregister = registerInterruptible({ interrupt: (signal) => void (stoppedBy ??= signal), killNow: () => {} });
+  try {
+    for (const s of scenarios) {
+      if (stoppedBy) {
+        results.push({ feature: s.feature, scenario: s.name, at: where(s.at), tags: s.tags, deployer: s.deployer, status: 'interrupted', failures: [`interrupted by ${stoppedBy} before it started`], steps: [], runDirs: [], durationMs: 0 });
+        say(`INTERRUPTED: ${s.name} (${stoppedBy} before it started)`);
+        break;
+      }
+      if ((await runOne(s)) === 'interrupted') break;
+    }
+  } finally {
+    unregister();
+  }
+  async function runOne(s: FeatureScenario): Promise<ScenarioStatus> {
     const { durationMs, cooldownMs } = s.scenario.spec;
     say(`\nscenario '${s.name}' (${where(s.at)}) on ${s.deployer} (from ${s.deployerFrom})${s.draft.run ? `: window ${formatDuration(durationMs)} + cooldown ${formatDuration(cooldownMs)}` : ''}`);
     const result = await runScenario(s, deployerFor, runnerOptions, say);
     results.push(result);
     for (const st of result.steps) say(`  ${st.ok ? 'ok  ' : 'FAIL'} ${st.step}${st.ok ? '' : `  (${st.at})\n         ${st.message}`}`);
     say(`${result.status.toUpperCase()}: ${s.name}${result.runDirs.length ? `   run: ${result.runDirs.join(', ')}` : ''}`);
-    if (result.status === 'interrupted') break;
+    return result.status;
   }
   const junit = writeFeatureJunit(results, a.outDir, started);
   const count = (st: ScenarioStatus) => results.filter((r) => r.status === st).length;

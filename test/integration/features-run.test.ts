@@ -136,4 +136,29 @@ describe('interrupted', () => {
     const runDir = readdirSync(out).find((f) => !f.endsWith('.xml'))!;
     expect(spawnSync('pgrep', ['-f', join(out, runDir)]).stdout.toString().trim()).toBe('');
   }, 120_000);
+
+  it('SIGTERM between two scenarios: the loop stops, exit 130, the JUnit holds the finished scenario and the interrupted one', async () => {
+    const out = join(outDir, 'interrupted-between');
+    const child = spawn(process.execPath, [cli, 'run', 'examples/features/must-fail.feature', '--out', out, '--no-progress'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    // The signal goes the moment the first scenario's result is printed: the next one has not deployed yet.
+    const firstDone = new Promise<void>((res) => {
+      const onData = (d: Buffer) => {
+        text += String(d);
+        if (/FAILED: inclusion faster than a block interval/.test(text)) res();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (d) => (text += String(d)));
+    });
+    await Promise.race([firstDone, exited]);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    const junit = readFileSync(join(out, readdirSync(out).find((f) => f.endsWith('-features.junit.xml'))!), 'utf8');
+    expect(junit).toContain('tests="2" failures="1" errors="1"');
+    expect(junit).toMatch(/<error message="[^"]*interrupted[^"]*" type="interrupted">/);
+    for (const runDir of readdirSync(out).filter((f) => !f.endsWith('.xml'))) {
+      expect(spawnSync('pgrep', ['-f', join(out, runDir)]).stdout.toString().trim()).toBe('');
+    }
+  }, 120_000);
 });
