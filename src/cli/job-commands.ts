@@ -23,7 +23,13 @@ async function jobScenario(command: string, args: CommonJobArgs): Promise<Scenar
 }
 
 /** The job's options from the command line: what is not given stays undefined, so the job's defaults apply. */
-export function maxRateOptions(a: MaxRateArgs, base: Scenario | undefined): MaxRateOptions {
+export function maxRateOptions(a: MaxRateArgs, given: Scenario | undefined): MaxRateOptions {
+  const base = given && a.chain !== undefined ? scenarioWith(given, { chain: given.spec.chain?.type === a.chain ? given.spec.chain : { type: a.chain } }) : given;
+  // Another chain without a scenario: one node, 1 s blocks, finality 3 deep (the devnet's 4 + 2 does not apply).
+  if (base === undefined && a.chain !== undefined && a.chain !== 'devnet') {
+    const plain = { chain: { type: a.chain }, topology: { shape: 'star', validators: a.validators ?? 1, executors: a.executors ?? 0 }, consensus: { slotDurationMs: 1000, activeSlotCoeff: 1, securityParam: 3 } };
+    return { ...maxRateOptions({ ...a, chain: undefined, validators: undefined, executors: undefined }, undefined), scenario: plain };
+  }
   const scenario = base && (a.validators !== undefined || a.executors !== undefined) ? { ...base, spec: { ...base.spec, topology: { ...base.spec.topology, validators: a.validators ?? base.spec.topology.validators, executors: a.executors ?? base.spec.topology.executors } } } : base;
   const topology = scenario === undefined && (a.validators !== undefined || a.executors !== undefined) ? { topology: { shape: 'star', validators: a.validators ?? 4, executors: a.executors ?? 2 } } : undefined;
   return {

@@ -115,6 +115,8 @@ function commonArgs(values: Record<string, string | boolean | undefined>, positi
 }
 
 export interface MaxRateArgs extends CommonJobArgs {
+  /** The chain under test (overrides the scenario's chain.type). */
+  chain?: string;
   sloP99Ms?: number;
   minInclusion?: number;
   holdMs?: number;
@@ -146,6 +148,8 @@ export const MAX_RATE_USAGE = `loadnet max-rate [scenario] [options]
   --max-trials <n>           bound on search steps (default 24)
   --drain-timeout <duration> bound on waiting for empty mempools between steps (default 60s)
   --validators <n> --executors <n>   topology (default: the scenario's, else 4 + 2)
+  --chain <type>             the chain under test: devnet (default) or evm (one anvil, 1 s blocks, k = 3 when no
+                             scenario gives them)
   --deployer local|compose   (default local)   --out <dir>  runs directory (default runs)
   --workers <n>              load worker threads   --sign-cap <sig/s>  cap signing (shows a starved generator)
   --json                     print the result as JSON`;
@@ -167,12 +171,14 @@ export function parseMaxRateArgs(argv: string[]): MaxRateArgs {
       'max-trials': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'sign-cap': { type: 'string' },
+      chain: { type: 'string' },
     },
     'max-rate',
   );
   const s = (k: string) => (values as Record<string, string | undefined>)[k];
   const out: MaxRateArgs = {
     ...commonArgs(values as Record<string, string | boolean | undefined>, positionals, 'max-rate'),
+    chain: s('chain'),
     sloP99Ms: dur('slo-p99', s('slo-p99'), 1),
     minInclusion: fraction('min-inclusion', s('min-inclusion'), 'a fraction in (0, 1], e.g. 0.99 or 99%'),
     holdMs: dur('hold', s('hold'), 1000),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMaxRateArgs, parseSize, parseSoakArgs } from '../../src/jobs/job-args.js';
+import { maxRateOptions } from '../../src/cli/job-commands.js';
 
 describe('max-rate arguments', () => {
   it('parses the documented flags', () => {
@@ -35,6 +36,14 @@ describe('max-rate arguments', () => {
     }
     expect(err).toMatchObject({ code: 'LN_ERR_USAGE' });
     expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('max-rate --chain', () => {
+  it('without a scenario, another chain gets one node with 1 s blocks; the devnet keeps its defaults', () => {
+    const evm = maxRateOptions(parseMaxRateArgs(['--chain', 'evm']), undefined);
+    expect(evm.scenario).toMatchObject({ chain: { type: 'evm' }, topology: { validators: 1, executors: 0 }, consensus: { slotDurationMs: 1000, activeSlotCoeff: 1, securityParam: 3 } });
+    expect(maxRateOptions(parseMaxRateArgs(['--chain', 'devnet']), undefined).scenario).toBeUndefined();
   });
 });
 

@@ -66,6 +66,8 @@ export class ComposeDeployer implements Deployer {
   }
 
   async deploy(scenario: Scenario): Promise<Runner> {
+    const chain = scenario.spec.chain?.type ?? 'devnet';
+    if (chain !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the compose deployer runs the devnet only; chain '${chain}' runs on the local deployer or by attaching (--attach <url>)`);
     const o = this.options;
     const say = noticeWriter(o);
     const docker = connectEngine(o);
