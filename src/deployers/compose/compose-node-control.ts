@@ -15,6 +15,7 @@ import { defaultJoinPeers, devnetRole, plannedJoiner } from '../../adapters/devn
 import type { ComposeDeployment, ComposeNode } from './compose-deployment.js';
 import { dockerError, isNotModified } from './engine.js';
 import { applyFaults, checkFaultTools, NetworkFaultState } from './network-faults.js';
+import { PerKeyQueue } from '../../util/per-key-queue.js';
 
 export interface ComposeNodeControlOptions {
   /** Bound on each action's promised outcome. Default max(30 s, 20 slots). */
@@ -28,7 +29,7 @@ export const DELAY_FALLBACK = 'node testing API (this kernel has no netem qdisc 
 export class ComposeNodeControl implements NodeControl {
   private readonly faults: FaultRecorder;
   private readonly net = new NetworkFaultState();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly queue = new PerKeyQueue();
   private readonly timeoutMs: number;
   /** Links whose delay/jitter went to the testing API (so heal clears them there too). */
   private readonly apiDelayed = new Set<string>();
@@ -36,13 +37,6 @@ export class ComposeNodeControl implements NodeControl {
   constructor(private readonly deployment: ComposeDeployment, private readonly options: ComposeNodeControlOptions) {
     this.timeoutMs = options.actionTimeoutMs ?? Math.max(30_000, 20 * deployment.plan.consensus.slotDurationMs);
     this.faults = new FaultRecorder(deployment.record.events);
-  }
-
-  private exclusive<T>(name: string, action: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(name) ?? Promise.resolve();
-    const next = prev.then(action, action);
-    this.locks.set(name, next.catch(() => undefined));
-    return next;
   }
 
   private container(node: ComposeNode) {
@@ -91,7 +85,7 @@ export class ComposeNodeControl implements NodeControl {
 
   restart(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, () =>
+    return this.queue.run(name, () =>
       this.faults.interval('restart', name, async () => {
         node.stopping = true;
         node.log.note('restart (loadnet node control)');
@@ -105,7 +99,7 @@ export class ComposeNodeControl implements NodeControl {
 
   stop(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       this.faults.openFor(name, 'stop', name);
       node.stopping = true;
       node.log.note('stop (loadnet node control)');
@@ -115,7 +109,7 @@ export class ComposeNodeControl implements NodeControl {
 
   kill(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       this.faults.openFor(name, 'kill', name);
       node.stopping = true;
       node.log.note('kill -9 (loadnet node control)');
@@ -127,7 +121,7 @@ export class ComposeNodeControl implements NodeControl {
 
   start(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       if ((await this.running(node)).running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `start: ${name} is already running; stop or kill it first`);
       if (!this.faults.hasOpen(name)) this.faults.openFor(name, 'start', name);
       await this.bringBack(node);
@@ -136,7 +130,7 @@ export class ComposeNodeControl implements NodeControl {
 
   pause(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       if (!(await this.running(node)).running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `pause: ${name} is not running`);
       this.faults.openFor(name, 'pause', name);
       await this.engine(node, 'pause', () => this.container(node).pause());
@@ -150,7 +144,7 @@ export class ComposeNodeControl implements NodeControl {
 
   resume(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       const state = await this.running(node);
       if (!state.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `resume: ${name} is not running (it was stopped or killed: use start)`);
       if (state.paused) await this.engine(node, 'unpause', () => this.container(node).unpause());
@@ -166,7 +160,7 @@ export class ComposeNodeControl implements NodeControl {
     const label = options.name ?? `${role}-join`;
     return this.faults.interval('start-node', label, async () => {
       const node = await this.deployment.addJoiner(role, options.name, peers, (i, r, n) => plannedJoiner(this.deployment.plan, i, r, n));
-      return this.exclusive(node.planned.name, async () => {
+      return this.queue.run(node.planned.name, async () => {
         await this.reapplyFaults();
         try {
           await this.recovered(node);
@@ -181,7 +175,7 @@ export class ComposeNodeControl implements NodeControl {
 
   removeNode(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, () =>
+    return this.queue.run(name, () =>
       this.faults.interval('remove-node', name, async () => {
         this.faults.closeOpen(name, { ok: true, detail: { endedBy: 'remove-node' } });
         await this.deployment.removeContainer(node);

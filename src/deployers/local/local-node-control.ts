@@ -14,6 +14,7 @@ import { waitRecovered } from '../../runtime/recovery.js';
 import { TestingApiNetwork } from '../../runtime/testing-api-network.js';
 import { defaultJoinPeers, devnetRole, plannedJoiner } from '../../adapters/devnet/plan.js';
 import type { LocalDeployment, LocalNode } from './local-deployment.js';
+import { PerKeyQueue } from '../../util/per-key-queue.js';
 
 export interface LocalNodeControlOptions {
   /** Bound on each action's promised outcome. Default max(30 s, 20 slots). */
@@ -24,7 +25,7 @@ export interface LocalNodeControlOptions {
 export class LocalNodeControl implements NodeControl {
   private readonly faults: FaultRecorder;
   private readonly network: TestingApiNetwork;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly queue = new PerKeyQueue();
   private readonly timeoutMs: number;
 
   constructor(private readonly deployment: LocalDeployment, private readonly options: LocalNodeControlOptions = {}) {
@@ -40,14 +41,6 @@ export class LocalNodeControl implements NodeControl {
       this.faults,
       this.timeoutMs,
     );
-  }
-
-  /** Serialise actions per node: a restart and a pause of one node never interleave. */
-  private exclusive<T>(name: string, action: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(name) ?? Promise.resolve();
-    const next = prev.then(action, action);
-    this.locks.set(name, next.catch(() => undefined));
-    return next;
   }
 
   private async recovered(node: LocalNode): Promise<Record<string, unknown>> {
@@ -76,7 +69,7 @@ export class LocalNodeControl implements NodeControl {
 
   async restart(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, () =>
+    return this.queue.run(name, () =>
       this.faults.interval('restart', name, async () => {
         await node.proc.stop(this.options.stopGraceMs);
         node.proc.start();
@@ -87,7 +80,7 @@ export class LocalNodeControl implements NodeControl {
 
   async stop(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       this.faults.openFor(name, 'stop', name);
       await node.proc.stop(this.options.stopGraceMs);
     });
@@ -95,7 +88,7 @@ export class LocalNodeControl implements NodeControl {
 
   async kill(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       this.faults.openFor(name, 'kill', name);
       await node.proc.kill();
     });
@@ -103,7 +96,7 @@ export class LocalNodeControl implements NodeControl {
 
   async start(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       if (node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `start: ${name} is already running; stop or kill it first`);
       if (!this.faults.hasOpen(name)) this.faults.openFor(name, 'start', name);
       node.proc.start();
@@ -113,7 +106,7 @@ export class LocalNodeControl implements NodeControl {
 
   async pause(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `pause: ${name} is not running`);
       this.faults.openFor(name, 'pause', name);
       node.proc.pause();
@@ -123,7 +116,7 @@ export class LocalNodeControl implements NodeControl {
 
   async resume(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `resume: ${name} is not running (it was stopped or killed: use start)`);
       node.proc.resume();
       await this.faults.closeAfter(name, () => this.recovered(node));
@@ -138,7 +131,7 @@ export class LocalNodeControl implements NodeControl {
     const joiner = this.deployment.nextJoiner(role, options.name);
     return this.faults.interval('start-node', joiner.name, async () => {
       const node = await this.deployment.addJoiner(role, joiner, peers, (i, r, n) => plannedJoiner(this.deployment.plan, i, r, n));
-      return this.exclusive(node.planned.name, async () => {
+      return this.queue.run(node.planned.name, async () => {
         try {
           await this.recovered(node);
         } catch (e) {
@@ -153,7 +146,7 @@ export class LocalNodeControl implements NodeControl {
 
   async removeNode(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, () =>
+    return this.queue.run(name, () =>
       this.faults.interval('remove-node', name, async () => {
         this.faults.closeOpen(name, { ok: true, detail: { endedBy: 'remove-node' } });
         node.removed = true;

@@ -10,10 +10,11 @@ import type { NodeControl, NodeDescriptor } from '../../runtime/contracts.js';
 import { FaultRecorder } from '../../runtime/faults.js';
 import { waitRecovered } from '../../runtime/recovery.js';
 import type { ProcessDeployment, ProcessNode } from './process-deployment.js';
+import { PerKeyQueue } from '../../util/per-key-queue.js';
 
 export class ProcessNodeControl implements NodeControl {
   private readonly faults: FaultRecorder;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly queue = new PerKeyQueue();
   private readonly timeoutMs: number;
 
   constructor(private readonly deployment: ProcessDeployment, options: { actionTimeoutMs?: number } = {}) {
@@ -23,13 +24,6 @@ export class ProcessNodeControl implements NodeControl {
 
   close(): void {
     this.faults.closeAll('teardown');
-  }
-
-  private exclusive<T>(name: string, action: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(name) ?? Promise.resolve();
-    const next = prev.then(action, action);
-    this.locks.set(name, next.catch(() => undefined));
-    return next;
   }
 
   private async recovered(node: ProcessNode): Promise<Record<string, unknown>> {
@@ -47,7 +41,7 @@ export class ProcessNodeControl implements NodeControl {
 
   restart(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, () =>
+    return this.queue.run(name, () =>
       this.faults.interval('restart', name, async () => {
         await node.proc.stop(this.deployment.stopGraceMs(node));
         node.proc.start();
@@ -58,7 +52,7 @@ export class ProcessNodeControl implements NodeControl {
 
   stop(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       this.faults.openFor(name, 'stop', name);
       await node.proc.stop(this.deployment.stopGraceMs(node));
     });
@@ -66,7 +60,7 @@ export class ProcessNodeControl implements NodeControl {
 
   kill(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       this.faults.openFor(name, 'kill', name);
       await node.proc.kill();
     });
@@ -74,7 +68,7 @@ export class ProcessNodeControl implements NodeControl {
 
   start(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       if (node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `start: ${name} is already running; stop or kill it first`);
       if (!this.faults.hasOpen(name)) this.faults.openFor(name, 'start', name);
       node.proc.start();
@@ -84,7 +78,7 @@ export class ProcessNodeControl implements NodeControl {
 
   pause(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `pause: ${name} is not running`);
       this.faults.openFor(name, 'pause', name);
       node.proc.pause();
@@ -98,7 +92,7 @@ export class ProcessNodeControl implements NodeControl {
 
   resume(name: string): Promise<void> {
     const node = this.deployment.get(name);
-    return this.exclusive(name, async () => {
+    return this.queue.run(name, async () => {
       if (!node.proc.running) throw new LoadnetError('LN_ERR_NODE_CONTROL', `resume: ${name} is not running (it was stopped or killed: use start)`);
       node.proc.resume();
       await this.faults.closeAfter(name, () => this.recovered(node));
