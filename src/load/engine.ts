@@ -259,7 +259,7 @@ export class LoadEngine {
     if (untilRel <= this.lastIntervalRel) return;
     const target = this.schedule.countAt(untilRel) - this.schedule.countAt(this.lastIntervalRel);
     const inc = this.tracker?.takeInterval();
-    const iv = this.figures.takeInterval(this.name, untilRel - this.lastIntervalRel, target, inc?.included ?? 0, inc?.inclusion);
+    const iv = this.figures.takeInterval(this.name, untilRel - this.lastIntervalRel, target, inc?.included ?? 0, inc?.inclusion, inc?.finality);
     this.lastIntervalRel = untilRel;
     this.intervals++;
     if (iv.short) this.shortIntervals++;

@@ -2,7 +2,7 @@
  * The load engine's figures: one interval (the `load.interval` event) and the run totals (the `load`
  * summary section). Pure accumulation of worker reports, no I/O.
  */
-import { decodeHistogram, newHistogram, percentiles, type Histogram, type Percentiles } from './histogram.js';
+import { decodeHistogram, encodeHistogram, newHistogram, percentiles, type Histogram, type Percentiles } from './histogram.js';
 import type { LateReason, WorkerReport } from './protocol.js';
 
 /** Rejections by the chain's own reason label (the devnet: mempool_full, nonce_gap, ...). */
@@ -22,6 +22,13 @@ export interface LoadInterval {
   submitCorrected: Percentiles;
   submitUncorrected: Percentiles;
   inclusion: Percentiles;
+  /** Finality latency of the transactions whose block became final in this interval. */
+  finality: Percentiles;
+  /**
+   * The interval's histograms (hdr-histogram-js compressed base64, µs), so a reader can merge any run of
+   * intervals exactly: `loadnet compare` takes batch percentiles and latency distributions from them.
+   */
+  hdr: { submit: string; inclusion: string; finality: string };
   scheduleLagP99Ms: number;
   /** Offered more than 2 % below target in this interval. */
   short: boolean;
@@ -142,7 +149,7 @@ export class FigureAccumulator {
   }
 
   /** Close the current interval. */
-  takeInterval(workload: string, intervalMs: number, targetCount: number, included: number, inclusion: Histogram | undefined): LoadInterval {
+  takeInterval(workload: string, intervalMs: number, targetCount: number, included: number, inclusion: Histogram | undefined, finality?: Histogram): LoadInterval {
     const iv = this.iv;
     this.iv = this.freshInterval();
     const perS = (n: number) => Math.round((n * 1000 * 100) / intervalMs) / 100;
@@ -161,6 +168,8 @@ export class FigureAccumulator {
       submitCorrected: percentiles(iv.corrected),
       submitUncorrected: percentiles(iv.uncorrected),
       inclusion: percentiles(inclusion ?? newHistogram(32)),
+      finality: percentiles(finality ?? newHistogram(32)),
+      hdr: { submit: encodeHistogram(iv.corrected), inclusion: encodeHistogram(inclusion ?? newHistogram(32)), finality: encodeHistogram(finality ?? newHistogram(32)) },
       scheduleLagP99Ms: percentiles(iv.lag).p99,
       short: targetCount >= 1 && iv.sent < 0.98 * targetCount - 1,
       late: iv.late,

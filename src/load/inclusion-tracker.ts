@@ -45,6 +45,7 @@ export class InclusionTracker {
   /** Interval figures, reset by takeInterval(). */
   private intervalIncluded = 0;
   private intervalInclusion: Histogram = newHistogram(32);
+  private intervalFinality: Histogram = newHistogram(32);
   /** Called once per transaction when it is first seen in a block (for callers that bucket by intended time). */
   onInclusion?: (intendedMs: number, latencyMs: number) => void;
 
@@ -88,11 +89,16 @@ export class InclusionTracker {
       this.onInclusion?.(intended, block.firstSeenAt - intended);
     }
     if (block.finalAt !== undefined) {
-      recordMs(this.finality, block.finalAt - intended);
-      this.finalCount++;
+      this.recordFinal(block.finalAt - intended);
     } else {
       this.includedNotFinal.set(id, { intended, blockId: block.id });
     }
+  }
+
+  private recordFinal(latencyMs: number): void {
+    recordMs(this.finality, latencyMs);
+    recordMs(this.intervalFinality, latencyMs);
+    this.finalCount++;
   }
 
   private onBlock(b: FeedBlock): void {
@@ -119,8 +125,7 @@ export class InclusionTracker {
       const inc = this.includedNotFinal.get(id);
       if (inc) {
         this.includedNotFinal.delete(id);
-        recordMs(this.finality, (b.finalAt ?? b.firstSeenAt) - inc.intended);
-        this.finalCount++;
+        this.recordFinal((b.finalAt ?? b.firstSeenAt) - inc.intended);
         continue;
       }
       const intended = this.pending.get(id);
@@ -167,11 +172,12 @@ export class InclusionTracker {
     }
   }
 
-  /** Included count and inclusion histogram since the last call. */
-  takeInterval(): { included: number; inclusion: Histogram } {
-    const r = { included: this.intervalIncluded, inclusion: this.intervalInclusion };
+  /** Included count, inclusion and finality histograms (of transactions that became final) since the last call. */
+  takeInterval(): { included: number; inclusion: Histogram; finality: Histogram } {
+    const r = { included: this.intervalIncluded, inclusion: this.intervalInclusion, finality: this.intervalFinality };
     this.intervalIncluded = 0;
     this.intervalInclusion = newHistogram(32);
+    this.intervalFinality = newHistogram(32);
     return r;
   }
 

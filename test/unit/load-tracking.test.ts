@@ -64,6 +64,11 @@ describe('inclusion tracker', () => {
     expect(t.inclusion.getValueAtPercentile(100)).toBeGreaterThanOrEqual(500_000); // 1500 − 1000 ms, in µs
     expect(t.finality.maxValue).toBeGreaterThanOrEqual(3_000_000);
     expect(t.pendingIds()).toEqual([id(2)]);
+    // The interval figures: both included, both final in this interval; then a fresh interval starts empty.
+    const iv = t.takeInterval();
+    expect([iv.included, iv.inclusion.totalCount, iv.finality.totalCount]).toEqual([2, 2, 2]);
+    expect(iv.finality.maxValue).toBeGreaterThanOrEqual(3_000_000);
+    expect(t.takeInterval().finality.totalCount).toBe(0);
   });
 
   it('a reorg moves a transaction to the sibling block that carried it, or back to pending; a final block settles it', () => {
