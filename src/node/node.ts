@@ -70,6 +70,12 @@ export class DevnetNode {
   private lastSnapshotAt = 0;
   private snapshotDue = false;
   private stopped = false;
+  /**
+   * Test knob, not a protocol feature: LOADNET_DEVNET_PRODUCE_DELAY_MS (ms, default 0) makes a leader wait that
+   * long into its slot before building its block, as a slow block builder would. A measurably slower build for
+   * `loadnet compare`'s own test (test/integration/compare-runs.test.ts); keep it below the slot duration.
+   */
+  private readonly produceDelayMs = produceDelayFromEnv(process.env.LOADNET_DEVNET_PRODUCE_DELAY_MS);
   /** API batches take turns in the verification pool (block verification is never behind more than one window). */
   private apiPoolTurn: Promise<unknown> = Promise.resolve();
 
@@ -335,13 +341,22 @@ export class DevnetNode {
       const slot = this.slotAt(this.now());
       if (slot > this.lastSlot && slot > 0) {
         this.lastSlot = slot;
-        this.tryProduce(slot);
+        if (this.produceDelayMs > 0) setTimeout(() => !this.stopped && this.tryProduceSafely(slot), this.produceDelayMs);
+        else this.tryProduce(slot);
       }
       this.sync.onSlot();
     } catch (e) {
       this.log('error', 'slot handling failed', { error: (e as Error).stack });
     }
     this.scheduleSlot();
+  }
+
+  private tryProduceSafely(slot: number): void {
+    try {
+      this.tryProduce(slot);
+    } catch (e) {
+      this.log('error', 'slot handling failed', { error: (e as Error).stack });
+    }
   }
 
   private tryProduce(slot: number): void {
@@ -440,4 +455,11 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     throw e;
   }
   return node;
+}
+
+function produceDelayFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`LOADNET_DEVNET_PRODUCE_DELAY_MS is ${JSON.stringify(value)}; allowed: a number of ms ≥ 0`);
+  return ms;
 }
