@@ -2,6 +2,7 @@
  * The run contracts: what deployers, workloads and expectations implement, and the RunContext they see.
  * User-written workloads and expectations plug in through exactly these types.
  */
+import type { CustomEventKind, RunEventFields, RunEventKind } from './run-events.js';
 import type { ChainClient, ChainWallet, Hex } from '../adapters/seam.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 
@@ -143,9 +144,14 @@ export interface NodeControl {
   setLinkFault(node: string, peer: string, fault: LinkFaultOptions): Promise<void>;
 }
 
-/** Append-only event log (events.jsonl): one JSON line per event with monotonic and wall-clock timestamps. */
+/**
+ * Append-only event log (events.jsonl): one JSON line per event with monotonic and wall-clock timestamps.
+ * Every kind loadnet writes is in the RunEvent union (run-events.ts), fields typed; a user's own code
+ * writes under `custom.`.
+ */
 export interface EventLog {
-  emit(kind: string, data?: Record<string, unknown>): void;
+  emit<K extends RunEventKind>(kind: K, data: RunEventFields[K]): void;
+  emit(kind: CustomEventKind, data?: Record<string, unknown>): void;
 }
 
 /** Sections other parts add to summary.json (e.g. the load engine's `load`). */

@@ -8,13 +8,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { nowMs } from '../util/clock.js';
 import type { EventLog } from './contracts.js';
+import type { CustomEventKind, EventEnvelope, RunEvent, RunEventFields, RunEventKind } from './run-events.js';
 
-export interface LoggedEvent {
-  t: number;
-  wall: string;
-  kind: string;
-  [key: string]: unknown;
-}
+/** A line as listeners see it: a RunEvent, or a user's `custom.` event. */
+export type LoggedEvent = RunEvent | (EventEnvelope<CustomEventKind> & Record<string, unknown>);
 
 export class JsonlEventLog implements EventLog {
   private fd: number | null;
@@ -26,18 +23,20 @@ export class JsonlEventLog implements EventLog {
     this.fd = openSync(path, 'a');
   }
 
-  emit(kind: string, data: Record<string, unknown> = {}): void {
+  emit<K extends RunEventKind>(kind: K, data: RunEventFields[K]): void;
+  emit(kind: CustomEventKind, data?: Record<string, unknown>): void;
+  emit(kind: string, data: object = {}): void {
     const t = nowMs();
     const ts = Math.round(t * 1000) / 1000;
     const wall = new Date(t).toISOString();
-    const event: LoggedEvent = { t: ts, wall, kind, ...data };
+    const event = { t: ts, wall, kind, ...data } as Record<string, unknown> & { t: number; wall: string; kind: string };
     // The envelope wins: a data field named t, wall or kind never replaces it (key order stays t, wall, kind).
     event.t = ts;
     event.wall = wall;
     event.kind = kind;
     for (const l of this.listeners) {
       try {
-        l(event);
+        l(event as LoggedEvent);
       } catch {
         /* a listener never breaks the record */
       }

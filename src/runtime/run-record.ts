@@ -7,6 +7,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { JsonlEventLog } from './event-log.js';
+import { HISTORY_FORMAT } from './run-events.js';
 import { MemoryLiveBoard, MemorySummarySink } from './live-board.js';
 import { LoadnetError } from '../errors.js';
 
@@ -37,6 +38,7 @@ export class RunRecord {
     this.runId = runId;
     mkdirSync(join(runDir, 'nodes'), { recursive: true });
     this.events = new JsonlEventLog(join(runDir, 'events.jsonl'));
+    this.events.emit('history', { format: HISTORY_FORMAT });
   }
 
   static create(spec: ScenarioSpec, options: RunRecordOptions = {}): RunRecord {

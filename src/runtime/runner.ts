@@ -9,6 +9,7 @@
  * never 'pass'. SIGINT/SIGTERM aborts the run: workloads stop, nodes are torn down, and summary.json still
  * records what was measured, marked interrupted.
  */
+import type { RunEventFields, RunPhase } from './run-events.js';
 import { LoadnetError } from '../errors.js';
 import { nowMs, sleep } from '../util/clock.js';
 import type { Expectation, ExpectationOutcome, RunContext, RunHandle, Runner, RunOptions, RunSummary, Scenario, Verdict } from './contracts.js';
@@ -106,7 +107,7 @@ export class DeploymentRunner implements Runner, RunHandle {
     this.parts.deployment.killNow?.();
   }
 
-  private phase(phase: string, extra: Record<string, unknown> = {}): void {
+  private phase(phase: RunPhase, extra: Omit<RunEventFields['run.phase'], 'phase'> = {}): void {
     this.parts.record.events.emit('run.phase', { phase, ...extra });
   }
 

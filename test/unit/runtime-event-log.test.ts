@@ -17,7 +17,7 @@ describe('JsonlEventLog', () => {
     const seen: string[] = [];
     log.on((e) => seen.push(e.kind));
     log.emit('run.phase', { phase: 'deploy' });
-    log.emit('fault.start', { faultId: 'f1', fault: 'restart', kind: 'not-the-envelope', t: -1 });
+    log.emit('fault.start', { faultId: 'f1', fault: 'restart', target: 'n1', ...({ kind: 'not-the-envelope', t: -1 } as object) } as { faultId: string; fault: string; target: string });
     const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     const [a, b] = lines.map((l) => JSON.parse(l));
@@ -28,7 +28,7 @@ describe('JsonlEventLog', () => {
     expect(new Date(b.wall).getTime()).toBeGreaterThan(0);
     expect(seen).toEqual(['run.phase', 'fault.start']);
     log.close();
-    log.emit('after.close');
+    log.emit('custom.after-close');
     expect(log.dropped).toBe(1);
   });
 
@@ -38,9 +38,9 @@ describe('JsonlEventLog', () => {
     const log = new JsonlEventLog(join(dir, 'events.jsonl'));
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(() => log.emit('bad', { cyclic })).not.toThrow();
+    expect(() => log.emit('custom.bad', { cyclic })).not.toThrow();
     log.close();
-    expect(JSON.parse(readFileSync(join(dir, 'events.jsonl'), 'utf8'))).toMatchObject({ kind: 'bad', error: expect.stringContaining('not serialisable') });
+    expect(JSON.parse(readFileSync(join(dir, 'events.jsonl'), 'utf8'))).toMatchObject({ kind: 'custom.bad', error: expect.stringContaining('not serialisable') });
   });
 });
 

@@ -1,0 +1,336 @@
+/**
+ * The run's history: every event kind written to events.jsonl, as one discriminated union (`RunEvent`, on
+ * `kind`), with each field's meaning and unit in `RUN_EVENTS`. Every writer goes through `EventLog.emit`,
+ * typed by this union, and docs/ARCHITECTURE.md's event list is rendered from `RUN_EVENTS`
+ * (test/unit/docs-events.test.ts fails when they differ). A new event kind is a new entry in
+ * `RunEventFields` plus its `RUN_EVENTS` entry (the compiler asks for the second, field by field).
+ *
+ * Units: times `t` and `at*` are Unix ms; durations and latencies are ms unless the name says otherwise
+ * (`…Tps` tx/s, `…PerSec` per second, `…Bytes` bytes).
+ */
+
+/** The record's format. 2: the typed history (a `history` event first, expectation observations). Runs
+ * without a `history` event were written by an older loadnet: `loadnet check` refuses them by name. */
+export const HISTORY_FORMAT = 2;
+
+/** Latency percentiles in ms over `count` samples (an HDR histogram's). */
+export interface LatencyPercentiles {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+/** One node's tip as the block feed last saw it. */
+export interface RecordedTip {
+  node: string;
+  up: boolean;
+  height: number;
+  libHeight: number;
+}
+
+export type RunPhase = 'deploy' | 'ready' | 'capture' | 'window' | 'cooldown' | 'settle' | 'evaluate' | 'teardown' | 'done' | 'interrupted';
+
+/** What each event kind carries besides the envelope `{t, wall, kind}`. */
+export interface RunEventFields {
+  history: { format: number };
+  'run.phase': {
+    phase: RunPhase;
+    scenario?: string;
+    deployMs?: number;
+    readyMs?: number;
+    nodes?: number;
+    durationMs?: number;
+    startHeight?: number;
+    cooldownMs?: number;
+    heightAtWindowEnd?: number;
+  };
+  'run.sweep': { runs: unknown[]; staleReservations: number };
+  readiness: { step: string; elapsedMs: number };
+  'run.error': { message: string; phase?: 'deploy' | 'teardown' };
+  'run.interrupt': { signal: string };
+  'workload.done': { workload: string; at: number };
+  'workload.error': { workload: string; message: string };
+  'workload.stuck': { message: string };
+  'expectation.capture.error': { name: string; message: string };
+  'expectation.observed': { name: string; type: string; at: 'capture' | 'evaluate'; observed: Record<string, unknown> };
+  expectation: { name: string; status: 'pass' | 'fail' | 'unknown'; message: string; figures: Record<string, unknown> };
+  'report.error': { what: string; message: string };
+  'node.sample': { node: string; up: boolean; height: number | null; libHeight: number | null; pending: number | null; rssBytes?: number };
+  'node.spawn': { node: string; pid?: number; container?: string };
+  'node.exit': { node: string; code: number | null; signal?: string | null; expected: boolean };
+  'compose.image': { image: string; built: boolean; buildMs: number };
+  'compose.deploy': { network: string; containers: number; networkMs?: number; createMs?: number; startMs?: number; genesisInMs: number };
+  'compose.preserved': { network: string; containers: string[] };
+  attach: { chain?: string; nodes: Array<{ name: string; url: string }>; wallets: number };
+  block: { id: string; height: number; slot?: number; node: string; txCount: number };
+  'block.final': { id: string; height: number };
+  'block.final.conflict': { height: number; ids: string[]; node: string };
+  reorg: { node: string; depth: number; reverted: string[]; revertedFinal: boolean };
+  'fault.start': { faultId: string; fault: string; target: string; detail?: Record<string, unknown> };
+  'fault.end': { faultId: string; fault: string; target: string; ok: boolean; durationMs: number; error?: string; detail?: Record<string, unknown> };
+  'load.interval': {
+    workload: string;
+    intervalMs: number;
+    targetTps: number;
+    offeredTps: number;
+    acceptedTps: number;
+    rejectedTps: number;
+    erroredTps: number;
+    includedTps: number;
+    inFlight: number;
+    backlog: number;
+    submitCorrected: LatencyPercentiles;
+    submitUncorrected: LatencyPercentiles;
+    inclusion: LatencyPercentiles;
+    scheduleLagP99Ms: number;
+    short: boolean;
+    late: Record<string, number>;
+    workerElu: number;
+  };
+  'load.generatorBound': { workload: string; offeredTps: number; targetTps: number; reason: string | undefined };
+  'da.interval': {
+    workload: string;
+    intervalMs: number;
+    offered: number;
+    included: number;
+    offeredBlobsPerSec: number;
+    acceptedBlobsPerSec: number;
+    erroredBlobsPerSec: number;
+    includedBlobsPerSec: number;
+    bytesPerSec: number;
+    submitCorrected: LatencyPercentiles;
+    inclusion: LatencyPercentiles;
+  };
+  'maxrate.floor': {
+    rateTps: number;
+    holdMs: number;
+    holds: number;
+    sent: number;
+    included: number;
+    p50Ms: number | null;
+    p99Ms: number | null;
+    p99StdErrMs: number | null;
+    slotDurationMs: number;
+    activeSlotCoeff: number;
+    meanBlockIntervalMs: number;
+    minSloMs: number | null;
+    decision: 'search' | 'stop';
+    sloP99Ms?: number;
+    sloSource?: string;
+    note?: string;
+    status?: string;
+    message?: string;
+  };
+  'maxrate.drain': { index: number | 'floor'; hold: number; drained: boolean; pending: number; waitedMs: number };
+  'maxrate.hold.measured': { index: number | 'floor'; hold: number; rateTps: number; offeredTps: number; included: number; sent: number; p99Ms: number | null; batchMs: number; batchP99Ms: number[] };
+  'maxrate.hold': { index: number | 'floor'; rateTps: number; holds: number; p99Ms: number; p99StdErrMs: number | null | undefined };
+  'maxrate.step': { index: number; phase: string; rateTps: number; pass: boolean; generatorBound: boolean; failures: string[]; result: unknown };
+}
+
+export type RunEventKind = keyof RunEventFields;
+
+/** The envelope every line of events.jsonl carries. */
+export interface EventEnvelope<K extends string = string> {
+  /** Unix ms (monotonic within the run, µs resolution). */
+  t: number;
+  /** The same instant as an ISO wall-clock time. */
+  wall: string;
+  kind: K;
+}
+
+/** One line of events.jsonl. */
+export type RunEvent = { [K in RunEventKind]: EventEnvelope<K> & RunEventFields[K] }[RunEventKind];
+
+/** The event of one kind. */
+export type RunEventOf<K extends RunEventKind> = Extract<RunEvent, { kind: K }>;
+
+/** Kinds a user's own workload or expectation writes: anything under `custom.` (not judged by loadnet). */
+export type CustomEventKind = `custom.${string}`;
+
+interface EventDoc<F> {
+  group: 'Run lifecycle' | 'Expectations' | 'Nodes' | 'Chain' | 'Faults' | 'Load' | 'Max-rate job';
+  /** Module(s) that write it. */
+  writer: string;
+  /** When it is written. */
+  when: string;
+  /** Every field, with its unit or values. */
+  fields: { [P in keyof Required<F>]: string };
+}
+
+const PCT = '{count, p50, p90, p99, p999, max} ms';
+
+/** Every kind's documentation; docs/ARCHITECTURE.md's list is rendered from it (renderEventDocs). */
+export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = {
+  history: {
+    group: 'Run lifecycle',
+    writer: 'runtime/run-record.ts',
+    when: 'first line of every run: the record format (`loadnet check` refuses a run without it)',
+    fields: { format: 'record format number (HISTORY_FORMAT)' },
+  },
+  'run.phase': {
+    group: 'Run lifecycle',
+    writer: 'runtime/launch.ts, runtime/runner.ts',
+    when: 'deploy, ready, capture, window, cooldown, settle, evaluate, teardown, then done or interrupted',
+    fields: {
+      phase: 'the phase entered',
+      scenario: 'deploy: scenario name',
+      deployMs: 'ready: ms deploying',
+      readyMs: 'ready: ms from deploy to ready',
+      nodes: 'ready: node count',
+      durationMs: 'window: planned window ms',
+      startHeight: 'window: best height at the start',
+      cooldownMs: 'cooldown: planned cooldown ms',
+      heightAtWindowEnd: 'cooldown: best height when the window ended',
+    },
+  },
+  'run.sweep': {
+    group: 'Run lifecycle',
+    writer: 'deployers/local/leftovers.ts',
+    when: 'as a run starts, when leftovers of dead coordinators were removed',
+    fields: { runs: '[{runId, runDir, coordinatorPid, killed: [{node, pid, stopped}], reservations, summaryWritten}]', staleReservations: 'port reservations removed' },
+  },
+  readiness: { group: 'Run lifecycle', writer: 'runtime/launch.ts', when: 'as each readiness step completes', fields: { step: 'http | peers | producing', elapsedMs: 'ms since deploy began' } },
+  'run.error': { group: 'Run lifecycle', writer: 'runtime/launch.ts, runtime/runner.ts, deployers', when: 'a failure the run survived or ended on', fields: { message: 'what failed', phase: 'deploy | teardown, when it happened there' } },
+  'run.interrupt': { group: 'Run lifecycle', writer: 'runtime/runner.ts', when: 'SIGINT/SIGTERM', fields: { signal: 'the signal name' } },
+  'workload.done': { group: 'Run lifecycle', writer: 'runtime/runner.ts', when: 'a workload returned', fields: { workload: 'its name', at: 'ms since the window began' } },
+  'workload.error': { group: 'Run lifecycle', writer: 'runtime/runner.ts', when: 'a workload threw', fields: { workload: 'its name', message: 'the error' } },
+  'workload.stuck': { group: 'Run lifecycle', writer: 'runtime/runner.ts', when: 'a workload did not return within its bound after the abort', fields: { message: 'the bound' } },
+  'report.error': { group: 'Run lifecycle', writer: 'runtime/runner.ts', when: 'progress, summary table or report rendering failed (the run goes on)', fields: { what: 'which part', message: 'the error' } },
+  'expectation.capture.error': { group: 'Expectations', writer: 'runtime/runner.ts', when: "an expectation's capture failed", fields: { name: 'expectation name', message: 'the error' } },
+  'expectation.observed': {
+    group: 'Expectations',
+    writer: 'expectations/, workloads/ (through expectations/observe.ts)',
+    when: "what a checker read live (at capture or at evaluation) and judges from; `loadnet check` judges from it again",
+    fields: { name: 'expectation name', type: 'built-in type (consensus-liveness, supply-conserved, …)', at: 'capture | evaluate', observed: "the checker's input, as its judge function takes it" },
+  },
+  expectation: { group: 'Expectations', writer: 'runtime/runner.ts', when: 'one per expectation at evaluation', fields: { name: 'expectation name', status: 'pass | fail | unknown', message: 'one line naming the numbers', figures: "the checker's figures" } },
+  'node.sample': {
+    group: 'Nodes',
+    writer: 'runtime/node-sampler.ts (the one mempool and tip sampler)',
+    when: 'about every second per node',
+    fields: { node: 'node name', up: 'answered', height: 'best height (null: unknown)', libHeight: 'LIB height (null: unknown)', pending: 'mempool transactions (null: no mempool view)', rssBytes: 'resident memory, bytes (local and compose)' },
+  },
+  'node.spawn': { group: 'Nodes', writer: 'deployers', when: 'a node process or container started', fields: { node: 'node name', pid: 'process id (local)', container: 'container name (compose)' } },
+  'node.exit': { group: 'Nodes', writer: 'deployers', when: 'a node process or container exited', fields: { node: 'node name', code: 'exit code', signal: 'signal (local)', expected: 'loadnet stopped it' } },
+  'compose.image': { group: 'Nodes', writer: 'deployers/compose', when: 'the node image is ready', fields: { image: 'image reference', built: 'built now (not cached)', buildMs: 'ms building' } },
+  'compose.deploy': { group: 'Nodes', writer: 'deployers/compose', when: 'containers started', fields: { network: 'Docker network', containers: 'count', networkMs: 'ms creating the network', createMs: 'ms creating containers', startMs: 'ms starting them', genesisInMs: 'ms until genesis' } },
+  'compose.preserved': { group: 'Nodes', writer: 'deployers/compose', when: 'the stack is kept after the run', fields: { network: 'Docker network', containers: 'container names' } },
+  attach: { group: 'Nodes', writer: 'deployers/attach', when: 'attached to running nodes', fields: { chain: 'chain name (non-devnet chains)', nodes: '[{name, url}]', wallets: 'wallet count' } },
+  block: { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'a block first seen', fields: { id: 'block id', height: 'height', slot: 'slot (chains with slots)', node: 'node it was first seen on', txCount: 'transactions in it' } },
+  'block.final': { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'a height became final', fields: { id: 'block id', height: 'height' } },
+  'block.final.conflict': { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'two nodes finalised different blocks at a height', fields: { height: 'height', ids: '[first, second]', node: 'node that finalised the second' } },
+  reorg: { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'a node switched branches', fields: { node: 'node name', depth: 'blocks rolled back', reverted: 'ids of the blocks rolled back', revertedFinal: 'a final block was rolled back' } },
+  'fault.start': {
+    group: 'Faults',
+    writer: 'runtime/faults.ts (every node control and the chaos workload)',
+    when: 'a fault began',
+    fields: { faultId: 'id pairing start and end', fault: 'restart | stop | start | kill | pause | resume | start-node | remove-node | partition | block-peer | link-fault | clock-skew', target: 'node or link', detail: 'fault parameters' },
+  },
+  'fault.end': {
+    group: 'Faults',
+    writer: 'runtime/faults.ts',
+    when: 'a fault ended',
+    fields: { faultId: 'id pairing start and end', fault: 'as in fault.start', target: 'node or link', ok: 'the action succeeded', durationMs: 'ms since its start', error: 'why it failed', detail: 'fault parameters' },
+  },
+  'load.interval': {
+    group: 'Load',
+    writer: 'workloads/transactions.ts',
+    when: 'every second of load',
+    fields: {
+      workload: 'workload name',
+      intervalMs: 'interval length',
+      targetTps: 'tx/s the schedule asked',
+      offeredTps: 'tx/s sent',
+      acceptedTps: 'tx/s accepted',
+      rejectedTps: 'tx/s rejected',
+      erroredTps: 'tx/s errored',
+      includedTps: 'tx/s included',
+      inFlight: 'submissions awaiting an answer',
+      backlog: 'due but not yet sent',
+      submitCorrected: `submit latency from the intended send time, ${PCT}`,
+      submitUncorrected: `submit latency from the actual send, ${PCT}`,
+      inclusion: `inclusion latency from the intended send time, ${PCT}`,
+      scheduleLagP99Ms: 'p99 send lag behind schedule',
+      short: 'offered > 2 % below target',
+      late: 'sends late by cause {signing?, connections?, lanes?, eventLoop?} (counts)',
+      workerElu: 'workers’ mean event-loop utilisation (0..1)',
+    },
+  },
+  'load.generatorBound': { group: 'Load', writer: 'workloads/transactions.ts', when: 'the generator, not the chain, was the limit', fields: { workload: 'workload name', offeredTps: 'tx/s sent', targetTps: 'tx/s asked', reason: 'the cause' } },
+  'da.interval': {
+    group: 'Load',
+    writer: 'workloads/da.ts',
+    when: 'every second of DA load',
+    fields: {
+      workload: 'workload name',
+      intervalMs: 'interval length',
+      offered: 'blobs sent in the interval',
+      included: 'blobs included in the interval',
+      offeredBlobsPerSec: 'blobs/s sent',
+      acceptedBlobsPerSec: 'blobs/s accepted',
+      erroredBlobsPerSec: 'blobs/s errored',
+      includedBlobsPerSec: 'blobs/s included',
+      bytesPerSec: 'blob bytes/s sent',
+      submitCorrected: `submit latency from the intended send time, ${PCT}`,
+      inclusion: `inclusion latency, ${PCT}`,
+    },
+  },
+  'maxrate.floor': {
+    group: 'Max-rate job',
+    writer: 'jobs/max-rate.ts',
+    when: 'once, after the idle-floor holds (their events carry index "floor"), before the search',
+    fields: {
+      rateTps: 'trickle tx/s',
+      holdMs: 'hold length',
+      holds: 'holds measured',
+      sent: 'transactions sent',
+      included: 'transactions included',
+      p50Ms: 'inclusion p50',
+      p99Ms: 'inclusion p99',
+      p99StdErrMs: 'p99 standard error (batch means)',
+      slotDurationMs: 'slot length',
+      activeSlotCoeff: 'active slot coefficient',
+      meanBlockIntervalMs: 'mean block interval',
+      minSloMs: 'smallest SLO worth searching under',
+      decision: 'search | stop',
+      sloP99Ms: 'search: the SLO used',
+      sloSource: 'search: where the SLO came from',
+      note: 'search: a note on the SLO',
+      status: 'stop: the job verdict',
+      message: 'stop: why',
+    },
+  },
+  'maxrate.drain': { group: 'Max-rate job', writer: 'jobs/max-rate.ts', when: 'before each hold', fields: { index: 'step index or "floor"', hold: 'hold number', drained: 'the mempool emptied', pending: 'transactions still pending', waitedMs: 'ms waited' } },
+  'maxrate.hold.measured': {
+    group: 'Max-rate job',
+    writer: 'jobs/max-rate.ts',
+    when: 'after each hold',
+    fields: { index: 'step index or "floor"', hold: 'hold number', rateTps: 'tx/s asked', offeredTps: 'tx/s sent', included: 'included', sent: 'sent', p99Ms: 'inclusion p99', batchMs: 'batch length', batchP99Ms: 'p99 per batch' },
+  },
+  'maxrate.hold': { group: 'Max-rate job', writer: 'jobs/max-rate.ts', when: 'before each extra hold of a step', fields: { index: 'step index', rateTps: 'tx/s', holds: 'holds so far', p99Ms: 'inclusion p99 so far', p99StdErrMs: 'its standard error' } },
+  'maxrate.step': {
+    group: 'Max-rate job',
+    writer: 'jobs/max-rate.ts',
+    when: 'each judged step',
+    fields: { index: 'step index', phase: 'search phase', rateTps: 'tx/s', pass: 'the step passed', generatorBound: 'the generator was the limit', failures: 'why it failed', result: 'the step result (jobs/max-rate-result.ts)' },
+  },
+};
+
+export const RUN_EVENT_KINDS = Object.keys(RUN_EVENTS) as RunEventKind[];
+
+/** docs/ARCHITECTURE.md's event list, rendered from RUN_EVENTS (the docs test compares the two). */
+export function renderEventDocs(): string {
+  const groups = new Map<string, string[]>();
+  for (const kind of RUN_EVENT_KINDS) {
+    const d = RUN_EVENTS[kind] as EventDoc<Record<string, unknown>>;
+    const fields = Object.entries(d.fields)
+      .map(([f, meaning]) => `${f}: ${meaning}`)
+      .join('; ');
+    const line = `  - \`${kind}\` (${d.writer}) ${d.when}. {${fields}}`;
+    groups.set(d.group, [...(groups.get(d.group) ?? []), line]);
+  }
+  return [...groups].map(([g, lines]) => `- ${g}:\n${lines.join('\n')}`).join('\n');
+}
