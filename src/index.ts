@@ -39,6 +39,8 @@ export { AttachDeployer } from './deployers/attach/index.js';
 export type { AttachDeployerOptions } from './deployers/attach/index.js';
 export { ComposeDeployer, cleanComposeLeftovers } from './deployers/compose/index.js';
 export type { ComposeDeployerOptions } from './deployers/compose/index.js';
+export { renderKubernetes, manifestText } from './deployers/kubernetes/manifests.js';
+export type { KubernetesRenderOptions, KubeObject } from './deployers/kubernetes/manifests.js';
 
 // Built-in workloads and expectations (the DSL creates them; exported for direct use and composition).
 export { ChaosWorkload } from './workloads/chaos.js';

@@ -49,3 +49,22 @@ export const STEPS_USAGE = `loadnet steps [--json]
   Every Gherkin step \`loadnet run x.feature\` understands, grouped, with an example and what it does in the DSL.
   Environment: LOADNET_DEPLOYER (the deployer of \`we have a CLI deployer specified\` without --deployer),
   LOADNET_MAX_DURATION (caps every run window and max-rate hold of the feature files, e.g. 10s in CI).`;
+
+export const RENDER_USAGE = `loadnet render k8s <scenario.json | module.ts> [options]
+  Write the scenario's devnet as Kubernetes manifests (nothing is applied): per node a StatefulSet, a headless
+  Service and a Secret with its config; a ConfigMap with the scenario and a Job that runs it against the nodes
+  (\`loadnet run --attach\`). See docs/kubernetes.md for what has and has not been run on a cluster.
+
+  -o, --out <file|->         where to write the manifests (default - : stdout)
+  --scenario <name>          the scenario to render when the file holds several
+  --image <ref>              image with loadnet (default: the node image a compose run builds from this package)
+  --package-dir <dir>        where loadnet lives inside --image (default: as loadnet lays out its own image)
+  --genesis-in <duration>    the chain starts this long after rendering (default 10m)
+  --genesis-at <ISO time>    or at this time
+  --name-prefix <label>      prefix of object names (default: the scenario's name)
+  --cpu <q> --memory <q>     requests per node container (default 500m, 512Mi)
+  --cpu-limit <q> --memory-limit <q>   limits (default none)
+  --storage <q>              each node's data volume (default 1Gi); --storage-class <name>
+  --runs-claim <pvc>         keep the Job's run directory on this PersistentVolumeClaim (default: the summary
+                             is the Job's log, the directory goes with the pod)
+  --no-job                   nodes only (a scenario with chaos or custom code needs this)`;

@@ -129,6 +129,15 @@ function buildOnce(docker: Docker, contents: ImageContents, stage: Stage, say: (
   return pending;
 }
 
+/**
+ * The reference `ensureNodeImage` builds for this installed package (content-addressed), and where the package
+ * lives inside it, computed without an engine: what manifests for another runtime (Kubernetes) name.
+ */
+export function nodeImageRef(root = packageRoot(), nodeBinary = process.execPath): { ref: string; packageDir: string } {
+  const contents = imageContents(root, nodeBinary);
+  return { ref: stages(contents).app.ref, packageDir: contents.packageDir };
+}
+
 /** Returns the image to run nodes from, building it when needed. */
 export async function ensureNodeImage(docker: Docker, options: NodeImageOptions = {}): Promise<NodeImage> {
   const progress = options.progress === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.progress;
