@@ -3,9 +3,9 @@
 // Pool, keep `inflight` requests going, count transactions answered while the clock runs.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
-import { ed25519Backend } from '../dist/src/chain/ed25519.js';
-import { signTransferFast, encodeTxBatch } from '../dist/src/chain/tx.js';
-import { fromHex } from '../dist/src/chain/bytes.js';
+import { ed25519Backend } from '../dist/src/adapters/devnet/wire/ed25519.js';
+import { signTransferFast, encodeTxBatch } from '../dist/src/adapters/devnet/wire/tx.js';
+import { fromHex } from '../dist/src/util/bytes.js';
 
 const { url, seeds, batch, inflight, durationMs, signOnly } = workerData;
 const backend = ed25519Backend('sodium');

@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import autocannon from 'autocannon';
 import { createLoadEngine } from '../src/load/engine.js';
-import { deriveSeed } from '../src/chain/keys.js';
-import { toHex, fromHex } from '../src/chain/bytes.js';
-import { ed25519Backend } from '../src/chain/ed25519.js';
-import { encodeTxBatch, signTransferFast } from '../src/chain/tx.js';
+import { deriveSeed } from '../src/adapters/devnet/wire/keys.js';
+import { toHex, fromHex } from '../src/util/bytes.js';
+import { ed25519Backend } from '../src/adapters/devnet/wire/ed25519.js';
+import { encodeTxBatch, signTransferFast } from '../src/adapters/devnet/wire/tx.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 3);

@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLoadEngine } from '../src/load/engine.js';
-import { deriveSeed } from '../src/chain/keys.js';
-import { toHex } from '../src/chain/bytes.js';
+import { deriveSeed } from '../src/adapters/devnet/wire/keys.js';
+import { toHex } from '../src/util/bytes.js';
 import { startFakeNodeProcess } from '../test/integration/load-fake-node.js';
 
 const seconds = Number(process.argv[2] ?? 60);

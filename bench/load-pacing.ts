@@ -5,8 +5,8 @@
  * offered rates. Run: npx tsc -p tsconfig.build.json && npx tsx bench/load-pacing.ts [rates...]
  */
 import { createLoadEngine } from '../src/load/engine.js';
-import { deriveSeed } from '../src/chain/keys.js';
-import { toHex } from '../src/chain/bytes.js';
+import { deriveSeed } from '../src/adapters/devnet/wire/keys.js';
+import { toHex } from '../src/util/bytes.js';
 import { startFakeNodeProcess } from '../test/integration/load-fake-node.js';
 
 const rates = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1000, 5000, 10_000];

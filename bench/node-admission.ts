@@ -8,7 +8,7 @@
  */
 import * as os from 'node:os';
 import { Pool } from 'undici';
-import { encodeTxBatch, fastestEd25519, fromHex, signTransferFast } from '../src/chain/index.js';
+import { encodeTxBatch, fastestEd25519, fromHex, signTransferFast } from '../src/adapters/devnet/wire/index.js';
 import { planCluster, removeDir, spawnNode, stopProcess } from '../test/integration/node-harness.js';
 
 const total = Number(process.argv[2] ?? 100_000);

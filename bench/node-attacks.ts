@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Pool } from 'undici';
-import { deriveKeyPair, fromHex, signTransferFast } from '../src/chain/index.js';
+import { deriveKeyPair, fromHex, signTransferFast } from '../src/adapters/devnet/wire/index.js';
 import { MsgType, encodeBlockRequest } from '../src/node/p2p/frames.js';
 import { halfOpen, randomPeers, rawPeer, rssMiB } from '../test/integration/p2p-attacker.js';
 

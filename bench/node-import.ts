@@ -7,7 +7,7 @@
  *   npx tsx bench/node-import.ts [blocks=20] [txsPerBlock=5000]
  */
 import * as os from 'node:os';
-import { deriveKeyPair, fastestEd25519, fromHex, signTransferFast, decodeTx } from '../src/chain/index.js';
+import { deriveKeyPair, fastestEd25519, fromHex, signTransferFast, decodeTx } from '../src/adapters/devnet/wire/index.js';
 import { buildBlock, decodeBlock, type Block } from '../src/node/block-codec.js';
 import { Chain } from '../src/node/chain.js';
 import { genesisBlock } from '../src/node/genesis.js';

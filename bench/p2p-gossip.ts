@@ -12,7 +12,7 @@
  *   npx tsx bench/p2p-gossip.ts [seconds=5] [rates=2000,5000,10000,20000,40000] [meshRates=2000,5000]
  */
 import { randomBytes } from 'node:crypto';
-import { deriveKeyPair } from '../src/chain/keys.js';
+import { deriveKeyPair } from '../src/adapters/devnet/wire/keys.js';
 import { P2PNetwork, type P2PHandlers } from '../src/node/p2p/network.js';
 import type { PeerAddress } from '../src/node/config.js';
 

@@ -1,5 +1,5 @@
 /**
- * The figures behind the choices in src/chain and src/load, side by side in one process: SHA-256 of 128 B
+ * The figures behind the choices in src/adapters/devnet/wire, src/util and src/load, side by side in one process: SHA-256 of 128 B
  * (crypto.hash one-shot, createHash, @noble/hashes), ed25519 sign/verify per backend and the cost of
  * re-deriving a key per signature, the HTTP client's CPU per request (undici Pool vs the global fetch, against a
  * node:http server in a child process), and hdr-histogram-js (compressed encode of a 64k-sample histogram; the
@@ -12,7 +12,7 @@ import * as crypto from 'node:crypto';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
-import { ed25519Backend, type Ed25519BackendName } from '../src/chain/ed25519.js';
+import { ed25519Backend, type Ed25519BackendName } from '../src/adapters/devnet/wire/ed25519.js';
 import { newHistogram, recordMs, encodeHistogram } from '../src/load/histogram.js';
 import { seededRandom } from '../src/util/random.js';
 

@@ -6,10 +6,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { ed25519Backend, type Ed25519BackendName } from '../src/chain/ed25519.js';
-import { signTransferFast } from '../src/chain/tx.js';
-import { deriveSeed } from '../src/chain/keys.js';
-import { toHex } from '../src/chain/bytes.js';
+import { ed25519Backend, type Ed25519BackendName } from '../src/adapters/devnet/wire/ed25519.js';
+import { signTransferFast } from '../src/adapters/devnet/wire/tx.js';
+import { deriveSeed } from '../src/adapters/devnet/wire/keys.js';
+import { toHex } from '../src/util/bytes.js';
 
 const seconds = Number(process.argv[2] ?? 2);
 const seed = toHex(deriveSeed('bench', 'wallet', 0));

@@ -1,9 +1,9 @@
 // Piscina task for bench/sign-backends.ts: sign `count` single-transfer transactions (codec fast path) with
 // one backend and return the signatures in one transferred ArrayBuffer (one transfer, not many small arrays).
 import { Piscina } from 'piscina';
-import { ed25519Backend } from '../dist/src/chain/ed25519.js';
-import { signTransferFast } from '../dist/src/chain/tx.js';
-import { fromHex } from '../dist/src/chain/bytes.js';
+import { ed25519Backend } from '../dist/src/adapters/devnet/wire/ed25519.js';
+import { signTransferFast } from '../dist/src/adapters/devnet/wire/tx.js';
+import { fromHex } from '../dist/src/util/bytes.js';
 
 const keys = new Map();
 let nonce = 0;

@@ -11,7 +11,7 @@ import { DevnetChainClient } from '../src/adapters/devnet/client.js';
 import * as os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeTxBatch, fromHex, signTransferFast } from '../src/chain/index.js';
+import { encodeTxBatch, fromHex, signTransferFast } from '../src/adapters/devnet/wire/index.js';
 import { FinalChainReplayer, observeAndReplay, judgeSupply } from '../src/expectations/supply.js';
 import type { RunContext, RunNode } from '../src/runtime/contracts.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor } from '../test/integration/node-harness.js';

@@ -1,6 +1,6 @@
 /**
  * loadnet's public library surface (re-exports only). Anything not exported here is internal.
- * The chain codec and node client have their own entry point: `loadnet/chain`.
+ * The devnet's codec and node client have their own entry point: `loadnet/chain` (src/adapters/devnet/wire/).
  */
 
 // Errors: stable codes, CLI exit codes.

@@ -4,10 +4,10 @@
  * burned, or credited to the block's proposer. Pure: the supply expectation compares the result with what
  * the nodes report, the way Jepsen's bank test compares reads with the history of transfers.
  */
-import type { Hex } from '../chain/bytes.js';
-import type { BlockJson } from '../chain/api.js';
+import type { Hex } from '../util/bytes.js';
+import type { BlockJson } from '../adapters/devnet/wire/api.js';
 import type { GenesisAccount } from '../node/config.js';
-import { txFromJson, txTransferTotal, type Transaction } from '../chain/tx.js';
+import { txFromJson, txTransferTotal, type Transaction } from '../adapters/devnet/wire/tx.js';
 
 export type FeeRule = 'burn' | 'leader';
 

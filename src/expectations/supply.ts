@@ -8,8 +8,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AccountJson, SupplyJson } from '../chain/api.js';
-import type { Hex } from '../chain/bytes.js';
+import type { AccountJson, SupplyJson } from '../adapters/devnet/wire/api.js';
+import type { Hex } from '../util/bytes.js';
 import type { Expectation, ExpectationResult, RunContext, RunNode, WalletAccount } from '../runtime/contracts.js';
 import type { GenesisAccount, NodeConfig } from '../node/config.js';
 import { LoadnetError } from '../errors.js';

@@ -1,12 +1,12 @@
 /**
- * The node's HTTP API (src/chain/api.ts paths and shapes) and the testing API (its own port, only
+ * The node's HTTP API (src/adapters/devnet/wire/api.ts paths and shapes) and the testing API (its own port, only
  * when config.testing is set): network faults delegate to the P2P module, the clock offset to the
  * node's slot clock.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Hex } from '../chain/bytes.js';
-import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type SubmitTxResponse, type SupplyJson } from '../chain/api.js';
-import { txBatchOffsets, txFromJson } from '../chain/tx.js';
+import type { Hex } from '../util/bytes.js';
+import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type SubmitTxResponse, type SupplyJson } from '../adapters/devnet/wire/api.js';
+import { txBatchOffsets, txFromJson } from '../adapters/devnet/wire/tx.js';
 import { blockToJson, decodeBlock } from './block-codec.js';
 import { HttpError, jsonBody, startHttpServer, type HttpRequest, type HttpServerHandle, type Route } from './http-server.js';
 import type { DevnetNode } from './node.js';

@@ -8,11 +8,11 @@
  * The id is SHA-256 of BLOCK_DOMAIN | header; the proposer signs the same message, so a header
  * signature can never be replayed as a transaction or a leader ticket (different domains).
  */
-import { ByteReader, ByteWriter, fromHex, toHex, type Hex } from '../chain/bytes.js';
-import { sha256, sha256Hex } from '../chain/hash.js';
-import { decodeTx, txToJson, type SignedTransaction } from '../chain/tx.js';
-import type { BlockHeaderJson, BlockJson } from '../chain/api.js';
-import type { SigningKey } from '../chain/ed25519.js';
+import { ByteReader, ByteWriter, fromHex, toHex, type Hex } from '../util/bytes.js';
+import { sha256, sha256Hex } from '../util/hash.js';
+import { decodeTx, txToJson, type SignedTransaction } from '../adapters/devnet/wire/tx.js';
+import type { BlockHeaderJson, BlockJson } from '../adapters/devnet/wire/api.js';
+import type { SigningKey } from '../adapters/devnet/wire/ed25519.js';
 import { LoadnetError } from '../errors.js';
 
 export const BLOCK_VERSION = 1;

@@ -3,9 +3,9 @@
  * sender's consecutive nonces), executes each on the ledger to keep only executable ones, then rolls
  * the ledger back: the built block is imported through the same path as any other block.
  */
-import type { Hex } from '../chain/bytes.js';
-import type { SigningKey } from '../chain/ed25519.js';
-import type { SignedTransaction } from '../chain/tx.js';
+import type { Hex } from '../util/bytes.js';
+import type { SigningKey } from '../adapters/devnet/wire/ed25519.js';
+import type { SignedTransaction } from '../adapters/devnet/wire/tx.js';
 import { HEADER_BYTES, buildBlock, type Block } from './block-codec.js';
 import { Undo, type Ledger } from './ledger.js';
 import type { Mempool } from './mempool.js';

@@ -5,7 +5,7 @@
  * their slot is within the clock tolerance) and a periodic probe so a late or restarted node
  * catches up to the tip even when no gossip arrives.
  */
-import type { Hex } from '../chain/bytes.js';
+import type { Hex } from '../util/bytes.js';
 import { decodeBlock, type Block } from './block-codec.js';
 import type { ImportResult } from './chain.js';
 import type { BlockRequest, P2PHandlers } from './p2p-port.js';

@@ -5,8 +5,8 @@
  * and finalises the block k deep (LIB), never reverting below it. Final blocks keep only their header
  * and where their bytes are (the block log), so memory stays flat over long runs.
  */
-import { fromHex, type Hex } from '../chain/bytes.js';
-import type { Ed25519Backend } from '../chain/ed25519.js';
+import { fromHex, type Hex } from '../util/bytes.js';
+import type { Ed25519Backend } from '../adapters/devnet/wire/ed25519.js';
 import type { NodeConfig } from './config.js';
 import { headerBytesOf, headerMessage, txRoot, type Block, type BlockHeader } from './block-codec.js';
 import { Ledger, Undo, type Account, type Channel, type LedgerSnapshot } from './ledger.js';

@@ -2,7 +2,7 @@
  * The devnet node's configuration file (JSON), written by deployers and read by `loadnet node --config`.
  * Everything a node needs to join a chain: identity, addresses, peers, genesis and protocol parameters.
  */
-import type { Hex } from '../chain/bytes.js';
+import type { Hex } from '../util/bytes.js';
 import type { HttpLimits } from './http-server.js';
 import type { P2PDefenses } from './p2p/network.js';
 

@@ -3,8 +3,8 @@
  * config (chain id, start time, epoch nonce, accounts, validators), so nodes with different genesis
  * files can never agree on a parent and never exchange blocks by mistake.
  */
-import { ByteWriter, fromHex, toHex } from '../chain/bytes.js';
-import { sha256 } from '../chain/hash.js';
+import { ByteWriter, fromHex, toHex } from '../util/bytes.js';
+import { sha256 } from '../util/hash.js';
 import type { GenesisConfig } from './config.js';
 import { ZERO_ID, type Block } from './block-codec.js';
 

@@ -4,8 +4,8 @@
  * transactions and roll back. Supply is exact: the sum of balances always equals genesis supply minus
  * burned fees (fees 'burn') or genesis supply (fees 'leader').
  */
-import type { Hex } from '../chain/bytes.js';
-import { txTransferTotal, type SignedTransaction } from '../chain/tx.js';
+import type { Hex } from '../util/bytes.js';
+import { txTransferTotal, type SignedTransaction } from '../adapters/devnet/wire/tx.js';
 import type { GenesisConfig } from './config.js';
 import { ZERO_ID } from './block-codec.js';
 

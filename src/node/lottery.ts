@@ -5,9 +5,9 @@
  * ticket < phi(stake) = 1 − (1 − f)^(stake / totalStake). ed25519 is deterministic, so the proof
  * is unique per (key, slot) and anyone can check it with the public key.
  */
-import { fromHex, toHex, type Hex } from '../chain/bytes.js';
-import { sha256 } from '../chain/hash.js';
-import type { Ed25519Backend, SigningKey } from '../chain/ed25519.js';
+import { fromHex, toHex, type Hex } from '../util/bytes.js';
+import { sha256 } from '../util/hash.js';
+import type { Ed25519Backend, SigningKey } from '../adapters/devnet/wire/ed25519.js';
 import type { GenesisValidator } from './config.js';
 
 export const LEADER_DOMAIN = new TextEncoder().encode('loadnet.devnet.leader.v1\0');

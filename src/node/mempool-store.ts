@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeTxBatch, encodeTxBatch } from '../chain/tx.js';
+import { decodeTxBatch, encodeTxBatch } from '../adapters/devnet/wire/tx.js';
 
 const FILE = 'mempool.bin';
 

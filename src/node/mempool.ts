@@ -3,9 +3,9 @@
  * bounded nonce gap, fee-priority eviction when full (lowest fee first, with that sender's later
  * nonces, which could no longer execute), duplicate suppression and TTL expiry.
  */
-import type { Hex } from '../chain/bytes.js';
-import { MAX_TX_BYTES, decodeTx, txTransferTotal, type SignedTransaction } from '../chain/tx.js';
-import { REJECT_REASONS, type MempoolMetrics, type RejectReason, type SubmitResult } from '../chain/api.js';
+import type { Hex } from '../util/bytes.js';
+import { MAX_TX_BYTES, decodeTx, txTransferTotal, type SignedTransaction } from '../adapters/devnet/wire/tx.js';
+import { REJECT_REASONS, type MempoolMetrics, type RejectReason, type SubmitResult } from '../adapters/devnet/wire/api.js';
 import type { NodeConfig } from './config.js';
 import type { Account } from './ledger.js';
 import type { TxVerifier } from './tx-verifier.js';

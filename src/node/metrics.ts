@@ -4,7 +4,7 @@
  * events (blocks, reorgs, HTTP requests) are counted where they happen.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { REJECT_REASONS, type MempoolMetrics } from '../chain/api.js';
+import { REJECT_REASONS, type MempoolMetrics } from '../adapters/devnet/wire/api.js';
 import type { HttpDefenseStats } from './http-server.js';
 
 /** What the P2P module counts of its defenses (optional: a stand-in network may not). */

@@ -3,9 +3,9 @@
  * lottery, the P2P module (when built) and the HTTP APIs. `startNode(config)` runs one in-process
  * (tests); `bin.ts` runs one as a process.
  */
-import { fromHex, toHex, type Hex } from '../chain/bytes.js';
-import { fastestEd25519, type Ed25519Backend, type SigningKey } from '../chain/ed25519.js';
-import type { SubmitResult } from '../chain/api.js';
+import { fromHex, toHex, type Hex } from '../util/bytes.js';
+import { fastestEd25519, type Ed25519Backend, type SigningKey } from '../adapters/devnet/wire/ed25519.js';
+import type { SubmitResult } from '../adapters/devnet/wire/api.js';
 import { nowMs } from '../util/clock.js';
 import type { NodeConfig } from './config.js';
 import { decodeBlock, peekBlock, type Block } from './block-codec.js';
@@ -20,7 +20,7 @@ import { saveMempool, takeSavedMempool } from './mempool-store.js';
 import { NodeMetrics } from './metrics.js';
 import { produceBlock } from './block-producer.js';
 import { MIN_POOLED, VerifyPool } from './verify-pool.js';
-import type { SignedTransaction } from '../chain/tx.js';
+import type { SignedTransaction } from '../adapters/devnet/wire/tx.js';
 import { BlockSync } from './block-sync.js';
 import { createLogger, type Logger } from './log.js';
 import type { P2PNetworkLike } from './p2p-port.js';

@@ -2,9 +2,9 @@
  * The node's view of the P2P module (src/node/p2p/network.ts): the node core depends on these methods
  * only, so a test can stand in for the network.
  */
-import type { Hex } from '../chain/bytes.js';
-import type { SigningKey } from '../chain/ed25519.js';
-import type { LinkFault, NetworkInfo } from '../chain/api.js';
+import type { Hex } from '../util/bytes.js';
+import type { SigningKey } from '../adapters/devnet/wire/ed25519.js';
+import type { LinkFault, NetworkInfo } from '../adapters/devnet/wire/api.js';
 import type { PeerAddress } from './config.js';
 import type { Logger } from './log.js';
 

@@ -14,8 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Hex } from '../chain/bytes.js';
-import { sha256Hex } from '../chain/hash.js';
+import type { Hex } from '../util/bytes.js';
+import { sha256Hex } from '../util/hash.js';
 import { LoadnetError } from '../errors.js';
 import type { LedgerSnapshot } from './ledger.js';
 

@@ -6,9 +6,9 @@
  * Invalid signatures are remembered too, for a while (bounded, oldest first out): a flood that repeats
  * or re-submits them costs one verification each, not one per arrival.
  */
-import { fromHex, type Hex } from '../chain/bytes.js';
-import type { Ed25519Backend } from '../chain/ed25519.js';
-import type { SignedTransaction } from '../chain/tx.js';
+import { fromHex, type Hex } from '../util/bytes.js';
+import type { Ed25519Backend } from '../adapters/devnet/wire/ed25519.js';
+import type { SignedTransaction } from '../adapters/devnet/wire/tx.js';
 
 export const DA_ATTESTATION_DOMAIN = new TextEncoder().encode('loadnet.devnet.da.v1\0');
 

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { SignedTransaction } from '../chain/tx.js';
+import type { SignedTransaction } from '../adapters/devnet/wire/tx.js';
 import type { TxVerifier } from './tx-verifier.js';
 
 /** Below this many unverified signatures a batch is verified inline (dispatch would cost more). */

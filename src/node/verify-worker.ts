@@ -3,7 +3,7 @@
  * Task layout (one transferred buffer): per item pk 32 | sig 64 | msgLen u32 LE | msg. Answer: one
  * byte per item, 1 = valid. Uses the same fastest backend as the main thread (sodium-native).
  */
-import { fastestEd25519 } from '../chain/ed25519.js';
+import { fastestEd25519 } from '../adapters/devnet/wire/ed25519.js';
 
 const backend = fastestEd25519();
 

@@ -13,11 +13,11 @@
 import { devnetApi } from '../adapters/devnet/client.js';
 import { seededRandom } from '../util/random.js';
 import { randomBytes } from 'node:crypto';
-import type { Hex } from '../chain/bytes.js';
-import { fromHex, toHex } from '../chain/bytes.js';
-import { sha256Hex } from '../chain/hash.js';
-import { ed25519Backend } from '../chain/ed25519.js';
-import { encodeTxBatch, signTx } from '../chain/tx.js';
+import type { Hex } from '../util/bytes.js';
+import { fromHex, toHex } from '../util/bytes.js';
+import { sha256Hex } from '../util/hash.js';
+import { ed25519Backend } from '../adapters/devnet/wire/ed25519.js';
+import { encodeTxBatch, signTx } from '../adapters/devnet/wire/tx.js';
 import { LoadnetError } from '../errors.js';
 import type { Expectation, RunContext, RunMetrics, RunNode, Workload } from '../runtime/contracts.js';
 import type { DaWorkloadSpec, ScenarioSpec } from '../scenario/spec.js';

@@ -4,9 +4,9 @@
  * replays), and a workload that runs a node-control action at a chosen moment of the window.
  */
 import { devnetApi } from '../../src/adapters/devnet/client.js';
-import { fromHex } from '../../src/chain/bytes.js';
-import { ed25519Backend } from '../../src/chain/ed25519.js';
-import { signTx, txToJson } from '../../src/chain/tx.js';
+import { fromHex } from '../../src/util/bytes.js';
+import { ed25519Backend } from '../../src/adapters/devnet/wire/ed25519.js';
+import { signTx, txToJson } from '../../src/adapters/devnet/wire/tx.js';
 import type { RunContext, Workload } from '../../src/runtime/contracts.js';
 import { nowMs, sleep } from '../../src/util/clock.js';
 

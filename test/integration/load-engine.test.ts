@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLoadEngine, type LoadEngine } from '../../src/load/engine.js';
-import { deriveSeed } from '../../src/chain/keys.js';
-import { toHex } from '../../src/chain/bytes.js';
+import { deriveSeed } from '../../src/adapters/devnet/wire/keys.js';
+import { toHex } from '../../src/util/bytes.js';
 import { startFakeNode, startFakeNodeProcess, type FakeNode, type FakeNodeProcess } from './load-fake-node.js';
 
 const wallets = (n: number) => Array.from({ length: n }, (_, i) => ({ secret: toHex(deriveSeed('load-engine-test', 'wallet', i)) }));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeClient, deriveKeyPair, encodeTxBatch, signTx, toHex, txToJson, type RejectReason, type SignedTransaction, type Transaction } from '../../src/chain/index.js';
+import { NodeClient, deriveKeyPair, encodeTxBatch, signTx, toHex, txToJson, type RejectReason, type SignedTransaction, type Transaction } from '../../src/adapters/devnet/wire/index.js';
 import { startNode, type DevnetNode } from '../../src/node/node.js';
 import type { NodeConfig } from '../../src/node/config.js';
 import { freePort } from './node-harness.js';

@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromHex, signTransferFast } from '../../src/chain/index.js';
+import { fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 
 const ATTACKER = path.resolve('test/integration/invalid-batch-client.mjs');

@@ -4,7 +4,7 @@
  * all, and conserve supply (genesis − burned fees = sum of balances) over a run with transfers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeTxBatch, fromHex, signTransferFast, signTx, txToJson, type BlockJson } from '../../src/chain/index.js';
+import { encodeTxBatch, fromHex, signTransferFast, signTx, txToJson, type BlockJson } from '../../src/adapters/devnet/wire/index.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 
 let plan: ClusterPlan;

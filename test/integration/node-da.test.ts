@@ -4,7 +4,7 @@
  * certificates are included and every node's ledger shows the channel's blob chain.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signTx, txToJson, toHex } from '../../src/chain/index.js';
+import { signTx, txToJson, toHex } from '../../src/adapters/devnet/wire/index.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 
 let plan: ClusterPlan;

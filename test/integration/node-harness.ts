@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deriveKeyPair, toHex, NodeClient, type KeyPairInfo, type SigningKey } from '../../src/chain/index.js';
+import { deriveKeyPair, toHex, NodeClient, type KeyPairInfo, type SigningKey } from '../../src/adapters/devnet/wire/index.js';
 import type { NodeConfig } from '../../src/node/config.js';
 
 export const BIN = path.resolve('dist/src/node/bin.js');

@@ -8,7 +8,7 @@
  * assertions then fail (recorded in bench/RESULTS.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveKeyPair, fromHex, signTransferFast } from '../../src/chain/index.js';
+import { deriveKeyPair, fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
 import { MsgType, encodeBlockRequest, encodeListFrame } from '../../src/node/p2p/frames.js';
 import { NO_DEFENSES } from '../../src/node/p2p/network.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';

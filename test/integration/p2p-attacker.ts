@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { deriveKeyPair } from '../../src/chain/keys.js';
+import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
 import { FrameDecoder, MsgType, encodeFrame } from '../../src/node/p2p/frames.js';
 import { P2P_VERSION, decodeHello, encodeHello, newChallenge, newSession, signAuth } from '../../src/node/p2p/handshake.js';
 

@@ -7,7 +7,7 @@
  * catches up; a validator killed with SIGKILL serves its shares again from disk after a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signTx, txToJson, toHex, sha256Hex } from '../../src/chain/index.js';
+import { signTx, txToJson, toHex, sha256Hex } from '../../src/adapters/devnet/wire/index.js';
 import { assignSubnetworks } from '../../src/node/da/shares.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 

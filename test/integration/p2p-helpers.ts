@@ -1,5 +1,5 @@
 /** Helpers for the P2P tests: real P2PNetwork instances on loopback sockets, in-process. */
-import { deriveKeyPair } from '../../src/chain/keys.js';
+import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
 import { P2PNetwork, type P2PHandlers, type P2POptions } from '../../src/node/p2p/network.js';
 import type { PeerAddress } from '../../src/node/config.js';
 

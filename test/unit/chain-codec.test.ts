@@ -15,7 +15,7 @@ import {
   txToJson,
   verifyTx,
   type Transaction,
-} from '../../src/chain/index.js';
+} from '../../src/adapters/devnet/wire/index.js';
 import { isLoadnetError } from '../../src/errors.js';
 
 // Golden vector: a transfer signed by wallet 0 of seed 7 (computed once with the pure-JS noble backend;

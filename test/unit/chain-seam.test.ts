@@ -3,8 +3,8 @@ import { scenarioFromSpec } from '../../src/scenario/build.js';
 import { chainAdapter, chainNames, registerChain } from '../../src/adapters/registry.js';
 import { createTxFactory } from '../../src/adapters/devnet/tx-factory.js';
 import type { ChainAdapter } from '../../src/adapters/seam.js';
-import { deriveSeed } from '../../src/chain/keys.js';
-import { toHex } from '../../src/chain/bytes.js';
+import { deriveSeed } from '../../src/adapters/devnet/wire/keys.js';
+import { toHex } from '../../src/util/bytes.js';
 
 const base = { topology: { validators: 1 }, durationMs: '10s', wallets: { count: 2 } };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerReplay } from '../../src/expectations/ledger-replay.js';
 import { judgeSupply, type SupplyObservation } from '../../src/expectations/supply.js';
-import type { BlockJson } from '../../src/chain/api.js';
+import type { BlockJson } from '../../src/adapters/devnet/wire/api.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);

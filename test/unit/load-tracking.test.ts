@@ -3,10 +3,10 @@ import { InclusionTracker } from '../../src/load/inclusion-tracker.js';
 import type { BlockFeed, BlockFeedListener, FeedBlock } from '../../src/runtime/contracts.js';
 import { NonceLanes } from '../../workers/nonce-lanes.js';
 import { createTxFactory } from '../../src/adapters/devnet/tx-factory.js';
-import { ed25519Backend } from '../../src/chain/ed25519.js';
-import { deriveSeed } from '../../src/chain/keys.js';
-import { toHex } from '../../src/chain/bytes.js';
-import { decodeTx } from '../../src/chain/tx.js';
+import { ed25519Backend } from '../../src/adapters/devnet/wire/ed25519.js';
+import { deriveSeed } from '../../src/adapters/devnet/wire/keys.js';
+import { toHex } from '../../src/util/bytes.js';
+import { decodeTx } from '../../src/adapters/devnet/wire/tx.js';
 
 /** A block feed driven by hand (the runtime's feed polls real nodes; here the test is the chain). */
 class ManualFeed implements BlockFeed {

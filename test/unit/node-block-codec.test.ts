@@ -4,7 +4,7 @@
  * backends; decoding is total (garbage → LN_ERR_CODEC, never an out-of-range read).
  */
 import { describe, expect, it } from 'vitest';
-import { ed25519Backend, sha256Reference, signTx, toHex, fromHex, sha256Hex } from '../../src/chain/index.js';
+import { ed25519Backend, sha256Reference, signTx, toHex, fromHex, sha256Hex } from '../../src/adapters/devnet/wire/index.js';
 import { BLOCK_DOMAIN, HEADER_BYTES, blockIdOf, blockToJson, buildBlock, decodeBlock, encodeHeader, txRoot } from '../../src/node/block-codec.js';
 import { leaderMessage, ticketOf } from '../../src/node/lottery.js';
 import { genesisId } from '../../src/node/genesis.js';

@@ -5,7 +5,7 @@
  * from the future are held back until their slot comes.
  */
 import { describe, expect, it } from 'vitest';
-import { deriveKeyPair, fastestEd25519, signTx } from '../../src/chain/index.js';
+import { deriveKeyPair, fastestEd25519, signTx } from '../../src/adapters/devnet/wire/index.js';
 import { buildBlock, type Block } from '../../src/node/block-codec.js';
 import { BlockSync } from '../../src/node/block-sync.js';
 import { Chain } from '../../src/node/chain.js';

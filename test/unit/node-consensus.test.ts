@@ -5,7 +5,7 @@
  * a replay up to the LIB. Also the lottery's leader rate against phi.
  */
 import { describe, expect, it } from 'vitest';
-import { deriveKeyPair, fastestEd25519, signTx, toHex, type SignedTransaction } from '../../src/chain/index.js';
+import { deriveKeyPair, fastestEd25519, signTx, toHex, type SignedTransaction } from '../../src/adapters/devnet/wire/index.js';
 import { buildBlock, type Block } from '../../src/node/block-codec.js';
 import { Chain } from '../../src/node/chain.js';
 import type { NodeConfig } from '../../src/node/config.js';

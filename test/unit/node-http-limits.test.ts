@@ -5,7 +5,7 @@
 import * as net from 'node:net';
 import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { decodeTx, deriveKeyPair, fastestEd25519, fromHex, signTransferFast } from '../../src/chain/index.js';
+import { decodeTx, deriveKeyPair, fastestEd25519, fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
 import { startHttpServer } from '../../src/node/http-server.js';
 import { TxVerifier } from '../../src/node/tx-verifier.js';
 

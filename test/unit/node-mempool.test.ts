@@ -4,7 +4,7 @@
  * verified-id cache that spares block import a second signature check.
  */
 import { describe, expect, it } from 'vitest';
-import { deriveKeyPair, fastestEd25519, signTx } from '../../src/chain/index.js';
+import { deriveKeyPair, fastestEd25519, signTx } from '../../src/adapters/devnet/wire/index.js';
 import { Mempool } from '../../src/node/mempool.js';
 import { Ledger, Undo } from '../../src/node/ledger.js';
 import { TxVerifier } from '../../src/node/tx-verifier.js';

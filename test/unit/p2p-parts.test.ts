@@ -1,7 +1,7 @@
 /** Pure parts of the P2P layer: frame codec and decoder, handshake signatures, seen cache, peer score. */
 import { describe, expect, it } from 'vitest';
-import { deriveKeyPair } from '../../src/chain/keys.js';
-import { ByteReader } from '../../src/chain/bytes.js';
+import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
+import { ByteReader } from '../../src/util/bytes.js';
 import { FrameDecoder, MsgType, decodeBlockRequest, decodeList, encodeBlockRequest, encodeFrame, encodeListFrame, u32Prefix } from '../../src/node/p2p/frames.js';
 import { P2P_VERSION, decodeHello, encodeHello, newChallenge, newSession, signAuth, verifyAuth } from '../../src/node/p2p/handshake.js';
 import { SeenCache, bit } from '../../src/node/p2p/seen-cache.js';

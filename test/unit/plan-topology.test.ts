@@ -1,7 +1,7 @@
 /** The deployment plan: genesis funds exactly as the spec says, keys, stakes, peers per shape, configs. */
 import { describe, expect, it } from 'vitest';
 import { buildDeploymentPlan, defaultJoinPeers, expectedPeerCounts, nodeConfig, NODE_ACCOUNT_FUNDS, PRODUCER_STAKE, topologyDials, walletBalances } from '../../src/adapters/devnet/plan.js';
-import { deriveKeyPair } from '../../src/chain/keys.js';
+import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
 import type { ScenarioSpec } from '../../src/scenario/spec.js';
 
 function spec(over: Partial<ScenarioSpec> = {}): ScenarioSpec {

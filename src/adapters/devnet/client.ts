@@ -1,10 +1,10 @@
 /**
  * The devnet node as a ChainClient: the generic reads over the node's own HTTP API client (NodeClient,
- * src/chain/client.ts), which devnet-only features (supply replay, DA) reach through `devnetApi()`.
+ * src/adapters/devnet/wire/node-client.ts), which devnet-only features (supply replay, DA) reach through `devnetApi()`.
  */
-import { NodeClient } from '../../chain/client.js';
-import type { BlockJson } from '../../chain/api.js';
-import { txFromJson } from '../../chain/tx.js';
+import { NodeClient } from './wire/node-client.js';
+import type { BlockJson } from './wire/api.js';
+import { txFromJson } from './wire/tx.js';
 import { LoadnetError } from '../../errors.js';
 import type { AccountState, ChainBlock, ChainClient, ChainEndpoint, ChainHead, ChainHealth, ClientOptions, LinkFaultSetting, NodeNetworkControl, PeerInfo, SupplyState } from '../seam.js';
 

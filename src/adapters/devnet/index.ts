@@ -2,8 +2,8 @@
  * The devnet adapter: loadnet's own reference chain (src/node) behind the chain seam. Its nodes are
  * planned by ./plan.ts (genesis, stakes, keys, node configs) and launched by the local and compose deployers.
  */
-import { toHex, fromHex } from '../../chain/bytes.js';
-import { ed25519Backend } from '../../chain/ed25519.js';
+import { toHex, fromHex } from '../../util/bytes.js';
+import { ed25519Backend } from './wire/ed25519.js';
 import type { ChainAdapter, ChainCapability, ChainEndpoint, ClientOptions, TxFactoryRef, TxParams } from '../seam.js';
 import { workerModulePath } from '../module-path.js';
 import { DevnetChainClient } from './client.js';

@@ -6,9 +6,9 @@
  *
  * Pure except for key derivation: no processes, no files, no sockets (local ports come from `local/ports.ts`).
  */
-import { deriveKeyPair } from '../../chain/keys.js';
-import { sha256Hex } from '../../chain/hash.js';
-import type { Hex } from '../../chain/bytes.js';
+import { deriveKeyPair } from './wire/keys.js';
+import { sha256Hex } from '../../util/hash.js';
+import type { Hex } from '../../util/bytes.js';
 import type { GenesisAccount, GenesisConfig, GenesisValidator, NodeConfig, NodeRole, PeerAddress } from '../../node/config.js';
 import type { ScenarioSpec, TopologyShape } from '../../scenario/spec.js';
 import type { WalletAccount } from '../../runtime/contracts.js';

@@ -3,10 +3,10 @@
  * one binary batch frame per POST to /mempool/add/txs, nonces from /ledger/account/<pk>.
  * Imported by the load workers by path (see DevnetAdapter.txFactory).
  */
-import { Paths, REJECT_REASONS, type SubmitBatchResponse } from '../../chain/api.js';
-import { fromHex } from '../../chain/bytes.js';
-import { ed25519Backend, type Ed25519BackendName, type SigningKey } from '../../chain/ed25519.js';
-import { encodeTxBatch, signTransferFast } from '../../chain/tx.js';
+import { Paths, REJECT_REASONS, type SubmitBatchResponse } from './wire/api.js';
+import { fromHex } from '../../util/bytes.js';
+import { ed25519Backend, type Ed25519BackendName, type SigningKey } from './wire/ed25519.js';
+import { encodeTxBatch, signTransferFast } from './wire/tx.js';
 import type { HttpCall, SignedTx, TxAnswer, TxFactoryInit, TxOutcomeClass, WorkerTxFactory } from '../seam.js';
 
 /** The devnet's reasons by generic class (one shared answer object each: no allocation per transaction). */

@@ -13,7 +13,7 @@
  * the certificate goes anyway (the parent may come from another executor). A parent whose dispersal failed
  * fails its children too: they could never execute.
  */
-import type { Hex } from '../../chain/bytes.js';
+import type { Hex } from '../../util/bytes.js';
 
 const ZERO_ID = '0'.repeat(64);
 const REMEMBER = 10_000;

@@ -1,9 +1,9 @@
 /**
- * The DA endpoints of the node API (src/chain/api.ts Paths): POST /disperse-data (executors),
+ * The DA endpoints of the node API (src/adapters/devnet/wire/api.ts Paths): POST /disperse-data (executors),
  * GET /da/share/:blob/:i, GET /da/blob/:blob, GET /da/channel/:id. The node core adds them with
  * `extraRoutes() { return daRoutes(this.da) }`.
  */
-import { Paths } from '../../chain/api.js';
+import { Paths } from '../../adapters/devnet/wire/api.js';
 import { HttpError, jsonBody, type Route } from '../http-server.js';
 import { DaRequestError, type DaService } from './service.js';
 

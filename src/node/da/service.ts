@@ -22,11 +22,11 @@
  * dispersals run in parallel. A holder that missed a share fetches it from its subnetwork's other holders
  * once the certificate is on its chain (share-repair.ts).
  */
-import type { DaBlobStatus, DaChannelJson, DaShareJson, DisperseRequest, DisperseResponse, SubmitResult } from '../../chain/api.js';
-import { fromHex, toHex, type Hex } from '../../chain/bytes.js';
-import { fastestEd25519, type Ed25519Backend, type SigningKey } from '../../chain/ed25519.js';
-import { sha256Hex } from '../../chain/hash.js';
-import { signTx, type Attestation, type Operation } from '../../chain/tx.js';
+import type { DaBlobStatus, DaChannelJson, DaShareJson, DisperseRequest, DisperseResponse, SubmitResult } from '../../adapters/devnet/wire/api.js';
+import { fromHex, toHex, type Hex } from '../../util/bytes.js';
+import { fastestEd25519, type Ed25519Backend, type SigningKey } from '../../adapters/devnet/wire/ed25519.js';
+import { sha256Hex } from '../../util/hash.js';
+import { signTx, type Attestation, type Operation } from '../../adapters/devnet/wire/tx.js';
 import type { NodeRole } from '../config.js';
 import { ParentFailedError, ParentOrder } from './parent-order.js';
 import { ShareRepair } from './share-repair.js';

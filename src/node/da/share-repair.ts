@@ -8,7 +8,7 @@
  * certificate (blob id, index, share count, blob size, length) before it is stored. Failed jobs are retried
  * a few times, then given up (counted).
  */
-import type { Hex } from '../../chain/bytes.js';
+import type { Hex } from '../../util/bytes.js';
 import type { ShareStore } from './share-store.js';
 import { decodeShare, encodeFetch } from './shares.js';
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Hex } from '../../chain/bytes.js';
+import type { Hex } from '../../util/bytes.js';
 import type { ShareMessage } from './shares.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;

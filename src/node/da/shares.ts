@@ -16,8 +16,8 @@
  *   fetch  kind u8 (=2) | blobId 32 | index u16      (a holder repairing a share it missed)
  *          reply: the share as a store message, or null when not held
  */
-import { ByteReader, ByteWriter, fromHex, toHex, type Hex } from '../../chain/bytes.js';
-import type { Ed25519Backend, SigningKey } from '../../chain/ed25519.js';
+import { ByteReader, ByteWriter, fromHex, toHex, type Hex } from '../../util/bytes.js';
+import type { Ed25519Backend, SigningKey } from '../../adapters/devnet/wire/ed25519.js';
 import { LoadnetError } from '../../errors.js';
 import { attestationMessage } from '../tx-verifier.js';
 

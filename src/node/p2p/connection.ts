@@ -8,9 +8,9 @@
  * of tx/s without a syscall per transaction.
  */
 import type { Socket } from 'node:net';
-import type { LinkFault } from '../../chain/api.js';
-import type { SigningKey } from '../../chain/ed25519.js';
-import { toHex } from '../../chain/bytes.js';
+import type { LinkFault } from '../../adapters/devnet/wire/api.js';
+import type { SigningKey } from '../../adapters/devnet/wire/ed25519.js';
+import { toHex } from '../../util/bytes.js';
 import { LoadnetError } from '../../errors.js';
 import { FrameDecoder, MsgType, decodeReason, encodeFrame, encodeListFrame, encodeReason } from './frames.js';
 import { P2P_VERSION, decodeHello, encodeHello, newChallenge, signAuth, verifyAuth, type Hello } from './handshake.js';

@@ -16,7 +16,7 @@
  *   SHARE_RESP reqId u32 | present u8 | reply bytes
  *   PEERS      count u16 | (peerId 32 | port u16 | hostLen u8 | host)*   (address book exchange)
  */
-import { ByteReader, ByteWriter, fromHex, toHex } from '../../chain/bytes.js';
+import { ByteReader, ByteWriter, fromHex, toHex } from '../../util/bytes.js';
 import { LoadnetError } from '../../errors.js';
 
 export const MsgType = {

@@ -6,8 +6,8 @@
  * The session id tells a restarted peer (new session) from a simultaneous second dial (same session).
  */
 import { randomBytes } from 'node:crypto';
-import { ByteReader, ByteWriter } from '../../chain/bytes.js';
-import { fastestEd25519, type SigningKey } from '../../chain/ed25519.js';
+import { ByteReader, ByteWriter } from '../../util/bytes.js';
+import { fastestEd25519, type SigningKey } from '../../adapters/devnet/wire/ed25519.js';
 import { LoadnetError } from '../../errors.js';
 
 export const P2P_VERSION = 1;

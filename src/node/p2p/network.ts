@@ -29,10 +29,10 @@
  *    book and the per-peer records are bounded, the oldest evicted first.
  */
 import * as net from 'node:net';
-import type { LinkFault, NetworkInfo } from '../../chain/api.js';
-import { ByteReader, toHex } from '../../chain/bytes.js';
-import type { SigningKey } from '../../chain/ed25519.js';
-import { sha256Hex } from '../../chain/hash.js';
+import type { LinkFault, NetworkInfo } from '../../adapters/devnet/wire/api.js';
+import { ByteReader, toHex } from '../../util/bytes.js';
+import type { SigningKey } from '../../adapters/devnet/wire/ed25519.js';
+import { sha256Hex } from '../../util/hash.js';
 import { LoadnetError } from '../../errors.js';
 import type { PeerAddress } from '../config.js';
 import { Connection, type ConnectionEvents, type ConnectionOptions, type HandshakeContext } from './connection.js';

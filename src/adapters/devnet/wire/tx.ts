@@ -10,10 +10,10 @@
  * The signature covers, and the id (SHA-256, hex) hashes, the domain-separated message TX_DOMAIN | body,
  * so a transaction signed here can never be replayed as another kind of message (blocks, tickets).
  */
-import { ByteReader, ByteWriter, fromHex, toHex, type Hex } from './bytes.js';
-import { sha256Hex } from './hash.js';
+import { ByteReader, ByteWriter, fromHex, toHex, type Hex } from '../../../util/bytes.js';
+import { sha256Hex } from '../../../util/hash.js';
 import type { Ed25519Backend, SigningKey } from './ed25519.js';
-import { LoadnetError } from '../errors.js';
+import { LoadnetError } from '../../../errors.js';
 
 export const TX_VERSION = 1;
 export const TX_DOMAIN = new TextEncoder().encode('loadnet.devnet.tx.v1\0');

@@ -2,9 +2,9 @@
  * Deterministic identities: every key of a run derives from the scenario seed, a role and an index, so
  * two runs with the same seed have the same wallets, validators and genesis.
  */
-import { sha256 } from './hash.js';
+import { sha256 } from '../../../util/hash.js';
 import { ed25519Backend, type Ed25519BackendName, type SigningKey } from './ed25519.js';
-import { toHex, type Hex } from './bytes.js';
+import { toHex, type Hex } from '../../../util/bytes.js';
 
 export type KeyRole = 'wallet' | 'validator' | 'executor' | 'node' | 'extra';
 

@@ -2,7 +2,7 @@
  * The devnet node's HTTP API: paths and JSON shapes, shared by the node (server) and the client.
  * Paths follow Nomos where Nomos has one; hex ids are lowercase without 0x.
  */
-import type { Hex } from './bytes.js';
+import type { Hex } from '../../../util/bytes.js';
 import type { SignedTransactionJson } from './tx.js';
 
 export const Paths = {

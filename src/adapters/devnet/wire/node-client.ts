@@ -4,8 +4,8 @@
  * a non-2xx answer becomes LN_ERR_NODE_API naming the node, path, status and body.
  */
 import { Pool } from 'undici';
-import { LoadnetError } from '../errors.js';
-import type { Hex } from './bytes.js';
+import { LoadnetError } from '../../../errors.js';
+import type { Hex } from '../../../util/bytes.js';
 import {
   Paths,
   type AccountJson,
