@@ -17,6 +17,8 @@ const BOUNDARIES = {
   'src/errors.ts': [],
   'src/util/': ['src/errors.ts'],
   'src/node/': [...BASE, DEVNET_WIRE],
+  // Appliers that shape a node's surroundings (its links, its clock) for any chain: sockets, files, env.
+  'src/shaper/': BASE,
   'src/adapters/seam.ts': [SPEC],
   'src/adapters/registry.ts': [...BASE, 'src/adapters/', SPEC],
   'src/adapters/module-path.ts': BASE,

@@ -111,5 +111,12 @@ function chromium() {
   aptInstall(['chromium']);
 }
 
+/** Clock skew of node processes (src/shaper/faketime-clock.ts) runs them under libfaketime. */
+function libfaketime() {
+  if (existsSync('/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1') || existsSync('/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1')) return log('libfaketime present');
+  aptInstall(['libfaketime']);
+}
+
 await docker();
 chromium();
+libfaketime();

@@ -40,7 +40,7 @@ function apiRoutes(node: DevnetNode): Route[] {
       method: 'GET',
       path: Paths.info,
       handler: () => {
-        const info: CryptarchiaInfo = { lib: chain.lib.id, tip: chain.tip.id, slot: Math.max(0, node.slotAt(node.now())), height: chain.height, mode: node.sync.isBootstrapping() ? 'Bootstrapping' : 'Online', lib_height: chain.libHeight };
+        const info: CryptarchiaInfo = { lib: chain.lib.id, tip: chain.tip.id, slot: Math.max(0, node.slotAt(node.now())), height: chain.height, mode: node.sync.isBootstrapping() ? 'Bootstrapping' : 'Online', lib_height: chain.libHeight, clock: clockJson(node) };
         return { json: info };
       },
     },
@@ -228,4 +228,9 @@ export async function startApiServers(node: DevnetNode): Promise<HttpServerHandl
     await api.close();
     throw e;
   }
+}
+
+function clockJson(node: DevnetNode): NonNullable<CryptarchiaInfo['clock']> {
+  const c = node.clockRules;
+  return { now_ms: Math.round(node.now()), future_held: c.futureHeld, future_rejected: c.futureRejected, late_blocks: c.lateBlocks, slots_missed: c.slotsMissed };
 }

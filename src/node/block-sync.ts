@@ -2,7 +2,7 @@
  * Blocks and transactions from the network: gossip handling (import, re-gossip what is new and
  * valid, penalise peers for invalid or stale data), orphans (a block whose parent is unknown makes
  * us fetch the sender's canonical chain above our LIB), blocks from the future (held back until
- * their slot is within the clock tolerance) and a periodic probe so a late or restarted node
+ * their slot is within the clock tolerance, refused beyond k slots ahead; late ones counted) and a periodic probe so a late or restarted node
  * catches up to the tip even when no gossip arrives.
  */
 import type { Hex } from '../util/bytes.js';
@@ -27,11 +27,15 @@ const MAX_BUDGETS = 1024;
 interface Held {
   block: Block;
   from?: string;
+  /** Its proposer won its slot (checked for blocks held from the future: they make a leader miss). */
+  leaderOk?: boolean;
 }
 
 export class BlockSync {
   private readonly orphans = new Map<Hex, Held>();
   private future: Held[] = [];
+  /** Ids of blocks the clock rules counted already (a held block is retried each slot). */
+  private readonly futureCounted = new Set<Hex>();
   private orphanBytes = 0;
   private queue: Promise<void> = Promise.resolve();
   private readonly syncing = new Set<string>();
@@ -108,7 +112,9 @@ export class BlockSync {
     const early = this.node.chain.headerCheck(block, this.node.now()) === null;
     if (early) this.node.p2p?.broadcastBlock(block.bytes, from);
     this.inOrder(block, () => {
-      if (!this.stopped) this.handle(block, from, !early);
+      if (this.stopped) return;
+      const r = this.handle(block, from, !early);
+      if (r.status === 'imported' && this.node.now() - this.node.chain.slotStartMs(block.header.slot + 1) > this.node.config.consensus.clockToleranceMs) this.node.clockRules.lateBlocks++;
     });
   }
 
@@ -145,9 +151,27 @@ export class BlockSync {
         }
         if (from !== undefined) void this.syncFrom(from, this.node.chain.libHeight + 1, block.header.height);
         break;
-      case 'future':
-        if (this.future.length < MAX_FUTURE && this.future.reduce((n, h) => n + h.block.bytes.length, block.bytes.length) <= MAX_HELD_BYTES) this.future.push({ block, from });
+      case 'future': {
+        // Held until its slot is within the clock tolerance, unless it starts beyond the horizon the
+        // chain could absorb (k slots): then it is refused (docs/devnet-node.md, "Clock rules").
+        const horizonMs = this.node.config.consensus.securityParam * this.node.config.consensus.slotDurationMs;
+        const held = this.future.some((h) => h.block.id === block.id);
+        const counted = this.futureCounted.has(block.id);
+        if (!counted) {
+          if (this.futureCounted.size >= MAX_FUTURE * 4) this.futureCounted.delete(this.futureCounted.values().next().value!);
+          this.futureCounted.add(block.id);
+        }
+        if (r.startsInMs > horizonMs) {
+          if (!counted) this.node.clockRules.futureRejected++;
+          this.node.log('info', 'block from beyond the future horizon refused', { id: block.id, slot: block.header.slot, startsInMs: Math.round(r.startsInMs), horizonMs, from });
+        } else if (!held && this.future.length < MAX_FUTURE && this.future.reduce((n, h) => n + h.block.bytes.length, block.bytes.length) <= MAX_HELD_BYTES) {
+          const leaderOk = this.node.lottery.checkProof(block.header.proposer, block.header.slot, block.header.leaderProof) === null;
+          this.future.push({ block, from, leaderOk });
+          if (!counted) this.node.clockRules.futureHeld++;
+          this.node.log('debug', 'block from the future held', { id: block.id, slot: block.header.slot, startsInMs: Math.round(r.startsInMs), from });
+        }
         break;
+      }
       case 'invalid':
         this.node.log('warn', 'invalid block', { id: block.id, from, reason: r.reason });
         if (from !== undefined) this.node.p2p?.penalize(from, PENALTY.invalid, `invalid block: ${r.reason}`);
@@ -252,6 +276,13 @@ export class BlockSync {
     } finally {
       this.syncing.delete(peer);
     }
+  }
+
+  /** The newest slot of a validly led block held from the future (-1 when none): the network is past our clock. */
+  newestHeldSlot(): number {
+    let newest = -1;
+    for (const h of this.future) if (h.leaderOk && h.block.header.slot > newest) newest = h.block.header.slot;
+    return newest;
   }
 
   /** Each slot: retry blocks held back from the future; every other slot, probe one peer for a longer chain. */

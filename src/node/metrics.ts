@@ -14,6 +14,18 @@ export interface P2PDefenseCounts {
   blockRequestsRefused?: number;
 }
 
+/** What the devnet's clock rules did (docs/devnet-node.md, "Clock rules"). */
+export interface ClockRuleCounts {
+  /** Blocks whose slot started more than the clock tolerance ahead of our clock: held until it did. */
+  futureHeld: number;
+  /** Blocks whose slot started more than k slots ahead: refused. */
+  futureRejected: number;
+  /** Gossiped blocks imported more than the clock tolerance after their slot ended. */
+  lateBlocks: number;
+  /** Slots we led whose turn came when the tip already had a block of that slot or later. */
+  slotsMissed: number;
+}
+
 export interface MetricsSource {
   tipHeight(): number;
   finalizedHeight(): number;
@@ -24,6 +36,7 @@ export interface MetricsSource {
   http(): HttpDefenseStats | null;
   peerScores(): Array<{ id: string; name?: string; score: number }>;
   verification(): { verified: number; cacheHits: number; pooled: number; rejectedHits: number };
+  clockRules?(): ClockRuleCounts;
 }
 
 /** Set a counter to an absolute value read from state (prom-client counters only go up by inc). */
@@ -126,6 +139,12 @@ export class NodeMetrics {
     ver('node_tx_signature_cache_hits_total', 'Signature checks skipped because the id was verified before (e.g. block import after admission)', 'cacheHits');
     ver('node_tx_signatures_pooled_total', 'Transaction signatures verified in the worker pool', 'pooled');
     ver('node_tx_signature_rejected_hits_total', 'Signature checks skipped because the same invalid signature was found invalid before', 'rejectedHits');
+    const clock = (name: string, help: string, key: keyof ClockRuleCounts) =>
+      new Counter({ name, help, registers, collect() { mirror(this, source.clockRules?.()[key] ?? 0); } });
+    clock('consensus_blocks_future_held_total', 'Blocks whose slot started beyond the clock tolerance ahead: held until it did', 'futureHeld');
+    clock('consensus_blocks_future_rejected_total', 'Blocks whose slot started more than k slots ahead: refused', 'futureRejected');
+    clock('consensus_blocks_late_total', 'Gossiped blocks imported more than the clock tolerance after their slot ended', 'lateBlocks');
+    clock('consensus_slots_missed_total', 'Slots this node led but whose turn came when the tip already had that slot or a later one', 'slotsMissed');
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP API request duration',

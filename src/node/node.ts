@@ -17,7 +17,7 @@ import { Mempool, type AdmitOutcome } from './mempool.js';
 import { TxVerifier } from './tx-verifier.js';
 import { BlockLog, readSnapshot, writeSnapshot } from './storage.js';
 import { saveMempool, takeSavedMempool } from './mempool-store.js';
-import { NodeMetrics } from './metrics.js';
+import { NodeMetrics, type ClockRuleCounts } from './metrics.js';
 import { produceBlock } from './block-producer.js';
 import { MIN_POOLED, VerifyPool } from './verify-pool.js';
 import type { SignedTransaction } from '../adapters/devnet/wire/tx.js';
@@ -58,6 +58,8 @@ export class DevnetNode {
   readonly verifyPool: VerifyPool | null;
   da: DaService | null = null;
   clockOffsetMs: number;
+  /** What the clock rules did (docs/devnet-node.md, "Clock rules"): counted for metrics and /cryptarchia/info. */
+  readonly clockRules: ClockRuleCounts = { futureHeld: 0, futureRejected: 0, lateBlocks: 0, slotsMissed: 0 };
   blocksProduced = 0;
   apiUrl = '';
   testingUrl: string | null = null;
@@ -108,6 +110,7 @@ export class DevnetNode {
         peerScores: () => this.p2p?.peers() ?? [],
         verification: () => ({ verified: this.verifier.verifications, cacheHits: this.verifier.cacheHits, pooled: this.verifyPool?.pooled ?? 0, rejectedHits: this.verifier.rejectedHits }),
         http: () => this.servers[0]?.stats ?? null,
+        clockRules: () => this.clockRules,
       },
       config.name,
     );
@@ -115,9 +118,12 @@ export class DevnetNode {
     this.verifyPool = VerifyPool.create(config.verifyThreads);
   }
 
-  /** The node's clock: the run's monotonic Unix ms plus the configured/testing offset. */
+  /**
+   * Consensus time: the wall clock plus the configured/testing offset. Slots map to wall-clock time, as in
+   * every chain that maps slots to UTC, so a skewed system clock (libfaketime, NTP trouble) skews the node.
+   */
   now(): number {
-    return nowMs() + this.clockOffsetMs;
+    return Date.now() + this.clockOffsetMs;
   }
 
   slotAt(t: number): number {
@@ -361,9 +367,16 @@ export class DevnetNode {
 
   private tryProduce(slot: number): void {
     const parent = this.chain.tip;
-    if (slot <= parent.header.slot) return;
     const proof = this.lottery.tryLead(this.key, slot);
     if (!proof) return;
+    // Our clock is behind: the tip, or a validly led block we hold from the future, is at or past the slot
+    // we lead, so a block now could only fork off the network's chain: the slot is missed.
+    const passed = Math.max(parent.header.slot, this.sync.newestHeldSlot());
+    if (slot <= passed) {
+      this.clockRules.slotsMissed++;
+      this.log('info', 'leader of a slot the chain has passed (clock behind): missed', { slot, tipSlot: parent.header.slot, newestHeldSlot: this.sync.newestHeldSlot() });
+      return;
+    }
     // While catching up, a block on our old tip could only fork below the others' chain.
     if (this.sync.isBootstrapping()) {
       this.log('info', 'leader but catching up: not proposing', { slot, height: parent.header.height });

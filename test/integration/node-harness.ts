@@ -120,7 +120,7 @@ export interface RunningProcess {
  * Spawn one node process from dist/, logging to <dataDir>/../node.log; resolves once it logged
  * "node started" (with the API URLs it bound) and /health answers.
  */
-export async function spawnNode(config: NodeConfig, timeoutMs = 40_000, execArgv: string[] = []): Promise<RunningProcess> {
+export async function spawnNode(config: NodeConfig, timeoutMs = 40_000, execArgv: string[] = [], env?: Record<string, string>): Promise<RunningProcess> {
   const nodeDir = path.dirname(config.dataDir);
   fs.mkdirSync(nodeDir, { recursive: true });
   const cfgPath = path.join(nodeDir, 'config.json');
@@ -128,7 +128,7 @@ export async function spawnNode(config: NodeConfig, timeoutMs = 40_000, execArgv
   const logPath = path.join(nodeDir, 'node.log');
   const logStart = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
   const out = fs.openSync(logPath, 'a');
-  const child = spawn(process.execPath, [...execArgv, BIN, '--config', cfgPath], { stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [...execArgv, BIN, '--config', cfgPath], { stdio: ['ignore', out, out], ...(env ? { env: { ...process.env, ...env } } : {}) });
   fs.closeSync(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + timeoutMs;

@@ -41,6 +41,8 @@ export interface CryptarchiaInfo {
   mode: SyncMode;
   /** loadnet extension: height of the LIB block. */
   lib_height: number;
+  /** loadnet extension: the node's consensus clock (Unix ms) and what its clock rules counted (docs/devnet-node.md, "Clock rules"). */
+  clock?: { now_ms: number; future_held: number; future_rejected: number; late_blocks: number; slots_missed: number };
 }
 
 export interface BlockHeaderJson {
