@@ -28,25 +28,27 @@ const BOUNDARIES = {
   'workers/': [...BASE, 'src/adapters/seam.ts', 'src/load/protocol.ts', 'src/load/schedule.ts', 'src/load/histogram.ts'],
   // It imports a chain's transaction factory by the path the chain's adapter names (a computed import()).
   'workers/load-worker.ts': [...BASE, 'src/adapters/seam.ts', 'src/load/protocol.ts', 'src/load/schedule.ts', 'src/load/histogram.ts', 'workers/'],
-  'src/scenario/': [...BASE, ...SEAM, 'src/runtime/', 'src/workloads/', 'src/expectations/'],
+  'src/scenario/': [...BASE, ...SEAM, 'src/runtime/', 'src/workloads/', 'src/expectations/', 'src/faults/'],
+  // The fault seam: desired state, appliers, the generic node control and the nemeses (between runtime and deployers).
+  'src/faults/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
   // The local, compose and attach deployers launch the devnet (its plan, configs and client).
-  'src/deployers/': [...BASE, ...SEAM, 'src/adapters/devnet/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
+  'src/deployers/': [...BASE, ...SEAM, 'src/adapters/devnet/', 'src/runtime/', 'src/scenario/', 'src/faults/', NODE_CONFIG],
   'src/runtime/': [...BASE, ...SEAM, 'src/scenario/', 'src/deployers/', 'src/report/'],
   'src/load/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
-  'src/workloads/': [...BASE, ...SEAM, 'src/load/', 'src/runtime/', 'src/scenario/'],
+  'src/workloads/': [...BASE, ...SEAM, 'src/load/', 'src/runtime/', 'src/scenario/', 'src/faults/'],
   // Devnet-only features (validation refuses them on chains without the capability): DA and the supply replay.
   'src/workloads/da.ts': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/load/', 'src/runtime/', 'src/scenario/', 'src/workloads/'],
   'src/workloads/da-inclusion.ts': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/runtime/', 'src/scenario/', 'src/workloads/', NODE_CONFIG],
-  'src/expectations/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
+  'src/expectations/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/faults/'],
   'src/expectations/supply.ts': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/runtime/', 'src/scenario/', 'src/expectations/', NODE_CONFIG],
   'src/expectations/ledger-replay.ts': [...BASE, ...SEAM, DEVNET_WIRE, 'src/runtime/', 'src/scenario/', 'src/expectations/', NODE_CONFIG],
   'src/report/': [...BASE, 'src/runtime/', 'src/scenario/', 'src/jobs/max-rate-result.ts'],
-  'src/jobs/': [...BASE, ...SEAM, 'src/deployers/', 'src/load/', 'src/runtime/', 'src/scenario/', 'src/workloads/', 'src/expectations/'],
+  'src/jobs/': [...BASE, ...SEAM, 'src/deployers/', 'src/load/', 'src/runtime/', 'src/scenario/', 'src/workloads/', 'src/expectations/', 'src/faults/'],
   'src/cli/': ['src/'],
   // Feature files are a front end like the CLI: steps build through the DSL, runs go through the CLI's deployer choice.
   'src/gherkin/': [...BASE, 'src/scenario/', 'src/runtime/', 'src/jobs/', 'src/report/', 'src/cli/'],
   // The library surface re-exports everything but the CLI (nothing imports the entry point).
-  'src/index.ts': [...BASE, 'src/adapters/', 'src/scenario/', 'src/runtime/', 'src/deployers/', 'src/load/', 'src/workloads/', 'src/expectations/', 'src/report/', 'src/jobs/'],
+  'src/index.ts': [...BASE, 'src/adapters/', 'src/scenario/', 'src/runtime/', 'src/deployers/', 'src/load/', 'src/workloads/', 'src/expectations/', 'src/report/', 'src/jobs/', 'src/faults/'],
   'examples/': [],
 };
 

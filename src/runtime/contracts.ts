@@ -109,13 +109,41 @@ export interface BlockFeed {
   canonicalOn?(id: Hex): string[];
 }
 
-export type FaultKind = 'restart' | 'stop' | 'start' | 'kill' | 'pause' | 'resume' | 'start-node' | 'remove-node' | 'partition' | 'block-peer' | 'link-fault' | 'clock-skew';
+export type FaultKind = 'restart' | 'stop' | 'start' | 'kill' | 'pause' | 'resume' | 'start-node' | 'remove-node' | 'partition' | 'block-peer' | 'link-fault' | 'latency-tiers' | 'clock-skew';
 
 export interface LinkFaultOptions {
   delayMs?: number;
+  /** ± uniformly around delayMs. */
   jitterMs?: number;
   /** 0..1 */
   loss?: number;
+  /** Bandwidth limit in bytes per second (0 or absent: none). */
+  rateBytesPerSec?: number;
+}
+
+/** One directed link and what it suffers (`NodeControl.shapeLinks`). */
+export interface LinkShapeEntry extends LinkFaultOptions {
+  from: string;
+  to: string;
+}
+
+/** Per-node clock fault: offset from true time, jitter around it, drift in ppm (µs per s). */
+export interface ClockSkewOptions {
+  offsetMs: number;
+  jitterMs?: number;
+  driftPpm?: number;
+}
+
+/** What a deployment's node control can do, for checks that name the deployer and the chain. */
+export interface FaultCapabilities {
+  deployer: string;
+  chain: string;
+  /** Link properties some applier renders, each with the applier's name and how. */
+  network: Partial<Record<'cut' | 'delay' | 'jitter' | 'loss' | 'bandwidth', string>>;
+  /** Clock skew: which parts (offset, jitter, drift) the clock applier renders, or absent. */
+  clock?: { offset: string; jitter?: string; drift?: string };
+  /** New nodes at runtime. */
+  joiners: boolean;
 }
 
 export interface StartNodeOptions {
@@ -142,6 +170,22 @@ export interface NodeControl {
   blockPeer(node: string, peer: string): Promise<void>;
   unblockPeer(node: string, peer: string): Promise<void>;
   setLinkFault(node: string, peer: string, fault: LinkFaultOptions): Promise<void>;
+  /**
+   * Set many directed links at once, recorded as one fault interval of `kind` (e.g. latency tiers) that
+   * `clearLinks(label)` or `heal()` ends. Absent on node controls without the generic fault layer.
+   */
+  shapeLinks?(label: string, kind: FaultKind, links: readonly LinkShapeEntry[], detail?: Record<string, unknown>): Promise<void>;
+  clearLinks?(label: string): Promise<void>;
+  /** Cut these pairs (both directions) as one partition fault under `label` (ring, bridge); `uncut(label)` lifts it. */
+  cut?(label: string, pairs: ReadonlyArray<readonly [string, string]>, detail?: Record<string, unknown>): Promise<void>;
+  uncut?(label: string): Promise<void>;
+  /** Lift the partitions only (blocked peers and link shapes stay). */
+  unpartition?(): Promise<void>;
+  /** Skew a node's clock (undefined clears it); it survives the node's restarts. */
+  setClockSkew?(node: string, skew: ClockSkewOptions | undefined): Promise<void>;
+  /** Nodes taken down now (stopped, killed, paused) and not yet back: shared by every fault's max-down guard. */
+  down?(): string[];
+  capabilities?(): FaultCapabilities;
 }
 
 /**

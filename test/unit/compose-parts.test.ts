@@ -5,14 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { NetworkFaultState } from '../../src/deployers/compose/network-faults.js';
+import { NetworkFaultState } from '../../src/faults/network-state.js';
+import { renderFilterTable } from '../../src/faults/appliers/iptables.js';
 import { renderComposeFile } from '../../src/deployers/compose/compose-file.js';
 import { fixedWidthStamp } from '../../src/deployers/compose/log-stream.js';
 import { linkedLibraries, packageRoot, productionPackageDirs } from '../../src/deployers/compose/image-contents.js';
 
 const ips: Record<string, string> = { a: '10.0.0.1', b: '10.0.0.2', c: '10.0.0.3', d: '10.0.0.4' };
 const ipOf = (n: string) => ips[n];
-const rules = (s: NetworkFaultState, node: string) => s.renderFilterTable(node, ipOf).split('\n').filter((l) => l.startsWith('-A'));
+const ALL = new Set(['cut', 'loss'] as const);
+const table = (s: NetworkFaultState, node: string) => renderFilterTable(s, node, Object.keys(ips).concat('x'), ipOf, ALL);
+const rules = (s: NetworkFaultState, node: string) => table(s, node).split('\n').filter((l) => l.startsWith('-A'));
 
 describe('NetworkFaultState → iptables-restore input', () => {
   it('a partition drops both directions on both sides, and only across the cut', () => {
@@ -27,14 +30,14 @@ describe('NetworkFaultState → iptables-restore input', () => {
     ]);
     expect(rules(s, 'd')).toEqual([]);
     // A whole filter table: the default policies stay ACCEPT, and it commits.
-    const table = s.renderFilterTable('a', ipOf);
-    expect(table.startsWith('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n')).toBe(true);
-    expect(table.endsWith('COMMIT\n')).toBe(true);
+    const text = table(s, 'a');
+    expect(text.startsWith('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n')).toBe(true);
+    expect(text.endsWith('COMMIT\n')).toBe(true);
   });
 
   it('rejects overlapping groups with a message naming the node', () => {
     const s = new NetworkFaultState();
-    expect(() => s.partition(['a', 'b'], ['b', 'c'])).toThrow(/b is in both groups/);
+    expect(() => s.partition(['a', 'b'], ['b', 'c'])).toThrow(/two non-empty, disjoint groups; got \[a, b\] and \[b, c\]/);
   });
 
   it('a blocked peer is cut on both ends; unblock and heal clear it', () => {
@@ -51,17 +54,24 @@ describe('NetworkFaultState → iptables-restore input', () => {
     expect(rules(s, 'a')).toEqual([]);
   });
 
-  it('loss uses the statistic match on the node side only; 0 clears; out of range is refused', () => {
+  it('loss on a directed link drops what the node sends (statistic match); 0 clears; out of range is refused', () => {
     const s = new NetworkFaultState();
-    s.setLoss('a', 'c', 0.25);
-    expect(rules(s, 'a')).toEqual([
-      '-A INPUT -s 10.0.0.3/32 -m statistic --mode random --probability 0.250000 -j DROP',
-      '-A OUTPUT -d 10.0.0.3/32 -m statistic --mode random --probability 0.250000 -j DROP',
-    ]);
+    s.shape('a', 'c', { loss: 0.25 });
+    expect(rules(s, 'a')).toEqual(['-A OUTPUT -d 10.0.0.3/32 -m statistic --mode random --probability 0.250000 -j DROP']);
     expect(rules(s, 'c')).toEqual([]);
-    s.setLoss('a', 'c', 0);
+    s.shape('a', 'c', { loss: 0 });
     expect(s.isEmpty()).toBe(true);
-    expect(() => s.setLoss('a', 'c', 1.5)).toThrow(/allowed: a number from 0 to 1/);
+    expect(() => s.shape('a', 'c', { loss: 1.5 })).toThrow(/loss 1.5 is not allowed; allowed: a fraction from 0 to 1/);
+  });
+
+  it('renders only the properties routed to it: delay is another applier\'s, a cut link needs no loss rule', () => {
+    const s = new NetworkFaultState();
+    s.shape('a', 'b', { delayMs: 100, loss: 0.5 });
+    s.blockPeer('a', 'c');
+    s.shape('a', 'c', { loss: 0.5 });
+    expect(rules(s, 'a')).toEqual(['-A INPUT -s 10.0.0.3/32 -j DROP', '-A OUTPUT -d 10.0.0.3/32 -j DROP', '-A OUTPUT -d 10.0.0.2/32 -m statistic --mode random --probability 0.500000 -j DROP']);
+    expect(renderFilterTable(s, 'a', ['a', 'b', 'c'], ipOf, new Set(['loss'] as const)).split('\n').filter((l) => l.startsWith('-A'))).toHaveLength(2);
+    expect(s.link('a', 'b')).toEqual({ cut: false, delayMs: 100, loss: 0.5 });
   });
 
   it('a node without an address (stopped) gets no rule until it is back; forget drops a removed node', () => {

@@ -15,7 +15,7 @@ import { LoadnetError } from '../../errors.js';
 import type { NodeTuning } from '../../adapters/devnet/plan.js';
 import { join } from 'node:path';
 import { ComposeDeployment, type ResourcesOption } from './compose-deployment.js';
-import { ComposeNodeControl } from './compose-node-control.js';
+import { composeNodeControl } from './compose-node-control.js';
 import { connectEngine, pingEngine, type EngineOptions } from './engine.js';
 import { ensureNodeImage, type NodeImage } from './image.js';
 import { startReaper } from './reaper.js';
@@ -102,7 +102,7 @@ export class ComposeDeployer implements Deployer {
         preserve: (o.preserve ?? process.env.LOADNET_COMPOSE_PRESERVE === '1') ? 'always' : o.keepOnFailure ? 'on-failure' : 'never',
         say,
       }, scenario.spec);
-      return startDeployment(deployment, scenario.spec.nodeControl ? new ComposeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs }) : undefined);
+      return startDeployment(deployment, scenario.spec.nodeControl ? composeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs }) : undefined);
     });
   }
 }

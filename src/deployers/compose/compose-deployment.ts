@@ -25,7 +25,7 @@ import { dockerError, isNotFound, isNotModified, Labels, runLabels } from './eng
 import { NODE_DIR_IN_CONTAINER, type NodeImage } from './image.js';
 import { ContainerLog } from './log-stream.js';
 import { containerRss, watchContainerEvents } from './container-events.js';
-import type { FaultTarget } from './network-faults.js';
+import type { FaultTarget } from '../../faults/appliers/iptables.js';
 import type { Reaper } from './reaper.js';
 
 /** Fixed ports inside every container: each container has its own address, so they never collide. */
@@ -263,8 +263,12 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
   }
 
   /** A node joining at runtime with a fresh identity, dialing `peerNames`. Started, not yet waited for. */
-  async addJoiner(role: NodeRole, name: string | undefined, peerNames: string[], makePlanned: (joinIndex: number, role: NodeRole, name: string) => PlannedNode): Promise<ComposeNode> {
-    const { joinIndex, name: chosen } = this.roster.nextJoiner(role, name);
+  nextJoiner(role: NodeRole, name: string | undefined): { joinIndex: number; name: string } {
+    return this.roster.nextJoiner(role, name);
+  }
+
+  async addJoiner(role: NodeRole, joiner: { joinIndex: number; name: string }, peerNames: string[], makePlanned: (joinIndex: number, role: NodeRole, name: string) => PlannedNode): Promise<ComposeNode> {
+    const { joinIndex, name: chosen } = joiner;
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: ${JSON.stringify(chosen)} cannot name a container; allowed: letters, digits, '_', '.', '-', starting with a letter or digit`);
     for (const p of peerNames) this.get(p);
     const ports = await reservePorts(this.options.testingApi ? 2 : 1, HOST);

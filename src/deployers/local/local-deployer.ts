@@ -14,10 +14,10 @@ import type { NodeTuning } from '../../adapters/devnet/plan.js';
 import { sweepAtRunStart } from './leftovers.js';
 import { LocalDeployment } from './local-deployment.js';
 import { ProcessDeployment } from './process-deployment.js';
-import { ProcessNodeControl } from './process-node-control.js';
+import { processNodeControl } from './process-node-control.js';
 import { chainOf } from '../../adapters/registry.js';
 import { LoadnetError } from '../../errors.js';
-import { LocalNodeControl } from './local-node-control.js';
+import { localNodeControl } from './local-node-control.js';
 import { nodeBinary } from './node-binary.js';
 
 export interface LocalDeployerOptions extends RunnerOptions {
@@ -47,7 +47,7 @@ export class LocalDeployer implements Deployer {
       return launchRunner(scenario, this.options, async ({ record }) => {
         sweepAtRunStart(record.events, noticeWriter(this.options));
         const deployment = new ProcessDeployment(record, chain, scenario.spec, { stopGraceMs: this.options.stopGraceMs });
-        return startDeployment(deployment, scenario.spec.nodeControl ? new ProcessNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs }) : undefined);
+        return startDeployment(deployment, scenario.spec.nodeControl ? processNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs }) : undefined);
       });
     }
     if (chain.name !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the local deployer cannot launch chain '${chain.name}': its adapter plans no local processes`, { hint: 'attach to nodes that run already (loadnet run --attach <url>)' });
@@ -61,7 +61,7 @@ export class LocalDeployer implements Deployer {
         stopGraceMs: this.options.stopGraceMs,
         tuning: this.options.tuning,
       }, scenario.spec);
-      return startDeployment(deployment, scenario.spec.nodeControl ? new LocalNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs, stopGraceMs: this.options.stopGraceMs }) : undefined);
+      return startDeployment(deployment, scenario.spec.nodeControl ? localNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs, stopGraceMs: this.options.stopGraceMs }) : undefined);
     });
   }
 }

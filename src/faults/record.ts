@@ -6,7 +6,7 @@
  * Shared by every deployer's node control and by the chaos workload (through NodeControl).
  */
 import { nowMs } from '../util/clock.js';
-import type { EventLog, FaultKind } from './contracts.js';
+import type { EventLog, FaultKind } from '../runtime/contracts.js';
 
 interface OpenFault {
   faultId: string;
@@ -75,6 +75,11 @@ export class FaultRecorder {
       this.closeOpen(key, { ok: false, error: (e as Error).message });
       throw e;
     }
+  }
+
+  /** End every open interval whose key starts with `prefix`. */
+  closeOpenPrefix(prefix: string, outcome: { ok: boolean; error?: string; detail?: Record<string, unknown> }): void {
+    for (const key of [...this.open.keys()]) if (key.startsWith(prefix)) this.closeOpen(key, outcome);
   }
 
   hasOpen(key: string): boolean {
