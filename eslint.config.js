@@ -28,9 +28,11 @@ const BOUNDARIES = {
   'workers/': [...BASE, 'src/adapters/seam.ts', 'src/load/protocol.ts', 'src/load/schedule.ts', 'src/load/histogram.ts'],
   // It imports a chain's transaction factory by the path the chain's adapter names (a computed import()).
   'workers/load-worker.ts': [...BASE, 'src/adapters/seam.ts', 'src/load/protocol.ts', 'src/load/schedule.ts', 'src/load/histogram.ts', 'workers/'],
-  'src/scenario/': [...BASE, ...SEAM, 'src/runtime/', 'src/workloads/', 'src/expectations/', 'src/faults/'],
+  'src/scenario/': [...BASE, ...SEAM, 'src/runtime/', 'src/workloads/', 'src/expectations/', 'src/faults/', 'src/adversary/'],
   // The fault seam: desired state, appliers, the generic node control and the nemeses (between runtime and deployers).
   'src/faults/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
+  // Adversarial workloads against the devnet: they craft its transactions and speak its protocols.
+  'src/adversary/': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/adapters/devnet/options.ts', 'src/load/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
   // The local, compose and attach deployers launch the devnet (its plan, configs and client).
   'src/deployers/': [...BASE, ...SEAM, 'src/adapters/devnet/', 'src/runtime/', 'src/scenario/', 'src/faults/', NODE_CONFIG],
   'src/runtime/': [...BASE, ...SEAM, 'src/scenario/', 'src/deployers/', 'src/report/'],
@@ -48,7 +50,11 @@ const BOUNDARIES = {
   // Feature files are a front end like the CLI: steps build through the DSL, runs go through the CLI's deployer choice.
   'src/gherkin/': [...BASE, 'src/scenario/', 'src/runtime/', 'src/jobs/', 'src/report/', 'src/cli/'],
   // The library surface re-exports everything but the CLI (nothing imports the entry point).
-  'src/index.ts': [...BASE, 'src/adapters/', 'src/scenario/', 'src/runtime/', 'src/deployers/', 'src/load/', 'src/workloads/', 'src/expectations/', 'src/report/', 'src/jobs/', 'src/faults/'],
+  'src/scenario/': [...BASE, ...SEAM, 'src/runtime/', 'src/workloads/', 'src/expectations/', 'src/faults/', 'src/adversary/'],
+  // The fault seam: desired state, appliers, the generic node control and the nemeses (between runtime and deployers).
+  'src/faults/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
+  // Adversarial workloads against the devnet: they craft its transactions and speak its protocols.
+  'src/adversary/': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/adapters/devnet/options.ts', 'src/load/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
   'examples/': [],
 };
 

@@ -46,6 +46,13 @@ export type { KubernetesRenderOptions, KubeObject } from './deployers/kubernetes
 export { ChaosWorkload } from './workloads/chaos.js';
 export { TransactionWorkload } from './workloads/transactions.js';
 export { DaWorkload } from './workloads/da.js';
+
+// Adversaries (devnet): the invalid-transaction fuzzer, its crafted cases and its expectation.
+export { TxFuzzWorkload } from './adversary/tx-fuzz.js';
+export type { FuzzCaseRow, FuzzSummary } from './adversary/tx-fuzz.js';
+export { TxFuzzRejected } from './adversary/tx-fuzz-expectation.js';
+export { TxCrafter, FUZZ_CASES, EXPECTED_REJECTS, idIfDecodes } from './adversary/tx-fuzz-cases.js';
+export type { FuzzCase, CraftedTx, MutationKind } from './adversary/tx-fuzz-cases.js';
 export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, expectationFromSpec } from './expectations/index.js';
 
 // Below the runner, for your own workloads and scripts: the load engine, inclusion tracking, the block feed.

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Hex } from '../util/bytes.js';
 import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type SubmitTxResponse, type SupplyJson } from '../adapters/devnet/wire/api.js';
-import { txBatchOffsets, txFromJson } from '../adapters/devnet/wire/tx.js';
+import { txBatchOffsets, txBytesFromJson } from '../adapters/devnet/wire/tx.js';
 import { blockToJson, decodeBlock } from './block-codec.js';
 import { HttpError, jsonBody, startHttpServer, type HttpRequest, type HttpServerHandle, type Route } from './http-server.js';
 import type { DevnetNode } from './node.js';
@@ -92,7 +92,7 @@ function apiRoutes(node: DevnetNode): Route[] {
       handler: (req) => {
         let bytes: Uint8Array;
         try {
-          bytes = txFromJson(jsonBody(req)).bytes;
+          bytes = txBytesFromJson(jsonBody(req));
         } catch (e) {
           node.mempool.noteRejected('malformed');
           const body: SubmitTxResponse = { id: null, result: 'malformed', error: (e as Error).message };

@@ -21,7 +21,7 @@ import { buildScenario, resolveAndValidate } from './build.js';
 import { ChaosBuilder, type ChaosDraft } from './chaos-builder.js';
 import { DaBuilder, type DaDraft } from './da-builder.js';
 import { isJsonValue, isPlainObject } from './fields.js';
-import type { ChainSpec, LivenessOptions, ScenarioSpec } from './spec.js';
+import type { ChainSpec, FuzzCaseName, LivenessOptions, ScenarioSpec } from './spec.js';
 import { TopologyBuilder, type TopologyDraft } from './topology-builder.js';
 import { TransactionsBuilder, type TransactionsDraft } from './transactions-builder.js';
 
@@ -34,7 +34,7 @@ interface Draft {
 }
 
 const EMPTY: Draft = { input: { topology: {}, consensus: {}, workloads: [], expectations: [] }, liveWorkloads: [], liveExpectations: [], issues: [] };
-const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos'];
+const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz'];
 
 /** Phantom brand for the node-control capability; exists only in types (no value at run time). */
 declare const nodeControlBrand: unique symbol;
@@ -123,6 +123,17 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
   /** Add a data-availability workload; `.apply()` returns here. */
   da(): DaBuilder<ScenarioBuilder<NodeControl>> {
     return new DaBuilder<ScenarioBuilder<NodeControl>>({ type: 'da' } as DaDraft, (d) => this.addWorkload(d));
+  }
+
+  /**
+   * Add the invalid-transaction fuzzer (devnet): `rate` crafted transactions per second (default 20) over the
+   * `cases` (default: all: every reject reason, wrong_chain, mutation), to the nodes in turn or one `target`.
+   * Its expectation: every case rejected with its reason (at most `maxRejectedOtherwise` otherwise), none in a
+   * block, every node up and the chain grown by ≥ `minBlocks`. Sends from the last two funded wallets.
+   */
+  fuzzTransactions(options: { rate?: number; cases?: FuzzCaseName[]; target?: string; minBlocks?: number; maxRejectedOtherwise?: number } = {}): ScenarioBuilder<NodeControl> {
+    const { target, ...rest } = options;
+    return this.addWorkload({ type: 'tx-fuzz', ...rest, ...(target === undefined ? {} : { targets: { node: target } }) });
   }
 
   /** Let workloads restart, kill, pause nodes (and more) through the deployer's node control. */

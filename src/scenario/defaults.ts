@@ -21,6 +21,9 @@ export const DEFAULT_FUNDS_PER_WALLET = 1_000_000_000;
 
 export const DEFAULT_TX = { perBlock: 1, fee: 1, amount: 1, inclusionThreshold: 1 } as const;
 
+/** The invalid-transaction fuzzer: crafted transactions per second. */
+export const DEFAULT_TX_FUZZ = { rate: 20 } as const;
+
 /** DA: one channel, one blob per block, 1–4 KiB blobs (the node splits a blob into shares across validators). */
 export const DEFAULT_DA = { channels: 1, blobsPerBlock: 1, blobSizeBytes: { min: 1024, max: 4096 } } as const;
 export const MAX_BLOB_BYTES = 1024 * 1024;

@@ -10,6 +10,7 @@ import type { Expectation, RunMetrics, Scenario, Workload } from '../runtime/con
 import { ChaosWorkload } from '../workloads/chaos.js';
 import { DaWorkload } from '../workloads/da.js';
 import { TransactionWorkload } from '../workloads/transactions.js';
+import { TxFuzzWorkload } from '../adversary/tx-fuzz.js';
 import type { Issues } from './fields.js';
 import { expectationFactory, registeredExpectationNames, registeredWorkloadNames, workloadFactory } from './registry.js';
 import { meanBlockIntervalMs, type ExpectationSpec, type ScenarioSpec, type WorkloadSpec } from './spec.js';
@@ -27,6 +28,7 @@ const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]: (spec: Extract<WorkloadSp
   transactions: (spec) => new TransactionWorkload(spec),
   da: (spec) => new DaWorkload(spec),
   chaos: (spec) => new ChaosWorkload(spec),
+  'tx-fuzz': (spec) => new TxFuzzWorkload(spec),
 };
 
 export function runMetrics(spec: ScenarioSpec): RunMetrics {

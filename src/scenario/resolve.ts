@@ -7,7 +7,8 @@ import type { DurationInput } from '../util/duration.js';
 import * as D from './defaults.js';
 import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, readNumber, readObject, readString, isPlainObject } from './fields.js';
 import { chainAdapter, chainNames } from '../adapters/registry.js';
-import type { ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+import type { ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+import { FUZZ_CASES } from '../adversary/tx-fuzz-cases.js';
 
 /** What a user may write (JSON or the DSL's draft): any field may be left out; `*Ms` fields accept '90s'-style strings. */
 export type ScenarioInput = Partial<Record<keyof ScenarioSpec, unknown>>;
@@ -107,10 +108,12 @@ function readWorkload(v: unknown, index: number, label: (type: string) => string
       return readDa(v as Record<string, unknown>, label('da'), issues);
     case 'chaos':
       return readChaos(v as Record<string, unknown>, label('chaos'), ctx, issues);
+    case 'tx-fuzz':
+      return readTxFuzz(v as Record<string, unknown>, label('tx-fuzz'), issues);
     case 'custom':
       return readCustom(v as Record<string, unknown>, `workloads[${index}]`, issues);
     default:
-      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, "a workload object whose type is 'transactions', 'da', 'chaos' or 'custom'");
+      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, "a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz' or 'custom'");
       return { type: 'custom', name: '?' };
   }
 }
@@ -213,6 +216,22 @@ function readChaos(v: Record<string, unknown>, f: string, ctx: Context, issues: 
     recoveryTimeoutMs: delay(o.recoveryTimeoutMs, 'recoveryTimeoutMs', D.DEFAULT_CHAOS.recoveryTimeoutMs, 'bound on waiting for a node to recover'),
     downtimeMs: readDuration(o.downtimeMs, `${f}.downtimeMs`, { min: 0, max: 24 * HOUR_MS, allowed: "a duration ≥ 0 such as '5s' (how long a pause or kill lasts)" }, issues, D.DEFAULT_CHAOS.downtimeMs),
   };
+}
+
+function readTxFuzz(v: Record<string, unknown>, f: string, issues: Issues): TxFuzzWorkloadSpec {
+  const o = readObject(v, f, ['type', 'rate', 'cases', 'targets', 'minBlocks', 'maxRejectedOtherwise'], issues)!;
+  const cases = o.cases === undefined ? [] : readArray(o.cases, `${f}.cases`, `an array of cases: ${FUZZ_CASES.join(', ')}`, issues).map((c, i) => readEnum(c, `${f}.cases[${i}]`, FUZZ_CASES, issues, 'malformed'));
+  const targets = readTargetPolicy(o.targets, `${f}.targets`, issues);
+  if (targets === 'random') issues.add(`${f}.targets`, targets, "'round-robin' or { node: 'validator-0' }");
+  const spec: TxFuzzWorkloadSpec = {
+    type: 'tx-fuzz',
+    rate: readNumber(o.rate, `${f}.rate`, { min: 0, minExclusive: true, max: 10_000, allowed: 'crafted transactions per second, > 0 and at most 10,000' }, issues, D.DEFAULT_TX_FUZZ.rate),
+    cases: [...new Set(cases)],
+    targets: targets === 'random' ? 'round-robin' : targets,
+    maxRejectedOtherwise: readNumber(o.maxRejectedOtherwise, `${f}.maxRejectedOtherwise`, { min: 0, integer: true, allowed: 'a non-negative integer (crafted transactions allowed another reason than their case\'s)' }, issues, 0),
+  };
+  if (o.minBlocks !== undefined) spec.minBlocks = readNumber(o.minBlocks, `${f}.minBlocks`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks' }, issues);
+  return spec;
 }
 
 function readCustom(v: Record<string, unknown>, f: string, issues: Issues): CustomSpec {

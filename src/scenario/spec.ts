@@ -84,6 +84,24 @@ export interface ChaosSpec {
   downtimeMs: number;
 }
 
+/** What the invalid-transaction fuzzer crafts: one case per devnet reject reason, wrong_chain and mutations. */
+export type FuzzCaseName = 'malformed' | 'bad_signature' | 'nonce_too_low' | 'nonce_gap' | 'insufficient_funds' | 'fee_too_low' | 'mempool_full' | 'duplicate' | 'too_large' | 'wrong_chain' | 'mutation';
+
+/** The invalid-transaction fuzzer (src/adversary/tx-fuzz.ts); devnet only. */
+export interface TxFuzzWorkloadSpec {
+  type: 'tx-fuzz';
+  /** Crafted transactions per second (beside one valid transfer per second of its own). */
+  rate: number;
+  /** Cases to send; empty = every case. */
+  cases: FuzzCaseName[];
+  /** Nodes in turn, or one node. */
+  targets: 'round-robin' | { node: string };
+  /** The chain must grow by this many blocks while fuzzed; absent = half the blocks expected in the window. */
+  minBlocks?: number;
+  /** Crafted transactions allowed to be rejected with another reason than their case's (default 0). */
+  maxRejectedOtherwise: number;
+}
+
 /** A workload or expectation registered by name (user code); its options must be JSON. */
 export interface CustomSpec {
   type: 'custom';
@@ -91,7 +109,7 @@ export interface CustomSpec {
   options?: unknown;
 }
 
-export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | CustomSpec;
+export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | CustomSpec;
 
 export interface LivenessOptions {
   /** Blocks in the window ≥ minFraction × expected. */

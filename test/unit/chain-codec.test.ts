@@ -16,6 +16,7 @@ import {
   verifyTx,
   type Transaction,
 } from '../../src/adapters/devnet/wire/index.js';
+import { MAX_TX_BYTES } from '../../src/adapters/devnet/wire/tx.js';
 import { isLoadnetError } from '../../src/errors.js';
 
 // Golden vector: a transfer signed by wallet 0 of seed 7 (computed once with the pure-JS noble backend;
@@ -122,6 +123,9 @@ describe('chain codec', () => {
     expect(() => decodeTxBatch(batch.subarray(0, batch.length - 1))).toThrow(/truncated/);
     expect(() => decodeTxBatch(new Uint8Array([...batch, 0]))).toThrow(/trailing/);
     expect(() => decodeTxBatch(batch, 2)).toThrow(/at most 2/);
+    // an item over the size limit is still framed: admission answers it too_large on its own
+    const big = new Uint8Array(MAX_TX_BYTES + 10).fill(7);
+    expect(decodeTxBatch(encodeTxBatch([txs[0]!, big])).map((p) => p.length)).toEqual([txs[0]!.length, MAX_TX_BYTES + 10]);
   });
 
   it('hashes agree with the pure-JS reference', () => {

@@ -7,6 +7,7 @@ import { ed25519Backend } from './wire/ed25519.js';
 import type { ChainAdapter, ChainCapability, ChainEndpoint, ClientOptions, TxFactoryRef, TxParams } from '../seam.js';
 import { workerModulePath } from '../module-path.js';
 import { DevnetChainClient } from './client.js';
+import { checkDevnetOptions } from './options.js';
 
 const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'multi-node', 'mempool', 'supply', 'node-control']);
 
@@ -16,7 +17,7 @@ export const devnetAdapter: ChainAdapter = {
   capabilities: CAPABILITIES,
   follow: 'poll',
   checkOptions(options) {
-    return Object.keys(options).map((k) => ({ field: k, value: options[k], allowed: 'no options: the devnet is configured by topology and consensus' }));
+    return checkDevnetOptions(options);
   },
   client(endpoint: ChainEndpoint, options?: ClientOptions) {
     return new DevnetChainClient(endpoint, options);

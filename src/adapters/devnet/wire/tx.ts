@@ -236,6 +236,14 @@ export function txToJson(tx: SignedTransaction): SignedTransactionJson {
 
 /** Decode the JSON form: re-encodes canonically, so the id and signature check are the binary ones. */
 export function txFromJson(json: unknown): SignedTransaction {
+  return decodeTx(txBytesFromJson(json));
+}
+
+/**
+ * The canonical signed bytes of the JSON form, not decoded: the node's admission answers an over-size
+ * transaction as too_large (decoding first would call it malformed).
+ */
+export function txBytesFromJson(json: unknown): Uint8Array {
   if (typeof json !== 'object' || json === null) throw new LoadnetError('LN_ERR_CODEC', 'transaction JSON must be an object');
   const j = json as Partial<SignedTransactionJson>;
   for (const f of ['from', 'signature'] as const) if (typeof j[f] !== 'string') throw new LoadnetError('LN_ERR_CODEC', `transaction JSON: ${f} must be a hex string`);
@@ -250,7 +258,7 @@ export function txFromJson(json: unknown): SignedTransaction {
   const bytes = new Uint8Array(body.length + 64);
   bytes.set(body, 0);
   bytes.set(sig, body.length);
-  return decodeTx(bytes);
+  return bytes;
 }
 
 /** Batch form for POST /mempool/add/txs: count u32 | (len u32 | signed tx)*. */
@@ -290,8 +298,8 @@ export function txBatchOffsets(buf: Uint8Array, maxCount = 100_000): Uint32Array
   let o = 4;
   for (let i = 0; i < n; i++) {
     if (o + 4 > buf.length) throw new LoadnetError('LN_ERR_CODEC', `truncated input: tx length needs 4 bytes at offset ${o}, ${buf.length - o} left`);
+    // An item over MAX_TX_BYTES is framed like any other: admission answers it too_large, alone.
     const len = dv.getUint32(o, true);
-    if (len > MAX_TX_BYTES) throw new LoadnetError('LN_ERR_CODEC', `transaction ${i} is ${len} bytes, at most ${MAX_TX_BYTES}`);
     if (o + 4 + len > buf.length) throw new LoadnetError('LN_ERR_CODEC', `truncated input: tx ${i} needs ${len} bytes at offset ${o + 4}, ${buf.length - o - 4} left`);
     at[i] = o;
     o += 4 + len;

@@ -1,0 +1,57 @@
+// The fuzzer is plain data like every built-in: the DSL and JSON give one spec, defaults filled in; bad cases,
+// rates and devnet mempool options are refused naming the field and what is allowed.
+import { describe, expect, it } from 'vitest';
+import { scenarioFromSpec, specFromJson } from '../../src/scenario/build.js';
+import { ScenarioBuilder } from '../../src/scenario/builder.js';
+import { TxFuzzWorkload } from '../../src/adversary/tx-fuzz.js';
+import { TxCrafter, EXPECTED_REJECTS, FUZZ_CASES, idIfDecodes } from '../../src/adversary/tx-fuzz-cases.js';
+import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
+import { decodeTx, MAX_TX_BYTES } from '../../src/adapters/devnet/wire/tx.js';
+import { seededRandom } from '../../src/util/random.js';
+
+const base = () => ScenarioBuilder.topology().validators(2).apply().wallets(6).onChain({ type: 'devnet', mempool: { maxCount: 200, minFee: 1 } });
+
+describe('tx-fuzz spec', () => {
+  it('DSL and JSON give the same spec, defaults filled in', () => {
+    const dsl = base().fuzzTransactions({ rate: 30, target: 'validator-1' }).buildSpec();
+    expect(dsl.workloads[0]).toEqual({ type: 'tx-fuzz', rate: 30, cases: [], targets: { node: 'validator-1' }, maxRejectedOtherwise: 0 });
+    const json = specFromJson(JSON.stringify({ topology: { validators: 2 }, wallets: { count: 6 }, chain: { type: 'devnet', mempool: { maxCount: 200, minFee: 1 } }, workloads: [{ type: 'tx-fuzz', rate: 30, targets: { node: 'validator-1' } }] }));
+    expect(json.workloads).toEqual(dsl.workloads);
+    const s = scenarioFromSpec(JSON.parse(JSON.stringify(dsl)));
+    expect(s.workloads[0]).toBeInstanceOf(TxFuzzWorkload);
+    expect(s.expectations.map((e) => e.name)).toContain('tx-fuzz-rejected');
+    expect(base().fuzzTransactions().buildSpec().workloads[0]).toMatchObject({ rate: 20, cases: [] });
+  });
+
+  it('refuses what it cannot run, naming field and allowed values', () => {
+    expect(() => base().fuzzTransactions({ rate: 0, cases: ['nope' as never] }).build()).toThrow(/tx-fuzz\.cases\[0\]: "nope"; allowed: one of .malformed.[\s\S]*tx-fuzz\.rate: 0; allowed: crafted transactions per second/);
+    expect(() => base().transactions().users(6).apply().fuzzTransactions().build()).toThrow(/transactions\.users ≤ 4: the fuzzer uses the last two of the 6 wallets/);
+    expect(() => ScenarioBuilder.topology().validators(1).apply().wallets(3).onChain({ type: 'devnet', mempool: { minFee: -1, size: 3 } }).build()).toThrow(/chain\.mempool\.minFee: -1; allowed: an integer from 0[\s\S]*chain\.mempool\.size: 3; allowed: maxCount, minFee or maxNonceGap/);
+    expect(() => ScenarioBuilder.topology().validators(1).apply().onChain({ type: 'devnet', shards: 2 }).build()).toThrow(/chain\.shards: 2; allowed: only 'mempool'/);
+  });
+});
+
+describe('crafted cases', () => {
+  const key = deriveKeyPair(1, 'wallet', 0).key;
+  const crafter = new TxCrafter(key, seededRandom(7), 'unit', 1);
+
+  it('are seeded: the same seed crafts the same bytes', () => {
+    const again = new TxCrafter(key, seededRandom(7), 'unit', 1);
+    expect(Buffer.from(crafter.mutation('bit-flip').bytes)).toEqual(Buffer.from(again.mutation('bit-flip').bytes));
+  });
+
+  it('break exactly what their case names', () => {
+    expect(idIfDecodes(crafter.malformed().bytes)).toBeUndefined();
+    expect(crafter.tooLarge().bytes.length).toBeGreaterThan(MAX_TX_BYTES);
+    const gap = decodeTx(crafter.nonceGap(5).bytes);
+    expect(gap.nonce).toBeGreaterThan(2 ** 40);
+    expect(decodeTx(crafter.feeTooLow().bytes).fee).toBe(0);
+    expect(decodeTx(crafter.nonceTooLow(3).bytes).nonce).toBeLessThan(3);
+    const [orig, copy] = crafter.duplicate(4);
+    expect(Buffer.from(copy.bytes)).toEqual(Buffer.from(orig.bytes));
+    const swapped = decodeTx(crafter.mutation('field-swap').bytes);
+    expect(swapped.from).not.toBe(Buffer.from(key.publicKey).toString('hex'));
+    expect(crafter.mutation('truncate').bytes.length).toBeLessThan(crafter.valid(1).bytes.length);
+    expect(Object.keys(EXPECTED_REJECTS).sort()).toEqual([...FUZZ_CASES].sort());
+  });
+});
