@@ -50,11 +50,7 @@ const BOUNDARIES = {
   // Feature files are a front end like the CLI: steps build through the DSL, runs go through the CLI's deployer choice.
   'src/gherkin/': [...BASE, 'src/scenario/', 'src/runtime/', 'src/jobs/', 'src/report/', 'src/cli/'],
   // The library surface re-exports everything but the CLI (nothing imports the entry point).
-  'src/scenario/': [...BASE, ...SEAM, 'src/runtime/', 'src/workloads/', 'src/expectations/', 'src/faults/', 'src/adversary/'],
-  // The fault seam: desired state, appliers, the generic node control and the nemeses (between runtime and deployers).
-  'src/faults/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
-  // Adversarial workloads against the devnet: they craft its transactions and speak its protocols.
-  'src/adversary/': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/adapters/devnet/options.ts', 'src/load/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
+  'src/index.ts': [...BASE, 'src/adapters/', 'src/scenario/', 'src/runtime/', 'src/deployers/', 'src/load/', 'src/workloads/', 'src/expectations/', 'src/report/', 'src/jobs/', 'src/faults/', 'src/adversary/'],
   'examples/': [],
 };
 
