@@ -10,6 +10,7 @@ import { decodeBlock, type Block } from './block-codec.js';
 import type { ImportResult } from './chain.js';
 import type { BlockRequest, P2PHandlers } from './p2p-port.js';
 import type { DevnetNode } from './node.js';
+import { DEFAULT_DEFENSES } from './p2p/network.js';
 
 const PAGE = 200;
 /** Under the P2P module's 16 MiB frame limit, with room for the list framing. */
@@ -20,8 +21,6 @@ const MAX_FUTURE = 256;
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** Penalty points (the P2P module disconnects a peer whose score falls too low). */
 const PENALTY = { malformed: 20, invalid: 50, stale: 2, badTx: 5, unfunded: 0.5 } as const;
-/** Signature verifications per peer per second for its gossiped transactions (honest relaying stays far below). */
-const GOSSIP_VERIFY_BUDGET = 10_000;
 const MAX_BUDGETS = 1024;
 
 interface Held {
@@ -44,8 +43,16 @@ export class BlockSync {
   private stopped = false;
   private readonly budgets = new Map<string, { second: number; used: number; dropped: number }>();
   syncedBlocks = 0;
+  /** Gossiped transactions dropped unverified, over their peer's verification budget. */
+  overVerifyBudget = 0;
+  /** Signature verifications per peer per second for its gossiped transactions (0 = no budget). */
+  private readonly verifyPerSec: number;
+  private readonly penalizeUnfunded: boolean;
 
-  constructor(private readonly node: DevnetNode) {}
+  constructor(private readonly node: DevnetNode) {
+    this.verifyPerSec = node.config.p2p.defenses?.gossipVerifyPerSec ?? DEFAULT_DEFENSES.gossipVerifyPerSec;
+    this.penalizeUnfunded = !node.defensesOff.has('gossip-penalty');
+  }
 
   start(): void {
     this.stopped = false;
@@ -66,18 +73,19 @@ export class BlockSync {
   handlers(): P2PHandlers {
     return {
       onTx: (bytes, from) => {
-        const budget = this.verifyBudget(from);
-        if (budget.used >= GOSSIP_VERIFY_BUDGET) {
+        const budget = this.verifyPerSec > 0 ? this.verifyBudget(from) : null;
+        if (budget && budget.used >= this.verifyPerSec) {
           // Over this peer's verification budget for this second: dropped unverified.
+          this.overVerifyBudget++;
           if (++budget.dropped % 100 === 0) this.node.p2p?.penalize(from, 1, 'gossip over its verification budget');
           return;
         }
         const before = this.node.verifier.verifications;
         const out = this.node.submitTxBytes(bytes, from);
-        budget.used += this.node.verifier.verifications - before;
+        if (budget) budget.used += this.node.verifier.verifications - before;
         if (out.result === 'malformed' || out.result === 'bad_signature') this.node.p2p?.penalize(from, PENALTY.badTx, `gossiped tx ${out.result}`);
         // A validly signed transfer nobody can pay for cost a verification and carries nothing.
-        else if (out.result === 'insufficient_funds') this.node.p2p?.penalize(from, PENALTY.unfunded, 'gossiped an unfunded transaction');
+        else if (out.result === 'insufficient_funds' && this.penalizeUnfunded) this.node.p2p?.penalize(from, PENALTY.unfunded, 'gossiped an unfunded transaction');
       },
       onBlock: (bytes, from) => this.receive(bytes, from),
       onBlockRequest: (req) => this.serve(req),

@@ -7,6 +7,7 @@ import { LoadnetError, type ValidationIssue } from '../errors.js';
 import type { NodeConfig } from './config.js';
 import { DEFAULT_HTTP_LIMITS } from './http-server.js';
 import { DEFAULT_DEFENSES } from './p2p/network.js';
+import { unknownDefense } from './defenses.js';
 
 const HEX32 = /^[0-9a-f]{64}$/;
 
@@ -124,6 +125,13 @@ export function checkNodeConfig(raw: unknown): NodeConfig {
   if (c.parentPid !== null) int('parentPid', c.parentPid, 1);
   if (!Number.isFinite(c.clockOffsetMs)) bad('clockOffsetMs', c.clockOffsetMs, 'a number of milliseconds');
   if (c.verifyThreads !== undefined) int('verifyThreads', c.verifyThreads, 0);
+  if (c.defensesOff !== undefined) {
+    if (!Array.isArray(c.defensesOff) || !c.defensesOff.every((n) => typeof n === 'string')) bad('defensesOff', c.defensesOff, 'an array of defense names');
+    else {
+      const problem = unknownDefense(c.defensesOff);
+      if (problem) bad('defensesOff', c.defensesOff, problem);
+    }
+  }
   if (c.storage !== undefined && (typeof c.storage !== 'object' || c.storage === null || ![undefined, 'stop', 'resync'].includes(c.storage.onCorruptRecord))) bad('storage.onCorruptRecord', c.storage?.onCorruptRecord, "'stop' or 'resync'");
   if (!['debug', 'info', 'warn', 'error'].includes(c.logLevel)) bad('logLevel', c.logLevel, "'debug', 'info', 'warn' or 'error'");
   if (issues.length > 0) {

@@ -90,4 +90,9 @@ export interface NodeConfig {
    * and offset; 'resync' keeps a copy, cuts the log there and fetches the later blocks from peers.
    */
   storage?: { onCorruptRecord?: 'stop' | 'resync' };
+  /**
+   * A test aid: defenses switched off by name (defenses.ts DEFENSES; 'all' = every one), so an attack
+   * test can show its bound fails without them. LOADNET_DEFENSES in the node's environment adds to it.
+   */
+  defensesOff?: string[];
 }

@@ -35,7 +35,7 @@ export interface MetricsSource {
   /** The API server's defense counters (null before it started). */
   http(): HttpDefenseStats | null;
   peerScores(): Array<{ id: string; name?: string; score: number }>;
-  verification(): { verified: number; cacheHits: number; pooled: number; rejectedHits: number };
+  verification(): { verified: number; cacheHits: number; pooled: number; rejectedHits: number; gossipOverBudget: number };
   clockRules?(): ClockRuleCounts;
 }
 
@@ -59,6 +59,7 @@ export class NodeMetrics {
   readonly forks: Counter<string>;
   readonly invalidBlocks: Counter<string>;
   readonly httpDuration: Histogram<string>;
+  readonly slotDelay: Histogram<string>;
 
   constructor(source: MetricsSource, node: string) {
     const registers = [this.registry];
@@ -133,7 +134,7 @@ export class NodeMetrics {
         for (const p of source.peerScores()) this.set({ peer: p.id.slice(0, 16), peer_name: p.name ?? '' }, p.score);
       },
     });
-    const ver = (name: string, help: string, key: 'verified' | 'cacheHits' | 'pooled' | 'rejectedHits') =>
+    const ver = (name: string, help: string, key: 'verified' | 'cacheHits' | 'pooled' | 'rejectedHits' | 'gossipOverBudget') =>
       new Counter({ name, help, registers, collect() { mirror(this, source.verification()[key]); } });
     ver('node_tx_signatures_verified_total', 'Transaction signatures verified (inline or in the worker pool)', 'verified');
     ver('node_tx_signature_cache_hits_total', 'Signature checks skipped because the id was verified before (e.g. block import after admission)', 'cacheHits');
@@ -145,6 +146,13 @@ export class NodeMetrics {
     clock('consensus_blocks_future_rejected_total', 'Blocks whose slot started more than k slots ahead: refused', 'futureRejected');
     clock('consensus_blocks_late_total', 'Gossiped blocks imported more than the clock tolerance after their slot ended', 'lateBlocks');
     clock('consensus_slots_missed_total', 'Slots this node led but whose turn came when the tip already had that slot or a later one', 'slotsMissed');
+    ver('p2p_gossip_over_verify_budget_total', "Gossiped transactions dropped unverified: over their peer's verification budget per second", 'gossipOverBudget');
+    this.slotDelay = new Histogram({
+      name: 'consensus_slot_delay_seconds',
+      help: "How late the node's slot handling (leader check, block production, sync probe) ran after the slot began: consensus work waiting behind other work",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
     this.httpDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP API request duration',

@@ -28,6 +28,7 @@ import { P2PNetwork } from './p2p/network.js';
 import { createDaService, type DaService } from './da/service.js';
 import { daRoutes } from './da/routes.js';
 import { startApiServers } from './api-routes.js';
+import { configWithDefenses, offSet, type DefenseSet } from './defenses.js';
 import { HttpError, type HttpServerHandle, type Route } from './http-server.js';
 
 export interface StartNodeOptions {
@@ -54,6 +55,9 @@ export class DevnetNode {
   readonly sync: BlockSync;
   readonly log: Logger;
   readonly startedAt = nowMs();
+  readonly config: NodeConfig;
+  /** Defenses switched off (a test aid: defenses.ts); empty in every normal run. */
+  readonly defensesOff: DefenseSet;
   p2p: P2PNetworkLike | null = null;
   readonly verifyPool: VerifyPool | null;
   da: DaService | null = null;
@@ -81,7 +85,10 @@ export class DevnetNode {
   /** API batches take turns in the verification pool (block verification is never behind more than one window). */
   private apiPoolTurn: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly config: NodeConfig, opts: StartNodeOptions = {}) {
+  constructor(given: NodeConfig, opts: StartNodeOptions = {}) {
+    const config = configWithDefenses(given);
+    this.config = config;
+    this.defensesOff = offSet(config.defensesOff);
     this.log = opts.log ?? createLogger(config.name, config.logLevel);
     this.clockOffsetMs = config.clockOffsetMs;
     this.key = this.backend.keyFromSeed(fromHex(config.identitySeed, 32, 'identitySeed'));
@@ -89,7 +96,7 @@ export class DevnetNode {
     this.stake = new StakeDistribution(config.genesis.validators, config.consensus.activeSlotCoeff);
     this.lottery = new Lottery(config.genesis.epochNonce, this.stake, this.backend);
     this.ledger = new Ledger(config.genesis, config.fees);
-    this.verifier = new TxVerifier(this.backend, (pk) => this.stake.isValidator(pk));
+    this.verifier = new TxVerifier(this.backend, (pk) => this.stake.isValidator(pk), undefined, !this.defensesOff.has('invalid-signature-memory'));
     this.mempool = new Mempool(config.mempool, config.block.maxBytes, this.verifier, (pk) => this.ledger.account(pk));
     this.blockLog = new BlockLog(config.dataDir);
     this.chain = new Chain(genesisBlock(config.genesis), this.ledger, this.lottery, this.verifier, this.backend, config, {
@@ -108,7 +115,7 @@ export class DevnetNode {
         gossipRejected: () => this.mempool.gossipRejected,
         gossip: () => this.p2p?.metrics ?? null,
         peerScores: () => this.p2p?.peers() ?? [],
-        verification: () => ({ verified: this.verifier.verifications, cacheHits: this.verifier.cacheHits, pooled: this.verifyPool?.pooled ?? 0, rejectedHits: this.verifier.rejectedHits }),
+        verification: () => ({ verified: this.verifier.verifications, cacheHits: this.verifier.cacheHits, pooled: this.verifyPool?.pooled ?? 0, rejectedHits: this.verifier.rejectedHits, gossipOverBudget: this.sync.overVerifyBudget }),
         http: () => this.servers[0]?.stats ?? null,
         clockRules: () => this.clockRules,
       },
@@ -143,6 +150,7 @@ export class DevnetNode {
       name: this.config.name,
       trusted: this.config.genesis.validators.map((v) => v.publicKey),
       defenses: this.config.p2p.defenses,
+      ...(this.defensesOff.has('handshake-deadline') ? { handshakeTimeoutMs: 0 } : {}),
     });
     this.p2p = p2p;
     this.da = createDaService({
@@ -167,6 +175,7 @@ export class DevnetNode {
     this.housekeeping = setInterval(() => this.tidy(), 1000);
     this.housekeeping.unref();
     this.sync.start();
+    if (this.defensesOff.size > 0) this.log('warn', 'defenses switched off (a test aid: docs/SECURITY.md)', { off: [...this.defensesOff] });
     this.log('info', 'node started', { api: this.apiUrl, testing: this.testingUrl, peerId: this.publicKey, height: this.chain.height, lib: this.chain.libHeight });
   }
 
@@ -297,10 +306,11 @@ export class DevnetNode {
     const abandonAfter = this.config.api.limits?.batchAbandonAfter ?? BATCH_ABANDON_AFTER;
     const results: SubmitResult[] = new Array<SubmitResult>(txs.length);
     let badRun = 0;
-    for (let start = 0; start < txs.length; start += BATCH_WINDOW) {
+    const window = this.defensesOff.has('batch-windows') ? Math.max(1, txs.length) : BATCH_WINDOW;
+    for (let start = 0; start < txs.length; start += window) {
       if (start > 0) await new Promise<void>((r) => setImmediate(r));
       if (this.stopped) throw new HttpError(503, 'node stopping');
-      const end = Math.min(txs.length, start + BATCH_WINDOW);
+      const end = Math.min(txs.length, start + window);
       const decoded: Array<SignedTransaction | AdmitOutcome> = [];
       for (let i = start; i < end; i++) decoded.push(this.mempool.decode(item(i), 'api'));
       if (this.verifyPool) {
@@ -344,9 +354,11 @@ export class DevnetNode {
 
   private onSlot(): void {
     try {
-      const slot = this.slotAt(this.now());
+      const now = this.now();
+      const slot = this.slotAt(now);
       if (slot > this.lastSlot && slot > 0) {
         this.lastSlot = slot;
+        this.metrics.slotDelay.observe((now - (this.config.genesis.timeMs + slot * this.config.consensus.slotDurationMs)) / 1000);
         if (this.produceDelayMs > 0) setTimeout(() => !this.stopped && this.tryProduceSafely(slot), this.produceDelayMs);
         else this.tryProduce(slot);
       }

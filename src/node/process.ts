@@ -5,6 +5,7 @@
  */
 import { isLoadnetError, exitCodeFor, LoadnetError } from '../errors.js';
 import { loadNodeConfig } from './config-load.js';
+import { DEFENSES_ENV, defensesOffFromEnv } from './defenses.js';
 import { startNode, type DevnetNode } from './node.js';
 
 const WATCHDOG_MS = 250;
@@ -30,6 +31,8 @@ export function parseNodeArgs(argv: string[]): { configPath: string } {
 export async function runNodeProcess(argv: string[]): Promise<DevnetNode> {
   const { configPath } = parseNodeArgs(argv);
   const config = loadNodeConfig(configPath);
+  const fromEnv = defensesOffFromEnv(process.env[DEFENSES_ENV]);
+  if (fromEnv.length > 0) config.defensesOff = [...new Set([...(config.defensesOff ?? []), ...fromEnv])];
   const node = await startNode(config);
   let stopping = false;
   const shutdown = (why: string, code: number) => {

@@ -37,6 +37,8 @@ export class TxVerifier {
     private readonly backend: Ed25519Backend,
     private readonly isValidator: (pk: Hex) => boolean,
     private readonly capacity = 500_000,
+    /** Remember invalid signatures (false: the defense switched off, each arrival is verified again). */
+    private readonly rememberInvalid = true,
   ) {}
 
   isCached(tx: SignedTransaction): boolean {
@@ -89,6 +91,7 @@ export class TxVerifier {
   /** Record an invalid signature (found by the worker pool when `counted`, else here). */
   markRejected(tx: SignedTransaction, counted = true): void {
     if (counted) this.verifications++;
+    if (!this.rememberInvalid) return;
     const key = tx.id + tx.signature;
     this.rejected.delete(key);
     this.rejected.set(key, performance.now());

@@ -1,6 +1,7 @@
 /** Node config checking: defaults fill what a hand-written file leaves out; every problem is reported at once. */
 import { describe, expect, it } from 'vitest';
 import { checkNodeConfig, NODE_DEFAULTS } from '../../src/node/config-load.js';
+import { DEFENSE_NAMES, configWithDefenses, defensesOffFromEnv } from '../../src/node/defenses.js';
 
 const minimal = {
   name: 'n0',
@@ -47,5 +48,21 @@ describe('node config', () => {
     }
     expect(err.issues?.map((i) => i.field).sort()).toEqual(['api.limits.idleTimeout', 'api.limits.maxConnections', 'p2p.defenses.pingsPerSec', 'storage.onCorruptRecord']);
     expect(err.issues?.find((i) => i.field === 'api.limits.idleTimeout')?.allowed).toMatch(/no such limit; known: headerTimeoutMs, idleTimeoutMs/);
+  });
+
+  it('the defenses switch (a test aid): LOADNET_DEFENSES on/off/off:<names>, defensesOff names checked, switched-off limits at 0', () => {
+    expect(defensesOffFromEnv(undefined)).toEqual([]);
+    expect(defensesOffFromEnv('on')).toEqual([]);
+    expect(defensesOffFromEnv('off')).toEqual(DEFENSE_NAMES);
+    expect(defensesOffFromEnv('off:ping-rate, handshake-deadline')).toEqual(['ping-rate', 'handshake-deadline']);
+    expect(() => defensesOffFromEnv('no')).toThrow(/LOADNET_DEFENSES: got "no"; allowed: on, off, or off:<name>,<name>/);
+    expect(() => defensesOffFromEnv('off:ping-rates')).toThrow(/no such defense: ping-rates; known: all, invalid-signature-memory/);
+    expect(() => checkNodeConfig({ ...minimal, defensesOff: ['firewall'] })).toThrow(/defensesOff: .*no such defense: firewall/);
+    const c = configWithDefenses(checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { idleTimeoutMs: 7 } }, p2p: { ...minimal.p2p, defenses: { pingsPerSec: 3, maxAddressBook: 9 } }, defensesOff: ['http-idle-timeout', 'ping-rate'] }));
+    expect(c.api.limits).toEqual({ idleTimeoutMs: 0 });
+    expect(c.p2p.defenses).toEqual({ pingsPerSec: 0, maxAddressBook: 9 });
+    const all = configWithDefenses(checkNodeConfig({ ...minimal, defensesOff: ['all'] }));
+    expect(Object.values(all.p2p.defenses!).every((v) => v === 0)).toBe(true);
+    expect(all.api.limits).toMatchObject({ headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestTimeoutMs: 0, maxInflightBodyBytes: 0, batchAbandonAfter: 0 });
   });
 });

@@ -38,6 +38,7 @@ export interface ConnectionEvents {
 
 export interface ConnectionOptions {
   maxFrameBytes: number;
+  /** 0 = no deadline (the defense switched off). */
   handshakeTimeoutMs: number;
   pingIntervalMs: number;
   idleTimeoutMs: number;
@@ -110,9 +111,11 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, false));
     socket.on('close', () => this.close('socket closed', false));
-    this.later(opts.handshakeTimeoutMs, () => {
-      if (!this.established) this.close('handshake timeout', false);
-    });
+    if (opts.handshakeTimeoutMs > 0) {
+      this.later(opts.handshakeTimeoutMs, () => {
+        if (!this.established) this.close('handshake timeout', false);
+      });
+    }
     const hello = encodeHello({ version: P2P_VERSION, chainId: ctx.chainId, peerId: ctx.identity.publicKey, challenge: this.ownChallenge, session: ctx.session, listenPort: ctx.listenPort, name: ctx.name });
     this.writeNow(encodeFrame(MsgType.hello, hello));
   }

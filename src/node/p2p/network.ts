@@ -76,6 +76,11 @@ export interface P2PDefenses {
   maxAddressBook: number;
   /** Per-peer records (scores, bans) kept at most; the oldest disconnected go first (0 = unbounded). */
   maxPeerRecords: number;
+  /**
+   * Signature verifications per peer per second for its gossiped transactions; over it they are dropped
+   * unverified and the peer scored down (applied by the node core, block-sync.ts; 0 = no budget).
+   */
+  gossipVerifyPerSec: number;
 }
 
 export const DEFAULT_DEFENSES: P2PDefenses = {
@@ -91,23 +96,10 @@ export const DEFAULT_DEFENSES: P2PDefenses = {
   pingsPerSec: 5,
   maxAddressBook: 4096,
   maxPeerRecords: 1024,
+  // Honest relaying stays far below: a peer relays each transaction once.
+  gossipVerifyPerSec: 10_000,
 };
 
-/** Every defense switched off (what the node did before they existed): for attack tests and benches. */
-export const NO_DEFENSES: P2PDefenses = {
-  maxPendingHandshakes: 0,
-  maxUnknownPeers: 0,
-  newUnknownPerInterval: 0,
-  unknownIntervalMs: 10_000,
-  maxQueuedBytes: 0,
-  blockRequestsPerInterval: 0,
-  blockBytesPerInterval: 0,
-  blockBudgetIntervalMs: 10_000,
-  peersPerSec: 0,
-  pingsPerSec: 0,
-  maxAddressBook: 0,
-  maxPeerRecords: 0,
-};
 
 export interface P2POptions {
   identity: SigningKey;
@@ -126,6 +118,7 @@ export interface P2POptions {
   dialBackoff?: { initialMs: number; maxMs: number };
   pingIntervalMs?: number;
   idleTimeoutMs?: number;
+  /** An unauthenticated socket is closed this long after it connected (default 3 s; 0 = never). */
   handshakeTimeoutMs?: number;
   seenCache?: { maxEntries: number; maxAgeMs: number };
   maxInboundConnections?: number;

@@ -1,0 +1,114 @@
+/**
+ * The devnet node's defenses against hostile clients and peers, by name, and the switch that turns
+ * them off. The switch is a test aid: an attack test or bench runs once with a defense off to show
+ * that the bound it asserts is the defense's doing (docs/SECURITY.md). A node config lists names in
+ * `defensesOff`; the environment variable LOADNET_DEFENSES (`off` = all, `off:<name>,<name>` = some,
+ * `on` or unset = none) adds to it for node processes (`loadnet node`, every local deployer's nodes).
+ *
+ * Switched off, each defense behaves as the node did before it existed.
+ */
+import { LoadnetError } from '../errors.js';
+import type { NodeConfig } from './config.js';
+import type { HttpLimits } from './http-server.js';
+import type { P2PDefenses } from './p2p/network.js';
+
+export const DEFENSES = {
+  'invalid-signature-memory': 'invalid signatures are remembered for 2 min: a signature the worker pool found invalid is not verified again at admission, nor when it comes back',
+  'batch-windows': 'an API batch is handled in windows of 512 with a turn of the event loop between them (off: the whole batch in one go)',
+  'batch-abandon': 'an API batch is abandoned after 512 invalid signatures in a row (api.limits.batchAbandonAfter)',
+  'gossip-penalty': 'gossiped transactions that are validly signed but unfunded count as an offence (score)',
+  'gossip-verify-budget': 'signature verifications per peer per second for its gossiped transactions (p2p.defenses.gossipVerifyPerSec)',
+  'handshake-deadline': 'an unauthenticated P2P socket is closed 3 s after it connected',
+  'pending-handshake-cap': 'unauthenticated P2P sockets have their own small cap; a new one evicts the oldest silent one (p2p.defenses.maxPendingHandshakes)',
+  'unknown-identity-cap': 'identities outside genesis and the configured peers: capped, and admitted a few per interval (p2p.defenses.maxUnknownPeers, newUnknownPerInterval)',
+  'outbound-queue-bound': 'a peer whose outbound queue is full is not served and not read (p2p.defenses.maxQueuedBytes)',
+  'block-request-budget': 'block requests and block bytes served per peer per interval (p2p.defenses.blockRequestsPerInterval, blockBytesPerInterval)',
+  'peers-rate': 'PEERS messages per peer per second (p2p.defenses.peersPerSec)',
+  'ping-rate': 'pings answered per peer per second (p2p.defenses.pingsPerSec)',
+  'address-book-cap': 'address book entries at most (p2p.defenses.maxAddressBook)',
+  'peer-record-cap': 'per-peer records (scores, bans) at most, the oldest disconnected evicted (p2p.defenses.maxPeerRecords)',
+  'http-header-timeout': "an API socket must send a request's headers in time (api.limits.headerTimeoutMs)",
+  'http-idle-timeout': 'idle keep-alive API sockets are closed (api.limits.idleTimeoutMs)',
+  'http-connection-cap': 'open API sockets at most, the longest idle evicted for a new one (api.limits.maxConnections)',
+  'http-client-budget': 'requests per client address per second, over it 429 + Retry-After (api.limits.requestsPerSec, requestBurst)',
+  'http-request-time-limit': 'a request not answered in time gets a 503 (api.limits.requestTimeoutMs)',
+  'http-body-cap': 'request body bytes held at once over all requests (api.limits.maxInflightBodyBytes)',
+} as const;
+
+export type DefenseName = keyof typeof DEFENSES;
+export const DEFENSE_NAMES = Object.keys(DEFENSES) as DefenseName[];
+export const DEFENSES_ENV = 'LOADNET_DEFENSES';
+
+/** Null when every name is a defense; else what is wrong and what is allowed. */
+export function unknownDefense(names: readonly string[]): string | null {
+  const bad = names.filter((n) => n !== 'all' && !(DEFENSE_NAMES as string[]).includes(n));
+  return bad.length === 0 ? null : `no such defense: ${bad.join(', ')}; known: all, ${DEFENSE_NAMES.join(', ')}`;
+}
+
+/** The defenses LOADNET_DEFENSES switches off: `on`/unset none, `off` all, `off:a,b` those named. */
+export function defensesOffFromEnv(value: string | undefined): DefenseName[] {
+  const v = (value ?? '').trim();
+  if (v === '' || v === 'on') return [];
+  if (v === 'off') return [...DEFENSE_NAMES];
+  const m = /^off:(.+)$/.exec(v);
+  const names = m ? m[1]!.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const problem = m ? unknownDefense(names) : `got ${JSON.stringify(v)}`;
+  if (problem || names.length === 0) {
+    throw new LoadnetError('LN_ERR_CONFIG_INVALID', `${DEFENSES_ENV}: ${problem ?? 'no defense named after off:'}; allowed: on, off, or off:<name>,<name> (a test aid: docs/SECURITY.md)`);
+  }
+  return names.includes('all') ? [...DEFENSE_NAMES] : (names as DefenseName[]);
+}
+
+export type DefenseSet = ReadonlySet<DefenseName>;
+
+export function offSet(names: readonly string[] | undefined): DefenseSet {
+  if (!names || names.length === 0) return new Set();
+  return new Set(names.includes('all') ? DEFENSE_NAMES : (names as DefenseName[]));
+}
+
+type ApiLimits = Partial<HttpLimits> & { batchAbandonAfter?: number };
+
+/** The API limits with the switched-off ones at 0 (= no limit). */
+export function apiLimitsWith(limits: ApiLimits | undefined, off: DefenseSet): ApiLimits {
+  const out: ApiLimits = { ...limits };
+  const zero = (name: DefenseName, keys: Array<keyof ApiLimits>) => {
+    if (off.has(name)) for (const k of keys) out[k] = 0;
+  };
+  zero('http-header-timeout', ['headerTimeoutMs']);
+  zero('http-idle-timeout', ['idleTimeoutMs']);
+  zero('http-connection-cap', ['maxConnections']);
+  zero('http-client-budget', ['requestsPerSec', 'requestBurst']);
+  zero('http-request-time-limit', ['requestTimeoutMs']);
+  zero('http-body-cap', ['maxInflightBodyBytes']);
+  zero('batch-abandon', ['batchAbandonAfter']);
+  return out;
+}
+
+/** The P2P defenses with the switched-off ones at 0 (= off). */
+export function p2pDefensesWith(defenses: Partial<P2PDefenses> | undefined, off: DefenseSet): Partial<P2PDefenses> {
+  const out: Partial<P2PDefenses> = { ...defenses };
+  const zero = (name: DefenseName, keys: Array<keyof P2PDefenses>) => {
+    if (off.has(name)) for (const k of keys) out[k] = 0;
+  };
+  zero('pending-handshake-cap', ['maxPendingHandshakes']);
+  zero('unknown-identity-cap', ['maxUnknownPeers', 'newUnknownPerInterval']);
+  zero('outbound-queue-bound', ['maxQueuedBytes']);
+  zero('block-request-budget', ['blockRequestsPerInterval', 'blockBytesPerInterval']);
+  zero('peers-rate', ['peersPerSec']);
+  zero('ping-rate', ['pingsPerSec']);
+  zero('address-book-cap', ['maxAddressBook']);
+  zero('peer-record-cap', ['maxPeerRecords']);
+  zero('gossip-verify-budget', ['gossipVerifyPerSec']);
+  return out;
+}
+
+/** The config a node runs with: `defensesOff` applied to its API limits and P2P defenses. */
+export function configWithDefenses(config: NodeConfig): NodeConfig {
+  const off = offSet(config.defensesOff);
+  if (off.size === 0) return config;
+  return {
+    ...config,
+    api: { ...config.api, limits: apiLimitsWith(config.api.limits, off) },
+    p2p: { ...config.p2p, defenses: p2pDefensesWith(config.p2p.defenses, off) },
+  };
+}
