@@ -5,8 +5,8 @@
  * three 100,000-transaction batches of invalid signatures at once (a control client's
  * GET /cryptarchia/info p99 stays within 500 ms; each batch is abandoned after a run of invalid
  * signatures, with its rejects reported).
- * LOADNET_DEFENSES=off runs the same attacks with the switchable limits off (api.limits all 0): the
- * assertions then fail (recorded in bench/RESULTS.md).
+ * LOADNET_DEFENSES=off (inherited by the node processes: src/node/defenses.ts) runs the same attacks
+ * with every defense switched off: the assertions then fail (recorded in bench/RESULTS.md).
  */
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
@@ -17,8 +17,6 @@ import { fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 
 const ATTACKER = path.resolve('test/integration/invalid-batch-client.mjs');
-const OFF = process.env.LOADNET_DEFENSES === 'off';
-const LIMITS_OFF = { headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestBurst: 0, requestTimeoutMs: 0, maxInflightBodyBytes: 0, batchAbandonAfter: 0 };
 
 let plan: ClusterPlan;
 let nodes: RunningProcess[] = [];
@@ -26,7 +24,6 @@ let nodes: RunningProcess[] = [];
 beforeAll(async () => {
   plan = await planCluster({ nodes: 2, wallets: 1, slotDurationMs: 500, activeSlotCoeff: 0.8 });
   plan.configs[1]!.api.limits = { requestsPerSec: 50, requestBurst: 100 };
-  if (OFF) for (const c of plan.configs) c.api.limits = LIMITS_OFF;
   nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
 });
 

@@ -1,27 +1,28 @@
 /**
  * Hostile peers against a real 3-node cluster (node-0 is the victim; node-1 and node-2 are its honest
  * peers, blocks keep coming): 400 half-open sockets, a flood of block requests from a peer that never
- * reads, a flood of PEERS messages, a ping flood, a crowd of fresh identities and gossip from unfunded
- * senders. Each asserts the
- * issue's bound (sockets closed, RSS growth, every honest peer kept).
- * LOADNET_DEFENSES=off runs the same attacks against nodes with the defenses switched off: the
- * assertions then fail (recorded in bench/RESULTS.md).
+ * reads, a flood of PEERS messages, a ping flood, gossip from unfunded senders, a gossip flood over the
+ * per-peer verification budget and a crowd of fresh identities; then, on a node of its own, identities
+ * that come and go beyond the cap on per-peer records. Each asserts the issue's bound (sockets closed,
+ * RSS growth, work or records bounded, every honest peer kept).
+ * LOADNET_DEFENSES=off (inherited by the node processes: src/node/defenses.ts) runs the same attacks
+ * against nodes with every defense switched off: the assertions then fail (bench/RESULTS.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKeyPair, fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
 import { MsgType, encodeBlockRequest, encodeListFrame } from '../../src/node/p2p/frames.js';
-import { NO_DEFENSES } from '../../src/node/p2p/network.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 import { halfOpen, randomPeers, rawPeer, rssMiB, type RawPeer } from './p2p-attacker.js';
 
-const OFF = process.env.LOADNET_DEFENSES === 'off';
+/** The victim's per-peer verification budget for gossiped transactions (default 10,000/s; lower here so the flood is short). */
+const VERIFY_BUDGET = 1000;
 let rssAtStart = 0;
 let plan: ClusterPlan;
 let nodes: RunningProcess[] = [];
 
 beforeAll(async () => {
-  plan = await planCluster({ nodes: 3, wallets: 1, slotDurationMs: 500, activeSlotCoeff: 0.8 });
-  if (OFF) for (const c of plan.configs) c.p2p.defenses = NO_DEFENSES;
+  plan = await planCluster({ nodes: 3, wallets: 20, slotDurationMs: 500, activeSlotCoeff: 0.8 });
+  plan.configs[0]!.p2p.defenses = { gossipVerifyPerSec: VERIFY_BUDGET };
   nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
   await waitFor('a full mesh and 10 blocks', async () => (await nodes[0]!.client.networkInfo()).n_peers === 2 && (await nodes[0]!.client.info()).height >= 10, 60_000);
   rssAtStart = rssMiB(nodes[0]!.child.pid!);
@@ -61,6 +62,14 @@ function watchHonestPeers(): { stop(): Promise<string[]> } {
 }
 
 const pid = () => victim().child.pid!;
+
+/** Sum of a metric's series in a node's /metrics text. */
+async function metric(name: string, node: RunningProcess = victim()): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[2]);
+  return sum;
+}
 
 describe('devnet node: hostile peers', () => {
   it('400 half-open P2P sockets: >= 95 % closed within 15 s; an honest peer reconnects during the flood and every honest peer is kept', async () => {
@@ -182,6 +191,36 @@ describe('devnet node: hostile peers', () => {
     expect(await watch.stop()).toEqual([]);
   });
 
+  it('a gossip flood of validly signed, funded transactions: the victim verifies at most its per-peer budget each second, the rest is dropped unverified', async () => {
+    const watch = watchHonestPeers();
+    // 20 funded wallets × 500 nonces: every one valid and admissible, so only the budget bounds the work.
+    const to = fromHex(plan.wallets[0]!.publicKey);
+    const txs = plan.wallets.flatMap((w) => Array.from({ length: 500 }, (_, n) => signTransferFast(w.key, n, 1, to, 1).bytes));
+    const verified0 = await metric('node_tx_signatures_verified_total');
+    const gossip0 = await metric('p2p_gossip_in_total');
+    const attacker = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'verify-flood', 0);
+    const t0 = Date.now();
+    for (let i = 0; i < txs.length && !attacker.socket.destroyed; i += 200) attacker.socket.write(encodeListFrame(MsgType.txs, txs.slice(i, i + 200)));
+    // Handled when the victim's gossip counter has taken all of them, or stopped moving (cut off).
+    let last = gossip0;
+    let lastChange = Date.now();
+    while (Date.now() - lastChange < 1000 && Date.now() - t0 < 30_000) {
+      const now = await metric('p2p_gossip_in_total');
+      if (now !== last) [last, lastChange] = [now, Date.now()];
+      if (now - gossip0 >= txs.length) break;
+      await sleep(100);
+    }
+    const seconds = (lastChange - t0) / 1000;
+    attacker.socket.destroy();
+    const verified = (await metric('node_tx_signatures_verified_total')) - verified0;
+    const dropped = await metric('p2p_gossip_over_verify_budget_total');
+    console.log(`verification budget ${VERIFY_BUDGET}/s: ${last - gossip0} of ${txs.length} gossiped transactions handled in ${seconds.toFixed(1)} s; ${verified} verified, ${dropped} dropped unverified`);
+    // Every second the flood lasted (and the one it started in) allows one budget.
+    expect(verified).toBeLessThanOrEqual(VERIFY_BUDGET * (Math.ceil(seconds) + 1));
+    expect(dropped).toBeGreaterThan(0);
+    expect(await watch.stop()).toEqual([]);
+  });
+
   it('a crowd of fresh identities: only a few are admitted per interval; honest peers kept', async () => {
     const watch = watchHonestPeers();
     const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'crowd', i)));
@@ -200,5 +239,32 @@ describe('devnet node: hostile peers', () => {
     expect(now - rssAtStart).toBeLessThanOrEqual(200);
     const [a, b] = await Promise.all([victim().client.info(), nodes[1]!.client.info()]);
     expect(Math.abs(a.height - b.height)).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('devnet node: per-peer records', () => {
+  it('40 identities that connect and leave: a node with a cap of 8 per-peer records keeps at most 8', async () => {
+    const solo = await planCluster({ nodes: 1, wallets: 1, slotDurationMs: 500 });
+    const config = solo.configs[0]!;
+    config.p2p.defenses = { maxPeerRecords: 8 };
+    // Admit the 40 at once (the admission rate of new identities would take 50 s): only the record cap is under test.
+    config.defensesOff = ['unknown-identity-cap'];
+    const node = await spawnNode(config);
+    try {
+      const records = async () => ((await (await fetch(`http://127.0.0.1:${node.apiPort}/metrics`)).text()).match(/^p2p_peer_score\{/gm) ?? []).length;
+      const connected = async () => (await node.client.networkInfo()).n_peers;
+      for (let wave = 0; wave < 5; wave++) {
+        const peers = await Promise.all(Array.from({ length: 8 }, (_, i) => rawPeer(config.p2p.port, config.genesis.chainId, 'records', wave * 8 + i)));
+        for (const p of peers) p.socket.destroy();
+        await waitFor('the wave gone', async () => (await connected()) === 0, 5000, 50);
+      }
+      const kept = await records();
+      console.log(`per-peer records after 40 identities came and went: ${kept} (cap 8)`);
+      expect(kept).toBeLessThanOrEqual(8);
+      expect(kept).toBeGreaterThan(0);
+    } finally {
+      await stopProcess(node);
+      removeDir(solo.dir);
+    }
   });
 });
