@@ -115,12 +115,18 @@ describe('load engine: a node that loses what it accepted strands no wallet', ()
     const highest = highestNonces(all);
     const victimIndex = ctx.nodes().findIndex((n) => n.descriptor.name === VICTIM);
     expect(highest.size).toBe(6);
-    const behind: string[] = [];
-    for (const w of ctx.wallets.slice(0, 6)) {
-      const top = highest.get(w.index)!;
-      const account = await client.account(w.address);
-      if (account.nonce <= top) behind.push(`wallet ${w.index}: account nonce ${account.nonce}, highest sent ${top}; nonce ${account.nonce}: ${(all.get(`${w.index}:${account.nonce}`) ?? ['never sent']).join(', ')}`);
-    }
+    // Read on a node that may lag the block feed by a block or two: give it a few seconds to catch up.
+    let behind: string[] = [];
+    const until = nowMs() + 10_000;
+    do {
+      behind = [];
+      for (const w of ctx.wallets.slice(0, 6)) {
+        const top = highest.get(w.index)!;
+        const account = await client.account(w.address);
+        if (account.nonce <= top) behind.push(`wallet ${w.index}: account nonce ${account.nonce}, highest sent ${top}; nonce ${account.nonce}: ${(all.get(`${w.index}:${account.nonce}`) ?? ['never sent']).join(', ')}`);
+      }
+      if (behind.length > 0) await sleep(1000);
+    } while (behind.length > 0 && nowMs() < until);
     console.log(`stranded wallets (${VICTIM} is node ${victimIndex}): ${behind.length === 0 ? 'none' : behind.join('; ')}`);
     expect(behind).toEqual([]);
     // A loss happened for real (transactions the victim had accepted were taken as new elsewhere) and was repaired.

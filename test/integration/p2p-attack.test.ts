@@ -14,14 +14,14 @@ import { MsgType, encodeBlockRequest, encodeListFrame } from '../../src/node/p2p
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 import { halfOpen, randomPeers, rawPeer, rssMiB, type RawPeer } from './p2p-attacker.js';
 
-/** The victim's per-peer verification budget for gossiped transactions (default 10,000/s; lower here so the flood is short). */
-const VERIFY_BUDGET = 1000;
+/** The victim's per-peer verification budget for gossiped transactions (default 10,000/s; low here so a short flood, cheap on a loaded machine, is over it). */
+const VERIFY_BUDGET = 200;
 let rssAtStart = 0;
 let plan: ClusterPlan;
 let nodes: RunningProcess[] = [];
 
 beforeAll(async () => {
-  plan = await planCluster({ nodes: 3, wallets: 20, slotDurationMs: 500, activeSlotCoeff: 0.8 });
+  plan = await planCluster({ nodes: 3, wallets: 8, slotDurationMs: 500, activeSlotCoeff: 0.8 });
   plan.configs[0]!.p2p.defenses = { gossipVerifyPerSec: VERIFY_BUDGET };
   nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
   await waitFor('a full mesh and 10 blocks', async () => (await nodes[0]!.client.networkInfo()).n_peers === 2 && (await nodes[0]!.client.info()).height >= 10, 60_000);
@@ -193,7 +193,7 @@ describe('devnet node: hostile peers', () => {
 
   it('a gossip flood of validly signed, funded transactions: the victim verifies at most its per-peer budget each second, the rest is dropped unverified', async () => {
     const watch = watchHonestPeers();
-    // 20 funded wallets × 500 nonces: every one valid and admissible, so only the budget bounds the work.
+    // 8 funded wallets × 500 nonces: every one valid and admissible, so only the budget bounds the work.
     const to = fromHex(plan.wallets[0]!.publicKey);
     const txs = plan.wallets.flatMap((w) => Array.from({ length: 500 }, (_, n) => signTransferFast(w.key, n, 1, to, 1).bytes));
     const verified0 = await metric('node_tx_signatures_verified_total');
@@ -237,8 +237,11 @@ describe('devnet node: hostile peers', () => {
     const now = rssMiB(pid());
     console.log(`victim RSS over all P2P attacks: ${rssAtStart.toFixed(0)} -> ${now.toFixed(0)} MiB`);
     expect(now - rssAtStart).toBeLessThanOrEqual(200);
-    const [a, b] = await Promise.all([victim().client.info(), nodes[1]!.client.info()]);
-    expect(Math.abs(a.height - b.height)).toBeLessThanOrEqual(2);
+    // Still in step with an honest peer (a block or two apart while one is in flight).
+    await waitFor('the victim within 2 blocks of node-1', async () => {
+      const [a, b] = await Promise.all([victim().client.info(), nodes[1]!.client.info()]);
+      return Math.abs(a.height - b.height) <= 2;
+    }, 10_000);
   });
 });
 
