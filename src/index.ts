@@ -58,7 +58,10 @@ export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded
 // Below the runner, for your own workloads and scripts: the load engine, inclusion tracking, the block feed.
 export { createLoadEngine, LoadEngine } from './load/engine.js';
 export type { LoadEngineOptions, EngineWallet } from './load/engine.js';
-export type { TargetChoice } from './load/protocol.js';
+export type { TargetChoice, LostShard } from './load/protocol.js';
+export { startAgentServer } from './load/agent-server.js';
+export type { AgentServer, AgentServerOptions } from './load/agent-server.js';
+export type { AgentInfo, AgentClock } from './load/agent-client.js';
 export type { LoadInterval, LoadTotals, RejectCounts } from './load/figures.js';
 export { InclusionTracker } from './load/inclusion-tracker.js';
 export type { InclusionCounts } from './load/inclusion-tracker.js';

@@ -68,3 +68,11 @@ export const RENDER_USAGE = `loadnet render k8s <scenario.json | module.ts> [opt
   --runs-claim <pvc>         keep the Job's run directory on this PersistentVolumeClaim (default: the summary
                              is the Job's log, the directory goes with the pod)
   --no-job                   nodes only (a scenario with chaos or custom code needs this)`;
+
+export const AGENT_USAGE = `loadnet agent [--listen host:port] [--once]
+  A load agent: a coordinator (the load engine's \`agents\` option) hands it shards of its wallets and schedule;
+  it signs and sends them from this host's worker threads and streams interval reports back. The coordinator
+  measures this host's clock offset and corrects latency for it. Run the same loadnet version on both sides.
+
+  --listen host:port         where to listen (default 127.0.0.1:7400; port 0: any free port, printed on stdout)
+  --once                     exit after the first coordinator's session`;

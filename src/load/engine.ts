@@ -8,8 +8,6 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { LoadnetError } from '../errors.js';
 import type { ChainAdapter, Hex } from '../adapters/seam.js';
 import { chainAdapter } from '../adapters/registry.js';
@@ -19,7 +17,9 @@ import { nowMs } from '../util/clock.js';
 import { Schedule, scheduleFromRate } from './schedule.js';
 import { FigureAccumulator, type LoadInterval, type LoadTotals } from './figures.js';
 import { InclusionTracker } from './inclusion-tracker.js';
-import type { CoordinatorMessage, ShardInit, TargetChoice, WorkerMessage, WorkerReport, WorkerResult } from './protocol.js';
+import type { CoordinatorMessage, LostShard, ShardInit, TargetChoice, WorkerMessage, WorkerReport, WorkerResult } from './protocol.js';
+import { localShards, type ShardHost, type ShardLink } from './shard-link.js';
+import { AgentLostError, agentShards, type AgentInfo } from './agent-client.js';
 
 export interface EngineWallet {
   index?: number;
@@ -80,7 +80,19 @@ export interface LoadEngineOptions {
   stallMs?: number;
   /** After generation, keep re-submitting for stalled wallets for up to this long, until stop(); default 0. */
   settleMs?: number;
+  /**
+   * Load agents (`loadnet agent`, host:port) that run the shards instead of this process's threads: shard i
+   * on agent i mod n. `threads` is then the number of shards in all (default: one per agent).
+   */
+  agents?: readonly string[];
+  /** A lost agent fails the load ('fail', the default) or the others go on ('continue'), its shards listed as lost. */
+  agentLoss?: 'fail' | 'continue';
+  /** Each agent's identity and clock offset, once connected (before load starts). */
+  onAgent?: (info: AgentInfo) => void;
+  /** An agent lost mid-run: its shards and what they had in flight at their last report. */
+  onShardLost?: (lost: LostShard) => void;
 }
+
 
 /** dist/workers/load-worker.js next to this module's dist tree (works from dist/ and an installed package). */
 export function loadWorkerPath(): string {
@@ -110,8 +122,10 @@ export class LoadEngine {
   private readonly durationMs: number;
   private readonly intervalMs: number;
   private readonly inits: ShardInit[];
-  private pool?: Piscina;
-  private ports: MessagePort[] = [];
+  private host?: ShardHost;
+  private links: ShardLink[] = [];
+  private readonly lastReports = new Map<number, { atMs: number; inFlight: number; sent: number; accepted: number }>();
+  private readonly lost: LostShard[] = [];
   private tasks: Promise<WorkerResult>[] = [];
   private t0 = 0;
   private stoppedAt?: number;
@@ -134,7 +148,9 @@ export class LoadEngine {
     this.intervalMs = positiveInt('intervalMs', options.intervalMs, 1000, 60_000);
     if (options.signCapPerSec !== undefined && !(options.signCapPerSec > 0)) throw invalid('signCapPerSec', options.signCapPerSec, 'a positive number of signatures per second');
     const peak = Math.max(...this.schedule.data.segments.map((s) => Math.max(s.r0, s.r1)));
-    const threads = Math.min(options.wallets.length, positiveInt('threads', options.threads, peak < 5000 ? 1 : availableParallelism(), 64));
+    const agents = options.agents ?? [];
+    const defaultThreads = agents.length > 0 ? agents.length : peak < 5000 ? 1 : availableParallelism();
+    const threads = Math.min(options.wallets.length, positiveInt('threads', options.threads, defaultThreads, 64 * Math.max(1, agents.length)));
     const chain = options.chain ?? chainAdapter();
     const wallets = options.wallets.map((w, i) => {
       if (typeof w?.secret !== 'string') throw invalid(`wallets[${i}].secret`, w?.secret, `the wallet's secret as hex (what chain ${chain.name} signs with)`);
@@ -180,26 +196,34 @@ export class LoadEngine {
 
   /** Spawn the workers, let them sync nonces and pre-sign, then start the schedule. Resolves once running. */
   async start(): Promise<void> {
-    if (this.pool) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name} already started`);
-    this.pool = new Piscina({ filename: loadWorkerPath(), minThreads: this.inits.length, maxThreads: this.inits.length, idleTimeout: 1000, atomics: 'disabled' });
+    if (this.host) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name} already started`);
+    const agents = this.options.agents ?? [];
+    if (agents.length > 0) {
+      const chain = this.options.chain ?? chainAdapter();
+      this.host = await agentShards(agents, { type: chain.name, ...(this.options.chainOptions ?? {}) }, this.inits, this.options.onAgent);
+    } else this.host = localShards(loadWorkerPath(), this.inits);
     let readyCount = 0;
     let onReady!: () => void;
     let onFatal!: (e: Error) => void;
     const ready = new Promise<void>((res, rej) => ((onReady = res), (onFatal = rej)));
-    for (const init of this.inits) {
-      const { port1, port2 } = new MessageChannel();
-      this.ports.push(port1);
-      port1.on('message', (m: WorkerMessage) => {
+    for (const link of this.host.links) {
+      this.links.push(link);
+      link.onMessage((m: WorkerMessage) => {
         if (m.type === 'ready') {
           if (++readyCount === this.inits.length) onReady();
         } else if (m.type === 'report') this.onReport(m);
         else if (m.type === 'fatal') {
           this.fatal = m.message;
-          onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load worker ${init.workerIndex} failed: ${m.message}`));
+          onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load worker ${link.workerIndex} (${link.host}) failed: ${m.message}`));
         }
       });
-      const task = this.pool.run({ init, port: port2 }, { transferList: [port2] }) as Promise<WorkerResult>;
-      task.catch((e: Error) => onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load worker ${init.workerIndex} failed: ${e.message}`, { cause: e })));
+      const task = link.done.catch((e: Error) => {
+        if (e instanceof AgentLostError && this.t0 > 0) return this.onShardLost(link, e);
+        onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load worker ${link.workerIndex} (${link.host}) failed: ${e.message}`, { cause: e }));
+        throw e;
+      });
+      // Settled by allSettled once running; before that a failure goes through onFatal.
+      task.catch(() => undefined);
       this.tasks.push(task);
     }
     try {
@@ -214,7 +238,7 @@ export class LoadEngine {
       return this.stoppedBeforeStart();
     }
     this.t0 = nowMs() + 20;
-    for (const p of this.ports) p.postMessage({ type: 'go', t0: this.t0 } satisfies CoordinatorMessage);
+    for (const l of this.links) l.post({ type: 'go', t0: this.t0 } satisfies CoordinatorMessage);
     this.scheduleTick(1);
     this.finishedPromise = Promise.allSettled(this.tasks).then(async (results) => {
       const failed = results.find((r) => r.status === 'rejected');
@@ -248,8 +272,34 @@ export class LoadEngine {
     this.timer.unref?.();
   }
 
+  /** A shard whose agent is gone: listed with what it last reported; the others go on unless agentLoss is 'fail'. */
+  private onShardLost(link: ShardLink, e: AgentLostError): WorkerResult {
+    const last = this.lastReports.get(link.workerIndex);
+    const lost: LostShard = {
+      agent: e.agent,
+      workerIndex: link.workerIndex,
+      wallets: this.inits.find((i) => i.workerIndex === link.workerIndex)?.wallets.length ?? 0,
+      reason: e.reason,
+      lastReportAtMs: last?.atMs ?? 0,
+      inFlightAtLastReport: last?.inFlight ?? 0,
+      sent: last?.sent ?? 0,
+      accepted: last?.accepted ?? 0,
+    };
+    this.lost.push(lost);
+    this.finalReports++;
+    this.options.onShardLost?.(lost);
+    if ((this.options.agentLoss ?? 'fail') === 'fail') {
+      this.fatal ??= e.message;
+      void this.stop().catch(() => undefined);
+      throw e;
+    }
+    return { workerIndex: link.workerIndex, sent: lost.sent };
+  }
+
   private onReport(r: WorkerReport): void {
     this.figures.add(r);
+    const prev = this.lastReports.get(r.workerIndex);
+    this.lastReports.set(r.workerIndex, { atMs: r.atMs, inFlight: r.inFlight, sent: (prev?.sent ?? 0) + r.sent, accepted: (prev?.accepted ?? 0) + r.accepted });
     if (r.acceptedIntended.length > 0) this.tracker?.addAccepted(r.acceptedIds, r.acceptedIntended);
     if (r.final) this.finalReports++;
   }
@@ -270,7 +320,8 @@ export class LoadEngine {
   totals(): LoadTotals {
     const end = this.stoppedAt ?? Math.min(nowMs(), this.t0 + this.durationMs);
     const genMs = this.t0 === 0 ? 0 : Math.max(0, Math.min(end - this.t0, this.durationMs));
-    return this.figures.totals(this.name, genMs, this.schedule.countAt(genMs), this.shortIntervals, this.intervals);
+    const totals = this.figures.totals(this.name, genMs, this.schedule.countAt(genMs), this.shortIntervals, this.intervals);
+    return this.lost.length > 0 ? { ...totals, lostShards: [...this.lost] } : totals;
   }
 
   /** Resolves when generation has ended (duration reached or stop()) and every answer is in. */
@@ -287,21 +338,20 @@ export class LoadEngine {
       return this.totals();
     }
     this.stoppedAt ??= Math.min(nowMs(), this.t0 + this.durationMs);
-    for (const p of this.ports) p.postMessage({ type: 'stop' } satisfies CoordinatorMessage);
+    for (const l of this.links) l.post({ type: 'stop' } satisfies CoordinatorMessage);
     return this.finishedPromise;
   }
 
   /** Point the workers at a new set of node URLs (nodes added or removed). */
   setTargets(targets: string[]): void {
-    for (const p of this.ports) p.postMessage({ type: 'targets', targets: targets.map((t) => t.replace(/\/$/, '')) } satisfies CoordinatorMessage);
+    for (const l of this.links) l.post({ type: 'targets', targets: targets.map((t) => t.replace(/\/$/, '')) } satisfies CoordinatorMessage);
   }
 
   private async shutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    for (const p of this.ports) p.close();
-    this.ports = [];
-    const pool = this.pool;
-    if (pool) await pool.destroy().catch(() => undefined);
+    for (const l of this.links) l.close();
+    this.links = [];
+    await this.host?.destroy();
   }
 }
 

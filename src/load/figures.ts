@@ -3,7 +3,7 @@
  * summary section). Pure accumulation of worker reports, no I/O.
  */
 import { decodeHistogram, encodeHistogram, newHistogram, percentiles, type Histogram, type Percentiles } from './histogram.js';
-import type { LateReason, WorkerReport } from './protocol.js';
+import type { LateReason, LostShard, WorkerReport } from './protocol.js';
 
 /** Rejections by the chain's own reason label (the devnet: mempool_full, nonce_gap, ...). */
 export type RejectCounts = Record<string, number>;
@@ -67,6 +67,8 @@ export interface LoadTotals {
   generatorBoundReason?: string;
   shortIntervals: number;
   intervals: number;
+  /** Shards whose load agent was lost mid-run (engine option agentLoss 'continue'); absent when none. */
+  lostShards?: LostShard[];
   submitCorrected: Percentiles;
   submitUncorrected: Percentiles;
   scheduleLag: Percentiles;

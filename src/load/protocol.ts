@@ -106,3 +106,17 @@ export interface WorkerResult {
   workerIndex: number;
   sent: number;
 }
+
+/** A shard whose agent was lost: what it had reported, and what is unknown since. */
+export interface LostShard {
+  agent: string;
+  workerIndex: number;
+  wallets: number;
+  reason: string;
+  /** Coordinator time of its last report (0: none), and the transactions in flight then (their fate unknown). */
+  lastReportAtMs: number;
+  inFlightAtLastReport: number;
+  /** Sent and accepted in its reports so far. */
+  sent: number;
+  accepted: number;
+}

@@ -1,0 +1,224 @@
+/**
+ * The coordinator's side of load agents: connects to each, checks the protocol version, measures the agent's
+ * clock offset (the probe with the shortest round trip: offset = agent time − the probe's midpoint, uncertainty
+ * ± half that round trip), hands it its shards and gives the engine one ShardLink per shard. Times cross the
+ * link converted: `go`'s t0 into the agent's clock, reports' times back into the coordinator's, so latency from
+ * the intended send time is measured on one clock. An agent silent for AGENT_SILENCE_MS, or whose connection
+ * drops before its shards finished, is lost: its shards' `done` rejects with AgentLostError.
+ */
+import { connect, type Socket } from 'node:net';
+import { LoadnetError } from '../errors.js';
+import type { ChainSpec } from '../scenario/spec.js';
+import { nowMs } from '../util/clock.js';
+import { AGENT_PROTOCOL_VERSION, AGENT_SILENCE_MS, fromWire, parseAgentAddress, readLines, send, type AgentShardInit, type FromAgent } from './agent-protocol.js';
+import type { CoordinatorMessage, ShardInit, WorkerMessage, WorkerResult } from './protocol.js';
+import type { ShardHost, ShardLink } from './shard-link.js';
+
+export class AgentLostError extends LoadnetError {
+  constructor(
+    readonly agent: string,
+    readonly reason: string,
+  ) {
+    super('LN_ERR_WORKLOAD', `load agent ${agent} lost: ${reason}`);
+  }
+}
+
+export interface AgentClock {
+  /** Agent clock − coordinator clock (ms), and the uncertainty of that figure (± ms). */
+  offsetMs: number;
+  uncertaintyMs: number;
+  /** Round trip of the best probe. */
+  rttMs: number;
+}
+
+export interface AgentInfo extends AgentClock {
+  address: string;
+  agent: string;
+  cores: number;
+}
+
+const PROBES = 8;
+const CONNECT_TIMEOUT_MS = 5000;
+
+class AgentConnection {
+  private socket?: Socket;
+  private lastHeard = nowMs();
+  private readonly handlers = new Map<number, (m: WorkerMessage) => void>();
+  private readonly results = new Map<number, { resolve: (r: WorkerResult) => void; reject: (e: Error) => void }>();
+  private pending: Array<(m: FromAgent) => boolean> = [];
+  private watchdog?: NodeJS.Timeout;
+  private lostReason?: string;
+  info!: AgentInfo;
+
+  constructor(readonly address: string) {}
+
+  async open(): Promise<AgentInfo> {
+    const { host, port } = parseAgentAddress(this.address);
+    const socket = await new Promise<Socket>((res, rej) => {
+      const s = connect({ host, port });
+      const timer = setTimeout(() => {
+        s.destroy();
+        rej(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`));
+      }, CONNECT_TIMEOUT_MS);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        res(s);
+      });
+      s.once('error', (e) => {
+        clearTimeout(timer);
+        rej(e);
+      });
+    }).catch((e: Error) => {
+      throw new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address}: cannot connect: ${e.message}`, { hint: `start one there with \`loadnet agent --listen ${this.address}\`` });
+    });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.lose('connection closed'));
+    readLines<FromAgent>(socket, (m) => this.onMessage(m), (reason) => this.lose(`sent ${reason}`));
+    send(socket, { type: 'hello', version: AGENT_PROTOCOL_VERSION });
+    const hello = await this.next('hello');
+    if (hello.type !== 'hello') throw new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address}: ${hello.type === 'error' ? hello.message : 'no handshake'}`);
+    if (hello.version !== AGENT_PROTOCOL_VERSION) {
+      throw new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address} speaks protocol ${hello.version}, this coordinator ${AGENT_PROTOCOL_VERSION}: run the same loadnet version on both hosts`);
+    }
+    const clock = await this.measureClock();
+    this.info = { address: this.address, agent: hello.agent, cores: hello.cores, ...clock };
+    this.watchdog = setInterval(() => {
+      if (nowMs() - this.lastHeard > AGENT_SILENCE_MS) this.lose(`silent for ${Math.round(nowMs() - this.lastHeard)} ms`);
+    }, 250);
+    this.watchdog.unref();
+    return this.info;
+  }
+
+  private async measureClock(): Promise<AgentClock> {
+    let best: AgentClock | undefined;
+    for (let id = 0; id < PROBES; id++) {
+      const sentAt = nowMs();
+      send(this.socket!, { type: 'probe', id });
+      const answer = await this.next('probe');
+      const back = nowMs();
+      if (answer.type !== 'probe') throw new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address}: ${answer.type === 'error' ? answer.message : 'no clock probe answer'}`);
+      const rttMs = back - sentAt;
+      if (!best || rttMs < best.rttMs) best = { offsetMs: answer.agentMs - (sentAt + rttMs / 2), uncertaintyMs: rttMs / 2, rttMs };
+    }
+    return best!;
+  }
+
+  /** The next message of this type (or an error). */
+  private next(type: FromAgent['type']): Promise<FromAgent> {
+    return new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address}: no '${type}' within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      const waiter = (m: FromAgent) => {
+        if (m.type !== type && m.type !== 'error') return false;
+        clearTimeout(timer);
+        res(m);
+        return true;
+      };
+      this.pending.push(waiter);
+    });
+  }
+
+  private onMessage(m: FromAgent): void {
+    this.lastHeard = nowMs();
+    const waiters = this.pending;
+    for (let i = 0; i < waiters.length; i++) {
+      if (waiters[i]!(m)) {
+        waiters.splice(i, 1);
+        return;
+      }
+    }
+    if (m.type === 'shard') this.handlers.get(m.workerIndex)?.(this.toCoordinatorClock(fromWire(m.message)));
+    else if (m.type === 'result') {
+      const r = this.results.get(m.workerIndex);
+      this.results.delete(m.workerIndex);
+      if (m.error !== undefined) r?.reject(new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address}, worker ${m.workerIndex}: ${m.error}`));
+      else r?.resolve({ workerIndex: m.workerIndex, sent: m.sent ?? 0 });
+      if (this.results.size === 0) this.close();
+    } else if (m.type === 'error') this.lose(`it said: ${m.message}`);
+  }
+
+  private toCoordinatorClock(m: WorkerMessage): WorkerMessage {
+    if (m.type !== 'report') return m;
+    const off = this.info.offsetMs;
+    const intended = m.acceptedIntended;
+    for (let i = 0; i < intended.length; i++) intended[i] = intended[i]! - off;
+    return { ...m, atMs: m.atMs - off };
+  }
+
+  private toAgentClock(m: CoordinatorMessage): CoordinatorMessage {
+    return m.type === 'go' ? { type: 'go', t0: m.t0 + this.info.offsetMs } : m;
+  }
+
+  start(chain: ChainSpec, inits: readonly ShardInit[]): ShardLink[] {
+    const shards: AgentShardInit[] = inits.map(({ txFactory: _f, recordsDir: _r, ...rest }) => rest);
+    send(this.socket!, { type: 'start', chain, shards });
+    return inits.map((init) => {
+      const done = new Promise<WorkerResult>((resolve, reject) => this.results.set(init.workerIndex, { resolve, reject }));
+      done.catch(() => undefined);
+      if (this.lostReason) this.failAll();
+      return {
+        workerIndex: init.workerIndex,
+        host: `agent ${this.address}`,
+        onMessage: (handler) => void this.handlers.set(init.workerIndex, handler),
+        post: (message) => void send(this.socket!, { type: 'shard', workerIndex: init.workerIndex, message: this.toAgentClock(message) }),
+        done,
+        close: () => undefined,
+      };
+    });
+  }
+
+  private lose(reason: string): void {
+    if (this.lostReason || this.results.size === 0) {
+      this.lostReason ??= reason;
+      return;
+    }
+    this.lostReason = reason;
+    this.failAll();
+    this.socket?.destroy();
+  }
+
+  private failAll(): void {
+    for (const [, r] of this.results) r.reject(new AgentLostError(this.address, this.lostReason ?? 'lost'));
+    this.results.clear();
+  }
+
+  close(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.lostReason ??= 'closed by the coordinator';
+    if (this.socket && !this.socket.destroyed) {
+      send(this.socket, { type: 'end' });
+      this.socket.end();
+    }
+  }
+}
+
+/**
+ * Connects to every agent (in parallel) and starts the shards on them, round-robin: shard i on agent i mod n.
+ * `onConnected` hears each agent's identity and clock before any shard starts.
+ */
+export async function agentShards(addresses: readonly string[], chain: ChainSpec, inits: readonly ShardInit[], onConnected?: (info: AgentInfo) => void): Promise<ShardHost & { agents: AgentInfo[] }> {
+  const conns = addresses.map((a) => new AgentConnection(a));
+  try {
+    await Promise.all(
+      conns.map(async (c) => {
+        const info = await c.open();
+        onConnected?.(info);
+      }),
+    );
+  } catch (e) {
+    for (const c of conns) c.close();
+    throw e;
+  }
+  const byAgent = conns.map((c, a) => ({ c, inits: inits.filter((_, i) => i % conns.length === a) }));
+  const links = byAgent.flatMap(({ c, inits: mine }) => (mine.length ? c.start(chain, mine) : []));
+  const order = new Map(inits.map((init, i) => [init.workerIndex, i]));
+  links.sort((a, b) => order.get(a.workerIndex)! - order.get(b.workerIndex)!);
+  return {
+    links,
+    agents: conns.map((c) => c.info),
+    destroy: async () => {
+      for (const c of conns) c.close();
+    },
+  };
+}
