@@ -10,9 +10,9 @@ const NODE_CONFIG = 'src/node/config.ts'; // the node's config file is a contrac
 // The chain seam: the framework reaches a chain only through these (docs/adapters.md).
 const SEAM = ['src/adapters/seam.ts', 'src/adapters/registry.ts'];
 const SPEC = 'src/scenario/spec.ts';
-const DEVNET_CLIENT = 'src/adapters/devnet/client.ts';
 // The devnet's wire format and node client (the `loadnet/chain` export): the node and the devnet adapter share it.
 const DEVNET_WIRE = 'src/adapters/devnet/wire/';
+const DEVNET_CLIENT = 'src/adapters/devnet/client.ts';
 const BOUNDARIES = {
   'src/errors.ts': [],
   'src/util/': ['src/errors.ts'],
@@ -38,12 +38,7 @@ const BOUNDARIES = {
   'src/runtime/': [...BASE, ...SEAM, 'src/scenario/', 'src/deployers/', 'src/report/'],
   'src/load/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
   'src/workloads/': [...BASE, ...SEAM, 'src/load/', 'src/runtime/', 'src/scenario/', 'src/faults/'],
-  // Devnet-only features (validation refuses them on chains without the capability): DA and the supply replay.
-  'src/workloads/da.ts': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/load/', 'src/runtime/', 'src/scenario/', 'src/workloads/'],
-  'src/workloads/da-inclusion.ts': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/runtime/', 'src/scenario/', 'src/workloads/', NODE_CONFIG],
   'src/expectations/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/faults/'],
-  'src/expectations/supply.ts': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/runtime/', 'src/scenario/', 'src/expectations/', NODE_CONFIG],
-  'src/expectations/ledger-replay.ts': [...BASE, ...SEAM, DEVNET_WIRE, 'src/runtime/', 'src/scenario/', 'src/expectations/', NODE_CONFIG],
   'src/report/': [...BASE, 'src/runtime/', 'src/scenario/', 'src/jobs/max-rate-result.ts'],
   'src/jobs/': [...BASE, ...SEAM, 'src/deployers/', 'src/load/', 'src/runtime/', 'src/scenario/', 'src/workloads/', 'src/expectations/', 'src/faults/'],
   'src/cli/': ['src/'],

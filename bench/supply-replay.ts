@@ -35,7 +35,7 @@ try {
   await waitFor('every transaction included', async () => (await node.client.mempoolMetrics()).pending === 0, 600_000, 500);
   const runNode = { descriptor: { name: cfg.name, role: 'validator', apiUrl: '', peerId: '' }, client: new DevnetChainClient({ name: cfg.name, apiUrl: node.client.url }) } as unknown as RunNode;
   const wallets = plan.wallets.map((w, index) => ({ index, address: w.publicKey, secret: w.seed, initialBalance: 1e12 }));
-  const ctx = { runDir: plan.dir, wallets, nodes: () => [runNode] } as unknown as RunContext;
+  const ctx = { runDir: plan.dir, wallets, scenario: {}, nodes: () => [runNode] } as unknown as RunContext; // scenario {}: the devnet
   const info = await node.client.info();
   const t0 = performance.now();
   await Promise.all(wallets.map((w) => node.client.account(w.address)));

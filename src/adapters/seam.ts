@@ -56,6 +56,51 @@ export interface SupplyState {
   burned: number;
 }
 
+/** Where a chain puts fees: burned, or credited to the block's producer. */
+export type FeeRule = 'burn' | 'leader';
+
+/** One transaction as the supply audit replays it: what it moves between accounts. */
+export interface LedgerTx {
+  id: Hex;
+  from: string;
+  fee: number;
+  /** Value the sender pays to others besides the fee. */
+  transfers: Array<{ to: string; amount: number }>;
+}
+
+/** A canonical block with its transactions' balance effects (the 'supply' capability). */
+export interface LedgerBlock {
+  id: Hex;
+  parent: Hex;
+  height: number;
+  /** The producer, who receives the fees under the 'leader' rule. */
+  proposer: string;
+  txs: LedgerTx[];
+}
+
+/** The ledger a deployment's nodes started from: funded accounts and the fee rule. */
+export interface LedgerGenesis {
+  accounts: Array<{ address: string; balance: number }>;
+  fees: FeeRule;
+}
+
+/**
+ * Data availability through a node (the 'da' capability): blobs published on channels, each blob certified
+ * by a transaction that is tracked to inclusion, its shares spread over the nodes.
+ */
+export interface DaClient {
+  /** Submit the transaction opening `channel` for `owner` at `nonce`: its id when the node took it, undefined when refused. */
+  openChannel(channel: Hex, owner: { address: string; secret: Hex }, nonce: number): Promise<Hex | undefined>;
+  /** True once the chain knows the channel (its opening is in a block). */
+  hasChannel(channel: Hex): Promise<boolean>;
+  /** Disperse a blob on a channel after `parent` (the channel's previous blob; undefined for its first). */
+  publish(channel: Hex, parent: Hex | undefined, signer: string, data: Uint8Array): Promise<{ blobId: Hex; txId: Hex }>;
+  /** Indices of the blob's shares this node holds. */
+  heldShares(blobId: Hex): Promise<number[]>;
+  /** True when this node serves share `index` of the blob (with data). */
+  hasShare(blobId: Hex, index: number): Promise<boolean>;
+}
+
 /** A link fault as the testing API takes it (zeros clear it). */
 export interface LinkFaultSetting {
   delayMs: number;
@@ -96,6 +141,10 @@ export interface ChainClient {
   mempoolIds?(limit?: number): Promise<Hex[]>;
   account(address: string): Promise<AccountState>;
   supply?(): Promise<SupplyState>;
+  /** Canonical blocks by height, inclusive, oldest first, with their balance effects ('supply'); may return a page. */
+  ledgerBlocks?(from: number, to: number): Promise<LedgerBlock[]>;
+  /** Data availability ('da'). */
+  readonly da?: DaClient;
   /** Prometheus text, where the node serves it. */
   metricsText?(): Promise<string>;
   readonly network?: NodeNetworkControl;
@@ -260,6 +309,10 @@ export interface ChainAdapter {
   planAttach?(spec: ScenarioSpec, urls: readonly string[]): Promise<AttachPlan>;
   /** Checked once every node answers, before the run: throw a LoadnetError saying what is wrong (wrong chain id, unfunded wallets). */
   checkDeployment?(spec: ScenarioSpec, clients: readonly ChainClient[], wallets: readonly ChainWallet[]): Promise<void>;
+  /** 'supply': the genesis the run's nodes started from, as the deployer wrote it into the run directory; undefined when it wrote none (attach). */
+  ledgerGenesis?(runDir: string): Promise<LedgerGenesis | undefined>;
+  /** 'da': shares per blob the run's nodes were configured with (from the run directory); undefined when unknown. */
+  daSharesPerBlob?(runDir: string, nodes: readonly string[]): number | undefined;
   /** False when the chain makes no blocks without transactions (an EVM dev node's auto-mining): readiness then skips "producing". */
   producesWhenIdle?(spec: ScenarioSpec): boolean;
 }

@@ -1,15 +1,13 @@
 /**
- * Replays a chain's transactions over the genesis accounts with the devnet's fee rule (src/node/ledger.ts):
- * the sender pays fee + transfers and its nonce rises by one; each transfer credits its receiver; fees are
- * burned, or credited to the block's proposer. Pure: the supply expectation compares the result with what
- * the nodes report, the way Jepsen's bank test compares reads with the history of transfers.
+ * Replays a chain's transactions over the genesis accounts with the chain's fee rule (as the devnet's
+ * src/node/ledger.ts applies it): the sender pays fee + transfers and its nonce rises by one; each transfer
+ * credits its receiver; fees are burned, or credited to the block's proposer. Blocks come from the chain's
+ * client (ChainClient.ledgerBlocks, the 'supply' capability). Pure: the supply expectation compares the
+ * result with what the nodes report, the way Jepsen's bank test compares reads with the history of transfers.
  */
-import type { Hex } from '../util/bytes.js';
-import type { BlockJson } from '../adapters/devnet/wire/api.js';
-import type { GenesisAccount } from '../node/config.js';
-import { txFromJson, txTransferTotal, type Transaction } from '../adapters/devnet/wire/tx.js';
+import type { FeeRule, LedgerBlock, LedgerGenesis, LedgerTx } from '../adapters/seam.js';
 
-export type FeeRule = 'burn' | 'leader';
+export type { FeeRule };
 
 export interface ReplayedAccount {
   balance: number;
@@ -19,35 +17,37 @@ export interface ReplayedAccount {
 }
 
 export class LedgerReplay {
-  readonly accounts = new Map<Hex, ReplayedAccount>();
+  readonly accounts = new Map<string, ReplayedAccount>();
   readonly genesisSupply: number;
   burned = 0;
   transactions = 0;
   blocks = 0;
   lastHeight = 0;
-  lastId?: Hex;
+  lastId?: string;
 
-  constructor(genesis: readonly GenesisAccount[], readonly fees: FeeRule) {
+  constructor(genesis: LedgerGenesis['accounts'], readonly fees: FeeRule) {
     let supply = 0;
     for (const a of genesis) {
-      this.account(a.publicKey).balance += a.balance;
+      this.account(a.address).balance += a.balance;
       supply += a.balance;
     }
     this.genesisSupply = supply;
   }
 
-  account(pk: Hex): ReplayedAccount {
+  account(pk: string): ReplayedAccount {
     let a = this.accounts.get(pk);
     if (!a) this.accounts.set(pk, (a = { balance: 0, nonce: 0, sent: 0 }));
     return a;
   }
 
-  applyTx(tx: Transaction, proposer: Hex): void {
+  applyTx(tx: LedgerTx, proposer: string): void {
     const from = this.account(tx.from);
-    from.balance -= tx.fee + txTransferTotal(tx);
+    let paid = 0;
+    for (const t of tx.transfers) paid += t.amount;
+    from.balance -= tx.fee + paid;
     from.nonce += 1;
     from.sent += 1;
-    for (const op of tx.ops) if (op.kind === 'transfer') this.account(op.to).balance += op.amount;
+    for (const t of tx.transfers) this.account(t.to).balance += t.amount;
     if (this.fees === 'burn') this.burned += tx.fee;
     else this.account(proposer).balance += tx.fee;
     this.transactions += 1;
@@ -61,18 +61,18 @@ export class LedgerReplay {
   }
 
   /** True when `block` extends what was replayed so far (any first block extends an empty replay). */
-  extends(block: BlockJson): boolean {
-    return this.lastId === undefined ? block.header.height === 1 : block.header.parent === this.lastId && block.header.height === this.lastHeight + 1;
+  extends(block: LedgerBlock): boolean {
+    return this.lastId === undefined ? block.height === 1 : block.parent === this.lastId && block.height === this.lastHeight + 1;
   }
 
   /** Apply blocks in height order; `skip` leaves transactions out (to show what a withheld one does). */
-  applyBlock(block: BlockJson, skip?: (txId: Hex) => boolean): void {
-    for (const tx of block.transactions) {
-      if (skip?.(tx.id ?? txFromJson(tx).id)) continue;
-      this.applyTx(tx, block.header.proposer);
+  applyBlock(block: LedgerBlock, skip?: (txId: string) => boolean): void {
+    for (const tx of block.txs) {
+      if (skip?.(tx.id)) continue;
+      this.applyTx(tx, block.proposer);
     }
     this.blocks += 1;
-    this.lastHeight = block.header.height;
+    this.lastHeight = block.height;
     this.lastId = block.id;
   }
 

@@ -5,24 +5,22 @@
  *    fees of the included transactions, and its total equals the replayed sum of balances;
  *  - every wallet's balance and nonce on the node equal what its included transactions imply.
  * The accounts and the chain are read at one tip (re-read if a block carrying transactions lands meanwhile).
+ * The chain's part is behind the seam (the 'supply' capability): ChainClient.supply and ledgerBlocks, and the
+ * adapter's ledgerGenesis (what the deployer funded).
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { AccountJson, SupplyJson } from '../adapters/devnet/wire/api.js';
-import type { Hex } from '../util/bytes.js';
+import type { ChainClient, LedgerBlock, LedgerGenesis, SupplyState } from '../adapters/seam.js';
+import { chainOf } from '../adapters/registry.js';
 import type { Expectation, ExpectationResult, RunContext, RunNode, WalletAccount } from '../runtime/contracts.js';
-import type { GenesisAccount, NodeConfig } from '../node/config.js';
 import { LoadnetError } from '../errors.js';
-import { devnetApi } from '../adapters/devnet/client.js';
 import { LedgerReplay, type FeeRule } from './ledger-replay.js';
 import { firstAnswering, mapLimit, shortId } from './common.js';
 
 export interface SupplyObservation {
   node: string;
   height: number;
-  supply: SupplyJson;
-  /** Wallet public key → account as the node reports it. */
-  accounts: Map<Hex, AccountJson>;
+  supply: SupplyState;
+  /** Wallet address → account as the node reports it. */
+  accounts: Map<string, { balance: number; nonce: number }>;
 }
 
 export type SupplyFigures = {
@@ -85,22 +83,16 @@ export function judgeSupply(replay: LedgerReplay, observed: SupplyObservation, w
   };
 }
 
-/** Genesis accounts and fee rule from the run directory's node configs; falls back to the wallets. */
-export async function genesisOf(ctx: Pick<RunContext, 'runDir' | 'wallets'>, supply: SupplyJson): Promise<{ accounts: GenesisAccount[]; fees: FeeRule }> {
-  const dir = join(ctx.runDir, 'nodes');
-  try {
-    for (const name of (await readdir(dir)).sort()) {
-      try {
-        const config = JSON.parse(await readFile(join(dir, name, 'config.json'), 'utf8')) as NodeConfig;
-        if (config.genesis?.accounts && (config.fees === 'burn' || config.fees === 'leader')) return { accounts: config.genesis.accounts, fees: config.fees };
-      } catch {
-        // try the next node
-      }
-    }
-  } catch {
-    // no nodes/ directory (an attached deployment): fall back below
-  }
-  return { accounts: ctx.wallets.map((w) => ({ publicKey: w.address, balance: w.initialBalance })), fees: supply.burned > 0 ? 'burn' : 'leader' };
+/** Genesis accounts and fee rule as the chain's adapter reads them from the run directory; else the wallets'. */
+export async function genesisOf(ctx: Pick<RunContext, 'runDir' | 'wallets' | 'scenario'>, supply: SupplyState): Promise<LedgerGenesis> {
+  const written = await chainOf(ctx.scenario).ledgerGenesis?.(ctx.runDir);
+  return written ?? { accounts: ctx.wallets.map((w) => ({ address: w.address, balance: w.initialBalance })), fees: supply.burned > 0 ? 'burn' : 'leader' };
+}
+
+/** The client's supply and ledger blocks; a clear error on a chain without them. */
+function ledgerOf(client: ChainClient): { supply(): Promise<SupplyState>; ledgerBlocks(from: number, to: number): Promise<LedgerBlock[]> } {
+  if (client.supply && client.ledgerBlocks) return { supply: () => client.supply!(), ledgerBlocks: (from, to) => client.ledgerBlocks!(from, to) };
+  throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `supply-conserved needs a chain with a supply and a replayable ledger; node ${client.name} has none`, { hint: 'remove expectSupplyConserved() from the scenario for this chain' });
 }
 
 /**
@@ -108,13 +100,17 @@ export async function genesisOf(ctx: Pick<RunContext, 'runDir' | 'wallets'>, sup
  * final blocks kept up during the run) when the node's chain extends it, else from genesis. Retries when a
  * block carrying transactions landed while reading.
  */
-export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (txId: Hex) => boolean, base?: LedgerReplay): Promise<{ replay: LedgerReplay; observed: SupplyObservation; fromHeight: number }> {
-  const c = devnetApi(node.client, 'supply-conserved');
+export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (txId: string) => boolean, base?: LedgerReplay): Promise<{ replay: LedgerReplay; observed: SupplyObservation; fromHeight: number }> {
+  const c = node.client;
+  const ledger = ledgerOf(c);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const before = await c.info();
-    const supply = await c.supply();
-    const list = await mapLimit(ctx.wallets, 16, (w) => c.account(w.address));
-    const after = await c.info();
+    const before = await c.head();
+    const supply = await ledger.supply();
+    const list = await mapLimit(ctx.wallets, 16, async (w) => {
+      const a = await c.account(w.address);
+      return { balance: Number(a.balance), nonce: a.nonce };
+    });
+    const after = await c.head();
     let replay: LedgerReplay;
     if (base && base.lastHeight <= before.height) replay = base.clone();
     else {
@@ -125,11 +121,11 @@ export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (t
     let changedMeanwhile = false;
     let broken = false;
     for (let from = fromHeight; from <= after.height && !broken; ) {
-      const page = await c.blocksByHeight(from, after.height);
+      const page = await ledger.ledgerBlocks(from, after.height);
       if (page.length === 0) throw new LoadnetError('LN_ERR_EXPECTATION', `${node.descriptor.name}: no blocks from height ${from} to ${after.height}`);
       for (const b of page) {
-        if (b.header.height > before.height) {
-          if (b.transactions.length > 0) changedMeanwhile = true;
+        if (b.height > before.height) {
+          if (b.txs.length > 0) changedMeanwhile = true;
           continue;
         }
         if (!replay.extends(b)) {
@@ -138,7 +134,7 @@ export async function observeAndReplay(ctx: RunContext, node: RunNode, skip?: (t
         }
         replay.applyBlock(b, skip);
       }
-      from = page[page.length - 1]!.header.height + 1;
+      from = page[page.length - 1]!.height + 1;
     }
     const usedBase = base !== undefined && fromHeight > 1;
     if (usedBase && (broken || (!changedMeanwhile && replay.lastId !== before.tip))) {
@@ -175,19 +171,19 @@ export class FinalChainReplayer {
   }
 
   private async advance(ctx: RunContext): Promise<void> {
-    const { node, value: info } = await firstAnswering(ctx, 'the final-chain replay', (n) => devnetApi(n.client, 'supply-conserved').info());
-    const api = devnetApi(node.client, 'supply-conserved');
+    const { node, value: head } = await firstAnswering(ctx, 'the final-chain replay', (n) => n.client.head());
+    const api = ledgerOf(node.client);
     if (!this.state) {
       const genesis = await genesisOf(ctx, await api.supply());
       this.state = new LedgerReplay(genesis.accounts, genesis.fees);
     }
-    const target = info.lib_height;
+    const target = head.finalHeight;
     while (this.state.lastHeight < target && this.timer) {
-      const page = await api.blocksByHeight(this.state.lastHeight + 1, target);
+      const page = await api.ledgerBlocks(this.state.lastHeight + 1, target);
       if (page.length === 0) return;
       const next = this.state.clone();
       for (const b of page) {
-        if (b.header.height > target) break;
+        if (b.height > target) break;
         if (!next.extends(b)) {
           this.state = undefined; // start over from genesis at the next tick
           return;

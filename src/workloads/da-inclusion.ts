@@ -1,29 +1,15 @@
 /**
  * DaInclusion, bundled with the DA workload: every planned channel was opened, every blob an executor
  * accepted has its certificate (channel_blob transaction) in a block, and the shares of those blobs can be
- * fetched from the validators (GET /da/share/:blob/:i for every share index, from a sample of blobs).
+ * fetched from the validators (every share index, from a sample of blobs; the count the run's nodes were
+ * configured with, as the chain's adapter reads it from the run directory).
  */
-import { devnetApi } from '../adapters/devnet/client.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chainOf } from '../adapters/registry.js';
 import type { Expectation, ExpectationResult, RunContext } from '../runtime/contracts.js';
-import type { DaWorkload } from './da.js';
+import { daOf, type DaWorkload } from './da.js';
 
 /** Blobs whose shares are fetched (every share index of each). */
 const SHARE_SAMPLE = 20;
-
-/** Share count per blob: the nodes' configured DA subnetworks (from the run directory), when readable. */
-function subnetworksOf(ctx: RunContext): number | undefined {
-  for (const n of ctx.nodes()) {
-    try {
-      const cfg = JSON.parse(readFileSync(join(ctx.runDir, 'nodes', n.descriptor.name, 'config.json'), 'utf8')) as { da?: { subnetworks?: number } };
-      if (Number.isInteger(cfg.da?.subnetworks)) return cfg.da!.subnetworks;
-    } catch {
-      // not a local run directory: fall back to the shares the validators report
-    }
-  }
-  return undefined;
-}
 
 export class DaInclusion implements Expectation {
   readonly name = 'da-inclusion';
@@ -44,20 +30,19 @@ export class DaInclusion implements Expectation {
     // Every stake holder holds shares: executors are validators too (src/node/da/shares.ts assignment).
     const validators = ctx.nodes().filter((n) => n.descriptor.role === 'validator' || n.descriptor.role === 'executor');
     const sample = this.workload.blobs.slice(0, SHARE_SAMPLE);
-    const expectedShares = subnetworksOf(ctx);
+    const expectedShares = chainOf(ctx.scenario).daSharesPerBlob?.(ctx.runDir, ctx.nodes().map((n) => n.descriptor.name));
     let sharesChecked = 0;
     let sharesMissing = 0;
     for (const blob of sample) {
       const held = new Set<number>();
-      const statuses = await Promise.allSettled(validators.map((v) => devnetApi(v.client, 'DA inclusion').daBlob(blob.blobId)));
-      for (const st of statuses) if (st.status === 'fulfilled') for (const i of st.value.shares ?? []) held.add(i);
+      const statuses = await Promise.allSettled(validators.map((v) => daOf(v.client, 'DA inclusion').heldShares(blob.blobId)));
+      for (const st of statuses) if (st.status === 'fulfilled') for (const i of st.value) held.add(i);
       const total = expectedShares ?? (held.size > 0 ? Math.max(...held) + 1 : 1);
       for (let i = 0; i < total; i++) {
         sharesChecked++;
         let got = false;
         for (const v of validators) {
-          const share = await devnetApi(v.client, 'DA inclusion').daShare(blob.blobId, i).catch(() => null);
-          if (share && typeof share.data === 'string' && share.data.length > 0) {
+          if (await daOf(v.client, 'DA inclusion').hasShare(blob.blobId, i).catch(() => false)) {
             got = true;
             break;
           }

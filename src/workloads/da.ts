@@ -1,8 +1,9 @@
 /**
  * The DA workload of the DSL (`da().channelRate(c).blobRate(b)`): opens `channels` channels with
- * channel_inscribe transactions from wallets (taken from the end of the wallet list, away from the
- * transaction workload's senders), then publishes blobs (sizes uniform in the spec's range) with
- * POST /disperse-data at blobsPerBlock per mean block interval, on an open-loop schedule.
+ * transactions from wallets (taken from the end of the wallet list, away from the transaction workload's
+ * senders), then publishes blobs (sizes uniform in the spec's range) at blobsPerBlock per mean block
+ * interval, on an open-loop schedule. The chain's part is its DA client (ChainClient.da, the 'da'
+ * capability; on the devnet: channel_inscribe, POST /disperse-data, channel_blob certificates).
  *
  * A channel always goes to the same executor and its blobs chain by parent id, so a channel's requests are
  * sent one after another (the executor submits certificates in arrival order; two connections could swap
@@ -10,14 +11,11 @@
  * Each blob is tracked to inclusion by its channel_blob transaction id. Figures: `da.interval` events,
  * live 'da', the `da` summary section. Bundles DaInclusion.
  */
-import { devnetApi } from '../adapters/devnet/client.js';
+import type { ChainClient, DaClient } from '../adapters/seam.js';
 import { seededRandom } from '../util/random.js';
 import { randomBytes } from 'node:crypto';
 import type { Hex } from '../util/bytes.js';
-import { fromHex, toHex } from '../util/bytes.js';
 import { sha256Hex } from '../util/hash.js';
-import { ed25519Backend } from '../adapters/devnet/wire/ed25519.js';
-import { encodeTxBatch, signTx } from '../adapters/devnet/wire/tx.js';
 import { LoadnetError } from '../errors.js';
 import type { Expectation, RunContext, RunMetrics, RunNode, Workload } from '../runtime/contracts.js';
 import type { DaWorkloadSpec, ScenarioSpec } from '../scenario/spec.js';
@@ -28,7 +26,11 @@ import { Schedule, scheduleFromRate } from '../load/schedule.js';
 import { settleInclusion, type InclusionOutcome } from '../load/outcome.js';
 import { DaInclusion } from './da-inclusion.js';
 
-const ZERO = '0'.repeat(64);
+/** A node's DA client; a clear error on a chain without one (validation refuses such scenarios first). */
+export function daOf(client: ChainClient, feature: string): DaClient {
+  if (client.da) return client.da;
+  throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `${feature} needs a chain with data availability; node ${client.name} has none`, { hint: 'remove the da workload from the scenario for this chain' });
+}
 
 export interface DaChannelState {
   id: Hex;
@@ -36,7 +38,8 @@ export interface DaChannelState {
   executor: RunNode;
   inscriptionTx?: Hex;
   opened: boolean;
-  parent: Hex;
+  /** The channel's last published blob (undefined before the first). */
+  parent?: Hex;
   busy: boolean;
   /** Blobs due on this channel and not yet sent (their intended times, oldest first). */
   queue: number[];
@@ -122,12 +125,11 @@ export class DaWorkload implements Workload {
 
   /** Inscribe every channel (retrying with a fresh nonce) and wait until the inscriptions are in blocks. */
   private async openChannels(ctx: RunContext, executors: RunNode[], metrics: RunMetrics, signal: AbortSignal): Promise<void> {
-    const backend = ed25519Backend('sodium');
     const wallets = ctx.wallets;
     const nextNonce = new Map<Hex, number>();
     this.channels = Array.from({ length: this.spec.channels }, (_, i) => {
       const w = wallets[wallets.length - 1 - (i % wallets.length)]!;
-      return { id: sha256Hex(new TextEncoder().encode(`loadnet/da/channel/${ctx.scenario.seed}/${i}`)), owner: w.address, executor: executors[i % executors.length]!, opened: false, parent: ZERO, busy: false, queue: [] };
+      return { id: sha256Hex(new TextEncoder().encode(`loadnet/da/channel/${ctx.scenario.seed}/${i}`)), owner: w.address, executor: executors[i % executors.length]!, opened: false, busy: false, queue: [] };
     });
     const deadline = nowMs() + Math.max(30_000, 20 * metrics.meanBlockIntervalMs);
     for (let round = 0; !signal.aborted && nowMs() < deadline; round++) {
@@ -136,16 +138,13 @@ export class DaWorkload implements Workload {
       for (const ch of todo) {
         if (ch.inscriptionTx && round % 10 !== 0) continue; // give a submitted inscription time to land
         const w = wallets.find((x) => x.address === ch.owner)!;
-        const api = devnetApi(ch.executor.client, 'the da workload');
+        const da = daOf(ch.executor.client, 'the da workload');
         try {
           const known = nextNonce.get(ch.owner);
           const nonce = known ?? (await ch.executor.client.account(ch.owner)).nonce;
-          const key = backend.keyFromSeed(fromHex(w.secret, 32));
-          const tx = signTx({ from: ch.owner, nonce, fee: 1, ops: [{ kind: 'channel_inscribe', channel: ch.id, data: toHex(new TextEncoder().encode('loadnet')) }] }, key);
-          const r = await api.submitBatch(encodeTxBatch([tx.bytes]));
-          const result = r.results[0];
-          if (result === 'ok') {
-            ch.inscriptionTx = tx.id;
+          const txId = await da.openChannel(ch.id, w, nonce);
+          if (txId !== undefined) {
+            ch.inscriptionTx = txId;
             nextNonce.set(ch.owner, nonce + 1);
           } else {
             this.counts.inscriptionsFailed++;
@@ -159,8 +158,7 @@ export class DaWorkload implements Workload {
       await sleep(Math.min(1000, metrics.meanBlockIntervalMs / 2), signal);
       for (const ch of this.channels) {
         if (ch.opened) continue;
-        const onChain = await devnetApi(ch.executor.client, 'the da workload').daChannel(ch.id).catch(() => null);
-        if (onChain) ch.opened = true;
+        if (await daOf(ch.executor.client, 'the da workload').hasChannel(ch.id).catch(() => false)) ch.opened = true;
       }
     }
   }
@@ -178,16 +176,16 @@ export class DaWorkload implements Workload {
         this.counts.submitted++;
         this.iv.submitted++;
         try {
-          const r = await devnetApi(ch.executor.client, 'the da workload').disperse({ channel_id: ch.id, parent_msg_id: ch.parent, signer: ch.owner, data: data.toString('hex') });
+          const r = await daOf(ch.executor.client, 'the da workload').publish(ch.id, ch.parent, ch.owner, data);
           const at = nowMs();
           this.record(intended, sentAt, at);
-          ch.parent = r.blob_id;
+          ch.parent = r.blobId;
           this.counts.accepted++;
           this.iv.accepted++;
           this.counts.bytes += size;
           this.iv.bytes += size;
-          this.tracker!.addAccepted(r.tx_id, Float64Array.of(intended));
-          if (this.blobs.length < 1000) this.blobs.push({ blobId: r.blob_id, txId: r.tx_id, channel: ch.id, size });
+          this.tracker!.addAccepted(r.txId, Float64Array.of(intended));
+          if (this.blobs.length < 1000) this.blobs.push({ blobId: r.blobId, txId: r.txId, channel: ch.id, size });
         } catch (e) {
           this.record(intended, sentAt, nowMs());
           this.counts.errored++;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { LedgerReplay } from '../../src/expectations/ledger-replay.js';
 import { judgeSupply, type SupplyObservation } from '../../src/expectations/supply.js';
 import type { BlockJson } from '../../src/adapters/devnet/wire/api.js';
+import type { LedgerBlock } from '../../src/adapters/seam.js';
+import { ledgerBlockOf } from '../../src/adapters/devnet/client.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -11,13 +13,15 @@ const wallets = [
   { index: 1, address: B },
 ];
 
-function block(height: number, txs: Array<{ id: string; from: string; nonce: number; fee: number; to: string; amount: number }>): BlockJson {
-  return {
+// Devnet blocks as the node serves them, seen through the devnet adapter's ledger view (what the replay reads).
+function block(height: number, txs: Array<{ id: string; from: string; nonce: number; fee: number; to: string; amount: number }>): LedgerBlock {
+  const json: BlockJson = {
     id: `${height}`.padStart(64, '0'),
     header: { parent: '0'.repeat(64), slot: height, height, proposer: P, tx_root: '', leader_proof: '', timestamp: 0 },
     signature: '',
     transactions: txs.map((t) => ({ id: t.id, from: t.from, nonce: t.nonce, fee: t.fee, ops: [{ kind: 'transfer', to: t.to, amount: t.amount }], signature: '' })),
   };
+  return ledgerBlockOf(json);
 }
 
 const blocks = [block(1, [{ id: 't1', from: A, nonce: 0, fee: 2, to: B, amount: 10 }]), block(2, [{ id: 't2', from: A, nonce: 1, fee: 2, to: B, amount: 5 }, { id: 't3', from: B, nonce: 0, fee: 1, to: A, amount: 3 }])];
@@ -28,7 +32,7 @@ function observe(accounts: Array<[string, number, number]>, supply: { total: num
 
 describe('LedgerReplay + judgeSupply (bank-test style)', () => {
   it('replays with burned fees and passes when the node agrees', () => {
-    const r = new LedgerReplay([{ publicKey: A, balance: 100 }, { publicKey: B, balance: 100 }], 'burn');
+    const r = new LedgerReplay([{ address: A, balance: 100 }, { address: B, balance: 100 }], 'burn');
     blocks.forEach((b) => r.applyBlock(b));
     expect(r.account(A)).toEqual({ balance: 100 - 12 - 7 + 3, nonce: 2, sent: 2 });
     expect(r.account(B)).toEqual({ balance: 100 + 15 - 4, nonce: 1, sent: 1 });
@@ -40,7 +44,7 @@ describe('LedgerReplay + judgeSupply (bank-test style)', () => {
   });
 
   it('pays fees to the proposer under the leader rule (supply constant)', () => {
-    const r = new LedgerReplay([{ publicKey: A, balance: 100 }, { publicKey: B, balance: 100 }], 'leader');
+    const r = new LedgerReplay([{ address: A, balance: 100 }, { address: B, balance: 100 }], 'leader');
     blocks.forEach((b) => r.applyBlock(b));
     expect(r.account(P).balance).toBe(5);
     expect(r.totalBalances()).toBe(200);
@@ -48,7 +52,7 @@ describe('LedgerReplay + judgeSupply (bank-test style)', () => {
   });
 
   it('a withheld transaction shows as a wallet mismatch naming balance and nonce', () => {
-    const r = new LedgerReplay([{ publicKey: A, balance: 100 }, { publicKey: B, balance: 100 }], 'burn');
+    const r = new LedgerReplay([{ address: A, balance: 100 }, { address: B, balance: 100 }], 'burn');
     blocks.forEach((b) => r.applyBlock(b, (id) => id === 't2'));
     const v = judgeSupply(r, observe([[A, 84, 2], [B, 111, 1]], { total: 195, genesis: 200, burned: 5 }), wallets);
     expect(v.status).toBe('fail');
@@ -58,19 +62,19 @@ describe('LedgerReplay + judgeSupply (bank-test style)', () => {
   });
 
   it('fails when the reported supply does not add up', () => {
-    const r = new LedgerReplay([{ publicKey: A, balance: 100 }, { publicKey: B, balance: 100 }], 'burn');
+    const r = new LedgerReplay([{ address: A, balance: 100 }, { address: B, balance: 100 }], 'burn');
     blocks.forEach((b) => r.applyBlock(b));
     const v = judgeSupply(r, observe([[A, 84, 2], [B, 111, 1]], { total: 196, genesis: 200, burned: 5 }), wallets);
     expect(v.message).toContain('supply total 196 ≠ genesis 200 − burned 5 = 195');
   });
 
   it('a clone extends independently, and only a block on top of the last one extends the replay', () => {
-    const r = new LedgerReplay([{ publicKey: A, balance: 100 }, { publicKey: B, balance: 100 }], 'burn');
+    const r = new LedgerReplay([{ address: A, balance: 100 }, { address: B, balance: 100 }], 'burn');
     expect(r.extends(blocks[1]!)).toBe(false); // height 2 cannot start a replay
     expect(r.extends(blocks[0]!)).toBe(true);
     r.applyBlock(blocks[0]!);
     const c = r.clone();
-    const next = { ...blocks[1]!, header: { ...blocks[1]!.header, parent: blocks[0]!.id } };
+    const next = { ...blocks[1]!, parent: blocks[0]!.id };
     expect(c.extends(blocks[1]!)).toBe(false); // wrong parent
     expect(c.extends(next)).toBe(true);
     c.applyBlock(next);

@@ -1,12 +1,14 @@
 /**
  * The devnet node as a ChainClient: the generic reads over the node's own HTTP API client (NodeClient,
- * src/adapters/devnet/wire/node-client.ts), which devnet-only features (supply replay, DA) reach through `devnetApi()`.
+ * src/adapters/devnet/wire/node-client.ts), with the ledger's blocks for the supply audit and DA (./da.ts).
+ * `devnetApi()` reaches the node's own API where only a devnet node can be meant (tests, attach's probe).
  */
 import { NodeClient } from './wire/node-client.js';
 import type { BlockJson } from './wire/api.js';
 import { txFromJson } from './wire/tx.js';
+import { DevnetDaClient } from './da.js';
 import { LoadnetError } from '../../errors.js';
-import type { AccountState, ChainBlock, ChainClient, ChainEndpoint, ChainHead, ChainHealth, ClientOptions, LinkFaultSetting, NodeNetworkControl, PeerInfo, SupplyState } from '../seam.js';
+import type { AccountState, ChainBlock, ChainClient, ChainEndpoint, ChainHead, ChainHealth, ClientOptions, DaClient, LedgerBlock, LinkFaultSetting, NodeNetworkControl, PeerInfo, SupplyState } from '../seam.js';
 
 export function chainBlockOf(b: BlockJson): ChainBlock {
   return {
@@ -20,6 +22,22 @@ export function chainBlockOf(b: BlockJson): ChainBlock {
   };
 }
 
+/** A block as the supply audit replays it: each transaction's fee and transfers. */
+export function ledgerBlockOf(b: BlockJson): LedgerBlock {
+  return {
+    id: b.id,
+    parent: b.header.parent,
+    height: b.header.height,
+    proposer: b.header.proposer,
+    txs: b.transactions.map((tx) => ({
+      id: tx.id ?? txFromJson(tx).id,
+      from: tx.from,
+      fee: tx.fee,
+      transfers: tx.ops.flatMap((op) => (op.kind === 'transfer' ? [{ to: op.to, amount: op.amount }] : [])),
+    })),
+  };
+}
+
 const NO_BLOCK = '0'.repeat(64);
 /** Marks a devnet client across copies of this module (a user's scenario may load loadnet from src, the CLI from dist). */
 const DEVNET_API = Symbol.for('loadnet.devnet.api');
@@ -28,11 +46,13 @@ export class DevnetChainClient implements ChainClient {
   /** The node's own API, for devnet-only features. */
   readonly api: NodeClient;
   readonly network: NodeNetworkControl;
+  readonly da: DaClient;
 
   constructor(endpoint: ChainEndpoint, options: ClientOptions = {}) {
     this.api = new NodeClient(endpoint.apiUrl, { name: endpoint.name, testingUrl: endpoint.testingUrl, testingToken: endpoint.testingToken, timeoutMs: options.timeoutMs, connections: options.connections });
     const api = this.api;
     (this as unknown as Record<symbol, NodeClient>)[DEVNET_API] = api;
+    this.da = new DevnetDaClient(api);
     this.network = {
       blockPeer: (peerId) => api.blockPeer(peerId),
       unblockPeer: (peerId) => api.unblockPeer(peerId),
@@ -94,6 +114,10 @@ export class DevnetChainClient implements ChainClient {
 
   supply(): Promise<SupplyState> {
     return this.api.supply();
+  }
+
+  async ledgerBlocks(from: number, to: number): Promise<LedgerBlock[]> {
+    return (await this.api.blocksByHeight(from, to)).map(ledgerBlockOf);
   }
 
   metricsText(): Promise<string> {

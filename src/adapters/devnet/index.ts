@@ -8,6 +8,7 @@ import type { ChainAdapter, ChainCapability, ChainEndpoint, ClientOptions, TxFac
 import { workerModulePath } from '../module-path.js';
 import { DevnetChainClient } from './client.js';
 import { checkDevnetOptions } from './options.js';
+import { daSharesPerBlob, ledgerGenesis } from './run-configs.js';
 
 const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'multi-node', 'mempool', 'supply', 'node-control']);
 
@@ -28,4 +29,6 @@ export const devnetAdapter: ChainAdapter = {
   addressOf(secret: string): string {
     return toHex(ed25519Backend('sodium').keyFromSeed(fromHex(secret, 32, 'wallet seed')).publicKey);
   },
+  ledgerGenesis,
+  daSharesPerBlob,
 };
