@@ -76,3 +76,24 @@ export const AGENT_USAGE = `loadnet agent [--listen host:port] [--once]
 
   --listen host:port         where to listen (default 127.0.0.1:7400; port 0: any free port, printed on stdout)
   --once                     exit after the first coordinator's session`;
+
+export const COMPARE_USAGE = `loadnet compare <baseline run dir> <run dir> [more run dirs…] [options]
+  Compare saved runs, each against the first: throughput offered and included, inclusion, finality and submit
+  latency p50/p99, error and reject rates, block interval, reorgs, node memory, and a max-rate run's found
+  maximum. Each figure gets a confidence interval by batch means (the run's window cut into batches of equal
+  time; Student's t), the difference Welch's interval, and a verdict: better, worse or no significant
+  difference. What differs between the runs' scenarios is printed before any number.
+
+  --confidence <p>           two-sided confidence of intervals and verdicts, e.g. 95% or 0.99 (default 95%)
+  --batches <n>              batches per run window (default 10; at most one per second of window)
+  --fail-on regression       exit 1 when a figure is worse by at least its threshold
+  --threshold <figure>=<t>   a regression threshold, relative (10%) or in the figure's unit (250); repeatable.
+                             figures: offeredTps includedTps inclusionP50 inclusionP99 finalityP50 finalityP99
+                             submitP50 submitP99 errorRate rejectRate blockIntervalMs reorgsPerMin rssMbPerNode
+                             maxRateTps
+  --html <file>              where to write the page overlaying the runs' curves (default compare.html)
+  --no-html                  write no page
+  --json                     print the comparison as JSON on stdout, nothing else
+  -h, --help                 this text
+
+Exit codes: 0 compared (no regression with --fail-on regression), 1 a regression, 2 usage error.`;

@@ -77,9 +77,11 @@ export class DevnetNode {
   private snapshotDue = false;
   private stopped = false;
   /**
-   * Test knob, not a protocol feature: LOADNET_DEVNET_PRODUCE_DELAY_MS (ms, default 0) makes a leader wait that
-   * long into its slot before building its block, as a slow block builder would. A measurably slower build for
-   * `loadnet compare`'s own test (test/integration/compare-runs.test.ts); keep it below the slot duration.
+   * Test knob, not a protocol feature: LOADNET_DEVNET_PRODUCE_DELAY_MS (ms, default 0) makes a leader take that
+   * long to produce its block: the transactions are chosen at the slot's start, the block is imported and sent
+   * that much later, as from a slow block builder, so every transaction waits that much longer. A measurably
+   * slower build for `loadnet compare`'s own test (test/integration/compare-runs.test.ts); keep it below the
+   * slot duration.
    */
   private readonly produceDelayMs = produceDelayFromEnv(process.env.LOADNET_DEVNET_PRODUCE_DELAY_MS);
   /** API batches take turns in the verification pool (block verification is never behind more than one window). */
@@ -359,22 +361,13 @@ export class DevnetNode {
       if (slot > this.lastSlot && slot > 0) {
         this.lastSlot = slot;
         this.metrics.slotDelay.observe((now - (this.config.genesis.timeMs + slot * this.config.consensus.slotDurationMs)) / 1000);
-        if (this.produceDelayMs > 0) setTimeout(() => !this.stopped && this.tryProduceSafely(slot), this.produceDelayMs);
-        else this.tryProduce(slot);
+        this.tryProduce(slot);
       }
       this.sync.onSlot();
     } catch (e) {
       this.log('error', 'slot handling failed', { error: (e as Error).stack });
     }
     this.scheduleSlot();
-  }
-
-  private tryProduceSafely(slot: number): void {
-    try {
-      this.tryProduce(slot);
-    } catch (e) {
-      this.log('error', 'slot handling failed', { error: (e as Error).stack });
-    }
   }
 
   private tryProduce(slot: number): void {
@@ -406,16 +399,32 @@ export class DevnetNode {
       mempool: this.mempool,
       limits: this.config.block,
     });
+    if (this.produceDelayMs > 0) {
+      // The test knob: the block's transactions were chosen now, it comes out produceDelayMs later.
+      setTimeout(() => {
+        if (this.stopped) return;
+        try {
+          this.publishOwnBlock(block, t0);
+        } catch (e) {
+          this.log('error', 'slot handling failed', { error: (e as Error).stack });
+        }
+      }, this.produceDelayMs);
+      return;
+    }
+    this.publishOwnBlock(block, t0);
+  }
+
+  private publishOwnBlock(block: Block, t0: number): void {
     const r = this.chain.import(block, this.now(), true);
     if (r.status !== 'imported') {
-      this.log('error', 'own block rejected', { result: r });
+      this.log(this.produceDelayMs > 0 ? 'info' : 'error', 'own block rejected', { result: r });
       return;
     }
     this.blocksProduced++;
     this.metrics.blocksProduced.inc();
     this.metrics.blocksImported.inc();
     this.p2p?.broadcastBlock(block.bytes);
-    this.log('debug', 'produced block', { slot, height: block.header.height, txs: block.txs.length, ms: +(performance.now() - t0).toFixed(1) });
+    this.log('debug', 'produced block', { slot: block.header.slot, height: block.header.height, txs: block.txs.length, ms: +(performance.now() - t0).toFixed(1) });
   }
 
   private tidy(): void {

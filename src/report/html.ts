@@ -9,7 +9,7 @@ import type { RunData, Point } from './run-data.js';
 import { escapeXml as esc, renderChart, type ChartSpec } from './svg-chart.js';
 import { formatDuration } from '../util/duration.js';
 
-const CSS = `
+export const REPORT_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#111827;background:#f9fafb}
 header{padding:16px 24px;background:#fff;border-bottom:1px solid #e5e7eb}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:20px 0 8px}
@@ -206,7 +206,7 @@ export function renderHtml(data: RunData): string {
   const maxRate = summary?.maxRate as MaxRateSummary | undefined;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>loadnet · ${esc(name)} · ${esc(verdict)}</title><style>${CSS}</style></head>
+<title>loadnet · ${esc(name)} · ${esc(verdict)}</title><style>${REPORT_CSS}</style></head>
 <body>
 <header><h1>${esc(name)}<span class="verdict ${esc(verdict)}" id="verdict">${esc(verdict.toUpperCase())}</span></h1>
 <div class="meta">${esc(summary?.startedAt ?? '')} → ${esc(summary?.endedAt ?? '')}${summary?.interrupted ? ' · interrupted' : ''} · ${esc(data.runDir)} · ${data.eventCount} events${data.badLines ? ` (${data.badLines} unreadable lines)` : ''}</div></header>

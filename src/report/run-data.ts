@@ -43,6 +43,12 @@ export interface RunData {
   /** x = when the block at a height was first seen; y = ms since the previous height's block (slot difference × slot length). */
   blockIntervals: Point[];
   faults: FaultBand[];
+  /** Every `load.interval` event as written, with its x (the interval's end): what `loadnet compare` batches. */
+  loadIntervals: Array<{ x: number; event: Readonly<Record<string, unknown>> }>;
+  /** x = when a node reported a reorg, y = its depth. */
+  reorgs: Point[];
+  /** Resident memory per node, bytes, when the deployer knows it. */
+  rss: Record<string, Point[]>;
   eventCount: number;
   badLines: number;
 }
@@ -70,7 +76,7 @@ export async function readRunData(runDir: string): Promise<RunData> {
   const events: Ev[] = [];
   let badLines = 0;
   let eventCount = 0;
-  const wanted = new Set(['run.phase', 'load.interval', 'da.interval', 'node.sample', 'block', 'block.final', 'fault.start', 'fault.end']);
+  const wanted = new Set(['run.phase', 'load.interval', 'da.interval', 'node.sample', 'block', 'block.final', 'reorg', 'fault.start', 'fault.end']);
   // fault events are kept by their faultId (see faultEvent)
   try {
     const lines = createInterface({ input: createReadStream(join(runDir, 'events.jsonl'), 'utf8'), crlfDelay: Infinity });
@@ -113,6 +119,9 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
     height: {},
     blockIntervals: [],
     faults: [],
+    loadIntervals: [],
+    reorgs: [],
+    rss: {},
     eventCount,
     badLines,
   };
@@ -129,6 +138,7 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
       case 'load.interval': {
         const key = Math.round(e.t / 100);
         loadByTime.set(key, [...(loadByTime.get(key) ?? []), e]);
+        data.loadIntervals.push({ x: x(e.t), event: e });
         break;
       }
       case 'da.interval': {
@@ -143,8 +153,14 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
         if (e.up === false) break;
         const h = num(e.height);
         const p = num(e.pending);
+        const rss = num(e.rssBytes);
         if (h !== undefined) (data.height[node] ??= []).push({ x: x(e.t), y: h });
         if (p !== undefined) (data.mempool[node] ??= []).push({ x: x(e.t), y: p });
+        if (rss !== undefined) (data.rss[node] ??= []).push({ x: x(e.t), y: rss });
+        break;
+      }
+      case 'reorg': {
+        data.reorgs.push({ x: x(e.t), y: num(e.depth) ?? 0 });
         break;
       }
       case 'block': {

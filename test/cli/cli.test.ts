@@ -28,7 +28,7 @@ describe('usage', () => {
   it('--help lists the commands and exits 0; per-command help too', () => {
     const top = loadnet('--help');
     expect(top.code).toBe(0);
-    for (const c of ['run', 'max-rate', 'soak', 'node', 'report', 'clean']) expect(top.stdout).toContain(`  ${c}`);
+    for (const c of ['run', 'max-rate', 'soak', 'node', 'report', 'compare', 'clean']) expect(top.stdout).toContain(`  ${c}`);
     const run = loadnet('run', '--help');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('--deployer local|compose');
@@ -47,6 +47,10 @@ describe('usage', () => {
     ['missing file', ['run', 'does-not-exist.json'], /no such scenario file/],
     ['module without a scenario', ['run', 'test/cli/fixtures/not-a-scenario.mjs'], /exports no scenario/],
     ['report of a non-run directory', ['report', '.'], /is not a run directory/],
+    ['compare with one run', ['compare', 'test/fixtures/report-run'], /needs at least two run directories \(got 1\)/],
+    ['compare of a non-run directory', ['compare', '.', 'test/fixtures/report-run'], /\. is not a run directory/],
+    ['compare with an unknown figure', ['compare', 'test/fixtures/report-run', 'test/fixtures/report-run', '--threshold', 'latency=5%'], /unknown figure "latency"; allowed: offeredTps, /],
+    ['compare with a bad confidence', ['compare', 'test/fixtures/report-run', 'test/fixtures/report-run', '--confidence', '120%'], /--confidence "120%"; allowed: a confidence from 50%/],
     ['node without --config', ['node'], /missing --config <file>/],
     ['max-rate with a bad SLO', ['max-rate', '--slo-p99', 'fast'], /--slo-p99: "fast" is not valid/],
     ['soak without a scenario', ['soak', '--duration', '1h'], /needs a scenario file/],

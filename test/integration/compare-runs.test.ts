@@ -1,0 +1,135 @@
+/**
+ * `loadnet compare` on real runs: three short runs of one scenario on real devnet nodes, two of the same
+ * build and one of a deliberately slowed build (LOADNET_DEVNET_PRODUCE_DELAY_MS: every leader builds its
+ * block 300 ms into its 500 ms slot). The three run side by side, so the machine's load falls on all of them
+ * alike. The built CLI finds no significant difference in inclusion latency or throughput for the first pair
+ * and exits 0 with --fail-on regression; for the slowed run it finds inclusion latency worse, a regression,
+ * and exits 1. compare.html is loaded in headless Chromium (Debian's, through playwright-core, as the
+ * report's test does): no console error, no network, every chart has each run's curves, the regressions
+ * are marked. The full-length comparison is in bench/RESULTS.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
+import { LocalDeployer, ScenarioBuilder, type Runner } from 'loadnet';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CLI = resolve('dist/src/cli/main.js');
+const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compare-'));
+const runners: Runner[] = [];
+afterAll(async () => {
+  for (const r of runners) await r.dispose();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+function plan() {
+  return ScenarioBuilder.topology()
+      .networkStar()
+      .validators(2)
+      .apply()
+    .slotDuration('500ms')
+    .activeSlotCoeff(0.8)
+    .securityParam(3)
+    .wallets(20)
+    .transactions()
+      .ratePerSecond(20)
+      .apply()
+    .withRunDuration('10s')
+    .withCooldown('4s')
+    .named('compare-me')
+    .build();
+}
+
+async function deploy(slowMs?: number): Promise<Runner> {
+  // Nodes inherit the coordinator's environment when they are spawned, that is during deploy().
+  if (slowMs !== undefined) process.env.LOADNET_DEVNET_PRODUCE_DELAY_MS = String(slowMs);
+  try {
+    const runner = await new LocalDeployer({ outDir, reports: false }).deploy(plan());
+    runners.push(runner);
+    return runner;
+  } finally {
+    delete process.env.LOADNET_DEVNET_PRODUCE_DELAY_MS;
+  }
+}
+
+function compareCli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, 'compare', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface FigureJson {
+  id: string;
+  verdict: string;
+  regression: boolean;
+  diff: number;
+}
+
+describe('loadnet compare on real runs', () => {
+  it('tells two runs of one build apart from a run of a slowed build, and its page renders in Chromium', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-env.mjs (apt-get install chromium)`);
+    const runners = [await deploy(), await deploy(), await deploy(300)];
+    const [a, b, slow] = await Promise.all(runners.map((r) => r.run(plan(), { rejectOnFailure: false })));
+    const dirs = [a!.runDir, b!.runDir, slow!.runDir];
+    await Promise.all(runners.map((r) => r.dispose()));
+
+    const html = join(outDir, 'compare.html');
+    const same = compareCli(dirs[0]!, dirs[1]!, '--confidence', '99%', '--fail-on', 'regression', '--json', '--no-html');
+    expect(same.stderr).toBe('');
+    const sameFigures = (JSON.parse(same.stdout) as { pairs: Array<{ figures: FigureJson[]; regressions: string[] }> }).pairs[0]!;
+    const verdictOf = (figs: FigureJson[], id: string) => figs.find((f) => f.id === id)?.verdict;
+    expect(sameFigures.regressions, same.stdout).toEqual([]);
+    expect(same.status).toBe(0);
+    for (const id of ['inclusionP50', 'inclusionP99', 'includedTps']) expect(verdictOf(sameFigures.figures, id), `${id}: ${same.stdout}`).toBe('no significant difference');
+
+    const slowed = compareCli(dirs[0]!, dirs[2]!, '--confidence', '99%', '--fail-on', 'regression', '--json', '--html', html);
+    const slowPair = (JSON.parse(slowed.stdout) as { pairs: Array<{ figures: FigureJson[]; regressions: string[]; scenarioDifferences: unknown[] }> }).pairs[0]!;
+    expect(slowed.status, slowed.stdout).toBe(1);
+    expect(slowPair.scenarioDifferences).toEqual([]); // same scenario: the build differs, not the test
+    expect(verdictOf(slowPair.figures, 'inclusionP50')).toBe('worse');
+    expect(slowPair.regressions).toContain('inclusionP50');
+    expect(slowPair.figures.find((f) => f.id === 'inclusionP50')!.diff).toBeGreaterThan(150); // about the 300 ms delay
+
+    // The terminal text names the regression; three runs compare each against the first.
+    const text = compareCli(...dirs, '--no-html');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/inclusion latency p50 .* worse — REGRESSION/);
+    expect(text.stdout.match(/same scenario/g)).toHaveLength(2);
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) requests.push(r.url());
+      });
+      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([]);
+      await expect(page.title()).resolves.toMatch(/regressions?$/);
+      const charts = await page.$$eval('figure.chart', (figs) => figs.map((f) => ({ id: f.id, series: Array.from(f.querySelectorAll('polyline.series')).map((l) => l.getAttribute('data-name') ?? ''), width: f.getBoundingClientRect().width })));
+      expect(charts.map((c) => c.id)).toEqual(['chart-compare-throughput', 'chart-compare-latency', 'chart-compare-distribution']);
+      for (const c of charts) {
+        expect(c.width).toBeGreaterThan(300);
+        expect(c.series.some((s) => s.startsWith('baseline')), `${c.id} draws the baseline`).toBe(true);
+        expect(c.series.some((s) => s.startsWith('run 1')), `${c.id} draws the slowed run`).toBe(true);
+      }
+      expect(await page.$$eval('table.figures tr.regression', (rows) => rows.map((r) => r.getAttribute('data-figure')))).toContain('inclusionP50');
+      expect(await page.$$eval('#chart-compare-latency + p.differences .tag.worse', (t) => t.map((x) => x.getAttribute('data-figure')))).toContain('inclusionP50');
+      expect(await page.textContent('#regressions-1')).toContain('inclusionP50');
+      mkdirSync('test-artifacts', { recursive: true });
+      await page.screenshot({ path: 'test-artifacts/compare.png', fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
