@@ -85,6 +85,8 @@ export interface RunEventFields {
     submitCorrected: LatencyPercentiles;
     submitUncorrected: LatencyPercentiles;
     inclusion: LatencyPercentiles;
+    finality: LatencyPercentiles;
+    hdr: { submit: string; inclusion: string; finality: string };
     scheduleLagP99Ms: number;
     short: boolean;
     late: Record<string, number>;
@@ -253,6 +255,8 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
       submitCorrected: `submit latency from the intended send time, ${PCT}`,
       submitUncorrected: `submit latency from the actual send, ${PCT}`,
       inclusion: `inclusion latency from the intended send time, ${PCT}`,
+      finality: `finality latency of the transactions that became final in the interval, ${PCT}`,
+      hdr: "the interval's histograms {submit, inclusion, finality} (hdr-histogram-js compressed base64, µs), for exact merges (loadnet compare)",
       scheduleLagP99Ms: 'p99 send lag behind schedule',
       short: 'offered > 2 % below target',
       late: 'sends late by cause {signing?, connections?, lanes?, eventLoop?} (counts)',
