@@ -20,7 +20,7 @@ const backend = fastestEd25519();
 const A = deriveKeyPair('unit-sync', 'validator', 0);
 const W = deriveKeyPair('unit-sync', 'wallet', 0);
 const genesisCfg = { chainId: 'sync', timeMs: 0, epochNonce: '03'.repeat(32), accounts: [{ publicKey: W.publicKey, balance: 100 }], validators: [{ publicKey: A.publicKey, stake: 1 }] };
-const cfg = { genesis: genesisCfg, consensus: { slotDurationMs: 1000, activeSlotCoeff: 1, securityParam: 2, clockToleranceMs: 0 }, block: { maxTxs: 100, maxBytes: 1 << 20 } };
+const cfg = { genesis: genesisCfg, consensus: { slotDurationMs: 1000, activeSlotCoeff: 1, securityParam: 2, clockToleranceMs: 0 }, block: { maxTxs: 100, maxBytes: 1 << 20 }, p2p: { host: '127.0.0.1', port: 0 } };
 
 function setup() {
   const stake = new StakeDistribution(genesisCfg.validators, 1);
@@ -35,6 +35,9 @@ function setup() {
     verifier,
     verifyPool: null,
     config: cfg,
+    defensesOff: new Set(),
+    clockRules: { lateBlocks: 0, futureHeld: 0, futureRejected: 0 },
+    lottery,
     log: () => undefined,
     importBlock: (b: Block) => chain.import(b, clock.now),
     now: () => clock.now,
@@ -53,7 +56,7 @@ function setup() {
   const mk = (parent: Block, slot: number, txs = [] as ReturnType<typeof signTx>[]) =>
     buildBlock({ parent: parent.id, slot, height: parent.header.height + 1, proposer: A.publicKey, leaderProof: lottery.tryLead(A.key, slot)!, timestamp: slot * 1000 }, txs, A.key);
   const settle = () => new Promise((r) => setTimeout(r, 20));
-  return { chain, sync, calls, mk, settle, clock, setServe: (b: Block[]) => (serve = b), genesis: chain.genesis };
+  return { chain, sync, calls, mk, settle, clock, node, setServe: (b: Block[]) => (serve = b), genesis: chain.genesis };
 }
 
 describe('block sync with a fake network', () => {
@@ -102,15 +105,29 @@ describe('block sync with a fake network', () => {
   it('holds a block from the future and imports it once its slot has come', async () => {
     const { chain, sync, mk, settle, genesis, clock } = setup();
     clock.now = 4_000;
-    const b = mk(genesis, 10);
+    // Slot 6 starts 2 s ahead: within the horizon of k = 2 slots, so it is held, not refused.
+    const b = mk(genesis, 6);
     sync.handlers().onBlock(b.bytes, 'peer-a');
     await settle();
     expect(chain.height).toBe(0);
     sync.onSlot();
     expect(chain.height).toBe(0);
-    clock.now = 10_000;
+    clock.now = 6_000;
     sync.onSlot();
     expect(chain.tip.id).toBe(b.id);
+  });
+
+  it('refuses a block starting beyond the horizon (k slots ahead): counted, never imported', async () => {
+    const { chain, sync, mk, settle, genesis, clock, node } = setup();
+    clock.now = 4_000;
+    const b = mk(genesis, 10);
+    sync.handlers().onBlock(b.bytes, 'peer-a');
+    await settle();
+    expect(node.clockRules.futureRejected).toBe(1);
+    expect(node.clockRules.futureHeld).toBe(0);
+    clock.now = 10_000;
+    sync.onSlot();
+    expect(chain.height).toBe(0);
   });
 
   it('serves canonical blocks by height range and by id, bounded by max', () => {
