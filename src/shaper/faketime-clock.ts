@@ -102,6 +102,9 @@ export class FaketimeClock {
     const bad = checkClockSkew(skew);
     if (bad) throw new LoadnetError('LN_ERR_NODE_CONTROL', `clock skew of ${node}: ${bad}`);
     if (this.closed) throw new LoadnetError('LN_ERR_INTERNAL', 'faketime clock is closed');
+    // The same skew again (re-applied after a node restart) keeps its course: drift goes on from where it was.
+    const prev = this.skews.get(node);
+    if (prev && prev.skew.offsetMs === skew.offsetMs && prev.skew.jitterMs === skew.jitterMs && prev.skew.driftPpm === skew.driftPpm) return;
     const digest = createHash('sha256').update(`${this.seed}|${node}`).digest();
     const s: NodeSkew = { skew: { ...skew }, since: Date.now(), rng: seededRandom(digest.readUInt32LE(0)), current: 0 };
     if (!skew.offsetMs && !skew.jitterMs && !skew.driftPpm) this.skews.delete(node);

@@ -19,6 +19,7 @@ import { chainOf } from '../../adapters/registry.js';
 import { LoadnetError } from '../../errors.js';
 import { localNodeControl } from './local-node-control.js';
 import { nodeBinary } from './node-binary.js';
+import { FaketimeApplier, ShaperApplier } from '../../faults/appliers/shaper.js';
 
 export interface LocalDeployerOptions extends RunnerOptions {
   /** Node entry point; default the bundled devnet node (dist/src/node/bin.js). */
@@ -33,6 +34,10 @@ export interface LocalDeployerOptions extends RunnerOptions {
   actionTimeoutMs?: number;
   /** Node settings the scenario does not set (mempool, block limits, fees, log level). */
   tuning?: Partial<NodeTuning>;
+  /** Route every peer link through loadnet's link shaper (a TCP proxy per directed link, in this process). */
+  linkShaper?: boolean;
+  /** Run every node under libfaketime so its clock can be skewed. */
+  clockSkew?: boolean;
 }
 
 export class LocalDeployer implements Deployer {
@@ -60,8 +65,18 @@ export class LocalDeployer implements Deployer {
         genesisLeadMs: this.options.genesisLeadMs,
         stopGraceMs: this.options.stopGraceMs,
         tuning: this.options.tuning,
+        ...(this.options.linkShaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
+        ...(this.options.clockSkew ? { clockSkew: { seed: scenario.spec.seed } } : {}),
       }, scenario.spec);
-      return startDeployment(deployment, scenario.spec.nodeControl ? localNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs, stopGraceMs: this.options.stopGraceMs }) : undefined);
+      const control = () =>
+        localNodeControl(deployment, {
+          actionTimeoutMs: this.options.actionTimeoutMs,
+          stopGraceMs: this.options.stopGraceMs,
+          // The link shaper and libfaketime, when this deployment runs them, come before the testing API.
+          ...(deployment.links ? { appliers: [new ShaperApplier(deployment.links)] } : {}),
+          ...(deployment.clocks ? { clock: new FaketimeApplier(deployment.clocks) } : {}),
+        });
+      return startDeployment(deployment, scenario.spec.nodeControl ? control() : undefined);
     });
   }
 }

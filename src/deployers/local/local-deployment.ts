@@ -17,6 +17,8 @@ import { buildDeploymentPlan, nodeConfig, type DeploymentPlan, type NodeTuning, 
 import { RosteredDeployment, type RosterNode } from '../node-roster.js';
 import { runTestingToken, writePrivateFile } from '../run-secrets.js';
 import { NodeProcess } from './node-process.js';
+import { LinkShaper } from '../../shaper/link-shaper.js';
+import { FaketimeClock } from '../../shaper/faketime-clock.js';
 import { releasePorts, reservePorts } from './ports.js';
 import { processStart, removeRegistration, writeRegistration, type RunRegistration } from './leftovers.js';
 
@@ -31,6 +33,10 @@ export interface LocalDeploymentOptions {
   /** SIGTERM → SIGKILL grace at stop and teardown. */
   stopGraceMs?: number;
   tuning?: Partial<NodeTuning>;
+  /** Route every peer link through loadnet's link shaper (src/shaper/link-shaper.ts); the seed drives its jitter. */
+  linkShaper?: { seed: number };
+  /** Start every node under libfaketime so its clock can be skewed (src/shaper/faketime-clock.ts). */
+  clockSkew?: { seed: number };
 }
 
 export interface LocalNode extends RosterNode {
@@ -56,6 +62,10 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
   readonly plan: DeploymentPlan;
   readonly wallets: readonly WalletAccount[];
   nodeControl?: NodeControl;
+  /** The link shaper every peer link runs through (when asked for): set its desired state to shape links. */
+  readonly links?: LinkShaper;
+  /** The nodes' libfaketime clocks (when asked for): set a node's skew, at any time, surviving restarts. */
+  readonly clocks?: FaketimeClock;
   /** Called first at teardown (node control closes its open fault intervals). */
   beforeTeardown?: () => void;
   private readonly registration: RunRegistration;
@@ -69,6 +79,8 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
     super();
     this.plan = buildDeploymentPlan(spec, { runId: record.runId, genesisLeadMs: options.genesisLeadMs });
     this.wallets = this.plan.wallets;
+    if (options.linkShaper) this.links = new LinkShaper({ host: HOST, seed: options.linkShaper.seed });
+    if (options.clockSkew) this.clocks = new FaketimeClock({ dir: join(record.runDir, 'faketime'), seed: options.clockSkew.seed });
     this.registration = { runId: record.runId, runDir: record.runDir, coordinatorPid: process.pid, coordinatorStart: processStart(process.pid), nodes: {}, ports: [] };
     writeRegistration(this.registration);
     liveDeployments.add(this);
@@ -85,11 +97,17 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
     this.plan.genesis.timeMs = Math.ceil(Date.now() + (this.options.genesisLeadMs ?? 1000));
     for (const planned of this.plan.nodes) {
       const p = addresses.get(planned.name)!;
-      const peers: PeerAddress[] = planned.dials.map((d) => ({ name: d, host: HOST, port: addresses.get(d)![perNode - 1]! }));
+      const peers = await Promise.all(planned.dials.map((d) => this.peerAddress(planned.name, d, addresses.get(d)![perNode - 1]!)));
       this.prepare(planned, p, peers, planned.expectedPeers);
     }
     writeRegistration(this.registration);
     for (const n of this.roster.all()) n.proc.start();
+  }
+
+  /** Where `from` dials `to`: its P2P port, or the link shaper's proxy for that directed link. */
+  private async peerAddress(from: string, to: string, p2pPort: number): Promise<PeerAddress> {
+    if (!this.links) return { name: to, host: HOST, port: p2pPort };
+    return { name: to, ...(await this.links.addLink(from, to, { host: HOST, port: p2pPort })) };
   }
 
   private prepare(planned: PlannedNode, ports: number[], peers: PeerAddress[], expectedPeers: number): LocalNode {
@@ -113,6 +131,7 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
       configPath,
       logPath: join(dir, 'node.log'),
       runId: this.record.runId,
+      ...(this.clocks ? { env: this.clocks.envFor(planned.name) } : {}),
       onSpawn: (name, pid) => {
         this.registration.nodes[name] = { pid };
         writeRegistration(this.registration);
@@ -142,7 +161,8 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
     const ports = await reservePorts(perNode, HOST);
     this.registration.ports.push(...ports);
     const planned = makePlanned(joinIndex, role, chosen);
-    const node = this.prepare(planned, ports, peers.map((p) => ({ name: p.planned.name, host: HOST, port: p.config.p2p.port })), Math.min(1, peers.length));
+    const addresses = await Promise.all(peers.map((p) => this.peerAddress(chosen, p.planned.name, p.config.p2p.port)));
+    const node = this.prepare(planned, ports, addresses, Math.min(1, peers.length));
     node.proc.start();
     return node;
   }
@@ -175,6 +195,10 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
       this.beforeTeardown?.();
       await Promise.allSettled(this.roster.all().map((n) => n.proc.stop(this.options.stopGraceMs ?? 3000)));
       await Promise.allSettled(this.roster.all().map((n) => n.run.client.close()));
+      // The shaper's proxies live in this process (they die with it if it is killed); the faketime files
+      // are in the run directory: both go now.
+      await this.links?.close();
+      this.clocks?.close();
       releasePorts(this.registration.ports);
       removeRegistration(this.registration.runId);
       liveDeployments.delete(this);
