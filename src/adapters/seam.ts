@@ -195,6 +195,19 @@ export interface TxFactoryRef {
   options: unknown;
 }
 
+/** A load wallet as the main thread knows it. */
+export interface LoadWallet {
+  index: number;
+  secret: Hex;
+  address: string;
+}
+
+/** What a chain settled before a load (see ChainAdapter.prepareLoad). */
+export interface PreparedLoad {
+  ref: TxFactoryRef;
+  notes: Readonly<Record<string, unknown>>;
+}
+
 // ---- worker side ----
 
 /**
@@ -313,6 +326,12 @@ export interface ChainAdapter {
   ledgerGenesis?(runDir: string): Promise<LedgerGenesis | undefined>;
   /** 'da': shares per blob the run's nodes were configured with (from the run directory); undefined when unknown. */
   daSharesPerBlob?(runDir: string, nodes: readonly string[]): number | undefined;
+  /**
+   * Before a load starts, with its nodes answering: settle what its transactions need from the chain (an EVM
+   * chain's fee defaults from eth_feeHistory, a contract to call) and say what was chosen (`notes`, written
+   * to the run as a `load.chain` event). Absent: the factory reference is used as built.
+   */
+  prepareLoad?(ref: TxFactoryRef, targets: readonly string[], wallets: readonly LoadWallet[]): Promise<PreparedLoad>;
   /** False when the chain makes no blocks without transactions (an EVM dev node's auto-mining): readiness then skips "producing". */
   producesWhenIdle?(spec: ScenarioSpec): boolean;
 }

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoadnetError } from '../errors.js';
-import type { ChainAdapter, Hex } from '../adapters/seam.js';
+import type { ChainAdapter, Hex, LoadWallet } from '../adapters/seam.js';
 import { chainAdapter } from '../adapters/registry.js';
 import type { RateSpec } from '../scenario/spec.js';
 import type { BlockFeed } from '../runtime/contracts.js';
@@ -137,6 +137,10 @@ export class LoadEngine {
   private finishedPromise?: Promise<LoadTotals>;
   private fatal?: string;
   private stopRequested = false;
+  private readonly chain: ChainAdapter;
+  private readonly wallets: LoadWallet[];
+  /** What the chain settled before the load (fees, a contract...; see ChainAdapter.prepareLoad), once started. */
+  chainNotes?: Readonly<Record<string, unknown>>;
 
   constructor(private readonly options: LoadEngineOptions) {
     this.name = options.name ?? 'transactions';
@@ -159,6 +163,8 @@ export class LoadEngine {
     const recipients = wallets.map((w) => w.address);
     const params = { fee: options.fee ?? 1, amount: options.amount ?? 1, ...(options.backend ? { backend: options.backend } : {}) };
     const txFactory = chain.txFactory(params, options.chainOptions ?? {});
+    this.chain = chain;
+    this.wallets = wallets;
     const maxBatch = options.batch === undefined || options.batch === 'auto' ? 100 : positiveInt('batch', options.batch, 100, 10_000);
     this.inits = Array.from({ length: threads }, (_, w) => ({
       workerIndex: w,
@@ -197,10 +203,14 @@ export class LoadEngine {
   /** Spawn the workers, let them sync nonces and pre-sign, then start the schedule. Resolves once running. */
   async start(): Promise<void> {
     if (this.host) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name} already started`);
+    if (this.chain.prepareLoad) {
+      const prepared = await this.chain.prepareLoad(this.inits[0]!.txFactory, this.inits[0]!.targets, this.wallets);
+      for (const init of this.inits) init.txFactory = prepared.ref;
+      this.chainNotes = prepared.notes;
+    }
     const agents = this.options.agents ?? [];
     if (agents.length > 0) {
-      const chain = this.options.chain ?? chainAdapter();
-      this.host = await agentShards(agents, { type: chain.name, ...(this.options.chainOptions ?? {}) }, this.inits, this.options.onAgent);
+      this.host = await agentShards(agents, { type: this.chain.name, ...(this.options.chainOptions ?? {}) }, this.inits, this.options.onAgent);
     } else this.host = localShards(loadWorkerPath(), this.inits);
     let readyCount = 0;
     let onReady!: () => void;

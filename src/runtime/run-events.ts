@@ -93,6 +93,8 @@ export interface RunEventFields {
     workerElu: number;
   };
   'load.generatorBound': { workload: string; offeredTps: number; targetTps: number; reason: string | undefined };
+  /** What the chain's adapter settled before a load (ChainAdapter.prepareLoad): its own fields beside these. */
+  'load.chain': { workload: string; chain: string; [settled: string]: unknown };
   'da.interval': {
     workload: string;
     intervalMs: number;
@@ -264,6 +266,17 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
     },
   },
   'load.generatorBound': { group: 'Load', writer: 'workloads/transactions.ts', when: 'the generator, not the chain, was the limit', fields: { workload: 'workload name', offeredTps: 'tx/s sent', targetTps: 'tx/s asked', reason: 'the cause' } },
+  'load.chain': {
+    group: 'Load',
+    writer: 'workloads/transactions.ts',
+    when: "once per load, when the chain's adapter settles something with the nodes first",
+    fields: {
+      workload: 'workload name',
+      chain: 'chain type',
+      fees: 'EVM: {maxFeePerGasWei, maxPriorityFeePerGasWei, source per field (scenario | eth_feeHistory | eth_maxPriorityFeePerGas), nextBaseFeeWei?}',
+      contract: 'EVM, with chain.contractCalls: {address, deployTx, callFraction} of the counter the calls go to',
+    },
+  },
   'da.interval': {
     group: 'Load',
     writer: 'workloads/da.ts',

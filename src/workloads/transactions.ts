@@ -100,6 +100,7 @@ export class TransactionWorkload implements Workload {
     follow.unref();
     try {
       await engine.start();
+      if (engine.chainNotes) ctx.events.emit('load.chain', { workload: this.name, chain: chainOf(ctx.scenario).name, ...engine.chainNotes });
       this.totals = await engine.finished();
       if (this.totals.generatorBound) {
         const t = this.totals;

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
 import { AttachDeployer } from '../../src/deployers/attach/index.js';
 import { scenarioFromSpec } from '../../src/scenario/build.js';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { EvmChainClient } from '../../src/adapters/evm/client.js';
+import { isContractCall } from '../../src/adapters/evm/tx-factory.js';
 import type { RunContext, RunHandle, ScenarioSpec, Workload } from '../../src/index.js';
 
 let outDir: string;
@@ -52,6 +54,50 @@ function acceptedIds(runDir: string): Set<string> {
     }
   }
   return ids;
+}
+
+/** Every tx record row (any result): id → [wallet, nonce]. */
+function recordedTxs(runDir: string): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  const dir = join(runDir, 'tx');
+  for (const f of readdirSync(dir)) {
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n').slice(1)) {
+      const cols = line.split(',');
+      if (cols.length < 8) continue;
+      out.set(cols[7]!, [Number(cols[5]), Number(cols[6])]);
+    }
+  }
+  return out;
+}
+
+function events(runDir: string): Array<Record<string, any>> {
+  return readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+
+/**
+ * A JSON-RPC gateway in front of a real anvil that refuses batches the way some hosted gateways do (one
+ * error object for the whole array); single calls pass through. A fake gateway, named as such.
+ */
+function batchRefusingProxy(target: string): Promise<{ url: string; server: Server }> {
+  const t = new URL(target);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (body.toString().trimStart().startsWith('[')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch requests are not supported"}}');
+        return;
+      }
+      const up = httpRequest({ host: t.hostname, port: t.port, path: '/', method: 'POST', headers: { 'content-type': 'application/json' } }, (r) => {
+        res.writeHead(r.statusCode ?? 502, { 'content-type': 'application/json' });
+        r.pipe(res);
+      });
+      up.on('error', () => res.writeHead(502).end());
+      up.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server })));
 }
 
 /** Restarts the node once, mid-window, under load. */
@@ -119,6 +165,42 @@ describe('evm adapter on anvil (local deployer)', () => {
   }, 180_000);
 });
 
+describe('evm adapter: fees and a contract-call mix (local deployer)', () => {
+  it('chooses fees from eth_feeHistory, deploys a counter, calls it at 30 % of the rate; the counter equals the calls included', async () => {
+    const scenario = scenarioFromSpec({ ...spec('evm-calls', 10), chain: { type: 'evm', contractCalls: 0.3 }, durationMs: '6s' });
+    const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
+    const handle = await runner.run(scenario, { rejectOnFailure: false });
+    try {
+      await audit(handle);
+      const client = handle.context.nodes()[0]!.client as EvmChainClient;
+      const [chainEvent] = events(handle.runDir).filter((e) => e.kind === 'load.chain');
+      expect(chainEvent?.chain).toBe('evm');
+      // Fees: none in the scenario, so both come from the node, and the cap follows the stated rule.
+      const fees = chainEvent!.fees;
+      expect(fees.source.maxFeePerGas).toBe('eth_feeHistory');
+      expect(['eth_feeHistory', 'eth_maxPriorityFeePerGas']).toContain(fees.source.maxPriorityFeePerGas);
+      expect(BigInt(fees.maxFeePerGasWei)).toBe(2n * BigInt(fees.nextBaseFeeWei) + BigInt(fees.maxPriorityFeePerGasWei));
+      // Calls and transfers alike: which ones are calls is recomputed from (wallet, nonce).
+      const contract = chainEvent!.contract;
+      expect(contract.callFraction).toBe(0.3);
+      const onChain = await chainTxIds(client);
+      const included = [...recordedTxs(handle.runDir)].filter(([id]) => onChain.has(id));
+      const calls = included.filter(([, [w, n]]) => isContractCall(w, n, 0.3));
+      expect(calls.length).toBeGreaterThan(0.15 * included.length);
+      expect(calls.length).toBeLessThan(0.45 * included.length);
+      const counter = BigInt(await client.rpc.call<string>('eth_getStorageAt', [contract.address, '0x0', 'latest']));
+      expect(counter).toBe(BigInt(calls.length));
+      // The transactions on chain carry the chosen fees.
+      const tx = await client.rpc.call<{ maxFeePerGas: string; maxPriorityFeePerGas: string; to: string }>('eth_getTransactionByHash', [calls[0]![0]]);
+      expect(BigInt(tx.maxFeePerGas)).toBe(BigInt(fees.maxFeePerGasWei));
+      expect(BigInt(tx.maxPriorityFeePerGas)).toBe(BigInt(fees.maxPriorityFeePerGasWei));
+      expect(tx.to.toLowerCase()).toBe(contract.address);
+    } finally {
+      await handle.dispose();
+    }
+  }, 120_000);
+});
+
 describe('evm adapter: what a user meets', () => {
   it('refuses at validation what one anvil cannot do, naming the chain and the feature', () => {
     expect(() => scenarioFromSpec({ ...spec('x', 5), workloads: [{ type: 'da' }] })).toThrow(/workloads\[0\]: "da"; allowed: a feature chain 'evm' has: it has no data availability/);
@@ -127,6 +209,8 @@ describe('evm adapter: what a user meets', () => {
     const options = () => scenarioFromSpec({ ...spec('x', 5), chain: { type: 'evm', mining: 'sometimes', blockTime: 2 } });
     expect(options).toThrow(/chain\.mining: "sometimes"; allowed: 'interval'/);
     expect(options).toThrow(/chain\.blockTime: 2; allowed: an option of chain 'evm': mnemonic, chainId, mining/);
+    expect(() => scenarioFromSpec({ ...spec('x', 5), chain: { type: 'evm', contractCalls: 1.5 } })).toThrow(/chain\.contractCalls: 1\.5; allowed: a share of transactions from 0 to 1/);
+    expect(() => scenarioFromSpec({ ...spec('x', 5), chain: { type: 'evm', maxFeePerGasGwei: 5, maxPriorityFeePerGasGwei: 6 } })).toThrow(/chain\.maxPriorityFeePerGasGwei: 6; allowed: at most chain\.maxFeePerGasGwei \(5\)/);
   });
 
   it('names the missing anvil binary and what to install', async () => {
@@ -151,11 +235,24 @@ describe('evm adapter: what a user meets', () => {
       const unfunded = scenarioFromSpec({ ...spec('evm-unfunded', 5), chain: { type: 'evm', mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about' } });
       await expect(new AttachDeployer({ nodes: [url], outDir, reports: false }).deploy(unfunded)).rejects.toThrow(/the mnemonic's accounts have no funds/);
       // The same node with the right mnemonic: attach runs load against it.
-      const ok = scenarioFromSpec({ ...spec('evm-attached', 5), durationMs: '4s', cooldownMs: '4s' });
+      // An endpoint that refuses JSON-RPC batches (a gateway in front of the same anvil) is said plainly.
+      const proxy = await batchRefusingProxy(url);
+      try {
+        await expect(new AttachDeployer({ nodes: [proxy.url], outDir, reports: false }).deploy(scenarioFromSpec(spec('evm-no-batches', 5)))).rejects.toThrow(/refuses JSON-RPC batches/);
+      } finally {
+        proxy.server.close();
+      }
+      // The same node with the right mnemonic: attach runs load against it, with the scenario's fees winning.
+      const ok = scenarioFromSpec({ ...spec('evm-attached', 5), chain: { type: 'evm', maxFeePerGasGwei: 50, maxPriorityFeePerGasGwei: 2 }, durationMs: '4s', cooldownMs: '4s' });
       const runner = await new AttachDeployer({ nodes: [url], outDir, reports: false }).deploy(ok);
       const handle = await runner.run(ok, { rejectOnFailure: false });
       await handle.dispose();
       expect((handle.summary.load as Record<string, number>).included).toBeGreaterThan(0);
+      const [chainEvent] = events(handle.runDir).filter((e) => e.kind === 'load.chain');
+      expect(chainEvent!.fees).toEqual({ maxFeePerGasWei: String(50n * 10n ** 9n), maxPriorityFeePerGasWei: String(2n * 10n ** 9n), source: { maxFeePerGas: 'scenario', maxPriorityFeePerGas: 'scenario' } });
+      const [id] = acceptedIds(handle.runDir);
+      const tx = await (host.context.nodes()[0]!.client as EvmChainClient).rpc.call<{ maxFeePerGas: string }>('eth_getTransactionByHash', [id]);
+      expect(BigInt(tx.maxFeePerGas)).toBe(50n * 10n ** 9n);
     } finally {
       await host.dispose();
     }

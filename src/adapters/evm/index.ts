@@ -8,8 +8,12 @@
  *   mnemonic          wallets' mnemonic (default anvil's public dev mnemonic "test … junk")
  *   chainId           default 31337 (anvil's)
  *   mining            'interval' (default: a block every consensus.slotDurationMs) or 'auto' (a block per transaction)
- *   maxFeePerGasGwei  fee cap of every transfer (default 100); the workload's `fee` is the priority fee in gwei,
- *                     its `amount` the value in wei; wallets.fundsPerWallet is in ether
+ *   maxFeePerGasGwei, maxPriorityFeePerGasGwei
+ *                     fee cap and tip of every transaction; each one the scenario leaves out is chosen from the
+ *                     node's eth_feeHistory when the load starts (see prepare.ts) and written to the run
+ *                     (`load.chain`). The workload's `fee` is not used by this chain; its `amount` is the value
+ *                     in wei; wallets.fundsPerWallet is in ether
+ *   contractCalls     share (0..1) of transactions that call a counter contract deployed at the start (default 0)
  *   gasLimit          default 21000 (a plain transfer)
  *   finality          'depth' (default) or 'tag'
  *   signer            secp256k1 signer of the load workers: 'auto' (default: native when its addon loads), 'native', 'noble'
@@ -23,19 +27,22 @@ import { EvmChainClient } from './client.js';
 import { addressOf, DEV_MNEMONIC, fromHex, hex, mnemonicKeys } from './keys.js';
 import type { EvmTxOptions } from './tx-factory.js';
 import { SIGNER_NAMES } from './signers.js';
+import { prepareEvmLoad } from './prepare.js';
 
 export interface EvmChainOptions {
   mnemonic: string;
   chainId: number;
   mining: 'interval' | 'auto';
-  maxFeePerGasGwei: number;
+  maxFeePerGasGwei?: number;
+  maxPriorityFeePerGasGwei?: number;
+  contractCalls: number;
   gasLimit: number;
   finality: 'depth' | 'tag';
   signer: string;
 }
 
-const DEFAULTS: EvmChainOptions = { mnemonic: DEV_MNEMONIC, chainId: 31337, mining: 'interval', maxFeePerGasGwei: 100, gasLimit: 21_000, finality: 'depth', signer: 'auto' };
-const KNOWN = Object.keys(DEFAULTS);
+const DEFAULTS: EvmChainOptions = { mnemonic: DEV_MNEMONIC, chainId: 31337, mining: 'interval', contractCalls: 0, gasLimit: 21_000, finality: 'depth', signer: 'auto' };
+const KNOWN = [...Object.keys(DEFAULTS), 'maxFeePerGasGwei', 'maxPriorityFeePerGasGwei'];
 const GWEI = 1_000_000_000n;
 const WEI_PER_ETHER = 10n ** 18n;
 
@@ -53,6 +60,11 @@ function checkOptions(o: Readonly<Record<string, unknown>>): ChainOptionIssue[] 
   };
   posInt('chainId');
   posInt('maxFeePerGasGwei', 1_000_000);
+  const tip = o.maxPriorityFeePerGasGwei;
+  if (tip !== undefined && !(Number.isSafeInteger(tip) && (tip as number) >= 0 && (tip as number) <= 1_000_000)) issues.push({ field: 'maxPriorityFeePerGasGwei', value: tip, allowed: 'an integer from 0 to 1000000' });
+  if (typeof o.maxFeePerGasGwei === 'number' && typeof tip === 'number' && tip > o.maxFeePerGasGwei) issues.push({ field: 'maxPriorityFeePerGasGwei', value: tip, allowed: `at most chain.maxFeePerGasGwei (${o.maxFeePerGasGwei})` });
+  const calls = o.contractCalls;
+  if (calls !== undefined && !(typeof calls === 'number' && calls >= 0 && calls <= 1)) issues.push({ field: 'contractCalls', value: calls, allowed: 'a share of transactions from 0 to 1 (e.g. 0.2)' });
   posInt('gasLimit', 30_000_000);
   if (o.mnemonic !== undefined && (typeof o.mnemonic !== 'string' || o.mnemonic.trim().split(/\s+/).length < 12)) issues.push({ field: 'mnemonic', value: '(hidden)', allowed: 'a BIP-39 mnemonic of 12 or 24 words' });
   if (o.mining !== undefined && o.mining !== 'interval' && o.mining !== 'auto') issues.push({ field: 'mining', value: o.mining, allowed: "'interval' (a block every consensus.slotDurationMs) or 'auto' (a block per transaction)" });
@@ -82,10 +94,11 @@ function makeAdapter(spec?: ScenarioSpec): ChainAdapter {
       return new EvmChainClient(endpoint, { ...options, finalityDepth: depth, useFinalizedTag: o.finality === 'tag' });
     },
     txFactory(params: TxParams): TxFactoryRef {
+      // Fees the scenario left out are filled in by prepareLoad from the node; until then the scenario's or 0.
       const options: EvmTxOptions = {
         chainId: String(o.chainId),
-        maxFeePerGasWei: String(BigInt(o.maxFeePerGasGwei) * GWEI),
-        maxPriorityFeePerGasWei: String(BigInt(Math.round(params.fee * 1e9))),
+        maxFeePerGasWei: String(BigInt(o.maxFeePerGasGwei ?? 0) * GWEI),
+        maxPriorityFeePerGasWei: String(BigInt(o.maxPriorityFeePerGasGwei ?? 0) * GWEI),
         gasLimit: String(o.gasLimit),
         valueWei: String(BigInt(Math.round(params.amount))),
         rpcPath: '/',
@@ -93,6 +106,13 @@ function makeAdapter(spec?: ScenarioSpec): ChainAdapter {
       };
       return { module: workerModulePath(import.meta.url, 'tx-factory'), options };
     },
+    prepareLoad: (ref, targets, loadWallets) =>
+      prepareEvmLoad(ref, targets, loadWallets, {
+        maxFeePerGasGwei: o.maxFeePerGasGwei,
+        maxPriorityFeePerGasGwei: o.maxPriorityFeePerGasGwei,
+        contractCalls: o.contractCalls,
+        mineTimeoutMs: Math.max(30_000, 10 * (spec?.consensus.slotDurationMs ?? 1000)),
+      }),
     addressOf: (secret) => addressOf(fromHex(secret, 32, 'private key')),
     producesWhenIdle: (s) => evmOptions(s).mining !== 'auto',
 
