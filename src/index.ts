@@ -53,6 +53,11 @@ export type { FuzzCaseRow, FuzzSummary } from './adversary/tx-fuzz.js';
 export { TxFuzzRejected } from './adversary/tx-fuzz-expectation.js';
 export { TxCrafter, FUZZ_CASES, EXPECTED_REJECTS, idIfDecodes } from './adversary/tx-fuzz-cases.js';
 export type { FuzzCase, CraftedTx, MutationKind } from './adversary/tx-fuzz-cases.js';
+// The API flood: the flooder and the control client on their own, and the workload built from them.
+export { ApiFlooder, ControlClient, FLOOD_REQUESTS } from './adversary/api-flood.js';
+export type { FloodOptions, FloodStats, FloodPattern, FloodRequestKind, ControlFigures } from './adversary/api-flood.js';
+export { ApiFloodWorkload, ApiFloodHeld } from './adversary/api-flood-workload.js';
+export type { FloodReport } from './adversary/api-flood-workload.js';
 export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, expectationFromSpec } from './expectations/index.js';
 
 // Below the runner, for your own workloads and scripts: the load engine, inclusion tracking, the block feed.

@@ -22,6 +22,7 @@ import { ChaosBuilder, type ChaosDraft } from './chaos-builder.js';
 import { DaBuilder, type DaDraft } from './da-builder.js';
 import { isJsonValue, isPlainObject } from './fields.js';
 import type { ChainSpec, FuzzCaseName, LivenessOptions, ScenarioSpec } from './spec.js';
+import type { FloodRequestKind } from '../adversary/api-flood.js';
 import { TopologyBuilder, type TopologyDraft } from './topology-builder.js';
 import { TransactionsBuilder, type TransactionsDraft } from './transactions-builder.js';
 
@@ -34,7 +35,7 @@ interface Draft {
 }
 
 const EMPTY: Draft = { input: { topology: {}, consensus: {}, workloads: [], expectations: [] }, liveWorkloads: [], liveExpectations: [], issues: [] };
-const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz'];
+const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood'];
 
 /** Phantom brand for the node-control capability; exists only in types (no value at run time). */
 declare const nodeControlBrand: unique symbol;
@@ -134,6 +135,23 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
   fuzzTransactions(options: { rate?: number; cases?: FuzzCaseName[]; target?: string; minBlocks?: number; maxRejectedOtherwise?: number } = {}): ScenarioBuilder<NodeControl> {
     const { target, ...rest } = options;
     return this.addWorkload({ type: 'tx-fuzz', ...rest, ...(target === undefined ? {} : { targets: { node: target } }) });
+  }
+
+  /**
+   * Add an API flood (devnet): `rate` requests per second (default 10,000) at one node's API (`target`, default
+   * validator-0), `invalidShare` of them invalid (default 0.5), steady or in bursts, from 127.0.0.3, with a
+   * control client on 127.0.0.2. Its expectation: the rate reached, the control client's p99 ≤ `controlP99`
+   * (default 500 ms), none of its requests failed, the flooded node's chain grown by ≥ `minBlocks`.
+   */
+  floodApi(options: { rate?: number; invalidShare?: number; requests?: FloodRequestKind[]; bursts?: { on: DurationInput; off: DurationInput }; target?: string; connections?: number; pipelining?: number; timeout?: DurationInput; startAfter?: DurationInput; duration?: DurationInput; controlP99?: DurationInput; minBlocks?: number; minRateFraction?: number } = {}): ScenarioBuilder<NodeControl> {
+    const { bursts, timeout, startAfter, duration, controlP99, ...rest } = options;
+    const d: Record<string, unknown> = { type: 'api-flood', ...rest };
+    if (bursts !== undefined) d.pattern = { kind: 'burst', onMs: bursts.on, offMs: bursts.off };
+    if (timeout !== undefined) d.timeoutMs = timeout;
+    if (startAfter !== undefined) d.startAfterMs = startAfter;
+    if (duration !== undefined) d.durationMs = duration;
+    if (controlP99 !== undefined) d.controlP99Ms = controlP99;
+    return this.addWorkload(d);
   }
 
   /** Let workloads restart, kill, pause nodes (and more) through the deployer's node control. */

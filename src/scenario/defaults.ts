@@ -24,6 +24,9 @@ export const DEFAULT_TX = { perBlock: 1, fee: 1, amount: 1, inclusionThreshold: 
 /** The invalid-transaction fuzzer: crafted transactions per second. */
 export const DEFAULT_TX_FUZZ = { rate: 20 } as const;
 
+/** The API flood: 10,000 requests/s, half invalid, steady, 32 connections × 8 pipelined, control p99 ≤ 500 ms. */
+export const DEFAULT_API_FLOOD = { rate: 10_000, invalidShare: 0.5, connections: 32, pipelining: 8, timeoutMs: 2000, controlP99Ms: 500, minRateFraction: 0.9 } as const;
+
 /** DA: one channel, one blob per block, 1–4 KiB blobs (the node splits a blob into shares across validators). */
 export const DEFAULT_DA = { channels: 1, blobsPerBlock: 1, blobSizeBytes: { min: 1024, max: 4096 } } as const;
 export const MAX_BLOB_BYTES = 1024 * 1024;

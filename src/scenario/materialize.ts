@@ -11,6 +11,7 @@ import { ChaosWorkload } from '../workloads/chaos.js';
 import { DaWorkload } from '../workloads/da.js';
 import { TransactionWorkload } from '../workloads/transactions.js';
 import { TxFuzzWorkload } from '../adversary/tx-fuzz.js';
+import { ApiFloodWorkload } from '../adversary/api-flood-workload.js';
 import type { Issues } from './fields.js';
 import { expectationFactory, registeredExpectationNames, registeredWorkloadNames, workloadFactory } from './registry.js';
 import { meanBlockIntervalMs, type ExpectationSpec, type ScenarioSpec, type WorkloadSpec } from './spec.js';
@@ -29,6 +30,7 @@ const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]: (spec: Extract<WorkloadSp
   da: (spec) => new DaWorkload(spec),
   chaos: (spec) => new ChaosWorkload(spec),
   'tx-fuzz': (spec) => new TxFuzzWorkload(spec),
+  'api-flood': (spec) => new ApiFloodWorkload(spec),
 };
 
 export function runMetrics(spec: ScenarioSpec): RunMetrics {

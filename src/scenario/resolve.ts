@@ -7,8 +7,9 @@ import type { DurationInput } from '../util/duration.js';
 import * as D from './defaults.js';
 import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, readNumber, readObject, readString, isPlainObject } from './fields.js';
 import { chainAdapter, chainNames } from '../adapters/registry.js';
-import type { ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+import type { ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
 import { FUZZ_CASES } from '../adversary/tx-fuzz-cases.js';
+import { FLOOD_REQUESTS } from '../adversary/api-flood.js';
 
 /** What a user may write (JSON or the DSL's draft): any field may be left out; `*Ms` fields accept '90s'-style strings. */
 export type ScenarioInput = Partial<Record<keyof ScenarioSpec, unknown>>;
@@ -110,10 +111,12 @@ function readWorkload(v: unknown, index: number, label: (type: string) => string
       return readChaos(v as Record<string, unknown>, label('chaos'), ctx, issues);
     case 'tx-fuzz':
       return readTxFuzz(v as Record<string, unknown>, label('tx-fuzz'), issues);
+    case 'api-flood':
+      return readApiFlood(v as Record<string, unknown>, label('api-flood'), issues);
     case 'custom':
       return readCustom(v as Record<string, unknown>, `workloads[${index}]`, issues);
     default:
-      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, "a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz' or 'custom'");
+      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, "a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood' or 'custom'");
       return { type: 'custom', name: '?' };
   }
 }
@@ -230,6 +233,36 @@ function readTxFuzz(v: Record<string, unknown>, f: string, issues: Issues): TxFu
     targets: targets === 'random' ? 'round-robin' : targets,
     maxRejectedOtherwise: readNumber(o.maxRejectedOtherwise, `${f}.maxRejectedOtherwise`, { min: 0, integer: true, allowed: 'a non-negative integer (crafted transactions allowed another reason than their case\'s)' }, issues, 0),
   };
+  if (o.minBlocks !== undefined) spec.minBlocks = readNumber(o.minBlocks, `${f}.minBlocks`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks' }, issues);
+  return spec;
+}
+
+function readApiFlood(v: Record<string, unknown>, f: string, issues: Issues): ApiFloodWorkloadSpec {
+  const o = readObject(v, f, ['type', 'rate', 'invalidShare', 'requests', 'pattern', 'target', 'connections', 'pipelining', 'timeoutMs', 'startAfterMs', 'durationMs', 'controlP99Ms', 'minBlocks', 'minRateFraction'], issues)!;
+  const F = D.DEFAULT_API_FLOOD;
+  const int = (x: unknown, field: string, min: number, max: number, fallback: number) => readNumber(x, `${f}.${field}`, { min, max, integer: true, allowed: `an integer from ${min} to ${max}` }, issues, fallback);
+  let pattern: ApiFloodWorkloadSpec['pattern'] = { kind: 'steady' };
+  if (o.pattern !== undefined && !(isPlainObject(o.pattern) && o.pattern.kind === 'steady')) {
+    const p = readObject(o.pattern, `${f}.pattern`, ['kind', 'onMs', 'offMs'], issues) ?? {};
+    if (p.kind !== 'burst') issues.add(`${f}.pattern.kind`, p.kind, "'steady' or 'burst' (with onMs and offMs)");
+    const phase = (x: unknown, field: string) => readDuration(x, `${f}.pattern.${field}`, { min: 1, max: HOUR_MS, allowed: "a positive duration such as '2s'" }, issues);
+    pattern = { kind: 'burst', onMs: phase(p.onMs, 'onMs'), offMs: phase(p.offMs, 'offMs') };
+  }
+  const spec: ApiFloodWorkloadSpec = {
+    type: 'api-flood',
+    rate: readNumber(o.rate, `${f}.rate`, { min: 1, max: 1_000_000, allowed: 'requests per second from 1 to 1,000,000' }, issues, F.rate),
+    invalidShare: readNumber(o.invalidShare, `${f}.invalidShare`, { min: 0, max: 1, allowed: 'a fraction from 0 to 1' }, issues, F.invalidShare),
+    requests: o.requests === undefined ? [] : [...new Set(readArray(o.requests, `${f}.requests`, `an array of request kinds: ${FLOOD_REQUESTS.join(', ')}`, issues).map((k, i) => readEnum(k, `${f}.requests[${i}]`, FLOOD_REQUESTS, issues, 'info')))],
+    pattern,
+    target: readString(o.target, `${f}.target`, { pattern: /^[a-z]+-\d+$/, allowed: "a node name such as 'validator-0'" }, issues, 'validator-0'),
+    connections: int(o.connections, 'connections', 1, 4096, F.connections),
+    pipelining: int(o.pipelining, 'pipelining', 1, 1024, F.pipelining),
+    timeoutMs: readDuration(o.timeoutMs, `${f}.timeoutMs`, { min: 10, max: HOUR_MS, allowed: "a duration from 10 ms, such as '2s'" }, issues, F.timeoutMs),
+    startAfterMs: readDuration(o.startAfterMs, `${f}.startAfterMs`, { min: 0, max: 30 * 24 * HOUR_MS, allowed: "a duration ≥ 0 such as '5s'" }, issues, 0),
+    controlP99Ms: readDuration(o.controlP99Ms, `${f}.controlP99Ms`, { min: 1, max: HOUR_MS, allowed: "a positive duration such as '500ms'" }, issues, F.controlP99Ms),
+    minRateFraction: readNumber(o.minRateFraction, `${f}.minRateFraction`, { min: 0, max: 1, allowed: 'a fraction from 0 to 1 of the rate' }, issues, F.minRateFraction),
+  };
+  if (o.durationMs !== undefined) spec.durationMs = readDuration(o.durationMs, `${f}.durationMs`, { min: 1, max: 30 * 24 * HOUR_MS, allowed: "a positive duration such as '10s'" }, issues);
   if (o.minBlocks !== undefined) spec.minBlocks = readNumber(o.minBlocks, `${f}.minBlocks`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks' }, issues);
   return spec;
 }

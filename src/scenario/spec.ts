@@ -102,6 +102,33 @@ export interface TxFuzzWorkloadSpec {
   maxRejectedOtherwise: number;
 }
 
+/** The API flood (src/adversary/api-flood-workload.ts); devnet only. */
+export interface ApiFloodWorkloadSpec {
+  type: 'api-flood';
+  /** Requests per second while the flood is on. */
+  rate: number;
+  /** Fraction (0..1) of invalid requests. */
+  invalidShare: number;
+  /** Request kinds to draw from (src/adversary/api-flood.ts FLOOD_REQUESTS); empty = all. */
+  requests: string[];
+  pattern: { kind: 'steady' } | { kind: 'burst'; onMs: number; offMs: number };
+  /** The flooded node. */
+  target: string;
+  connections: number;
+  pipelining: number;
+  /** A request unanswered this long is a timeout (flood and control client). */
+  timeoutMs: number;
+  /** The flood starts this long into the run window and lasts durationMs (absent: to the window's end). */
+  startAfterMs: number;
+  durationMs?: number;
+  /** Bound on the control client's p99 latency during the flood. */
+  controlP99Ms: number;
+  /** The flooded node's chain must grow by this many blocks; absent = half the blocks expected while flooding. */
+  minBlocks?: number;
+  /** The flood must send at least this fraction of its rate (else the generator, not the node, was the limit). */
+  minRateFraction: number;
+}
+
 /** A workload or expectation registered by name (user code); its options must be JSON. */
 export interface CustomSpec {
   type: 'custom';
@@ -109,7 +136,7 @@ export interface CustomSpec {
   options?: unknown;
 }
 
-export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | CustomSpec;
+export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | ApiFloodWorkloadSpec | CustomSpec;
 
 export interface LivenessOptions {
   /** Blocks in the window ≥ minFraction × expected. */

@@ -26,8 +26,8 @@ describe('tx-fuzz spec', () => {
   it('refuses what it cannot run, naming field and allowed values', () => {
     expect(() => base().fuzzTransactions({ rate: 0, cases: ['nope' as never] }).build()).toThrow(/tx-fuzz\.cases\[0\]: "nope"; allowed: one of .malformed.[\s\S]*tx-fuzz\.rate: 0; allowed: crafted transactions per second/);
     expect(() => base().transactions().users(6).apply().fuzzTransactions().build()).toThrow(/transactions\.users ≤ 4: the fuzzer uses the last two of the 6 wallets/);
-    expect(() => ScenarioBuilder.topology().validators(1).apply().wallets(3).onChain({ type: 'devnet', mempool: { minFee: -1, size: 3 } }).build()).toThrow(/chain\.mempool\.minFee: -1; allowed: an integer from 0[\s\S]*chain\.mempool\.size: 3; allowed: maxCount, minFee or maxNonceGap/);
-    expect(() => ScenarioBuilder.topology().validators(1).apply().onChain({ type: 'devnet', shards: 2 }).build()).toThrow(/chain\.shards: 2; allowed: only 'mempool'/);
+    expect(() => ScenarioBuilder.topology().validators(1).apply().wallets(3).onChain({ type: 'devnet', mempool: { minFee: -1, size: 3 } }).build()).toThrow(/chain\.mempool\.minFee: -1; allowed: an integer from 0[\s\S]*chain\.mempool\.size: 3; allowed: maxCount, minFee, maxNonceGap/);
+    expect(() => ScenarioBuilder.topology().validators(1).apply().onChain({ type: 'devnet', shards: 2 }).build()).toThrow(/chain\.shards: 2; allowed: mempool/);
   });
 });
 
@@ -53,5 +53,17 @@ describe('crafted cases', () => {
     expect(swapped.from).not.toBe(Buffer.from(key.publicKey).toString('hex'));
     expect(crafter.mutation('truncate').bytes.length).toBeLessThan(crafter.valid(1).bytes.length);
     expect(Object.keys(EXPECTED_REJECTS).sort()).toEqual([...FUZZ_CASES].sort());
+  });
+});
+
+describe('api-flood spec', () => {
+  it('DSL and JSON give the same spec; bad input is refused naming the field', () => {
+    const dsl = base().floodApi({ rate: 12_000, target: 'validator-1', bursts: { on: '2s', off: '1s' }, requests: ['info', 'bad-json'], startAfter: '1s', controlP99: '300ms' }).buildSpec();
+    expect(dsl.workloads[0]).toEqual({ type: 'api-flood', rate: 12_000, invalidShare: 0.5, requests: ['info', 'bad-json'], pattern: { kind: 'burst', onMs: 2000, offMs: 1000 }, target: 'validator-1', connections: 32, pipelining: 8, timeoutMs: 2000, startAfterMs: 1000, controlP99Ms: 300, minRateFraction: 0.9 });
+    const json = specFromJson(JSON.stringify({ topology: { validators: 2 }, wallets: { count: 6 }, chain: { type: 'devnet', mempool: { maxCount: 200, minFee: 1 } }, workloads: [{ type: 'api-flood', rate: 12_000, target: 'validator-1', pattern: { kind: 'burst', onMs: '2s', offMs: '1s' }, requests: ['info', 'bad-json'], startAfterMs: '1s', controlP99Ms: '300ms' }] }));
+    expect(json.workloads).toEqual(dsl.workloads);
+    expect(scenarioFromSpec(JSON.parse(JSON.stringify(dsl))).expectations.map((e) => e.name)).toContain('api-flood:validator-1');
+    expect(() => base().floodApi({ rate: 0, requests: ['dos' as never], invalidShare: 2 }).build()).toThrow(/api-flood\.rate: 0; allowed: requests per second[\s\S]*api-flood\.invalidShare: 2[\s\S]*api-flood\.requests\[0\]: "dos"/);
+    expect(() => ScenarioBuilder.topology().validators(1).apply().onChain({ type: 'devnet', defensesOff: 'all' }).build()).toThrow(/chain\.defensesOff: "all"; allowed: true \(every node\) or node names/);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * The devnet's chain options (`chain: { type: 'devnet', mempool: { ... } }`): the mempool admission rules a
- * scenario may set, so that every reject reason can be reached on purpose (a minimum fee for fee_too_low, a
- * small pool for mempool_full). Everything else about the devnet follows from topology and consensus.
+ * The devnet's chain options (`chain: { type: 'devnet', mempool: { ... }, api: { ... }, defensesOff: [...] }`):
+ * the mempool admission rules a scenario may set, so that every reject reason can be reached on purpose (a
+ * minimum fee for fee_too_low, a small pool for mempool_full); the API's per-client request budget; and the
+ * nodes whose API and P2P defenses are switched off, to show a check failing without them. Everything else
+ * about the devnet follows from topology and consensus.
  */
 import type { ScenarioSpec } from '../../scenario/spec.js';
 
@@ -20,22 +22,40 @@ const MEMPOOL_FIELDS: Record<keyof DevnetMempoolOptions, { min: number; max: num
   maxNonceGap: { min: 0, max: 1_000_000 },
 };
 
-export function checkDevnetOptions(options: Record<string, unknown>): Array<{ field: string; value: unknown; allowed: string }> {
-  const issues: Array<{ field: string; value: unknown; allowed: string }> = [];
+/** The API's per-client request budget (src/node/http-server.ts; defaults 20,000/s, burst 40,000). */
+export interface DevnetApiOptions {
+  requestsPerSec?: number;
+  requestBurst?: number;
+}
+
+const API_FIELDS: Record<keyof DevnetApiOptions, { min: number; max: number }> = {
+  requestsPerSec: { min: 1, max: 10_000_000 },
+  requestBurst: { min: 1, max: 10_000_000 },
+};
+
+type Issue = { field: string; value: unknown; allowed: string };
+
+function checkIntegers(group: string, v: unknown, rules: Record<string, { min: number; max: number }>, issues: Issue[]): void {
+  const names = Object.keys(rules).join(', ');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    issues.push({ field: group, value: v, allowed: `an object with ${names}` });
+    return;
+  }
+  for (const [f, x] of Object.entries(v)) {
+    const rule = rules[f];
+    if (!rule) issues.push({ field: `${group}.${f}`, value: x, allowed: names });
+    else if (!Number.isSafeInteger(x) || (x as number) < rule.min || (x as number) > rule.max) issues.push({ field: `${group}.${f}`, value: x, allowed: `an integer from ${rule.min} to ${rule.max}` });
+  }
+}
+
+export function checkDevnetOptions(options: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
   for (const [k, v] of Object.entries(options)) {
-    if (k !== 'mempool') {
-      issues.push({ field: k, value: v, allowed: "only 'mempool' ({ maxCount, minFee, maxNonceGap }); the rest of the devnet is configured by topology and consensus" });
-      continue;
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      issues.push({ field: 'mempool', value: v, allowed: 'an object { maxCount?, minFee?, maxNonceGap? }' });
-      continue;
-    }
-    for (const [f, x] of Object.entries(v)) {
-      const rule = MEMPOOL_FIELDS[f as keyof DevnetMempoolOptions];
-      if (!rule) issues.push({ field: `mempool.${f}`, value: x, allowed: 'maxCount, minFee or maxNonceGap' });
-      else if (!Number.isSafeInteger(x) || (x as number) < rule.min || (x as number) > rule.max) issues.push({ field: `mempool.${f}`, value: x, allowed: `an integer from ${rule.min} to ${rule.max}` });
-    }
+    if (k === 'mempool') checkIntegers('mempool', v, MEMPOOL_FIELDS, issues);
+    else if (k === 'api') checkIntegers('api', v, API_FIELDS, issues);
+    else if (k === 'defensesOff') {
+      if (v !== true && !(Array.isArray(v) && v.every((n) => typeof n === 'string' && /^[a-z]+-\d+$/.test(n)))) issues.push({ field: 'defensesOff', value: v, allowed: "true (every node) or node names such as ['validator-1']" });
+    } else issues.push({ field: k, value: v, allowed: "mempool ({ maxCount, minFee, maxNonceGap }), api ({ requestsPerSec, requestBurst }) or defensesOff; the rest of the devnet is configured by topology and consensus" });
   }
   return issues;
 }
@@ -46,4 +66,18 @@ export function devnetMempoolOptions(spec: Pick<ScenarioSpec, 'chain'>): DevnetM
   if (!chain || chain.type !== 'devnet') return {};
   const m = chain.mempool as DevnetMempoolOptions | undefined;
   return m ? { ...m } : {};
+}
+
+/** The API request budget a scenario set for the devnet. */
+export function devnetApiOptions(spec: Pick<ScenarioSpec, 'chain'>): DevnetApiOptions {
+  const chain = spec.chain;
+  if (!chain || chain.type !== 'devnet') return {};
+  const a = chain.api as DevnetApiOptions | undefined;
+  return a ? { ...a } : {};
+}
+
+/** Whether the scenario switched this node's API and P2P defenses off (`defensesOff: true | [names]`). */
+export function devnetDefensesOff(spec: Pick<ScenarioSpec, 'chain'>, node: string): boolean {
+  const off = spec.chain?.type === 'devnet' ? spec.chain.defensesOff : undefined;
+  return off === true || (Array.isArray(off) && off.includes(node));
 }

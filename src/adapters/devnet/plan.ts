@@ -13,7 +13,7 @@ import type { GenesisAccount, GenesisConfig, GenesisValidator, NodeConfig, NodeR
 import type { ScenarioSpec, TopologyShape } from '../../scenario/spec.js';
 import type { WalletAccount } from '../../runtime/contracts.js';
 import { LoadnetError } from '../../errors.js';
-import { devnetMempoolOptions } from './options.js';
+import { devnetApiOptions, devnetDefensesOff, devnetMempoolOptions } from './options.js';
 
 /** Every node identity is funded so executors can pay DA fees and validators can send too. */
 export const NODE_ACCOUNT_FUNDS = 1_000_000_000;
@@ -209,6 +209,21 @@ export interface NodeConfigInput {
   tuning?: Partial<NodeTuning>;
 }
 
+/** The API limits of src/node/http-server.ts all switched off (0), and the batch abandon rule with them. */
+const API_LIMITS_OFF: NonNullable<NodeConfig['api']['limits']> = { headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestBurst: 0, requestTimeoutMs: 0, maxInflightBodyBytes: 0, batchAbandonAfter: 0 };
+/** The P2P defenses of src/node/p2p/network.ts switched off (its NO_DEFENSES; the intervals only pace budgets that are off). */
+const P2P_DEFENSES_OFF: NonNullable<NodeConfig['p2p']['defenses']> = {
+  maxPendingHandshakes: 0, maxUnknownPeers: 0, newUnknownPerInterval: 0, unknownIntervalMs: 10_000, maxQueuedBytes: 0, blockRequestsPerInterval: 0,
+  blockBytesPerInterval: 0, blockBudgetIntervalMs: 10_000, peersPerSec: 0, pingsPerSec: 0, maxAddressBook: 0, maxPeerRecords: 0,
+};
+
+/** A node's API limits as the scenario's devnet options say: off for a node in defensesOff, else the budget set. */
+function apiLimits(spec: ScenarioSpec, node: string): Pick<NodeConfig['api'], 'limits'> {
+  if (devnetDefensesOff(spec, node)) return { limits: API_LIMITS_OFF };
+  const budget = devnetApiOptions(spec);
+  return Object.keys(budget).length > 0 ? { limits: budget } : {};
+}
+
 /** The config file of one node of the plan. */
 export function nodeConfig(plan: DeploymentPlan, input: NodeConfigInput): NodeConfig {
   const tuning = { ...defaultTuning(plan.scenario), ...input.tuning };
@@ -218,9 +233,9 @@ export function nodeConfig(plan: DeploymentPlan, input: NodeConfigInput): NodeCo
     role: input.node.role,
     identitySeed: input.node.identitySeed,
     dataDir: a.dataDir,
-    api: { host: a.bindHost, port: a.apiPort },
+    api: { host: a.bindHost, port: a.apiPort, ...apiLimits(plan.scenario, input.node.name) },
     testing: a.testingPort === null ? null : { host: a.bindHost, port: a.testingPort, ...(input.testingToken === undefined ? {} : { token: input.testingToken }) },
-    p2p: { host: a.bindHost, port: a.p2pPort },
+    p2p: { host: a.bindHost, port: a.p2pPort, ...(devnetDefensesOff(plan.scenario, input.node.name) ? { defenses: P2P_DEFENSES_OFF } : {}) },
     peers: input.peers,
     genesis: plan.genesis,
     consensus: { ...plan.consensus, clockToleranceMs: tuning.clockToleranceMs },

@@ -1,0 +1,39 @@
+/**
+ * The seed's API DoS/Stress Test: 10,000 requests per second at validator-0's API for 30 s (half invalid:
+ * unknown paths, bad JSON, bad batch frames, bad account ids, batches of transactions with fresh invalid
+ * signatures), while transfers go on and a control client on its own address reads the chain's info every
+ * 50 ms. The devnet's per-client budget is lowered to 2,000 requests/s so the flood meets it; `defensesOff`
+ * (e.g. LOADNET_FLOOD_UNPROTECTED=1) switches validator-0's defenses off to see the same flood without them.
+ * Expectations: the flood's rate reached, the control client's p99 ≤ 500 ms, validator-0's chain growing,
+ * the chain live; the error mix (2xx/4xx/429/5xx/timeouts) is in the run's `apiFlood` summary section.
+ *
+ *   npm run loadnet -- run examples/api-flood.ts [--duration 20s] [--deployer compose]
+ *   npx tsx examples/api-flood.ts         (as a script; LOADNET_DEPLOYER, LOADNET_DURATION)
+ */
+import { ScenarioBuilder, type Scenario } from 'loadnet';
+import { isMain, runAsScript } from './support.js';
+
+export function apiFlood(): Scenario {
+  const unprotected = process.env.LOADNET_FLOOD_UNPROTECTED === '1';
+  return ScenarioBuilder.topology()
+      .networkFull()
+      .validators(3)
+      .apply()
+    .onChain({ type: 'devnet', api: { requestsPerSec: 2000, requestBurst: 4000 }, ...(unprotected ? { defensesOff: ['validator-0'] } : {}) })
+    .slotDuration('500ms')
+    .activeSlotCoeff(0.8)
+    .securityParam(3)
+    .wallets(10)
+    .transactions()
+      .ratePerSecond(10)
+      .apply()
+    .floodApi({ rate: 10_000, target: 'validator-0', controlP99: '500ms' })
+    .expectConsensusLiveness()
+    .withRunDuration('30s')
+    .named(unprotected ? 'api-flood-unprotected' : 'api-flood')
+    .build();
+}
+
+export default apiFlood;
+
+if (isMain(import.meta.url)) runAsScript(() => [apiFlood()]);
