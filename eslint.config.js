@@ -33,7 +33,7 @@ const BOUNDARIES = {
   'src/faults/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/shaper/'],
   // Adversarial workloads against the devnet: they craft its transactions and speak its protocols.
   'src/adversary/': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/adapters/devnet/options.ts', 'src/load/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
-  // The local, compose and attach deployers launch the devnet (its plan, configs and client).
+  // The local and compose deployers launch the devnet (its plan, configs and client); attach goes through the seam only.
   'src/deployers/': [...BASE, ...SEAM, 'src/shaper/', 'src/adapters/devnet/', 'src/runtime/', 'src/scenario/', 'src/faults/', NODE_CONFIG],
   'src/runtime/': [...BASE, ...SEAM, 'src/scenario/', 'src/deployers/', 'src/report/'],
   'src/load/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],

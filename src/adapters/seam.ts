@@ -318,8 +318,11 @@ export interface ChainAdapter {
    * devnet has its own deployments). Absent: the local deployer cannot run this chain.
    */
   planLocal?(spec: ScenarioSpec, ctx: LocalPlanContext): Promise<LocalPlan>;
-  /** Nodes at these URLs and the scenario's wallets on them (attach); checks what it can (chain id...). */
-  planAttach?(spec: ScenarioSpec, urls: readonly string[]): Promise<AttachPlan>;
+  /**
+   * Nodes at these URLs and the scenario's wallets on them (attach: every chain goes through it); checks what
+   * it can (chain id...). `given`: what else the user passed (testing API, wallet keys), for chains that use it.
+   */
+  planAttach?(spec: ScenarioSpec, urls: readonly string[], given?: AttachGiven): Promise<AttachPlan>;
   /** Checked once every node answers, before the run: throw a LoadnetError saying what is wrong (wrong chain id, unfunded wallets). */
   checkDeployment?(spec: ScenarioSpec, clients: readonly ChainClient[], wallets: readonly ChainWallet[]): Promise<void>;
   /** 'supply': the genesis the run's nodes started from, as the deployer wrote it into the run directory; undefined when it wrote none (attach). */
@@ -366,8 +369,21 @@ export interface LocalPlan {
   wallets: ChainWallet[];
 }
 
+/** What attach was given besides the node URLs (the CLI's --keys, --wallet-seed; the deployer's options). */
+export interface AttachGiven {
+  /** Testing-API URLs, in the order of the node URLs, and the token the nodes were started with. */
+  testingUrls?: readonly string[];
+  testingToken?: string;
+  /** A file of wallet keys, in the chain's format. */
+  keyFile?: string;
+  /** Derive the wallets from this seed instead of the scenario's. */
+  walletSeed?: number | string;
+}
+
 /** Nodes loadnet did not start, and the wallets to send from (taken as given: funded or not). */
 export interface AttachPlan {
-  nodes: Array<{ name: string; role: string; apiUrl: string }>;
+  nodes: Array<{ name: string; role: string; apiUrl: string; testingUrl?: string; peerId?: Hex }>;
   wallets: ChainWallet[];
+  /** Peers each node must have at readiness (default 0: not checked). */
+  expectedPeers?: number;
 }

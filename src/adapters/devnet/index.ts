@@ -1,6 +1,7 @@
 /**
  * The devnet adapter: loadnet's own reference chain (src/node) behind the chain seam. Its nodes are
- * planned by ./plan.ts (genesis, stakes, keys, node configs) and launched by the local and compose deployers.
+ * planned by ./plan.ts (genesis, stakes, keys, node configs) and launched by the local and compose deployers;
+ * attach finds them as ./attach.ts says.
  */
 import { toHex, fromHex } from '../../util/bytes.js';
 import { ed25519Backend } from './wire/ed25519.js';
@@ -9,6 +10,7 @@ import { workerModulePath } from '../module-path.js';
 import { DevnetChainClient } from './client.js';
 import { checkDevnetOptions } from './options.js';
 import { daSharesPerBlob, ledgerGenesis } from './run-configs.js';
+import { planDevnetAttach } from './attach.js';
 
 const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'multi-node', 'mempool', 'supply', 'node-control']);
 
@@ -29,6 +31,7 @@ export const devnetAdapter: ChainAdapter = {
   addressOf(secret: string): string {
     return toHex(ed25519Backend('sodium').keyFromSeed(fromHex(secret, 32, 'wallet seed')).publicKey);
   },
+  planAttach: planDevnetAttach,
   ledgerGenesis,
   daSharesPerBlob,
 };

@@ -1,22 +1,15 @@
 /**
  * AttachDeployer: run a scenario's workloads and expectations against nodes that already run (a user's
- * own long-lived devnet). Nothing is deployed and nothing is torn down but our own HTTP clients; node
+ * own long-lived chain). Nothing is deployed and nothing is torn down but our own HTTP clients; node
  * control is unavailable (a scenario that asks for it fails with a clear error before anything runs).
- * Readiness, the block feed and the run directory work as with every other deployer.
- * Wallets come from a key file (JSON array of 32-byte hex seeds, or {"wallets":[{"seed": ...}]}) or are
- * derived from a seed as the local deployer derives them (so a devnet started from the same scenario
- * seed is funded for them); their initial balances are read from the chain.
+ * Readiness, the block feed and the run directory work as with every other deployer. Which nodes and
+ * wallets are there is the chain's adapter's answer (ChainAdapter.planAttach: for the devnet, names from
+ * /health and wallets from a key file or a seed; for an EVM node, the mnemonic's accounts).
  */
-import { readFileSync } from 'node:fs';
-import type { ChainAdapter, ChainClient } from '../../adapters/seam.js';
+import type { AttachGiven } from '../../adapters/seam.js';
 import { chainOf } from '../../adapters/registry.js';
-import { devnetAdapter } from '../../adapters/devnet/index.js';
-import { devnetApi } from '../../adapters/devnet/client.js';
-import { deriveKeyPair } from '../../adapters/devnet/wire/keys.js';
-import { ed25519Backend } from '../../adapters/devnet/wire/ed25519.js';
-import { fromHex, toHex } from '../../util/bytes.js';
 import { LoadnetError } from '../../errors.js';
-import type { Deployer, RunNode, Runner, Scenario, WalletAccount } from '../../runtime/contracts.js';
+import type { Deployer, RunNode, Runner, Scenario } from '../../runtime/contracts.js';
 import type { Deployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
 import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.js';
@@ -31,28 +24,12 @@ export interface AttachDeployerOptions extends RunnerOptions {
   testingToken?: string;
   /** Derive wallets from this seed instead of the scenario's. */
   walletSeed?: number | string;
-  /** JSON file of wallet seeds. */
+  /** JSON file of wallet keys (the devnet: seeds). */
   keyFile?: string;
 }
 
 function badOption(field: string, value: unknown, allowed: string): LoadnetError {
   return new LoadnetError('LN_ERR_USAGE', `attach: ${field}: ${JSON.stringify(value)} is not allowed; allowed: ${allowed}`, { issues: [{ field, value, allowed }] });
-}
-
-export function readKeyFile(path: string): string[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new LoadnetError('LN_ERR_USAGE', `attach: cannot read key file ${path}: ${(e as Error).message}`, { hint: 'a JSON array of 32-byte hex seeds, or {"wallets":[{"seed":"<64 hex>"}]}' });
-  }
-  const list = Array.isArray(raw) ? raw : (raw as { wallets?: unknown })?.wallets;
-  if (!Array.isArray(list)) throw badOption('keyFile', path, 'a JSON array of 32-byte hex seeds, or {"wallets":[{"seed":"<64 hex>"}]}');
-  return list.map((w, i) => {
-    const seed = typeof w === 'string' ? w : (w as { seed?: unknown })?.seed;
-    if (typeof seed !== 'string' || !/^[0-9a-f]{64}$/.test(seed)) throw badOption(`keyFile[${i}]`, seed, 'a 32-byte seed as 64 lowercase hex chars');
-    return seed;
-  });
 }
 
 export class AttachDeployer implements Deployer {
@@ -79,52 +56,30 @@ export class AttachDeployer implements Deployer {
       });
     }
     const chain = chainOf(spec);
-    if (chain.planAttach) return this.attachChain(scenario, chain);
-    const seeds = this.options.keyFile ? readKeyFile(this.options.keyFile) : undefined;
+    if (!chain.planAttach) throw new LoadnetError('LN_ERR_DEPLOY', `attach: chain '${chain.name}' cannot be attached to: its adapter plans no attachment (planAttach)`, { hint: 'deploy it with the local deployer, or add planAttach to its adapter' });
+    const given: AttachGiven = { testingUrls: this.options.testingUrls, testingToken: this.options.testingToken, keyFile: this.options.keyFile, walletSeed: this.options.walletSeed };
     return launchRunner(scenario, this.options, async ({ record }) => {
       // Nothing is deployed here, but leftovers of dead local runs (nodes, port reservations) still go.
       sweepAtRunStart(record.events, noticeWriter(this.options));
-      const clients = this.options.nodes.map((url, i) => devnetAdapter.client({ name: url, apiUrl: url, testingUrl: this.options.testingUrls?.[i], testingToken: this.options.testingToken }, { timeoutMs: 5000 }));
-      try {
-        const nodes = await Promise.all(clients.map((c, i) => describe(c, this.options.nodes[i]!, this.options.testingUrls?.[i], this.options.testingToken)));
-        uniqueNames(nodes);
-        const wallets = await attachWallets(nodes[0]!.client, seeds, this.options.walletSeed ?? spec.seed, spec.wallets.count);
-        record.events.emit('attach', { nodes: nodes.map((n) => ({ name: n.descriptor.name, url: n.descriptor.apiUrl })), wallets: wallets.length });
-        await Promise.all(clients.map((c) => c.close()));
-        const deployment: Deployment = {
-          deployer: 'attach',
-          wallets,
-          nodes: () => nodes,
-          expectedPeers: () => (nodes.length > 1 ? 1 : 0),
-          teardown: async () => {
-            await Promise.allSettled(nodes.map((n) => n.client.close()));
-          },
-        };
-        return deployment;
-      } catch (e) {
-        await Promise.allSettled(clients.map((c) => c.close()));
-        throw e;
-      }
-    });
-  }
-
-  /** A chain whose adapter plans attachment (e.g. evm: wallets from the mnemonic, balances from the chain). */
-  private attachChain(scenario: Scenario, chain: ChainAdapter): Promise<Runner> {
-    return launchRunner(scenario, this.options, async ({ record }) => {
-      sweepAtRunStart(record.events, noticeWriter(this.options));
       let plan;
       try {
-        plan = await chain.planAttach!(scenario.spec, this.options.nodes);
+        plan = await chain.planAttach!(spec, this.options.nodes, given);
       } catch (e) {
+        // The adapter's own deploy and usage errors say what is wrong already.
+        if (e instanceof LoadnetError && (e.code === 'LN_ERR_DEPLOY' || e.code === 'LN_ERR_USAGE')) throw e;
         throw new LoadnetError('LN_ERR_DEPLOY', `attach: chain '${chain.name}' at ${this.options.nodes.join(', ')}: ${(e as Error).message}`, { hint: 'check the URL and that the node runs; for chain evm loadnet speaks JSON-RPC (eth_chainId, eth_getBlockByNumber)' });
       }
-      const nodes: RunNode[] = plan.nodes.map((n) => ({ descriptor: { name: n.name, role: n.role, apiUrl: n.apiUrl, peerId: '' }, client: chain.client({ name: n.name, apiUrl: n.apiUrl }, { timeoutMs: 5000 }) }));
+      const nodes: RunNode[] = plan.nodes.map((n) => ({
+        descriptor: { name: n.name, role: n.role, apiUrl: n.apiUrl, ...(n.testingUrl ? { testingUrl: n.testingUrl } : {}), peerId: n.peerId ?? '' },
+        client: chain.client({ name: n.name, apiUrl: n.apiUrl, testingUrl: n.testingUrl, testingToken: this.options.testingToken }, { timeoutMs: 5000 }),
+      }));
       record.events.emit('attach', { chain: chain.name, nodes: nodes.map((n) => ({ name: n.descriptor.name, url: n.descriptor.apiUrl })), wallets: plan.wallets.length });
+      const expectedPeers = plan.expectedPeers ?? 0;
       const deployment: Deployment = {
         deployer: 'attach',
         wallets: plan.wallets,
         nodes: () => nodes,
-        expectedPeers: () => 0,
+        expectedPeers: () => expectedPeers,
         teardown: async () => {
           await Promise.allSettled(nodes.map((n) => n.client.close()));
         },
@@ -132,46 +87,4 @@ export class AttachDeployer implements Deployer {
       return deployment;
     });
   }
-}
-
-async function describe(probe: ChainClient, url: string, testingUrl: string | undefined, testingToken: string | undefined): Promise<RunNode> {
-  let health, net;
-  try {
-    const api = devnetApi(probe, 'attach');
-    [health, net] = await Promise.all([api.health(), api.networkInfo()]);
-  } catch (e) {
-    throw new LoadnetError('LN_ERR_DEPLOY', `attach: the node at ${url} does not answer: ${(e as Error).message}`, { hint: 'check the URL and that the node runs; loadnet attaches to its HTTP API (GET /health, /network/info)' });
-  }
-  const name = health.node || url;
-  return {
-    descriptor: { name, role: health.role, apiUrl: url.replace(/\/$/, ''), ...(testingUrl ? { testingUrl } : {}), peerId: net.peer_id },
-    client: devnetAdapter.client({ name, apiUrl: url, testingUrl, testingToken }, { timeoutMs: 5000 }),
-  };
-}
-
-function uniqueNames(nodes: RunNode[]): void {
-  const seen = new Map<string, number>();
-  for (const n of nodes) {
-    const count = seen.get(n.descriptor.name) ?? 0;
-    seen.set(n.descriptor.name, count + 1);
-    if (count > 0) (n.descriptor as { name: string }).name = `${n.descriptor.name}-${count + 1}`;
-  }
-}
-
-async function attachWallets(client: ChainClient, seeds: string[] | undefined, seed: number | string, count: number): Promise<WalletAccount[]> {
-  const backend = ed25519Backend();
-  const keys = seeds
-    ? seeds.map((s) => ({ seed: s, publicKey: toHex(backend.keyFromSeed(fromHex(s, 32)).publicKey) }))
-    : Array.from({ length: count }, (_, i) => {
-        const kp = deriveKeyPair(seed, 'wallet', i);
-        return { seed: kp.seed, publicKey: kp.publicKey };
-      });
-  const wallets: WalletAccount[] = [];
-  // Balances from the chain, in small parallel chunks (a user's devnet may hold many wallets).
-  for (let i = 0; i < keys.length; i += 64) {
-    const chunk = keys.slice(i, i + 64);
-    const balances = await Promise.all(chunk.map((k) => client.account(k.publicKey).then((a) => Number(a.balance), () => 0)));
-    chunk.forEach((k, j) => wallets.push({ index: i + j, address: k.publicKey, secret: k.seed, initialBalance: balances[j]! }));
-  }
-  return wallets;
 }
