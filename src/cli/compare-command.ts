@@ -45,7 +45,7 @@ export async function compareCommand(argv: string[], io: CommandIo): Promise<num
   if (positionals.length < 2) throw usageError('compare', `needs at least two run directories (got ${positionals.length}): the baseline first`);
   for (const dir of positionals) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError('compare', `${dir} is not a directory; allowed: run directories under runs/`);
-    if (!existsSync(resolve(dir, 'summary.json')) && !existsSync(resolve(dir, 'events.jsonl'))) throw usageError('compare', `${dir} is not a run directory (no summary.json or events.jsonl)`);
+    if (!['summary.json', 'events.jsonl', 'max-rate-deployments.json'].some((f) => existsSync(resolve(dir, f)))) throw usageError('compare', `${dir} is not a run directory (no summary.json, events.jsonl or max-rate-deployments.json)`);
   }
   const failOn = values['fail-on'];
   if (failOn !== undefined && failOn !== 'regression') throw usageError('compare', `--fail-on ${JSON.stringify(failOn)}; allowed: regression`);

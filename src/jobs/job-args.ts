@@ -129,6 +129,8 @@ export interface MaxRateArgs extends CommonJobArgs {
   maxTrials?: number;
   drainTimeoutMs?: number;
   signCapPerSec?: number;
+  /** Searches on this many fresh deployments (seed + i each), summarised with spread and a confidence interval. */
+  deployments?: number;
 }
 
 export const MAX_RATE_USAGE = `loadnet max-rate [scenario] [options]
@@ -152,6 +154,9 @@ export const MAX_RATE_USAGE = `loadnet max-rate [scenario] [options]
                              scenario gives them)
   --deployer local|compose   (default local)   --out <dir>  runs directory (default runs)
   --workers <n>              load worker threads   --sign-cap <sig/s>  cap signing (shows a starved generator)
+  --deployments <n>          run the search on n fresh deployments (seed + i: each its own keys and leader
+                             schedule) and report the maximum's mean, spread and 95 % confidence interval in
+                             <out>/<time>-max-rate-deployments/max-rate-deployments.json (loadnet compare reads it)
   --json                     print the result as JSON`;
 
 export function parseMaxRateArgs(argv: string[]): MaxRateArgs {
@@ -172,6 +177,7 @@ export function parseMaxRateArgs(argv: string[]): MaxRateArgs {
       'drain-timeout': { type: 'string' },
       'sign-cap': { type: 'string' },
       chain: { type: 'string' },
+      deployments: { type: 'string' },
     },
     'max-rate',
   );
@@ -191,6 +197,7 @@ export function parseMaxRateArgs(argv: string[]): MaxRateArgs {
     maxTrials: int('max-trials', s('max-trials'), 2, 1000, 'an integer from 2 to 1000'),
     drainTimeoutMs: dur('drain-timeout', s('drain-timeout')),
     signCapPerSec: num('sign-cap', s('sign-cap'), 1, 10_000_000, 'signatures per second, from 1'),
+    deployments: int('deployments', s('deployments'), 1, 100, 'an integer from 1 to 100'),
   };
   if (out.startTps !== undefined && out.maxTps !== undefined && out.startTps > out.maxTps) throw usage('start', out.startTps, `a rate ≤ --max (${out.maxTps})`);
   return out;

@@ -51,6 +51,7 @@ describe('usage', () => {
     ['compare of a non-run directory', ['compare', '.', 'test/fixtures/report-run'], /\. is not a run directory/],
     ['compare with an unknown figure', ['compare', 'test/fixtures/report-run', 'test/fixtures/report-run', '--threshold', 'latency=5%'], /unknown figure "latency"; allowed: offeredTps, /],
     ['compare with a bad confidence', ['compare', 'test/fixtures/report-run', 'test/fixtures/report-run', '--confidence', '120%'], /--confidence "120%"; allowed: a confidence from 50%/],
+    ['max-rate with a bad --deployments', ['max-rate', '--deployments', '0'], /--deployments.*an integer from 1 to 100/],
     ['node without --config', ['node'], /missing --config <file>/],
     ['max-rate with a bad SLO', ['max-rate', '--slo-p99', 'fast'], /--slo-p99: "fast" is not valid/],
     ['soak without a scenario', ['soak', '--duration', '1h'], /needs a scenario file/],

@@ -152,3 +152,38 @@ describe('a run’s figures', () => {
     expect(text.indexOf('workloads.0.rate: 5 → 6')).toBeLessThan(text.lastIndexOf('inclusion latency p99'));
   });
 });
+
+describe('max-rate across deployments', () => {
+  it('mean, spread and a t interval over the deployments that named a maximum; compare reads the file as a run', async () => {
+    const { summarizeDeployments, DEPLOYMENTS_FILE } = await import('../../src/compare/deployments.js');
+    const { compareRunDirs } = await import('../../src/compare/run-compare.js');
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const d = (v: number | null, seed: number) => ({ runDir: `/nowhere/${seed}`, seed, status: v === null ? 'none-sustainable' : 'found', maxRateTps: v, bracket: { lastPassTps: v, firstFailTps: v === null ? null : v * 1.05 } });
+    const s = summarizeDeployments([d(2263, 1), d(2691, 2), d(2500, 3), d(null, 4)]);
+    expect(s).toMatchObject({ count: 3, minTps: 2263, maxTps: 2691 });
+    expect(s.meanTps).toBeCloseTo(2484.67, 1);
+    const sd = Math.sqrt(((2263 - 2484.667) ** 2 + (2691 - 2484.667) ** 2 + (2500 - 2484.667) ** 2) / 2);
+    expect(s.sdTps).toBeCloseTo(sd, 6);
+    expect(s.ciTps![1] - s.meanTps!).toBeCloseTo(4.303 * (sd / Math.sqrt(3)), 0); // t(0.975, 2) = 4.303
+    expect(s.spread).toBeCloseTo(428 / 2484.667, 6);
+    expect(s.message).toMatch(/1 named no maximum/);
+
+    const root = mkdtempSync(join(tmpdir(), 'loadnet-deployments-'));
+    try {
+      const write = (name: string, values: number[]) => {
+        const dir = join(root, name);
+        mkdirSync(dir);
+        writeFileSync(join(dir, DEPLOYMENTS_FILE), JSON.stringify(summarizeDeployments(values.map((v, i) => d(v, i + 1)))));
+        return dir;
+      };
+      const r = await compareRunDirs([write('a', [2400, 2500, 2450, 2550]), write('b', [1800, 1900, 1850, 1750]), write('c', [2420, 2530, 2400, 2480])]);
+      expect(r.pairs[0]!.figures).toHaveLength(1);
+      expect(r.pairs[0]!.figures[0]).toMatchObject({ id: 'maxRateTps', verdict: 'worse', regression: true });
+      expect(r.pairs[1]!.figures[0]).toMatchObject({ id: 'maxRateTps', verdict: 'no significant difference' });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
