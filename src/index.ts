@@ -58,7 +58,7 @@ export { ApiFlooder, ControlClient, FLOOD_REQUESTS } from './adversary/api-flood
 export type { FloodOptions, FloodStats, FloodPattern, FloodRequestKind, ControlFigures } from './adversary/api-flood.js';
 export { ApiFloodWorkload, ApiFloodHeld } from './adversary/api-flood-workload.js';
 export type { FloodReport } from './adversary/api-flood-workload.js';
-export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, expectationFromSpec } from './expectations/index.js';
+export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, ClockRulesHandled, expectationFromSpec } from './expectations/index.js';
 
 // Below the runner, for your own workloads and scripts: the load engine, inclusion tracking, the block feed.
 export { createLoadEngine, LoadEngine } from './load/engine.js';

@@ -10,6 +10,7 @@ import { SupplyConserved } from './supply.js';
 import { BlockTiming } from './block-timing.js';
 import { Safety } from './safety.js';
 import { MempoolBounded } from './mempool-bounded.js';
+import { ClockRulesHandled } from './clock-rules.js';
 
 export { ConsensusLiveness, LIVENESS_DEFAULTS, judgeLiveness } from './liveness.js';
 export { SupplyConserved, judgeSupply } from './supply.js';
@@ -17,6 +18,7 @@ export { LedgerReplay } from './ledger-replay.js';
 export { BlockTiming, BLOCK_TIMING_DEFAULTS, judgeBlockTiming } from './block-timing.js';
 export { Safety, judgeSafety } from './safety.js';
 export { MempoolBounded, MEMPOOL_DEFAULTS, judgeMempool } from './mempool-bounded.js';
+export { ClockRulesHandled, judgeClockRules, parseClockRuleCounts, CLOCK_RULE_COUNTERS } from './clock-rules.js';
 
 /** The built-in expectation a spec names; custom specs are resolved by the scenario's registry, not here. */
 export function expectationFromSpec(spec: ExpectationSpec): Expectation {
@@ -31,9 +33,11 @@ export function expectationFromSpec(spec: ExpectationSpec): Expectation {
       return new Safety();
     case 'mempool-bounded':
       return new MempoolBounded(spec.options ?? {});
+    case 'clock-rules':
+      return new ClockRulesHandled(spec.options ?? {});
     default: {
       const type = (spec as { type?: unknown }).type;
-      const allowed = 'consensus-liveness, supply-conserved, block-timing, safety, mempool-bounded (custom expectations are registered by name)';
+      const allowed = 'consensus-liveness, supply-conserved, block-timing, safety, mempool-bounded, clock-rules (custom expectations are registered by name)';
       throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `expectations: unknown built-in type ${JSON.stringify(type)}; allowed: ${allowed}`, {
         issues: [{ field: 'expectations.type', value: type, allowed }],
       });

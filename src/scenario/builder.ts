@@ -217,6 +217,14 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
     return this.addExpectation({ type: 'mempool-bounded', options: sampleInterval === undefined ? { ...rest } : { ...rest, sampleIntervalMs: sampleInterval } });
   }
 
+  /**
+   * Clock skew handled by the chain's clock rules (docs/devnet-node.md): at most `maxRefused` (default 0) blocks
+   * refused as from beyond the future horizon; held, late and missed-slot counts reported.
+   */
+  expectClockRules(options: { maxRefused?: number } = {}): ScenarioBuilder<NodeControl> {
+    return this.addExpectation({ type: 'clock-rules', options: { maxRefused: options.maxRefused ?? 0 } });
+  }
+
   // ── run parameters ───────────────────────────────────────────────────────────
 
   /** The run window: workloads run this long even if one finishes early. Default 60 s; at least two slots. */

@@ -312,10 +312,14 @@ function readExpectation(v: unknown, index: number, issues: Issues): Expectation
       if (o.sampleIntervalMs !== undefined) options.sampleIntervalMs = readDuration(o.sampleIntervalMs, `${f}.options.sampleIntervalMs`, { min: 50, max: 3_600_000, allowed: "a duration from 50 ms to 1 h (default '1s')" }, issues);
       return { type, options };
     }
+    case 'clock-rules': {
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxRefused'], issues) ?? {};
+      return { type, options: { maxRefused: readNumber(o.maxRefused, `${f}.options.maxRefused`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks (default 0)' }, issues, 0) } };
+    }
     case 'custom':
       return readCustom(v as Record<string, unknown>, f, issues);
     default:
-      issues.add(isPlainObject(v) ? `${f}.type` : f, isPlainObject(v) ? type : v, "an expectation whose type is 'consensus-liveness', 'supply-conserved', 'block-timing', 'safety', 'mempool-bounded' or 'custom'");
+      issues.add(isPlainObject(v) ? `${f}.type` : f, isPlainObject(v) ? type : v, "an expectation whose type is 'consensus-liveness', 'supply-conserved', 'block-timing', 'safety', 'mempool-bounded', 'clock-rules' or 'custom'");
       return { type: 'custom', name: '?' };
   }
 }

@@ -152,6 +152,8 @@ export type ExpectationSpec =
   | { type: 'block-timing'; options: { tolerance: number; maxGapMs?: number } }
   | { type: 'safety'; options: Record<string, never> }
   | { type: 'mempool-bounded'; options: { maxPending: number; trendWindowFraction: number; maxTrendRise?: number; sampleIntervalMs?: number } }
+  /** Clock skew handled by the chain's clock rules: blocks refused from beyond the future horizon ≤ maxRefused. */
+  | { type: 'clock-rules'; options: { maxRefused: number } }
   | CustomSpec;
 
 /**

@@ -20,6 +20,7 @@ import { LoadnetError } from '../../errors.js';
 import { localNodeControl } from './local-node-control.js';
 import { nodeBinary } from './node-binary.js';
 import { FaketimeApplier, ShaperApplier } from '../../faults/appliers/shaper.js';
+import { findLibfaketime } from '../../shaper/faketime-clock.js';
 
 export interface LocalDeployerOptions extends RunnerOptions {
   /** Node entry point; default the bundled devnet node (dist/src/node/bin.js). */
@@ -36,8 +37,13 @@ export interface LocalDeployerOptions extends RunnerOptions {
   tuning?: Partial<NodeTuning>;
   /** Route every peer link through loadnet's link shaper (a TCP proxy per directed link, in this process). */
   linkShaper?: boolean;
-  /** Run every node under libfaketime so its clock can be skewed. */
+  /** Run every node under libfaketime so its clock can be skewed. Default: when the scenario skews clocks and libfaketime is installed. */
   clockSkew?: boolean;
+}
+
+/** A scenario with a clock-skew fault, on a machine with libfaketime: skew every node's process clock. */
+function wantsClockSkew(scenario: Scenario): boolean {
+  return scenario.spec.workloads.some((w) => (w as { type: string }).type === 'clock-skew') && findLibfaketime() !== null;
 }
 
 export class LocalDeployer implements Deployer {
@@ -66,7 +72,7 @@ export class LocalDeployer implements Deployer {
         stopGraceMs: this.options.stopGraceMs,
         tuning: this.options.tuning,
         ...(this.options.linkShaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
-        ...(this.options.clockSkew ? { clockSkew: { seed: scenario.spec.seed } } : {}),
+        ...((this.options.clockSkew ?? wantsClockSkew(scenario)) ? { clockSkew: { seed: scenario.spec.seed } } : {}),
       }, scenario.spec);
       const control = () =>
         localNodeControl(deployment, {
