@@ -122,9 +122,21 @@ export interface NodeNetworkControl {
  * One node as the coordinator reads it. Every call has a timeout; a failed or refused call rejects with a
  * LoadnetError naming the node. Optional members are absent where the chain does not expose them.
  */
+/** A live subscription to a node's new heads (see ChainClient.subscribeHeads). */
+export interface HeadSubscription {
+  /** Settles when the subscription ends (the node closed it, or close()): the feed goes back to polling. */
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
 export interface ChainClient {
   readonly name: string;
   readonly url: string;
+  /**
+   * Where the chain can push new heads (an EVM node's eth_subscribe newHeads over WebSocket): call `onHead`
+   * for each, and reject when the node refuses (the block feed then polls). Optional.
+   */
+  subscribeHeads?(onHead: () => void): Promise<HeadSubscription>;
   health(): Promise<ChainHealth>;
   head(): Promise<ChainHead>;
   peers(): Promise<PeerInfo>;
@@ -302,8 +314,11 @@ export interface ChainAdapter {
   /** Node roles, e.g. ['validator', 'executor'] for the devnet, ['node'] for an EVM dev chain. */
   readonly roles: readonly string[];
   readonly capabilities: ReadonlySet<ChainCapability>;
-  /** How the block feed follows a node: polling its head ('poll') is what every adapter supports today. */
-  readonly follow: 'poll';
+  /**
+   * How the block feed follows a node: 'poll' its head, or 'subscribe' (new heads pushed by the node through
+   * ChainClient.subscribeHeads, each followed by one read; polling where the node refuses subscriptions).
+   */
+  readonly follow: 'poll' | 'subscribe';
   /** This adapter bound to one scenario (its chain options, consensus): what `chainOf(spec)` hands out. */
   configure?(spec: ScenarioSpec): ChainAdapter;
   /** Check `chain.*` options (everything but `type`); return the problems, empty when fine. */

@@ -10,7 +10,7 @@
  * Memory is bounded for long runs: per node only ids of recent heights; per block a slim record, whose
  * txIds are dropped once it is `retainTxIdsBlocks` behind the newest (consumers take them in onBlock).
  */
-import type { ChainAdapter, ChainBlock, ChainClient, ChainHead, Hex } from '../adapters/seam.js';
+import type { ChainAdapter, ChainBlock, ChainClient, ChainHead, HeadSubscription, Hex } from '../adapters/seam.js';
 import { chainAdapter } from '../adapters/registry.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { NodeChainView, type ChainBlockRef } from './chain-view.js';
@@ -48,6 +48,12 @@ interface Follow {
   view: NodeChainView;
   inFlight?: Promise<void>;
   loop?: Promise<void>;
+  /** New heads pushed by the node (chains that follow by 'subscribe'); `headSeen` wakes the loop. */
+  sub?: HeadSubscription;
+  headSeen?: () => void;
+  /** 'subscribe' | 'poll' last said in a feed.follow event, and when to try subscribing again. */
+  mode?: 'subscribe' | 'poll';
+  subscribeAfter: number;
 }
 
 const PAGE = 200;
@@ -151,6 +157,7 @@ export class PollingBlockFeed implements BlockFeed {
         node,
         client: this.opts.clientFor?.(node, this.requestTimeoutMs) ?? (this.opts.chain ?? chainAdapter()).client({ name: node.descriptor.name, apiUrl: node.descriptor.apiUrl }, { timeoutMs: this.requestTimeoutMs, connections: 1 }),
         view: new NodeChainView(this.window),
+        subscribeAfter: 0,
       };
       this.follows.set(node.descriptor.name, f);
       f.loop = this.runLoop(f);
@@ -158,11 +165,63 @@ export class PollingBlockFeed implements BlockFeed {
   }
 
   private async runLoop(f: Follow): Promise<void> {
-    while (!this.abort.signal.aborted && this.follows.get(f.node.descriptor.name) === f) {
-      await f.inFlight;
-      await this.pollOnce(f);
-      await sleep(this.pollMs, this.abort.signal);
+    const subscribing = (this.opts.chain?.follow ?? 'poll') === 'subscribe';
+    try {
+      while (!this.abort.signal.aborted && this.follows.get(f.node.descriptor.name) === f) {
+        await f.inFlight;
+        await this.pollOnce(f);
+        if (subscribing && !f.sub && nowMs() >= f.subscribeAfter) await this.subscribeHeads(f);
+        if (f.sub) await this.nextHead(f);
+        else await sleep(this.pollMs, this.abort.signal);
+      }
+    } finally {
+      f.sub?.close();
     }
+  }
+
+  /**
+   * Follow by subscription where the node offers it: each pushed head wakes one read (the same read a poll
+   * makes, so reorgs are still found by parent hash). Refused, or ended later: polling, and another try
+   * after 10 s. Each change of mode is said once per node (`feed.follow`).
+   */
+  private async subscribeHeads(f: Follow): Promise<void> {
+    const say = (mode: 'subscribe' | 'poll', reason?: string) => {
+      if (f.mode === mode) return;
+      f.mode = mode;
+      this.opts.events?.emit('feed.follow', { node: f.node.descriptor.name, mode, ...(reason ? { reason } : {}) });
+    };
+    if (!f.client.subscribeHeads) return say('poll', 'the chain client cannot subscribe');
+    try {
+      const sub = await f.client.subscribeHeads(() => f.headSeen?.());
+      if (this.follows.get(f.node.descriptor.name) !== f || this.abort.signal.aborted) return sub.close();
+      f.sub = sub;
+      void sub.ended.then(() => {
+        if (f.sub !== sub) return;
+        f.sub = undefined;
+        f.subscribeAfter = nowMs() + 10_000;
+        if (!this.abort.signal.aborted) say('poll', 'the subscription ended');
+        f.headSeen?.();
+      });
+      say('subscribe');
+    } catch (e) {
+      f.subscribeAfter = nowMs() + 10_000;
+      say('poll', (e as Error).message);
+    }
+  }
+
+  /** Wait for a pushed head; at most two slots, so a lost notification never stalls the feed. */
+  private nextHead(f: Follow): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', done);
+        f.headSeen = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(this.pollMs, 2 * this.opts.slotDurationMs));
+      this.abort.signal.addEventListener('abort', done, { once: true });
+      f.headSeen = done;
+    });
   }
 
   private pollOnce(f: Follow): Promise<void> {

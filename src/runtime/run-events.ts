@@ -69,6 +69,7 @@ export interface RunEventFields {
   'block.final': { id: string; height: number };
   'block.final.conflict': { height: number; ids: string[]; node: string };
   reorg: { node: string; depth: number; reverted: string[]; revertedFinal: boolean };
+  'feed.follow': { node: string; mode: 'subscribe' | 'poll'; reason?: string };
   'fault.start': { faultId: string; fault: string; target: string; detail?: Record<string, unknown> };
   'fault.end': { faultId: string; fault: string; target: string; ok: boolean; durationMs: number; error?: string; detail?: Record<string, unknown> };
   'load.interval': {
@@ -227,6 +228,12 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
   'block.final': { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'a height became final', fields: { id: 'block id', height: 'height' } },
   'block.final.conflict': { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'two nodes finalised different blocks at a height', fields: { height: 'height', ids: '[first, second]', node: 'node that finalised the second' } },
   reorg: { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'a node switched branches', fields: { node: 'node name', depth: 'blocks rolled back', reverted: 'ids of the blocks rolled back', revertedFinal: 'a final block was rolled back' } },
+  'feed.follow': {
+    group: 'Chain',
+    writer: 'runtime/block-feed.ts',
+    when: "how the feed follows a node, for chains that follow by subscription: once it is known, again when it changes",
+    fields: { node: 'node name', mode: "'subscribe' (heads pushed by the node) or 'poll'", reason: 'poll: why not by subscription (refused, ended)' },
+  },
   'fault.start': {
     group: 'Faults',
     writer: 'runtime/faults.ts (every node control and the chaos workload)',

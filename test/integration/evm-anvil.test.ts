@@ -11,6 +11,9 @@ import { scenarioFromSpec } from '../../src/scenario/build.js';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { EvmChainClient } from '../../src/adapters/evm/client.js';
 import { isContractCall } from '../../src/adapters/evm/tx-factory.js';
+import { PollingBlockFeed } from '../../src/runtime/block-feed.js';
+import { chainOf } from '../../src/adapters/registry.js';
+import type { BlockFeedOptions } from '../../src/runtime/block-feed.js';
 import type { RunContext, RunHandle, ScenarioSpec, Workload } from '../../src/index.js';
 
 let outDir: string;
@@ -75,17 +78,17 @@ function events(runDir: string): Array<Record<string, any>> {
 }
 
 /**
- * A JSON-RPC gateway in front of a real anvil that refuses batches the way some hosted gateways do (one
- * error object for the whole array); single calls pass through. A fake gateway, named as such.
+ * A JSON-RPC gateway in front of a real anvil, HTTP only (a WebSocket upgrade is refused), optionally refusing
+ * batches the way some hosted gateways do (one error object for the whole array). A fake gateway, named as such.
  */
-function batchRefusingProxy(target: string): Promise<{ url: string; server: Server }> {
+function jsonRpcProxy(target: string, refuseBatches: boolean): Promise<{ url: string; server: Server }> {
   const t = new URL(target);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      if (body.toString().trimStart().startsWith('[')) {
+      if (refuseBatches && body.toString().trimStart().startsWith('[')) {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch requests are not supported"}}');
         return;
       }
@@ -235,8 +238,36 @@ describe('evm adapter: what a user meets', () => {
       const unfunded = scenarioFromSpec({ ...spec('evm-unfunded', 5), chain: { type: 'evm', mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about' } });
       await expect(new AttachDeployer({ nodes: [url], outDir, reports: false }).deploy(unfunded)).rejects.toThrow(/the mnemonic's accounts have no funds/);
       // The same node with the right mnemonic: attach runs load against it.
+      // New heads by subscription on the real anvil; a reorg (anvil_reorg) is found by parent hash. Through an
+      // HTTP-only gateway the same feed polls, and says why.
+      const seen: Array<Record<string, any>> = [];
+      const log = { emit: (kind: string, data: Record<string, unknown>) => void seen.push({ kind, ...data }) } as unknown as BlockFeedOptions['events'];
+      const plain = await jsonRpcProxy(url, false);
+      const hostNode = host.context.nodes()[0]!;
+      const feed = new PollingBlockFeed({
+        nodes: () => [hostNode, { descriptor: { ...hostNode.descriptor, name: 'via-http-only', apiUrl: plain.url }, client: hostNode.client }],
+        events: log,
+        slotDurationMs: 1000,
+        securityParam: 3,
+        chain: chainOf(base.spec),
+      });
+      try {
+        feed.start();
+        const waitFor = async (what: string, pred: (e: Record<string, any>) => boolean) => {
+          for (let i = 0; i < 100 && !seen.some(pred); i++) await new Promise((r) => setTimeout(r, 100));
+          expect(seen.find(pred), what).toBeDefined();
+        };
+        await waitFor('subscribed', (e) => e.kind === 'feed.follow' && e.node === hostNode.descriptor.name && e.mode === 'subscribe');
+        await waitFor('polling via the gateway', (e) => e.kind === 'feed.follow' && e.node === 'via-http-only' && e.mode === 'poll' && /no newHeads subscription/.test(e.reason));
+        await waitFor('blocks', (e) => e.kind === 'block' && e.height >= 4);
+        await (hostNode.client as EvmChainClient).rpc.call('anvil_reorg', [2, []]);
+        await waitFor('the reorg', (e) => e.kind === 'reorg' && e.node === hostNode.descriptor.name && e.depth >= 1);
+      } finally {
+        await feed.stop();
+        plain.server.close();
+      }
       // An endpoint that refuses JSON-RPC batches (a gateway in front of the same anvil) is said plainly.
-      const proxy = await batchRefusingProxy(url);
+      const proxy = await jsonRpcProxy(url, true);
       try {
         await expect(new AttachDeployer({ nodes: [proxy.url], outDir, reports: false }).deploy(scenarioFromSpec(spec('evm-no-batches', 5)))).rejects.toThrow(/refuses JSON-RPC batches/);
       } finally {

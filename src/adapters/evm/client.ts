@@ -4,7 +4,8 @@
  * `depth` blocks below the head; the mempool through txpool_status / txpool_content where the node has them.
  */
 import { LoadnetError } from '../../errors.js';
-import type { AccountState, ChainBlock, ChainClient, ChainEndpoint, ChainHead, ChainHealth, ClientOptions, PeerInfo } from '../seam.js';
+import { WebSocket } from 'undici';
+import type { AccountState, ChainBlock, ChainClient, ChainEndpoint, ChainHead, ChainHealth, ClientOptions, HeadSubscription, PeerInfo } from '../seam.js';
 import { JsonRpc } from './rpc.js';
 
 interface RpcBlock {
@@ -123,6 +124,51 @@ export class EvmChainClient implements ChainClient {
     ]);
     if (n?.error || b?.error) throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: account ${address}: ${(n?.error ?? b?.error)!.message}`);
     return { nonce: num(n!.result as string), balance: BigInt(b!.result as string) };
+  }
+
+  /**
+   * eth_subscribe newHeads over WebSocket (undici's, same host and port as the HTTP endpoint, as anvil, geth
+   * and reth serve it). Rejects, saying why, when the node takes no WebSocket or refuses the subscription.
+   */
+  subscribeHeads(onHead: () => void, timeoutMs = 3000): Promise<HeadSubscription> {
+    const url = this.rpc.url.replace(/^http/, 'ws');
+    return new Promise<HeadSubscription>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      let subscribed = false;
+      let endNow!: () => void;
+      const ended = new Promise<void>((r) => (endNow = r));
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        try {
+          ws.close();
+        } catch {
+          // not open
+        }
+        reject(new LoadnetError('LN_ERR_NODE_API', `${this.name}: no newHeads subscription at ${url}: ${why}`));
+      };
+      const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
+      ws.addEventListener('open', () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: ['newHeads'] })));
+      ws.addEventListener('error', () => (subscribed ? undefined : fail('the WebSocket failed (the node takes none?)')));
+      ws.addEventListener('close', () => {
+        if (!subscribed) fail('the WebSocket closed');
+        endNow();
+      });
+      ws.addEventListener('message', (ev: { data: unknown }) => {
+        let m: { id?: unknown; result?: unknown; error?: { message?: string }; method?: unknown };
+        try {
+          m = JSON.parse(String(ev.data)) as typeof m;
+        } catch {
+          return;
+        }
+        if (m.method === 'eth_subscription') onHead();
+        else if (m.id === 1 && !subscribed) {
+          if (m.error || typeof m.result !== 'string') return fail(`eth_subscribe refused: ${m.error?.message ?? 'no subscription id'}`);
+          subscribed = true;
+          clearTimeout(timer);
+          resolve({ ended, close: () => ws.close() });
+        }
+      });
+    });
   }
 
   close(): Promise<void> {

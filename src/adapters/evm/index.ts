@@ -1,7 +1,7 @@
 /**
  * The EVM adapter: any node answering Ethereum JSON-RPC; the local deployer launches anvil (Foundry's
  * dev node, from npm) for it. Transactions are EIP-1559 value transfers; wallets come from a BIP-39
- * mnemonic (m/44'/60'/0'/0/i); blocks are followed by polling; finality is `depth` blocks below the head
+ * mnemonic (m/44'/60'/0'/0/i); new heads by subscription (polling where refused); finality is `depth` blocks below the head
  * (the scenario's consensus.securityParam) or the node's `finalized` tag.
  *
  * Chain options (`chain: { type: 'evm', ... }`):
@@ -13,6 +13,8 @@
  *                     node's eth_feeHistory when the load starts (see prepare.ts) and written to the run
  *                     (`load.chain`). The workload's `fee` is not used by this chain; its `amount` is the value
  *                     in wei; wallets.fundsPerWallet is in ether
+ *   heads             'subscribe' (default: eth_subscribe newHeads over WebSocket, polling where the node
+ *                     refuses) or 'poll'; which one ran is the run's `feed.follow` event per node
  *   contractCalls     share (0..1) of transactions that call a counter contract deployed at the start (default 0)
  *   gasLimit          default 21000 (a plain transfer)
  *   finality          'depth' (default) or 'tag'
@@ -36,12 +38,13 @@ export interface EvmChainOptions {
   maxFeePerGasGwei?: number;
   maxPriorityFeePerGasGwei?: number;
   contractCalls: number;
+  heads: 'subscribe' | 'poll';
   gasLimit: number;
   finality: 'depth' | 'tag';
   signer: string;
 }
 
-const DEFAULTS: EvmChainOptions = { mnemonic: DEV_MNEMONIC, chainId: 31337, mining: 'interval', contractCalls: 0, gasLimit: 21_000, finality: 'depth', signer: 'auto' };
+const DEFAULTS: EvmChainOptions = { mnemonic: DEV_MNEMONIC, chainId: 31337, mining: 'interval', contractCalls: 0, heads: 'subscribe', gasLimit: 21_000, finality: 'depth', signer: 'auto' };
 const KNOWN = [...Object.keys(DEFAULTS), 'maxFeePerGasGwei', 'maxPriorityFeePerGasGwei'];
 const GWEI = 1_000_000_000n;
 const WEI_PER_ETHER = 10n ** 18n;
@@ -68,6 +71,7 @@ function checkOptions(o: Readonly<Record<string, unknown>>): ChainOptionIssue[] 
   posInt('gasLimit', 30_000_000);
   if (o.mnemonic !== undefined && (typeof o.mnemonic !== 'string' || o.mnemonic.trim().split(/\s+/).length < 12)) issues.push({ field: 'mnemonic', value: '(hidden)', allowed: 'a BIP-39 mnemonic of 12 or 24 words' });
   if (o.mining !== undefined && o.mining !== 'interval' && o.mining !== 'auto') issues.push({ field: 'mining', value: o.mining, allowed: "'interval' (a block every consensus.slotDurationMs) or 'auto' (a block per transaction)" });
+  if (o.heads !== undefined && o.heads !== 'subscribe' && o.heads !== 'poll') issues.push({ field: 'heads', value: o.heads, allowed: "'subscribe' (eth_subscribe newHeads over WebSocket, polling where refused) or 'poll'" });
   if (o.finality !== undefined && o.finality !== 'depth' && o.finality !== 'tag') issues.push({ field: 'finality', value: o.finality, allowed: "'depth' (consensus.securityParam blocks below the head) or 'tag' (the node's finalized block)" });
   if (o.signer !== undefined && !(SIGNER_NAMES as readonly unknown[]).includes(o.signer)) issues.push({ field: 'signer', value: o.signer, allowed: SIGNER_NAMES.join(', ') });
   return issues;
@@ -87,7 +91,7 @@ function makeAdapter(spec?: ScenarioSpec): ChainAdapter {
     name: 'evm',
     roles: ['validator'],
     capabilities: CAPABILITIES,
-    follow: 'poll',
+    follow: o.heads,
     configure: (s) => makeAdapter(s),
     checkOptions,
     client(endpoint: ChainEndpoint, options?: ClientOptions): ChainClient {
