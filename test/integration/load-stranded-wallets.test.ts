@@ -56,8 +56,10 @@ class LoadWithVictim {
     const control = ctx.nodeControl!;
     const faults = (async () => {
       await sleep(2000, signal);
-      // The victim refuses every peer: it takes submissions and can pass none of them on.
-      await Promise.all(['validator-0', 'validator-1', 'validator-2'].map((v) => control.blockPeer(VICTIM, v)));
+      // The victim refuses every peer: it takes submissions and can pass none of them on. Told through its own
+      // testing API, not node control: a block set that way dies with the process (node control would put it back).
+      const net = ctx.node(VICTIM).client.network!;
+      await Promise.all(['validator-0', 'validator-1', 'validator-2'].map((v) => net.blockPeer(ctx.node(v).descriptor.peerId)));
       await sleep(3000, signal);
       await control.kill(VICTIM);
       await sleep(1000, signal);
