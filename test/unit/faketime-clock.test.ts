@@ -72,8 +72,14 @@ describe('FaketimeClock (libfaketime, real processes)', () => {
 
       clock.set('n1', { offsetMs: -1000, jitterMs: 200 });
       const from = r.offsets.length;
-      await sleep(3200);
-      const seen = r.offsets.slice(from + 12); // after the first re-read
+      // The offset moves once a second (a redraw, then libfaketime's re-read): watch up to 8 s for it to move.
+      const seenFrom = () => r.offsets.slice(from + 12); // after the first re-read
+      for (let waited = 0; waited < 8000; waited += 200) {
+        const xs = seenFrom();
+        if (xs.length > 8 && Math.max(...xs) - Math.min(...xs) > 30) break;
+        await sleep(200);
+      }
+      const seen = seenFrom();
       expect(seen.length).toBeGreaterThan(8);
       expect(Math.min(...seen)).toBeGreaterThanOrEqual(-1000 - 200 - 60);
       expect(Math.max(...seen)).toBeLessThanOrEqual(-1000 + 200 + 60);
