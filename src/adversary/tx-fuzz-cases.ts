@@ -150,9 +150,12 @@ export class TxCrafter {
     let bytes: Uint8Array;
     if (kind === 'truncate') bytes = original.slice(0, 1 + this.int(original.length - 1));
     else if (kind === 'bit-flip') {
+      // Distinct bits: two flips of one bit would give back the valid original.
       bytes = original.slice();
+      const bits = new Set<number>();
       const flips = 1 + this.int(3);
-      for (let i = 0; i < flips; i++) bytes[this.int(bytes.length)]! ^= 1 << this.int(8);
+      while (bits.size < flips) bits.add(this.int(bytes.length * 8));
+      for (const b of bits) bytes[b >> 3]! ^= 1 << (b & 7);
     } else {
       // Swap sender and recipient (body offsets 1 and 52): well framed, signed by no one.
       bytes = original.slice();

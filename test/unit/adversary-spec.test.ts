@@ -8,6 +8,7 @@ import { TxCrafter, EXPECTED_REJECTS, FUZZ_CASES, idIfDecodes } from '../../src/
 import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
 import { decodeTx, MAX_TX_BYTES } from '../../src/adapters/devnet/wire/tx.js';
 import { seededRandom } from '../../src/util/random.js';
+import { ed25519Backend } from '../../src/adapters/devnet/wire/ed25519.js';
 
 const base = () => ScenarioBuilder.topology().validators(2).apply().wallets(6).onChain({ type: 'devnet', mempool: { maxCount: 200, minFee: 1 } });
 
@@ -65,5 +66,21 @@ describe('api-flood spec', () => {
     expect(scenarioFromSpec(JSON.parse(JSON.stringify(dsl))).expectations.map((e) => e.name)).toContain('api-flood:validator-1');
     expect(() => base().floodApi({ rate: 0, requests: ['dos' as never], invalidShare: 2 }).build()).toThrow(/api-flood\.rate: 0; allowed: requests per second[\s\S]*api-flood\.invalidShare: 2[\s\S]*api-flood\.requests\[0\]: "dos"/);
     expect(() => ScenarioBuilder.topology().validators(1).apply().onChain({ type: 'devnet', defensesOff: 'all' }).build()).toThrow(/chain\.defensesOff: "all"; allowed: true \(every node\) or node names/);
+  });
+});
+
+describe('mutations', () => {
+  it('never give back the valid original (2,000 seeded bit flips all differ from a valid signature)', () => {
+    const key = deriveKeyPair(2, 'wallet', 0).key;
+    const crafter = new TxCrafter(key, seededRandom(11), 'unit', 1);
+    for (let i = 0; i < 2000; i++) {
+      const m = crafter.mutation('bit-flip');
+      const id = idIfDecodes(m.bytes);
+      if (id === undefined) continue;
+      const tx = decodeTx(m.bytes);
+      expect(key.publicKey.length).toBe(32);
+      // a decodable mutation must fail the signature check
+      expect(ed25519Backend('sodium').verify(m.bytes.subarray(m.bytes.length - 64), tx.message, m.bytes.subarray(1, 33))).toBe(false);
+    }
   });
 });
