@@ -13,6 +13,7 @@ const SPEC = 'src/scenario/spec.ts';
 // The devnet's wire format and node client (the `loadnet/chain` export): the node and the devnet adapter share it.
 const DEVNET_WIRE = 'src/adapters/devnet/wire/';
 const DEVNET_CLIENT = 'src/adapters/devnet/client.ts';
+const CHECKERS = ['src/expectations/recorded.ts', 'src/expectations/bundled.ts'];
 const BOUNDARIES = {
   'src/errors.ts': [],
   'src/util/': ['src/errors.ts'],
@@ -37,7 +38,8 @@ const BOUNDARIES = {
   'src/deployers/': [...BASE, ...SEAM, 'src/shaper/', 'src/adapters/devnet/', 'src/runtime/', 'src/scenario/', 'src/faults/', NODE_CONFIG],
   'src/runtime/': [...BASE, ...SEAM, 'src/scenario/', 'src/deployers/', 'src/report/'],
   'src/load/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
-  'src/workloads/': [...BASE, ...SEAM, 'src/load/', 'src/runtime/', 'src/scenario/', 'src/faults/'],
+  // A workload's bundled expectation judges the history through the shared checkers.
+  'src/workloads/': [...BASE, ...SEAM, 'src/load/', 'src/runtime/', 'src/scenario/', 'src/faults/', ...CHECKERS],
   'src/expectations/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/faults/'],
   'src/report/': [...BASE, 'src/runtime/', 'src/scenario/', 'src/jobs/max-rate-result.ts'],
   'src/jobs/': [...BASE, ...SEAM, 'src/deployers/', 'src/load/', 'src/runtime/', 'src/scenario/', 'src/workloads/', 'src/expectations/', 'src/faults/'],

@@ -4,7 +4,7 @@
  */
 import { MAX_RATE_USAGE, SOAK_USAGE } from '../jobs/job-args.js';
 import type { Command } from './command.js';
-import { AGENT_USAGE, CLEAN_USAGE, COMPARE_USAGE, NODE_USAGE, RENDER_USAGE, REPORT_USAGE, RUN_USAGE, STEPS_USAGE } from './usage.js';
+import { AGENT_USAGE, CHECK_USAGE, CLEAN_USAGE, COMPARE_USAGE, NODE_USAGE, RENDER_USAGE, REPORT_USAGE, RUN_USAGE, STEPS_USAGE } from './usage.js';
 
 export const COMMANDS: readonly Command[] = [
   { name: 'run', summary: 'run a scenario (JSON file, .ts/.js module or .feature files) and judge its expectations', usage: RUN_USAGE, load: async () => (await import('./run-command.js')).runCommand },
@@ -16,5 +16,6 @@ export const COMMANDS: readonly Command[] = [
   { name: 'agent', summary: 'run a load agent: sign and send a coordinator\'s shards from this host', usage: AGENT_USAGE, load: async () => (await import('./agent-command.js')).agentCommand },
   { name: 'compare', summary: 'compare saved runs: figures with confidence intervals, verdicts, regressions, compare.html', usage: COMPARE_USAGE, load: async () => (await import('./compare-command.js')).compareCommand },
   { name: 'render', summary: 'write a scenario\'s deployment for another platform (k8s: Kubernetes manifests)', usage: RENDER_USAGE, load: async () => (await import('./render-command.js')).renderCommand },
+  { name: 'check', summary: 're-judge a saved run from its record, with its own or changed expectations', usage: CHECK_USAGE, load: async () => (await import('./check-command.js')).checkCommand },
   { name: 'clean', summary: 'remove leftovers (processes, containers) of runs whose coordinator died', usage: CLEAN_USAGE, load: async () => (await import('./clean-command.js')).cleanCommand },
 ];

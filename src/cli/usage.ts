@@ -45,6 +45,15 @@ export const CLEAN_USAGE = `loadnet clean [--docker] [--json]
 export const REPORT_USAGE = `loadnet report <run directory>
   Re-render report.html and junit.xml from the run directory's summary.json and events.jsonl.`;
 
+export const CHECK_USAGE = `loadnet check <run directory> [--scenario x.json] [--expect <name>.<option>=<value> …] [--json]
+  Re-judge a saved run from its record alone (events.jsonl, scenario.json): every built-in expectation again,
+  with the options the run used, or those of --scenario x.json, or changed by --expect (repeatable), e.g.
+  --expect tx-inclusion.threshold=0.99 --expect mempool-bounded.maxPending=500; --expect mempool-bounded
+  adds it to a run that did not have it (it reads only the node samples every run records).
+  Writes check-<UTC time>/{summary.json,report.html,junit.xml} in the run directory; the run's own files are
+  untouched. Exit 0 when every expectation passes, 1 when one fails or is unknown, 2 for a usage error
+  (not a run directory, a run recorded by an older loadnet, a bad --expect).`;
+
 export const STEPS_USAGE = `loadnet steps [--json]
   Every Gherkin step \`loadnet run x.feature\` understands, grouped, with an example and what it does in the DSL.
   Environment: LOADNET_DEPLOYER (the deployer of \`we have a CLI deployer specified\` without --deployer),

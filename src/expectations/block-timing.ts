@@ -4,7 +4,8 @@
  * The chain is the best node's, walked back through the feed's parent links to the capture baseline.
  */
 import type { Hex } from '../adapters/seam.js';
-import type { BlockFeed, Expectation, ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
+import type { BlockFeed, ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
+import { RecordedExpectation, type HistoryCheck } from './recorded.js';
 import { checkNumber, round, stripUndefined } from './common.js';
 
 export interface BlockTimingOptions {
@@ -79,34 +80,56 @@ export function canonicalChain(feed: BlockFeed, tip: Hex, aboveHeight: number): 
   return out.reverse();
 }
 
-export class BlockTiming implements Expectation {
+function blockTimingOptions(raw: Record<string, unknown>): BlockTimingOptions {
+  const o = stripUndefined(raw as Partial<BlockTimingOptions>);
+  const tolerance = checkNumber('block-timing', 'tolerance', o.tolerance ?? BLOCK_TIMING_DEFAULTS.tolerance, 0, 100, 'a non-negative fraction such as 0.5 (default 0.5)');
+  if (o.maxGapMs === undefined) return { tolerance };
+  return { tolerance, maxGapMs: checkNumber('block-timing', 'maxGapMs', o.maxGapMs, 1, Number.MAX_SAFE_INTEGER, 'a positive number of milliseconds (default 12 × the mean block interval)') };
+}
+
+/** Block timing over the history: the canonical chain above the capture height, read at evaluation. */
+export const blockTimingCheck: HistoryCheck<BlockTimingOptions> = {
+  type: 'block-timing',
+  kinds: [],
+  options: blockTimingOptions,
+  judge(slice, o) {
+    const e = slice.evaluate as { chain: TimedBlock[]; expectedIntervalMs: number };
+    return judgeBlockTiming(e.chain, e.expectedIntervalMs, { tolerance: o.tolerance, maxGapMs: o.maxGapMs ?? BLOCK_TIMING_DEFAULTS.maxGapFactor * e.expectedIntervalMs });
+  },
+};
+
+export class BlockTiming extends RecordedExpectation<BlockTimingOptions> {
   readonly name = 'block-timing';
-  readonly tolerance: number;
-  readonly maxGapMs?: number;
   private metrics?: RunMetrics;
   private baselineHeight = 0;
 
   constructor(options: Partial<BlockTimingOptions> = {}) {
-    const o = stripUndefined(options);
-    this.tolerance = checkNumber(this.name, 'tolerance', o.tolerance ?? BLOCK_TIMING_DEFAULTS.tolerance, 0, 100, 'a non-negative fraction such as 0.5 (default 0.5)');
-    if (o.maxGapMs !== undefined) this.maxGapMs = checkNumber(this.name, 'maxGapMs', o.maxGapMs, 1, Number.MAX_SAFE_INTEGER, 'a positive number of milliseconds (default 12 × the mean block interval)');
+    super(blockTimingCheck, blockTimingOptions(options));
+  }
+
+  get tolerance(): number {
+    return this.options.tolerance;
+  }
+
+  get maxGapMs(): number | undefined {
+    return this.options.maxGapMs;
   }
 
   init(metrics: RunMetrics): void {
     this.metrics = metrics;
   }
 
-  async startCapture(ctx: RunContext): Promise<void> {
+  protected override async observeCapture(ctx: RunContext): Promise<Record<string, unknown>> {
     await ctx.blockFeed.refresh();
     this.baselineHeight = ctx.blockFeed.tips().reduce((m, t) => (t.up ? Math.max(m, t.height) : m), 0);
+    return { baselineHeight: this.baselineHeight };
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     const metrics = this.metrics ?? ctx.metrics;
     await ctx.blockFeed.refresh();
     const best = ctx.blockFeed.tips().filter((t) => t.up).sort((a, b) => b.height - a.height)[0];
-    const chain = best ? canonicalChain(ctx.blockFeed, best.tip, this.baselineHeight) : [];
-    const expected = metrics.meanBlockIntervalMs;
-    return judgeBlockTiming(chain, expected, { tolerance: this.tolerance, maxGapMs: this.maxGapMs ?? BLOCK_TIMING_DEFAULTS.maxGapFactor * expected });
+    const chain = best ? canonicalChain(ctx.blockFeed, best.tip, this.baselineHeight).map((b) => ({ height: b.height, timestamp: b.timestamp })) : [];
+    return { chain, expectedIntervalMs: metrics.meanBlockIntervalMs };
   }
 }

@@ -5,7 +5,8 @@
  *  - every node within maxLag blocks of the best node at the end (a node that is down is reported and fails);
  *  - the LIB advanced during the window (when requireLibAdvance).
  */
-import type { Expectation, ExpectationResult, NodeTip, RunContext, RunMetrics } from '../runtime/contracts.js';
+import type { ExpectationResult, NodeTip, RunContext, RunMetrics } from '../runtime/contracts.js';
+import { RecordedExpectation, type HistoryCheck } from './recorded.js';
 import type { LivenessOptions } from '../scenario/spec.js';
 import { nowMs } from '../util/clock.js';
 import { checkNumber, round, stripUndefined } from './common.js';
@@ -24,7 +25,7 @@ export interface LivenessInput {
   baseline: LivenessBaseline;
   endMs: number;
   /** Latest tip of every node of the run; nodes with no tip at all are listed in `missing`. */
-  tips: NodeTip[];
+  tips: Array<Pick<NodeTip, 'node' | 'up' | 'height' | 'libHeight'>>;
   missing: string[];
   meanBlockIntervalMs: number;
 }
@@ -95,38 +96,50 @@ export function baselineFromTips(tips: readonly NodeTip[], atMs: number): Livene
   return { atMs, height: up.reduce((m, t) => Math.max(m, t.height), 0), libHeight: up.reduce((m, t) => Math.max(m, t.libHeight), 0) };
 }
 
-export class ConsensusLiveness implements Expectation {
+function livenessOptions(raw: Record<string, unknown>): LivenessOptions {
+  const o = { ...LIVENESS_DEFAULTS, ...stripUndefined(raw) } as LivenessOptions;
+  checkNumber('consensus-liveness', 'minFraction', o.minFraction, 0, 1, 'a fraction from 0 to 1 (default 0.5)');
+  checkNumber('consensus-liveness', 'maxLag', o.maxLag, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of blocks (default 5)');
+  return { minFraction: o.minFraction, maxLag: o.maxLag, requireLibAdvance: o.requireLibAdvance };
+}
+
+/** Liveness over the history: the tips read at capture and at evaluation. */
+export const livenessCheck: HistoryCheck<LivenessOptions> = {
+  type: 'consensus-liveness',
+  kinds: [],
+  options: livenessOptions,
+  judge(slice, options) {
+    const e = slice.evaluate as unknown as Omit<LivenessInput, 'baseline'> & { window: { startMs: number } };
+    const baseline = (slice.capture.baseline as LivenessBaseline | undefined) ?? { atMs: e.window.startMs, height: 0, libHeight: 0 };
+    return judgeLiveness({ baseline, endMs: e.endMs, tips: e.tips, missing: e.missing, meanBlockIntervalMs: e.meanBlockIntervalMs }, options);
+  },
+};
+
+export class ConsensusLiveness extends RecordedExpectation<LivenessOptions> {
   readonly name = 'consensus-liveness';
-  readonly options: LivenessOptions;
   private metrics?: RunMetrics;
-  private baseline?: LivenessBaseline;
 
   constructor(options: Partial<LivenessOptions> = {}) {
-    const o = { ...LIVENESS_DEFAULTS, ...stripUndefined(options) };
-    checkNumber(this.name, 'minFraction', o.minFraction, 0, 1, 'a fraction from 0 to 1 (default 0.5)');
-    checkNumber(this.name, 'maxLag', o.maxLag, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of blocks (default 5)');
-    this.options = o;
+    super(livenessCheck, livenessOptions(options));
   }
 
   init(metrics: RunMetrics): void {
     this.metrics = metrics;
   }
 
-  async startCapture(ctx: RunContext): Promise<void> {
-    this.metrics ??= ctx.metrics;
+  protected override async observeCapture(ctx: RunContext): Promise<Record<string, unknown>> {
     await ctx.blockFeed.refresh();
-    this.baseline = baselineFromTips(ctx.blockFeed.tips(), nowMs());
+    return { baseline: baselineFromTips(ctx.blockFeed.tips(), nowMs()) };
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     const metrics = this.metrics ?? ctx.metrics;
-    const baseline = this.baseline ?? { atMs: ctx.window.startMs, height: 0, libHeight: 0 };
     await ctx.blockFeed.refresh();
     const endMs = nowMs();
     const byNode = new Map(ctx.blockFeed.tips().map((t) => [t.node, t]));
     const names = ctx.nodes().map((n) => n.descriptor.name);
-    const tips = names.flatMap((n) => (byNode.has(n) ? [byNode.get(n)!] : []));
+    const tips = names.flatMap((n) => (byNode.has(n) ? [byNode.get(n)!] : [])).map((t) => ({ node: t.node, up: t.up, height: t.height, libHeight: t.libHeight }));
     const missing = names.filter((n) => !byNode.has(n));
-    return judgeLiveness({ baseline, endMs, tips, missing, meanBlockIntervalMs: metrics.meanBlockIntervalMs }, this.options);
+    return { endMs, tips, missing, meanBlockIntervalMs: metrics.meanBlockIntervalMs };
   }
 }

@@ -1,11 +1,12 @@
 /**
  * Mempool bounded (for pressure tests): each node's pending count, sampled from /mempool/metrics during the
- * run, stays ≤ maxPending, and over the last `trendWindowFraction` of the run window its least-squares trend
+ * run (the node sampler's `node.sample` events), stays ≤ maxPending, and over the last `trendWindowFraction` of the run window its least-squares trend
  * is flat or falling: the rise it implies across that stretch is ≤ maxTrendRise × maxPending.
  * Samples after the planned window end are not judged (the mempool drains in the cooldown).
  */
-import type { Expectation, ExpectationResult, RunContext } from '../runtime/contracts.js';
-import { nowMs } from '../util/clock.js';
+import type { ExpectationResult } from '../runtime/contracts.js';
+import type { RunEvent } from '../runtime/run-events.js';
+import { RecordedExpectation, windowOf, type HistoryCheck } from './recorded.js';
 import { checkNumber, round, slope, stripUndefined } from './common.js';
 
 export interface MempoolBoundedOptions {
@@ -69,50 +70,37 @@ export function judgeMempool(samples: readonly PendingSample[], window: { startM
   return { status: 'pass', message: `peak ${peak.v} pending (${peak.n}) ≤ ${o.maxPending}; steepest trend over the last ${round(o.trendWindowFraction * 100)}% ${steepest} tx/s (allowed rise +${Math.round(allowedRise)})${note}`, figures };
 }
 
-export class MempoolBounded implements Expectation {
+function mempoolOptions(raw: Record<string, unknown>): MempoolBoundedOptions {
+  const o = { ...MEMPOOL_DEFAULTS, ...stripUndefined(raw) } as MempoolBoundedOptions;
+  const name = 'mempool-bounded';
+  checkNumber(name, 'maxPending', o.maxPending, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of transactions (default 10000)');
+  checkNumber(name, 'trendWindowFraction', o.trendWindowFraction, 0.01, 1, 'a fraction of the run window from 0.01 to 1 (default 0.25)');
+  checkNumber(name, 'maxTrendRise', o.maxTrendRise, 0, 1000, 'a non-negative fraction of maxPending (default 0.1)');
+  checkNumber(name, 'sampleIntervalMs', o.sampleIntervalMs, 50, 3_600_000, 'milliseconds from 50 (default 1000)');
+  return { maxPending: o.maxPending, trendWindowFraction: o.trendWindowFraction, maxTrendRise: o.maxTrendRise, sampleIntervalMs: o.sampleIntervalMs };
+}
+
+/** The pending counts in `node.sample` events (the node sampler's; nodes without a mempool view have none). */
+export function pendingSamples(events: readonly RunEvent[]): PendingSample[] {
+  return events.flatMap((e) => (e.kind === 'node.sample' && e.pending !== null ? [{ node: e.node, at: e.t, pending: e.pending }] : []));
+}
+
+/** Mempool bounded over the history: the node sampler's `node.sample` events, judged in the run window. */
+export const mempoolCheck: HistoryCheck<MempoolBoundedOptions> = {
+  type: 'mempool-bounded',
+  kinds: ['node.sample'],
+  options: mempoolOptions,
+  judge: (slice, o) => judgeMempool(pendingSamples(slice.events), windowOf(slice), o),
+};
+
+/**
+ * Samples nothing itself: the run's node sampler (runtime/node-sampler.ts) writes every node's pending count
+ * to the history, at this expectation's sampleIntervalMs when it is shorter than the sampler's second.
+ */
+export class MempoolBounded extends RecordedExpectation<MempoolBoundedOptions> {
   readonly name = 'mempool-bounded';
-  readonly options: MempoolBoundedOptions;
-  private readonly samples: PendingSample[] = [];
-  private timer?: NodeJS.Timeout;
 
   constructor(options: Partial<MempoolBoundedOptions> = {}) {
-    const o = { ...MEMPOOL_DEFAULTS, ...stripUndefined(options) };
-    checkNumber(this.name, 'maxPending', o.maxPending, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of transactions (default 10000)');
-    checkNumber(this.name, 'trendWindowFraction', o.trendWindowFraction, 0.01, 1, 'a fraction of the run window from 0.01 to 1 (default 0.25)');
-    checkNumber(this.name, 'maxTrendRise', o.maxTrendRise, 0, 1000, 'a non-negative fraction of maxPending (default 0.1)');
-    checkNumber(this.name, 'sampleIntervalMs', o.sampleIntervalMs, 50, 3_600_000, 'milliseconds from 50 (default 1000)');
-    this.options = o;
-  }
-
-  async startCapture(ctx: RunContext): Promise<void> {
-    // One request per node at a time, nodes independent: a frozen node must not stall the others' samples.
-    const busy = new Set<string>();
-    const sample = () => {
-      if (ctx.signal.aborted) return this.stopSampling();
-      for (const n of ctx.nodes()) {
-        const name = n.descriptor.name;
-        if (busy.has(name)) continue;
-        if (!n.client.mempoolSize) continue; // validation refuses this expectation on chains without a mempool view
-        busy.add(name);
-        n.client
-          .mempoolSize()
-          .then((pending) => void (this.timer && this.samples.push({ node: name, at: nowMs(), pending })))
-          .catch(() => undefined) // a node that is down has no mempool to bound; liveness reports it
-          .finally(() => busy.delete(name));
-      }
-    };
-    this.timer = setInterval(sample, this.options.sampleIntervalMs);
-    this.timer.unref();
-    sample();
-  }
-
-  private stopSampling(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
-    this.stopSampling();
-    return judgeMempool(this.samples, ctx.window, this.options);
+    super(mempoolCheck, mempoolOptions(options));
   }
 }

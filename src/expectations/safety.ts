@@ -4,7 +4,8 @@
  * own LIB, compared height by height across nodes and with the feed's final blocks).
  */
 import type { ChainClient, Hex } from '../adapters/seam.js';
-import type { Expectation, ExpectationResult, ReorgEvent, RunContext } from '../runtime/contracts.js';
+import type { ExpectationResult, ReorgEvent, RunContext } from '../runtime/contracts.js';
+import { RecordedExpectation, type HistoryCheck } from './recorded.js';
 import { mapLimit, shortId } from './common.js';
 
 /** One node's final chain: block id by height (heights at or below its LIB). */
@@ -71,23 +72,56 @@ export function judgeSafety(input: SafetyInput): ExpectationResult & { figures: 
   };
 }
 
-export class Safety implements Expectation {
+/** A chain as recorded: the id at each height from `from` (null where the node had none). */
+interface RecordedChain {
+  node: string;
+  libHeight: number;
+  from: number;
+  ids: Array<Hex | null>;
+}
+
+function pack(node: string, libHeight: number, idsByHeight: ReadonlyMap<number, Hex>): RecordedChain {
+  const heights = [...idsByHeight.keys()];
+  const from = heights.length ? Math.min(...heights) : 0;
+  const to = heights.length ? Math.max(...heights) : -1;
+  return { node, libHeight, from, ids: Array.from({ length: to - from + 1 }, (_, i) => idsByHeight.get(from + i) ?? null) };
+}
+
+function unpack(c: RecordedChain): FinalChain {
+  const idsByHeight = new Map<number, Hex>();
+  c.ids.forEach((id, i) => id !== null && idsByHeight.set(c.from + i, id));
+  return { node: c.node, libHeight: c.libHeight, idsByHeight };
+}
+
+/** Safety over the history: the `reorg` events after capture, and each node's final chain read at evaluation. */
+export const safetyCheck: HistoryCheck<Record<string, never>> = {
+  type: 'safety',
+  kinds: ['reorg'],
+  options: () => ({}),
+  judge(slice) {
+    const e = slice.evaluate as { chains: RecordedChain[]; feedFinal: RecordedChain; down: string[] };
+    const feed = unpack(e.feedFinal).idsByHeight;
+    const reorgs = slice.events.flatMap((ev) => (ev.kind === 'reorg' ? [{ node: ev.node, at: ev.t, reverted: ev.reverted as Hex[], adopted: [], depth: ev.depth, revertedFinal: ev.revertedFinal }] : []));
+    return judgeSafety({ reorgs, chains: e.chains.map(unpack), feedFinalAt: (h) => feed.get(h), down: e.down });
+  },
+};
+
+export class Safety extends RecordedExpectation<Record<string, never>> {
   readonly name = 'safety';
-  private readonly reorgs: ReorgEvent[] = [];
-  private unsubscribe?: () => void;
   private baselineLib = 0;
 
   /** No options: safety has no threshold. */
-  constructor(_options: Record<string, never> = {}) {}
-
-  async startCapture(ctx: RunContext): Promise<void> {
-    this.unsubscribe = ctx.blockFeed.subscribe({ onReorg: (r) => void this.reorgs.push(r) });
-    this.baselineLib = ctx.blockFeed.tips().reduce((m, t) => (t.up ? Math.min(m, t.libHeight) : m), Number.MAX_SAFE_INTEGER);
-    if (this.baselineLib === Number.MAX_SAFE_INTEGER) this.baselineLib = 0;
+  constructor(_options: Record<string, never> = {}) {
+    super(safetyCheck, {});
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
-    this.unsubscribe?.();
+  protected override async observeCapture(ctx: RunContext): Promise<Record<string, unknown>> {
+    this.baselineLib = ctx.blockFeed.tips().reduce((m, t) => (t.up ? Math.min(m, t.libHeight) : m), Number.MAX_SAFE_INTEGER);
+    if (this.baselineLib === Number.MAX_SAFE_INTEGER) this.baselineLib = 0;
+    return { baselineLib: this.baselineLib };
+  }
+
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     await ctx.blockFeed.refresh();
     const down: string[] = [];
     const chains = (
@@ -100,7 +134,10 @@ export class Safety implements Expectation {
         }
       })
     ).filter((c): c is FinalChain => c !== undefined);
-    return judgeSafety({ reorgs: this.reorgs, chains, feedFinalAt: (h) => ctx.blockFeed.finalAt(h), down: down.sort() });
+    // The feed's final block at every height a node's chain holds (what judgeSafety compares them with).
+    const feed = new Map<number, Hex>();
+    for (const c of chains) for (const h of c.idsByHeight.keys()) if (!feed.has(h)) { const id = ctx.blockFeed.finalAt(h); if (id !== undefined) feed.set(h, id); }
+    return { chains: chains.map((c) => pack(c.node, c.libHeight, c.idsByHeight)), feedFinal: pack('block feed', 0, feed), down: down.sort() };
   }
 }
 

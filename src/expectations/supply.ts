@@ -10,7 +10,8 @@
  */
 import type { ChainClient, LedgerBlock, LedgerGenesis, SupplyState } from '../adapters/seam.js';
 import { chainOf } from '../adapters/registry.js';
-import type { Expectation, ExpectationResult, RunContext, RunNode, WalletAccount } from '../runtime/contracts.js';
+import type { ExpectationResult, RunContext, RunNode, WalletAccount } from '../runtime/contracts.js';
+import { RecordedExpectation, type HistoryCheck } from './recorded.js';
 import { LoadnetError } from '../errors.js';
 import { LedgerReplay, type FeeRule } from './ledger-replay.js';
 import { firstAnswering, mapLimit, shortId } from './common.js';
@@ -20,8 +21,51 @@ export interface SupplyObservation {
   height: number;
   supply: SupplyState;
   /** Wallet address → account as the node reports it. */
-  accounts: Map<string, { balance: number; nonce: number }>;
+  accounts: Pick<Map<string, { balance: number; nonce: number }>, 'get'>;
 }
+
+/** What judgeSupply reads of a replay (a LedgerReplay, or the one recorded in the history). */
+export type ReplayedLedger = Pick<LedgerReplay, 'fees' | 'genesisSupply' | 'burned' | 'transactions' | 'blocks' | 'totalBalances'> & { accounts: Pick<LedgerReplay['accounts'], 'get'> };
+
+/** The supply check's evaluation as recorded: what the node answered and what the replay implies, per wallet. */
+interface RecordedSupply {
+  replay: { fees: FeeRule; genesisSupply: number; burned: number; transactions: number; blocks: number; totalBalances: number; accounts: Record<string, { balance: number; nonce: number; sent: number }> };
+  observed: { node: string; height: number; supply: SupplyState; accounts: Record<string, { balance: number; nonce: number }> };
+  wallets: Array<{ index: number; address: string }>;
+  replayedAtEvaluationFromHeight: number;
+}
+
+function recordSupply(replay: LedgerReplay, observed: SupplyObservation, wallets: readonly Pick<WalletAccount, 'index' | 'address'>[], fromHeight: number): RecordedSupply {
+  const replayed: RecordedSupply['replay']['accounts'] = {};
+  const answered: RecordedSupply['observed']['accounts'] = {};
+  for (const w of wallets) {
+    const r = replay.accounts.get(w.address);
+    if (r) replayed[w.address] = { balance: r.balance, nonce: r.nonce, sent: r.sent };
+    const o = observed.accounts.get(w.address);
+    if (o) answered[w.address] = { balance: o.balance, nonce: o.nonce };
+  }
+  return {
+    replay: { fees: replay.fees, genesisSupply: replay.genesisSupply, burned: replay.burned, transactions: replay.transactions, blocks: replay.blocks, totalBalances: replay.totalBalances(), accounts: replayed },
+    observed: { node: observed.node, height: observed.height, supply: observed.supply, accounts: answered },
+    wallets: wallets.map((w) => ({ index: w.index, address: w.address })),
+    replayedAtEvaluationFromHeight: fromHeight,
+  };
+}
+
+/** Supply over the history: the node's answers and the replay, recorded at evaluation, judged again. */
+export const supplyCheck: HistoryCheck<Record<string, never>> = {
+  type: 'supply-conserved',
+  kinds: [],
+  options: () => ({}),
+  judge(slice) {
+    const r = slice.evaluate as unknown as RecordedSupply;
+    const get = <V>(o: Record<string, V>) => ({ get: (k: string) => (Object.hasOwn(o, k) ? o[k] : undefined) });
+    const replay: ReplayedLedger = { ...r.replay, totalBalances: () => r.replay.totalBalances, accounts: get(r.replay.accounts) };
+    const verdict = judgeSupply(replay, { ...r.observed, accounts: get(r.observed.accounts) }, r.wallets);
+    // How much was replayed at evaluation (the rest was replayed during the run).
+    return { ...verdict, figures: { ...verdict.figures, replayedAtEvaluationFromHeight: r.replayedAtEvaluationFromHeight } };
+  },
+};
 
 export type SupplyFigures = {
   node: string;
@@ -38,7 +82,7 @@ export type SupplyFigures = {
   mismatchedWallets: number;
 };
 
-export function judgeSupply(replay: LedgerReplay, observed: SupplyObservation, wallets: readonly Pick<WalletAccount, 'index' | 'address'>[]): ExpectationResult & { figures: SupplyFigures } {
+export function judgeSupply(replay: ReplayedLedger, observed: SupplyObservation, wallets: readonly Pick<WalletAccount, 'index' | 'address'>[]): ExpectationResult & { figures: SupplyFigures } {
   const s = observed.supply;
   const problems: string[] = [];
   const expectedTotal = replay.fees === 'burn' ? replay.genesisSupply - replay.burned : replay.genesisSupply;
@@ -203,23 +247,24 @@ export class FinalChainReplayer {
   }
 }
 
-export class SupplyConserved implements Expectation {
+export class SupplyConserved extends RecordedExpectation<Record<string, never>> {
   readonly name = 'supply-conserved';
 
   private readonly follower = new FinalChainReplayer();
 
   /** No options: supply and balances are exact. */
-  constructor(_options: Record<string, never> = {}) {}
-
-  async startCapture(ctx: RunContext): Promise<void> {
-    this.follower.start(ctx);
+  constructor(_options: Record<string, never> = {}) {
+    super(supplyCheck, {});
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  protected override async observeCapture(ctx: RunContext): Promise<Record<string, unknown>> {
+    this.follower.start(ctx);
+    return {};
+  }
+
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     const base = await this.follower.stop();
     const { value } = await firstAnswering(ctx, 'the supply check', (n) => observeAndReplay(ctx, n, undefined, base));
-    const verdict = judgeSupply(value.replay, value.observed, ctx.wallets);
-    // How much was replayed at evaluation (the rest was replayed during the run).
-    return { ...verdict, figures: { ...verdict.figures, replayedAtEvaluationFromHeight: value.fromHeight } };
+    return { ...recordSupply(value.replay, value.observed, ctx.wallets, value.fromHeight) };
   }
 }

@@ -13,8 +13,13 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   await rename(tmp, path);
 }
 
-export async function renderRunReports(runDir: string): Promise<{ html: string; junit: string }> {
+/**
+ * `into` writes elsewhere than the run directory, `summary` replaces the run's own (`loadnet check` renders
+ * a re-judged run next to the original without touching it).
+ */
+export async function renderRunReports(runDir: string, opts: { into?: string; summary?: RunSummary } = {}): Promise<{ html: string; junit: string }> {
   const data = await readRunData(runDir);
+  if (opts.summary) data.summary = opts.summary;
   const html = renderHtml(data);
   const summary: RunSummary = data.summary ?? {
     scenario: data.scenario?.name ?? 'run',
@@ -27,6 +32,7 @@ export async function renderRunReports(runDir: string): Promise<{ html: string; 
     chain: {},
   };
   const junit = renderJunit(summary);
-  await Promise.all([writeAtomic(join(runDir, 'report.html'), html), writeAtomic(join(runDir, 'junit.xml'), junit)]);
+  const out = opts.into ?? runDir;
+  await Promise.all([writeAtomic(join(out, 'report.html'), html), writeAtomic(join(out, 'junit.xml'), junit)]);
   return { html, junit };
 }

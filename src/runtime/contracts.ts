@@ -3,6 +3,7 @@
  * User-written workloads and expectations plug in through exactly these types.
  */
 import type { CustomEventKind, RunEventFields, RunEventKind } from './run-events.js';
+import type { LoggedEvent } from './run-events.js';
 import type { ChainClient, ChainWallet, Hex } from '../adapters/seam.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 
@@ -196,6 +197,8 @@ export interface NodeControl {
 export interface EventLog {
   emit<K extends RunEventKind>(kind: K, data: RunEventFields[K]): void;
   emit(kind: CustomEventKind, data?: Record<string, unknown>): void;
+  /** Every event as it is written (a checker collects the kinds it judges); returns the unsubscribe. */
+  on(listener: (event: LoggedEvent) => void): () => void;
 }
 
 /** Sections other parts add to summary.json (e.g. the load engine's `load`). */
@@ -256,6 +259,11 @@ export interface Workload {
   start(ctx: RunContext, signal: AbortSignal): Promise<void>;
   /** Expectations bundled with this workload (e.g. inclusion with the transaction workload). */
   expectations?(): Expectation[];
+  /**
+   * After the settle phase, before any expectation is evaluated: record the workload's final outcome in the
+   * history (its bundled expectations judge that record, never the live workload).
+   */
+  finish?(ctx: RunContext): Promise<void>;
 }
 
 /** A built scenario: the plain spec plus the live workload and expectation objects it stands for. */

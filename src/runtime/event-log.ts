@@ -8,10 +8,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { nowMs } from '../util/clock.js';
 import type { EventLog } from './contracts.js';
-import type { CustomEventKind, EventEnvelope, RunEvent, RunEventFields, RunEventKind } from './run-events.js';
+import type { CustomEventKind, LoggedEvent, RunEventFields, RunEventKind } from './run-events.js';
 
-/** A line as listeners see it: a RunEvent, or a user's `custom.` event. */
-export type LoggedEvent = RunEvent | (EventEnvelope<CustomEventKind> & Record<string, unknown>);
+export type { LoggedEvent } from './run-events.js';
 
 export class JsonlEventLog implements EventLog {
   private fd: number | null;

@@ -43,6 +43,8 @@ export interface RunEventFields {
     readyMs?: number;
     nodes?: number;
     durationMs?: number;
+    startMs?: number;
+    endMs?: number;
     startHeight?: number;
     cooldownMs?: number;
     heightAtWindowEnd?: number;
@@ -92,6 +94,27 @@ export interface RunEventFields {
     short: boolean;
     late: Record<string, number>;
     workerElu: number;
+  };
+  'load.outcome': {
+    workload: string;
+    submitted: number;
+    accepted: number;
+    rejected: Record<string, number>;
+    rejectedTotal: number;
+    errored: number;
+    generatorBound: boolean;
+    /** null: inclusion was not tracked (no block feed). */
+    outcome: { included: number; final: number; pending: number; dropped: number; inclusion: LatencyPercentiles; finality: LatencyPercentiles } | null;
+  };
+  'da.outcome': {
+    workload: string;
+    channels: { planned: number; opened: number };
+    blobs: { accepted: number; errored: number; included: number; pending: number; dropped: number };
+    inclusion: LatencyPercentiles | null;
+    /** The whole `da` summary section. */
+    summary: Record<string, unknown>;
+    /** Blobs whose shares the DA inclusion check fetches. */
+    sampleBlobIds: string[];
   };
   'load.generatorBound': { workload: string; offeredTps: number; targetTps: number; reason: string | undefined };
   /** What the chain's adapter settled before a load (ChainAdapter.prepareLoad): its own fields beside these. */
@@ -152,6 +175,9 @@ export type RunEvent = { [K in RunEventKind]: EventEnvelope<K> & RunEventFields[
 /** The event of one kind. */
 export type RunEventOf<K extends RunEventKind> = Extract<RunEvent, { kind: K }>;
 
+/** A line as listeners see it: a RunEvent, or a user's `custom.` event. */
+export type LoggedEvent = RunEvent | (EventEnvelope<CustomEventKind> & Record<string, unknown>);
+
 /** Kinds a user's own workload or expectation writes: anything under `custom.` (not judged by loadnet). */
 export type CustomEventKind = `custom.${string}`;
 
@@ -186,6 +212,8 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
       readyMs: 'ready: ms from deploy to ready',
       nodes: 'ready: node count',
       durationMs: 'window: planned window ms',
+      startMs: 'window: Unix ms the window began (what the checkers judge against)',
+      endMs: 'window: Unix ms it is planned to end',
       startHeight: 'window: best height at the start',
       cooldownMs: 'cooldown: planned cooldown ms',
       heightAtWindowEnd: 'cooldown: best height when the window ended',
@@ -270,6 +298,34 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
       short: 'offered > 2 % below target',
       late: 'sends late by cause {signing?, connections?, lanes?, eventLoop?} (counts)',
       workerElu: 'workers’ mean event-loop utilisation (0..1)',
+    },
+  },
+  'load.outcome': {
+    group: 'Load',
+    writer: 'workloads/transactions.ts (finish)',
+    when: 'once after the settle phase, before evaluation: what the transaction workload sent and what became of it (tx-inclusion judges it)',
+    fields: {
+      workload: 'workload name',
+      submitted: 'transactions sent',
+      accepted: 'accepted by a node',
+      rejected: 'rejections by the chain’s reason label (counts)',
+      rejectedTotal: 'rejected in all',
+      errored: 'submission errors',
+      generatorBound: 'the generator, not the chain, was the limit',
+      outcome: `null when not tracked, else {included, final, pending, dropped, inclusion: ${PCT}, finality: ${PCT}} (latency from the intended send time)`,
+    },
+  },
+  'da.outcome': {
+    group: 'Load',
+    writer: 'workloads/da.ts (finish)',
+    when: 'once after the settle phase, before evaluation (da-inclusion judges it)',
+    fields: {
+      workload: 'workload name',
+      channels: '{planned, opened}',
+      blobs: '{accepted, errored, included, pending, dropped} (counts)',
+      inclusion: `blob inclusion latency ${PCT}, null when nothing was tracked`,
+      summary: 'the whole `da` summary section',
+      sampleBlobIds: 'the blobs whose shares da-inclusion fetches',
     },
   },
   'load.generatorBound': { group: 'Load', writer: 'workloads/transactions.ts', when: 'the generator, not the chain, was the limit', fields: { workload: 'workload name', offeredTps: 'tx/s sent', targetTps: 'tx/s asked', reason: 'the cause' } },

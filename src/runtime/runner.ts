@@ -165,7 +165,7 @@ export class DeploymentRunner implements Runner, RunHandle {
         startMark = await this.mark();
         const startMs = nowMs();
         context.window = { startMs, endMs: startMs + metrics.durationMs };
-        this.phase('window', { durationMs: metrics.durationMs, startHeight: startMark.best });
+        this.phase('window', { durationMs: metrics.durationMs, startMs: context.window.startMs, endMs: context.window.endMs, startHeight: startMark.best });
         const stopProgress = hooks.startProgress(context);
         const workloadAbort = new AbortController();
         runAbort.signal.addEventListener('abort', () => workloadAbort.abort(), { once: true });
@@ -203,6 +203,15 @@ export class DeploymentRunner implements Runner, RunHandle {
 
       if (!interrupted()) {
         this.phase('evaluate');
+        // Workloads record their outcomes first: their bundled expectations judge those records.
+        for (const w of scenario.workloads) {
+          if (!w.finish || interrupted()) continue;
+          try {
+            await withTimeout(w.finish(context), options.evaluateTimeoutMs ?? 120_000, `workload ${w.name} finish`);
+          } catch (err) {
+            record.events.emit('workload.error', { workload: w.name, message: `finish: ${(err as Error)?.message ?? String(err)}` });
+          }
+        }
         outcomes = await this.evaluate(expectations, captureErrors, options.evaluateTimeoutMs ?? 120_000);
       }
     } catch (err) {

@@ -6,9 +6,11 @@
  * role and name. The NodeControl implementation emits the fault.start/fault.end events; this workload adds
  * the `chaos` summary section and live figures, and bundles `chaos-recovery` (every fault recovered in time).
  */
+import { chaosRecoveryCheck, type ChaosRecoveryOptions, type RecordedFault } from '../expectations/bundled.js';
+import { RecordedExpectation } from '../expectations/recorded.js';
 import { seededRandom } from '../util/random.js';
 import { LoadnetError, type ValidationIssue } from '../errors.js';
-import type { Expectation, ExpectationResult, NodeControl, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import type { Expectation, NodeControl, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
 import type { ChaosSpec, ScenarioSpec } from '../scenario/spec.js';
 import { nowMs, sleep } from '../util/clock.js';
 
@@ -235,23 +237,16 @@ export class ChaosWorkload implements Workload {
 }
 
 /** Bundled with chaos: every fault ended with the node healthy and caught up within the recovery timeout. */
-export class ChaosRecovery implements Expectation {
+export class ChaosRecovery extends RecordedExpectation<ChaosRecoveryOptions> {
   readonly name: string;
   constructor(private readonly chaos: ChaosWorkload) {
+    super(chaosRecoveryCheck, chaosRecoveryCheck.options({ recoveryTimeoutMs: chaos.spec.recoveryTimeoutMs }));
     this.name = `${chaos.name}-recovery`;
   }
 
-  async evaluate(): Promise<ExpectationResult> {
-    const faults = this.chaos.faults;
-    const failed = faults.filter((f) => f.recoveredAt === undefined);
-    const times = faults.filter((f) => f.recoveredAt !== undefined).map((f) => f.recoveredAt! - f.startedAt);
-    const slowest = times.length ? Math.round(Math.max(...times)) : 0;
-    const figures = { faults: faults.length, recovered: faults.length - failed.length, slowestRecoveryMs: slowest, recoveryTimeoutMs: this.chaos.spec.recoveryTimeoutMs };
-    if (failed.length) {
-      return { status: 'fail', message: `${failed.length} of ${faults.length} faults did not recover within ${this.chaos.spec.recoveryTimeoutMs} ms: ${failed.slice(0, 3).map((f) => `${f.target}: ${f.error ?? 'still down'}`).join('; ')}`, figures };
-    }
-    if (faults.length === 0) return { status: 'fail', message: `no fault was injected (window too short for minDelay ${this.chaos.spec.minDelayMs} ms, or every target was guarded)`, figures };
-    return { status: 'pass', message: `${faults.length} ${this.chaos.spec.action} faults, all recovered (slowest ${slowest} ms, bound ${this.chaos.spec.recoveryTimeoutMs} ms)`, figures };
+  protected override async observeEvaluate(): Promise<Record<string, unknown>> {
+    const faults: RecordedFault[] = this.chaos.faults.map((f) => ({ target: f.target, startedAt: f.startedAt, ...(f.recoveredAt !== undefined ? { recoveredAt: f.recoveredAt } : {}), ...(f.error ? { error: f.error } : {}) }));
+    return { faults, action: this.chaos.spec.action, minDelayMs: this.chaos.spec.minDelayMs, downtimeMs: this.chaos.spec.downtimeMs };
   }
 }
 

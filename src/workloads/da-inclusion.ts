@@ -3,30 +3,31 @@
  * accepted has its certificate (channel_blob transaction) in a block, and the shares of those blobs can be
  * fetched from the validators (every share index, from a sample of blobs; the count the run's nodes were
  * configured with, as the chain's adapter reads it from the run directory).
+ * Judged by expectations/bundled.ts daInclusionCheck over the workload's `da.outcome` record and the shares
+ * read at evaluation (recorded first), as `loadnet check` does.
  */
 import { chainOf } from '../adapters/registry.js';
-import type { Expectation, ExpectationResult, RunContext } from '../runtime/contracts.js';
+import { daInclusionCheck, type DaSharesObserved } from '../expectations/bundled.js';
+import { RecordedExpectation } from '../expectations/recorded.js';
+import type { RunContext } from '../runtime/contracts.js';
 import { daOf, type DaWorkload } from './da.js';
 
 /** Blobs whose shares are fetched (every share index of each). */
-const SHARE_SAMPLE = 20;
+export const SHARE_SAMPLE = 20;
 
-export class DaInclusion implements Expectation {
+export class DaInclusion extends RecordedExpectation<Record<string, never>> {
   readonly name = 'da-inclusion';
 
-  constructor(private readonly workload: DaWorkload) {}
+  constructor(private readonly workload: DaWorkload) {
+    super(daInclusionCheck, {});
+  }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
-    await ctx.blockFeed.refresh().catch(() => undefined);
-    const r = await this.workload.publishSummary(true);
-    if (!r) return { status: 'unknown', message: 'the DA workload did not run' };
-    const s = r.summary as { channels: { planned: number; opened: number }; blobs: { accepted: number; errored: number; included: number; pending: number; dropped: number } };
-    const problems: string[] = [];
-    if (s.channels.opened < s.channels.planned) problems.push(`${s.channels.planned - s.channels.opened} of ${s.channels.planned} channels never opened`);
-    if (s.blobs.accepted === 0) problems.push(`no blob was accepted (${s.blobs.errored} dispersal errors)`);
-    if (s.blobs.included < s.blobs.accepted) problems.push(`${s.blobs.accepted - s.blobs.included} of ${s.blobs.accepted} accepted blobs not included (${s.blobs.pending} pending, ${s.blobs.dropped} dropped)`);
+  protected override async observeCapture(_ctx: RunContext): Promise<Record<string, unknown>> {
+    return { workload: this.workload.name };
+  }
 
-    // Shares: every index of a sample of blobs must be served by some validator.
+  /** Shares: every index of a sample of blobs must be served by some validator (read now, recorded, judged). */
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     // Every stake holder holds shares: executors are validators too (src/node/da/shares.ts assignment).
     const validators = ctx.nodes().filter((n) => n.descriptor.role === 'validator' || n.descriptor.role === 'executor');
     const sample = this.workload.blobs.slice(0, SHARE_SAMPLE);
@@ -50,14 +51,7 @@ export class DaInclusion implements Expectation {
         if (!got) sharesMissing++;
       }
     }
-    if (sharesMissing > 0) problems.push(`${sharesMissing} of ${sharesChecked} sampled shares not retrievable from any validator`);
-    const figures = { ...r.summary, sharesChecked, sharesMissing, sampledBlobs: sample.length };
-    const inc = r.outcome && r.outcome.included > 0 ? `; inclusion p50 ${r.outcome.inclusion.p50} ms, p99 ${r.outcome.inclusion.p99} ms` : '';
-    if (problems.length > 0) return { status: 'fail', message: problems.join('; ') + inc, figures };
-    return {
-      status: 'pass',
-      message: `${s.channels.opened} channels opened; ${s.blobs.included} of ${s.blobs.accepted} accepted blobs included; ${sharesChecked} shares of ${sample.length} blobs retrievable${inc}`,
-      figures,
-    };
+    const observed: DaSharesObserved = { sharesChecked, sharesMissing, sampledBlobs: sample.length };
+    return { ...observed };
   }
 }

@@ -24,7 +24,7 @@ import { newHistogram, percentiles, recordMs } from '../load/histogram.js';
 import { InclusionTracker } from '../load/inclusion-tracker.js';
 import { Schedule, scheduleFromRate } from '../load/schedule.js';
 import { settleInclusion, type InclusionOutcome } from '../load/outcome.js';
-import { DaInclusion } from './da-inclusion.js';
+import { DaInclusion, SHARE_SAMPLE } from './da-inclusion.js';
 
 /** A node's DA client; a clear error on a chain without one (validation refuses such scenarios first). */
 export function daOf(client: ChainClient, feature: string): DaClient {
@@ -225,6 +225,22 @@ export class DaWorkload implements Workload {
     };
     ctx.events.emit('da.interval', figures);
     ctx.live.publish('da', { ...figures, channelsOpen: this.channels.filter((c) => c.opened).length });
+  }
+
+  /** After the settle phase: the final `da` section, and the outcome da-inclusion judges, into the history. */
+  async finish(ctx: RunContext): Promise<void> {
+    await ctx.blockFeed.refresh().catch(() => undefined);
+    const r = await this.publishSummary(true);
+    if (!r) return;
+    const s = r.summary as { channels: { planned: number; opened: number }; blobs: { accepted: number; errored: number; included: number; pending: number; dropped: number } };
+    ctx.events.emit('da.outcome', {
+      workload: this.name,
+      channels: { planned: s.channels.planned, opened: s.channels.opened },
+      blobs: { accepted: s.blobs.accepted, errored: s.blobs.errored, included: s.blobs.included, pending: s.blobs.pending, dropped: s.blobs.dropped },
+      inclusion: r.outcome?.inclusion ?? null,
+      summary: r.summary,
+      sampleBlobIds: this.blobs.slice(0, SHARE_SAMPLE).map((b) => b.blobId),
+    });
   }
 
   /** Settle pending vs dropped blobs and write the `da` summary section. */

@@ -134,7 +134,25 @@ export class TransactionWorkload implements Workload {
     });
   }
 
-  /** Settle pending vs dropped and write the `load` section (again at evaluation, with the final chain). */
+  /** After the settle phase: the final `load` section, and the outcome tx-inclusion judges, into the history. */
+  async finish(ctx: RunContext): Promise<void> {
+    await ctx.blockFeed.refresh().catch(() => undefined);
+    const r = await this.publishSummary(true);
+    if (!r) return; // never ran: tx-inclusion finds no outcome and says so
+    const { totals: t, outcome: o } = r;
+    ctx.events.emit('load.outcome', {
+      workload: this.name,
+      submitted: t.submitted,
+      accepted: t.accepted,
+      rejected: t.rejected,
+      rejectedTotal: t.rejectedTotal,
+      errored: t.errored,
+      generatorBound: t.generatorBound,
+      outcome: o ? { included: o.included, final: o.final, pending: o.pending, dropped: o.dropped, inclusion: o.inclusion, finality: o.finality } : null,
+    });
+  }
+
+  /** Settle pending vs dropped and write the `load` section (again by finish, with the final chain). */
   async publishSummary(final: boolean): Promise<{ totals: LoadTotals; outcome?: InclusionOutcome } | undefined> {
     const engine = this.engine;
     const ctx = this.ctx;

@@ -12,6 +12,7 @@ import { ScenarioBuilder } from '../../src/scenario/builder.js';
 import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
 import { judgeSupply, observeAndReplay } from '../../src/expectations/supply.js';
 import { TransferWorkload } from './expect-helpers.js';
+import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-expect-healthy-'));
 const transfers = new TransferWorkload({ senders: 8, tickMs: 200, perTick: 4 });
@@ -67,6 +68,23 @@ describe('expectations on a healthy run', () => {
     // The final chain was replayed during the run: evaluation replayed only the blocks above the LIB.
     const from = (byName['supply-conserved']!.figures as { replayedAtEvaluationFromHeight: number }).replayedAtEvaluationFromHeight;
     expect(from).toBeGreaterThan(10);
+  });
+
+  it('re-judged from the saved run alone, every expectation gets its live verdict; changed thresholds change it', () => {
+    const names = ['block-timing', 'consensus-liveness', 'mempool-bounded', 'safety', 'supply-conserved'];
+    expectLiveVerdicts(handle.runDir, handle.summary, names);
+    const peak = (handle.summary.expectations.find((e) => e.name === 'mempool-bounded')!.figures as { nodes: Record<string, { maxPending: number }> }).nodes;
+    expect(Math.max(...Object.values(peak).map((n) => n.maxPending))).toBeGreaterThan(0);
+    const tighter = rejudge(handle.runDir, [
+      { name: 'mempool-bounded', options: { maxPending: 0 } },
+      { name: 'block-timing', options: { tolerance: 0, maxGapMs: 1 } },
+      { name: 'consensus-liveness', options: { minFraction: 1, maxLag: 0 } },
+    ]);
+    expect(tighter['mempool-bounded']!.status).toBe('fail');
+    expect(tighter['mempool-bounded']!.message).toMatch(/pending at \+[\d.]+s \(bound 0\)/);
+    expect(tighter['block-timing']!.status).toBe('fail');
+    expect(tighter['block-timing']!.message).toMatch(/exceeds 1ms/);
+    for (const n of ['safety', 'supply-conserved']) expect(tighter[n]!.status).toBe('pass');
   });
 
   it('the supply check fails with the numbers when one included transaction is withheld from the history', async () => {
