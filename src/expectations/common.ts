@@ -1,6 +1,6 @@
 /**
  * Helpers shared by the built-in expectations: option validation with LoadnetError, short ids for messages,
- * bounded-concurrency mapping for per-node / per-wallet queries, and a least-squares slope for trends.
+ * bounded-concurrency mapping for per-node / per-wallet queries (trends: util/trend.ts).
  */
 import { LoadnetError } from '../errors.js';
 import type { RunContext, RunNode } from '../runtime/contracts.js';
@@ -40,27 +40,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return out;
-}
-
-/** Least-squares slope of y over x (units of y per unit of x); 0 for fewer than two distinct x. */
-export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  let sx = 0;
-  let sy = 0;
-  for (const p of points) {
-    sx += p.x;
-    sy += p.y;
-  }
-  const mx = sx / n;
-  const my = sy / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.x - mx) * (p.y - my);
-    den += (p.x - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }
 
 /**

@@ -1,13 +1,16 @@
 /**
  * Mempool bounded (for pressure tests): each node's pending count, sampled from /mempool/metrics during the
- * run (the node sampler's `node.sample` events), stays ≤ maxPending, and over the last `trendWindowFraction` of the run window its least-squares trend
+ * run (the node sampler's `node.sample` events), stays ≤ maxPending, and over the last `trendWindowFraction` of the run window its trend
+ * (Theil–Sen, util/trend.ts: the one trend estimator, robust to the sawtooth of block production and to a
+ * sample taken mid-burst, where a least-squares fit follows the outlier)
  * is flat or falling: the rise it implies across that stretch is ≤ maxTrendRise × maxPending.
  * Samples after the planned window end are not judged (the mempool drains in the cooldown).
  */
 import type { ExpectationResult } from '../runtime/contracts.js';
 import type { RunEvent } from '../runtime/run-events.js';
 import { RecordedExpectation, windowOf, type HistoryCheck } from './recorded.js';
-import { checkNumber, round, slope, stripUndefined } from './common.js';
+import { theilSen } from '../util/trend.js';
+import { checkNumber, round, stripUndefined } from './common.js';
 
 export interface MempoolBoundedOptions {
   /** Upper bound on pending transactions per node. Default 10,000. */
@@ -22,7 +25,7 @@ export interface MempoolBoundedOptions {
 
 export const MEMPOOL_DEFAULTS: MempoolBoundedOptions = { maxPending: 10_000, trendWindowFraction: 0.25, maxTrendRise: 0.1, sampleIntervalMs: 1000 };
 
-/** A least-squares trend over fewer samples than this is noise: such a node's trend is reported as not judged. */
+/** A trend over fewer samples than this is noise: such a node's trend is reported as not judged. */
 export const MIN_TREND_SAMPLES = 5;
 
 export interface PendingSample {
@@ -52,7 +55,7 @@ export function judgeMempool(samples: readonly PendingSample[], window: { startM
   for (const [node, list] of [...byNode].sort(([a], [b]) => a.localeCompare(b))) {
     const max = list.reduce((m, s) => (s.pending > m.pending ? s : m), list[0]!);
     const tail = list.filter((s) => s.at >= trendFrom);
-    const perMs = slope(tail.map((s) => ({ x: s.at, y: s.pending })));
+    const perMs = (theilSen(tail.map((s) => ({ t: s.at, value: s.pending })))?.slopePerS ?? 0) / 1000;
     const span = tail.length > 1 ? tail[tail.length - 1]!.at - tail[0]!.at : 0;
     const rise = perMs * span;
     nodes[node] = { samples: list.length, maxPending: max.pending, maxAt: Math.round(max.at - window.startMs), trendPerSecond: round(perMs * 1000, 2), trendRise: Math.round(rise) };

@@ -3,7 +3,7 @@
  * merge into their mean (time and value), halving it. Resolution coarsens as the run grows, but the trend
  * over the whole run survives and memory stays flat however long the soak lasts.
  */
-import type { TrendPoint } from './trend.js';
+import type { TrendPoint } from '../util/trend.js';
 
 export class BoundedSeries {
   private points: TrendPoint[] = [];

@@ -14,7 +14,7 @@ import type { Expectation, ExpectationResult, RunContext, Workload } from '../ru
 import { nowMs, sleep } from '../util/clock.js';
 import { BoundedSeries } from './bounded-series.js';
 import { dirSizeBytes, heapDataAfterGc, processRss, rssFromPrometheus } from './resource-probes.js';
-import { checkTrend, type TrendVerdict } from './trend.js';
+import { checkTrend, type TrendVerdict } from '../util/trend.js';
 
 export interface SoakLimits {
   /** Coordinator heap data after GC (JIT code excluded), bytes per hour (default 16 MiB/h). */

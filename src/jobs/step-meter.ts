@@ -1,65 +1,10 @@
 /**
- * Measures one max-rate step against the chain: inclusion of the transactions whose intended send time
- * falls inside the hold window (latency = first seen in a block − intended time, so a stalled generator or
- * node cannot hide latency), and the mempool backlog trend on every node over the same window.
+ * The mempool backlog of one max-rate step on every node (its trend over the hold window) and draining it
+ * between holds. Inclusion of the hold's transactions is the engine's InclusionTracker (load/inclusion-tracker.ts).
  */
 import type { ChainClient } from '../adapters/seam.js';
-import { newHistogram, percentiles, recordMs, type Histogram } from '../load/histogram.js';
 import { nowMs, sleep } from '../util/clock.js';
-import type { LatencyFigures } from './step-judge.js';
-import { theilSen, type TrendPoint } from './trend.js';
-
-/** Tracks accepted transactions of the hold window until a block includes them. */
-export class InclusionMeter {
-  private readonly waiting = new Map<string, number>();
-  private readonly histogram: Histogram = newHistogram(32);
-  private includedCount = 0;
-  private acceptedInHold = 0;
-
-  constructor(readonly holdStartMs: number, readonly holdEndMs: number) {}
-
-  inHold(intendedMs: number): boolean {
-    return intendedMs >= this.holdStartMs && intendedMs < this.holdEndMs;
-  }
-
-  /** An accepted transaction; ignored unless its intended time is inside the hold window. */
-  noteAccepted(id: string, intendedMs: number): void {
-    if (!this.inHold(intendedMs)) return;
-    if (this.waiting.has(id)) return;
-    this.acceptedInHold++;
-    this.waiting.set(id, intendedMs);
-  }
-
-  /** A block first seen at `seenAtMs` carrying these ids. */
-  noteBlock(txIds: readonly string[], seenAtMs: number): void {
-    for (const id of txIds) {
-      const intended = this.waiting.get(id);
-      if (intended === undefined) continue;
-      this.waiting.delete(id);
-      this.includedCount++;
-      recordMs(this.histogram, seenAtMs - intended);
-    }
-  }
-
-  get accepted(): number {
-    return this.acceptedInHold;
-  }
-
-  get included(): number {
-    return this.includedCount;
-  }
-
-  /** Accepted in the hold and not seen in a block yet. */
-  get outstanding(): number {
-    return this.waiting.size;
-  }
-
-  latency(): LatencyFigures | null {
-    if (this.histogram.totalCount === 0) return null;
-    const p = percentiles(this.histogram);
-    return { p50: p.p50, p90: p.p90, p99: p.p99, max: p.max };
-  }
-}
+import { theilSen, type TrendPoint } from '../util/trend.js';
 
 export interface BacklogFigures {
   /** Worst node's Theil–Sen slope of pending troughs over the span, tx/s; null when no node had enough windows. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { soak } from '../../src/jobs/soak.js';
-import type { TrendVerdict } from '../../src/jobs/trend.js';
+import type { TrendVerdict } from '../../src/util/trend.js';
 import { runMetrics } from '../../src/scenario/materialize.js';
 import type { ScenarioSpec, TransactionsWorkloadSpec } from '../../src/scenario/spec.js';
 import type { Scenario } from '../../src/runtime/contracts.js';

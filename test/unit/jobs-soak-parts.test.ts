@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundedSeries } from '../../src/jobs/bounded-series.js';
 import { dirSizeBytes, heapDataAfterGc, heapUsedAfterGc, rssFromPrometheus, writeJsonAtomic } from '../../src/jobs/resource-probes.js';
-import { theilSen } from '../../src/jobs/trend.js';
+import { theilSen } from '../../src/util/trend.js';
 import { formatCurveTable, toMaxRateSummary } from '../../src/jobs/max-rate-result.js';
 import { searchMaxRate } from '../../src/jobs/rate-search.js';
 import { DEFAULT_CRITERIA } from '../../src/jobs/step-judge.js';
@@ -120,28 +120,6 @@ describe('max-rate result', () => {
     const table = formatCurveTable(s);
     expect(table.split('\n').length).toBe(2 + s.curve.length);
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
-  });
-});
-
-describe('InclusionMeter', () => {
-  it('counts only hold-window transactions and measures from the intended time', async () => {
-    const { InclusionMeter } = await import('../../src/jobs/step-meter.js');
-    const m = new InclusionMeter(1000, 2000);
-    m.noteAccepted('a', 999); // warm-up: ignored
-    m.noteAccepted('b', 1000);
-    m.noteAccepted('c', 1500);
-    m.noteAccepted('c', 1500); // duplicate report
-    m.noteAccepted('d', 1999);
-    m.noteAccepted('e', 2000); // after the hold: ignored
-    expect(m.accepted).toBe(3);
-    m.noteBlock(['a', 'b', 'x'], 1250);
-    m.noteBlock(['c', 'b'], 3500);
-    expect(m.included).toBe(2);
-    expect(m.outstanding).toBe(1);
-    const l = m.latency()!;
-    expect(l.p50).toBeCloseTo(250, 0);
-    expect(l.max).toBeCloseTo(2000, 0);
-    expect(new InclusionMeter(0, 1).latency()).toBeNull();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTrend, downsample, theilSen, type TrendPoint } from '../../src/jobs/trend.js';
+import { checkTrend, downsample, theilSen, type TrendPoint } from '../../src/util/trend.js';
 
 /** Deterministic pseudo-random numbers (mulberry32) so the noise is the same on every run. */
 function rng(seed: number): () => number {
