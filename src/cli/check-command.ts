@@ -93,8 +93,17 @@ export async function checkCommand(argv: string[], io: CommandIo): Promise<numbe
   const expectations = [...result.outcomes.map(({ rejudged: _r, type: _t, options: _o, ...o }) => o), ...workloadFailures];
   const verdict = combineVerdicts(expectations.map((o) => o.status));
   const at = new Date();
-  const outDir = join(runDir, `check-${stamp(at)}`);
-  mkdirSync(outDir, { recursive: true });
+  let outDir = join(runDir, `check-${stamp(at)}`);
+  // Two checks in one second get -2, -3, …: mkdir fails when taken, so none overwrites another.
+  for (let i = 2; ; i++) {
+    try {
+      mkdirSync(outDir);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      outDir = join(runDir, `check-${stamp(at)}-${i}`);
+    }
+  }
   const summary: RunSummary = {
     ...(original as RunSummary),
     scenario: original.scenario ?? history.scenario.name,

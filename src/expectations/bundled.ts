@@ -108,11 +108,11 @@ export const chaosRecoveryCheck: HistoryCheck<ChaosRecoveryOptions> = {
   kinds: [],
   options: (raw) => ({ recoveryTimeoutMs: checkNumber('chaos-recovery', 'recoveryTimeoutMs', raw.recoveryTimeoutMs, 1, Number.MAX_SAFE_INTEGER, 'a positive number of milliseconds') }),
   judge(slice, o): ExpectationResult {
-    const e = slice.evaluate as { faults: RecordedFault[]; action: string; minDelayMs: number; downtimeMs: number };
+    const e = slice.evaluate as { faults: RecordedFault[]; action: string; minDelayMs: number; downtimeMs?: number };
     const liveBound = (slice.capture.options as ChaosRecoveryOptions | undefined)?.recoveryTimeoutMs;
     // The live run judged each fault against its own bound (the deadline it waited for); another bound
     // judges a recovered fault by how long it took past its downtime.
-    const late = (f: RecordedFault) => o.recoveryTimeoutMs !== liveBound && f.recoveredAt! - f.startedAt - e.downtimeMs > o.recoveryTimeoutMs;
+    const late = (f: RecordedFault) => o.recoveryTimeoutMs !== liveBound && f.recoveredAt! - f.startedAt - (e.downtimeMs ?? 0) > o.recoveryTimeoutMs;
     const failed = e.faults.filter((f) => f.recoveredAt === undefined || late(f));
     const times = e.faults.filter((f) => f.recoveredAt !== undefined).map((f) => f.recoveredAt! - f.startedAt);
     const slowest = times.length ? Math.round(Math.max(...times)) : 0;

@@ -246,7 +246,7 @@ export class ChaosRecovery extends RecordedExpectation<ChaosRecoveryOptions> {
 
   protected override async observeEvaluate(): Promise<Record<string, unknown>> {
     const faults: RecordedFault[] = this.chaos.faults.map((f) => ({ target: f.target, startedAt: f.startedAt, ...(f.recoveredAt !== undefined ? { recoveredAt: f.recoveredAt } : {}), ...(f.error ? { error: f.error } : {}) }));
-    return { faults, action: this.chaos.spec.action, minDelayMs: this.chaos.spec.minDelayMs, downtimeMs: this.chaos.spec.downtimeMs };
+    return { faults, action: this.chaos.spec.action, minDelayMs: this.chaos.spec.minDelayMs, downtimeMs: this.chaos.spec.downtimeMs ?? 0 };
   }
 }
 

@@ -18,6 +18,7 @@ import { LocalDeployer } from '../../src/deployers/local/index.js';
 import { ScenarioBuilder } from '../../src/scenario/builder.js';
 import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
 import { pidsOf, readEvents, alive } from './helpers/run-files.js';
+import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-chaos-'));
 const cleanup: Array<RunHandle | Runner> = [];
@@ -133,6 +134,13 @@ describe('chaos on real nodes', () => {
     expect(new Set(intervals.map((i) => i.target)).size).toBeGreaterThanOrEqual(2);
     checkGuards(intervals);
     checkInclusion(handle);
+    // Re-judged from the saved run alone: the live verdicts; a recovery bound below the slowest recovery fails it.
+    expectLiveVerdicts(handle.runDir, handle.summary, ['chaos-restart-recovery', 'consensus-liveness', 'safety', 'tx-inclusion']);
+    const slowest = (r['chaos-restart-recovery']!.figures as { slowestRecoveryMs: number }).slowestRecoveryMs;
+    const tight = rejudge(handle.runDir, [{ name: 'chaos-restart-recovery', options: { recoveryTimeoutMs: 1 } }])['chaos-restart-recovery']!;
+    expect(slowest).toBeGreaterThan(1);
+    expect(tight.status).toBe('fail');
+    expect(tight.message).toMatch(/did not recover within 1 ms: .*recovered after \d+ ms/);
     if (process.env.LOADNET_WRITE_FIXTURE === '1') {
       const dest = resolve('test/fixtures/report-run');
       mkdirSync(dest, { recursive: true });

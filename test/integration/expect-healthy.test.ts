@@ -4,7 +4,8 @@
  * on the same real chain with one included transaction withheld from the replayed history.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
@@ -102,5 +103,27 @@ describe('expectations on a healthy run', () => {
     const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
     expect(junit).toContain('<testsuite name="expect-healthy" tests="5" failures="0" errors="0"');
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('id="chart-height"');
+  });
+
+  it('loadnet check (the CLI) re-judges the saved run next to it, originals untouched; bad option values are named', () => {
+    const summaryPath = join(handle.runDir, 'summary.json');
+    const before = readFileSync(summaryPath, 'utf8');
+    const loadnet = (...args: string[]) => spawnSync(process.execPath, [join(import.meta.dirname, '../../dist/src/cli/main.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+    const same = loadnet('check', handle.runDir, '--json');
+    expect(same.status, same.stderr).toBe(0);
+    const rejudged = JSON.parse(same.stdout) as { verdict: string; expectations: Array<{ name: string; status: string; message: string }> };
+    expect(rejudged.verdict).toBe('pass');
+    expect(rejudged.expectations.map((e) => [e.name, e.status, e.message])).toEqual(handle.summary.expectations.map((e) => [e.name, e.status, e.message]));
+    const stricter = loadnet('check', handle.runDir, '--expect', 'block-timing.maxGapMs=1');
+    expect(stricter.status).toBe(1);
+    expect(stricter.stdout).toMatch(/FAIL +block-timing \(live: pass\): .*exceeds 1ms/);
+    expect(stricter.stdout).toMatch(/verdict: fail \(live: pass\)/);
+    const checks = readdirSync(handle.runDir).filter((f) => f.startsWith('check-'));
+    expect(checks.length).toBeGreaterThanOrEqual(1);
+    for (const c of checks) for (const f of ['summary.json', 'report.html', 'junit.xml']) expect(existsSync(join(handle.runDir, c, f)), `${c}/${f}`).toBe(true);
+    expect(readFileSync(summaryPath, 'utf8')).toBe(before);
+    const bad = loadnet('check', handle.runDir, '--expect', 'block-timing.tolerance=-1');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/expectations\.block-timing\.tolerance: -1 is not allowed; allowed: a non-negative fraction/);
   });
 });

@@ -12,6 +12,7 @@ import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
 import { DaWorkload } from '../../src/workloads/da.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { alive, pidsOf, readEvents } from './helpers/run-files.js';
+import { expectLiveVerdicts } from './helpers/rejudge.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-load-da-'));
 let runner: Runner | undefined;
@@ -45,6 +46,8 @@ describe('DA workload on real nodes', () => {
     const outcome = handle.summary.expectations.find((e) => e.name === 'da-inclusion');
     expect(outcome?.status, outcome?.message).toBe('pass');
     expect((outcome?.figures as { sharesChecked: number }).sharesChecked).toBeGreaterThan(0);
+    // Re-judged from the saved run alone: the live verdict and message.
+    expectLiveVerdicts(handle.runDir, handle.summary, ['da-inclusion']);
     const intervals = (await readEvents(handle.runDir)).filter((e) => e.kind === 'da.interval');
     expect(intervals.length).toBeGreaterThanOrEqual(5);
   }, 150_000);
