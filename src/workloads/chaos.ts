@@ -246,7 +246,9 @@ export class ChaosRecovery extends RecordedExpectation<ChaosRecoveryOptions> {
 
   protected override async observeEvaluate(): Promise<Record<string, unknown>> {
     const faults: RecordedFault[] = this.chaos.faults.map((f) => ({ target: f.target, startedAt: f.startedAt, ...(f.recoveredAt !== undefined ? { recoveredAt: f.recoveredAt } : {}), ...(f.error ? { error: f.error } : {}) }));
-    return { faults, action: this.chaos.spec.action, minDelayMs: this.chaos.spec.minDelayMs, downtimeMs: this.chaos.spec.downtimeMs ?? 0 };
+    // Only pause and kill hold a node down for the downtime; a restart's recovery counts from its start.
+    const downtimeMs = this.chaos.spec.action === 'pause' || this.chaos.spec.action === 'kill' ? this.chaos.spec.downtimeMs : 0;
+    return { faults, action: this.chaos.spec.action, minDelayMs: this.chaos.spec.minDelayMs, downtimeMs };
   }
 }
 
