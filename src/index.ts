@@ -13,6 +13,7 @@ export type { TopologyBuilder } from './scenario/topology-builder.js';
 export type { TransactionsBuilder, RateStageInput } from './scenario/transactions-builder.js';
 export type { DaBuilder } from './scenario/da-builder.js';
 export type { ChaosBuilder } from './scenario/chaos-builder.js';
+export type { FaultBuilder } from './scenario/fault-builder.js';
 export { scenarioFromSpec, specFromJson, scenarioWith } from './scenario/build.js';
 export { runMetrics } from './scenario/materialize.js';
 export { registerWorkload, registerExpectation } from './scenario/registry.js';
@@ -58,7 +59,17 @@ export { ApiFlooder, ControlClient, FLOOD_REQUESTS } from './adversary/api-flood
 export type { FloodOptions, FloodStats, FloodPattern, FloodRequestKind, ControlFigures } from './adversary/api-flood.js';
 export { ApiFloodWorkload, ApiFloodHeld } from './adversary/api-flood-workload.js';
 export type { FloodReport } from './adversary/api-flood-workload.js';
-export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, ClockRulesHandled, expectationFromSpec } from './expectations/index.js';
+export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, ClockRulesHandled, ForkRate, Propagation, expectationFromSpec } from './expectations/index.js';
+
+// Faults: the seam deployers and appliers plug into (node primitives, network fault appliers, clock appliers) and the nemeses.
+export { FaultWorkload, Convergence } from './faults/fault-workload.js';
+export { GenericNodeControl } from './faults/node-control.js';
+export { NetworkFaultState } from './faults/network-state.js';
+export type { LinkShape, LinkEffect, LinkProperty } from './faults/network-state.js';
+export type { NetworkFaultApplier, ClockSkewApplier, ClockSkew } from './faults/applier.js';
+export type { NodePrimitives, NodeRunState } from './faults/primitives.js';
+export type { Nemesis } from './faults/nemesis.js';
+export { probeConvergence, waitConverged } from './faults/convergence.js';
 
 // Below the runner, for your own workloads and scripts: the load engine, inclusion tracking, the block feed.
 export { createLoadEngine, LoadEngine } from './load/engine.js';

@@ -11,6 +11,8 @@ import { BlockTiming } from './block-timing.js';
 import { Safety } from './safety.js';
 import { MempoolBounded } from './mempool-bounded.js';
 import { ClockRulesHandled } from './clock-rules.js';
+import { ForkRate } from './fork-rate.js';
+import { Propagation } from './propagation.js';
 
 export { ConsensusLiveness, LIVENESS_DEFAULTS, judgeLiveness } from './liveness.js';
 export { SupplyConserved, judgeSupply } from './supply.js';
@@ -19,6 +21,8 @@ export { BlockTiming, BLOCK_TIMING_DEFAULTS, judgeBlockTiming } from './block-ti
 export { Safety, judgeSafety } from './safety.js';
 export { MempoolBounded, MEMPOOL_DEFAULTS, judgeMempool } from './mempool-bounded.js';
 export { ClockRulesHandled, judgeClockRules, parseClockRuleCounts, CLOCK_RULE_COUNTERS } from './clock-rules.js';
+export { ForkRate, FORK_RATE_DEFAULTS, judgeForkRate } from './fork-rate.js';
+export { Propagation, judgePropagation, lagByTier } from './propagation.js';
 
 /** The built-in expectation a spec names; custom specs are resolved by the scenario's registry, not here. */
 export function expectationFromSpec(spec: ExpectationSpec): Expectation {
@@ -35,9 +39,13 @@ export function expectationFromSpec(spec: ExpectationSpec): Expectation {
       return new MempoolBounded(spec.options ?? {});
     case 'clock-rules':
       return new ClockRulesHandled(spec.options ?? {});
+    case 'fork-rate':
+      return new ForkRate(spec.options ?? {});
+    case 'propagation':
+      return new Propagation(spec.options ?? {});
     default: {
       const type = (spec as { type?: unknown }).type;
-      const allowed = 'consensus-liveness, supply-conserved, block-timing, safety, mempool-bounded, clock-rules (custom expectations are registered by name)';
+      const allowed = 'consensus-liveness, supply-conserved, block-timing, safety, mempool-bounded, clock-rules, fork-rate, propagation (custom expectations are registered by name)';
       throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `expectations: unknown built-in type ${JSON.stringify(type)}; allowed: ${allowed}`, {
         issues: [{ field: 'expectations.type', value: type, allowed }],
       });

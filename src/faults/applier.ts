@@ -6,6 +6,7 @@
  * fault record names which applier rendered what.
  */
 import { LoadnetError } from '../errors.js';
+import type { FaultCapabilities } from '../runtime/contracts.js';
 import type { LinkProperty, NetworkFaultState } from './network-state.js';
 
 export interface NetworkFaultApplier {
@@ -36,6 +37,16 @@ export interface ClockSkewApplier {
   /** Set (or, with undefined, clear) a node's skew; it must survive a restart of the node (re-applied by the caller). */
   apply(node: string, skew: ClockSkew | undefined): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** What a deployment with these appliers can render (for checks before anything is deployed, and for reports). */
+export function capabilitiesOf(deployer: string, chain: string, appliers: ReadonlyArray<Pick<NetworkFaultApplier, 'name' | 'renders'>>, clock: Pick<ClockSkewApplier, 'name' | 'renders'> | undefined, joiners: boolean): FaultCapabilities {
+  const network: FaultCapabilities['network'] = {};
+  for (const p of LINK_PROPERTIES) {
+    const a = appliers.find((x) => x.renders[p] !== undefined);
+    if (a) network[p] = `${a.name}: ${a.renders[p]}`;
+  }
+  return { deployer, chain, network, ...(clock ? { clock: clock.renders } : {}), joiners };
 }
 
 export const LINK_PROPERTIES: readonly LinkProperty[] = ['cut', 'delay', 'jitter', 'loss', 'bandwidth'];

@@ -9,7 +9,7 @@ import { LoadnetError } from '../errors.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { PerKeyQueue } from '../util/per-key-queue.js';
 import type { ClockSkewOptions, EventLog, FaultCapabilities, FaultKind, LinkFaultOptions, LinkShapeEntry, NodeControl, NodeDescriptor, StartNodeOptions } from '../runtime/contracts.js';
-import { applyState, mechanismOf, routeAppliers, unsupported } from './applier.js';
+import { applyState, capabilitiesOf, mechanismOf, routeAppliers, unsupported } from './applier.js';
 import { NetworkFaultState, shapeProperties, type LinkProperty, type LinkShape } from './network-state.js';
 import type { NodePrimitives } from './primitives.js';
 import { FaultRecorder } from './record.js';
@@ -41,9 +41,7 @@ export class GenericNodeControl implements NodeControl {
   }
 
   capabilities(): FaultCapabilities {
-    const network: FaultCapabilities['network'] = {};
-    for (const [p, a] of this.route) network[p] = `${a.name}: ${a.renders[p]}`;
-    return { deployer: this.nodes.deployer, chain: this.nodes.chain, network, ...(this.nodes.clock ? { clock: this.nodes.clock.renders } : {}), joiners: this.nodes.spawn !== undefined };
+    return capabilitiesOf(this.nodes.deployer, this.nodes.chain, this.nodes.appliers, this.nodes.clock, this.nodes.spawn !== undefined);
   }
 
   down(): string[] {

@@ -264,13 +264,13 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
   },
   'fault.start': {
     group: 'Faults',
-    writer: 'runtime/faults.ts (every node control and the chaos workload)',
+    writer: 'faults/record.ts (the generic node control under every deployer, and the fault nemeses)',
     when: 'a fault began',
-    fields: { faultId: 'id pairing start and end', fault: 'restart | stop | start | kill | pause | resume | start-node | remove-node | partition | block-peer | link-fault | clock-skew', target: 'node or link', detail: 'fault parameters' },
+    fields: { faultId: 'id pairing start and end', fault: 'restart | stop | start | kill | pause | resume | start-node | remove-node | partition | block-peer | link-fault | latency-tiers | clock-skew', target: 'node, link or fault label', detail: 'fault parameters, and `mechanism`: which applier rendered each link property' },
   },
   'fault.end': {
     group: 'Faults',
-    writer: 'runtime/faults.ts',
+    writer: 'faults/record.ts',
     when: 'a fault ended',
     fields: { faultId: 'id pairing start and end', fault: 'as in fault.start', target: 'node or link', ok: 'the action succeeded', durationMs: 'ms since its start', error: 'why it failed', detail: 'fault parameters' },
   },

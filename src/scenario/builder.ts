@@ -35,7 +35,7 @@ interface Draft {
 }
 
 const EMPTY: Draft = { input: { topology: {}, consensus: {}, workloads: [], expectations: [] }, liveWorkloads: [], liveExpectations: [], issues: [] };
-const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood'];
+const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew'];
 
 /** Phantom brand for the node-control capability; exists only in types (no value at run time). */
 declare const nodeControlBrand: unique symbol;
@@ -223,6 +223,22 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
    */
   expectClockRules(options: { maxRefused?: number } = {}): ScenarioBuilder<NodeControl> {
     return this.addExpectation({ type: 'clock-rules', options: { maxRefused: options.maxRefused ?? 0 } });
+  }
+
+  /** Reorgs and orphans per produced block within bounds (defaults 0.2 and 0.1), and no reorg deeper than maxDepth (3). */
+  expectForkRate(options: { maxReorgsPerBlock?: number; maxOrphansPerBlock?: number; maxDepth?: number } = {}): ScenarioBuilder<NodeControl> {
+    return this.addExpectation({ type: 'fork-rate', options: { ...options } });
+  }
+
+  /**
+   * Block propagation lag (origin → each other node) p50/p99 per latency tier within bounds; overall bounds and
+   * per-tier ones (`tiers: { C: { maxP99: '800ms' } }`).
+   */
+  expectPropagation(options: { maxP50?: DurationInput; maxP99?: DurationInput; tiers?: Record<string, { maxP50?: DurationInput; maxP99?: DurationInput }> } = {}): ScenarioBuilder<NodeControl> {
+    const bounds = (b: { maxP50?: DurationInput; maxP99?: DurationInput }) => ({ ...(b.maxP50 !== undefined ? { maxP50Ms: b.maxP50 } : {}), ...(b.maxP99 !== undefined ? { maxP99Ms: b.maxP99 } : {}) });
+    const o: Record<string, unknown> = bounds(options);
+    if (options.tiers) o.tiers = Object.fromEntries(Object.entries(options.tiers).map(([t, b]) => [t, bounds(b)]));
+    return this.addExpectation({ type: 'propagation', options: o });
   }
 
   // ── run parameters ───────────────────────────────────────────────────────────

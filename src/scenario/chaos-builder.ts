@@ -5,6 +5,8 @@
  * a minority), and each fault waits for the node to recover (bounded by `recoveryTimeout`).
  */
 import type { DurationInput } from '../util/duration.js';
+import { FaultBuilder, type FaultDraft } from './fault-builder.js';
+import type { PartitionShape } from './spec.js';
 
 export type ChaosDraft = Record<string, unknown> & { type: 'chaos' };
 type Role = 'validator' | 'executor';
@@ -95,5 +97,45 @@ export class ChaosBuilder<P> {
   /** Back to the scenario builder, with this workload added. */
   apply(): P {
     return this.finish(this.draft);
+  }
+
+  // ── network and clock faults (each its own nemesis: faults/nemeses/) ──
+
+  private fault(draft: FaultDraft): FaultBuilder<P> {
+    return new FaultBuilder(draft, (d) => this.finish(d as unknown as ChaosDraft));
+  }
+
+  /**
+   * Cut the network (Jepsen's shapes over the topology's nodes in order): 'halves', 'majority' (a minority cut
+   * off), 'isolate' (`node`, default the last), 'ring' (each keeps its two ring neighbours), 'bridge' (two
+   * halves that only `node` sees both of), or 'groups' (two explicit sides).
+   */
+  partition(shape: PartitionShape = 'halves', options: { node?: string; groups?: [string[], string[]] } = {}): FaultBuilder<P> {
+    return this.fault({ type: 'partition', shape, ...options });
+  }
+
+  /**
+   * Latency tiers: each tier's one-way delay and nodes; a link is delayed by the larger of its ends' tiers, or
+   * by `matrix[fromTier][toTier]` (ms) when given. The seed's gradient: A ≈ 10 ms, B ≈ 100 ms, C ≈ 300 ms.
+   */
+  latencyTiers(tiers: Record<string, { delay: DurationInput; nodes: string[] }>, options: { matrix?: Record<string, Record<string, number>>; jitter?: DurationInput } = {}): FaultBuilder<P> {
+    const t = Object.fromEntries(Object.entries(tiers).map(([k, v]) => [k, { delayMs: v.delay, nodes: v.nodes }]));
+    return this.fault({ type: 'latency-tiers', tiers: t, ...(options.matrix ? { rule: 'matrix', matrix: options.matrix } : {}), ...(options.jitter !== undefined ? { jitterMs: options.jitter } : {}) });
+  }
+
+  /** Delay, jitter, loss or a bandwidth limit on the links from every node of `from` to every node of `to` (both ways unless `bothWays: false`). */
+  linkFault(options: { from: string[]; to: string[]; bothWays?: boolean; delay?: DurationInput; jitter?: DurationInput; loss?: number; bytesPerSecond?: number }): FaultBuilder<P> {
+    const { delay, jitter, bytesPerSecond, ...rest } = options;
+    return this.fault({ type: 'link-fault', ...rest, ...(delay !== undefined ? { delayMs: delay } : {}), ...(jitter !== undefined ? { jitterMs: jitter } : {}), ...(bytesPerSecond !== undefined ? { rateBytesPerSec: bytesPerSecond } : {}) });
+  }
+
+  /** `node` refuses `peer` (the link cut both ways) until healed. */
+  blockPeer(node: string, peer: string): FaultBuilder<P> {
+    return this.fault({ type: 'block-peer', node, peer });
+  }
+
+  /** Per-node clock skew: offset in ms (negative: behind), ± jitter in ms, drift in ppm. */
+  clockSkew(nodes: Record<string, { offsetMs: number; jitterMs?: number; driftPpm?: number }>): FaultBuilder<P> {
+    return this.fault({ type: 'clock-skew', nodes });
   }
 }

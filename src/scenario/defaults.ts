@@ -69,3 +69,12 @@ export function nodeNames(validators: number, executors: number): string[] {
   for (let i = 0; i < executors; i++) names.push(`executor-${i}`);
   return names;
 }
+
+/** After a fault heals, one chain again within max(10 s, 10 mean block intervals): syncing the losing side's gap takes a few blocks. */
+export function defaultConvergeWithinMs(c: ConsensusSpec): number {
+  const mean = c.slotDurationMs / c.activeSlotCoeff;
+  return Number.isFinite(mean) ? Math.max(10_000, Math.round(10 * mean)) : 10_000;
+}
+
+/** Fork rate bounds for a healthy network: a reorg per 5 blocks across all nodes, an orphan per 10, depth below k's usual 10. */
+export const DEFAULT_FORK_RATE = { maxReorgsPerBlock: 0.2, maxOrphansPerBlock: 0.1, maxDepth: 3 } as const;

@@ -8,6 +8,7 @@ import { isLoadnetError } from '../errors.js';
 import { expectationFromSpec } from '../expectations/index.js';
 import type { Expectation, RunMetrics, Scenario, Workload } from '../runtime/contracts.js';
 import { ChaosWorkload } from '../workloads/chaos.js';
+import { FaultWorkload } from '../faults/fault-workload.js';
 import { DaWorkload } from '../workloads/da.js';
 import { TransactionWorkload } from '../workloads/transactions.js';
 import { TxFuzzWorkload } from '../adversary/tx-fuzz.js';
@@ -31,6 +32,11 @@ const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]: (spec: Extract<WorkloadSp
   chaos: (spec) => new ChaosWorkload(spec),
   'tx-fuzz': (spec) => new TxFuzzWorkload(spec),
   'api-flood': (spec) => new ApiFloodWorkload(spec),
+  partition: (spec) => new FaultWorkload(spec),
+  'latency-tiers': (spec) => new FaultWorkload(spec),
+  'link-fault': (spec) => new FaultWorkload(spec),
+  'block-peer': (spec) => new FaultWorkload(spec),
+  'clock-skew': (spec) => new FaultWorkload(spec),
 };
 
 export function runMetrics(spec: ScenarioSpec): RunMetrics {

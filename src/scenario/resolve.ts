@@ -7,9 +7,10 @@ import type { DurationInput } from '../util/duration.js';
 import * as D from './defaults.js';
 import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, readNumber, readObject, readString, isPlainObject } from './fields.js';
 import { chainAdapter, chainNames } from '../adapters/registry.js';
-import type { ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+import type { FaultScheduleSpec, NetworkFaultSpec, ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
 import { FUZZ_CASES } from '../adversary/tx-fuzz-cases.js';
 import { FLOOD_REQUESTS } from '../adversary/api-flood.js';
+import { NEMESIS_TYPES, nemesisOf } from '../faults/nemeses/index.js';
 
 /** What a user may write (JSON or the DSL's draft): any field may be left out; `*Ms` fields accept '90s'-style strings. */
 export type ScenarioInput = Partial<Record<keyof ScenarioSpec, unknown>>;
@@ -43,7 +44,7 @@ export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
     counts.set(type, n);
     return n === 1 ? type : `${type}[${n}]`;
   };
-  const workloads = readArray(top.workloads, 'workloads', 'an array of workloads', issues).map((w, i) => readWorkload(w, i, label, { topology, wallets }, issues));
+  const workloads = readArray(top.workloads, 'workloads', 'an array of workloads', issues).map((w, i) => readWorkload(w, i, label, { topology, wallets, consensus }, issues));
   const expectations = readArray(top.expectations, 'expectations', 'an array of expectations', issues).map((e, i) => readExpectation(e, i, issues));
   const plugins = top.plugins === undefined ? undefined : readArray(top.plugins, 'plugins', 'an array of module paths (relative to the scenario file) or package names', issues).map((p, i) => readString(p, `plugins[${i}]`, PLUGIN_RULE, issues));
   return { version: D.SPEC_VERSION, name, ...(chain ? { chain } : {}), seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations, ...(plugins ? { plugins } : {}) };
@@ -98,6 +99,7 @@ function readWallets(v: unknown, issues: Issues): WalletsSpec {
 interface Context {
   topology: TopologySpec;
   wallets: WalletsSpec;
+  consensus: ConsensusSpec;
 }
 
 function readWorkload(v: unknown, index: number, label: (type: string) => string, ctx: Context, issues: Issues): WorkloadSpec {
@@ -116,7 +118,8 @@ function readWorkload(v: unknown, index: number, label: (type: string) => string
     case 'custom':
       return readCustom(v as Record<string, unknown>, `workloads[${index}]`, issues);
     default:
-      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, "a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood' or 'custom'");
+      if (typeof type === 'string' && (NEMESIS_TYPES as string[]).includes(type)) return readFault(v as Record<string, unknown>, type as NetworkFaultSpec['type'], label(type), ctx, issues);
+      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, `a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', ${NEMESIS_TYPES.map((t) => `'${t}'`).join(', ')} or 'custom'`);
       return { type: 'custom', name: '?' };
   }
 }
@@ -267,6 +270,30 @@ function readApiFlood(v: Record<string, unknown>, f: string, issues: Issues): Ap
   return spec;
 }
 
+/** A fault (faults/nemeses/): the shared schedule fields, then the nemesis's own. */
+function readFault(v: Record<string, unknown>, type: NetworkFaultSpec['type'], f: string, ctx: Context, issues: Issues): NetworkFaultSpec {
+  const nemesis = nemesisOf(type);
+  const o = readObject(v, f, ['type', 'atMs', 'durationMs', 'healAtMs', 'everyMs', 'convergeWithinMs', ...nemesis.keys], issues)!;
+  const names = Number.isFinite(ctx.topology.validators) && Number.isFinite(ctx.topology.executors) ? D.nodeNames(ctx.topology.validators, ctx.topology.executors) : [];
+  const dur = (x: unknown, field: string, min: number, allowed: string, fallback?: number) => readDuration(x, `${f}.${field}`, { min, max: 30 * 24 * HOUR_MS, allowed }, issues, fallback);
+  const schedule: FaultScheduleSpec = {
+    atMs: dur(o.atMs, 'atMs', 0, "when the fault starts, from the start of the run window, such as '10s'", 0),
+    convergeWithinMs: dur(o.convergeWithinMs, 'convergeWithinMs', 1, "a bound on becoming one chain again after the heal, such as '20s'", D.defaultConvergeWithinMs(ctx.consensus)),
+  };
+  if (o.durationMs !== undefined) schedule.durationMs = dur(o.durationMs, 'durationMs', 1, "how long the fault holds before it heals, such as '15s' (absent: until the run window ends)");
+  if (o.healAtMs !== undefined) {
+    const healAt = dur(o.healAtMs, 'healAtMs', 1, "when the fault heals, from the start of the run window, such as '40s'");
+    if (o.durationMs !== undefined) issues.add(`${f}.healAtMs`, o.healAtMs, 'either healAtMs or durationMs, not both');
+    else if (healAt <= schedule.atMs) issues.add(`${f}.healAtMs`, o.healAtMs, `a time after atMs (${schedule.atMs} ms)`);
+    else schedule.durationMs = healAt - schedule.atMs;
+  }
+  if (o.everyMs !== undefined) schedule.everyMs = dur(o.everyMs, 'everyMs', 1, "the period of a repeated fault, such as '30s' (absent: once)");
+  if (schedule.everyMs !== undefined && (schedule.durationMs === undefined || schedule.durationMs >= schedule.everyMs)) {
+    issues.add(`${f}.durationMs`, o.durationMs, `a duration shorter than everyMs (${schedule.everyMs} ms), so the fault heals before it comes again`);
+  }
+  return { type, ...schedule, ...nemesis.read(o, f, issues, names) } as NetworkFaultSpec;
+}
+
 function readCustom(v: Record<string, unknown>, f: string, issues: Issues): CustomSpec {
   const o = readObject(v, f, ['type', 'name', 'options'], issues)!;
   const name = readString(o.name, `${f}.name`, { pattern: /^\S(.*\S)?$/, allowed: 'the non-empty name it was registered under (registerWorkload / registerExpectation)' }, issues);
@@ -316,10 +343,42 @@ function readExpectation(v: unknown, index: number, issues: Issues): Expectation
       const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxRefused'], issues) ?? {};
       return { type, options: { maxRefused: readNumber(o.maxRefused, `${f}.options.maxRefused`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks (default 0)' }, issues, 0) } };
     }
+    case 'fork-rate': {
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxReorgsPerBlock', 'maxOrphansPerBlock', 'maxDepth'], issues) ?? {};
+      const rate = (x: unknown, field: string, fallback: number, what: string) => readNumber(x, `${f}.options.${field}`, { min: 0, allowed: `a non-negative number of ${what} per produced block` }, issues, fallback);
+      return {
+        type,
+        options: {
+          maxReorgsPerBlock: rate(o.maxReorgsPerBlock, 'maxReorgsPerBlock', D.DEFAULT_FORK_RATE.maxReorgsPerBlock, 'reorgs (all nodes)'),
+          maxOrphansPerBlock: rate(o.maxOrphansPerBlock, 'maxOrphansPerBlock', D.DEFAULT_FORK_RATE.maxOrphansPerBlock, 'orphaned blocks'),
+          maxDepth: readNumber(o.maxDepth, `${f}.options.maxDepth`, { min: 0, integer: true, allowed: 'a non-negative whole number of blocks (the deepest reorg allowed)' }, issues, D.DEFAULT_FORK_RATE.maxDepth),
+        },
+      };
+    }
+    case 'propagation': {
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxP50Ms', 'maxP99Ms', 'tiers'], issues) ?? {};
+      const bound = (x: unknown, field: string) => (x === undefined ? undefined : readDuration(x, `${f}.options.${field}`, { min: 0, allowed: "a lag bound such as '500ms'" }, issues));
+      const options: Extract<ExpectationSpec, { type: 'propagation' }>['options'] = {};
+      const p50 = bound(o.maxP50Ms, 'maxP50Ms');
+      const p99 = bound(o.maxP99Ms, 'maxP99Ms');
+      if (p50 !== undefined) options.maxP50Ms = p50;
+      if (p99 !== undefined) options.maxP99Ms = p99;
+      if (o.tiers !== undefined) {
+        const tiers = readObject(o.tiers, `${f}.options.tiers`, Object.keys(isPlainObject(o.tiers) ? o.tiers : {}), issues) ?? {};
+        options.tiers = {};
+        for (const [tier, b] of Object.entries(tiers)) {
+          const tb = readObject(b, `${f}.options.tiers.${tier}`, ['maxP50Ms', 'maxP99Ms'], issues) ?? {};
+          const t50 = bound(tb.maxP50Ms, `tiers.${tier}.maxP50Ms`);
+          const t99 = bound(tb.maxP99Ms, `tiers.${tier}.maxP99Ms`);
+          options.tiers[tier] = { ...(t50 !== undefined ? { maxP50Ms: t50 } : {}), ...(t99 !== undefined ? { maxP99Ms: t99 } : {}) };
+        }
+      }
+      return { type, options };
+    }
     case 'custom':
       return readCustom(v as Record<string, unknown>, f, issues);
     default:
-      issues.add(isPlainObject(v) ? `${f}.type` : f, isPlainObject(v) ? type : v, "an expectation whose type is 'consensus-liveness', 'supply-conserved', 'block-timing', 'safety', 'mempool-bounded', 'clock-rules' or 'custom'");
+      issues.add(isPlainObject(v) ? `${f}.type` : f, isPlainObject(v) ? type : v, "an expectation whose type is 'consensus-liveness', 'supply-conserved', 'block-timing', 'safety', 'mempool-bounded', 'clock-rules', 'fork-rate', 'propagation' or 'custom'");
       return { type: 'custom', name: '?' };
   }
 }

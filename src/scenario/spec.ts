@@ -129,6 +129,81 @@ export interface ApiFloodWorkloadSpec {
   minRateFraction: number;
 }
 
+/**
+ * When a fault is injected and healed, relative to the start of the run window: first at `atMs`, held for
+ * `durationMs` (absent: until the window ends), again every `everyMs` (absent: once).
+ */
+export interface FaultScheduleSpec {
+  atMs: number;
+  durationMs?: number;
+  everyMs?: number;
+  /**
+   * After the last heal, every live node must be on one chain (one tip, one LIB) within this bound; the time
+   * it took is reported (the bundled `convergence` expectation).
+   */
+  convergeWithinMs: number;
+}
+
+/** Jepsen's partition shapes over the topology's nodes (in topology order), or explicit groups. */
+export type PartitionShape = 'halves' | 'majority' | 'isolate' | 'ring' | 'bridge' | 'groups';
+
+export interface PartitionFaultSpec extends FaultScheduleSpec {
+  type: 'partition';
+  shape: PartitionShape;
+  /** isolate: the node cut off (default the last node); bridge: the node that sees both sides (default the middle one). */
+  node?: string;
+  /** groups: the two sides. */
+  groups?: [string[], string[]];
+}
+
+export interface LatencyTierSpec {
+  delayMs: number;
+  nodes: string[];
+}
+
+export interface LatencyTiersSpec extends FaultScheduleSpec {
+  type: 'latency-tiers';
+  /** Tier name → its one-way delay and its nodes (a node in no tier has no delay). */
+  tiers: Record<string, LatencyTierSpec>;
+  /** A link's delay: the larger of its two ends' tier delays ('max'), or `matrix[fromTier][toTier]`. */
+  rule: 'max' | 'matrix';
+  matrix?: Record<string, Record<string, number>>;
+  /** ± uniformly around each link's delay. */
+  jitterMs: number;
+}
+
+export interface LinkFaultSpec extends FaultScheduleSpec {
+  type: 'link-fault';
+  /** Directed links from every node in `from` to every node in `to` (and back, when `bothWays`). */
+  from: string[];
+  to: string[];
+  bothWays: boolean;
+  delayMs: number;
+  jitterMs: number;
+  loss: number;
+  rateBytesPerSec: number;
+}
+
+export interface BlockPeerSpec extends FaultScheduleSpec {
+  type: 'block-peer';
+  node: string;
+  peer: string;
+}
+
+export interface ClockSkewEntrySpec {
+  offsetMs: number;
+  jitterMs: number;
+  driftPpm: number;
+}
+
+export interface ClockSkewSpec extends FaultScheduleSpec {
+  type: 'clock-skew';
+  /** Node name → its skew. */
+  nodes: Record<string, ClockSkewEntrySpec>;
+}
+
+export type NetworkFaultSpec = PartitionFaultSpec | LatencyTiersSpec | LinkFaultSpec | BlockPeerSpec | ClockSkewSpec;
+
 /** A workload or expectation registered by name (user code); its options must be JSON. */
 export interface CustomSpec {
   type: 'custom';
@@ -136,7 +211,7 @@ export interface CustomSpec {
   options?: unknown;
 }
 
-export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | ApiFloodWorkloadSpec | CustomSpec;
+export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | ApiFloodWorkloadSpec | NetworkFaultSpec | CustomSpec;
 
 export interface LivenessOptions {
   /** Blocks in the window ≥ minFraction × expected. */
@@ -154,6 +229,8 @@ export type ExpectationSpec =
   | { type: 'mempool-bounded'; options: { maxPending: number; trendWindowFraction: number; maxTrendRise?: number; sampleIntervalMs?: number } }
   /** Clock skew handled by the chain's clock rules: blocks refused from beyond the future horizon ≤ maxRefused. */
   | { type: 'clock-rules'; options: { maxRefused: number } }
+  | { type: 'fork-rate'; options: { maxReorgsPerBlock: number; maxOrphansPerBlock: number; maxDepth: number } }
+  | { type: 'propagation'; options: { maxP50Ms?: number; maxP99Ms?: number; tiers?: Record<string, { maxP50Ms?: number; maxP99Ms?: number }> } }
   | CustomSpec;
 
 /**

@@ -15,6 +15,12 @@ const NEEDS: Record<string, { capability: ChainCapability; what: string }> = {
   'supply-conserved': { capability: 'supply', what: 'supply or replayable ledger (supply-conserved)' },
   'mempool-bounded': { capability: 'mempool', what: 'mempool view (mempool-bounded)' },
   safety: { capability: 'multi-node', what: 'several block producers (safety across nodes)' },
+  partition: { capability: 'multi-node', what: 'peer links to cut (partition)' },
+  'block-peer': { capability: 'multi-node', what: 'peer links to cut (block-peer)' },
+  'latency-tiers': { capability: 'multi-node', what: 'peer links to delay (latency-tiers)' },
+  'link-fault': { capability: 'multi-node', what: 'peer links to fault (link-fault)' },
+  'fork-rate': { capability: 'multi-node', what: 'several block producers to fork (fork-rate)' },
+  propagation: { capability: 'multi-node', what: 'several nodes to propagate blocks to (propagation)' },
 };
 
 /** Refuse what the scenario's chain does not support, naming the chain and the feature. */
@@ -97,6 +103,16 @@ export function validateSpec(spec: ScenarioSpec, issues: Issues): void {
         if (names.length > 0 && w.maxDown >= names.length) {
           issues.add(`${f}.maxDown`, w.maxDown, `fewer than the ${names.length} block producers (validators + executors), so some producer stays up`);
         }
+        break;
+      }
+      case 'partition':
+      case 'latency-tiers':
+      case 'link-fault':
+      case 'block-peer':
+      case 'clock-skew': {
+        if (!spec.nodeControl) issues.add(f, w.type, `a fault only with node control: call .enableNodeControl() before .chaos() (JSON: "nodeControl": true)`);
+        if (names.length === 1 && w.type !== 'clock-skew') issues.add('topology', `${topology.validators} validator(s) + ${topology.executors} executor(s)`, `at least 2 nodes for a ${w.type} fault: one node has no links`);
+        if (w.atMs >= spec.durationMs) issues.add(`${f}.atMs`, w.atMs, `a start inside the run window (before ${spec.durationMs} ms)`);
         break;
       }
       case 'custom':

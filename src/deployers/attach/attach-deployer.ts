@@ -14,6 +14,7 @@ import type { Deployment } from '../../runtime/deployment.js';
 import { launchRunner } from '../../runtime/launch.js';
 import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.js';
 import { sweepAtRunStart } from '../local/leftovers.js';
+import { checkFaultSupport } from '../../faults/capabilities.js';
 
 export interface AttachDeployerOptions extends RunnerOptions {
   /** API base URLs of the running nodes, e.g. http://127.0.0.1:8080. */
@@ -49,6 +50,7 @@ export class AttachDeployer implements Deployer {
 
   async deploy(scenario: Scenario): Promise<Runner> {
     const spec = scenario.spec;
+    checkFaultSupport(spec, undefined, 'attach');
     const chaos = spec.workloads.find((w) => w.type === 'chaos');
     if (spec.nodeControl || chaos) {
       throw new LoadnetError('LN_ERR_NODE_CONTROL', `attach: node control is unavailable when attaching to running nodes, but the scenario ${spec.nodeControl ? 'enables node control' : 'has a chaos workload'}`, {

@@ -16,6 +16,10 @@ import type { NodeTuning } from '../../adapters/devnet/plan.js';
 import { join } from 'node:path';
 import { ComposeDeployment, type ResourcesOption } from './compose-deployment.js';
 import { composeNodeControl } from './compose-node-control.js';
+import { checkFaultSupport } from '../../faults/capabilities.js';
+import { capabilitiesOf } from '../../faults/applier.js';
+import { IPTABLES_LINKS } from '../../faults/appliers/iptables.js';
+import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
 import { connectEngine, pingEngine, type EngineOptions } from './engine.js';
 import { ensureNodeImage, type NodeImage } from './image.js';
 import { startReaper } from './reaper.js';
@@ -68,6 +72,7 @@ export class ComposeDeployer implements Deployer {
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = scenario.spec.chain?.type ?? 'devnet';
     if (chain !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the compose deployer runs the devnet only; chain '${chain}' runs on the local deployer or by attaching (--attach <url>)`);
+    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain, [IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, true));
     const o = this.options;
     const say = noticeWriter(o);
     const docker = connectEngine(o);

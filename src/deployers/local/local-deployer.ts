@@ -18,6 +18,9 @@ import { processNodeControl } from './process-node-control.js';
 import { chainOf } from '../../adapters/registry.js';
 import { LoadnetError } from '../../errors.js';
 import { localNodeControl } from './local-node-control.js';
+import { checkFaultSupport } from '../../faults/capabilities.js';
+import { capabilitiesOf } from '../../faults/applier.js';
+import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
 import { nodeBinary } from './node-binary.js';
 import { FaketimeApplier, ShaperApplier } from '../../faults/appliers/shaper.js';
 import { findLibfaketime } from '../../shaper/faketime-clock.js';
@@ -53,6 +56,8 @@ export class LocalDeployer implements Deployer {
 
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = chainOf(scenario.spec);
+    const devnet = !chain.planLocal && chain.name === 'devnet';
+    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, devnet ? [TESTING_API_LINKS] : [], devnet ? TESTING_API_CLOCK : undefined, devnet));
     if (chain.planLocal) {
       // A chain that plans its own processes (e.g. evm: anvil): launched as the adapter says.
       return launchRunner(scenario, this.options, async ({ record }) => {

@@ -80,9 +80,11 @@ function runInNetns(pid: number, args: string[], input?: string): Promise<string
 }
 
 /** Cuts and loss as iptables filter rules inside each node's network namespace (containers, namespaces). */
+export const IPTABLES_LINKS = { name: 'iptables', renders: { cut: "iptables DROP in the node's network namespace", loss: 'iptables statistic match (random drop of packets sent on the link)' } } as const;
+
 export class IptablesApplier implements NetworkFaultApplier {
-  readonly name = 'iptables';
-  readonly renders = { cut: 'iptables DROP in the node\'s network namespace', loss: 'iptables statistic match (random drop of packets sent on the link)' };
+  readonly name = IPTABLES_LINKS.name;
+  readonly renders = IPTABLES_LINKS.renders;
 
   /** `targets`: the running nodes with their namespace pid and address. */
   constructor(private readonly targets: () => Promise<FaultTarget[]>) {}

@@ -27,14 +27,21 @@ interface ApiFault {
   loss?: number;
 }
 
-export class TestingApiApplier implements NetworkFaultApplier {
-  readonly name = 'testing-api';
-  readonly renders = {
+export const TESTING_API_LINKS = {
+  name: 'testing-api',
+  renders: {
     cut: "the node's testing API refuses and drops the peer",
     delay: "the node's testing API holds each gossip frame sent to the peer",
     jitter: "the node's testing API: uniform ± jitter around the delay",
     loss: "the node's testing API drops gossip frames sent to the peer (control frames pass, so the link stays up)",
-  };
+  },
+} as const;
+
+export const TESTING_API_CLOCK = { name: 'testing-api', renders: { offset: "the node's testing API shifts the node's clock (slot timing and block timestamps)" } } as const;
+
+export class TestingApiApplier implements NetworkFaultApplier {
+  readonly name = TESTING_API_LINKS.name;
+  readonly renders = TESTING_API_LINKS.renders;
 
   constructor(
     private readonly resolve: (name: string) => NetworkNodeRef,
@@ -93,8 +100,8 @@ export class TestingApiApplier implements NetworkFaultApplier {
 
 /** Clock offset through the node's testing API (the devnet's): offset only, no jitter or drift. */
 export class TestingApiClock implements ClockSkewApplier {
-  readonly name = 'testing-api';
-  readonly renders = { offset: "the node's testing API shifts the node's clock (slot timing and block timestamps)" };
+  readonly name = TESTING_API_CLOCK.name;
+  readonly renders = TESTING_API_CLOCK.renders;
 
   constructor(private readonly resolve: (name: string) => NetworkNodeRef) {}
 

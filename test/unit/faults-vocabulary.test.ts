@@ -1,0 +1,145 @@
+/**
+ * The fault vocabulary in the DSL and the JSON form: the same spec either way, strict reading with messages
+ * that name the field and what is allowed, capability refusals naming the deployer and the chain, and the
+ * pure parts of the nemeses (partition shapes, tier delays) and checks (fork rate, propagation).
+ */
+import { describe, expect, it } from 'vitest';
+import { AttachDeployer, LoadnetError, ScenarioBuilder, scenarioFromSpec } from '../../src/index.js';
+import { partitionPairs } from '../../src/faults/nemeses/partition.js';
+import { tierLinks } from '../../src/faults/nemeses/latency-tiers.js';
+import { checkFaultSupport } from '../../src/faults/capabilities.js';
+import { capabilitiesOf } from '../../src/faults/applier.js';
+import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../src/faults/appliers/testing-api.js';
+import { judgeForkRate } from '../../src/expectations/fork-rate.js';
+import { judgePropagation, lagByTier } from '../../src/expectations/propagation.js';
+import type { ScenarioSpec } from '../../src/scenario/spec.js';
+
+const base = () => ScenarioBuilder.topology().networkFull().validators(4).executors(0).apply().enableNodeControl().withRunDuration('60s');
+const json = (workloads: unknown[], extra: Record<string, unknown> = {}) => ({ topology: { shape: 'full', validators: 4, executors: 0 }, nodeControl: true, durationMs: '60s', workloads, ...extra });
+const issuesOf = (input: unknown): Array<{ field: string; allowed: string }> => {
+  try {
+    scenarioFromSpec(input);
+  } catch (e) {
+    return ((e as LoadnetError).issues ?? []) as Array<{ field: string; allowed: string }>;
+  }
+  return [];
+};
+
+describe('fault vocabulary: DSL and JSON give one spec', () => {
+  it('partition, latency tiers, link fault, block peer and clock skew', () => {
+    const dsl = base()
+      .chaos().partition('isolate', { node: 'validator-3' }).at('10s').every('20s').for('5s').convergeWithin('15s').apply()
+      .chaos().latencyTiers({ A: { delay: '10ms', nodes: ['validator-0'] }, C: { delay: '300ms', nodes: ['validator-3'] } }, { jitter: '20ms' }).healAt('40s').apply()
+      .chaos().linkFault({ from: ['validator-0'], to: ['validator-1'], loss: 0.1, delay: '50ms', bothWays: false }).at('5s').for('10s').apply()
+      .chaos().blockPeer('validator-0', 'validator-2').at('1s').for('2s').apply()
+      .chaos().clockSkew({ 'validator-1': { offsetMs: 1000 }, 'validator-2': { offsetMs: -1000 } }).apply()
+      .expectForkRate({ maxDepth: 2 })
+      .expectPropagation({ tiers: { C: { maxP99: '800ms' } } })
+      .buildSpec();
+    const fromJson = scenarioFromSpec(
+      json(
+        [
+          { type: 'partition', shape: 'isolate', node: 'validator-3', atMs: '10s', everyMs: '20s', durationMs: '5s', convergeWithinMs: '15s' },
+          { type: 'latency-tiers', tiers: { A: { delayMs: '10ms', nodes: ['validator-0'] }, C: { delayMs: 300, nodes: ['validator-3'] } }, jitterMs: 20, healAtMs: '40s' },
+          { type: 'link-fault', from: ['validator-0'], to: ['validator-1'], loss: 0.1, delayMs: 50, bothWays: false, atMs: 5000, durationMs: 10000 },
+          { type: 'block-peer', node: 'validator-0', peer: 'validator-2', atMs: '1s', durationMs: '2s' },
+          { type: 'clock-skew', nodes: { 'validator-1': { offsetMs: 1000 }, 'validator-2': { offsetMs: -1000 } } },
+        ],
+        { expectations: [{ type: 'fork-rate', options: { maxDepth: 2 } }, { type: 'propagation', options: { tiers: { C: { maxP99Ms: '800ms' } } } }] },
+      ),
+    ).spec;
+    expect(fromJson.workloads).toEqual(dsl.workloads);
+    expect(fromJson.expectations).toEqual(dsl.expectations);
+    expect(dsl.workloads[1]).toMatchObject({ type: 'latency-tiers', rule: 'max', jitterMs: 20, atMs: 0, durationMs: 40_000 });
+    expect(dsl.workloads[0]).toMatchObject({ everyMs: 20_000, durationMs: 5000, convergeWithinMs: 15_000 });
+    expect(dsl.expectations[0]).toEqual({ type: 'fork-rate', options: { maxReorgsPerBlock: 0.2, maxOrphansPerBlock: 0.1, maxDepth: 2 } });
+  });
+
+  it('refuses bad fault input naming the field and what is allowed', () => {
+    const issues = issuesOf(
+      json([
+        { type: 'partition', shape: 'triangle' },
+        { type: 'partition', shape: 'isolate', node: 'validator-9' },
+        { type: 'latency-tiers', tiers: { A: { delayMs: 10, nodes: ['validator-0'] }, B: { delayMs: 100, nodes: ['validator-0'] } } },
+        { type: 'link-fault', from: ['validator-0'], to: ['validator-1'] },
+        { type: 'partition', everyMs: '10s', durationMs: '10s' },
+        { type: 'block-peer', node: 'validator-0', peer: 'validator-0', atMs: '90s' },
+        { type: 'partition', shape: 'halves', healAtMs: '1s', atMs: '5s' },
+        { type: 'partition', shap: 'halves' },
+      ]),
+    );
+    const text = issues.map((i) => `${i.field}: ${i.allowed}`);
+    expect(text).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^partition\.shape: one of 'halves', 'majority', 'isolate', 'ring', 'bridge', 'groups'/),
+      expect.stringMatching(/^partition\[2\]\.node: a node of this topology: validator-0, validator-1, validator-2, validator-3/),
+      expect.stringMatching(/^latency-tiers\.tiers\.B\.nodes: a node in one tier only \(validator-0 is in tier A already\)/),
+      expect.stringMatching(/^link-fault: at least one of delayMs, jitterMs, loss, rateBytesPerSec/),
+      expect.stringMatching(/^partition\[3\]\.durationMs: a duration shorter than everyMs \(10000 ms\)/),
+      expect.stringMatching(/^block-peer\.peer: another node than `node`/),
+      expect.stringMatching(/^block-peer\.atMs: a start inside the run window \(before 60000 ms\)/),
+      expect.stringMatching(/^partition\[4\]\.healAtMs: a time after atMs \(5000 ms\)/),
+      expect.stringMatching(/^partition\[5\]\.shap: no such key \(did you mean 'shape'\?\)/),
+    ]));
+  });
+
+  it('a fault needs node control, and a chain with peer links', () => {
+    const noControl = issuesOf({ ...json([{ type: 'partition' }]), nodeControl: false });
+    expect(noControl.map((i) => i.allowed).join('\n')).toMatch(/a fault only with node control: call \.enableNodeControl\(\)/);
+    const evm = issuesOf({ ...json([{ type: 'partition' }]), chain: { type: 'evm' }, topology: { validators: 1, executors: 0 } });
+    expect(evm.map((i) => i.allowed).join('\n')).toMatch(/chain 'evm' has: it has no peer links to cut \(partition\)/);
+  });
+});
+
+describe('capabilities name the deployer and the chain', () => {
+  const spec = (w: unknown[]): ScenarioSpec => scenarioFromSpec(json(w)).spec;
+  it('the attach deployer cannot partition nodes (refused before anything runs)', async () => {
+    const s = scenarioFromSpec(json([{ type: 'partition' }]));
+    await expect(new AttachDeployer({ nodes: ['http://127.0.0.1:1'] }).deploy(s)).rejects.toThrow(/^the attach deployer cannot partition nodes$/);
+  });
+  it('the local deployer renders cuts, delay, jitter, loss and offsets through the testing API, not bandwidth or drift', () => {
+    const local = capabilitiesOf('local', 'devnet', [TESTING_API_LINKS], TESTING_API_CLOCK, true);
+    expect(() => checkFaultSupport(spec([{ type: 'partition' }, { type: 'latency-tiers', tiers: { C: { delayMs: 300, nodes: ['validator-3'] } }, jitterMs: 5 }]), local)).not.toThrow();
+    expect(() => checkFaultSupport(spec([{ type: 'link-fault', from: ['validator-0'], to: ['validator-1'], rateBytesPerSec: 10000 }]), local)).toThrow(/^the local deployer cannot limit bandwidth on links for chain devnet \(it can: cut, delay, jitter, loss, clock\)$/);
+    expect(() => checkFaultSupport(spec([{ type: 'clock-skew', nodes: { 'validator-1': { offsetMs: 5, driftPpm: 50 } } }]), local)).toThrow(/clock applier sets an offset only for chain devnet/);
+    const evm = capabilitiesOf('local', 'evm', [], undefined, false);
+    expect(() => checkFaultSupport(spec([{ type: 'clock-skew', nodes: { 'validator-1': { offsetMs: 5 } } }]), evm)).toThrow(/^the local deployer cannot skew clocks for chain evm \(it can: none\)$/);
+  });
+});
+
+describe('nemeses: shapes and tiers', () => {
+  const names = ['n0', 'n1', 'n2', 'n3', 'n4'];
+  const key = (pairs: Array<[string, string]>) => pairs.map((p) => p.join('-')).sort();
+  it("Jepsen's partition shapes", () => {
+    expect(partitionPairs({ shape: 'halves' }, names).sides).toEqual([['n0', 'n1'], ['n2', 'n3', 'n4']]);
+    expect(partitionPairs({ shape: 'majority' }, names).sides).toEqual([['n0', 'n1', 'n2'], ['n3', 'n4']]);
+    expect(partitionPairs({ shape: 'isolate', node: 'n1' }, names).pairs).toHaveLength(4);
+    expect(key(partitionPairs({ shape: 'ring' }, names).pairs)).toEqual(['n0-n2', 'n0-n3', 'n1-n3', 'n1-n4', 'n2-n4']);
+    const bridge = partitionPairs({ shape: 'bridge' }, names);
+    expect(bridge.sides).toEqual([['n0', 'n1'], ['n2'], ['n3', 'n4']]);
+    expect(bridge.pairs.flat()).not.toContain('n2');
+  });
+  it('a link is delayed by the larger of its ends, or by the matrix', () => {
+    const tiers = { A: { delayMs: 10, nodes: ['n0'] }, C: { delayMs: 300, nodes: ['n1'] } };
+    const links = tierLinks({ tiers, rule: 'max', jitterMs: 0 }, ['n0', 'n1', 'n2']);
+    expect(links).toEqual(expect.arrayContaining([{ from: 'n0', to: 'n1', delayMs: 300 }, { from: 'n0', to: 'n2', delayMs: 10 }, { from: 'n2', to: 'n1', delayMs: 300 }]));
+    expect(links.find((l) => l.from === 'n2' && l.to === 'n0')).toEqual({ from: 'n2', to: 'n0', delayMs: 10 });
+    const m = tierLinks({ tiers, rule: 'matrix', matrix: { A: { C: 50 }, C: { A: 500 } }, jitterMs: 0 }, ['n0', 'n1']);
+    expect(m).toEqual([{ from: 'n0', to: 'n1', delayMs: 50 }, { from: 'n1', to: 'n0', delayMs: 500 }]);
+  });
+});
+
+describe('fork rate and propagation judges name their numbers', () => {
+  it('fork rate', () => {
+    const reorg = (depth: number, ids: string[]) => ({ node: 'n', at: 0, reverted: ids as `0x${string}`[], depth, revertedFinal: false });
+    const r = judgeForkRate({ produced: 10, reorgs: [reorg(1, ['a']), reorg(4, ['b', 'c', 'd', 'e'])] }, { maxReorgsPerBlock: 0.1, maxOrphansPerBlock: 1, maxDepth: 3 });
+    expect(r.status).toBe('fail');
+    expect(r.message).toBe('2 reorgs in 10 blocks (0.2 per block, bound 0.1); deepest reorg 4 blocks (bound 3)');
+  });
+  it('propagation by tier', () => {
+    const lags = [...[100, 120, 140].map((l) => ({ node: 'a', lagMs: l })), ...[310, 350, 900].map((l) => ({ node: 'c', lagMs: l }))];
+    const tiers = lagByTier(lags, { a: 'A', c: 'C' });
+    expect(tiers).toEqual({ A: { samples: 3, p50Ms: 120, p99Ms: 140, maxMs: 140 }, C: { samples: 3, p50Ms: 350, p99Ms: 900, maxMs: 900 } });
+    const r = judgePropagation(tiers, { maxP99Ms: 1000, tiers: { C: { maxP99Ms: 500 } } });
+    expect(r.message).toBe('tier C: p99 900 ms above 500 ms (A p50 120 / p99 140 ms (3), C p50 350 / p99 900 ms (3))');
+  });
+});
