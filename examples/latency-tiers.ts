@@ -18,6 +18,8 @@ export interface LatencyTiersOptions {
   tierC?: DurationInput;
   /** The run window; the tiers hold for its first two thirds. Default 60 s. */
   durationMs?: number;
+  /** Heal the tiers at two thirds of the window (default true); false holds them to the end. */
+  heal?: boolean;
 }
 
 export function latencyTiers(options: LatencyTiersOptions = {}): Scenario {
@@ -40,7 +42,7 @@ export function latencyTiers(options: LatencyTiersOptions = {}): Scenario {
         B: { delay: '100ms', nodes: ['validator-1', 'executor-1'] },
         C: { delay: options.tierC ?? '300ms', nodes: ['validator-2', 'validator-3'] },
       }, { jitter: '20ms' })
-      .healAt(Math.round((durationMs * 2) / 3))
+      .healAt(options.heal === false ? durationMs : Math.round((durationMs * 2) / 3))
       .apply()
     .expectPropagation({ tiers: { C: { maxP99: '500ms' } }, maxP99: '1s' })
     .expectForkRate({ maxReorgsPerBlock: 0.5, maxOrphansPerBlock: 0.3, maxDepth: 3 })

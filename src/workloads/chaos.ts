@@ -13,9 +13,8 @@ import { LoadnetError, type ValidationIssue } from '../errors.js';
 import type { Expectation, NodeControl, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
 import type { ChaosSpec, ScenarioSpec } from '../scenario/spec.js';
 import { nowMs, sleep } from '../util/clock.js';
+import { waitRecovered } from '../faults/recovered.js';
 
-/** A node counts as caught up when its height is within this many blocks of the best other node. */
-const CATCH_UP_LAG = 2;
 const POLL_MS = 250;
 
 export interface ChaosFault {
@@ -137,7 +136,9 @@ export class ChaosWorkload implements Workload {
       if (nowMs() + delay >= ctx.window.endMs) break; // no new fault after the window: the cooldown judges recovery
       await sleep(delay, signal);
       if (signal.aborted) break;
-      const pick = pickTarget(this.targets, { down, cooldownUntil, now: nowMs(), maxDown: this.maxDown }, this.random);
+      // The guard counts every node taken down now, by this workload or any other fault (one set, in node control).
+      const allDown = new Set([...down, ...(control.down?.() ?? [])]);
+      const pick = pickTarget(this.targets, { down: allDown, cooldownUntil, now: nowMs(), maxDown: this.maxDown }, this.random);
       if (!pick.target) {
         if (pick.reason === 'max-down') this.skipped.maxDown++;
         else this.skipped.cooling++;
@@ -166,7 +167,7 @@ export class ChaosWorkload implements Workload {
     const action = this.act(control, fault.target);
     try {
       await withDeadline(action, deadline, `${fault.action} of ${fault.target}`);
-      await this.waitCaughtUp(ctx, fault.target, deadline);
+      await this.waitCaughtUp(ctx, control, fault.target, deadline);
       fault.recoveredAt = nowMs();
     } catch (e) {
       fault.error = (e as Error).message;
@@ -190,21 +191,11 @@ export class ChaosWorkload implements Workload {
     }
   }
 
-  /** Healthy and syncing again: the node answers and is within CATCH_UP_LAG of the best other node. */
-  private async waitCaughtUp(ctx: RunContext, target: string, deadline: number): Promise<void> {
-    let last = 'no answer';
-    while (nowMs() < deadline) {
-      try {
-        const info = await ctx.node(target).client.head();
-        const best = ctx.blockFeed.tips().reduce((m, t) => (t.up && t.node !== target ? Math.max(m, t.height) : m), 0);
-        if (info.height + CATCH_UP_LAG >= best) return;
-        last = `at height ${info.height}, best ${best}`;
-      } catch (e) {
-        last = (e as Error).message;
-      }
-      await sleep(POLL_MS);
-    }
-    throw new LoadnetError('LN_ERR_NODE_CONTROL', `${target} did not catch up within ${this.spec.recoveryTimeoutMs} ms of recovery timeout (${last})`);
+  /** Back, as every node control means it (faults/recovered.ts): answers and caught up with the others. */
+  private async waitCaughtUp(ctx: RunContext, control: NodeControl, target: string, deadline: number): Promise<void> {
+    const down = new Set(control.down?.() ?? []);
+    const others = ctx.nodes().filter((n) => n.descriptor.name !== target && !down.has(n.descriptor.name)).map((n) => n.client);
+    await waitRecovered(target, ctx.node(target).client, others, { timeoutMs: Math.max(0, deadline - nowMs()), needsPeer: false, pollMs: POLL_MS });
   }
 
   summarySection(): Record<string, unknown> {

@@ -83,7 +83,8 @@ function fakeContext(control: FakeNodeControl, names: string[], windowMs: number
   const ctx = {
     nodeControl: control as unknown as NodeControl,
     window: { startMs: nowMs(), endMs: nowMs() + windowMs },
-    node: () => ({ client: { head: async () => ({ height: 10 }) } }),
+    node: () => ({ client: { health: async () => ({}), head: async () => ({ height: 10 }) } }),
+    nodes: () => names.map((n) => ({ descriptor: { name: n }, client: { head: async () => ({ height: 10 }) } })),
     blockFeed: { tips: () => names.map((n) => ({ node: n, up: true, height: 10 })) },
     live: { publish: (s: string, v: Record<string, unknown>) => void (live[s] = v), snapshot: () => live },
     summary: { set: (s: string, v: unknown) => void (summary[s] = v) },

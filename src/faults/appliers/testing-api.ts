@@ -1,8 +1,12 @@
 /**
  * Network faults through the nodes' own testing API (the devnet's: block/unblock a peer, delay ± jitter and
- * loss on what the node sends to a peer), for a deployer without kernel-level network control. It reads each
- * node's current state and changes only what differs; a cut waits until the node reports the peer gone.
- * It works only for chains whose nodes have such an API (capability 'testing-faults').
+ * loss on a peer's link), for a deployer without kernel-level network control. It reads each node's current
+ * state and changes only what differs; a cut waits until the node reports the peer gone. It works only for
+ * chains whose nodes have such an API (capability 'testing-faults').
+ *
+ * The devnet applies a peer's link fault to frames in both directions (what it sends and what it receives),
+ * so a pair's fault is set on one end only (the node first in name order), with the larger of the two
+ * directions' values: this applier renders links symmetric, and says so in the fault record.
  */
 import type { ChainClient, Hex, NodeNetworkControl } from '../../adapters/seam.js';
 import { LoadnetError } from '../../errors.js';
@@ -31,9 +35,9 @@ export const TESTING_API_LINKS = {
   name: 'testing-api',
   renders: {
     cut: "the node's testing API refuses and drops the peer",
-    delay: "the node's testing API holds each gossip frame sent to the peer",
+    delay: "the node's testing API holds each gossip frame on the link, both ways (a pair gets the larger of its two directions' delays)",
     jitter: "the node's testing API: uniform ± jitter around the delay",
-    loss: "the node's testing API drops gossip frames sent to the peer (control frames pass, so the link stays up)",
+    loss: "the node's testing API drops gossip frames on the link, both ways (control frames pass, so the link stays up)",
   },
 } as const;
 
@@ -81,12 +85,16 @@ export class TestingApiApplier implements NetworkFaultApplier {
         const current = now.faults as Record<Hex, ApiFault>;
         await Promise.all(
           nodes.filter((p) => p !== node).map(async (peer) => {
+            // One end carries the pair's fault (see above); the other end's setting is cleared.
+            const owner = node < peer;
+            const there = state.link(peer, node);
             const l = links.get(peer);
+            const pick = (mine: number | undefined, theirs: number | undefined) => (owner ? Math.max(mine ?? 0, theirs ?? 0) : 0);
             const id = refs.get(peer)!.peerId;
             const want = {
-              delayMs: props.has('delay') ? (l?.delayMs ?? 0) : 0,
-              jitterMs: props.has('jitter') ? (l?.jitterMs ?? 0) : 0,
-              loss: props.has('loss') ? (l?.loss ?? 0) : 0,
+              delayMs: props.has('delay') ? pick(l?.delayMs, there.delayMs) : 0,
+              jitterMs: props.has('jitter') ? pick(l?.jitterMs, there.jitterMs) : 0,
+              loss: props.has('loss') ? pick(l?.loss, there.loss) : 0,
             };
             const c = current[id];
             const same = (c?.delay_ms ?? 0) === want.delayMs && (c?.jitter_ms ?? 0) === want.jitterMs && (c?.loss ?? 0) === want.loss;

@@ -1,0 +1,103 @@
+/**
+ * Faults on real node processes (local deployer, the testing-API applier), through the examples as a user
+ * runs them (`import … from 'loadnet'`, the built package), shortened for CI:
+ *   - partition-recovery: halves cut (tips diverge, recorded just before the heal), healed, one chain again;
+ *     its JSON twin runs through `loadnet run`;
+ *   - the partition held past finality: convergence and safety fail, naming heights and blocks;
+ *   - latency tiers with tier C above the slot time: tier C's propagation is at least its delay and the
+ *     propagation bound fails with the numbers.
+ * Full-length runs are done by hand (bench/RESULTS.md).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalDeployer, scenarioWith, type Scenario } from 'loadnet';
+import { partitionRecovery } from '../../examples/partition-recovery.js';
+import { latencyTiers } from '../../examples/latency-tiers.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const out = mkdtempSync(join(tmpdir(), 'loadnet-faults-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+interface Outcome {
+  verdict: string;
+  expectations: Array<{ name: string; status: string; message: string; figures?: Record<string, unknown> }>;
+  sections: Record<string, any>;
+  runDir: string;
+}
+
+async function runLocal(scenario: Scenario): Promise<Outcome> {
+  const runner = await new LocalDeployer({ outDir: out }).deploy(scenario);
+  try {
+    await using handle = await runner.run(scenario, { rejectOnFailure: false });
+    const sections = JSON.parse(readFileSync(join(handle.runDir, 'summary.json'), 'utf8'));
+    return { verdict: handle.summary.verdict, expectations: handle.summary.expectations, sections, runDir: handle.runDir };
+  } finally {
+    await runner.dispose();
+  }
+}
+
+const byName = (o: Outcome, name: string) => o.expectations.find((e) => e.name === name)!;
+const faultSection = (o: Outcome, prefix: string) => Object.entries(o.sections).find(([k]) => k.startsWith(prefix))![1];
+
+/** No node process of the run is left (the testing-API applier leaves nothing outside them). */
+function noNodeLeft(runDir: string): void {
+  const spawned = readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.kind === 'node.spawn');
+  expect(spawned.length).toBeGreaterThan(0);
+  for (const e of spawned) expect(() => process.kill(e.pid, 0), `${e.node} (pid ${e.pid}) still runs`).toThrow();
+}
+
+describe('faults on real nodes', () => {
+  it('a partition of halves makes tips diverge; after the heal every node is on one chain (JSON through loadnet run)', async () => {
+    const dir = mkdtempSync(join(out, 'json-'));
+    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'run', 'examples/partition-recovery.json', '--out', dir], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => done({ code, stderr }));
+    });
+    const runDir = join(dir, readdirSync(dir)[0]!);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    const failed = summary.expectations.filter((e: { status: string }) => e.status !== 'pass').map((e: { name: string; message: string }) => `${e.name}: ${e.message}`);
+    expect(failed, r.stderr.slice(-1500)).toEqual([]);
+    expect(r.code).toBe(0);
+    const inj = faultSection({ sections: summary } as Outcome, 'partition').injections[0];
+    console.log(`[faults] partition-recovery.json: before heal ${inj.beforeHeal}; converged ${inj.convergedMs} ms after heal`);
+    expect(inj.divergedBeforeHeal).toBe(true);
+    expect(inj.beforeHeal).toMatch(/vs/);
+    expect(inj.convergedMs).toBeLessThanOrEqual(20_000);
+    const events = readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'partition');
+    expect(start.detail.mechanism.cut).toMatch(/^testing-api: /);
+    expect(events.some((e) => e.kind === 'fault.end' && e.faultId === start.faultId && e.ok)).toBe(true);
+    noNodeLeft(runDir);
+  }, 60_000);
+
+  it('a partition held past finality: convergence and safety fail, naming the numbers', async () => {
+    const o = await runLocal(scenarioWith(partitionRecovery({ heldPastFinality: true, atMs: 1000, holdMs: 6000, durationMs: 8000 }), { cooldownMs: 2000 }));
+    const conv = o.expectations.find((e) => e.name.endsWith('-convergence'))!;
+    console.log(`[faults] held past finality: ${conv.message} | safety: ${byName(o, 'safety').message}`);
+    expect(o.verdict).toBe('fail');
+    expect(conv.status).toBe('fail');
+    expect(conv.message).toMatch(/^not on one chain within 20000 ms after the partition \(held \d+ ms\) healed: at height \d+: .+ vs .+/);
+    expect(byName(o, 'safety').status).toBe('fail');
+    expect(byName(o, 'safety').message).toMatch(/nodes disagree at \d+ final heights, first at \d+/);
+    noNodeLeft(o.runDir);
+  }, 90_000);
+
+  it('a tier above the slot time: its propagation lag is at least its delay, and the bound fails with the numbers', async () => {
+    const o = await runLocal(scenarioWith(latencyTiers({ tierC: '700ms', durationMs: 7000, heal: false }), { cooldownMs: 1500 }));
+    const p = byName(o, 'propagation');
+    console.log(`[faults] latency tiers, C at 700 ms: ${p.message}`);
+    const tiers = p.figures!.tiers as Record<string, { p50Ms: number; samples: number }>;
+    expect(tiers.C!.samples).toBeGreaterThan(3);
+    // Each frame on a tier-C link waits 700 ± 20 ms (the tiers hold to the window's end; the cooldown's few blocks are not delayed).
+    expect(tiers.C!.p50Ms).toBeGreaterThanOrEqual(680);
+    expect(tiers.B!.p50Ms).toBeGreaterThanOrEqual(80);
+    expect(tiers.A!.p50Ms).toBeLessThan(tiers.C!.p50Ms);
+    expect(p.status).toBe('fail');
+    expect(p.message).toMatch(/^tier C: p99 \d+ ms above 500 ms/);
+  }, 90_000);
+});
