@@ -34,7 +34,7 @@ export function isFaultSpec(w: ScenarioSpec['workloads'][number]): w is NetworkF
 /** The issues (empty when every fault can be rendered). */
 export function faultSupportIssues(spec: ScenarioSpec, caps: FaultCapabilities | undefined, why?: string): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  spec.workloads.forEach((w, i) => {
+  (spec.workloads ?? []).forEach((w, i) => {
     if (!isFaultSpec(w)) return;
     const field = `workloads[${i}]`;
     if (!caps) {

@@ -22,7 +22,7 @@ import { checkFaultSupport } from '../../faults/capabilities.js';
 import { capabilitiesOf } from '../../faults/applier.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
 import { nodeBinary } from './node-binary.js';
-import { FaketimeApplier, ShaperApplier } from '../../faults/appliers/shaper.js';
+import { FAKETIME_CLOCK, FaketimeApplier, SHAPER_LINKS, ShaperApplier } from '../../faults/appliers/shaper.js';
 import { findLibfaketime } from '../../shaper/faketime-clock.js';
 
 export interface LocalDeployerOptions extends RunnerOptions {
@@ -57,7 +57,9 @@ export class LocalDeployer implements Deployer {
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = chainOf(scenario.spec);
     const devnet = !chain.planLocal && chain.name === 'devnet';
-    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, devnet ? [TESTING_API_LINKS] : [], devnet ? TESTING_API_CLOCK : undefined, devnet));
+    // Refused before anything runs: a fault this deployment's appliers cannot render (named with deployer and chain).
+    const links = devnet ? [...(this.options.linkShaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS] : [];
+    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, links, devnet ? (this.options.clockSkew ? FAKETIME_CLOCK : TESTING_API_CLOCK) : undefined, devnet));
     if (chain.planLocal) {
       // A chain that plans its own processes (e.g. evm: anvil): launched as the adapter says.
       return launchRunner(scenario, this.options, async ({ record }) => {

@@ -9,15 +9,30 @@ import type { ClockSkew, ClockSkewApplier, NetworkFaultApplier } from '../applie
 import type { LinkProperty, NetworkFaultState } from '../network-state.js';
 import type { FaketimeClock } from '../../shaper/faketime-clock.js';
 
-export class ShaperApplier implements NetworkFaultApplier {
-  readonly name = 'shaper';
-  readonly renders = {
+/** What the shaper renders (also read before deploy, to check a scenario's faults). */
+export const SHAPER_LINKS = {
+  name: 'shaper',
+  renders: {
     cut: 'the link shaper resets the connections between the two nodes and resets new ones until healed',
     delay: 'the link shaper holds each chunk of the TCP stream for the delay',
     jitter: 'the link shaper adds a uniform ± jitter per chunk (seeded), order kept',
     loss: 'the link shaper stalls a chunk 200 ms with that probability (a TCP retransmission; a proxy cannot drop stream bytes)',
     bandwidth: 'the link shaper token bucket (16 KiB burst)',
-  };
+  },
+} as const;
+
+export const FAKETIME_CLOCK = {
+  name: 'libfaketime',
+  renders: {
+    offset: "libfaketime shifts the node process's wall clock (re-read every second, kept across restarts)",
+    jitter: 'a uniform ± jitter redrawn every second (seeded per node)',
+    drift: 'the offset grows by driftPpm µs per second, updated every second',
+  },
+} as const;
+
+export class ShaperApplier implements NetworkFaultApplier {
+  readonly name = SHAPER_LINKS.name;
+  readonly renders = SHAPER_LINKS.renders;
 
   constructor(private readonly shaper: LinkShaper) {}
 
@@ -45,12 +60,8 @@ export class ShaperApplier implements NetworkFaultApplier {
 
 /** Clock skew rendered by libfaketime (src/shaper/faketime-clock.ts): any chain's processes, surviving restarts. */
 export class FaketimeApplier implements ClockSkewApplier {
-  readonly name = 'libfaketime';
-  readonly renders = {
-    offset: "libfaketime shifts the node process's wall clock (re-read every second, kept across restarts)",
-    jitter: 'a uniform ± jitter redrawn every second (seeded per node)',
-    drift: 'the offset grows by driftPpm µs per second, updated every second',
-  };
+  readonly name = FAKETIME_CLOCK.name;
+  readonly renders = FAKETIME_CLOCK.renders;
 
   constructor(private readonly clocks: FaketimeClock) {}
 
