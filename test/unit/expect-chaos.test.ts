@@ -88,6 +88,7 @@ function fakeContext(control: FakeNodeControl, names: string[], windowMs: number
     blockFeed: { tips: () => names.map((n) => ({ node: n, up: true, height: 10 })) },
     live: { publish: (s: string, v: Record<string, unknown>) => void (live[s] = v), snapshot: () => live },
     summary: { set: (s: string, v: unknown) => void (summary[s] = v) },
+    events: { emit: () => undefined },
   } as unknown as RunContext;
   return { ctx, summary, live };
 }
