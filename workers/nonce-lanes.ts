@@ -58,6 +58,9 @@ export interface SignedEntry {
   id: Hex;
 }
 
+/** Most transactions one stall re-signs below a lane's oldest record (a bound on a node's bogus answer). */
+const MAX_REFILL = 10_000;
+
 export class NonceLanes {
   readonly lanes: Lane[];
   private cursor = 0;
@@ -158,7 +161,28 @@ export class NonceLanes {
     }
     if (lane.outstanding.size === 0 || now - lane.progressAt < stallMs) return [];
     lane.progressAt = now; // next re-submission only after another stall period
-    return [...lane.outstanding.values()].sort((a, b) => a.nonce - b.nonce);
+    const records = [...lane.outstanding.values()].sort((a, b) => a.nonce - b.nonce);
+    return [...this.refill(lane, nonce, records[0]!, now), ...records];
+  }
+
+  /**
+   * A stalled lane whose node reports an account nonce below every record: the transactions in between were
+   * forgotten because a node ahead of this one (one on a fork that was later abandoned, e.g. an isolated
+   * producer) had confirmed them. Nothing else will send them and every later nonce waits on them: sign them
+   * again (a (wallet, nonce) always gives the same content and id) and keep them as records, re-sent with the
+   * rest. From here the lane counts from the lower nonce, so the chain passing it again is progress.
+   */
+  private refill(lane: Lane, nonce: number, oldest: OutstandingTx, now: number): OutstandingTx[] {
+    if (nonce >= oldest.nonce || oldest.nonce - nonce > MAX_REFILL) return [];
+    const out: OutstandingTx[] = [];
+    for (let n = nonce; n < oldest.nonce; n++) {
+      const { bytes, id } = this.factory.sign(lane.slot, n);
+      const record: OutstandingTx = { wallet: lane.walletIndex, nonce: n, bytes, id, accepted: false, target: oldest.target, sentAt: now };
+      lane.outstanding.set(n, record);
+      out.push(record);
+    }
+    lane.confirmed = Math.min(lane.confirmed, nonce);
+    return out;
   }
 
   /** Lanes with records old enough to check (at most once per `everyMs` each). */

@@ -103,7 +103,10 @@ function highestNonces(all: Map<string, string[]>): Map<number, number> {
 
 describe('load engine: a node that loses what it accepted strands no wallet', () => {
   it('re-sends what the chain does not confirm, and every later transaction of each wallet lands', async () => {
-    const spec = localSpec({ name: 'load-stranded', validators: 3, executors: 1, wallets: 6, nodeControl: true, slotDurationMs: 500 });
+    // k = 20: the victim leads alone for ~3 s (6 slots) while cut off; with the default k = 3 its own fork could
+    // pass k blocks, and a node never rolls back below its LIB, so it would stay on that fork for good (a chain
+    // split, not what this test is about). Within k it rejoins the others' chain and drops its fork.
+    const spec = localSpec({ name: 'load-stranded', validators: 3, executors: 1, wallets: 6, nodeControl: true, slotDurationMs: 500, securityParam: 20 });
     const scenario = scenarioOf(spec);
     runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
     const ctx = runner.context;

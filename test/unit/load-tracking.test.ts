@@ -156,6 +156,31 @@ describe('nonce lanes', () => {
     expect(tx.ops[0]).toMatchObject({ kind: 'transfer', amount: 5 });
   });
 
+  it('a stalled lane whose node reports a nonce below its records re-signs the forgotten ones (a node ahead on an abandoned fork had confirmed them)', () => {
+    const l = lanes();
+    const lane = l.lanes[0]!;
+    const mine = () => {
+      let e = l.signNext()!;
+      while (e.lane !== lane) e = l.signNext()!;
+      return e;
+    };
+    const [a, b, c, d] = [mine(), mine(), mine(), mine()]; // nonces 10..13
+    for (const e of [a, b, c, d]) l.keep(e, true, 3, 1000); // all answered ok by node 3
+    // Node 3 (isolated, on its own fork) includes 10 and 11: its account nonce is 12. The lane forgets them.
+    expect(l.confirm(lane, 12, 1500, 4000)).toEqual([]);
+    expect([...lane.outstanding.keys()].sort()).toEqual([12, 13]);
+    // Node 3's fork is abandoned: the rest of the chain never had 10 and 11, and reports 10. After a stall
+    // period the lane re-signs 10 and 11 (same ids as first sent) and re-sends them before 12 and 13.
+    expect(l.confirm(lane, 10, 3000, 4000)).toEqual([]);
+    const stalled = l.confirm(lane, 10, 6000, 4000);
+    expect(stalled.map((o) => [o.nonce, o.id])).toEqual([[10, a.id], [11, b.id], [12, c.id], [13, d.id]]);
+    // From here the chain passing 10 is progress again, and forgets what it passed.
+    expect(l.confirm(lane, 12, 7000, 4000)).toEqual([]);
+    expect([...lane.outstanding.keys()].sort()).toEqual([12, 13]);
+    // A node merely behind by a block does not trigger it before a stall period without progress.
+    expect(l.confirm(lane, 11, 8000, 4000)).toEqual([]);
+  });
+
   it('a lane whose account nonce does not move for a stall period re-submits its records, oldest first, once per period', () => {
     const l = lanes();
     const lane = l.lanes[0]!;
