@@ -6,13 +6,12 @@
  * Locks, fault record and "the node is back" are the generic layer's (faults/node-control.ts).
  */
 import { LoadnetError } from '../../errors.js';
-import type { NodeDescriptor, StartNodeOptions } from '../../runtime/contracts.js';
 import { GenericNodeControl } from '../../faults/node-control.js';
 import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
 import type { ClockSkewApplier, NetworkFaultApplier } from '../../faults/applier.js';
 import { IptablesApplier } from '../../faults/appliers/iptables.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
-import { defaultJoinPeers, devnetRole, plannedJoiner } from '../../adapters/devnet/plan.js';
+import { devnetSpawn } from '../devnet-joiners.js';
 import type { ComposeDeployment, ComposeNode } from './compose-deployment.js';
 import { dockerError, isNotModified } from './engine.js';
 
@@ -32,10 +31,10 @@ export class ComposeNodePrimitives implements NodePrimitives {
   readonly slotDurationMs: number;
   readonly appliers: readonly NetworkFaultApplier[];
   readonly clock: ClockSkewApplier;
-  private readonly joiners = new Map<string, { joinIndex: number; name: string }>();
 
   constructor(private readonly deployment: ComposeDeployment, private readonly options: ComposeNodeControlOptions) {
     this.slotDurationMs = deployment.plan.consensus.slotDurationMs;
+    this.spawn = devnetSpawn(deployment, () => this.names());
     const ref = (name: string) => {
       const n = deployment.get(name);
       return { client: n.run.client, peerId: n.planned.peerId };
@@ -101,20 +100,7 @@ export class ComposeNodePrimitives implements NodePrimitives {
     if (node.lastExit && !node.lastExit.expected) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${name} exited (code ${node.lastExit.code}); see nodes/${name}/node.log`);
   }
 
-  readonly spawn = {
-    reserve: (options: StartNodeOptions) => {
-      const peers = options.peers ?? defaultJoinPeers(this.deployment.plan.scenario.topology.shape, this.names());
-      for (const p of peers) this.deployment.get(p);
-      const role = devnetRole(options.role ?? 'validator');
-      const joiner = this.deployment.nextJoiner(role, options.name);
-      this.joiners.set(joiner.name, joiner);
-      return { name: joiner.name, role, peers };
-    },
-    launch: async (r: { name: string; role: string; peers: string[] }): Promise<NodeDescriptor> => {
-      const node = await this.deployment.addJoiner(devnetRole(r.role), this.joiners.get(r.name)!, r.peers, (i, role, n) => plannedJoiner(this.deployment.plan, i, role, n));
-      return node.run.descriptor;
-    },
-  };
+  readonly spawn: NonNullable<NodePrimitives['spawn']>;
 
   async remove(name: string): Promise<void> {
     await this.deployment.removeContainer(this.deployment.get(name));

@@ -5,12 +5,11 @@
  * else (locks, fault record, waiting for the node to be back) is the generic layer's (faults/node-control.ts).
  */
 import { LoadnetError } from '../../errors.js';
-import type { NodeDescriptor, StartNodeOptions } from '../../runtime/contracts.js';
 import { GenericNodeControl } from '../../faults/node-control.js';
 import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
 import type { ClockSkewApplier, NetworkFaultApplier } from '../../faults/applier.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
-import { defaultJoinPeers, devnetRole, plannedJoiner } from '../../adapters/devnet/plan.js';
+import { devnetSpawn } from '../devnet-joiners.js';
 import type { LocalDeployment } from './local-deployment.js';
 
 export interface LocalNodeControlOptions {
@@ -28,10 +27,10 @@ export class LocalNodePrimitives implements NodePrimitives {
   readonly slotDurationMs: number;
   readonly appliers: readonly NetworkFaultApplier[];
   readonly clock: ClockSkewApplier;
-  private readonly joiners = new Map<string, { joinIndex: number; name: string }>();
 
   constructor(private readonly deployment: LocalDeployment, private readonly options: LocalNodeControlOptions = {}) {
     this.slotDurationMs = deployment.plan.consensus.slotDurationMs;
+    this.spawn = devnetSpawn(deployment, () => this.names());
     const ref = (name: string) => {
       const n = deployment.get(name);
       return { client: n.run.client, peerId: n.planned.peerId };
@@ -76,21 +75,7 @@ export class LocalNodePrimitives implements NodePrimitives {
     }
   }
 
-  readonly spawn = {
-    reserve: (options: StartNodeOptions) => {
-      const live = this.names();
-      const peers = options.peers ?? defaultJoinPeers(this.deployment.plan.scenario.topology.shape, live);
-      for (const p of peers) this.deployment.get(p);
-      const role = devnetRole(options.role ?? 'validator');
-      const joiner = this.deployment.nextJoiner(role, options.name);
-      this.joiners.set(joiner.name, joiner);
-      return { name: joiner.name, role, peers };
-    },
-    launch: async (r: { name: string; role: string; peers: string[] }): Promise<NodeDescriptor> => {
-      const node = await this.deployment.addJoiner(devnetRole(r.role), this.joiners.get(r.name)!, r.peers, (i, role, n) => plannedJoiner(this.deployment.plan, i, role, n));
-      return node.run.descriptor;
-    },
-  };
+  readonly spawn: NonNullable<NodePrimitives['spawn']>;
 
   async remove(name: string): Promise<void> {
     const node = this.deployment.get(name);
