@@ -329,8 +329,8 @@ export interface ChainAdapter {
   /** A wallet's address from its secret (wallets given by secret only, e.g. to createLoadEngine). */
   addressOf(secret: Hex): string;
   /**
-   * Plan this scenario's nodes as local processes (chains the local deployer launches generically; the
-   * devnet has its own deployments). Absent: the local deployer cannot run this chain.
+   * Plan this scenario's nodes as processes: what the local deployer runs (and the compose deployer, one
+   * container per node, for chains other than the devnet). Absent: only attach can reach this chain.
    */
   planLocal?(spec: ScenarioSpec, ctx: LocalPlanContext): Promise<LocalPlan>;
   /**
@@ -356,13 +356,33 @@ export interface ChainAdapter {
 
 // ---- deployment ----
 
-/** What a deployer offers a chain's plan of local processes. */
+/** What a deployer offers a chain's plan of node processes (local processes, or one container per node). */
 export interface LocalPlanContext {
-  /** This run's directory for a node (created): state files, logs. */
+  /** This run's id (part of a chain id, where the chain has one per run). */
+  runId: string;
+  /** This run's directory for a node (created), on this machine: write config files here. */
   nodeDir(name: string): string;
-  /** Free loopback ports, reserved for this run. */
+  /** The path the node's process sees for `file` in its node directory (a container mounts it elsewhere). */
+  nodePath(name: string, file: string): string;
+  /** Free ports, reserved for this run. */
   reservePorts(count: number): Promise<number[]>;
+  /** Where a node binds (127.0.0.1 locally; 0.0.0.0 in a container). */
   host: string;
+  /** Where the coordinator reaches a node's port (its API, testing API): http://host:port. */
+  url(name: string, port: number): string;
+  /**
+   * Where node `from` reaches node `to` at `address` (`to`'s own host and port): that address, or a proxy the
+   * deployer runs for this directed link (the local deployer's link shaper). Peer wiring goes through it.
+   */
+  dial(from: string, to: string, address: { host: string; port: number }): Promise<{ host: string; port: number }>;
+  /** Set when the nodes' testing API is to be on (network faults, clock offset): the run's token for it. */
+  testingToken?: string;
+  /** The coordinator's pid, for programs that watch it themselves (NodeLaunch.exitsWithCoordinator); null in a container. */
+  coordinatorPid: number | null;
+  /** Lead before the chain's first slot so every node is up when it starts (chains with a genesis time). */
+  genesisLeadMs?: number;
+  /** What the deployer was given for this chain's nodes, passed through as is (the devnet: { bin, tuning }). */
+  nodeSettings?: Readonly<Record<string, unknown>>;
 }
 
 /** One node as a process: what to run, where it answers, and how to run it again keeping its chain. */
@@ -373,15 +393,35 @@ export interface NodeLaunch {
   args: string[];
   env?: Record<string, string>;
   apiUrl: string;
+  /** Its testing API, when on (ChainEndpoint.testingUrl). */
+  testingUrl?: string;
+  /** Its identity as its peers know it, where the chain has one (the devnet's peer id). */
+  peerId?: Hex;
+  /** Peers it must see before it counts as ready. Default 0 (not checked). */
+  expectedPeers?: number;
   /** Arguments for a restart (default: `args`), e.g. loading the state the node dumped at stop. */
   restartArgs?: string[];
   /** SIGTERM → SIGKILL grace this node needs to write its state (default: the deployer's). */
   stopGraceMs?: number;
+  /** The program exits by itself when the coordinator (ctx.coordinatorPid) dies: no watchdog process around it. */
+  exitsWithCoordinator?: boolean;
+}
+
+/** Nodes joining at runtime (the 'joiners' capability), planned like the first ones. */
+export interface LocalJoiners {
+  /** The chain's role for a requested one (undefined: its default); throws a LoadnetError naming the allowed roles. */
+  role(requested: string | undefined): string;
+  /** Peers a joiner dials when none are given, from the live nodes in plan order. */
+  defaultPeers(liveNames: readonly string[]): string[];
+  /** A node with a fresh identity (its `joinIndex`-th joiner), dialing `peers` (nodes of this run) through ctx.dial. */
+  plan(joiner: { name: string; role: string; joinIndex: number; peers: readonly string[] }): Promise<NodeLaunch>;
 }
 
 export interface LocalPlan {
   nodes: NodeLaunch[];
   wallets: ChainWallet[];
+  /** Present when nodes can join at runtime. */
+  joiners?: LocalJoiners;
 }
 
 /** What attach was given besides the node URLs (the CLI's --keys, --wallet-seed; the deployer's options). */

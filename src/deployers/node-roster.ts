@@ -4,12 +4,11 @@
  * so a name is never reused within a run and teardown still reaches them.
  */
 import { LoadnetError } from '../errors.js';
-import type { NodeRole } from '../node/config.js';
 import type { RunNode } from '../runtime/contracts.js';
-import type { PlannedNode } from '../adapters/devnet/plan.js';
 
 export interface RosterNode {
-  planned: PlannedNode;
+  /** Its name and role in the run (a devnet deployment's planned node carries more). */
+  planned: { name: string; role: string };
   run: RunNode;
   /** Peers the node must see before it counts as ready (0 for a node started alone). */
   expectedPeers: number;
@@ -56,7 +55,7 @@ export class NodeRoster<N extends RosterNode> {
   }
 
   /** Name and index of the next runtime joiner: `name`, or `<role>-join-<i>`; unique within the run, removed nodes included. */
-  nextJoiner(role: NodeRole, name: string | undefined): { joinIndex: number; name: string } {
+  nextJoiner(role: string, name: string | undefined): { joinIndex: number; name: string } {
     const joinIndex = this.joinCounter++;
     const chosen = name ?? `${role}-join-${joinIndex}`;
     if (this.byName.has(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: a node named ${JSON.stringify(chosen)} already exists in this run; pick another name`);

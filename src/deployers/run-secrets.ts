@@ -5,14 +5,11 @@
  * clients that drive the nodes' testing API (node control, network faults).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from '../util/private-file.js';
 
-/** Write `text` to `path` readable and writable by the owner only (also when the file existed before). */
-export function writePrivateFile(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
-}
+export { writePrivateFile };
 
 export const TESTING_TOKEN_FILE = 'testing-token';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
-import { nodeBinary } from '../../src/deployers/local/node-binary.js';
+import { nodeBinary } from '../../src/adapters/devnet/node-binary.js';
 import type { Runner } from '../../src/runtime/contracts.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { alive, pidsOf } from './helpers/run-files.js';

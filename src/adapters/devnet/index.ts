@@ -1,7 +1,7 @@
 /**
  * The devnet adapter: loadnet's own reference chain (src/node) behind the chain seam. Its nodes are
- * planned by ./plan.ts (genesis, stakes, keys, node configs) and launched by the local and compose deployers;
- * attach finds them as ./attach.ts says.
+ * planned by ./plan.ts (genesis, stakes, keys, node configs), as processes by ./local-plan.ts (what the local
+ * deployer runs; the compose deployer has its own devnet image); attach finds them as ./attach.ts says.
  */
 import { toHex, fromHex } from '../../util/bytes.js';
 import { ed25519Backend } from './wire/ed25519.js';
@@ -11,6 +11,7 @@ import { DevnetChainClient } from './client.js';
 import { checkDevnetOptions } from './options.js';
 import { daSharesPerBlob, ledgerGenesis } from './run-configs.js';
 import { planDevnetAttach } from './attach.js';
+import { planDevnetLocal } from './local-plan.js';
 
 const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'multi-node', 'mempool', 'supply', 'node-control']);
 
@@ -31,6 +32,7 @@ export const devnetAdapter: ChainAdapter = {
   addressOf(secret: string): string {
     return toHex(ed25519Backend('sodium').keyFromSeed(fromHex(secret, 32, 'wallet seed')).publicKey);
   },
+  planLocal: planDevnetLocal,
   planAttach: planDevnetAttach,
   ledgerGenesis,
   daSharesPerBlob,

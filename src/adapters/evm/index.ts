@@ -125,14 +125,14 @@ function makeAdapter(spec?: ScenarioSpec): ChainAdapter {
       const bin = anvilBinary();
       const [port] = await ctx.reservePorts(1);
       const name = 'validator-0';
-      const state = `${ctx.nodeDir(name)}/anvil-state.json`;
+      const state = ctx.nodePath(name, 'anvil-state.json');
       const args = ['--host', ctx.host, '--port', String(port), '--chain-id', String(so.chainId), '--mnemonic', so.mnemonic, '--accounts', String(Math.max(1, s.wallets.count)), '--balance', String(s.wallets.fundsPerWallet)];
       if (so.mining === 'interval') args.push('--block-time', String(s.consensus.slotDurationMs / 1000));
       if (so.finality === 'tag') args.push('--slots-in-an-epoch', String(Math.max(1, Math.ceil(s.consensus.securityParam / 2))));
       // --state: loads the chain from the file if it exists and writes it there on exit, so a restarted node keeps its chain.
       args.push('--state', state);
       return {
-        nodes: [{ name, role: 'validator', command: bin, args, apiUrl: `http://${ctx.host}:${port}`, stopGraceMs: 10_000 }],
+        nodes: [{ name, role: 'validator', command: bin, args, apiUrl: ctx.url(name, port!), stopGraceMs: 10_000 }],
         wallets: wallets(so.mnemonic, s.wallets.count, () => s.wallets.fundsPerWallet),
       };
     },

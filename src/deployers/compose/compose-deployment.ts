@@ -56,6 +56,7 @@ export interface ComposeDeploymentOptions {
 }
 
 export interface ComposeNode extends RosterNode {
+  planned: PlannedNode;
   config: NodeConfig;
   /** Host ports: api, then testing when enabled. */
   hostPorts: number[];

@@ -1,7 +1,8 @@
 /**
- * LocalDeployer: loadnet's default deployer. It needs nothing but Node.js: the bundled devnet node runs as
- * real OS processes on loopback. `deploy(scenario)` brings every node up and waits for readiness, then
- * returns the Runner (runtime/runner.ts) that owns the run until its handle is disposed.
+ * LocalDeployer: loadnet's default deployer. It needs nothing but Node.js: a chain's nodes, as its adapter
+ * plans them (the bundled devnet node, anvil, …), run as real OS processes on loopback. `deploy(scenario)`
+ * brings every node up and waits for readiness, then returns the Runner (runtime/runner.ts) that owns the
+ * run until its handle is disposed.
  *
  *   const runner = await new LocalDeployer().deploy(scenario);
  *   await using handle = await runner.run(scenario);
@@ -13,20 +14,17 @@ import { noticeWriter, type RunnerOptions } from '../../runtime/runner-options.j
 import type { NodeTuning } from '../../adapters/devnet/plan.js';
 import { sweepAtRunStart } from './leftovers.js';
 import { LocalDeployment } from './local-deployment.js';
-import { ProcessDeployment } from './process-deployment.js';
-import { processNodeControl } from './process-node-control.js';
 import { chainOf } from '../../adapters/registry.js';
 import { LoadnetError } from '../../errors.js';
 import { localNodeControl } from './local-node-control.js';
 import { checkFaultSupport } from '../../faults/capabilities.js';
 import { capabilitiesOf } from '../../faults/applier.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
-import { nodeBinary } from './node-binary.js';
 import { FAKETIME_CLOCK, FaketimeApplier, SHAPER_LINKS, ShaperApplier } from '../../faults/appliers/shaper.js';
 import { findLibfaketime } from '../../shaper/faketime-clock.js';
 
 export interface LocalDeployerOptions extends RunnerOptions {
-  /** Node entry point; default the bundled devnet node (dist/src/node/bin.js). */
+  /** The devnet node's entry point; default the bundled one (dist/src/node/bin.js). */
   nodeBin?: string;
   /** Lead before slot 0 so every node is up when the chain starts. Default 1000 ms. */
   genesisLeadMs?: number;
@@ -36,7 +34,7 @@ export interface LocalDeployerOptions extends RunnerOptions {
   stopGraceMs?: number;
   /** Bound on each node control action. Default max(30 s, 20 slots). */
   actionTimeoutMs?: number;
-  /** Node settings the scenario does not set (mempool, block limits, fees, log level). */
+  /** Devnet node settings the scenario does not set (mempool, block limits, fees, log level). */
   tuning?: Partial<NodeTuning>;
   /** Route every peer link through loadnet's link shaper (a TCP proxy per directed link, in this process). */
   linkShaper?: boolean;
@@ -56,35 +54,25 @@ export class LocalDeployer implements Deployer {
 
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = chainOf(scenario.spec);
-    const devnet = !chain.planLocal && chain.name === 'devnet';
+    if (!chain.planLocal) throw new LoadnetError('LN_ERR_DEPLOY', `the local deployer cannot launch chain '${chain.name}': its adapter plans no local processes`, { hint: 'attach to nodes that run already (loadnet run --attach <url>)' });
+    // Link shaping and clock skew for chains whose nodes take faults (a testing API) and dial each other.
+    const testingFaults = chain.capabilities.has('testing-faults');
+    const links = testingFaults ? [...(this.options.linkShaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS] : [];
     // Refused before anything runs: a fault this deployment's appliers cannot render (named with deployer and chain).
-    const links = devnet ? [...(this.options.linkShaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS] : [];
-    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, links, devnet ? (this.options.clockSkew ? FAKETIME_CLOCK : TESTING_API_CLOCK) : undefined, devnet));
-    if (chain.planLocal) {
-      // A chain that plans its own processes (e.g. evm: anvil): launched as the adapter says.
-      return launchRunner(scenario, this.options, async ({ record }) => {
-        sweepAtRunStart(record.events, noticeWriter(this.options));
-        const deployment = new ProcessDeployment(record, chain, scenario.spec, { stopGraceMs: this.options.stopGraceMs });
-        return startDeployment(deployment, scenario.spec.nodeControl ? processNodeControl(deployment, { actionTimeoutMs: this.options.actionTimeoutMs }) : undefined);
-      });
-    }
-    if (chain.name !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the local deployer cannot launch chain '${chain.name}': its adapter plans no local processes`, { hint: 'attach to nodes that run already (loadnet run --attach <url>)' });
-    const bin = nodeBinary(this.options.nodeBin);
+    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, links, testingFaults ? (this.options.clockSkew ? FAKETIME_CLOCK : TESTING_API_CLOCK) : undefined, chain.capabilities.has('joiners')));
     return launchRunner(scenario, this.options, async ({ record }) => {
       sweepAtRunStart(record.events, noticeWriter(this.options));
-      const deployment = new LocalDeployment(record, {
-        bin,
+      const deployment = new LocalDeployment(record, chain, scenario.spec, {
         testingApi: scenario.spec.nodeControl || this.options.testingApi === true,
         genesisLeadMs: this.options.genesisLeadMs,
         stopGraceMs: this.options.stopGraceMs,
-        tuning: this.options.tuning,
-        ...(this.options.linkShaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
-        ...((this.options.clockSkew ?? wantsClockSkew(scenario)) ? { clockSkew: { seed: scenario.spec.seed } } : {}),
-      }, scenario.spec);
+        nodeSettings: { bin: this.options.nodeBin, tuning: this.options.tuning },
+        ...(testingFaults && this.options.linkShaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
+        ...(testingFaults && (this.options.clockSkew ?? wantsClockSkew(scenario)) ? { clockSkew: { seed: scenario.spec.seed } } : {}),
+      });
       const control = () =>
         localNodeControl(deployment, {
           actionTimeoutMs: this.options.actionTimeoutMs,
-          stopGraceMs: this.options.stopGraceMs,
           // The link shaper and libfaketime, when this deployment runs them, come before the testing API.
           ...(deployment.links ? { appliers: [new ShaperApplier(deployment.links)] } : {}),
           ...(deployment.clocks ? { clock: new FaketimeApplier(deployment.clocks) } : {}),

@@ -1,21 +1,22 @@
 /**
- * The local deployer's node primitives: the devnet's nodes as child processes on loopback. Stop, kill,
- * pause, resume and start act on the process; a joiner is a fresh identity with its own ports; network
- * faults and clock skew go through the nodes' testing API (faults/appliers/testing-api.ts). Everything
- * else (locks, fault record, waiting for the node to be back) is the generic layer's (faults/node-control.ts).
+ * The local deployer's node primitives: a chain's nodes as child processes on loopback. Stop, kill, pause,
+ * resume and start act on the process (a restart runs the launch's restart arguments); a joiner is planned by
+ * the chain's plan (fresh identity, own ports) where it has joiners; network faults and clock skew go through
+ * the appliers given (the link shaper, libfaketime) and the nodes' testing API where the chain has one
+ * (faults/appliers/testing-api.ts). Everything else (locks, fault record, waiting for the node to be back)
+ * is the generic layer's (faults/node-control.ts); what a chain lacks it refuses, naming deployer and chain.
  */
 import { LoadnetError } from '../../errors.js';
 import { GenericNodeControl } from '../../faults/node-control.js';
 import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
 import type { ClockSkewApplier, NetworkFaultApplier } from '../../faults/applier.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
-import { devnetSpawn } from '../devnet-joiners.js';
+import { joinerSpawn } from '../joiner-spawn.js';
 import type { LocalDeployment } from './local-deployment.js';
 
 export interface LocalNodeControlOptions {
   /** Bound on each action's promised outcome. Default max(30 s, 20 slots). */
   actionTimeoutMs?: number;
-  stopGraceMs?: number;
   /** Appliers tried before the testing API (e.g. the link shaper). */
   appliers?: readonly NetworkFaultApplier[];
   clock?: ClockSkewApplier;
@@ -23,20 +24,30 @@ export interface LocalNodeControlOptions {
 
 export class LocalNodePrimitives implements NodePrimitives {
   readonly deployer = 'local';
-  readonly chain = 'devnet';
+  readonly chain: string;
   readonly slotDurationMs: number;
   readonly appliers: readonly NetworkFaultApplier[];
-  readonly clock: ClockSkewApplier;
+  readonly clock?: ClockSkewApplier;
+  readonly spawn?: NodePrimitives['spawn'];
 
-  constructor(private readonly deployment: LocalDeployment, private readonly options: LocalNodeControlOptions = {}) {
-    this.slotDurationMs = deployment.plan.consensus.slotDurationMs;
-    this.spawn = devnetSpawn(deployment, () => this.names());
+  constructor(private readonly deployment: LocalDeployment, options: LocalNodeControlOptions = {}) {
+    this.chain = deployment.chain.name;
+    this.slotDurationMs = deployment.spec.consensus.slotDurationMs;
     const ref = (name: string) => {
       const n = deployment.get(name);
-      return { client: n.run.client, peerId: n.planned.peerId };
+      return { client: n.run.client, peerId: n.run.descriptor.peerId };
     };
-    this.appliers = [...(options.appliers ?? []), new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))];
-    this.clock = options.clock ?? new TestingApiClock(ref);
+    const testingApi = deployment.chain.capabilities.has('testing-faults');
+    this.appliers = [...(options.appliers ?? []), ...(testingApi ? [new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))] : [])];
+    const clock = options.clock ?? (testingApi ? new TestingApiClock(ref) : undefined);
+    if (clock) this.clock = clock;
+    if (deployment.chain.capabilities.has('joiners')) {
+      const rules = () => {
+        if (!deployment.joiners) throw new LoadnetError('LN_ERR_NODE_CONTROL', `chain '${this.chain}' planned no runtime joiners on the local deployer`);
+        return deployment.joiners;
+      };
+      this.spawn = joinerSpawn(rules, deployment, () => this.names());
+    }
   }
 
   names(): string[] {
@@ -52,7 +63,8 @@ export class LocalNodePrimitives implements NodePrimitives {
     this.deployment.get(name).proc.start();
   }
   async stop(name: string): Promise<void> {
-    await this.deployment.get(name).proc.stop(this.options.stopGraceMs);
+    const n = this.deployment.get(name);
+    await n.proc.stop(this.deployment.stopGraceMs(n));
   }
   async kill(name: string): Promise<void> {
     await this.deployment.get(name).proc.kill();
@@ -75,12 +87,10 @@ export class LocalNodePrimitives implements NodePrimitives {
     }
   }
 
-  readonly spawn: NonNullable<NodePrimitives['spawn']>;
-
   async remove(name: string): Promise<void> {
     const node = this.deployment.get(name);
     node.removed = true;
-    await node.proc.stop(this.options.stopGraceMs);
+    await node.proc.stop(this.deployment.stopGraceMs(node));
   }
 }
 

@@ -1,9 +1,9 @@
 /**
- * One node as a child process (the devnet node, or with `argv` a chain's own program under the watchdog):
- * its own process group (detached), stdout/stderr appended to its log file, the run label in its
- * environment. Stop is SIGTERM to the group, then SIGKILL after a grace period; pause/resume are
- * SIGSTOP/SIGCONT to the group. The devnet node watches `parentPid` (our pid) and exits by itself when the
- * coordinator dies, even by SIGKILL; the watchdog (watchdog.ts) does that for other programs.
+ * One node as a child process (the devnet node, or a chain's own program under the watchdog): its own
+ * process group (detached), stdout/stderr appended to its log file, the run label in its environment.
+ * Stop is SIGTERM to the group, then SIGKILL after a grace period; pause/resume are SIGSTOP/SIGCONT to the
+ * group. The devnet node watches `parentPid` (our pid) and exits by itself when the coordinator dies, even
+ * by SIGKILL; the watchdog (watchdog.ts) does that for other programs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
@@ -20,12 +20,10 @@ export interface NodeExit {
 
 export interface NodeProcessOptions {
   name: string;
-  bin: string;
-  configPath: string;
   logPath: string;
   runId: string;
-  /** Another program than the devnet node (a chain's own binary): the command line, asked at each start. */
-  argv?: () => string[];
+  /** The command line, asked at each start (a restart may differ). */
+  argv: () => string[];
   env?: Record<string, string>;
   onExit?: (name: string, exit: NodeExit) => void;
   onSpawn?: (name: string, pid: number) => void;
@@ -53,7 +51,7 @@ export class NodeProcess {
     const fd = openSync(this.opts.logPath, 'a');
     let child: ChildProcess;
     try {
-      const [command, ...args] = this.opts.argv?.() ?? [process.execPath, this.opts.bin, '--config', this.opts.configPath];
+      const [command, ...args] = this.opts.argv();
       child = spawn(command!, args, {
         detached: true,
         stdio: ['ignore', fd, fd],
