@@ -1,7 +1,8 @@
 /**
- * Block building: the leader takes mempool transactions (senders in order of first arrival, each
- * sender's consecutive nonces), executes each on the ledger to keep only executable ones, then rolls
- * the ledger back: the built block is imported through the same path as any other block.
+ * Block building: the leader takes mempool transactions (highest fee first, each sender's in nonce
+ * order; with the fee-ordering defense off, senders in order of first arrival), executes each on the
+ * ledger to keep only executable ones, then rolls the ledger back: the built block is imported through
+ * the same path as any other block.
  */
 import type { Hex } from '../util/bytes.js';
 import type { SigningKey } from '../adapters/devnet/wire/ed25519.js';
@@ -15,13 +16,13 @@ export interface BuildLimits {
   maxBytes: number;
 }
 
-export function selectTransactions(ledger: Ledger, mempool: Mempool, proposer: Hex, limits: BuildLimits): SignedTransaction[] {
+export function selectTransactions(ledger: Ledger, mempool: Mempool, proposer: Hex, limits: BuildLimits, byFee = true): SignedTransaction[] {
   const undo = new Undo();
   const txs: SignedTransaction[] = [];
   let bytes = HEADER_BYTES + 64 + 4;
   const skipped = new Set<Hex>();
   try {
-    for (const entry of mempool.candidates((pk) => ledger.account(pk).nonce)) {
+    for (const entry of mempool.candidates((pk) => ledger.account(pk).nonce, byFee)) {
       if (txs.length >= limits.maxTxs) break;
       const tx = entry.tx;
       if (skipped.has(tx.from)) continue;
@@ -51,10 +52,12 @@ export interface ProduceArgs {
   ledger: Ledger;
   mempool: Mempool;
   limits: BuildLimits;
+  /** Highest fee first (the default); false: senders in order of first arrival (the fee-ordering defense off). */
+  byFee?: boolean;
 }
 
 export function produceBlock(a: ProduceArgs): Block {
-  const txs = selectTransactions(a.ledger, a.mempool, a.proposer, a.limits);
+  const txs = selectTransactions(a.ledger, a.mempool, a.proposer, a.limits, a.byFee ?? true);
   return buildBlock(
     {
       parent: a.parent.id,

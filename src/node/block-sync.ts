@@ -11,6 +11,7 @@ import type { ImportResult } from './chain.js';
 import type { BlockRequest, P2PHandlers } from './p2p-port.js';
 import type { DevnetNode } from './node.js';
 import { DEFAULT_DEFENSES } from './p2p/network.js';
+import { SHARE_KIND_FETCH } from './da/shares.js';
 
 const PAGE = 200;
 /** Under the P2P module's 16 MiB frame limit, with room for the list framing. */
@@ -20,7 +21,7 @@ const MAX_FUTURE = 256;
 /** Held blocks can be megabytes each: bound the memory of each holding area too. */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
 /** Penalty points (the P2P module disconnects a peer whose score falls too low). */
-const PENALTY = { malformed: 20, invalid: 50, stale: 2, badTx: 5, unfunded: 0.5 } as const;
+const PENALTY = { malformed: 20, invalid: 50, stale: 2, badTx: 5, unfunded: 0.5, refusedShare: 2 } as const;
 const MAX_BUDGETS = 1024;
 
 interface Held {
@@ -89,7 +90,12 @@ export class BlockSync {
       },
       onBlock: (bytes, from) => this.receive(bytes, from),
       onBlockRequest: (req) => this.serve(req),
-      onDaShare: (bytes, from) => this.node.da?.onShare(bytes, from) ?? null,
+      onDaShare: (bytes, from) => {
+        const reply = this.node.da?.onShare(bytes, from) ?? null;
+        // A share to store that was refused (unsolicited, malformed, not this node's): an offence; a fetch of a share not held is not.
+        if (reply === null && bytes[0] !== SHARE_KIND_FETCH) this.node.p2p?.penalize(from, PENALTY.refusedShare, 'sent a DA share that was refused');
+        return reply;
+      },
     };
   }
 

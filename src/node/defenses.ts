@@ -32,6 +32,8 @@ export const DEFENSES = {
   'http-connection-cap': 'open API sockets at most, the longest idle evicted for a new one (api.limits.maxConnections)',
   'http-client-budget': 'requests per client address per second, over it 429 + Retry-After (api.limits.requestsPerSec, requestBurst)',
   'http-request-time-limit': 'a request not answered in time gets a 503 (api.limits.requestTimeoutMs)',
+  'fee-ordering': 'blocks are built highest fee first, each sender in nonce order (off: senders in order of first arrival, whatever their fee)',
+  'peer-ban': 'a peer whose score falls below p2p disconnectBelow is disconnected and banned for banMs (off: its score still falls and it is throttled, but it stays connected)',
   'http-body-cap': 'request body bytes held at once over all requests (api.limits.maxInflightBodyBytes)',
 } as const;
 

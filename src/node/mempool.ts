@@ -1,11 +1,13 @@
 /**
  * The mempool: admission (every rejection has a reason, counted), per-sender nonce queues with a
  * bounded nonce gap, fee-priority eviction when full (lowest fee first, with that sender's later
- * nonces, which could no longer execute), duplicate suppression and TTL expiry.
+ * nonces, which could no longer execute; each counted by reason), duplicate suppression and TTL expiry.
+ * Block candidates come highest fee first, each sender's in nonce order (or, with the fee-ordering
+ * defense off, senders in order of first arrival).
  */
 import type { Hex } from '../util/bytes.js';
 import { MAX_TX_BYTES, decodeTx, txTransferTotal, type SignedTransaction } from '../adapters/devnet/wire/tx.js';
-import { REJECT_REASONS, type MempoolMetrics, type RejectReason, type SubmitResult } from '../adapters/devnet/wire/api.js';
+import { EVICT_REASONS, REJECT_REASONS, type EvictReason, type MempoolMetrics, type RejectReason, type SubmitResult } from '../adapters/devnet/wire/api.js';
 import type { NodeConfig } from './config.js';
 import type { Account } from './ledger.js';
 import type { TxVerifier } from './tx-verifier.js';
@@ -42,6 +44,8 @@ export class Mempool {
   bytes = 0;
   added = 0;
   evicted = 0;
+  /** Evictions by reason: the lowest-fee entry displaced by a higher fee, or a later nonce of the same sender with it. */
+  readonly evictedBy: Record<EvictReason, number> = Object.fromEntries(EVICT_REASONS.map((r) => [r, 0])) as Record<EvictReason, number>;
   expired = 0;
   included = 0;
   /** Rejections of transactions submitted through the API (what clients were told). */
@@ -168,6 +172,7 @@ export class Mempool {
     for (const v of victims) {
       this.remove(v);
       this.evicted++;
+      this.evictedBy[v === entry ? 'lowest_fee' : 'after_evicted_nonce']++;
     }
   }
 
@@ -203,18 +208,36 @@ export class Mempool {
   }
 
   /**
-   * Transactions in block order: senders in order of first arrival, each sender's run of consecutive
-   * nonces from its account nonce. The builder skips a sender's remaining entries itself when one
-   * cannot execute yet (its successors cannot either).
+   * Transactions in block order, each sender's run of consecutive nonces from its account nonce:
+   * `byFee` takes the highest-fee head of any sender's run next (ties: the older admission first), else
+   * senders in order of first arrival, one whole run after the other. The builder skips a sender's
+   * remaining entries itself when one cannot execute yet (its successors cannot either).
    */
-  *candidates(nonceOf: (pk: Hex) => number): Generator<PoolEntry> {
-    for (const [from, q] of this.senders) {
-      let n = nonceOf(from);
-      let e: PoolEntry | undefined;
-      while ((e = q.byNonce.get(n)) !== undefined) {
-        yield e;
-        n++;
+  *candidates(nonceOf: (pk: Hex) => number, byFee = true): Generator<PoolEntry> {
+    if (!byFee) {
+      for (const [from, q] of this.senders) {
+        let n = nonceOf(from);
+        let e: PoolEntry | undefined;
+        while ((e = q.byNonce.get(n)) !== undefined) {
+          yield e;
+          n++;
+        }
       }
+      return;
+    }
+    // A max-heap (by fee, then age) of each sender's next executable entry.
+    const heads = new MinHeap<PoolEntry>((a, b) => b.tx.fee - a.tx.fee || a.seq - b.seq);
+    const first: PoolEntry[] = [];
+    for (const [from, q] of this.senders) {
+      const e = q.byNonce.get(nonceOf(from));
+      if (e) first.push(e);
+    }
+    heads.rebuild(first);
+    let e: PoolEntry | undefined;
+    while ((e = heads.pop()) !== undefined) {
+      yield e;
+      const next = this.senders.get(e.tx.from)?.byNonce.get(e.tx.nonce + 1);
+      if (next) heads.push(next);
     }
   }
 
@@ -235,6 +258,6 @@ export class Mempool {
   }
 
   metrics(): MempoolMetrics {
-    return { pending: this.byId.size, bytes: this.bytes, added: this.added, evicted: this.evicted, expired: this.expired, included: this.included, rejected: { ...this.rejected } };
+    return { pending: this.byId.size, bytes: this.bytes, added: this.added, evicted: this.evicted, evictedByReason: { ...this.evictedBy }, expired: this.expired, included: this.included, rejected: { ...this.rejected } };
   }
 }

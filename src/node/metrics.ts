@@ -4,7 +4,7 @@
  * events (blocks, reorgs, HTTP requests) are counted where they happen.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { REJECT_REASONS, type MempoolMetrics } from '../adapters/devnet/wire/api.js';
+import { EVICT_REASONS, REJECT_REASONS, type MempoolMetrics } from '../adapters/devnet/wire/api.js';
 import type { HttpDefenseStats } from './http-server.js';
 
 /** What the P2P module counts of its defenses (optional: a stand-in network may not). */
@@ -75,10 +75,20 @@ export class NodeMetrics {
     this.invalidBlocks = new Counter({ name: 'consensus_invalid_blocks_total', help: 'Blocks rejected as invalid', registers });
     new Gauge({ name: 'mempool_transactions_pending', help: 'Pending transactions', registers, collect() { this.set(source.mempool().pending); } });
     new Gauge({ name: 'mempool_bytes_pending', help: 'Bytes of pending transactions', registers, collect() { this.set(source.mempool().bytes); } });
-    const mp = (name: string, help: string, key: 'added' | 'evicted' | 'expired' | 'included') =>
+    const mp = (name: string, help: string, key: 'added' | 'expired' | 'included') =>
       new Counter({ name, help, registers, collect() { mirror(this, source.mempool()[key]); } });
     mp('mempool_transactions_added_total', 'Transactions admitted', 'added');
-    mp('mempool_transactions_evicted_total', 'Transactions evicted for higher-fee ones', 'evicted');
+    new Counter({
+      name: 'mempool_transactions_evicted_total',
+      help: 'Transactions evicted from a full mempool by reason (lowest_fee: displaced by a higher fee; after_evicted_nonce: a later nonce of that sender)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const by = source.mempool().evictedByReason;
+        this.reset();
+        for (const reason of EVICT_REASONS) this.inc({ reason }, by[reason]);
+      },
+    });
     mp('mempool_transactions_expired_total', 'Transactions dropped after their TTL', 'expired');
     mp('mempool_transactions_included_total', 'Pending transactions that were included in a block', 'included');
     new Counter({

@@ -153,6 +153,7 @@ export class DevnetNode {
       trusted: this.config.genesis.validators.map((v) => v.publicKey),
       defenses: this.config.p2p.defenses,
       ...(this.defensesOff.has('handshake-deadline') ? { handshakeTimeoutMs: 0 } : {}),
+      ...(this.defensesOff.has('peer-ban') ? { ban: false } : {}),
     });
     this.p2p = p2p;
     this.da = createDaService({
@@ -398,6 +399,7 @@ export class DevnetNode {
       ledger: this.ledger,
       mempool: this.mempool,
       limits: this.config.block,
+      byFee: !this.defensesOff.has('fee-ordering'),
     });
     if (this.produceDelayMs > 0) {
       // The test knob: the block's transactions were chosen now, it comes out produceDelayMs later.

@@ -24,14 +24,28 @@ function setup(maxCount = 100, ttlMs = 1000) {
 const tx = (k: typeof A, nonce: number, fee = 1, amount = 1) => signTx({ from: k.publicKey, nonce, fee, ops: [{ kind: 'transfer', to, amount }] }, k.key);
 
 describe('mempool', () => {
-  it('orders a block by sender arrival and consecutive nonces, skipping gaps', () => {
+  const names = (txs: ReadonlyArray<{ from: string; nonce: number }>) => txs.map((t) => `${t.from === A.publicKey ? 'A' : t.from === B.publicKey ? 'B' : 'C'}${t.nonce}`);
+
+  it('with fee ordering off: orders a block by sender arrival and consecutive nonces, skipping gaps', () => {
     const { pool, ledger } = setup();
     for (const t of [tx(A, 1), tx(B, 0), tx(A, 0), tx(C, 1), tx(B, 1)]) expect(pool.admit(t, 0).result).toBe('ok');
-    const picked = selectTransactions(ledger, pool, to, { maxTxs: 100, maxBytes: 1 << 20 });
-    expect(picked.map((t) => `${t.from === A.publicKey ? 'A' : t.from === B.publicKey ? 'B' : 'C'}${t.nonce}`)).toEqual(['A0', 'A1', 'B0', 'B1']);
+    const picked = selectTransactions(ledger, pool, to, { maxTxs: 100, maxBytes: 1 << 20 }, false);
+    expect(names(picked)).toEqual(['A0', 'A1', 'B0', 'B1']);
     // Building does not change the ledger.
     expect(ledger.account(A.publicKey)).toEqual({ balance: 1000, nonce: 0 });
-    expect(selectTransactions(ledger, pool, to, { maxTxs: 3, maxBytes: 1 << 20 })).toHaveLength(3);
+    expect(selectTransactions(ledger, pool, to, { maxTxs: 3, maxBytes: 1 << 20 }, false)).toHaveLength(3);
+  });
+
+  it('orders a block by fee, highest first, each sender in nonce order (a high fee behind a low one waits for it), ties by age', () => {
+    const { pool, ledger } = setup();
+    // A: nonce 0 at fee 2, nonce 1 at fee 9; B: fee 5, 5; C: nonce 1 only (a gap: never picked).
+    for (const t of [tx(A, 1, 9), tx(B, 0, 5), tx(A, 0, 2), tx(C, 1, 50), tx(B, 1, 5)]) expect(pool.admit(t, 0).result).toBe('ok');
+    expect(names(selectTransactions(ledger, pool, to, { maxTxs: 100, maxBytes: 1 << 20 }))).toEqual(['B0', 'B1', 'A0', 'A1']);
+    // A full block takes the highest fees.
+    expect(names(selectTransactions(ledger, pool, to, { maxTxs: 2, maxBytes: 1 << 20 }))).toEqual(['B0', 'B1']);
+    const { pool: p2, ledger: l2 } = setup();
+    for (const t of [tx(A, 0, 3), tx(B, 0, 3), tx(C, 0, 7), tx(A, 1, 3)]) p2.admit(t, 0);
+    expect(names(selectTransactions(l2, p2, to, { maxTxs: 100, maxBytes: 1 << 20 }))).toEqual(['C0', 'A0', 'B0', 'A1']);
   });
 
   it('evicts the lowest fee together with its sender’s later nonces', () => {
@@ -42,6 +56,7 @@ describe('mempool', () => {
     expect(pool.admit(tx(C, 0, 2), 0).result).toBe('mempool_full');
     expect(pool.admit(tx(C, 0, 4), 0).result).toBe('ok');
     expect(pool.evicted).toBe(2);
+    expect(pool.metrics().evictedByReason).toEqual({ lowest_fee: 1, after_evicted_nonce: 1 });
     expect(pool.has(tx(A, 1, 5).id)).toBe(false);
     expect(pool.size).toBe(2);
   });

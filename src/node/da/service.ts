@@ -208,6 +208,12 @@ export class DaService {
       this.log('warn', 'malformed DA share', { from: from.slice(0, 16), error: (e as Error).message });
       return null;
     }
+    // Only block producers disperse: a share from any other identity is unsolicited (the caller scores its sender down).
+    if (!this.opts.validators.includes(from)) {
+      this.counters.sharesRefused++;
+      this.log('debug', 'DA share from a peer that is not a block producer', { from: from.slice(0, 16), blobId: m.blobId });
+      return null;
+    }
     if (m.total !== this.opts.subnetworks || !this.holders[m.index]!.includes(this.myId)) {
       this.counters.sharesRefused++;
       this.log('warn', 'DA share not assigned to this node', { from: from.slice(0, 16), blobId: m.blobId, index: m.index, total: m.total });

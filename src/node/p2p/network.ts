@@ -125,6 +125,8 @@ export interface P2POptions {
   /** Identities given priority (genesis validators); configured peers' identities are added once known. */
   trusted?: string[];
   defenses?: Partial<P2PDefenses>;
+  /** Disconnect and ban a peer whose score falls below disconnectBelow (default true; false = the peer-ban defense off). */
+  ban?: boolean;
 }
 
 export interface P2PMetrics {
@@ -791,7 +793,7 @@ export class P2PNetwork {
     const throttled = rec.score.throttled;
     if (throttled && !rec.wasThrottled) this.log('warn', 'peer throttled', { peer: peer.slice(0, 16), reason, score: rec.score.value });
     rec.wasThrottled = throttled;
-    if (rec.score.shouldDisconnect && rec.conn) {
+    if (rec.score.shouldDisconnect && rec.conn && this.opts.ban !== false) {
       rec.bannedUntil = Date.now() + this.limits.banMs;
       this.metrics.disconnected++;
       this.metrics.banned++;

@@ -94,11 +94,17 @@ export interface SubmitBatchResponse {
   results: SubmitResult[];
 }
 
+/** Why the mempool evicted a pending transaction (src/node/mempool.ts). */
+export const EVICT_REASONS = ['lowest_fee', 'after_evicted_nonce'] as const;
+export type EvictReason = (typeof EVICT_REASONS)[number];
+
 export interface MempoolMetrics {
   pending: number;
   bytes: number;
   added: number;
   evicted: number;
+  /** `evicted` by reason: displaced as the lowest fee by a higher one, or a later nonce of such a sender. */
+  evictedByReason: Record<EvictReason, number>;
   expired: number;
   included: number;
   rejected: Record<RejectReason, number>;
