@@ -17,8 +17,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Pool } from 'undici';
 import { deriveKeyPair, fromHex, signTransferFast } from '../src/adapters/devnet/wire/index.js';
-import { MsgType, encodeBlockRequest } from '../src/node/p2p/frames.js';
-import { halfOpen, randomPeers, rawPeer, rssMiB } from '../test/integration/p2p-attacker.js';
+import { MsgType, encodeBlockRequest } from '../src/adapters/devnet/wire/p2p-frames.js';
+import { halfOpen, randomPeers } from '../src/adversary/devnet-peer.js';
+import { rawPeer, rssMiB } from '../test/integration/helpers/hostile-peer.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'loadnet-attacks-'));

@@ -47,6 +47,11 @@ export type { KubernetesRenderOptions, KubeObject } from './deployers/kubernetes
 export { ChaosWorkload } from './workloads/chaos.js';
 export { TransactionWorkload } from './workloads/transactions.js';
 export { DaWorkload } from './workloads/da.js';
+// Fee pressure: fee tiers (each a TransactionWorkload on its own wallet range) and its expectation.
+export { FeePressureWorkload, FeePriority, scaleRate } from './workloads/fee-pressure.js';
+export type { FeePressureReport, FeeTierReport, FeeTierPoint } from './workloads/fee-pressure.js';
+export type { TransactionWorkloadRole } from './workloads/transactions.js';
+export type { FeeTierInput } from './scenario/builder.js';
 
 // Adversaries (devnet): the invalid-transaction fuzzer, its crafted cases and its expectation.
 export { TxFuzzWorkload } from './adversary/tx-fuzz.js';
@@ -59,6 +64,12 @@ export { ApiFlooder, ControlClient, FLOOD_REQUESTS } from './adversary/api-flood
 export type { FloodOptions, FloodStats, FloodPattern, FloodRequestKind, ControlFigures } from './adversary/api-flood.js';
 export { ApiFloodWorkload, ApiFloodHeld } from './adversary/api-flood-workload.js';
 export type { FloodReport } from './adversary/api-flood-workload.js';
+// A devnet P2P client (the devnet's own framed TCP) and the raw tools of the P2P attack tests.
+export { DevnetPeer, halfOpen, randomPeers } from './adversary/devnet-peer.js';
+export type { DevnetPeerOptions } from './adversary/devnet-peer.js';
+// The flooding peer (a DevnetPeer publishing stale/duplicate blocks, duplicate/invalid transactions, unsolicited DA shares).
+export { FloodingPeerWorkload, FloodedPeerBanned } from './adversary/flooding-peer.js';
+export type { FloodingPeerReport, ScorePoint } from './adversary/flooding-peer.js';
 export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, ClockRulesHandled, ForkRate, Propagation, expectationFromSpec } from './expectations/index.js';
 
 // Faults: the seam deployers and appliers plug into (node primitives, network fault appliers, clock appliers) and the nemeses.

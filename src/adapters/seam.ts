@@ -151,6 +151,8 @@ export interface ChainClient {
   /** Pending transactions in this node's mempool. */
   mempoolSize?(): Promise<number>;
   mempoolIds?(limit?: number): Promise<Hex[]>;
+  /** 'fee-market': transactions evicted from this node's full mempool so far, by the chain's reason. */
+  mempoolEvictions?(): Promise<Record<string, number>>;
   account(address: string): Promise<AccountState>;
   supply?(): Promise<SupplyState>;
   /** Canonical blocks by height, inclusive, oldest first, with their balance effects ('supply'); may return a page. */
@@ -178,7 +180,11 @@ export type ChainCapability =
   /** A total supply and a ledger that can be replayed (`supply-conserved`). */
   | 'supply'
   /** Restart, stop, kill, pause of a node (node control). */
-  | 'node-control';
+  | 'node-control'
+  /** A P2P protocol loadnet speaks (the devnet's framed TCP: src/adversary/devnet-peer.ts), for the flooding peer. */
+  | 'p2p-client'
+  /** Blocks built by fee and a full mempool that evicts the lowest fee, counted (fee pressure). */
+  | 'fee-market';
 
 /** A wallet the scenario funds (or, on attach, finds funded). */
 export interface ChainWallet {
@@ -344,6 +350,8 @@ export interface ChainAdapter {
   ledgerGenesis?(runDir: string): Promise<LedgerGenesis | undefined>;
   /** 'da': shares per blob the run's nodes were configured with (from the run directory); undefined when unknown. */
   daSharesPerBlob?(runDir: string, nodes: readonly string[]): number | undefined;
+  /** 'fee-market': a block's capacity as the run's nodes were configured (from the run directory); undefined when unknown. */
+  blockCapacity?(runDir: string, nodes: readonly string[]): { maxTxs: number; maxBytes: number } | undefined;
   /**
    * Before a load starts, with its nodes answering: settle what its transactions need from the chain (an EVM
    * chain's fee defaults from eth_feeHistory, a contract to call) and say what was chosen (`notes`, written

@@ -21,10 +21,19 @@ import { buildScenario, resolveAndValidate } from './build.js';
 import { ChaosBuilder, type ChaosDraft } from './chaos-builder.js';
 import { DaBuilder, type DaDraft } from './da-builder.js';
 import { isJsonValue, isPlainObject } from './fields.js';
-import type { ChainSpec, FuzzCaseName, LivenessOptions, ScenarioSpec } from './spec.js';
+import type { ChainSpec, FloodMessageKind, FuzzCaseName, LivenessOptions, ScenarioSpec } from './spec.js';
 import type { FloodRequestKind } from '../adversary/api-flood.js';
 import { TopologyBuilder, type TopologyDraft } from './topology-builder.js';
-import { TransactionsBuilder, type TransactionsDraft } from './transactions-builder.js';
+import { TransactionsBuilder, stageInput, type RateStageInput, type TransactionsDraft } from './transactions-builder.js';
+
+/** One fee tier of `.feePressure()`: its name, fee, how many wallets of its own, its weight in the rate (default 1). */
+export interface FeeTierInput {
+  name: string;
+  fee: number;
+  users: number;
+  firstWallet?: number;
+  share?: number;
+}
 
 interface Draft {
   readonly input: Readonly<Record<string, unknown>> & { topology: TopologyDraft; consensus: Record<string, unknown>; workloads: readonly unknown[]; expectations: readonly unknown[] };
@@ -35,7 +44,7 @@ interface Draft {
 }
 
 const EMPTY: Draft = { input: { topology: {}, consensus: {}, workloads: [], expectations: [] }, liveWorkloads: [], liveExpectations: [], issues: [] };
-const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew'];
+const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew'];
 
 /** Phantom brand for the node-control capability; exists only in types (no value at run time). */
 declare const nodeControlBrand: unique symbol;
@@ -151,6 +160,40 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
     if (startAfter !== undefined) d.startAfterMs = startAfter;
     if (duration !== undefined) d.durationMs = duration;
     if (controlP99 !== undefined) d.controlP99Ms = controlP99;
+    return this.addWorkload(d);
+  }
+
+  /**
+   * Add fee pressure (devnet): one transaction stream per fee tier, each from its own wallets, sharing one
+   * offered rate (`ratePerSecond`, or `stages` to ramp past what blocks hold). Its expectation (fee-priority):
+   * ≥ `minEvictions` evictions (default 1), inclusion p50/p99 ordered by fee (each tier's p50 ≤
+   * `maxTierLatencyRatio`, default 0.5, × the next lower tier's), median block fill over the
+   * window's second half ≥ `minBlockFill` (default 0.9), included tx/s over the last third ≥
+   * `minThroughputFraction` (default 0.7) of the best. Per-tier curves in the `feePressure` summary section.
+   */
+  feePressure(options: { tiers: FeeTierInput[]; ratePerSecond?: number; stages?: RateStageInput[]; amount?: number; target?: string; batch?: number | 'auto'; maxTierLatencyRatio?: number; minEvictions?: number; minBlockFill?: number; minThroughputFraction?: number }): ScenarioBuilder<NodeControl> {
+    const { ratePerSecond, stages, target, ...rest } = options;
+    const d: Record<string, unknown> = { type: 'fee-pressure', ...rest };
+    if (ratePerSecond !== undefined) d.rate = { kind: 'perSecond', perSecond: ratePerSecond };
+    if (stages !== undefined) d.rate = { kind: 'stages', stages: stages.map(stageInput) };
+    if (target !== undefined) d.targets = { node: target };
+    return this.addWorkload(d);
+  }
+
+  /**
+   * Add a flooding peer (devnet): a Byzantine peer joins `target` (default validator-0) through the P2P
+   * handshake and publishes `rate` messages/s (default 200) of stale and duplicate blocks, duplicate and
+   * invalid transactions, unsolicited DA shares (`messages`, default all). Its expectation: the victim bans it
+   * within `banWithin` (default 20 s) and refuses it again, its score seen falling, the victim's chain growing
+   * and blocks reaching it with p99 ≤ `propagationP99` (default 3 s).
+   */
+  floodPeer(options: { target?: string; rate?: number; messages?: FloodMessageKind[]; startAfter?: DurationInput; duration?: DurationInput; banWithin?: DurationInput; propagationP99?: DurationInput; minBlocks?: number } = {}): ScenarioBuilder<NodeControl> {
+    const { startAfter, duration, banWithin, propagationP99, ...rest } = options;
+    const d: Record<string, unknown> = { type: 'flooding-peer', ...rest };
+    if (startAfter !== undefined) d.startAfterMs = startAfter;
+    if (duration !== undefined) d.durationMs = duration;
+    if (banWithin !== undefined) d.banWithinMs = banWithin;
+    if (propagationP99 !== undefined) d.propagationP99Ms = propagationP99;
     return this.addWorkload(d);
   }
 

@@ -78,3 +78,9 @@ export function defaultConvergeWithinMs(c: ConsensusSpec): number {
 
 /** Fork rate bounds for a healthy network: a reorg per 5 blocks across all nodes, an orphan per 10, depth below k's usual 10. */
 export const DEFAULT_FORK_RATE = { maxReorgsPerBlock: 0.2, maxOrphansPerBlock: 0.1, maxDepth: 3 } as const;
+
+/** Fee pressure's bounds when not given (src/workloads/fee-pressure.ts). */
+export const DEFAULT_FEE_PRESSURE = { maxTierLatencyRatio: 0.5, minEvictions: 1, minBlockFill: 0.9, minThroughputFraction: 0.7 } as const;
+
+/** The flooding peer's defaults (src/adversary/flooding-peer.ts): the devnet bans it within seconds at this rate. */
+export const DEFAULT_FLOODING_PEER = { rate: 200, startAfterMs: 2000, banWithinMs: 20_000, propagationP99Ms: 3000 } as const;

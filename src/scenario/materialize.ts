@@ -13,6 +13,8 @@ import { DaWorkload } from '../workloads/da.js';
 import { TransactionWorkload } from '../workloads/transactions.js';
 import { TxFuzzWorkload } from '../adversary/tx-fuzz.js';
 import { ApiFloodWorkload } from '../adversary/api-flood-workload.js';
+import { FloodingPeerWorkload } from '../adversary/flooding-peer.js';
+import { FeePressureWorkload } from '../workloads/fee-pressure.js';
 import type { Issues } from './fields.js';
 import { expectationFactory, registeredExpectationNames, registeredWorkloadNames, workloadFactory } from './registry.js';
 import { meanBlockIntervalMs, type ExpectationSpec, type ScenarioSpec, type WorkloadSpec } from './spec.js';
@@ -32,6 +34,8 @@ const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]: (spec: Extract<WorkloadSp
   chaos: (spec) => new ChaosWorkload(spec),
   'tx-fuzz': (spec) => new TxFuzzWorkload(spec),
   'api-flood': (spec) => new ApiFloodWorkload(spec),
+  'fee-pressure': (spec) => new FeePressureWorkload(spec),
+  'flooding-peer': (spec) => new FloodingPeerWorkload(spec),
   partition: (spec) => new FaultWorkload(spec),
   'latency-tiers': (spec) => new FaultWorkload(spec),
   'link-fault': (spec) => new FaultWorkload(spec),

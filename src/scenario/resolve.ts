@@ -7,7 +7,7 @@ import type { DurationInput } from '../util/duration.js';
 import * as D from './defaults.js';
 import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, readNumber, readObject, readString, isPlainObject } from './fields.js';
 import { chainAdapter, chainNames } from '../adapters/registry.js';
-import type { FaultScheduleSpec, NetworkFaultSpec, ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+import type { FaultScheduleSpec, NetworkFaultSpec, ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, FeePressureWorkloadSpec, FeeTierSpec, FloodMessageKind, FloodingPeerWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
 import { FUZZ_CASES } from '../adversary/tx-fuzz-cases.js';
 import { FLOOD_REQUESTS } from '../adversary/api-flood.js';
 import { NEMESIS_TYPES, nemesisOf } from '../faults/nemeses/index.js';
@@ -45,6 +45,7 @@ export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
     return n === 1 ? type : `${type}[${n}]`;
   };
   const workloads = readArray(top.workloads, 'workloads', 'an array of workloads', issues).map((w, i) => readWorkload(w, i, label, { topology, wallets, consensus }, issues));
+  placeWalletRanges(workloads);
   const expectations = readArray(top.expectations, 'expectations', 'an array of expectations', issues).map((e, i) => readExpectation(e, i, issues));
   const plugins = top.plugins === undefined ? undefined : readArray(top.plugins, 'plugins', 'an array of module paths (relative to the scenario file) or package names', issues).map((p, i) => readString(p, `plugins[${i}]`, PLUGIN_RULE, issues));
   return { version: D.SPEC_VERSION, name, ...(chain ? { chain } : {}), seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations, ...(plugins ? { plugins } : {}) };
@@ -115,17 +116,21 @@ function readWorkload(v: unknown, index: number, label: (type: string) => string
       return readTxFuzz(v as Record<string, unknown>, label('tx-fuzz'), issues);
     case 'api-flood':
       return readApiFlood(v as Record<string, unknown>, label('api-flood'), issues);
+    case 'fee-pressure':
+      return readFeePressure(v as Record<string, unknown>, label('fee-pressure'), issues);
+    case 'flooding-peer':
+      return readFloodingPeer(v as Record<string, unknown>, label('flooding-peer'), issues);
     case 'custom':
       return readCustom(v as Record<string, unknown>, `workloads[${index}]`, issues);
     default:
       if (typeof type === 'string' && (NEMESIS_TYPES as string[]).includes(type)) return readFault(v as Record<string, unknown>, type as NetworkFaultSpec['type'], label(type), ctx, issues);
-      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, `a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', ${NEMESIS_TYPES.map((t) => `'${t}'`).join(', ')} or 'custom'`);
+      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, `a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', ${NEMESIS_TYPES.map((t) => `'${t}'`).join(', ')} or 'custom'`);
       return { type: 'custom', name: '?' };
   }
 }
 
 function readTransactions(v: Record<string, unknown>, f: string, ctx: Context, issues: Issues): TransactionsWorkloadSpec {
-  const o = readObject(v, f, ['type', 'rate', 'users', 'fee', 'amount', 'targets', 'batch', 'inclusionThreshold'], issues)!;
+  const o = readObject(v, f, ['type', 'rate', 'users', 'firstWallet', 'fee', 'amount', 'targets', 'batch', 'inclusionThreshold'], issues)!;
   const usersFallback = Math.max(ctx.wallets.count, 0);
   return {
     type: 'transactions',
@@ -136,6 +141,8 @@ function readTransactions(v: Record<string, unknown>, f: string, ctx: Context, i
     targets: readTargetPolicy(o.targets, `${f}.targets`, issues),
     batch: o.batch === 'auto' || o.batch === undefined ? 'auto' : readNumber(o.batch, `${f}.batch`, { min: 1, max: 10_000, integer: true, allowed: "'auto' or an integer from 1 to 10000" }, issues, 1),
     inclusionThreshold: readNumber(o.inclusionThreshold, `${f}.inclusionThreshold`, { min: 0, max: 1, allowed: 'a fraction from 0 to 1 (default 1: every accepted transaction)' }, issues, D.DEFAULT_TX.inclusionThreshold),
+    // Last, where placeWalletRanges adds it when absent: one key order either way.
+    ...readFirstWallet(o.firstWallet, f, issues),
   };
 }
 
@@ -266,6 +273,76 @@ function readApiFlood(v: Record<string, unknown>, f: string, issues: Issues): Ap
     minRateFraction: readNumber(o.minRateFraction, `${f}.minRateFraction`, { min: 0, max: 1, allowed: 'a fraction from 0 to 1 of the rate' }, issues, F.minRateFraction),
   };
   if (o.durationMs !== undefined) spec.durationMs = readDuration(o.durationMs, `${f}.durationMs`, { min: 1, max: 30 * 24 * HOUR_MS, allowed: "a positive duration such as '10s'" }, issues);
+  if (o.minBlocks !== undefined) spec.minBlocks = readNumber(o.minBlocks, `${f}.minBlocks`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks' }, issues);
+  return spec;
+}
+
+function readFirstWallet(v: unknown, f: string, issues: Issues): { firstWallet?: number } {
+  return v === undefined ? {} : { firstWallet: readNumber(v, `${f}.firstWallet`, { min: 0, integer: true, allowed: 'the index (≥ 0) of the first funded wallet this workload sends from' }, issues) };
+}
+
+/**
+ * Wallet ranges: a transaction-sending workload (or fee tier) without `firstWallet` starts after the ranges
+ * of those before it, so two workloads never sign with the same wallet unless a user says so (and
+ * validate.ts refuses overlaps and ranges past the funded wallets).
+ */
+function placeWalletRanges(workloads: WorkloadSpec[]): void {
+  let next = 0;
+  for (const w of workloads) {
+    const ranges: Array<{ firstWallet?: number; users: number }> = w.type === 'transactions' ? [w] : w.type === 'fee-pressure' ? w.tiers : [];
+    for (const r of ranges) {
+      if (r.firstWallet === undefined) r.firstWallet = next;
+      if (Number.isFinite(r.users)) next = Math.max(next, r.firstWallet + r.users);
+    }
+  }
+}
+
+function readFeePressure(v: Record<string, unknown>, f: string, issues: Issues): FeePressureWorkloadSpec {
+  const o = readObject(v, f, ['type', 'tiers', 'rate', 'amount', 'targets', 'batch', 'maxTierLatencyRatio', 'minEvictions', 'minBlockFill', 'minThroughputFraction'], issues)!;
+  const F = D.DEFAULT_FEE_PRESSURE;
+  const list = readArray(o.tiers, `${f}.tiers`, 'an array of at least two tiers { name, fee, users, share? }', issues);
+  if (list.length < 2) issues.add(`${f}.tiers`, o.tiers, 'at least two tiers { name, fee, users } with distinct fees');
+  const tiers = list.map((t, i): FeeTierSpec => {
+    const tf = `${f}.tiers[${i}]`;
+    const to = readObject(t, tf, ['name', 'fee', 'users', 'firstWallet', 'share'], issues) ?? {};
+    return {
+      name: readString(to.name, `${tf}.name`, { pattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, allowed: 'a tier name of 1–32 letters, digits, "_" or "-"' }, issues, `tier-${i}`),
+      fee: readNumber(to.fee, `${tf}.fee`, { min: 0, integer: true, allowed: 'the fee every transaction of this tier pays, an integer ≥ 0' }, issues),
+      users: readNumber(to.users, `${tf}.users`, { min: 1, integer: true, allowed: "an integer ≥ 1 (the tier's own funded wallets)" }, issues),
+      share: readNumber(to.share, `${tf}.share`, { min: 0, minExclusive: true, allowed: "a weight > 0 of the tier in the offered rate (default 1: an equal split)" }, issues, 1),
+      ...readFirstWallet(to.firstWallet, tf, issues),
+    };
+  });
+  return {
+    type: 'fee-pressure',
+    tiers,
+    rate: readRate(o.rate, `${f}.rate`, issues),
+    amount: readNumber(o.amount, `${f}.amount`, { min: 0, integer: true, allowed: 'a non-negative integer' }, issues, D.DEFAULT_TX.amount),
+    targets: readTargetPolicy(o.targets, `${f}.targets`, issues),
+    batch: o.batch === 'auto' || o.batch === undefined ? 'auto' : readNumber(o.batch, `${f}.batch`, { min: 1, max: 10_000, integer: true, allowed: "'auto' or an integer from 1 to 10000" }, issues, 1),
+    maxTierLatencyRatio: readNumber(o.maxTierLatencyRatio, `${f}.maxTierLatencyRatio`, { min: 0, minExclusive: true, max: 1, allowed: "a fraction in (0, 1]: a tier's inclusion p50 at most this × the next lower tier's" }, issues, F.maxTierLatencyRatio),
+    minEvictions: readNumber(o.minEvictions, `${f}.minEvictions`, { min: 0, integer: true, allowed: 'a non-negative integer (lowest-fee evictions the run must cause)' }, issues, F.minEvictions),
+    minBlockFill: readNumber(o.minBlockFill, `${f}.minBlockFill`, { min: 0, max: 1, allowed: 'a fraction from 0 to 1 of a block’s capacity' }, issues, F.minBlockFill),
+    minThroughputFraction: readNumber(o.minThroughputFraction, `${f}.minThroughputFraction`, { min: 0, max: 1, allowed: 'a fraction from 0 to 1 of the best included rate' }, issues, F.minThroughputFraction),
+  };
+}
+
+export const FLOOD_MESSAGE_KINDS: readonly FloodMessageKind[] = ['stale-block', 'duplicate-block', 'duplicate-tx', 'invalid-tx', 'da-share'];
+
+function readFloodingPeer(v: Record<string, unknown>, f: string, issues: Issues): FloodingPeerWorkloadSpec {
+  const o = readObject(v, f, ['type', 'target', 'rate', 'messages', 'startAfterMs', 'durationMs', 'banWithinMs', 'propagationP99Ms', 'minBlocks'], issues)!;
+  const F = D.DEFAULT_FLOODING_PEER;
+  const messages = o.messages === undefined ? [] : readArray(o.messages, `${f}.messages`, `an array of message kinds: ${FLOOD_MESSAGE_KINDS.join(', ')}`, issues).map((m, i) => readEnum(m, `${f}.messages[${i}]`, FLOOD_MESSAGE_KINDS, issues, 'stale-block'));
+  const spec: FloodingPeerWorkloadSpec = {
+    type: 'flooding-peer',
+    target: readString(o.target, `${f}.target`, { pattern: /^[a-z]+-\d+$/, allowed: "a node name such as 'validator-0'" }, issues, 'validator-0'),
+    rate: readNumber(o.rate, `${f}.rate`, { min: 1, max: 100_000, allowed: 'messages per second from 1 to 100,000' }, issues, F.rate),
+    messages: [...new Set(messages)],
+    startAfterMs: readDuration(o.startAfterMs, `${f}.startAfterMs`, { min: 0, max: 30 * 24 * HOUR_MS, allowed: "a duration ≥ 0 such as '5s'" }, issues, F.startAfterMs),
+    banWithinMs: readDuration(o.banWithinMs, `${f}.banWithinMs`, { min: 1, max: HOUR_MS, allowed: "a positive duration such as '20s' (bound on the time to ban)" }, issues, F.banWithinMs),
+    propagationP99Ms: readDuration(o.propagationP99Ms, `${f}.propagationP99Ms`, { min: 1, max: HOUR_MS, allowed: "a positive duration such as '2s'" }, issues, F.propagationP99Ms),
+  };
+  if (o.durationMs !== undefined) spec.durationMs = readDuration(o.durationMs, `${f}.durationMs`, { min: 1, max: 30 * 24 * HOUR_MS, allowed: "a positive duration such as '20s'" }, issues);
   if (o.minBlocks !== undefined) spec.minBlocks = readNumber(o.minBlocks, `${f}.minBlocks`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks' }, issues);
   return spec;
 }

@@ -49,6 +49,12 @@ export interface TransactionsWorkloadSpec {
   rate: RateSpec;
   /** How many of the funded wallets send. */
   users: number;
+  /**
+   * Index of the first funded wallet this workload sends from (it uses `users` wallets from there). Wallet
+   * ranges of transaction-sending workloads never overlap (validated); when absent, resolving places the
+   * workload after the ranges of those before it.
+   */
+  firstWallet?: number;
   fee: number;
   amount: number;
   targets: TargetPolicy;
@@ -127,6 +133,60 @@ export interface ApiFloodWorkloadSpec {
   minBlocks?: number;
   /** The flood must send at least this fraction of its rate (else the generator, not the node, was the limit). */
   minRateFraction: number;
+}
+
+/** One fee tier of the fee-pressure workload: its own wallets, its fee, its share of the offered rate. */
+export interface FeeTierSpec {
+  name: string;
+  fee: number;
+  users: number;
+  /** First wallet of the tier's range (resolving places tiers one after the other when absent). */
+  firstWallet?: number;
+  /** Weight of the tier in the offered rate (the rate is split in proportion to the weights). */
+  share: number;
+}
+
+/** Fee pressure (src/workloads/fee-pressure.ts): several fee tiers ramped past capacity; devnet only. */
+export interface FeePressureWorkloadSpec {
+  type: 'fee-pressure';
+  /** At least two tiers with distinct fees. */
+  tiers: FeeTierSpec[];
+  /** The offered rate over all tiers (split by share). */
+  rate: RateSpec;
+  amount: number;
+  targets: TargetPolicy;
+  batch: number | 'auto';
+  /** A tier's inclusion p50 at most this fraction of the next lower tier's ("sooner" by a margin, not by noise). */
+  maxTierLatencyRatio: number;
+  /** Evictions (lowest_fee, summed over the nodes) the run must cause at capacity. */
+  minEvictions: number;
+  /** Median block fill (transactions / the block's capacity) over the saturated blocks must reach this. */
+  minBlockFill: number;
+  /** Included transactions per second over the last third of the window ≥ this fraction of the best 3 s. */
+  minThroughputFraction: number;
+}
+
+/** What the flooding peer publishes (src/adversary/flooding-peer.ts). */
+export type FloodMessageKind = 'stale-block' | 'duplicate-block' | 'duplicate-tx' | 'invalid-tx' | 'da-share';
+
+/** A Byzantine peer on the devnet's P2P protocol (src/adversary/flooding-peer.ts); devnet only. */
+export interface FloodingPeerWorkloadSpec {
+  type: 'flooding-peer';
+  /** The victim node. */
+  target: string;
+  /** Messages per second while flooding. */
+  rate: number;
+  /** Kinds to send in turn; empty = all. */
+  messages: FloodMessageKind[];
+  /** The flood starts this long into the run window and lasts durationMs (absent: to the window's end). */
+  startAfterMs: number;
+  durationMs?: number;
+  /** The victim must disconnect and ban the flooder within this long of its first message. */
+  banWithinMs: number;
+  /** Block propagation p99 to every node during the flood (from the block feed) within this bound. */
+  propagationP99Ms: number;
+  /** The victim's chain must grow by this many blocks while flooded; absent = half the blocks expected. */
+  minBlocks?: number;
 }
 
 /**
@@ -211,7 +271,7 @@ export interface CustomSpec {
   options?: unknown;
 }
 
-export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | ApiFloodWorkloadSpec | NetworkFaultSpec | CustomSpec;
+export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | ApiFloodWorkloadSpec | FeePressureWorkloadSpec | FloodingPeerWorkloadSpec | NetworkFaultSpec | CustomSpec;
 
 export interface LivenessOptions {
   /** Blocks in the window ≥ minFraction × expected. */

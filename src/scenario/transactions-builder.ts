@@ -64,6 +64,11 @@ export class TransactionsBuilder<P> {
     return this.with({ users: count });
   }
 
+  /** Send from wallets `index`.. (this workload's own range; default: after the ranges of the workloads before it). */
+  firstWallet(index: number): TransactionsBuilder<P> {
+    return this.with({ firstWallet: index });
+  }
+
   /** Fee per transaction. Default 1. */
   fee(fee: number): TransactionsBuilder<P> {
     return this.with({ fee });
@@ -110,7 +115,8 @@ export class TransactionsBuilder<P> {
   }
 }
 
-function stageInput(s: RateStageInput): Record<string, unknown> {
+/** A stage as the spec writes it (ramp by default). */
+export function stageInput(s: RateStageInput): Record<string, unknown> {
   const out: Record<string, unknown> = { durationMs: s.duration, perSecond: s.perSecond };
   if (s.ramp !== undefined) out.ramp = s.ramp;
   else out.ramp = true;

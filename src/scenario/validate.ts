@@ -21,6 +21,8 @@ const NEEDS: Record<string, { capability: ChainCapability; what: string }> = {
   'link-fault': { capability: 'multi-node', what: 'peer links to fault (link-fault)' },
   'fork-rate': { capability: 'multi-node', what: 'several block producers to fork (fork-rate)' },
   propagation: { capability: 'multi-node', what: 'several nodes to propagate blocks to (propagation)' },
+  'flooding-peer': { capability: 'p2p-client', what: "P2P protocol loadnet can speak: the flooding peer speaks only the devnet's framed TCP, not libp2p or devp2p (not supported)" },
+  'fee-pressure': { capability: 'fee-market', what: 'fee-ordered block building with counted lowest-fee evictions (fee-pressure)' },
 };
 
 /** Refuse what the scenario's chain does not support, naming the chain and the feature. */
@@ -44,8 +46,52 @@ function validateChain(spec: ScenarioSpec, issues: Issues): void {
   if (spec.topology.executors > 0 && !chain.roles.includes('executor')) refuse('topology.executors', spec.topology.executors, `executor role (roles: ${chain.roles.join(', ')})`);
 }
 
+/** A range of funded wallets one workload (or fee tier) signs with. */
+interface WalletRange {
+  field: string;
+  what: string;
+  first: number;
+  count: number;
+}
+
+/** The wallet ranges of the transaction-sending workloads (fields named as issues name them). */
+function walletRanges(spec: ScenarioSpec): WalletRange[] {
+  const out: WalletRange[] = [];
+  const seen = new Map<string, number>();
+  for (const w of spec.workloads) {
+    const n = (seen.get(w.type) ?? 0) + 1;
+    seen.set(w.type, n);
+    const f = n === 1 ? w.type : `${w.type}[${n}]`;
+    if (w.type === 'transactions') out.push({ field: `${f}.users`, what: f, first: w.firstWallet ?? 0, count: w.users });
+    else if (w.type === 'fee-pressure') w.tiers.forEach((t, i) => out.push({ field: `${f}.tiers[${i}].users`, what: `${f} tier '${t.name}'`, first: t.firstWallet ?? 0, count: t.users }));
+    else if (w.type === 'tx-fuzz') out.push({ field: `${f}`, what: `${f} (the last two wallets)`, first: spec.wallets.count - 2, count: 2 });
+  }
+  return out.filter((r) => Number.isFinite(r.first) && Number.isFinite(r.count));
+}
+
+/** Every range within the funded wallets, no two overlapping: two workloads signing with one wallet race for its nonces. */
+function validateWalletRanges(spec: ScenarioSpec, issues: Issues): void {
+  const count = spec.wallets.count;
+  const ranges = walletRanges(spec);
+  const span = (r: WalletRange) => `wallets ${r.first}–${r.first + r.count - 1}`;
+  for (const r of ranges) {
+    if (count < 1 || r.first + r.count <= count) continue;
+    if (r.what.startsWith('tx-fuzz')) continue; // tx-fuzz refuses fewer than 2 wallets itself
+    issues.add(r.field, r.count, r.first === 0 ? `at most wallets.count (${count}): users are funded wallets that send` : `at most ${Math.max(0, count - r.first)}: this range starts at firstWallet ${r.first} of ${count} funded wallets`);
+  }
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const [a, b] = [ranges[i]!, ranges[j]!];
+      if (a.first < b.first + b.count && b.first < a.first + a.count) {
+        issues.add(b.field, b.count, `a wallet range of its own: ${b.what} has ${span(b)}, overlapping ${a.what}'s ${span(a)} (set users and firstWallet, or fund more wallets)`);
+      }
+    }
+  }
+}
+
 export function validateSpec(spec: ScenarioSpec, issues: Issues): void {
   validateChain(spec, issues);
+  validateWalletRanges(spec, issues);
   const { topology, consensus, wallets } = spec;
   const names = Number.isFinite(topology.validators) && Number.isFinite(topology.executors) ? nodeNames(topology.validators, topology.executors) : [];
   const twoSlots = 2 * consensus.slotDurationMs;
@@ -68,7 +114,6 @@ export function validateSpec(spec: ScenarioSpec, issues: Issues): void {
     switch (w.type) {
       case 'transactions': {
         if (wallets.count < 1) issues.add('wallets.count', wallets.count, 'at least 1 funded wallet for the transactions workload (.wallets(n))');
-        else if (w.users > wallets.count) issues.add(`${f}.users`, w.users, `at most wallets.count (${wallets.count}): users are funded wallets that send`);
         const perTx = w.fee + w.amount;
         if (Number.isFinite(perTx) && wallets.count > 0 && wallets.fundsPerWallet < perTx) {
           issues.add('wallets.fundsPerWallet', wallets.fundsPerWallet, `at least fee + amount (${perTx}) so a wallet can send one transaction`);
@@ -115,6 +160,23 @@ export function validateSpec(spec: ScenarioSpec, issues: Issues): void {
         if (w.atMs >= spec.durationMs) issues.add(`${f}.atMs`, w.atMs, `a start inside the run window (before ${spec.durationMs} ms)`);
         break;
       }
+      case 'fee-pressure': {
+        if (wallets.count < 1) issues.add('wallets.count', wallets.count, 'funded wallets for the fee tiers (.wallets(n))');
+        const fees = w.tiers.map((t) => t.fee);
+        if (new Set(fees).size !== fees.length) issues.add(`${f}.tiers`, fees.join(', '), 'tiers with distinct fees (the expectation orders them by fee)');
+        const perTx = Math.max(...fees) + w.amount;
+        if (Number.isFinite(perTx) && wallets.count > 0 && wallets.fundsPerWallet < perTx) issues.add('wallets.fundsPerWallet', wallets.fundsPerWallet, `at least the highest fee + amount (${perTx}) so every tier can send`);
+        if (typeof w.targets === 'object' && names.length > 0 && !names.includes(w.targets.node)) issues.add(`${f}.targets.node`, w.targets.node, `a node of this topology: ${names.join(', ')}`);
+        if (w.rate.kind === 'stages') {
+          const total = w.rate.stages.reduce((s, st) => s + st.durationMs, 0);
+          if (total > spec.durationMs) issues.add(`${f}.rate.stages`, `${total} ms in total`, `stages that fit in the run window (${spec.durationMs} ms); after the last stage the rate holds`);
+        }
+        break;
+      }
+      case 'flooding-peer':
+        if (names.length > 0 && !names.includes(w.target)) issues.add(`${f}.target`, w.target, `a node of this topology: ${names.join(', ')}`);
+        if (w.startAfterMs >= spec.durationMs) issues.add(`${f}.startAfterMs`, w.startAfterMs, `less than the run window (${spec.durationMs} ms)`);
+        break;
       case 'custom':
         break;
     }

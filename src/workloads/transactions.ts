@@ -1,6 +1,6 @@
 /**
- * The transaction workload of the DSL (`transactions().rate(r).users(u)`): transfers from the first `users`
- * funded wallets at the spec's rate, open loop, through the load engine, during the run window; through the
+ * The transaction workload of the DSL (`transactions().rate(r).users(u)`): transfers from `users` funded
+ * wallets (from `firstWallet`, its own range) at the spec's rate, open loop, through the load engine, during the run window; through the
  * cooldown it keeps tracking inclusion. Emits `load.interval` every second, live figures under 'load', and
  * the `load` summary section. Bundles the TxInclusion expectation.
  */
@@ -17,24 +17,39 @@ import { scheduleFromRate } from '../load/schedule.js';
 import { droppedPath, loadSummary, settleInclusion, type InclusionOutcome } from '../load/outcome.js';
 import { TxInclusion } from './tx-inclusion.js';
 
+/** How a composing workload (fee-pressure's tiers) runs one: its own name, no `load` section, its intervals. */
+export interface TransactionWorkloadRole {
+  name: string;
+  /** Write the `load` summary section (the DSL's transactions workload does; a tier does not). */
+  summary: boolean;
+  onInterval?: (iv: LoadInterval) => void;
+}
+
 export class TransactionWorkload implements Workload {
-  readonly name = 'transactions';
+  readonly name: string;
   private metrics?: RunMetrics;
   private readonly inclusionExpectation: TxInclusion;
   private engine?: LoadEngine;
   private totals?: LoadTotals;
   private ctx?: RunContext;
+  /** The last settled figures (after finish: the final ones). */
+  result?: { totals: LoadTotals; outcome?: InclusionOutcome };
 
-  constructor(readonly spec: TransactionsWorkloadSpec) {
+  constructor(
+    readonly spec: TransactionsWorkloadSpec,
+    private readonly role: TransactionWorkloadRole = { name: 'transactions', summary: true },
+  ) {
+    this.name = role.name;
     this.inclusionExpectation = new TxInclusion(this, spec.inclusionThreshold ?? 1);
   }
 
   init(metrics: RunMetrics, scenario: ScenarioSpec): void {
     this.metrics = metrics;
     const { users } = this.spec;
-    if (!Number.isInteger(users) || users < 1 || users > scenario.wallets.count) {
-      throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `transactions.users is ${users}; allowed: 1 to the number of funded wallets (${scenario.wallets.count})`, {
-        issues: [{ field: 'transactions.users', value: users, allowed: `an integer from 1 to wallets (${scenario.wallets.count})` }],
+    const first = this.spec.firstWallet ?? 0;
+    if (!Number.isInteger(users) || users < 1 || first + users > scenario.wallets.count) {
+      throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `${this.name}.users is ${users} from wallet ${first}; allowed: 1 to the funded wallets left from there (${Math.max(0, scenario.wallets.count - first)})`, {
+        issues: [{ field: `${this.name}.users`, value: users, allowed: `an integer from 1 to ${Math.max(0, scenario.wallets.count - first)} (wallets ${first}.. of ${scenario.wallets.count})` }],
       });
     }
     scheduleFromRate(this.spec.rate, metrics.meanBlockIntervalMs); // a bad rate fails the build, not the run
@@ -59,7 +74,8 @@ export class TransactionWorkload implements Workload {
   async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
     this.ctx = ctx;
     const metrics = this.metrics ?? ctx.metrics;
-    const wallets = ctx.wallets.slice(0, this.spec.users);
+    const first = this.spec.firstWallet ?? 0;
+    const wallets = ctx.wallets.slice(first, first + this.spec.users);
     if (wallets.length === 0) throw new LoadnetError('LN_ERR_WORKLOAD', 'transactions: the run has no funded wallets', { hint: 'declare wallets with .wallets(n)' });
     const { urls, choice } = this.targets(ctx);
     const durationMs = Math.max(0, ctx.window.endMs - nowMs());
@@ -104,7 +120,7 @@ export class TransactionWorkload implements Workload {
       this.totals = await engine.finished();
       if (this.totals.generatorBound) {
         const t = this.totals;
-        const line = `loadnet: transactions: GENERATOR-BOUND: offered ${t.offeredTps} tx/s of ${t.targetTps} tx/s target; cause: ${t.generatorBoundReason}`;
+        const line = `loadnet: ${this.name}: GENERATOR-BOUND: offered ${t.offeredTps} tx/s of ${t.targetTps} tx/s target; cause: ${t.generatorBoundReason}`;
         process.stderr.write(line + '\n');
         ctx.events.emit('load.generatorBound', { workload: this.name, offeredTps: t.offeredTps, targetTps: t.targetTps, reason: t.generatorBoundReason });
       }
@@ -119,6 +135,8 @@ export class TransactionWorkload implements Workload {
 
   private onInterval(ctx: RunContext, iv: LoadInterval): void {
     ctx.events.emit('load.interval', { ...iv });
+    this.role.onInterval?.(iv);
+    if (!this.role.summary) return;
     ctx.live.publish('load', {
       targetTps: iv.targetTps,
       offeredTps: iv.offeredTps,
@@ -159,8 +177,9 @@ export class TransactionWorkload implements Workload {
     if (!engine || !ctx) return undefined;
     const totals = this.totals ?? engine.totals();
     const outcome = engine.tracker ? await settleInclusion(engine.tracker, ctx.nodes(), droppedPath(ctx.runDir)) : undefined;
-    ctx.summary.set('load', loadSummary(totals, outcome, { rate: this.spec.rate, users: this.spec.users, threads: engine.threads }));
+    if (this.role.summary) ctx.summary.set('load', loadSummary(totals, outcome, { rate: this.spec.rate, users: this.spec.users, threads: engine.threads }));
     if (final) engine.tracker?.close();
-    return { totals, outcome };
+    this.result = { totals, outcome };
+    return this.result;
   }
 }

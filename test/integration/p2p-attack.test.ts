@@ -9,10 +9,10 @@
  * against nodes with every defense switched off: the assertions then fail (bench/RESULTS.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveKeyPair, fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
-import { MsgType, encodeBlockRequest, encodeListFrame } from '../../src/node/p2p/frames.js';
+import { MsgType, deriveKeyPair, encodeBlockRequest, encodeListFrame, fromHex, signTransferFast } from 'loadnet/chain';
+import { halfOpen, randomPeers, type DevnetPeer } from 'loadnet';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
-import { halfOpen, randomPeers, rawPeer, rssMiB, type RawPeer } from './p2p-attacker.js';
+import { rawPeer, rssMiB } from './helpers/hostile-peer.js';
 
 /** The victim's per-peer verification budget for gossiped transactions (default 10,000/s; low here so a short flood, cheap on a loaded machine, is over it). */
 const VERIFY_BUDGET = 200;
@@ -165,7 +165,7 @@ describe('devnet node: hostile peers', () => {
 
   it('a ping flood gets the pinger cut off; honest peers kept', async () => {
     const watch = watchHonestPeers();
-    const attacker: RawPeer = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'ping-flood', 0);
+    const attacker: DevnetPeer = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'ping-flood', 0);
     for (let i = 0; i < 20_000 && !attacker.socket.destroyed; i++) {
       attacker.send(MsgType.ping, new Uint8Array(4));
       if (i % 1000 === 0) await sleep(20);

@@ -5,8 +5,8 @@
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
-import { FrameDecoder, MsgType, encodeFrame, encodeListFrame } from '../../src/node/p2p/frames.js';
-import { P2P_VERSION, decodeHello, encodeHello, newChallenge, newSession, signAuth } from '../../src/node/p2p/handshake.js';
+import { FrameDecoder, MsgType, encodeFrame, encodeListFrame } from '../../src/adapters/devnet/wire/p2p-frames.js';
+import { P2P_VERSION, decodeHello, encodeHello, newChallenge, newSession, signAuth } from '../../src/adapters/devnet/wire/p2p-handshake.js';
 import { CHAIN, connectedIds, fakeTxs, makeNode, sleep, waitFor, type TestNode } from './p2p-helpers.js';
 
 const started: TestNode[] = [];

@@ -26,7 +26,7 @@ describe('tx-fuzz spec', () => {
 
   it('refuses what it cannot run, naming field and allowed values', () => {
     expect(() => base().fuzzTransactions({ rate: 0, cases: ['nope' as never] }).build()).toThrow(/tx-fuzz\.cases\[0\]: "nope"; allowed: one of .malformed.[\s\S]*tx-fuzz\.rate: 0; allowed: crafted transactions per second/);
-    expect(() => base().transactions().users(6).apply().fuzzTransactions().build()).toThrow(/transactions\.users ≤ 4: the fuzzer uses the last two of the 6 wallets/);
+    expect(() => base().transactions().users(6).apply().fuzzTransactions().build()).toThrow(/tx-fuzz: 2; allowed: a wallet range of its own: tx-fuzz \(the last two wallets\) has wallets 4–5, overlapping transactions's wallets 0–5/);
     expect(() => ScenarioBuilder.topology().validators(1).apply().wallets(3).onChain({ type: 'devnet', mempool: { minFee: -1, size: 3 } }).build()).toThrow(/chain\.mempool\.minFee: -1; allowed: an integer from 0[\s\S]*chain\.mempool\.size: 3; allowed: maxCount, minFee, maxNonceGap/);
     expect(() => ScenarioBuilder.topology().validators(1).apply().onChain({ type: 'devnet', shards: 2 }).build()).toThrow(/chain\.shards: 2; allowed: mempool/);
   });

@@ -139,11 +139,14 @@ describe('DA service', () => {
     const c = cluster(4, 2);
     const [id, v] = [...c.validators].find(([vid]) => c.executor.holders[0]!.includes(vid) && !c.executor.holders[1]!.includes(vid))!;
     const share = { blobId: 'ab'.repeat(32), index: 1, total: 2, size: 4, data: new Uint8Array(2) };
-    expect(v.onShare(encodeShare(share), 'x')).toBeNull();
-    expect(v.onShare(encodeShare({ ...share, index: 0 }), 'x')).not.toBeNull();
-    expect(v.onShare(encodeShare({ ...share, total: 3, index: 0, size: 3, data: new Uint8Array(1) }), 'x')).toBeNull();
-    expect(v.onShare(new Uint8Array([9, 9]), 'x')).toBeNull();
-    expect(v.counters.sharesRefused).toBe(3);
+    const from = c.executor.myId;
+    expect(v.onShare(encodeShare(share), from)).toBeNull();
+    expect(v.onShare(encodeShare({ ...share, index: 0 }), from)).not.toBeNull();
+    expect(v.onShare(encodeShare({ ...share, total: 3, index: 0, size: 3, data: new Uint8Array(1) }), from)).toBeNull();
+    expect(v.onShare(new Uint8Array([9, 9]), from)).toBeNull();
+    // Unsolicited: the same share from an identity that is no block producer.
+    expect(v.onShare(encodeShare({ ...share, index: 0, blobId: 'cd'.repeat(32) }), 'ef'.repeat(32))).toBeNull();
+    expect(v.counters.sharesRefused).toBe(4);
     expect(id).toMatch(/^[0-9a-f]{64}$/); // the validator is named by its peer id
   });
 

@@ -13,7 +13,7 @@ const tx = (o: Partial<TransactionsWorkloadSpec>): TransactionsWorkloadSpec => (
 
 describe('workload validation at build time', () => {
   it('names the field and what is allowed', () => {
-    expect(() => new TransactionWorkload(tx({ users: 11 })).init(metrics, scenario)).toThrow(/transactions.users is 11; allowed: 1 to the number of funded wallets \(10\)/);
+    expect(() => new TransactionWorkload(tx({ users: 11 })).init(metrics, scenario)).toThrow(/transactions.users is 11 from wallet 0; allowed: 1 to the funded wallets left from there \(10\)/);
     expect(() => new TransactionWorkload(tx({ batch: 0 })).init(metrics, scenario)).toThrow(/transactions.batch is 0/);
     expect(() => new TransactionWorkload(tx({ rate: { kind: 'perSecond', perSecond: -5 } })).init(metrics, scenario)).toThrow(/rate.perSecond: -5; allowed/);
     expect(() => new TransactionWorkload(tx({})).init(metrics, scenario)).not.toThrow();

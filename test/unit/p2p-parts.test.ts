@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
 import { ByteReader } from '../../src/util/bytes.js';
-import { FrameDecoder, MsgType, decodeBlockRequest, decodeList, encodeBlockRequest, encodeFrame, encodeListFrame, u32Prefix } from '../../src/node/p2p/frames.js';
-import { P2P_VERSION, decodeHello, encodeHello, newChallenge, newSession, signAuth, verifyAuth } from '../../src/node/p2p/handshake.js';
+import { FrameDecoder, MsgType, decodeBlockRequest, decodeList, encodeBlockRequest, encodeFrame, encodeListFrame, u32Prefix } from '../../src/adapters/devnet/wire/p2p-frames.js';
+import { P2P_VERSION, decodeHello, encodeHello, newChallenge, newSession, signAuth, verifyAuth } from '../../src/adapters/devnet/wire/p2p-handshake.js';
 import { SeenCache, bit } from '../../src/node/p2p/seen-cache.js';
 import { DEFAULT_LIMITS, PeerScore } from '../../src/node/p2p/peer-score.js';
 

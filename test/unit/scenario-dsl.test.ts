@@ -16,6 +16,7 @@ const tx = (perBlock: number, users: number) => ({
   targets: 'round-robin',
   batch: 'auto',
   inclusionThreshold: 1,
+  firstWallet: 0,
 });
 
 describe('the seed examples in the DSL', () => {

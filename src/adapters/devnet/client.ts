@@ -107,6 +107,10 @@ export class DevnetChainClient implements ChainClient {
     return this.api.mempoolTxs(limit);
   }
 
+  async mempoolEvictions(): Promise<Record<string, number>> {
+    return { ...(await this.api.mempoolMetrics()).evictedByReason };
+  }
+
   async account(address: string): Promise<AccountState> {
     const a = await this.api.account(address);
     return { nonce: a.nonce, balance: BigInt(a.balance) };

@@ -9,11 +9,11 @@ import type { ChainAdapter, ChainCapability, ChainEndpoint, ClientOptions, TxFac
 import { workerModulePath } from '../module-path.js';
 import { DevnetChainClient } from './client.js';
 import { checkDevnetOptions } from './options.js';
-import { daSharesPerBlob, ledgerGenesis } from './run-configs.js';
+import { blockCapacity, daSharesPerBlob, ledgerGenesis } from './run-configs.js';
 import { planDevnetAttach } from './attach.js';
 import { planDevnetLocal } from './local-plan.js';
 
-const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'multi-node', 'mempool', 'supply', 'node-control']);
+const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'multi-node', 'mempool', 'supply', 'node-control', 'p2p-client', 'fee-market']);
 
 export const devnetAdapter: ChainAdapter = {
   name: 'devnet',
@@ -36,4 +36,5 @@ export const devnetAdapter: ChainAdapter = {
   planAttach: planDevnetAttach,
   ledgerGenesis,
   daSharesPerBlob,
+  blockCapacity,
 };

@@ -22,6 +22,15 @@ const MEMPOOL_FIELDS: Record<keyof DevnetMempoolOptions, { min: number; max: num
   maxNonceGap: { min: 0, max: 1_000_000 },
 };
 
+/** A block's capacity (default 20,000 transactions): small, fee pressure saturates blocks at a rate one machine offers. */
+export interface DevnetBlockOptions {
+  maxTxs?: number;
+}
+
+const BLOCK_FIELDS: Record<keyof DevnetBlockOptions, { min: number; max: number }> = {
+  maxTxs: { min: 1, max: 1_000_000 },
+};
+
 /** The API's per-client request budget (src/node/http-server.ts; defaults 20,000/s, burst 40,000). */
 export interface DevnetApiOptions {
   requestsPerSec?: number;
@@ -53,9 +62,10 @@ export function checkDevnetOptions(options: Record<string, unknown>): Issue[] {
   for (const [k, v] of Object.entries(options)) {
     if (k === 'mempool') checkIntegers('mempool', v, MEMPOOL_FIELDS, issues);
     else if (k === 'api') checkIntegers('api', v, API_FIELDS, issues);
+    else if (k === 'block') checkIntegers('block', v, BLOCK_FIELDS, issues);
     else if (k === 'defensesOff') {
       if (v !== true && !(Array.isArray(v) && v.every((n) => typeof n === 'string' && /^[a-z]+-\d+$/.test(n)))) issues.push({ field: 'defensesOff', value: v, allowed: "true (every node) or node names such as ['validator-1']" });
-    } else issues.push({ field: k, value: v, allowed: "mempool ({ maxCount, minFee, maxNonceGap }), api ({ requestsPerSec, requestBurst }) or defensesOff; the rest of the devnet is configured by topology and consensus" });
+    } else issues.push({ field: k, value: v, allowed: "mempool ({ maxCount, minFee, maxNonceGap }), api ({ requestsPerSec, requestBurst }), block ({ maxTxs }) or defensesOff; the rest of the devnet is configured by topology and consensus" });
   }
   return issues;
 }
@@ -66,6 +76,14 @@ export function devnetMempoolOptions(spec: Pick<ScenarioSpec, 'chain'>): DevnetM
   if (!chain || chain.type !== 'devnet') return {};
   const m = chain.mempool as DevnetMempoolOptions | undefined;
   return m ? { ...m } : {};
+}
+
+/** The block capacity a scenario set for the devnet. */
+export function devnetBlockOptions(spec: Pick<ScenarioSpec, 'chain'>): DevnetBlockOptions {
+  const chain = spec.chain;
+  if (!chain || chain.type !== 'devnet') return {};
+  const b = chain.block as DevnetBlockOptions | undefined;
+  return b ? { ...b } : {};
 }
 
 /** The API request budget a scenario set for the devnet. */

@@ -13,7 +13,7 @@ import type { GenesisAccount, GenesisConfig, GenesisValidator, NodeConfig, NodeR
 import type { ScenarioSpec, TopologyShape } from '../../scenario/spec.js';
 import type { WalletAccount } from '../../runtime/contracts.js';
 import { LoadnetError } from '../../errors.js';
-import { devnetApiOptions, devnetDefensesOff, devnetMempoolOptions } from './options.js';
+import { devnetApiOptions, devnetBlockOptions, devnetDefensesOff, devnetMempoolOptions } from './options.js';
 
 /** Every node identity is funded so executors can pay DA fees and validators can send too. */
 export const NODE_ACCOUNT_FUNDS = 1_000_000_000;
@@ -80,7 +80,7 @@ export function defaultTuning(spec: ScenarioSpec): NodeTuning {
     // Half a slot: enough for loopback and container clocks, small enough that clock-skew faults show.
     clockToleranceMs: Math.max(100, Math.floor(spec.consensus.slotDurationMs / 2)),
     mempool: { maxCount: 200_000, maxBytes: 256 * 1024 * 1024, maxNonceGap: 10_000, ttlMs: 10 * 60_000, minFee: 0, ...devnetMempoolOptions(spec) },
-    block: { maxTxs: 20_000, maxBytes: 8 * 1024 * 1024 },
+    block: { maxTxs: 20_000, maxBytes: 8 * 1024 * 1024, ...devnetBlockOptions(spec) },
     fees: 'burn',
     da: { subnetworks: Math.max(1, Math.min(16, spec.topology.validators || producers)) },
     logLevel: 'info',

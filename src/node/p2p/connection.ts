@@ -12,8 +12,8 @@ import type { LinkFault } from '../../adapters/devnet/wire/api.js';
 import type { SigningKey } from '../../adapters/devnet/wire/ed25519.js';
 import { toHex } from '../../util/bytes.js';
 import { LoadnetError } from '../../errors.js';
-import { FrameDecoder, MsgType, decodeReason, encodeFrame, encodeListFrame, encodeReason } from './frames.js';
-import { P2P_VERSION, decodeHello, encodeHello, newChallenge, signAuth, verifyAuth, type Hello } from './handshake.js';
+import { FrameDecoder, MsgType, decodeReason, encodeFrame, encodeListFrame, encodeReason } from '../../adapters/devnet/wire/p2p-frames.js';
+import { P2P_VERSION, decodeHello, encodeHello, newChallenge, signAuth, verifyAuth, type Hello } from '../../adapters/devnet/wire/p2p-handshake.js';
 import { TokenBucket } from './peer-score.js';
 
 export interface HandshakeContext {

@@ -36,12 +36,12 @@ import { sha256Hex } from '../../util/hash.js';
 import { LoadnetError } from '../../errors.js';
 import type { PeerAddress } from '../config.js';
 import { Connection, type ConnectionEvents, type ConnectionOptions, type HandshakeContext } from './connection.js';
-import { DEFAULT_MAX_FRAME_BYTES, MsgType, decodeBlockRequest, decodeList, decodePeers, encodeBlockRequest, encodeListFrame, encodePeers, u32Prefix, type BlockRequest } from './frames.js';
-import { newSession, type Hello } from './handshake.js';
+import { DEFAULT_MAX_FRAME_BYTES, MsgType, decodeBlockRequest, decodeList, decodePeers, encodeBlockRequest, encodeListFrame, encodePeers, u32Prefix, type BlockRequest } from '../../adapters/devnet/wire/p2p-frames.js';
+import { newSession, type Hello } from '../../adapters/devnet/wire/p2p-handshake.js';
 import { DEFAULT_LIMITS, MESSAGE_COST, PeerScore, TokenBucket, type PeerLimits } from './peer-score.js';
 import { SeenCache, bit } from './seen-cache.js';
 
-export type { BlockRequest } from './frames.js';
+export type { BlockRequest } from '../../adapters/devnet/wire/p2p-frames.js';
 export type { PeerLimits } from './peer-score.js';
 
 export interface P2PHandlers {

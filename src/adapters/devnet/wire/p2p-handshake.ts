@@ -6,9 +6,9 @@
  * The session id tells a restarted peer (new session) from a simultaneous second dial (same session).
  */
 import { randomBytes } from 'node:crypto';
-import { ByteReader, ByteWriter } from '../../util/bytes.js';
-import { fastestEd25519, type SigningKey } from '../../adapters/devnet/wire/ed25519.js';
-import { LoadnetError } from '../../errors.js';
+import { ByteReader, ByteWriter } from '../../../util/bytes.js';
+import { fastestEd25519, type SigningKey } from './ed25519.js';
+import { LoadnetError } from '../../../errors.js';
 
 export const P2P_VERSION = 1;
 export const P2P_DOMAIN = new TextEncoder().encode('loadnet.devnet.p2p.v1\0');

@@ -5,7 +5,7 @@
  *
  * Message payloads (little-endian):
  *   HELLO      version u8 | chainIdLen u16 | chainId | peerId 32 | challenge 32 | session 16 | listenPort u16 | nameLen u8 | name
- *   AUTH       signature 64 (see handshake.ts)
+ *   AUTH       signature 64 (see p2p-handshake.ts)
  *   DISCONNECT reasonLen u16 | reason (utf-8), sent before closing so the other side can log why
  *   PING/PONG  nonce u32
  *   TXS        count u32 | (len u32 | tx)*      (small transactions coalesced into one frame per tick)
@@ -16,8 +16,8 @@
  *   SHARE_RESP reqId u32 | present u8 | reply bytes
  *   PEERS      count u16 | (peerId 32 | port u16 | hostLen u8 | host)*   (address book exchange)
  */
-import { ByteReader, ByteWriter, fromHex, toHex } from '../../util/bytes.js';
-import { LoadnetError } from '../../errors.js';
+import { ByteReader, ByteWriter, fromHex, toHex } from '../../../util/bytes.js';
+import { LoadnetError } from '../../../errors.js';
 
 export const MsgType = {
   hello: 1,

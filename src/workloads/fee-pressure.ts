@@ -1,0 +1,233 @@
+/**
+ * Fee pressure (`.feePressure({ tiers, ... })`, JSON `{ "type": "fee-pressure" }`): one transaction stream
+ * per fee tier, each from its own wallet range and at its share of one offered rate, ramped past what the
+ * blocks hold. Each tier is a TransactionWorkload of its own (load engine, inclusion tracking) named
+ * `fee-pressure:<tier>`. Bundles FeePriority, which judges at the end:
+ *  - evictions active at capacity: the nodes' mempools evicted ≥ minEvictions transactions during the run;
+ *  - higher tiers included sooner: inclusion p50 and p99 ordered by fee (each tier's p99 no later than the
+ *    next lower one's, its p50 at most maxTierLatencyRatio × the next lower one's). A percentile counts the tier's dropped
+ *    (evicted) transactions as never included: a tier that lost over half of its decided transactions
+ *    (included + dropped) has no p50 (∞), one that lost over 1 % has no p99; included-only latencies would
+ *    flatter the low tiers, whose few survivors were the early ones;
+ *  - block fill at saturation: the median block of the window's second half holds ≥ minBlockFill of a
+ *    block's capacity;
+ *  - throughput stable or degrading gracefully: transactions included per second over the last third of the
+ *    window ≥ minThroughputFraction × the best rolling rate of the window.
+ * The `feePressure` summary section holds each tier's figures and its curve (per second: offered, included,
+ * inclusion p50/p99). The mempool's bound is the `mempool-bounded` expectation's (expectMempoolBounded).
+ */
+import { chainOf } from '../adapters/registry.js';
+import { LoadnetError } from '../errors.js';
+import type { LoadInterval } from '../load/figures.js';
+import type { Expectation, ExpectationResult, FeedBlock, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import type { FeePressureWorkloadSpec, FeeTierSpec, RateSpec, ScenarioSpec } from '../scenario/spec.js';
+import { nowMs } from '../util/clock.js';
+import { TransactionWorkload } from './transactions.js';
+
+/** One second of a tier's curve (from its load engine's interval). */
+export interface FeeTierPoint {
+  /** Seconds since the run window started. */
+  t: number;
+  offeredTps: number;
+  acceptedTps: number;
+  includedTps: number;
+  inclusionP50Ms: number;
+  inclusionP99Ms: number;
+}
+
+/** A tier's figures at the end of the run. */
+export interface FeeTierReport {
+  name: string;
+  fee: number;
+  /** Its wallet range [first, first + users). */
+  wallets: { first: number; users: number };
+  submitted: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  included: number;
+  pending: number;
+  dropped: number;
+  /** Of the included transactions. */
+  inclusionP50Ms: number | null;
+  inclusionP99Ms: number | null;
+  /** Over the decided ones (included + dropped, the dropped never): null = not reached (∞). */
+  effectiveP50Ms: number | null;
+  effectiveP99Ms: number | null;
+  curve: FeeTierPoint[];
+}
+
+export interface FeePressureReport {
+  tiers: FeeTierReport[];
+  /** Evictions during the run, summed over the nodes, by the chain's reason. */
+  evictions: Record<string, number>;
+  evictionsTotal: number;
+  /** Median fill of the blocks seen in the window's second half (null: capacity unknown or no block). */
+  blockFill: { median: number | null; blocks: number; capacityTxs: number | null };
+  throughput: { bestTps: number; lastThirdTps: number; windowS: number };
+}
+
+/** The rate scaled by `factor` (a tier's share of the offered rate). */
+export function scaleRate(rate: RateSpec, factor: number): RateSpec {
+  if (rate.kind === 'perBlock') return { kind: 'perBlock', perBlock: rate.perBlock * factor };
+  if (rate.kind === 'perSecond') return { kind: 'perSecond', perSecond: rate.perSecond * factor };
+  return { kind: 'stages', stages: rate.stages.map((s) => ({ ...s, perSecond: s.perSecond * factor })) };
+}
+
+interface Tier {
+  spec: FeeTierSpec;
+  load: TransactionWorkload;
+  curve: FeeTierPoint[];
+}
+
+export class FeePressureWorkload implements Workload {
+  readonly name = 'fee-pressure';
+  readonly tiers: Tier[];
+  private readonly expectation: FeePriority;
+  private evictionsBefore = new Map<string, Record<string, number>>();
+  private readonly blocks: Array<{ seenAt: number; txs: number }> = [];
+  private unsubscribe?: () => void;
+  private window?: { startMs: number; endMs: number };
+  report?: FeePressureReport;
+
+  constructor(readonly spec: FeePressureWorkloadSpec) {
+    const shares = spec.tiers.reduce((s, t) => s + t.share, 0);
+    this.tiers = spec.tiers.map((t) => {
+      const curve: FeeTierPoint[] = [];
+      const load = new TransactionWorkload(
+        { type: 'transactions', rate: scaleRate(spec.rate, t.share / shares), users: t.users, firstWallet: t.firstWallet ?? 0, fee: t.fee, amount: spec.amount, targets: spec.targets, batch: spec.batch, inclusionThreshold: 0 },
+        { name: `fee-pressure:${t.name}`, summary: false, onInterval: (iv) => curve.push(this.point(iv)) },
+      );
+      return { spec: t, load, curve };
+    });
+    this.expectation = new FeePriority(this);
+  }
+
+  private point(iv: LoadInterval): FeeTierPoint {
+    const t = this.window ? Math.round((nowMs() - this.window.startMs) / 100) / 10 : 0;
+    return { t, offeredTps: iv.offeredTps, acceptedTps: iv.acceptedTps, includedTps: iv.includedTps, inclusionP50Ms: iv.inclusion.p50, inclusionP99Ms: iv.inclusion.p99 };
+  }
+
+  init(metrics: RunMetrics, scenario: ScenarioSpec): void {
+    if (!chainOf(scenario).capabilities.has('fee-market')) {
+      throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `fee-pressure needs a chain with a fee market (fee-ordered blocks, counted evictions), not '${scenario.chain?.type}'`, { issues: [{ field: 'fee-pressure', value: scenario.chain?.type, allowed: "a chain with the 'fee-market' capability (the devnet)" }] });
+    }
+    for (const t of this.tiers) t.load.init(metrics, scenario);
+  }
+
+  expectations(): Expectation[] {
+    return [this.expectation];
+  }
+
+  async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    this.window = ctx.window;
+    this.unsubscribe = ctx.blockFeed.subscribe({ onBlock: (b: FeedBlock) => this.blocks.push({ seenAt: b.firstSeenAt, txs: b.txIds.length }) });
+    this.evictionsBefore = await evictionsByNode(ctx);
+    await Promise.all(this.tiers.map((t) => t.load.start(ctx, signal)));
+  }
+
+  async finish(ctx: RunContext): Promise<void> {
+    this.unsubscribe?.();
+    await Promise.all(this.tiers.map((t) => t.load.finish(ctx)));
+    const after = await evictionsByNode(ctx);
+    const evictions: Record<string, number> = {};
+    for (const [node, counts] of after) {
+      const before = this.evictionsBefore.get(node) ?? {};
+      for (const [reason, n] of Object.entries(counts)) evictions[reason] = (evictions[reason] ?? 0) + Math.max(0, n - (before[reason] ?? 0));
+    }
+    const capacity = chainOf(ctx.scenario).blockCapacity?.(ctx.runDir, ctx.nodes().map((n) => n.descriptor.name));
+    const w = ctx.window;
+    const inWindow = this.blocks.filter((b) => b.seenAt >= w.startMs && b.seenAt <= w.endMs);
+    const late = inWindow.filter((b) => b.seenAt >= (w.startMs + w.endMs) / 2);
+    const fills = capacity ? late.map((b) => b.txs / capacity.maxTxs).sort((a, b) => a - b) : [];
+    this.report = {
+      tiers: this.tiers.map((t) => tierReport(t)),
+      evictions,
+      evictionsTotal: Object.values(evictions).reduce((s, n) => s + n, 0),
+      blockFill: { median: fills.length > 0 ? round3(fills[Math.floor(fills.length / 2)]!) : null, blocks: late.length, capacityTxs: capacity?.maxTxs ?? null },
+      throughput: throughput(inWindow, w, Math.max(3000, 3 * ctx.metrics.meanBlockIntervalMs)),
+    };
+    ctx.summary.set('feePressure', this.report);
+  }
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function tierReport(t: Tier): FeeTierReport {
+  const r = t.load.result;
+  const o = r?.outcome;
+  const included = o?.included ?? 0;
+  const share = included / Math.max(1, included + (o?.dropped ?? 0));
+  const p50 = o && included > 0 ? o.inclusion.p50 : null;
+  const p99 = o && included > 0 ? o.inclusion.p99 : null;
+  return {
+    name: t.spec.name,
+    fee: t.spec.fee,
+    wallets: { first: t.spec.firstWallet ?? 0, users: t.spec.users },
+    submitted: r?.totals.submitted ?? 0,
+    accepted: r?.totals.accepted ?? 0,
+    rejected: { ...(r?.totals.rejected ?? {}) },
+    included: o?.included ?? 0,
+    pending: o?.pending ?? 0,
+    dropped: o?.dropped ?? 0,
+    inclusionP50Ms: p50,
+    inclusionP99Ms: p99,
+    effectiveP50Ms: share >= 0.5 ? p50 : null,
+    effectiveP99Ms: share >= 0.99 ? p99 : null,
+    curve: t.curve,
+  };
+}
+
+/** Each node's eviction counters now (nodes that do not answer are left out). */
+async function evictionsByNode(ctx: RunContext): Promise<Map<string, Record<string, number>>> {
+  const out = new Map<string, Record<string, number>>();
+  await Promise.all(
+    ctx.nodes().map(async (n) => {
+      const counts = await n.client.mempoolEvictions?.().catch(() => undefined);
+      if (counts) out.set(n.descriptor.name, counts);
+    }),
+  );
+  return out;
+}
+
+/** Included transactions per second: the best rolling `spanMs` of the window, and the window's last third. */
+function throughput(blocks: ReadonlyArray<{ seenAt: number; txs: number }>, w: { startMs: number; endMs: number }, spanMs: number): FeePressureReport['throughput'] {
+  const rate = (from: number, to: number) => blocks.filter((b) => b.seenAt >= from && b.seenAt < to).reduce((s, b) => s + b.txs, 0) / ((to - from) / 1000);
+  let best = 0;
+  for (let from = w.startMs; from + spanMs <= w.endMs; from += 500) best = Math.max(best, rate(from, from + spanMs));
+  const lastFrom = w.endMs - (w.endMs - w.startMs) / 3;
+  return { bestTps: Math.round(best * 10) / 10, lastThirdTps: Math.round(rate(lastFrom, w.endMs) * 10) / 10, windowS: spanMs / 1000 };
+}
+
+/** Fee pressure's verdict: evictions active, tiers ordered by fee in inclusion latency, blocks full, throughput held. */
+export class FeePriority implements Expectation {
+  readonly name = 'fee-priority';
+
+  constructor(private readonly workload: FeePressureWorkload) {}
+
+  async evaluate(): Promise<ExpectationResult> {
+    const r = this.workload.report;
+    if (!r) return { status: 'unknown', message: 'the fee-pressure workload did not finish' };
+    const spec = this.workload.spec;
+    const problems: string[] = [];
+    const tiers = [...r.tiers].sort((a, b) => b.fee - a.fee);
+    const lat = (x: number | null) => (x === null ? Infinity : x);
+    const ms = (x: number | null) => (x === null ? '∞' : `${x} ms`);
+    const show = (t: FeeTierReport) => `${t.name} (fee ${t.fee}) p50 ${ms(t.effectiveP50Ms)}, p99 ${ms(t.effectiveP99Ms)}, ${t.included}/${t.accepted} included, ${t.dropped} dropped`;
+    if (tiers.every((t) => t.included === 0)) problems.push('no tier had a transaction included');
+    for (let i = 0; i + 1 < tiers.length; i++) {
+      const [hi, lo] = [tiers[i]!, tiers[i + 1]!];
+      const [a50, b50, ratio] = [lat(hi.effectiveP50Ms), lat(lo.effectiveP50Ms), spec.maxTierLatencyRatio];
+      if (!(a50 <= ratio * b50)) problems.push(`tier ${hi.name} (fee ${hi.fee}) inclusion p50 ${ms(hi.effectiveP50Ms)} > ${ratio} × tier ${lo.name} (fee ${lo.fee}) p50 ${ms(lo.effectiveP50Ms)}`);
+      if (lat(hi.effectiveP99Ms) > lat(lo.effectiveP99Ms)) problems.push(`tier ${hi.name} (fee ${hi.fee}) inclusion p99 ${ms(hi.effectiveP99Ms)} > tier ${lo.name} (fee ${lo.fee}) p99 ${ms(lo.effectiveP99Ms)}`);
+    }
+    if (r.evictionsTotal < spec.minEvictions) problems.push(`${r.evictionsTotal} evictions at capacity, needed ≥ ${spec.minEvictions}`);
+    const fill = r.blockFill;
+    if (fill.median === null) problems.push(fill.capacityTxs === null ? "block fill unknown: the nodes' block capacity is not readable from the run directory" : 'no block in the second half of the window');
+    else if (fill.median < spec.minBlockFill) problems.push(`median block fill ${fill.median} of ${fill.capacityTxs} transactions over ${fill.blocks} blocks, needed ≥ ${spec.minBlockFill}`);
+    const t = r.throughput;
+    if (t.lastThirdTps < spec.minThroughputFraction * t.bestTps) problems.push(`included ${t.lastThirdTps} tx/s over the last third, under ${spec.minThroughputFraction} × the best ${t.bestTps} tx/s (${t.windowS} s rolling)`);
+    const evictions = Object.entries(r.evictions).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+    const line = `tiers by fee: ${tiers.map(show).join('; ')}; evictions ${r.evictionsTotal} (${evictions}); median block fill ${fill.median ?? '–'} (${fill.blocks} blocks); included ${t.lastThirdTps} tx/s last third vs best ${t.bestTps}`;
+    return { status: problems.length === 0 ? 'pass' : 'fail', message: problems.length === 0 ? line : `${problems.join('; ')} — ${line}`, figures: { ...r, tiers: r.tiers.map(({ curve: _curve, ...rest }) => rest) } };
+  }
+}
