@@ -1,0 +1,73 @@
+/**
+ * The flooding peer against real devnet nodes (LocalDeployer): a Byzantine peer joins validator-0 through the
+ * normal handshake and publishes 200 messages/s of stale and duplicate blocks, duplicate and bad-signature
+ * transactions and unsolicited DA shares. The victim's score for it falls, it is throttled, disconnected and
+ * banned (a reconnect is refused), the chain goes on: flooding-peer passes. With the peer-ban defense off
+ * (LOADNET_DEFENSES=off:peer-ban, inherited by the node processes) the same flood is never cut off and the
+ * expectation fails, naming the numbers.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalDeployer, ScenarioBuilder, type FloodingPeerReport, type RunHandle, type Runner } from 'loadnet';
+import { alive, pidsOf } from './helpers/run-files.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'loadnet-flooding-peer-'));
+const cleanup: Array<RunHandle | Runner> = [];
+const pids: number[] = [];
+
+afterAll(async () => {
+  for (const c of cleanup.reverse()) await c.dispose();
+  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+const scenario = (name: string) =>
+  ScenarioBuilder.topology()
+      .networkFull()
+      .validators(3)
+      .apply()
+    .slotDuration('500ms')
+    .activeSlotCoeff(0.8)
+    .securityParam(3)
+    .wallets(4)
+    .transactions().ratePerSecond(10).users(4).apply()
+    .floodPeer({ target: 'validator-0', rate: 200, startAfter: '1s', banWithin: '6s', propagationP99: '3s' })
+    .withRunDuration('9s')
+    .withCooldown('1s')
+    .named(name)
+    .build();
+
+async function run(name: string): Promise<{ status: string; message: string; report: FloodingPeerReport }> {
+  const s = scenario(name);
+  const runner = await new LocalDeployer({ outDir }).deploy(s);
+  cleanup.push(runner);
+  const handle = await runner.run(s, { rejectOnFailure: false });
+  cleanup.push(handle);
+  pids.push(...pidsOf(handle.runDir));
+  for (const e of handle.summary.expectations) console.log(`${name}: ${e.status} ${e.name}: ${e.message}`);
+  const e = handle.summary.expectations.find((x) => x.name === 'flooding-peer:validator-0')!;
+  return { status: e.status, message: e.message, report: handle.summary.floodingPeer as FloodingPeerReport };
+}
+
+describe('flooding-peer on real nodes', () => {
+  it('the victim scores the flooder down, throttles, disconnects and bans it; with peer-ban off the flood is never cut off and the check fails naming the numbers', async () => {
+    const on = await run('flooding-peer');
+    expect(on.status, on.message).toBe('pass');
+    expect(on.report.timeToBanMs).not.toBeNull();
+    expect(on.report.reconnectRefused).toMatch(/banned/);
+    expect(on.report.minScore!).toBeLessThan(-50);
+    for (const kind of ['stale-block', 'duplicate-block', 'duplicate-tx', 'invalid-tx', 'da-share'] as const) expect(on.report.sent[kind], kind).toBeGreaterThan(0);
+
+    process.env.LOADNET_DEFENSES = 'off:peer-ban';
+    try {
+      const off = await run('flooding-peer-unbanned');
+      expect(off.status).toBe('fail');
+      expect(off.report.timeToBanMs).toBeNull();
+      expect(off.message).toMatch(/validator-0 never disconnected the flooder in [\d.]+ s of flooding \(\d+ messages; its score fell to -[\d.]+\)/);
+    } finally {
+      delete process.env.LOADNET_DEFENSES;
+    }
+  }, 180_000);
+});
