@@ -1,0 +1,44 @@
+/**
+ * The seed's Adaptive Mempool Pressure Test: three fee tiers (fee 1, 5, 20), each from its own 10 wallets,
+ * ramped over 20 s to 240 tx/s and held, about three times what the blocks hold (a block holds 60
+ * transactions here, ~96 tx/s at 625 ms per block; the top tier's 80 tx/s alone fits) into a 500-transaction
+ * mempool. The devnet builds blocks highest fee first (each sender in nonce order) and evicts the lowest
+ * fee when full. Expectations (fee-priority): evictions at capacity, each tier's inclusion p50 at most half the
+ * next lower tier's and its p99 no later, the median block full, throughput held; the mempool bounded. Per-tier
+ * curves are in the run's `feePressure` summary section.
+ *
+ *   npm run loadnet -- run examples/fee-pressure.ts [--duration 20s]
+ *   npx tsx examples/fee-pressure.ts         (as a script; LOADNET_DEPLOYER, LOADNET_DURATION)
+ *   LOADNET_DEFENSES=off:fee-ordering npx tsx examples/fee-pressure.ts   (blocks by arrival: the tier order fails)
+ */
+import { ScenarioBuilder, type Scenario } from 'loadnet';
+import { isMain, runAsScript } from './support.js';
+
+export function feePressure(): Scenario {
+  return ScenarioBuilder.topology()
+      .networkFull()
+      .validators(3)
+      .apply()
+    .onChain({ type: 'devnet', mempool: { maxCount: 500 }, block: { maxTxs: 60 } })
+    .slotDuration('500ms')
+    .activeSlotCoeff(0.8)
+    .securityParam(3)
+    .wallets(30)
+    .feePressure({
+      tiers: [
+        { name: 'low', fee: 1, users: 10 },
+        { name: 'mid', fee: 5, users: 10 },
+        { name: 'high', fee: 20, users: 10 },
+      ],
+      stages: [{ duration: '20s', perSecond: 240 }],
+    })
+    .expectMempoolBounded({ maxPending: 500 })
+    .expectConsensusLiveness()
+    .withRunDuration('40s')
+    .named('fee-pressure')
+    .build();
+}
+
+export default feePressure;
+
+if (isMain(import.meta.url)) runAsScript(() => [feePressure()]);
