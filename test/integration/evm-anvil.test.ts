@@ -2,6 +2,7 @@
 // accounting checked against the chain's own blocks, a restart under load with nothing accepted lost, and
 // the errors a user meets (no binary, wrong chain id, unfunded mnemonic, a feature the chain lacks).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { acceptedIds, auditEvmRun as audit, chainTxIds, evmSpec as spec, failedExpectations, RestartOnce, runEvents as events } from './helpers/evm-run.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,50 +15,12 @@ import { isContractCall } from '../../src/adapters/evm/tx-factory.js';
 import { PollingBlockFeed } from '../../src/runtime/block-feed.js';
 import { chainOf } from '../../src/adapters/registry.js';
 import type { BlockFeedOptions } from '../../src/runtime/block-feed.js';
-import type { RunContext, RunHandle, ScenarioSpec, Workload } from '../../src/index.js';
 
 let outDir: string;
 beforeAll(() => {
   outDir = mkdtempSync(join(tmpdir(), 'loadnet-evm-'));
 });
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
-
-/** One anvil, 1 s blocks, k = 3 (finality by depth), 30 wallets of which 20 send `perBlock` per block. */
-function spec(name: string, perBlock: number, extra: Partial<ScenarioSpec> = {}): Record<string, unknown> {
-  return {
-    name,
-    chain: { type: 'evm' },
-    topology: { validators: 1 },
-    consensus: { slotDurationMs: 1000, activeSlotCoeff: 1, securityParam: 3 },
-    wallets: { count: 30, fundsPerWallet: 1000 },
-    durationMs: '8s',
-    cooldownMs: '6s',
-    workloads: [{ type: 'transactions', rate: { kind: 'perBlock', perBlock }, users: 20 }],
-    expectations: [{ type: 'consensus-liveness' }],
-    ...extra,
-  };
-}
-
-/** Every transaction hash in blocks 1..head, read from the node itself. */
-async function chainTxIds(client: EvmChainClient): Promise<Set<string>> {
-  const head = await client.head();
-  const ids = new Set<string>();
-  for (let h = 1; h <= head.height; h += 100) for (const b of await client.blocksByHeight(h, Math.min(head.height, h + 99))) for (const id of b.txIds) ids.add(id);
-  return ids;
-}
-
-/** Accepted ids from the run's tx records (rows answered 'ok'). */
-function acceptedIds(runDir: string): Set<string> {
-  const ids = new Set<string>();
-  const dir = join(runDir, 'tx');
-  for (const f of readdirSync(dir)) {
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n').slice(1)) {
-      const cols = line.split(',');
-      if (cols[3] === 'ok') ids.add(cols[cols.length - 1]!);
-    }
-  }
-  return ids;
-}
 
 /** Every tx record row (any result): id → [wallet, nonce]. */
 function recordedTxs(runDir: string): Map<string, [number, number]> {
@@ -71,10 +34,6 @@ function recordedTxs(runDir: string): Map<string, [number, number]> {
     }
   }
   return out;
-}
-
-function events(runDir: string): Array<Record<string, any>> {
-  return readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
 /**
@@ -103,32 +62,6 @@ function jsonRpcProxy(target: string, refuseBatches: boolean): Promise<{ url: st
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server })));
 }
 
-/** Restarts the node once, mid-window, under load. */
-class RestartOnce implements Workload {
-  readonly name = 'restart-once';
-  restarted = false;
-  async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
-    await new Promise((r) => setTimeout(r, 3000));
-    if (signal.aborted) return;
-    await ctx.nodeControl!.restart('validator-0');
-    this.restarted = true;
-  }
-}
-
-async function audit(handle: RunHandle): Promise<void> {
-  const load = handle.summary.load as Record<string, number>;
-  expect(load.submitted).toBe(load.accepted + load.rejectedTotal + load.errored);
-  expect(load.accepted).toBe(load.included + load.pending + load.dropped);
-  expect(load.dropped).toBe(0);
-  expect(load.pending).toBe(0);
-  // The chain agrees: every id the run accepted is in one of the node's blocks.
-  const onChain = await chainTxIds(handle.context.nodes()[0]!.client as EvmChainClient);
-  const accepted = acceptedIds(handle.runDir);
-  expect(accepted.size).toBe(load.accepted);
-  const missing = [...accepted].filter((id) => !onChain.has(id));
-  expect(missing).toEqual([]);
-}
-
 describe('evm adapter on anvil (local deployer)', () => {
   it('load progression (5 and 30 per block, 1 s blocks): liveness and full inclusion; accounting matches the chain', async () => {
     for (const perBlock of [5, 30]) {
@@ -136,8 +69,7 @@ describe('evm adapter on anvil (local deployer)', () => {
       const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
       const handle = await runner.run(scenario, { rejectOnFailure: false });
       try {
-        const failed = handle.summary.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`);
-        expect(failed, `rate ${perBlock}`).toEqual([]);
+        expect(failedExpectations(handle), `rate ${perBlock}`).toEqual([]);
         const load = handle.summary.load as Record<string, number>;
         expect(load.offeredTps).toBeGreaterThan(0.9 * perBlock);
         await audit(handle);
@@ -155,12 +87,12 @@ describe('evm adapter on anvil (local deployer)', () => {
     const handle = await runner.run(scenario, { rejectOnFailure: false });
     try {
       expect(restart.restarted).toBe(true);
-      const events = readFileSync(join(handle.runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      const faults = events.filter((e) => e.kind === 'fault.end' && e.fault === 'restart');
+      const seen = events(handle.runDir);
+      const faults = seen.filter((e) => e.kind === 'fault.end' && e.fault === 'restart');
       expect(faults).toHaveLength(1);
-      expect(faults[0].ok).toBe(true);
+      expect(faults[0]!.ok).toBe(true);
       // The chain after the restart extends the one before it: no block the feed saw was reverted.
-      expect(events.filter((e) => e.kind === 'reorg')).toEqual([]);
+      expect(seen.filter((e) => e.kind === 'reorg')).toEqual([]);
       await audit(handle);
     } finally {
       await handle.dispose();

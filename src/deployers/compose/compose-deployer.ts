@@ -24,6 +24,10 @@ import { connectEngine, pingEngine, type EngineOptions } from './engine.js';
 import { ensureNodeImage, type NodeImage } from './image.js';
 import { startReaper } from './reaper.js';
 import { sweepAtRunStart } from '../local/leftovers.js';
+import { chainOf } from '../../adapters/registry.js';
+import type { ChainAdapter } from '../../adapters/seam.js';
+import { ProgramDeployment } from './program-deployment.js';
+import { programNodeControl } from './program-control.js';
 
 export interface ComposeDeployerOptions extends RunnerOptions, EngineOptions {
   /** Run nodes from this image instead of building one (it must hold Node.js and loadnet at `imageCommand`). */
@@ -70,9 +74,9 @@ export class ComposeDeployer implements Deployer {
   }
 
   async deploy(scenario: Scenario): Promise<Runner> {
-    const chain = scenario.spec.chain?.type ?? 'devnet';
-    if (chain !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the compose deployer runs the devnet only; chain '${chain}' runs on the local deployer or by attaching (--attach <url>)`);
-    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain, [IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, true));
+    const chain = chainOf(scenario.spec);
+    if (chain.name !== 'devnet') return this.deployPrograms(scenario, chain);
+    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain.name, [IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, true));
     const o = this.options;
     const say = noticeWriter(o);
     const docker = connectEngine(o);
@@ -108,6 +112,38 @@ export class ComposeDeployer implements Deployer {
         say,
       }, scenario.spec);
       return startDeployment(deployment, scenario.spec.nodeControl ? composeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs }) : undefined);
+    });
+  }
+
+  /**
+   * A chain other than the devnet: its adapter's plan of node programs (anvil, …), each in a container of an
+   * image holding the program and its libraries (program-image.ts).
+   */
+  private async deployPrograms(scenario: Scenario, chain: ChainAdapter): Promise<Runner> {
+    if (!chain.planLocal) throw new LoadnetError('LN_ERR_DEPLOY', `the compose deployer cannot launch chain '${chain.name}': its adapter plans no node programs`, { hint: 'attach to nodes that run already (loadnet run --attach <url>)' });
+    const o = this.options;
+    if (o.image) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer image: runs the devnet node; chain '${chain.name}' runs its own programs from an image loadnet builds`, { hint: 'leave out `image` for this chain' });
+    const testingFaults = chain.capabilities.has('testing-faults');
+    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain.name, testingFaults ? [TESTING_API_LINKS] : [], testingFaults ? TESTING_API_CLOCK : undefined, false));
+    const say = noticeWriter(o);
+    const docker = connectEngine(o);
+    await pingEngine(docker);
+    const resources = o.resources;
+    return launchRunner(scenario, o, async ({ record }) => {
+      sweepAtRunStart(record.events, say);
+      const reaper = await startReaper(record.runId, join(record.runDir, 'reaper.log'));
+      const deployment = new ProgramDeployment(record, chain, scenario.spec, {
+        docker,
+        reaper,
+        networkPrefix: o.networkPrefix ?? 'loadnet',
+        testingApi: scenario.spec.nodeControl || o.testingApi === true,
+        genesisLeadMs: o.genesisLeadMs ?? 2000,
+        stopGraceMs: o.stopGraceMs ?? 3000,
+        ...(resources ? { resources: (n: { name: string; role: string }) => (typeof resources === 'function' ? resources(n as Parameters<typeof resources>[0]) : resources) } : {}),
+        preserve: o.preserve ?? process.env.LOADNET_COMPOSE_PRESERVE === '1',
+        say,
+      });
+      return startDeployment(deployment, scenario.spec.nodeControl ? programNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs }) : undefined);
     });
   }
 }

@@ -21,9 +21,10 @@ import { releasePorts, reservePorts } from '../local/ports.js';
 import { runTestingToken, writePrivateFile } from '../run-secrets.js';
 import { activeRuns, removeRun } from './cleanup.js';
 import { writeComposeFile, type ComposeService } from './compose-file.js';
-import { dockerError, isNotFound, isNotModified, Labels, runLabels } from './engine.js';
+import { dockerError, isNotFound, Labels, runLabels } from './engine.js';
 import { NODE_DIR_IN_CONTAINER, type NodeImage } from './image.js';
 import { ContainerLog } from './log-stream.js';
+import { startNodeContainer } from './container-node.js';
 import { containerRss, watchContainerEvents } from './container-events.js';
 import type { FaultTarget } from '../../faults/appliers/iptables.js';
 import type { Reaper } from './reaper.js';
@@ -238,16 +239,8 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
   }
 
   /** Starts (or restarts) a node's container and follows its log again. */
-  async startContainer(node: ComposeNode): Promise<void> {
-    node.stopping = false;
-    node.lastExit = undefined;
-    try {
-      await this.docker.getContainer(node.containerId).start();
-    } catch (e) {
-      if (!isNotModified(e)) throw dockerError(`starting container ${node.containerName}`, e);
-    }
-    this.record.events.emit('node.spawn', { node: node.planned.name, container: node.containerName });
-    await node.log.follow().catch(() => undefined);
+  startContainer(node: ComposeNode): Promise<void> {
+    return startNodeContainer(this.docker, this.record.events, node);
   }
 
   /** Running containers with their namespace pid and address, for the network fault layer. */

@@ -12,8 +12,8 @@ import type { ClockSkewApplier, NetworkFaultApplier } from '../../faults/applier
 import { IptablesApplier } from '../../faults/appliers/iptables.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
 import { devnetSpawn } from '../devnet-joiners.js';
-import type { ComposeDeployment, ComposeNode } from './compose-deployment.js';
-import { dockerError, isNotModified } from './engine.js';
+import type { ComposeDeployment } from './compose-deployment.js';
+import { ContainerActions } from './container-node.js';
 
 export interface ComposeNodeControlOptions {
   /** Bound on each action's promised outcome. Default max(30 s, 20 slots). */
@@ -31,9 +31,11 @@ export class ComposeNodePrimitives implements NodePrimitives {
   readonly slotDurationMs: number;
   readonly appliers: readonly NetworkFaultApplier[];
   readonly clock: ClockSkewApplier;
+  private readonly containers: ContainerActions;
 
   constructor(private readonly deployment: ComposeDeployment, private readonly options: ComposeNodeControlOptions) {
     this.slotDurationMs = deployment.plan.consensus.slotDurationMs;
+    this.containers = new ContainerActions(deployment.docker);
     this.spawn = devnetSpawn(deployment, () => this.names());
     const ref = (name: string) => {
       const n = deployment.get(name);
@@ -41,19 +43,6 @@ export class ComposeNodePrimitives implements NodePrimitives {
     };
     this.appliers = [...(options.appliers ?? []), new IptablesApplier(() => deployment.faultTargets()), new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))];
     this.clock = options.clock ?? new TestingApiClock(ref);
-  }
-
-  private container(node: ComposeNode) {
-    return this.deployment.docker.getContainer(node.containerId);
-  }
-
-  private async engine<T>(node: ComposeNode, doing: string, call: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await call();
-    } catch (e) {
-      if (isNotModified(e)) return undefined;
-      throw new LoadnetError('LN_ERR_NODE_CONTROL', `${doing} ${node.planned.name}: ${dockerError(`${doing} container ${node.containerName}`, e).message}`, { cause: e });
-    }
   }
 
   names(): string[] {
@@ -69,31 +58,19 @@ export class ComposeNodePrimitives implements NodePrimitives {
     await this.deployment.startContainer(this.deployment.get(name));
   }
   async stop(name: string): Promise<void> {
-    const node = this.deployment.get(name);
-    node.stopping = true;
-    node.log.note('stop (loadnet node control)');
-    await this.engine(node, 'stop', () => this.container(node).stop({ t: Math.ceil(this.options.stopGraceMs / 1000) }));
+    await this.containers.stop(this.deployment.get(name), this.options.stopGraceMs);
   }
   async kill(name: string): Promise<void> {
-    const node = this.deployment.get(name);
-    node.stopping = true;
-    node.log.note('kill -9 (loadnet node control)');
-    await this.engine(node, 'kill', () => this.container(node).kill({ signal: 'SIGKILL' }));
-    // The engine answers before the container is fully down; wait for it.
-    await this.engine(node, 'wait for', () => this.container(node).wait({ condition: 'not-running' }));
+    await this.containers.kill(this.deployment.get(name));
   }
   async pause(name: string): Promise<void> {
-    const node = this.deployment.get(name);
-    await this.engine(node, 'pause', () => this.container(node).pause());
+    await this.containers.pause(this.deployment.get(name));
   }
   async resume(name: string): Promise<void> {
-    const node = this.deployment.get(name);
-    if ((await this.state(name)) === 'paused') await this.engine(node, 'unpause', () => this.container(node).unpause());
+    await this.containers.resume(this.deployment.get(name));
   }
   async state(name: string): Promise<NodeRunState> {
-    const info = await this.container(this.deployment.get(name)).inspect();
-    if (!info.State.Running) return 'stopped';
-    return info.State.Paused ? 'paused' : 'running';
+    return this.containers.state(this.deployment.get(name));
   }
   checkAlive(name: string): void {
     const node = this.deployment.get(name);

@@ -49,7 +49,7 @@ export const BASE_REPOSITORY = 'loadnet-node-base';
  * rebuilt when Node.js or the dependencies change) and the node image FROM that base adding dist/ (rebuilt
  * on every code change, sending only dist/ to the engine instead of the whole 140 MB context).
  */
-interface Stage {
+export interface Stage {
   ref: string;
   layers: Layer[];
   dockerfile: string;
@@ -106,7 +106,7 @@ function stageContext(contents: ImageContents, stage: Stage): string {
   return dir;
 }
 
-async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
   try {
     await docker.getImage(ref).inspect();
     return true;
@@ -119,7 +119,7 @@ async function imageExists(docker: Docker, ref: string): Promise<boolean> {
 const inFlight = new Map<string, Promise<number>>();
 
 /** Builds `stage` once per process at a time (concurrent deploys share the build). */
-function buildOnce(docker: Docker, contents: ImageContents, stage: Stage, say: (line: string) => void): Promise<number> {
+export function buildOnce(docker: Docker, contents: ImageContents, stage: Stage, say: (line: string) => void): Promise<number> {
   let pending = inFlight.get(stage.ref);
   if (!pending) {
     pending = buildImage(docker, contents, stage, say);
