@@ -12,6 +12,7 @@ import { scenarioFromSpec } from '../../src/scenario/build.js';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { EvmChainClient } from '../../src/adapters/evm/client.js';
 import { isContractCall } from '../../src/adapters/evm/tx-factory.js';
+import { anvilBinary } from '../../src/adapters/evm/anvil.js';
 import { PollingBlockFeed } from '../../src/runtime/block-feed.js';
 import { chainOf } from '../../src/adapters/registry.js';
 import type { BlockFeedOptions } from '../../src/runtime/block-feed.js';
@@ -157,6 +158,17 @@ describe('evm adapter: what a user meets', () => {
     } finally {
       if (before === undefined) delete process.env.LOADNET_ANVIL;
       else process.env.LOADNET_ANVIL = before;
+    }
+    // Without LOADNET_ANVIL, a platform whose npm package is not installed: the package and the install command.
+    if (before === undefined) {
+      const missing = (() => {
+        try {
+          return anvilBinary('freebsd', 'x64');
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(missing).toMatchObject({ code: 'LN_ERR_DEPLOY', message: expect.stringContaining('the npm package @foundry-rs/anvil-freebsd-amd64 is not installed'), hint: expect.stringContaining('npm install @foundry-rs/anvil') });
     }
   });
 

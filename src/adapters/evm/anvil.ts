@@ -6,16 +6,17 @@ import { LoadnetError } from '../../errors.js';
 
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
 
-export function anvilBinary(): string {
+/** `platform`/`arch`: this machine's unless asked for another's (the error for a package not installed names it). */
+export function anvilBinary(platform: string = process.platform, arch: string = process.arch): string {
   const fromEnv = process.env.LOADNET_ANVIL;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new LoadnetError('LN_ERR_DEPLOY', `anvil binary not found at LOADNET_ANVIL=${fromEnv}`, { hint: 'point LOADNET_ANVIL at an anvil executable, or unset it to use the npm package' });
     return fromEnv;
   }
-  const pkg = `@foundry-rs/anvil-${process.platform === 'win32' ? 'win32' : process.platform}-${ARCH[process.arch] ?? process.arch}`;
+  const pkg = `@foundry-rs/anvil-${platform}-${ARCH[arch] ?? arch}`;
   try {
     const dir = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
-    const bin = join(dir, 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
+    const bin = join(dir, 'bin', platform === 'win32' ? 'anvil.exe' : 'anvil');
     if (existsSync(bin)) return bin;
   } catch {
     // not installed: said below
