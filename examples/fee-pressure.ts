@@ -1,6 +1,6 @@
 /**
  * The seed's Adaptive Mempool Pressure Test: three fee tiers (fee 1, 5, 20), each from its own 10 wallets,
- * ramped over 20 s to 240 tx/s and held, about three times what the blocks hold (a block holds 60
+ * ramped over 10 s to 240 tx/s and held, about three times what the blocks hold (a block holds 60
  * transactions here, ~96 tx/s at 625 ms per block; the top tier's 80 tx/s alone fits) into a 500-transaction
  * mempool. The devnet builds blocks highest fee first (each sender in nonce order) and evicts the lowest
  * fee when full. Expectations (fee-priority): evictions at capacity, each tier's inclusion p50 at most half the
@@ -30,7 +30,7 @@ export function feePressure(): Scenario {
         { name: 'mid', fee: 5, users: 10 },
         { name: 'high', fee: 20, users: 10 },
       ],
-      stages: [{ duration: '20s', perSecond: 240 }],
+      stages: [{ duration: '10s', perSecond: 240 }],
     })
     .expectMempoolBounded({ maxPending: 500 })
     .expectConsensusLiveness()

@@ -169,7 +169,7 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
    * ≥ `minEvictions` evictions (default 1), inclusion p50/p99 ordered by fee (each tier's p50 ≤
    * `maxTierLatencyRatio`, default 0.5, × the next lower tier's), median block fill over the
    * window's second half ≥ `minBlockFill` (default 0.9), included tx/s over the last third ≥
-   * `minThroughputFraction` (default 0.7) of the best. Per-tier curves in the `feePressure` summary section.
+   * `minThroughputFraction` (default 0.7) of the middle third's. Per-tier curves in the `feePressure` summary section.
    */
   feePressure(options: { tiers: FeeTierInput[]; ratePerSecond?: number; stages?: RateStageInput[]; amount?: number; target?: string; batch?: number | 'auto'; maxTierLatencyRatio?: number; minEvictions?: number; minBlockFill?: number; minThroughputFraction?: number }): ScenarioBuilder<NodeControl> {
     const { ratePerSecond, stages, target, ...rest } = options;

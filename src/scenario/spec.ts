@@ -162,7 +162,7 @@ export interface FeePressureWorkloadSpec {
   minEvictions: number;
   /** Median block fill (transactions / the block's capacity) over the saturated blocks must reach this. */
   minBlockFill: number;
-  /** Included transactions per second over the last third of the window ≥ this fraction of the best 3 s. */
+  /** Included transactions per second over the last third of the window ≥ this fraction of the middle third's. */
   minThroughputFraction: number;
 }
 
