@@ -64,3 +64,17 @@ export function checkFaultSupport(spec: ScenarioSpec, caps: FaultCapabilities | 
   const first = issues[0]!.allowed.replace(/^a fault this deployment can render: /, '');
   throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `${first}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, { issues });
 }
+
+/**
+ * Does the scenario name a link property only the link shaper renders chain-agnostically (delay, jitter,
+ * bandwidth)? Then the local and compose deployers route peer links through the shaper by default (a user
+ * does not have to ask for chain-agnostic delay); `linkShaper: false` keeps the chain's own faults.
+ */
+export function namesShapedLinks(spec: ScenarioSpec): boolean {
+  return (spec.workloads ?? []).some((w) => isFaultSpec(w) && nemesisOf(w.type).needs(w).some((p) => p === 'delay' || p === 'jitter' || p === 'bandwidth'));
+}
+
+/** Does the scenario skew clocks (so every node must start under libfaketime, where it is available)? */
+export function namesClockSkew(spec: ScenarioSpec): boolean {
+  return (spec.workloads ?? []).some((w) => isFaultSpec(w) && nemesisOf(w.type).needs(w).includes('clock'));
+}

@@ -64,7 +64,7 @@ export interface RunEventFields {
   'node.spawn': { node: string; pid?: number; container?: string };
   'node.exit': { node: string; code: number | null; signal?: string | null; expected: boolean };
   'compose.image': { image: string; built: boolean; buildMs: number };
-  'compose.deploy': { network: string; containers: number; networkMs?: number; createMs?: number; startMs?: number; genesisInMs?: number; chain?: string };
+  'compose.deploy': { network: string; containers: number; networkMs?: number; createMs?: number; startMs?: number; genesisInMs?: number; chain?: string; linkShaper?: string; faketime?: string };
   'compose.preserved': { network: string; containers: string[] };
   attach: { chain?: string; nodes: Array<{ name: string; url: string }>; wallets: number };
   block: { id: string; height: number; slot?: number; node: string; txCount: number };
@@ -249,7 +249,7 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
   'node.spawn': { group: 'Nodes', writer: 'deployers', when: 'a node process or container started', fields: { node: 'node name', pid: 'process id (local)', container: 'container name (compose)' } },
   'node.exit': { group: 'Nodes', writer: 'deployers', when: 'a node process or container exited', fields: { node: 'node name', code: 'exit code', signal: 'signal (local)', expected: 'loadnet stopped it' } },
   'compose.image': { group: 'Nodes', writer: 'deployers/compose', when: 'the node image is ready', fields: { image: 'image reference', built: 'built now (not cached)', buildMs: 'ms building' } },
-  'compose.deploy': { group: 'Nodes', writer: 'deployers/compose', when: 'containers started', fields: { network: 'Docker network', containers: 'count', networkMs: 'ms creating the network', createMs: 'ms creating containers', startMs: 'ms starting them', genesisInMs: 'ms until genesis (the devnet)', chain: 'the chain its programs run (absent: the devnet)' } },
+  'compose.deploy': { group: 'Nodes', writer: 'deployers/compose', when: 'containers started', fields: { network: 'Docker network', containers: 'count', networkMs: 'ms creating the network', createMs: 'ms creating containers', startMs: 'ms starting them', genesisInMs: 'ms until genesis (the devnet)', chain: 'the chain its programs run (absent: the devnet)', linkShaper: 'address the link shaper listens on (peer links run through it)', faketime: 'libfaketime path in the image (containers start under it)' } },
   'compose.preserved': { group: 'Nodes', writer: 'deployers/compose', when: 'the stack is kept after the run', fields: { network: 'Docker network', containers: 'container names' } },
   attach: { group: 'Nodes', writer: 'deployers/attach', when: 'attached to running nodes', fields: { chain: 'chain name (absent in runs before every chain attached through its adapter: the devnet)', nodes: '[{name, url}]', wallets: 'wallet count' } },
   block: { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'a block first seen', fields: { id: 'block id', height: 'height', slot: 'slot (chains with slots)', node: 'node it was first seen on', txCount: 'transactions in it' } },

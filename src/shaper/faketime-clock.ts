@@ -15,8 +15,9 @@
  * period while a skew has drift or jitter. A redraw is a step of the wall clock (forwards or backwards), as
  * an NTP step would be.
  *
- * Nothing is left behind: the files live in a directory this applier creates and close() removes (a
- * killed coordinator leaves it inside the run directory, where `dir` should point).
+ * Nothing is left behind: the files live in a directory this applier creates and close() removes; a killed
+ * coordinator's is removed by the next run's sweep or `loadnet clean` (local) and by the reaper (compose).
+ * `dir` should be FAKETIME_DIR inside the run directory, where they look for it.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -32,6 +33,9 @@ export interface ClockSkew {
   /** Drift in parts per million (1000 ppm = 1 ms per second, ahead when positive). */
   driftPpm?: number;
 }
+
+/** The directory of a run's faketime files, inside its run directory (the sweeps and the reaper remove it). */
+export const FAKETIME_DIR = 'faketime';
 
 /** Where Debian installs the library (amd64 and arm64). */
 const CANDIDATES = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/faketime/libfaketimeMT.so.1'];
@@ -62,11 +66,14 @@ export interface FaketimeClockOptions {
   periodMs?: number;
   /** libfaketime path (default: found on the machine). */
   library?: string;
+  /** Where the process sees `dir`, when it runs elsewhere (a container with `dir` mounted there). Default `dir`. */
+  processDir?: string;
 }
 
 export class FaketimeClock {
   readonly library: string;
   private readonly dir: string;
+  private readonly processDir: string;
   private readonly seed: number;
   private readonly periodMs: number;
   private readonly skews = new Map<string, NodeSkew>();
@@ -78,13 +85,14 @@ export class FaketimeClock {
     if (!lib) throw new LoadnetError('LN_ERR_NODE_CONTROL', 'clock skew needs libfaketime, which is not installed', { hint: 'apt-get install libfaketime (node scripts/test-env.mjs installs it), or use the devnet testing API clock offset instead' });
     this.library = lib;
     this.dir = opts.dir;
+    this.processDir = opts.processDir ?? opts.dir;
     this.seed = opts.seed ?? 1;
     this.periodMs = Math.max(1000, opts.periodMs ?? 1000);
     mkdirSync(this.dir, { recursive: true });
   }
 
-  private fileOf(node: string): string {
-    return join(this.dir, `${node.replace(/[^A-Za-z0-9_.-]/g, '_')}.faketime`);
+  private fileOf(node: string, dir = this.dir): string {
+    return join(dir, `${node.replace(/[^A-Za-z0-9_.-]/g, '_')}.faketime`);
   }
 
   /**
@@ -92,9 +100,8 @@ export class FaketimeClock {
    * set() is called its clock is unchanged (offset +0).
    */
   envFor(node: string): Record<string, string> {
-    const file = this.fileOf(node);
-    if (!existsSync(file)) this.write(node, 0);
-    return { LD_PRELOAD: this.library, FAKETIME_TIMESTAMP_FILE: file, FAKETIME_CACHE_DURATION: '1', DONT_FAKE_MONOTONIC: '1' };
+    if (!existsSync(this.fileOf(node))) this.write(node, 0);
+    return { LD_PRELOAD: this.library, FAKETIME_TIMESTAMP_FILE: this.fileOf(node, this.processDir), FAKETIME_CACHE_DURATION: '1', DONT_FAKE_MONOTONIC: '1' };
   }
 
   /** Desired skew of a node (replaces the previous one); an empty skew is no skew. */

@@ -1,6 +1,7 @@
 /**
  * The link shaper loadnet owns: a user-space TCP proxy per directed peer link. Node A's configured
- * address for peer B is a loopback port of this shaper, which forwards to B's real P2P port, so any chain
+ * address for peer B is a port of this shaper (on loopback for local processes, on the run network's
+ * gateway for containers), which forwards to B's real P2P address, so any chain
  * whose nodes take peer addresses from config runs its links through it (no netem needed; this kernel
  * has none). A TCP connection carries both directions: bytes from the dialer go through the shape of link
  * dialer→target, bytes back through the shape of target→dialer.
@@ -104,7 +105,8 @@ interface Direction {
 interface Link {
   from: string;
   to: string;
-  target: HostPort;
+  /** Null until the target's address is known (a container not started yet): connections are refused meanwhile. */
+  target: HostPort | null;
   server: net.Server;
   listen: HostPort;
   sockets: Set<net.Socket>;
@@ -202,7 +204,7 @@ class Pipe {
 }
 
 export class LinkShaper {
-  private readonly host: string;
+  private listenHost: string;
   private readonly seed: number;
   private readonly maxQueue: number;
   private readonly links = new Map<Key, Link>();
@@ -213,13 +215,27 @@ export class LinkShaper {
   private closed = false;
 
   constructor(opts: LinkShaperOptions = {}) {
-    this.host = opts.host ?? '127.0.0.1';
+    this.listenHost = opts.host ?? '127.0.0.1';
     this.seed = opts.seed ?? 1;
     this.maxQueue = opts.maxQueueBytes ?? 8 * 1024 * 1024;
   }
 
-  /** Start the proxy for directed link from→to (from dials to at `target`); returns the address `from` must dial. */
-  async addLink(from: string, to: string, target: HostPort): Promise<HostPort> {
+  /** Where the proxies listen. */
+  get host(): string {
+    return this.listenHost;
+  }
+
+  /** Listen on `host` from now on (before the first link: a container network's gateway is known only once it exists). */
+  listenOn(host: string): void {
+    if (this.links.size > 0) throw new LoadnetError('LN_ERR_INTERNAL', `link shaper: cannot move to ${host}, links listen on ${this.listenHost} already`);
+    this.listenHost = host;
+  }
+
+  /**
+   * Start the proxy for directed link from→to (from dials to at `target`); returns the address `from` must dial.
+   * `target` may be null when `to` has no address yet (see retarget).
+   */
+  async addLink(from: string, to: string, target: HostPort | null): Promise<HostPort> {
     if (this.closed) throw new LoadnetError('LN_ERR_INTERNAL', 'link shaper is closed');
     const key = keyOf(from, to);
     const existing = this.links.get(key);
@@ -231,14 +247,19 @@ export class LinkShaper {
     const server = net.createServer((client) => this.accept(key, client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, this.host, () => resolve());
+      server.listen(0, this.listenHost, () => resolve());
     });
     server.on('error', () => undefined);
-    const listen = { host: this.host, port: (server.address() as net.AddressInfo).port };
+    const listen = { host: this.listenHost, port: (server.address() as net.AddressInfo).port };
     this.links.set(key, { from, to, target, server, listen, sockets });
     this.direction(from, to);
     this.direction(to, from);
     return listen;
+  }
+
+  /** `to` has a new address (a restarted container): every link to it forwards there from now on. */
+  retarget(to: string, target: HostPort): void {
+    for (const link of this.links.values()) if (link.to === to) link.target = target;
   }
 
   /** The address `from` dials to reach `to`, if that link is proxied. */
@@ -348,6 +369,7 @@ export class LinkShaper {
   }
 
   private connect(link: Link, client: net.Socket): void {
+    if (!link.target) return void client.resetAndDestroy();
     const server = net.connect({ host: link.target.host, port: link.target.port });
     server.setNoDelay(true);
     client.setNoDelay(true);

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as net from 'node:net';
 import { ComposeDeployer, cleanComposeLeftovers } from '../../src/deployers/compose/index.js';
 import type { Runner } from '../../src/runtime/contracts.js';
 import { plantDeadRun } from './helpers/dead-run.js';
@@ -29,7 +30,7 @@ function runIdFrom(runDir: string): string {
   return id;
 }
 
-async function startCoordinator(mode: 'deploy' | 'preserve'): Promise<{ child: ChildProcess; runDir: string; output: () => string; exited: Promise<number | null> }> {
+async function startCoordinator(mode: 'deploy' | 'preserve' | 'faults'): Promise<{ child: ChildProcess; runDir: string; output: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, outDir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -42,6 +43,15 @@ async function startCoordinator(mode: 'deploy' | 'preserve'): Promise<{ child: C
   return { child, runDir: m[1]!, output: () => out, exited };
 }
 
+/** Nothing listens on the port, on any address (a listener of ours on it would make this bind fail). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
+  });
+}
+
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   // Whatever a failed assertion left: remove it by label, so the engine is clean for the next test file.
@@ -52,21 +62,34 @@ afterAll(async () => {
 });
 
 describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
-  it('SIGKILL of the coordinator: the reaper removes its containers and network within seconds', async () => {
-    const { child, runDir, exited } = await startCoordinator('deploy');
+  it('SIGKILL of the coordinator with faults active: the reaper removes its containers, network and faketime files; the shaper is gone', async () => {
+    const { child, runDir, exited, output } = await startCoordinator('faults');
     const runId = runIdFrom(runDir);
     const live = await leftovers(runId);
     expect(live.containers).toHaveLength(3);
     expect(live.networks).toHaveLength(1);
+    // The faults hold: validator-0 cut off in the kernel (matching the shaper's proxy ports where others dial
+    // it through the shaper), a delayed link, a skewed clock read from a faketime file.
+    const proxies = JSON.parse(/PROXIES (\S+)/.exec(output())![1]!) as Array<{ host: string; port: number }>;
+    expect(proxies.length).toBeGreaterThan(0);
+    const v1 = await containerOf(runId, 'validator-1');
+    const { installedRules } = await import('../../src/faults/appliers/iptables.js');
+    const v1Rules = await installedRules(v1.State.Pid);
+    const toV0 = proxies.find((p) => v1Rules.some((r) => r.includes(`--dport ${p.port} `)));
+    expect(toV0, `validator-1's rules name a proxy port: ${v1Rules.join('; ')}`).toBeDefined();
+    const faketimeDir = join(runDir, 'faketime');
+    expect(readdirSync(faketimeDir).sort()).toEqual(['executor-0.faketime', 'validator-0.faketime', 'validator-1.faketime']);
     child.kill('SIGKILL');
     await exited;
     const killedAt = Date.now();
     await waitFor(async () => {
       const left = await leftovers(runId);
-      return left.containers.length === 0 && left.networks.length === 0;
-    }, 20_000, 'the reaper to remove the stack', 250);
+      return left.containers.length === 0 && left.networks.length === 0 && !existsSync(faketimeDir);
+    }, 20_000, 'the reaper to remove the stack and the faketime files', 250);
     console.log(`[compose-cleanup] reaper removed the stack ${Date.now() - killedAt} ms after SIGKILL`);
     await waitFor(() => /removed 3 containers, 1 networks/.test(readFileSync(join(runDir, 'reaper.log'), 'utf8')), 5000, 'the reaper to log what it removed');
+    // The shaper's proxies lived in the coordinator: nothing listens on their ports any more.
+    for (const p of proxies) expect(await portFree(p.port), `proxy port ${p.port} free`).toBe(true);
   });
 
   it('a preserved stack outlives its coordinator; cleanComposeLeftovers removes it but not a live run', async () => {

@@ -74,6 +74,30 @@ describe('NetworkFaultState → iptables-restore input', () => {
     expect(s.link('a', 'b')).toEqual({ cut: false, delayMs: 100, loss: 0.5 });
   });
 
+  it('links through the link shaper: rules also match the proxy port the node dials (cut both ways, loss each way)', () => {
+    // a dials b through the shaper at 10.0.0.254:4001; b dials nobody.
+    const proxyOf = (n: string, p: string) => (n === 'a' && p === 'b' ? { host: '10.0.0.254', port: 4001 } : undefined);
+    const via = (s: NetworkFaultState, node: string) => renderFilterTable(s, node, ['a', 'b'], ipOf, ALL, proxyOf).split('\n').filter((l) => l.startsWith('-A'));
+    const s = new NetworkFaultState();
+    s.blockPeer('b', 'a');
+    expect(via(s, 'a')).toEqual([
+      '-A INPUT -s 10.0.0.2/32 -j DROP',
+      '-A INPUT -s 10.0.0.254/32 -p tcp -m tcp --sport 4001 -j DROP',
+      '-A OUTPUT -d 10.0.0.2/32 -j DROP',
+      '-A OUTPUT -d 10.0.0.254/32 -p tcp -m tcp --dport 4001 -j DROP',
+    ]);
+    s.heal();
+    // Loss b → a: on a's proxied link it arrives from the proxy, so a drops it on the way in; b's own rule covers a direct link.
+    s.shape('b', 'a', { loss: 0.1 });
+    s.shape('a', 'b', { loss: 0.2 });
+    expect(via(s, 'a')).toEqual([
+      '-A OUTPUT -d 10.0.0.2/32 -m statistic --mode random --probability 0.200000 -j DROP',
+      '-A OUTPUT -d 10.0.0.254/32 -p tcp -m tcp --dport 4001 -m statistic --mode random --probability 0.200000 -j DROP',
+      '-A INPUT -s 10.0.0.254/32 -p tcp -m tcp --sport 4001 -m statistic --mode random --probability 0.100000 -j DROP',
+    ]);
+    expect(via(s, 'b')).toEqual(['-A OUTPUT -d 10.0.0.1/32 -m statistic --mode random --probability 0.100000 -j DROP']);
+  });
+
   it('a node without an address (stopped) gets no rule until it is back; forget drops a removed node', () => {
     const s = new NetworkFaultState();
     s.partition(['a'], ['b', 'x']);

@@ -16,7 +16,9 @@ import type { NodeTuning } from '../../adapters/devnet/plan.js';
 import { join } from 'node:path';
 import { ComposeDeployment, type ResourcesOption } from './compose-deployment.js';
 import { composeNodeControl } from './compose-node-control.js';
-import { checkFaultSupport } from '../../faults/capabilities.js';
+import { checkFaultSupport, namesClockSkew, namesShapedLinks } from '../../faults/capabilities.js';
+import { FAKETIME_CLOCK, SHAPER_LINKS } from '../../faults/appliers/shaper.js';
+import { findLibfaketime } from '../../shaper/faketime-clock.js';
 import { capabilitiesOf } from '../../faults/applier.js';
 import { IPTABLES_LINKS } from '../../faults/appliers/iptables.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
@@ -51,6 +53,14 @@ export interface ComposeDeployerOptions extends RunnerOptions, EngineOptions {
   /** Bound on each node control action. Default max(30 s, 20 slots). */
   actionTimeoutMs?: number;
   tuning?: Partial<NodeTuning>;
+  /**
+   * Route every peer link through loadnet's link shaper (TCP proxies in this process on the run network's
+   * gateway: delay, jitter, bandwidth for any chain). Default: when the scenario delays links, adds jitter or
+   * limits bandwidth; false keeps the devnet's testing API for delay.
+   */
+  linkShaper?: boolean;
+  /** Start every container under libfaketime (in loadnet's image when this machine has it). Default: when the scenario skews clocks and the image has it. */
+  clockSkew?: boolean;
 }
 
 export class ComposeDeployer implements Deployer {
@@ -76,8 +86,11 @@ export class ComposeDeployer implements Deployer {
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = chainOf(scenario.spec);
     if (chain.name !== 'devnet') return this.deployPrograms(scenario, chain);
-    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain.name, [IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, true));
     const o = this.options;
+    const shaper = o.linkShaper ?? namesShapedLinks(scenario.spec);
+    // loadnet's own image carries libfaketime when this machine has it (image-contents.ts); a user's image may not.
+    const faketime = o.clockSkew ?? (namesClockSkew(scenario.spec) && !o.image && findLibfaketime() !== null);
+    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain.name, [IPTABLES_LINKS, ...(shaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS], faketime ? FAKETIME_CLOCK : TESTING_API_CLOCK, true));
     const say = noticeWriter(o);
     const docker = connectEngine(o);
     // Fail before a run directory exists when there is no engine: the user's fix is to start one.
@@ -86,7 +99,7 @@ export class ComposeDeployer implements Deployer {
     return launchRunner(scenario, o, async ({ record }) => {
       sweepAtRunStart(record.events, say);
       // The reaper starts while the image is checked or built: both take a moment.
-      const reaping = startReaper(record.runId, join(record.runDir, 'reaper.log'));
+      const reaping = startReaper(record.runId, record.runDir, join(record.runDir, 'reaper.log'));
       reaping.catch(() => undefined);
       let image: NodeImage;
       try {
@@ -110,6 +123,8 @@ export class ComposeDeployer implements Deployer {
         resources: o.resources,
         preserve: (o.preserve ?? process.env.LOADNET_COMPOSE_PRESERVE === '1') ? 'always' : o.keepOnFailure ? 'on-failure' : 'never',
         say,
+        ...(shaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
+        ...(faketime ? { clockSkew: { seed: scenario.spec.seed } } : {}),
       }, scenario.spec);
       return startDeployment(deployment, scenario.spec.nodeControl ? composeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs }) : undefined);
     });
@@ -131,7 +146,7 @@ export class ComposeDeployer implements Deployer {
     const resources = o.resources;
     return launchRunner(scenario, o, async ({ record }) => {
       sweepAtRunStart(record.events, say);
-      const reaper = await startReaper(record.runId, join(record.runDir, 'reaper.log'));
+      const reaper = await startReaper(record.runId, record.runDir, join(record.runDir, 'reaper.log'));
       const deployment = new ProgramDeployment(record, chain, scenario.spec, {
         docker,
         reaper,

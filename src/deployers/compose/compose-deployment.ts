@@ -28,6 +28,8 @@ import { startNodeContainer } from './container-node.js';
 import { containerRss, watchContainerEvents } from './container-events.js';
 import type { FaultTarget } from '../../faults/appliers/iptables.js';
 import type { Reaper } from './reaper.js';
+import { LinkShaper } from '../../shaper/link-shaper.js';
+import { FAKETIME_DIR, FaketimeClock } from '../../shaper/faketime-clock.js';
 
 /** Fixed ports inside every container: each container has its own address, so they never collide. */
 export const CONTAINER_PORTS = { api: 8080, testing: 8081, p2p: 9000 } as const;
@@ -54,7 +56,14 @@ export interface ComposeDeploymentOptions {
   /** When the stack stays after teardown: always, only when the run failed, or never. */
   preserve: 'always' | 'on-failure' | 'never';
   say: (line: string) => void;
+  /** Route every peer link through loadnet's link shaper (in this process, on the run network's gateway); the seed drives its jitter. */
+  linkShaper?: { seed: number };
+  /** Start every container under libfaketime (the image's `faketime` library) so its clock can be skewed. */
+  clockSkew?: { seed: number };
 }
+
+/** Inside the container: where the run's libfaketime files are mounted (read-only). */
+const FAKETIME_IN_CONTAINER = '/loadnet/faketime';
 
 export interface ComposeNode extends RosterNode {
   planned: PlannedNode;
@@ -75,6 +84,14 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
   readonly wallets: readonly WalletAccount[];
   readonly network: string;
   nodeControl?: NodeControl;
+  /**
+   * The link shaper every peer link runs through (when asked for), created with the network: its proxies
+   * listen on the network's gateway (the host's side of the bridge), so containers dial them there and the
+   * shaper forwards to each peer's container address.
+   */
+  readonly links?: LinkShaper;
+  /** The containers' libfaketime clocks (when asked for): files in the run directory, mounted read-only. */
+  readonly clocks?: FaketimeClock;
   /** Called first at teardown (node control closes its open fault intervals). */
   beforeTeardown?: () => void;
   private readonly ports: number[] = [];
@@ -93,6 +110,11 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
     this.wallets = this.plan.wallets;
     this.network = `${options.networkPrefix}-${record.runId.toLowerCase()}`;
     activeRuns.add(record.runId);
+    if (options.linkShaper) this.links = new LinkShaper({ seed: options.linkShaper.seed });
+    if (options.clockSkew) {
+      if (!options.image.faketime) throw new LoadnetError('LN_ERR_DEPLOY', `clock skew of containers needs libfaketime in the node image; image ${options.image.ref} has none`, { hint: 'install libfaketime on this machine (apt-get install libfaketime) and let loadnet build its image, or skew clocks through the testing API' });
+      this.clocks = new FaketimeClock({ dir: join(record.runDir, FAKETIME_DIR), processDir: FAKETIME_IN_CONTAINER, library: options.image.faketime, seed: options.clockSkew.seed });
+    }
     // Keep-on-failure needs to know whether the deploy or the run failed before teardown is called.
     this.stopRecordWatch = record.events.on((e) => {
       if (e.kind === 'run.error' || (e.kind === 'expectation' && e.status !== 'pass')) this.failed = true;
@@ -114,6 +136,7 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       throw dockerError(`creating network ${this.network}`, e);
     }
     await this.watchEvents();
+    this.links?.listenOn(await this.gateway());
     lap('network');
     const perNode = this.options.testingApi ? 2 : 1;
     const ports = await reservePorts(this.plan.nodes.length * perNode, HOST);
@@ -128,13 +151,30 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
     for (const n of nodes) this.roster.add(n);
     // Creating containers takes a while on a busy engine: the chain starts a lead after they exist.
     this.plan.genesis.timeMs = Math.ceil(Date.now() + this.options.genesisLeadMs);
-    for (const n of nodes) this.writeConfig(n, n.planned.dials);
+    for (const n of nodes) this.writeConfig(n, await this.peerAddresses(n.planned.name, n.planned.dials));
     this.writeComposeFile();
     await Promise.all(nodes.map((n) => this.startContainer(n)));
     lap('start');
-    this.record.events.emit('compose.deploy', { network: this.network, containers: nodes.length, ...timing, genesisInMs: Math.round(this.plan.genesis.timeMs - Date.now()) });
+    this.record.events.emit('compose.deploy', { network: this.network, containers: nodes.length, ...timing, genesisInMs: Math.round(this.plan.genesis.timeMs - Date.now()), ...(this.links ? { linkShaper: this.links.host } : {}), ...(this.clocks ? { faketime: this.clocks.library } : {}) });
   }
 
+  /** The run network's gateway: the host's address on it, where the link shaper listens. */
+  private async gateway(): Promise<string> {
+    const info = (await this.docker.getNetwork(this.network).inspect().catch((e: unknown) => {
+      throw dockerError(`inspecting network ${this.network}`, e);
+    })) as { IPAM?: { Config?: Array<{ Gateway?: string }> } };
+    const gw = info.IPAM?.Config?.find((c) => c.Gateway && /^\d+\.\d+\.\d+\.\d+$/.test(c.Gateway))?.Gateway;
+    if (!gw) throw new LoadnetError('LN_ERR_DEPLOY', `network ${this.network} has no IPv4 gateway for the link shaper to listen on`);
+    return gw;
+  }
+
+  /** Where `from` dials each peer: by alias on the run network, or the link shaper's proxy for that directed link. */
+  private async peerAddresses(from: string, dials: readonly string[]): Promise<PeerAddress[]> {
+    return Promise.all(dials.map(async (d) => (this.links ? { name: d, ...(await this.links.addLink(from, d, this.shaperTargets.get(d) ?? null)) } : { name: d, host: d, port: CONTAINER_PORTS.p2p })));
+  }
+
+  /** Each started node's P2P address on the run network (what the shaper forwards to). */
+  private readonly shaperTargets = new Map<string, { host: string; port: number }>();
   private async watchEvents(): Promise<void> {
     this.events = await watchContainerEvents(this.docker, this.record.runId, (e) => {
       const node = this.roster.find(e.node);
@@ -173,11 +213,13 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
         // Files in the mounted run directory stay owned by whoever runs loadnet.
         User: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
         Labels: { ...runLabels(this.record.runId), [Labels.node]: planned.name, [Labels.role]: planned.role },
+        // Under libfaketime from its first start: the environment stays with the container across restarts.
+        ...(this.clocks ? { Env: Object.entries(this.clocks.envFor(planned.name)).map(([k, v]) => `${k}=${v}`) } : {}),
         ExposedPorts: exposed,
         StopTimeout: Math.ceil(this.options.stopGraceMs / 1000),
         HostConfig: {
           // A mount, not a `src:dst` bind string: run directories may hold ':' or ','.
-          Mounts: [{ Type: 'bind', Source: dir, Target: NODE_DIR_IN_CONTAINER }],
+          Mounts: [{ Type: 'bind', Source: dir, Target: NODE_DIR_IN_CONTAINER }, ...(this.clocks ? [{ Type: 'bind' as const, Source: join(this.record.runDir, FAKETIME_DIR), Target: FAKETIME_IN_CONTAINER, ReadOnly: true }] : [])],
           PortBindings: bindings,
           NetworkMode: this.network,
           // tini as PID 1 forwards SIGTERM to node and reaps; node as PID 1 would ignore SIGTERM.
@@ -211,9 +253,8 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
     return node;
   }
 
-  /** The node's config with container addresses: binds 0.0.0.0, dials peers by alias on the run network. */
-  private writeConfig(node: ComposeNode, dials: string[]): void {
-    const peers: PeerAddress[] = dials.map((d) => ({ name: d, host: d, port: CONTAINER_PORTS.p2p }));
+  /** The node's config with container addresses: binds 0.0.0.0, dials `peers` (see peerAddresses). */
+  private writeConfig(node: ComposeNode, peers: PeerAddress[]): void {
     node.config = nodeConfig(this.plan, {
       node: node.planned,
       addresses: {
@@ -239,8 +280,19 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
   }
 
   /** Starts (or restarts) a node's container and follows its log again. */
-  startContainer(node: ComposeNode): Promise<void> {
-    return startNodeContainer(this.docker, this.record.events, node);
+  async startContainer(node: ComposeNode): Promise<void> {
+    await startNodeContainer(this.docker, this.record.events, node);
+    if (this.links) await this.retargetShaper(node);
+  }
+
+  /** A (re)started container may have a new address: the shaper's links to it forward there. */
+  private async retargetShaper(node: ComposeNode): Promise<void> {
+    const info = await this.docker.getContainer(node.containerId).inspect().catch(() => undefined);
+    const ip = info?.NetworkSettings?.Networks?.[this.network]?.IPAddress;
+    if (!ip) return;
+    const target = { host: ip, port: CONTAINER_PORTS.p2p };
+    this.shaperTargets.set(node.planned.name, target);
+    this.links!.retarget(node.planned.name, target);
   }
 
   /** Running containers with their namespace pid and address, for the network fault layer. */
@@ -269,7 +321,7 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
     this.ports.push(...ports);
     const node = await this.create(makePlanned(joinIndex, role, chosen), ports, Math.min(1, peerNames.length));
     this.roster.add(node);
-    this.writeConfig(node, peerNames);
+    this.writeConfig(node, await this.peerAddresses(chosen, peerNames));
     this.writeComposeFile();
     await this.startContainer(node);
     return node;
@@ -361,6 +413,10 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       }
       await Promise.allSettled(this.roster.all().map((n) => n.log.close()));
       await Promise.allSettled(this.roster.all().map((n) => n.run.client.close()));
+      // The shaper's proxies live in this process (they die with it if it is killed: the reaper removes the
+      // faketime files then); a preserved stack keeps its clock files (its nodes still read them).
+      await this.links?.close();
+      if (!preserve) this.clocks?.close();
       releasePorts(this.ports);
       activeRuns.delete(this.record.runId);
     })();

@@ -1,9 +1,11 @@
 /**
  * The compose deployer's node primitives: containers through the engine (stop, kill, start, pause,
  * unpause, a joiner's container, removal). Network faults: cuts and loss in the kernel (iptables in each
- * container's namespace, faults/appliers/iptables.ts); delay and jitter, which need the netem qdisc this
- * kernel lacks, through the nodes' testing API, and the fault record says which applier rendered what.
- * Locks, fault record and "the node is back" are the generic layer's (faults/node-control.ts).
+ * container's namespace, faults/appliers/iptables.ts); delay, jitter and bandwidth, which need the netem
+ * qdisc this kernel lacks, through the link shaper when the deployment runs it (any chain), else through
+ * the nodes' testing API (delay and jitter, the devnet's); clock skew through libfaketime in the image
+ * when the containers run under it, else the testing API. The fault record says which applier rendered
+ * what. Locks, fault record and "the node is back" are the generic layer's (faults/node-control.ts).
  */
 import { LoadnetError } from '../../errors.js';
 import { GenericNodeControl } from '../../faults/node-control.js';
@@ -11,6 +13,7 @@ import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
 import type { ClockSkewApplier, NetworkFaultApplier } from '../../faults/applier.js';
 import { IptablesApplier } from '../../faults/appliers/iptables.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
+import { FaketimeApplier, ShaperApplier } from '../../faults/appliers/shaper.js';
 import { devnetSpawn } from '../devnet-joiners.js';
 import type { ComposeDeployment } from './compose-deployment.js';
 import { ContainerActions } from './container-node.js';
@@ -20,9 +23,6 @@ export interface ComposeNodeControlOptions {
   actionTimeoutMs?: number;
   /** SIGTERM → SIGKILL grace of stop and restart. */
   stopGraceMs: number;
-  /** Appliers tried before iptables and the testing API (e.g. the link shaper). */
-  appliers?: readonly NetworkFaultApplier[];
-  clock?: ClockSkewApplier;
 }
 
 export class ComposeNodePrimitives implements NodePrimitives {
@@ -41,8 +41,15 @@ export class ComposeNodePrimitives implements NodePrimitives {
       const n = deployment.get(name);
       return { client: n.run.client, peerId: n.planned.peerId };
     };
-    this.appliers = [...(options.appliers ?? []), new IptablesApplier(() => deployment.faultTargets()), new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))];
-    this.clock = options.clock ?? new TestingApiClock(ref);
+    const links = deployment.links;
+    // iptables first: cuts and loss are real packet drops in the kernel (matching the shaper's proxy ports
+    // when links run through it); the shaper renders what only it can here (delay, jitter, bandwidth).
+    this.appliers = [
+      new IptablesApplier(() => deployment.faultTargets(), links ? (node, peer) => links.addressOf(node, peer) : undefined),
+      ...(links ? [new ShaperApplier(links)] : []),
+      new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs)),
+    ];
+    this.clock = deployment.clocks ? new FaketimeApplier(deployment.clocks) : new TestingApiClock(ref);
   }
 
   names(): string[] {

@@ -1,6 +1,7 @@
 /**
  * What goes into the node image, computed from the installed package rather than from a registry:
- * the Node.js binary and the shared libraries it and every native addon link (ldd), the built package
+ * the Node.js binary and the shared libraries it and every native addon link (ldd), libfaketime when the
+ * machine has it (Debian's libfaketimeMT.so.1 with its libraries, for clock skew), the built package
  * (package.json + dist/) and its production dependencies as Node's resolution finds them.
  * Each entry maps a host file to its path in the image; `layer` groups entries into image layers
  * ordered by how often they change (runtime < deps < app), so a rebuild after a code change only
@@ -11,6 +12,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoadnetError } from '../../errors.js';
+import { findLibfaketime } from '../../shaper/faketime-clock.js';
 
 export type Layer = 'runtime' | 'deps' | 'app';
 
@@ -28,6 +30,8 @@ export interface ImageContents {
   packageDir: string;
   /** Facts that identify the contents cheaply (versions, sizes, mtimes, dist hashes come separately). */
   packages: string[];
+  /** libfaketime's path in the image (the node image, when this machine has it), for clock skew of containers. */
+  faketime?: string | null;
 }
 
 /** The directory holding loadnet's package.json, found from this module's location (src/ or dist/src/). */
@@ -158,9 +162,15 @@ export function imageContents(root = packageRoot(), nodeBinary = process.execPat
 
   const libs = new Set<string>();
   for (const lib of linkedLibraries(nodeBinary)) libs.add(lib);
+  // libfaketime, at the path it has here, so a container's clock can be skewed (LD_PRELOAD; compose clock skew).
+  const faketime = findLibfaketime();
+  if (faketime) {
+    libs.add(faketime);
+    for (const lib of linkedLibraries(faketime, false)) libs.add(lib);
+  }
   // An addon built for another libc (e.g. a musl prebuild) may miss libraries here; Node never loads it.
   for (const addon of addons) for (const lib of linkedLibraries(addon, false)) libs.add(lib);
   entries.push({ layer: 'runtime', source: nodeBinary, target: 'usr/local/bin/node' });
   for (const lib of [...libs].sort()) entries.push({ layer: 'runtime', source: lib, target: lib.slice(1) });
-  return { entries, packageDir: inApp(root), packages };
+  return { entries, packageDir: inApp(root), packages, faketime };
 }

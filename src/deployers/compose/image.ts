@@ -26,6 +26,8 @@ export interface NodeImage {
   command: string[];
   /** True when this call built it; false when it was cached or user-supplied. */
   built: boolean;
+  /** libfaketime's path inside the image (loadnet's image on a machine with libfaketime), else null. */
+  faketime: string | null;
   buildMs: number;
 }
 
@@ -149,17 +151,17 @@ export async function ensureNodeImage(docker: Docker, options: NodeImageOptions 
       });
     }
     const root = options.root ?? packageRoot();
-    return { ref: options.image, command: options.command ?? nodeCommand(imageContents(root, options.nodeBinary).packageDir), built: false, buildMs: 0 };
+    return { ref: options.image, command: options.command ?? nodeCommand(imageContents(root, options.nodeBinary).packageDir), built: false, buildMs: 0, faketime: null };
   }
   const contents = imageContents(options.root ?? packageRoot(), options.nodeBinary ?? process.execPath);
   const { base, app } = stages(contents);
   const command = nodeCommand(contents.packageDir);
-  if (!options.rebuild && (await imageExists(docker, app.ref))) return { ref: app.ref, command, built: false, buildMs: 0 };
+  if (!options.rebuild && (await imageExists(docker, app.ref))) return { ref: app.ref, command, built: false, buildMs: 0, faketime: contents.faketime ?? null };
   let buildMs = 0;
   if (options.rebuild || !(await imageExists(docker, base.ref))) buildMs += await buildOnce(docker, contents, base, say);
   buildMs += await buildOnce(docker, contents, app, say);
   await pruneOldImages(docker, [app.ref, base.ref]);
-  return { ref: app.ref, command, built: true, buildMs };
+  return { ref: app.ref, command, built: true, buildMs, faketime: contents.faketime ?? null };
 }
 
 /** Images of earlier builds kept for runs that may still start from them (beside the current one). */

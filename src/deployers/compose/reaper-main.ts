@@ -2,14 +2,19 @@
  * The reaper process (testcontainers' Ryuk, as a host process): started detached by the compose deployer
  * with a pipe on its stdin. When the pipe closes without a `keep` or `done` line (the coordinator died,
  * even by SIGKILL, or exited without teardown), it removes every container and network labelled with the
- * run id, then exits. Usage: `node reaper-main.js <runId>`; DOCKER_HOST selects the engine.
+ * run id, and the run directory's libfaketime files (clock skews active when it died), then exits.
+ * Usage: `node reaper-main.js <runId> [<runDir>]`; DOCKER_HOST selects the engine.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { FAKETIME_DIR } from '../../shaper/faketime-clock.js';
 import { connectEngine } from './engine.js';
 import { removeRun } from './cleanup.js';
 
 const runId = process.argv[2];
+const runDir = process.argv[3];
 if (!runId) {
-  process.stderr.write('usage: reaper-main <runId>\n');
+  process.stderr.write('usage: reaper-main <runId> [<runDir>]\n');
   process.exit(2);
 }
 const log = (m: string) => process.stderr.write(`${new Date().toISOString()} reaper ${runId}: ${m}\n`);
@@ -51,6 +56,7 @@ async function finish(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 1500));
   }
+  if (runDir) rmSync(join(runDir, FAKETIME_DIR), { recursive: true, force: true });
   process.exit(0);
 }
 

@@ -23,14 +23,14 @@ function reaperEntry(): { script: string; execArgv: string[] } {
   return { script: self.replace(/reaper\.js$/, 'reaper-main.js'), execArgv: [] };
 }
 
-/** Starts the reaper for `runId` and waits until it listens; `logFile` receives its messages. */
-export async function startReaper(runId: string, logFile: string): Promise<Reaper> {
+/** Starts the reaper for `runId` (files under `runDir` it removes too) and waits until it listens; `logFile` receives its messages. */
+export async function startReaper(runId: string, runDir: string, logFile: string): Promise<Reaper> {
   const { script, execArgv } = reaperEntry();
   const logFd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
     // Detached: its own session, so a Ctrl-C or a kill of our process group does not reach it.
-    child = spawn(process.execPath, [...execArgv, script, runId], { detached: true, stdio: ['pipe', 'pipe', logFd], env: process.env });
+    child = spawn(process.execPath, [...execArgv, script, runId, runDir], { detached: true, stdio: ['pipe', 'pipe', logFd], env: process.env });
   } finally {
     closeSync(logFd);
   }

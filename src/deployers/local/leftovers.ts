@@ -4,7 +4,7 @@
  * `LOADNET_RUN_ID=<runId>` in its environment. `cleanLeftovers()` (the `loadnet clean` command) kills the
  * node process groups of runs whose coordinator is gone, and only those: a pid is killed only when
  * /proc says it still carries that run's label, so a recycled pid is never touched. Every deployer runs
- * the same sweep as a run starts (`sweepAtRunStart`).
+ * the same sweep as a run starts (`sweepAtRunStart`). A dead run's libfaketime files go too.
  */
 import { sweepDeadReservations } from './ports.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pidAlive } from './ports.js';
 import type { EventLog } from '../../runtime/contracts.js';
+import { FAKETIME_DIR } from '../../shaper/faketime-clock.js';
 
 export const RUN_LABEL_ENV = 'LOADNET_RUN_ID';
 
@@ -145,6 +146,8 @@ export function cleanLeftovers(): CleanReport {
       }
     }
     const summaryWritten = closeRecord(reg);
+    // The libfaketime offset files of a coordinator that died with clock skews active.
+    rmSync(join(reg.runDir, FAKETIME_DIR), { recursive: true, force: true });
     rmSync(join(dir, file), { force: true });
     report.runs.push({ runId: reg.runId, runDir: reg.runDir, coordinatorPid: reg.coordinatorPid, killed, reservations, summaryWritten });
   }

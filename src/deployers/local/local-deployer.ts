@@ -17,7 +17,7 @@ import { LocalDeployment } from './local-deployment.js';
 import { chainOf } from '../../adapters/registry.js';
 import { LoadnetError } from '../../errors.js';
 import { localNodeControl } from './local-node-control.js';
-import { checkFaultSupport } from '../../faults/capabilities.js';
+import { checkFaultSupport, namesClockSkew, namesShapedLinks } from '../../faults/capabilities.js';
 import { capabilitiesOf } from '../../faults/applier.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
 import { FAKETIME_CLOCK, FaketimeApplier, SHAPER_LINKS, ShaperApplier } from '../../faults/appliers/shaper.js';
@@ -36,15 +36,14 @@ export interface LocalDeployerOptions extends RunnerOptions {
   actionTimeoutMs?: number;
   /** Devnet node settings the scenario does not set (mempool, block limits, fees, log level). */
   tuning?: Partial<NodeTuning>;
-  /** Route every peer link through loadnet's link shaper (a TCP proxy per directed link, in this process). */
+  /**
+   * Route every peer link through loadnet's link shaper (a TCP proxy per directed link, in this process).
+   * Default: when the scenario delays links, adds jitter or limits bandwidth (chain-agnostic delay without
+   * asking); false keeps the chain's own testing API for delay.
+   */
   linkShaper?: boolean;
   /** Run every node under libfaketime so its clock can be skewed. Default: when the scenario skews clocks and libfaketime is installed. */
   clockSkew?: boolean;
-}
-
-/** A scenario with a clock-skew fault, on a machine with libfaketime: skew every node's process clock. */
-function wantsClockSkew(scenario: Scenario): boolean {
-  return scenario.spec.workloads.some((w) => (w as { type: string }).type === 'clock-skew') && findLibfaketime() !== null;
 }
 
 export class LocalDeployer implements Deployer {
@@ -57,9 +56,11 @@ export class LocalDeployer implements Deployer {
     if (!chain.planLocal) throw new LoadnetError('LN_ERR_DEPLOY', `the local deployer cannot launch chain '${chain.name}': its adapter plans no local processes`, { hint: 'attach to nodes that run already (loadnet run --attach <url>)' });
     // Link shaping and clock skew for chains whose nodes take faults (a testing API) and dial each other.
     const testingFaults = chain.capabilities.has('testing-faults');
-    const links = testingFaults ? [...(this.options.linkShaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS] : [];
+    const shaper = testingFaults && (this.options.linkShaper ?? namesShapedLinks(scenario.spec));
+    const faketime = testingFaults && (this.options.clockSkew ?? (namesClockSkew(scenario.spec) && findLibfaketime() !== null));
+    const links = testingFaults ? [...(shaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS] : [];
     // Refused before anything runs: a fault this deployment's appliers cannot render (named with deployer and chain).
-    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, links, testingFaults ? (this.options.clockSkew ? FAKETIME_CLOCK : TESTING_API_CLOCK) : undefined, chain.capabilities.has('joiners')));
+    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, links, testingFaults ? (faketime ? FAKETIME_CLOCK : TESTING_API_CLOCK) : undefined, chain.capabilities.has('joiners')));
     return launchRunner(scenario, this.options, async ({ record }) => {
       sweepAtRunStart(record.events, noticeWriter(this.options));
       const deployment = new LocalDeployment(record, chain, scenario.spec, {
@@ -67,8 +68,8 @@ export class LocalDeployer implements Deployer {
         genesisLeadMs: this.options.genesisLeadMs,
         stopGraceMs: this.options.stopGraceMs,
         nodeSettings: { bin: this.options.nodeBin, tuning: this.options.tuning },
-        ...(testingFaults && this.options.linkShaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
-        ...(testingFaults && (this.options.clockSkew ?? wantsClockSkew(scenario)) ? { clockSkew: { seed: scenario.spec.seed } } : {}),
+        ...(shaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
+        ...(faketime ? { clockSkew: { seed: scenario.spec.seed } } : {}),
       });
       const control = () =>
         localNodeControl(deployment, {

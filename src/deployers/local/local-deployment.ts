@@ -22,7 +22,7 @@ import { RosteredDeployment, type RosterNode } from '../node-roster.js';
 import { runTestingToken } from '../run-secrets.js';
 import { NodeProcess } from './node-process.js';
 import { LinkShaper } from '../../shaper/link-shaper.js';
-import { FaketimeClock } from '../../shaper/faketime-clock.js';
+import { FAKETIME_DIR, FaketimeClock } from '../../shaper/faketime-clock.js';
 import { releasePorts, reservePorts } from './ports.js';
 import { processStart, removeRegistration, writeRegistration, type RunRegistration } from './leftovers.js';
 
@@ -90,7 +90,7 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
   ) {
     super();
     if (options.linkShaper) this.links = new LinkShaper({ host: HOST, seed: options.linkShaper.seed });
-    if (options.clockSkew) this.clocks = new FaketimeClock({ dir: join(record.runDir, 'faketime'), seed: options.clockSkew.seed });
+    if (options.clockSkew) this.clocks = new FaketimeClock({ dir: join(record.runDir, FAKETIME_DIR), seed: options.clockSkew.seed });
     this.registration = { runId: record.runId, runDir: record.runDir, coordinatorPid: process.pid, coordinatorStart: processStart(process.pid), nodes: {}, ports: [] };
     writeRegistration(this.registration);
     liveDeployments.add(this);
