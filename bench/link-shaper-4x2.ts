@@ -6,6 +6,9 @@
  * A/B compares the same load); with `search`, the full search from 1,000 tx/s. Checks from each run's node
  * configs that the shaped run's peers dialed proxies.
  *
+ * With LOADNET_BENCH_DEPLOYER=compose the same on containers (the shaper in this process on the run network's
+ * gateway, as the compose deployer runs it).
+ *
  * Run: npm run build && npx tsx bench/link-shaper-4x2.ts [rounds, default 2] [rate tx/s | search, default 400]
  * Settings: SLO p99 3 s, inclusion ≥ 0.99, holds of 15 s (≤ 2), resolution 10 %, no floor check.
  */
@@ -14,12 +17,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalDeployer } from '../src/deployers/local/index.js';
+import { ComposeDeployer } from '../src/deployers/compose/index.js';
 import { maxRate } from '../src/jobs/max-rate.js';
 import type { JobScenarioInput } from '../src/jobs/job-scenario.js';
 
 const rounds = Number(process.argv[2] ?? 2);
 const pinned = process.argv[3] === 'search' ? null : Number(process.argv[3] ?? 400);
 const scenario = JSON.parse(readFileSync(fileURLToPath(new URL('./max-rate-4x2.scenario.json', import.meta.url)), 'utf8')) as JobScenarioInput;
+const compose = process.env.LOADNET_BENCH_DEPLOYER === 'compose';
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-bench-shaper-'));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' / ');
 
@@ -31,14 +36,14 @@ function dialTargets(runDir: string): { direct: number; proxied: number } {
   return { direct: peers.filter((p) => p2p.has(p.port)).length, proxied: peers.filter((p) => !p2p.has(p.port)).length };
 }
 
-console.log(`load average before: ${load()}`);
+console.log(`deployer: ${compose ? 'compose' : 'local'}; load average before: ${load()}`);
 const rows: string[] = [];
 for (let round = 0; round < rounds; round++) {
   for (const shaped of [true, false]) {
     const started = Date.now();
     const run = await maxRate({
       scenario,
-      deployer: new LocalDeployer({ outDir, reports: false, linkShaper: shaped }),
+      deployer: compose ? new ComposeDeployer({ outDir, reports: false, log: null, linkShaper: shaped }) : new LocalDeployer({ outDir, reports: false, linkShaper: shaped }),
       sloP99Ms: 3000,
       minInclusion: 0.99,
       holdMs: 15_000,

@@ -1,5 +1,6 @@
 /**
- * Faults on real node processes (local deployer, the testing-API applier), through the examples as a user
+ * Faults on real node processes (local deployer: cuts through the testing-API applier; the tiers' delays through the
+ * link shaper, which the deployer runs by default when a scenario delays links), through the examples as a user
  * runs them (`import … from 'loadnet'`, the built package), shortened for CI:
  *   - partition-recovery: halves cut (tips diverge, recorded just before the heal), healed, one chain again;
  *     its JSON twin runs through `loadnet run`;
@@ -91,11 +92,14 @@ describe('faults on real nodes', () => {
     const o = await runLocal(scenarioWith(latencyTiers({ tierC: '700ms', durationMs: 7000, heal: false }), { cooldownMs: 1500 }));
     const p = byName(o, 'propagation');
     console.log(`[faults] latency tiers, C at 700 ms: ${p.message}`);
+    const events = readFileSync(join(o.runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(events.find((e) => e.kind === 'fault.start' && e.fault === 'latency-tiers')?.detail?.mechanism?.delay).toMatch(/^shaper: /);
     const tiers = p.figures!.tiers as Record<string, { p50Ms: number; p99Ms: number; samples: number }>;
     expect(tiers.C!.samples).toBeGreaterThan(3);
-    // Each frame on a tier-C link waits 700 ± 20 ms (the tiers hold to the window's end; the cooldown's few blocks
-    // are not delayed): tier C's tail shows the whole delay. Its p50 came out 700–760 ms in most runs but 125–150 ms
-    // in 2 of 6 (some tier-C samples arrive without the delay: not yet explained), so the median is held only
+    // Each chunk on a tier-C link waits 700 ± 20 ms (the tiers hold to the window's end; the cooldown's few blocks
+    // are not delayed, yet propagation counts them too): tier C's tail shows the whole delay. Its p50 came out
+    // 700–760 ms in most runs but 125–150 ms (one feed poll) in 2 of 6 through the testing API: likely the undelayed
+    // cooldown blocks outnumbering the window's tier-C samples (see bench/RESULTS.md); so the median is held only
     // above tier A's here.
     expect(tiers.C!.p99Ms).toBeGreaterThanOrEqual(680);
     expect(tiers.B!.p50Ms).toBeGreaterThanOrEqual(80);

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as net from 'node:net';
 import { cleanLeftovers, LocalDeployer } from '../../src/deployers/local/index.js';
 import { RUN_LABEL_ENV, writeRegistration, type RunRegistration } from '../../src/deployers/local/leftovers.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
@@ -37,14 +38,28 @@ afterAll(() => {
   rmSync(registry, { recursive: true, force: true });
 });
 
+/** Nothing listens on the port (a listener on it would make this bind fail). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 function deadPid(): Promise<number> {
   const c = spawn(process.execPath, ['-e', '0']);
   return new Promise((resolve) => c.once('exit', () => resolve(c.pid!)));
 }
 
 describe('no orphans', () => {
-  it('kill -9 of the coordinator: every node process is gone within 10 s, and clean removes the run', async () => {
-    const coord = await startCoordinator(outDir, 'deploy', { LOADNET_REGISTRY_DIR: registry });
+  it('kill -9 of the coordinator with faults active: every node process is gone within 10 s, clean removes the run and its faketime files, no shaper port stays', async () => {
+    // A partition, a delayed link and a skewed clock, through the link shaper (proxies in the coordinator) and libfaketime.
+    const coord = await startCoordinator(outDir, 'faults', { LOADNET_REGISTRY_DIR: registry });
+    const proxies = readdirSync(join(coord.runDir, 'nodes')).flatMap((n) => (JSON.parse(readFileSync(join(coord.runDir, 'nodes', n, 'config.json'), 'utf8')) as { peers: Array<{ port: number }> }).peers.map((p) => p.port));
+    expect(proxies.length).toBeGreaterThan(0);
+    const faketimeDir = join(coord.runDir, 'faketime');
+    expect(readFileSync(join(faketimeDir, 'executor-0.faketime'), 'utf8')).toBe('+2.000s\n');
     const pids = pidsOf(coord.runDir);
     expect(pids).toHaveLength(3);
     for (const pid of pids) expect(alive(pid)).toBe(true);
@@ -60,6 +75,9 @@ describe('no orphans', () => {
     expect(report.runs.map((r) => r.runDir)).toEqual([coord.runDir]);
     expect(report.runs[0]!.killed).toEqual([]);
     expect(readdirSync(registry)).toHaveLength(0);
+    expect(existsSync(faketimeDir), 'the dead run\'s faketime files').toBe(false);
+    // The proxies lived in the coordinator: their ports listen no more.
+    for (const port of proxies) expect(await portFree(port), `proxy port ${port}`).toBe(true);
   });
 
   it('clean kills labelled leftovers of dead coordinators only, and leaves live runs alone', async () => {

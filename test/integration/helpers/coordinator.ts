@@ -2,6 +2,8 @@
  * A small coordinator process for tests that must kill or interrupt the coordinator itself:
  *   node --import tsx coordinator.ts <outDir> deploy   deploy 2 validators + 1 executor, print READY <runDir>, wait
  *   node --import tsx coordinator.ts <outDir> run      deploy, print READY <runDir>, run a 60 s window
+ *   node --import tsx coordinator.ts <outDir> faults   deploy with the link shaper and libfaketime, cut validator-0
+ *     off, delay a link and skew a clock (all through them), print READY <runDir>, wait
  * In `run` mode an interrupt ends with exit code 130 and prints INTERRUPTED (as the CLI does).
  */
 import { LocalDeployer } from '../../../src/deployers/local/index.js';
@@ -9,10 +11,17 @@ import { exitCodeFor } from '../../../src/errors.js';
 import { localSpec, scenarioOf } from './local-scenario.js';
 
 const [outDir, mode] = process.argv.slice(2);
-const scenario = scenarioOf(localSpec({ name: `coordinator-${mode}`, validators: 2, executors: 1, durationMs: 60_000 }));
+const faults = mode === 'faults';
+const scenario = scenarioOf(localSpec({ name: `coordinator-${mode}`, validators: 2, executors: 1, durationMs: 60_000, nodeControl: faults }));
 
 try {
-  const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
+  const runner = await new LocalDeployer({ outDir, reports: false, ...(faults ? { linkShaper: true, clockSkew: true } : {}) }).deploy(scenario);
+  if (faults) {
+    const control = runner.context.nodeControl!;
+    await control.partition(['validator-0'], ['validator-1', 'executor-0']);
+    await control.setLinkFault('validator-1', 'executor-0', { delayMs: 200 });
+    await control.setClockSkew!('executor-0', { offsetMs: 2000 });
+  }
   process.stdout.write(`READY ${runner.context.runDir}\n`);
   if (mode === 'run') {
     const handle = await runner.run(scenario, { rejectOnFailure: false });

@@ -11,7 +11,7 @@ export interface Coordinator {
   exited: Promise<number | null>;
 }
 
-export async function startCoordinator(outDir: string, mode: 'deploy' | 'run', env: NodeJS.ProcessEnv = {}): Promise<Coordinator> {
+export async function startCoordinator(outDir: string, mode: 'deploy' | 'run' | 'faults', env: NodeJS.ProcessEnv = {}): Promise<Coordinator> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, outDir, mode], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));
