@@ -6,6 +6,11 @@
  * the block was first seen is left out (its lag is the feed's polling, not propagation). A lag is as fine as
  * the feed's poll interval (a quarter slot, 100–500 ms). Nodes are grouped by the scenario's latency tiers
  * (or `tiers` given here); nodes in no tier are the tier '-'. p50/p99 per tier, judged against the bounds.
+ *
+ * With the scenario's latency tiers, only blocks that originated while the tiers held count (from each
+ * latency-tiers fault.start to its fault.end): a tier's figure is its propagation under its delay. Blocks after
+ * the heal travel undelayed, and counted with the rest they pulled tier C's median down to one feed poll (a
+ * 700 ms tier measured p50 125–150 ms in 2 of 6 short runs, where the cooldown's blocks outnumbered the tiers').
  */
 import type { Hex } from '../adapters/seam.js';
 import type { Expectation, ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
@@ -68,7 +73,11 @@ export class Propagation implements Expectation {
   private tierOf: Record<string, string> = {};
   private readonly lastTip = new Map<string, Hex>();
   private readonly seen: Array<{ node: string; id: Hex; at: number }> = [];
+  /** While the scenario's latency tiers held (start, end; end open while they hold), when judged by them. */
+  private readonly held: Array<{ faultId: string; from: number; to: number }> = [];
+  private byScenarioTiers = false;
   private unsubscribe?: () => void;
+  private unwatch?: () => void;
 
   constructor(private readonly options: PropagationOptions = {}) {}
 
@@ -79,9 +88,16 @@ export class Propagation implements Expectation {
     }
     this.tierOf = {};
     for (const w of scenario.workloads) if (w.type === 'latency-tiers') for (const [t, tier] of Object.entries(w.tiers)) for (const n of tier.nodes) this.tierOf[n] ??= t;
+    this.byScenarioTiers = Object.keys(this.tierOf).length > 0;
   }
 
   async startCapture(ctx: RunContext): Promise<void> {
+    if (this.byScenarioTiers) {
+      this.unwatch = ctx.events.on((e) => {
+        if (e.kind === 'fault.start' && e.fault === 'latency-tiers') this.held.push({ faultId: e.faultId, from: e.t, to: Infinity });
+        if (e.kind === 'fault.end') for (const h of this.held) if (h.faultId === e.faultId && h.to === Infinity) h.to = e.t;
+      });
+    }
     for (const t of ctx.blockFeed.tips()) this.lastTip.set(t.node, t.tip);
     this.unsubscribe = ctx.blockFeed.subscribe({
       onTip: (t) => {
@@ -105,6 +121,7 @@ export class Propagation implements Expectation {
       const b = ctx.blockFeed.block(id);
       if (!b || b.firstSeenOn === node) continue;
       const origin = Math.min(b.firstSeenAt, b.timestamp);
+      if (this.byScenarioTiers && !this.held.some((h) => origin >= h.from && origin < h.to)) continue;
       out.push({ node, lagMs: Math.max(0, at - origin) });
     }
     return out;
@@ -112,6 +129,7 @@ export class Propagation implements Expectation {
 
   async evaluate(ctx: RunContext): Promise<ExpectationResult> {
     this.unsubscribe?.();
+    this.unwatch?.();
     return judgePropagation(lagByTier(this.lags(ctx), this.tierOf), this.options);
   }
 }

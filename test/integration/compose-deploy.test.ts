@@ -37,9 +37,27 @@ async function expectCaughtUpAndFollowing(name: string): Promise<void> {
   await waitFor(async () => (await ctx.node(name).client.head()).height > before, 15_000, `${name} height to move past ${before}`);
 }
 
+/** The node's clock minus ours (its API reports the wall clock it runs on). */
+async function clockSkewOf(node: string): Promise<number> {
+  const res = await fetch(`${runner.context.node(node).descriptor.apiUrl}/cryptarchia/info`);
+  const info = (await res.json()) as { clock: { now_ms: number } };
+  return info.clock.now_ms - Date.now();
+}
+
+/** libfaketime re-reads its file every second: poll until the skew is near `want` (a loaded machine answers late). */
+async function skewNear(node: string, want: number): Promise<number> {
+  let last = NaN;
+  for (let i = 0; i < 40 && !(Math.abs(last - want) < 200); i++) {
+    last = await clockSkewOf(node);
+    if (!(Math.abs(last - want) < 200)) await new Promise((r) => setTimeout(r, 100));
+  }
+  return last;
+}
+
 describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Docker engine', () => {
   beforeAll(async () => {
-    runner = await new ComposeDeployer({ outDir, reports: false }).deploy(scenario);
+    // Every container under libfaketime (in loadnet's image): clock skew is tested with the restart below.
+    runner = await new ComposeDeployer({ outDir, reports: false, clockSkew: true }).deploy(scenario);
     const cfg = JSON.parse(readFileSync(join(runner.context.runDir, 'nodes', 'validator-0', 'config.json'), 'utf8'));
     runId = runIdOf(cfg.genesis.chainId);
   });
@@ -96,11 +114,21 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     if (!first.built) expect(first.ref).toBe(used.image);
   });
 
-  it('restarts validator-1 through the engine: it comes back and catches up', async () => {
+  it('restarts validator-1 through the engine: it comes back and catches up, its libfaketime clock skew kept', async () => {
+    const control = runner.context.nodeControl!;
+    expect(control.capabilities!().clock?.offset).toMatch(/libfaketime/);
+    await control.setClockSkew!('validator-1', { offsetMs: 1500 });
+    expect(Math.abs((await skewNear('validator-1', 1500)) - 1500), 'validator-1 skewed').toBeLessThan(200);
+    expect(Math.abs(await clockSkewOf('validator-0')), 'validator-0 not skewed').toBeLessThan(200);
     const before = (await containerOf(runId, 'validator-1')).State.StartedAt;
-    await runner.context.nodeControl!.restart('validator-1');
+    await control.restart('validator-1');
     expect((await containerOf(runId, 'validator-1')).State.StartedAt).not.toBe(before);
+    expect(Math.abs((await clockSkewOf('validator-1')) - 1500), 'validator-1 still skewed after its container restarted').toBeLessThan(200);
+    await control.setClockSkew!('validator-1', undefined);
+    expect(Math.abs(await skewNear('validator-1', 0)), 'skew cleared').toBeLessThan(200);
     await expectCaughtUpAndFollowing('validator-1');
+    const start = (await readEvents(runner.context.runDir)).find((e) => e.kind === 'fault.start' && e.fault === 'clock-skew');
+    expect(start?.detail?.mechanism).toMatch(/^libfaketime: /);
   });
 
   it('kills executor-0 (SIGKILL, data kept) and starts it again', async () => {

@@ -111,17 +111,18 @@ describe.skipIf(!hasEngine)('ComposeDeployer: the fault examples on containers',
   }
 
   it('latency tiers: every link through the link shaper, tier C shows its delay; liveness, safety and fork rate pass', async () => {
-    const { handle, runId, events } = await runExample(scenarioWith(latencyTiers({ durationMs: 8000, heal: false }), { cooldownMs: 1500 }));
+    const { handle, runId, events } = await runExample(scenarioWith(latencyTiers({ durationMs: 9000 }), { cooldownMs: 3000 }));
     expect(events.find((e) => e.kind === 'compose.deploy')?.linkShaper).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'latency-tiers');
     expect(start?.detail?.mechanism).toMatchObject({ delay: expect.stringMatching(/^shaper: /), jitter: expect.stringMatching(/^shaper: /) });
     const p = handle.summary.expectations.find((e) => e.name === 'propagation')!;
     const tiers = p.figures!.tiers as Record<string, { p50Ms: number; p99Ms: number; samples: number }>;
     expect(tiers.C!.samples).toBeGreaterThan(3);
-    // Every link to a tier-C node holds each chunk 300 ± 20 ms.
-    expect(tiers.C!.p50Ms).toBeGreaterThanOrEqual(270);
+    // Every link to a tier-C node holds each chunk 300 ± 20 ms until the heal at 6 s (propagation counts the blocks
+    // from while the tiers held).
+    expect(tiers.C!.p50Ms).toBeGreaterThanOrEqual(280);
     expect(tiers.A!.p50Ms).toBeLessThan(tiers.C!.p50Ms);
-    // Tier C's p99 bound (500 ms) is judged at full length by hand (bench/RESULTS.md): in an 8 s run on a loaded
+    // Tier C's p99 bound (500 ms) is judged at full length by hand (bench/RESULTS.md): in a 9 s run on a loaded
     // machine one fork fetched back through two delayed links (~900 ms) already decides the p99.
     const failed = handle.summary.expectations.filter((e) => e.status !== 'pass' && e.name !== 'propagation');
     expect(failed.map((e) => `${e.name}: ${e.message}`)).toEqual([]);

@@ -96,11 +96,10 @@ describe('faults on real nodes', () => {
     expect(events.find((e) => e.kind === 'fault.start' && e.fault === 'latency-tiers')?.detail?.mechanism?.delay).toMatch(/^shaper: /);
     const tiers = p.figures!.tiers as Record<string, { p50Ms: number; p99Ms: number; samples: number }>;
     expect(tiers.C!.samples).toBeGreaterThan(3);
-    // Each chunk on a tier-C link waits 700 ± 20 ms (the tiers hold to the window's end; the cooldown's few blocks
-    // are not delayed, yet propagation counts them too): tier C's tail shows the whole delay. Its p50 came out
-    // 700–760 ms in most runs but 125–150 ms (one feed poll) in 2 of 6 through the testing API: likely the undelayed
-    // cooldown blocks outnumbering the window's tier-C samples (see bench/RESULTS.md); so the median is held only
-    // above tier A's here.
+    // Each chunk on a tier-C link waits 700 ± 20 ms while the tiers hold (to the window's end), and propagation counts
+    // only blocks from then: tier C's median shows the whole delay. (Counting the cooldown's undelayed blocks too, its
+    // p50 was one feed poll, 125–150 ms, in 2 of 6 runs: fixed in expectations/propagation.ts.)
+    expect(tiers.C!.p50Ms).toBeGreaterThanOrEqual(680);
     expect(tiers.C!.p99Ms).toBeGreaterThanOrEqual(680);
     expect(tiers.B!.p50Ms).toBeGreaterThanOrEqual(80);
     expect(tiers.A!.p50Ms).toBeLessThan(tiers.C!.p50Ms);

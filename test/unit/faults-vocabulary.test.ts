@@ -11,7 +11,8 @@ import { checkFaultSupport } from '../../src/faults/capabilities.js';
 import { capabilitiesOf } from '../../src/faults/applier.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../src/faults/appliers/testing-api.js';
 import { judgeForkRate } from '../../src/expectations/fork-rate.js';
-import { judgePropagation, lagByTier } from '../../src/expectations/propagation.js';
+import { judgePropagation, lagByTier, Propagation } from '../../src/expectations/propagation.js';
+import type { RunContext } from '../../src/runtime/contracts.js';
 import type { ScenarioSpec } from '../../src/scenario/spec.js';
 
 const base = () => ScenarioBuilder.topology().networkFull().validators(4).executors(0).apply().enableNodeControl().withRunDuration('60s');
@@ -141,5 +142,32 @@ describe('fork rate and propagation judges name their numbers', () => {
     expect(tiers).toEqual({ A: { samples: 3, p50Ms: 120, p99Ms: 140, maxMs: 140 }, C: { samples: 3, p50Ms: 350, p99Ms: 900, maxMs: 900 } });
     const r = judgePropagation(tiers, { maxP99Ms: 1000, tiers: { C: { maxP99Ms: 500 } } });
     expect(r.message).toBe('tier C: p99 900 ms above 500 ms (A p50 120 / p99 140 ms (3), C p50 350 / p99 900 ms (3))');
+  });
+
+  it('propagation by the scenario\'s tiers counts only blocks that originated while the tiers held', async () => {
+    const spec = base().chaos().latencyTiers({ C: { delay: '700ms', nodes: ['validator-3'] } }).healAt('10s').apply().buildSpec();
+    const listeners: Array<(e: Record<string, unknown>) => void> = [];
+    let onTip: (t: { node: string; tip: string; at: number; up: boolean }) => void = () => undefined;
+    const blocks = new Map<string, { firstSeenAt: number; firstSeenOn: string; timestamp: number }>();
+    const ctx = {
+      events: { on: (l: (e: Record<string, unknown>) => void) => (listeners.push(l), () => undefined) },
+      blockFeed: { tips: () => [], subscribe: (s: { onTip: typeof onTip }) => ((onTip = s.onTip), () => undefined), block: (id: string) => blocks.get(id) },
+    } as unknown as RunContext;
+    const p = new Propagation();
+    p.init({} as never, spec);
+    await p.startCapture(ctx);
+    const emit = (e: Record<string, unknown>) => listeners.forEach((l) => l(e));
+    const block = (id: string, at: number, lag: number) => {
+      blocks.set(id, { firstSeenAt: at, firstSeenOn: 'validator-0', timestamp: at });
+      onTip({ node: 'validator-3', tip: id, at: at + lag, up: true });
+    };
+    block('before', 500, 100); // before the tiers held: not counted
+    emit({ kind: 'fault.start', fault: 'latency-tiers', faultId: 'f1', t: 1000 });
+    block('held-1', 2000, 720);
+    block('held-2', 3000, 710);
+    emit({ kind: 'fault.end', fault: 'latency-tiers', faultId: 'f1', t: 10_000 });
+    for (let i = 0; i < 5; i++) block(`after-${i}`, 11_000 + i * 500, 125); // healed: undelayed, not counted
+    const r = await p.evaluate(ctx);
+    expect(r.figures!.tiers).toEqual({ C: { samples: 2, p50Ms: 710, p99Ms: 720, maxMs: 720 } });
   });
 });
