@@ -7,7 +7,8 @@
  * transactions (a fresh bad signature each) and unsolicited DA shares (store messages nobody dispersed).
  * Each is an offence the victim scores; the defense is that the score falls, the victim throttles the peer,
  * then disconnects and bans it. Bundles FloodedPeerBanned: banned within `banWithinMs` of the first message
- * (and a reconnect refused as banned), the score seen falling (p2p_peer_score), the victim's chain growing
+ * (and a reconnect refused as banned), the score seen falling (p2p_peer_score), the victim's gossip queues
+ * bounded (p2p_outbound_queue_bytes_max ≤ maxQueueBytes, sampled every 250 ms), the victim's chain growing
  * and its blocks reaching it within `propagationP99Ms` (p99, from the block feed) while flooded. The
  * `floodingPeer` summary section has the score curve, the time to ban and the messages sent by kind.
  *
@@ -57,6 +58,8 @@ export interface FloodingPeerReport {
   minScore: number | null;
   throttledAtMs: number | null;
   scores: ScorePoint[];
+  /** Peak of the victim's fullest outbound P2P queue, sampled with the score (null: never read). */
+  queuePeakBytes: number | null;
   heightBefore: number;
   heightAfter: number;
   /** From the first message to the height read after: the span liveness is judged over (the flood's planned span). */
@@ -128,7 +131,7 @@ export class FloodingPeerWorkload implements Workload {
     const peerId = peer.peerId;
     const report: FloodingPeerReport = {
       target: this.spec.target, peerId, rate: this.spec.rate, sent: {}, floodMs: 0, timeToBanMs: null, disconnectReason: null, reconnectRefused: null,
-      minScore: null, throttledAtMs: null, scores: [], heightBefore: await height(), heightAfter: -1, observedMs: 0, propagation: { samples: 0, p50Ms: null, p99Ms: null },
+      minScore: null, throttledAtMs: null, scores: [], queuePeakBytes: null, heightBefore: await height(), heightAfter: -1, observedMs: 0, propagation: { samples: 0, p50Ms: null, p99Ms: null },
     };
     this.report = report;
     // Material: old blocks (stale once the victim's LIB passed them), one unfunded transfer, a crafter for bad signatures.
@@ -194,7 +197,10 @@ export class FloodingPeerWorkload implements Workload {
     const report = this.report!;
     for (;;) {
       const text = await client.metricsText?.().catch(() => '');
-      const line = text?.split('\n').find((l) => l.startsWith('p2p_peer_score{') && l.includes(label));
+      const lines = text?.split('\n') ?? [];
+      const queue = lines.find((l) => l.startsWith('p2p_outbound_queue_bytes_max'));
+      if (queue) report.queuePeakBytes = Math.max(report.queuePeakBytes ?? 0, Number(queue.slice(queue.lastIndexOf(' ') + 1)));
+      const line = lines.find((l) => l.startsWith('p2p_peer_score{') && l.includes(label));
       if (line) {
         const score = Number(line.slice(line.lastIndexOf(' ') + 1));
         const t = Math.round(nowMs() - t0);
@@ -250,6 +256,8 @@ export class FloodedPeerBanned implements Expectation {
     if (r.timeToBanMs !== null && !/banned/.test(r.reconnectRefused ?? '')) problems.push(`a reconnect after the disconnect was not refused as banned (${r.reconnectRefused ?? 'it was accepted'})`);
     if (r.scores.length === 0) problems.push(`the flooder's score was never visible in ${r.target}'s p2p_peer_score`);
     else if ((r.minScore ?? 0) >= 0) problems.push(`the flooder's score never fell (lowest ${r.minScore})`);
+    if (r.queuePeakBytes === null) problems.push(`${r.target}'s outbound queue was never read (p2p_outbound_queue_bytes_max)`);
+    else if (r.queuePeakBytes > spec.maxQueueBytes) problems.push(`${r.target}'s fullest outbound queue reached ${r.queuePeakBytes} bytes > ${spec.maxQueueBytes}`);
     const minBlocks = this.workload.minBlocks(Math.max(r.observedMs, 1));
     const grew = r.heightAfter - r.heightBefore;
     if (r.heightBefore < 0 || r.heightAfter < 0) problems.push(`${r.target} did not answer its height (before ${r.heightBefore}, after ${r.heightAfter})`);
@@ -257,7 +265,7 @@ export class FloodedPeerBanned implements Expectation {
     const p = r.propagation;
     if (p.p99Ms !== null && p.p99Ms > spec.propagationP99Ms) problems.push(`blocks reached ${r.target} with p99 ${p.p99Ms} ms > ${spec.propagationP99Ms} ms`);
     const kinds = Object.entries(r.sent).map(([k, n]) => `${k} ${n}`).join(', ');
-    const line = `flooder ${r.peerId.slice(0, 16)} at ${r.rate} msg/s on ${r.target}: ${sent} messages (${kinds}); score min ${r.minScore ?? '–'}, throttled at ${r.throttledAtMs ?? '–'} ms, banned after ${r.timeToBanMs ?? '–'} ms (bound ${spec.banWithinMs}; ${r.disconnectReason ?? 'still connected'}); reconnect ${r.reconnectRefused ?? 'not refused'}; height ${r.heightBefore} → ${r.heightAfter} in ${(r.observedMs / 1000).toFixed(1)} s (≥ ${minBlocks}); propagation to it p50 ${p.p50Ms ?? '–'} ms, p99 ${p.p99Ms ?? '–'} ms over ${p.samples} blocks`;
+    const line = `flooder ${r.peerId.slice(0, 16)} at ${r.rate} msg/s on ${r.target}: ${sent} messages (${kinds}); score min ${r.minScore ?? '–'}, throttled at ${r.throttledAtMs ?? '–'} ms, banned after ${r.timeToBanMs ?? '–'} ms (bound ${spec.banWithinMs}; ${r.disconnectReason ?? 'still connected'}); reconnect ${r.reconnectRefused ?? 'not refused'}; outbound queue peak ${r.queuePeakBytes ?? '–'} bytes (≤ ${spec.maxQueueBytes}); height ${r.heightBefore} → ${r.heightAfter} in ${(r.observedMs / 1000).toFixed(1)} s (≥ ${minBlocks}); propagation to it p50 ${p.p50Ms ?? '–'} ms, p99 ${p.p99Ms ?? '–'} ms over ${p.samples} blocks`;
     return { status: problems.length === 0 ? 'pass' : 'fail', message: problems.length === 0 ? line : `${problems.join('; ')} — ${line}`, figures: { ...r, scores: r.scores.length } };
   }
 }

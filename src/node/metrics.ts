@@ -35,6 +35,8 @@ export interface MetricsSource {
   /** The API server's defense counters (null before it started). */
   http(): HttpDefenseStats | null;
   peerScores(): Array<{ id: string; name?: string; score: number }>;
+  /** The largest outbound P2P queue now, bytes (0 without P2P). */
+  outboundQueueBytes?(): number;
   verification(): { verified: number; cacheHits: number; pooled: number; rejectedHits: number; gossipOverBudget: number };
   clockRules?(): ClockRuleCounts;
 }
@@ -134,6 +136,7 @@ export class NodeMetrics {
     new Counter({ name: 'http_requests_over_budget_total', help: "Requests answered 429 (over the client address's budget)", registers, collect() { mirror(this, source.http()?.overBudget ?? 0); } });
     new Counter({ name: 'http_requests_bodies_refused_total', help: 'Requests answered 503 because the request bodies held at once were at their cap', registers, collect() { mirror(this, source.http()?.bodiesRefused ?? 0); } });
     new Counter({ name: 'http_requests_timed_out_total', help: 'Requests answered 503 at the request time limit', registers, collect() { mirror(this, source.http()?.timedOut ?? 0); } });
+    new Gauge({ name: 'p2p_outbound_queue_bytes_max', help: 'Bytes waiting in the fullest outbound P2P queue (gossip, answers) now', registers, collect() { this.set(source.outboundQueueBytes?.() ?? 0); } });
     new Gauge({
       name: 'p2p_peer_score',
       help: 'Score of each known peer',

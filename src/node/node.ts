@@ -117,6 +117,7 @@ export class DevnetNode {
         gossipRejected: () => this.mempool.gossipRejected,
         gossip: () => this.p2p?.metrics ?? null,
         peerScores: () => this.p2p?.peers() ?? [],
+        outboundQueueBytes: () => this.p2p?.outboundQueueBytes() ?? 0,
         verification: () => ({ verified: this.verifier.verifications, cacheHits: this.verifier.cacheHits, pooled: this.verifyPool?.pooled ?? 0, rejectedHits: this.verifier.rejectedHits, gossipOverBudget: this.sync.overVerifyBudget }),
         http: () => this.servers[0]?.stats ?? null,
         clockRules: () => this.clockRules,

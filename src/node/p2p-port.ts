@@ -50,6 +50,8 @@ export interface P2PNetworkLike {
   sendDaShare(peer: string, bytes: Uint8Array): Promise<Uint8Array | null>;
   penalize(peer: string, points: number, reason: string): void;
   peers(): PeerView[];
+  /** The largest outbound queue over the connections now, in bytes. */
+  outboundQueueBytes(): number;
   info(): NetworkInfo;
   blockPeer(id: Hex): void;
   unblockPeer(id: Hex): void;

@@ -184,10 +184,11 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
    * Add a flooding peer (devnet): a Byzantine peer joins `target` (default validator-0) through the P2P
    * handshake and publishes `rate` messages/s (default 200) of stale and duplicate blocks, duplicate and
    * invalid transactions, unsolicited DA shares (`messages`, default all). Its expectation: the victim bans it
-   * within `banWithin` (default 20 s) and refuses it again, its score seen falling, the victim's chain growing
+   * within `banWithin` (default 20 s) and refuses it again, its score seen falling, its fullest outbound queue
+   * ≤ `maxQueueBytes` (16 MiB), the victim's chain growing
    * and blocks reaching it with p99 ≤ `propagationP99` (default 3 s).
    */
-  floodPeer(options: { target?: string; rate?: number; messages?: FloodMessageKind[]; startAfter?: DurationInput; duration?: DurationInput; banWithin?: DurationInput; propagationP99?: DurationInput; minBlocks?: number } = {}): ScenarioBuilder<NodeControl> {
+  floodPeer(options: { target?: string; rate?: number; messages?: FloodMessageKind[]; startAfter?: DurationInput; duration?: DurationInput; banWithin?: DurationInput; maxQueueBytes?: number; propagationP99?: DurationInput; minBlocks?: number } = {}): ScenarioBuilder<NodeControl> {
     const { startAfter, duration, banWithin, propagationP99, ...rest } = options;
     const d: Record<string, unknown> = { type: 'flooding-peer', ...rest };
     if (startAfter !== undefined) d.startAfterMs = startAfter;

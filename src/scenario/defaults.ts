@@ -83,4 +83,4 @@ export const DEFAULT_FORK_RATE = { maxReorgsPerBlock: 0.2, maxOrphansPerBlock: 0
 export const DEFAULT_FEE_PRESSURE = { maxTierLatencyRatio: 0.5, minEvictions: 1, minBlockFill: 0.9, minThroughputFraction: 0.7 } as const;
 
 /** The flooding peer's defaults (src/adversary/flooding-peer.ts): the devnet bans it within seconds at this rate. */
-export const DEFAULT_FLOODING_PEER = { rate: 200, startAfterMs: 2000, banWithinMs: 20_000, propagationP99Ms: 3000 } as const;
+export const DEFAULT_FLOODING_PEER = { rate: 200, startAfterMs: 2000, banWithinMs: 20_000, propagationP99Ms: 3000, maxQueueBytes: 16 * 1024 * 1024 } as const;

@@ -330,7 +330,7 @@ function readFeePressure(v: Record<string, unknown>, f: string, issues: Issues):
 export const FLOOD_MESSAGE_KINDS: readonly FloodMessageKind[] = ['stale-block', 'duplicate-block', 'duplicate-tx', 'invalid-tx', 'da-share'];
 
 function readFloodingPeer(v: Record<string, unknown>, f: string, issues: Issues): FloodingPeerWorkloadSpec {
-  const o = readObject(v, f, ['type', 'target', 'rate', 'messages', 'startAfterMs', 'durationMs', 'banWithinMs', 'propagationP99Ms', 'minBlocks'], issues)!;
+  const o = readObject(v, f, ['type', 'target', 'rate', 'messages', 'startAfterMs', 'durationMs', 'banWithinMs', 'maxQueueBytes', 'propagationP99Ms', 'minBlocks'], issues)!;
   const F = D.DEFAULT_FLOODING_PEER;
   const messages = o.messages === undefined ? [] : readArray(o.messages, `${f}.messages`, `an array of message kinds: ${FLOOD_MESSAGE_KINDS.join(', ')}`, issues).map((m, i) => readEnum(m, `${f}.messages[${i}]`, FLOOD_MESSAGE_KINDS, issues, 'stale-block'));
   const spec: FloodingPeerWorkloadSpec = {
@@ -340,6 +340,7 @@ function readFloodingPeer(v: Record<string, unknown>, f: string, issues: Issues)
     messages: [...new Set(messages)],
     startAfterMs: readDuration(o.startAfterMs, `${f}.startAfterMs`, { min: 0, max: 30 * 24 * HOUR_MS, allowed: "a duration ≥ 0 such as '5s'" }, issues, F.startAfterMs),
     banWithinMs: readDuration(o.banWithinMs, `${f}.banWithinMs`, { min: 1, max: HOUR_MS, allowed: "a positive duration such as '20s' (bound on the time to ban)" }, issues, F.banWithinMs),
+    maxQueueBytes: readNumber(o.maxQueueBytes, `${f}.maxQueueBytes`, { min: 1, integer: true, allowed: "a positive number of bytes (bound on the victim's fullest outbound P2P queue)" }, issues, F.maxQueueBytes),
     propagationP99Ms: readDuration(o.propagationP99Ms, `${f}.propagationP99Ms`, { min: 1, max: HOUR_MS, allowed: "a positive duration such as '2s'" }, issues, F.propagationP99Ms),
   };
   if (o.durationMs !== undefined) spec.durationMs = readDuration(o.durationMs, `${f}.durationMs`, { min: 1, max: 30 * 24 * HOUR_MS, allowed: "a positive duration such as '20s'" }, issues);

@@ -183,6 +183,8 @@ export interface FloodingPeerWorkloadSpec {
   durationMs?: number;
   /** The victim must disconnect and ban the flooder within this long of its first message. */
   banWithinMs: number;
+  /** The victim's fullest outbound P2P queue (p2p_outbound_queue_bytes_max, sampled) must stay within this. */
+  maxQueueBytes: number;
   /** Block propagation p99 to every node during the flood (from the block feed) within this bound. */
   propagationP99Ms: number;
   /** The victim's chain must grow by this many blocks while flooded; absent = half the blocks expected. */

@@ -67,7 +67,7 @@ describe('fee-pressure spec', () => {
 describe('flooding-peer spec', () => {
   it('DSL and JSON give the same spec, defaults filled in', () => {
     const dsl = base().floodPeer({ target: 'validator-1', rate: 100, banWithin: '10s' }).buildSpec();
-    expect(dsl.workloads[0]).toEqual({ type: 'flooding-peer', target: 'validator-1', rate: 100, messages: [], startAfterMs: 2000, banWithinMs: 10_000, propagationP99Ms: 3000 });
+    expect(dsl.workloads[0]).toEqual({ type: 'flooding-peer', target: 'validator-1', rate: 100, messages: [], startAfterMs: 2000, banWithinMs: 10_000, maxQueueBytes: 16_777_216, propagationP99Ms: 3000 });
     const json = specFromJson(JSON.stringify({ topology: { validators: 2 }, wallets: { count: 30 }, chain: { type: 'devnet', mempool: { maxCount: 300 }, block: { maxTxs: 50 } }, workloads: [{ type: 'flooding-peer', target: 'validator-1', rate: 100, banWithinMs: '10s' }] }));
     expect(json.workloads).toEqual(dsl.workloads);
     const s = scenarioFromSpec(JSON.parse(JSON.stringify(dsl)));

@@ -802,6 +802,13 @@ export class P2PNetwork {
     }
   }
 
+  /** The largest outbound queue over the connections now, in bytes (what gossip and answers wait in). */
+  outboundQueueBytes(): number {
+    let max = 0;
+    for (const c of this.connections) max = Math.max(max, c.queuedBytes);
+    return max;
+  }
+
   peers(): Array<{ id: string; name?: string; address: string; score: number; connected: boolean; rttMs?: number }> {
     return [...this.records.values()].map((r) => ({ id: r.id, name: r.name, address: r.address, score: Math.round(r.score.value * 100) / 100, connected: r.conn !== null, ...(r.conn?.rttMs != null ? { rttMs: r.conn.rttMs } : {}) }));
   }
