@@ -5,11 +5,12 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Hex } from '../util/bytes.js';
-import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type SubmitTxResponse, type SupplyJson } from '../adapters/devnet/wire/api.js';
+import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type StateRootJson, type SubmitTxResponse, type SupplyJson } from '../adapters/devnet/wire/api.js';
 import { txBatchOffsets, txBytesFromJson } from '../adapters/devnet/wire/tx.js';
 import { blockToJson, decodeBlock } from './block-codec.js';
 import { HttpError, jsonBody, startHttpServer, type HttpRequest, type HttpServerHandle, type Route } from './http-server.js';
 import type { DevnetNode } from './node.js';
+import { stateRootOf } from './state-root.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const MAX_BLOCKS_PAGE = 100;
@@ -136,6 +137,17 @@ function apiRoutes(node: DevnetNode): Route[] {
       path: Paths.supply,
       handler: () => {
         const body: SupplyJson = { total: node.ledger.totalBalances(), genesis: node.ledger.genesisSupply, burned: node.ledger.burned };
+        return { json: body };
+      },
+    },
+    {
+      method: 'GET',
+      path: Paths.stateRoot,
+      handler: (req) => {
+        const height = intParam(req, 'height', chain.height);
+        const snap = chain.snapshotAt(height);
+        if (!snap) throw new HttpError(404, `no state at height ${height}: this node serves heights ${chain.libHeight} (its LIB) to ${chain.height} (its tip)`);
+        const body: StateRootJson = { height, block: chain.canonicalId(height)!, ...stateRootOf(snap) };
         return { json: body };
       },
     },

@@ -309,15 +309,22 @@ export class Chain {
     this.lib = lib;
   }
 
-  /**
-   * The ledger state at the LIB without touching the ledger: the current state overlaid with the
-   * oldest prior value each canonical block above the LIB recorded in its undo log.
-   */
+  /** The ledger state at the LIB (what a snapshot on disk holds). */
   libSnapshot(): LedgerSnapshot {
+    return this.snapshotAt(this.libHeight)!;
+  }
+
+  /**
+   * The ledger state after the canonical block at `height` (LIB ≤ height ≤ tip) without touching the ledger:
+   * the current state overlaid with the oldest prior value each canonical block above it recorded in its
+   * undo log. Below the LIB the undo logs are gone: null.
+   */
+  snapshotAt(height: number): LedgerSnapshot | null {
+    if (height < this.libHeight || height > this.height) return null;
     const accounts = new Map<Hex, Account | null>();
     const channels = new Map<Hex, Channel | null>();
     let burned = this.ledger.burned;
-    for (let hgt = this.height; hgt > this.libHeight; hgt--) {
+    for (let hgt = this.height; hgt > height; hgt--) {
       const undo = this.undos.get(this.canonical[hgt]!)!;
       for (const [k, v] of undo.accounts) accounts.set(k, v);
       for (const [k, v] of undo.channels) channels.set(k, v);

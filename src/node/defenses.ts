@@ -27,6 +27,7 @@ export const DEFENSES = {
   'ping-rate': 'pings answered per peer per second (p2p.defenses.pingsPerSec)',
   'address-book-cap': 'address book entries at most (p2p.defenses.maxAddressBook)',
   'peer-record-cap': 'per-peer records (scores, bans) at most, the oldest disconnected evicted (p2p.defenses.maxPeerRecords)',
+  'mempool-exchange': 'pending transactions are offered to a peer when a connection to it is established (p2p.defenses.mempoolExchangeMax per connection, paced at mempoolExchangePerSec) and re-gossiped when a reorg puts them back in the mempool, so a node that was cut off catches up on the mempool, not only on blocks (off: only new gossip reaches a peer)',
   'http-header-timeout': "an API socket must send a request's headers in time (api.limits.headerTimeoutMs)",
   'http-idle-timeout': 'idle keep-alive API sockets are closed (api.limits.idleTimeoutMs)',
   'http-connection-cap': 'open API sockets at most, the longest idle evicted for a new one (api.limits.maxConnections)',
@@ -101,6 +102,7 @@ export function p2pDefensesWith(defenses: Partial<P2PDefenses> | undefined, off:
   zero('address-book-cap', ['maxAddressBook']);
   zero('peer-record-cap', ['maxPeerRecords']);
   zero('gossip-verify-budget', ['gossipVerifyPerSec']);
+  zero('mempool-exchange', ['mempoolExchangeMax']);
   return out;
 }
 

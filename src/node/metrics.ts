@@ -12,6 +12,7 @@ export interface P2PDefenseCounts {
   handshakesDropped?: number;
   unknownRefused?: number;
   blockRequestsRefused?: number;
+  mempoolExchanged?: number;
 }
 
 /** What the devnet's clock rules did (docs/devnet-node.md, "Clock rules"). */
@@ -117,6 +118,7 @@ export class NodeMetrics {
     gossip('p2p_handshakes_dropped_total', 'Unauthenticated sockets closed: handshake deadline passed or evicted for a newer one', 'handshakesDropped');
     gossip('p2p_unknown_refused_total', 'Identities outside genesis and the configured peers refused (cap or admission rate)', 'unknownRefused');
     gossip('p2p_block_requests_refused_total', 'Block requests refused: over the per-peer budget or outbound queue full', 'blockRequestsRefused');
+    gossip('p2p_mempool_exchanged_total', 'Pending transactions offered to peers on (re)connection (the mempool exchange)', 'mempoolExchanged');
     new Counter({
       name: 'http_connections_closed_total',
       help: 'API sockets closed by the node: idle (keep-alive timeout), header (no request headers in time), evicted (connection cap), refused (cap, none idle)',

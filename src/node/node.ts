@@ -148,7 +148,7 @@ export class DevnetNode {
       chainId: this.config.genesis.chainId,
       listen: this.config.p2p,
       peers: this.config.peers,
-      handlers: this.sync.handlers(),
+      handlers: { ...this.sync.handlers(), pendingTxs: (limit) => this.mempool.pendingBytes().slice(0, limit) },
       log: this.log,
       name: this.config.name,
       trusted: this.config.genesis.validators.map((v) => v.publicKey),
@@ -277,7 +277,11 @@ export class DevnetNode {
       this.metrics.reorgs.inc();
       this.log('info', 'reorg', { depth: reverted.length, tip: this.chain.tip.id, height: this.chain.height });
       const now = this.now();
-      for (const b of reverted) for (const tx of b.txs) this.mempool.admit(tx, now, 'reorg');
+      // Part of the mempool exchange: peers on the winning fork never saw what only our lost blocks carried.
+      const regossip = !this.defensesOff.has('mempool-exchange');
+      for (const b of reverted) {
+        for (const tx of b.txs) if (this.mempool.admit(tx, now, 'reorg').result === 'ok' && regossip) this.p2p?.broadcastTx(tx.bytes);
+      }
     }
   }
 

@@ -20,6 +20,8 @@ export interface P2PHandlers {
   onBlock(bytes: Uint8Array, from: string): void;
   onBlockRequest(req: BlockRequest, from: string): Uint8Array[];
   onDaShare(bytes: Uint8Array, from: string): Uint8Array | null;
+  /** Pending transactions to offer a peer on (re)connection (the mempool exchange), at most `limit`. */
+  pendingTxs?(limit: number): Uint8Array[];
 }
 
 export interface P2PNetworkOptions {

@@ -27,6 +27,10 @@
  *    (over it: answered empty, then scored down) and are not served while the peer's outbound queue is
  *    full, when reading from it also pauses; PEERS messages and pings have their own rates; the address
  *    book and the per-peer records are bounded, the oldest evicted first.
+ *  - Mempool exchange: when a connection to a peer is established (first time or again after a partition,
+ *    a ban, a restart), this node offers it its pending transactions (handlers.pendingTxs), at most
+ *    mempoolExchangeMax, paced at mempoolExchangePerSec, skipping what the seen cache says the peer has, as
+ *    ordinary TXS gossip, so the peer's own defenses (rate, verification budget, scoring) apply to it.
  */
 import * as net from 'node:net';
 import type { LinkFault, NetworkInfo } from '../../adapters/devnet/wire/api.js';
@@ -49,6 +53,8 @@ export interface P2PHandlers {
   onBlock(bytes: Uint8Array, from: string): void;
   onBlockRequest(req: BlockRequest, from: string): Uint8Array[];
   onDaShare(bytes: Uint8Array, from: string): Uint8Array | null;
+  /** Pending transactions to offer a peer on (re)connection, at most `limit` (each sender's in nonce order). */
+  pendingTxs?(limit: number): Uint8Array[];
 }
 
 /** Compatible with the node's Logger (src/node/log.ts) and with any (level: string, msg, data?: unknown) function. */
@@ -81,6 +87,10 @@ export interface P2PDefenses {
    * unverified and the peer scored down (applied by the node core, block-sync.ts; 0 = no budget).
    */
   gossipVerifyPerSec: number;
+  /** Pending transactions offered to a peer when a connection to it is established (0 = no exchange). */
+  mempoolExchangeMax: number;
+  /** Pace of that offer, transactions per second (0 = all at once). */
+  mempoolExchangePerSec: number;
 }
 
 export const DEFAULT_DEFENSES: P2PDefenses = {
@@ -98,7 +108,13 @@ export const DEFAULT_DEFENSES: P2PDefenses = {
   maxPeerRecords: 1024,
   // Honest relaying stays far below: a peer relays each transaction once.
   gossipVerifyPerSec: 10_000,
+  // Well under the peer's verification budget: the catch-up never crowds out live gossip.
+  mempoolExchangeMax: 20_000,
+  mempoolExchangePerSec: 5_000,
 };
+
+/** The mempool exchange sends a slice of its offer per tick. */
+const EXCHANGE_TICK_MS = 50;
 
 
 export interface P2POptions {
@@ -145,6 +161,8 @@ export interface P2PMetrics {
   unknownRefused: number;
   /** Block requests answered empty (over budget) or not served (queue full). */
   blockRequestsRefused: number;
+  /** Pending transactions sent to peers by the mempool exchange on (re)connection. */
+  mempoolExchanged: number;
 }
 
 interface PeerRecord {
@@ -176,7 +194,7 @@ interface DialTarget {
 const noop: P2PLog = () => {};
 
 export class P2PNetwork {
-  readonly metrics: P2PMetrics = { gossipIn: 0, gossipOut: 0, throttled: 0, disconnected: 0, duplicates: 0, droppedOut: 0, banned: 0, handshakesDropped: 0, unknownRefused: 0, blockRequestsRefused: 0 };
+  readonly metrics: P2PMetrics = { gossipIn: 0, gossipOut: 0, throttled: 0, disconnected: 0, duplicates: 0, droppedOut: 0, banned: 0, handshakesDropped: 0, unknownRefused: 0, blockRequestsRefused: 0, mempoolExchanged: 0 };
   readonly peerId: string;
   private readonly log: P2PLog;
   private readonly limits: PeerLimits;
@@ -482,6 +500,39 @@ export class P2PNetwork {
     const waiting = this.waiters.get(c.peerId);
     this.waiters.delete(c.peerId);
     for (const w of waiting ?? []) w();
+    this.offerPending(rec, c);
+  }
+
+  /**
+   * Send a newly connected peer our pending transactions: a snapshot of at most mempoolExchangeMax, a slice
+   * per tick at mempoolExchangePerSec, skipping those the peer sent us or we sent it on this connection, and
+   * waiting while its outbound queue is over half its bound. Stops when the connection goes.
+   */
+  private offerPending(rec: PeerRecord, c: Connection): void {
+    const max = this.defenses.mempoolExchangeMax;
+    const pending = max > 0 ? this.opts.handlers.pendingTxs?.(max) : undefined;
+    if (!pending || pending.length === 0) return;
+    const perSec = this.defenses.mempoolExchangePerSec;
+    const slice = perSec > 0 ? Math.max(1, Math.ceil((perSec * EXCHANGE_TICK_MS) / 1000)) : pending.length;
+    const queueBound = this.defenses.maxQueuedBytes > 0 ? this.defenses.maxQueuedBytes / 2 : Infinity;
+    let next = 0;
+    const step = (): void => {
+      if (!this.running || rec.conn !== c || c.closed) return;
+      if (c.queuedBytes <= queueBound) {
+        const b = bit(c.slot);
+        for (const end = Math.min(pending.length, next + slice); next < end; next++) {
+          const bytes = pending[next]!;
+          const { entry } = this.seen.touch(sha256Hex(bytes));
+          if ((entry.recv | entry.sent) & b) continue;
+          entry.sent |= b;
+          this.metrics.mempoolExchanged++;
+          c.sendTx(bytes);
+        }
+      }
+      if (next < pending.length) setTimeout(step, EXCHANGE_TICK_MS).unref();
+      else this.log('debug', 'mempool offered', { peer: c.peerId.slice(0, 16), txs: pending.length });
+    };
+    step();
   }
 
   /** At the record cap, forget the oldest disconnected peer (one not banned first). */

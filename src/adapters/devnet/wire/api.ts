@@ -16,6 +16,7 @@ export const Paths = {
   mempoolTxs: '/mempool/txs', // GET ids of pending transactions (loadnet extension; ?limit=)
   account: '/ledger/account/', // + pk
   supply: '/ledger/supply',
+  stateRoot: '/ledger/state_root', // GET ?height=<h> (default: the tip) → StateRootJson (loadnet extension)
   networkInfo: '/network/info',
   disperse: '/disperse-data', // executors only
   daShare: '/da/share/', // + blobId + '/' + index → DaShareJson (validators holding it)
@@ -113,6 +114,16 @@ export interface MempoolMetrics {
 export interface AccountJson {
   balance: number;
   nonce: number;
+}
+
+/** A hash over the ledger after the canonical block at `height` (src/node/state-root.ts). */
+export interface StateRootJson {
+  height: number;
+  /** The canonical block at that height on this node. */
+  block: Hex;
+  root: Hex;
+  /** Non-empty accounts hashed. */
+  accounts: number;
 }
 
 export interface SupplyJson {

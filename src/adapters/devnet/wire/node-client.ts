@@ -20,6 +20,7 @@ import {
   type LinkFault,
   type MempoolMetrics,
   type NetworkInfo,
+  type StateRootJson,
   type SubmitBatchResponse,
   type SubmitTxResponse,
   type SupplyJson,
@@ -133,6 +134,11 @@ export class NodeClient {
 
   mempoolTxs(limit = 10_000): Promise<Hex[]> {
     return this.call('GET', `${Paths.mempoolTxs}?limit=${limit}`);
+  }
+
+  /** The state root after the canonical block at `height` (default: the tip); 404 outside LIB..tip. */
+  stateRoot(height?: number): Promise<StateRootJson> {
+    return this.call('GET', height === undefined ? Paths.stateRoot : `${Paths.stateRoot}?height=${height}`);
   }
 
   account(pk: Hex): Promise<AccountJson> {
