@@ -9,6 +9,7 @@ export type { LoadnetErrorCode, LoadnetErrorOptions, ValidationIssue } from './e
 
 // The scenario DSL and its plain-data form.
 export { ScenarioBuilder } from './scenario/builder.js';
+export type { RaceTimingOptions } from './scenario/builder.js';
 export type { TopologyBuilder } from './scenario/topology-builder.js';
 export type { TransactionsBuilder, RateStageInput } from './scenario/transactions-builder.js';
 export type { DaBuilder } from './scenario/da-builder.js';
@@ -70,6 +71,17 @@ export type { DevnetPeerOptions } from './adversary/devnet-peer.js';
 // The flooding peer (a DevnetPeer publishing stale/duplicate blocks, duplicate/invalid transactions, unsolicited DA shares).
 export { FloodingPeerWorkload, FloodedPeerBanned } from './adversary/flooding-peer.js';
 export type { FloodingPeerReport, ScorePoint } from './adversary/flooding-peer.js';
+// Races: a fixed batch to given nodes at given offsets, mempool reads, and the two workloads built from them.
+export { independentTransfers, raceRecipient, racePlan, disjointPlan, submitPlan, devnetSubmitter, readMempools, pairwiseDifferences } from './adversary/batch-plan.js';
+export type { BatchTx, BatchTransfer, PlannedSend, SendOutcome, BatchSubmitter, PlanTiming } from './adversary/batch-plan.js';
+export { canonicalHeights, compareStateRoots, compareAccounts } from './adversary/chain-reads.js';
+export type { StateComparison } from './adversary/chain-reads.js';
+export { PropagationRaceWorkload } from './adversary/propagation-race.js';
+export { RaceIncludedOnce, answersByNode, firstSubmissions } from './adversary/propagation-race-expectation.js';
+export type { RaceNodeAnswers } from './adversary/propagation-race-expectation.js';
+export { MempoolDivergenceWorkload } from './adversary/mempool-divergence.js';
+export type { DivergenceSample } from './adversary/mempool-divergence.js';
+export { MempoolConverged } from './adversary/mempool-divergence-expectation.js';
 export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, ClockRulesHandled, ForkRate, Propagation, expectationFromSpec } from './expectations/index.js';
 
 // Faults: the seam deployers and appliers plug into (node primitives, network fault appliers, clock appliers) and the nemeses.

@@ -15,6 +15,7 @@
 import type { Hex } from '../adapters/seam.js';
 import type { Expectation, ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
+import { quantile } from '../util/quantile.js';
 
 export interface PropagationBounds {
   maxP50Ms?: number;
@@ -33,11 +34,6 @@ export interface TierLag {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 export function lagByTier(lags: ReadonlyArray<{ node: string; lagMs: number }>, tierOf: Record<string, string>): Record<string, TierLag> {

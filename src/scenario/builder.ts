@@ -44,7 +44,29 @@ interface Draft {
 }
 
 const EMPTY: Draft = { input: { topology: {}, consensus: {}, workloads: [], expectations: [] }, liveWorkloads: [], liveExpectations: [], issues: [] };
-const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew'];
+const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', 'propagation-race', 'mempool-divergence', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew'];
+
+/** When and how a race sends (raceTransactions, divergeMempools). */
+export interface RaceTimingOptions {
+  /** 'all' (default) or node names. */
+  nodes?: 'all' | string[];
+  at?: DurationInput;
+  jitter?: DurationInput;
+  chunk?: number;
+  spacing?: DurationInput;
+  fee?: number;
+}
+
+function raceTiming(o: RaceTimingOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (o.nodes !== undefined) out.nodes = o.nodes;
+  if (o.at !== undefined) out.atMs = o.at;
+  if (o.jitter !== undefined) out.jitterMs = o.jitter;
+  if (o.chunk !== undefined) out.chunk = o.chunk;
+  if (o.spacing !== undefined) out.spacingMs = o.spacing;
+  if (o.fee !== undefined) out.fee = o.fee;
+  return out;
+}
 
 /** Phantom brand for the node-control capability; exists only in types (no value at run time). */
 declare const nodeControlBrand: unique symbol;
@@ -195,6 +217,40 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
     if (duration !== undefined) d.durationMs = duration;
     if (banWithin !== undefined) d.banWithinMs = banWithin;
     if (propagationP99 !== undefined) d.propagationP99Ms = propagationP99;
+    return this.addWorkload(d);
+  }
+
+  /**
+   * Add a propagation and inclusion race (devnet): one batch of `batch` independent transfers (default 100, one
+   * wallet each, from the end of the funded wallets) sent to every node (or `nodes`), each node getting the whole
+   * batch in its own seeded order from its own offset after `at` (default 1s) below `jitter` (default 200ms), in
+   * requests of `chunk` (default 10) spaced `spacing` (default 0). Its expectation `race-included-once`: every
+   * transaction in exactly one block on every node, the state roots and the touched accounts equal across nodes,
+   * the inclusion p99 within `maxInclusion` when given.
+   */
+  raceTransactions(options: RaceTimingOptions & { batch?: number; maxInclusion?: DurationInput } = {}): ScenarioBuilder<NodeControl> {
+    const { maxInclusion, ...rest } = options;
+    const d: Record<string, unknown> = { type: 'propagation-race', ...raceTiming(rest) };
+    if (rest.batch !== undefined) d.batch = rest.batch;
+    if (maxInclusion !== undefined) d.maxInclusionMs = maxInclusion;
+    return this.addWorkload(d);
+  }
+
+  /**
+   * Add a mempool divergence (devnet): each node (or each of `nodes`) gets its own batch of `perNode`
+   * independent transfers (default 25, one wallet each) from its own offset after `at`; combine it with a
+   * partition to make the mempools truly diverge. Its expectation `mempool-converged`: within `window` (default
+   * 5s) of the divergence's end (the last submission or a later heal) every transaction is in a block or pending
+   * on every live node (`blocksOnly`: in a block), none dropped; reports pairwise mempool differences over time
+   * (read every `sampleEvery`, default 100ms) and the time to convergence.
+   */
+  divergeMempools(options: RaceTimingOptions & { perNode?: number; window?: DurationInput; blocksOnly?: boolean; sampleEvery?: DurationInput } = {}): ScenarioBuilder<NodeControl> {
+    const { window, sampleEvery, perNode, blocksOnly } = options;
+    const d: Record<string, unknown> = { type: 'mempool-divergence', ...raceTiming(options) };
+    if (perNode !== undefined) d.perNode = perNode;
+    if (blocksOnly !== undefined) d.blocksOnly = blocksOnly;
+    if (window !== undefined) d.windowMs = window;
+    if (sampleEvery !== undefined) d.sampleEveryMs = sampleEvery;
     return this.addWorkload(d);
   }
 

@@ -24,6 +24,12 @@ export const DEFAULT_TX = { perBlock: 1, fee: 1, amount: 1, inclusionThreshold: 
 /** The invalid-transaction fuzzer: crafted transactions per second. */
 export const DEFAULT_TX_FUZZ = { rate: 20 } as const;
 
+/** The races: every node, from 1 s into the window, node offsets within 200 ms, 10 transactions per request back to back, fee 1. */
+export const DEFAULT_RACE_TIMING = { atMs: 1000, jitterMs: 200, chunk: 10, spacingMs: 0, fee: 1 } as const;
+/** The propagation race's batch; the divergence's batch per node, convergence window, mempool reading period. */
+export const DEFAULT_PROPAGATION_RACE = { batch: 100 } as const;
+export const DEFAULT_MEMPOOL_DIVERGENCE = { perNode: 25, windowMs: 5000, sampleEveryMs: 100 } as const;
+
 /** The API flood: 10,000 requests/s, half invalid, steady, 32 connections × 8 pipelined, control p99 ≤ 500 ms. */
 export const DEFAULT_API_FLOOD = { rate: 10_000, invalidShare: 0.5, connections: 32, pipelining: 8, timeoutMs: 2000, controlP99Ms: 500, minRateFraction: 0.9 } as const;
 

@@ -12,6 +12,8 @@ import { FaultWorkload } from '../faults/fault-workload.js';
 import { DaWorkload } from '../workloads/da.js';
 import { TransactionWorkload } from '../workloads/transactions.js';
 import { TxFuzzWorkload } from '../adversary/tx-fuzz.js';
+import { PropagationRaceWorkload } from '../adversary/propagation-race.js';
+import { MempoolDivergenceWorkload } from '../adversary/mempool-divergence.js';
 import { ApiFloodWorkload } from '../adversary/api-flood-workload.js';
 import { FloodingPeerWorkload } from '../adversary/flooding-peer.js';
 import { FeePressureWorkload } from '../workloads/fee-pressure.js';
@@ -36,6 +38,8 @@ const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]: (spec: Extract<WorkloadSp
   'api-flood': (spec) => new ApiFloodWorkload(spec),
   'fee-pressure': (spec) => new FeePressureWorkload(spec),
   'flooding-peer': (spec) => new FloodingPeerWorkload(spec),
+  'propagation-race': (spec) => new PropagationRaceWorkload(spec),
+  'mempool-divergence': (spec) => new MempoolDivergenceWorkload(spec),
   partition: (spec) => new FaultWorkload(spec),
   'latency-tiers': (spec) => new FaultWorkload(spec),
   'link-fault': (spec) => new FaultWorkload(spec),

@@ -7,7 +7,7 @@ import type { DurationInput } from '../util/duration.js';
 import * as D from './defaults.js';
 import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, readNumber, readObject, readString, isPlainObject } from './fields.js';
 import { chainAdapter, chainNames } from '../adapters/registry.js';
-import type { FaultScheduleSpec, NetworkFaultSpec, ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, FeePressureWorkloadSpec, FeeTierSpec, FloodMessageKind, FloodingPeerWorkloadSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+import type { FaultScheduleSpec, NetworkFaultSpec, ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, FeePressureWorkloadSpec, FeeTierSpec, FloodMessageKind, FloodingPeerWorkloadSpec, PropagationRaceWorkloadSpec, MempoolDivergenceWorkloadSpec, RaceTimingSpec, WalletsSpec, WorkloadSpec } from './spec.js';
 import { FUZZ_CASES } from '../adversary/tx-fuzz-cases.js';
 import { FLOOD_REQUESTS } from '../adversary/api-flood.js';
 import { NEMESIS_TYPES, nemesisOf } from '../faults/nemeses/index.js';
@@ -120,11 +120,15 @@ function readWorkload(v: unknown, index: number, label: (type: string) => string
       return readFeePressure(v as Record<string, unknown>, label('fee-pressure'), issues);
     case 'flooding-peer':
       return readFloodingPeer(v as Record<string, unknown>, label('flooding-peer'), issues);
+    case 'propagation-race':
+      return readPropagationRace(v as Record<string, unknown>, label('propagation-race'), issues);
+    case 'mempool-divergence':
+      return readMempoolDivergence(v as Record<string, unknown>, label('mempool-divergence'), issues);
     case 'custom':
       return readCustom(v as Record<string, unknown>, `workloads[${index}]`, issues);
     default:
       if (typeof type === 'string' && (NEMESIS_TYPES as string[]).includes(type)) return readFault(v as Record<string, unknown>, type as NetworkFaultSpec['type'], label(type), ctx, issues);
-      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, `a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', ${NEMESIS_TYPES.map((t) => `'${t}'`).join(', ')} or 'custom'`);
+      issues.add(isPlainObject(v) ? `workloads[${index}].type` : `workloads[${index}]`, isPlainObject(v) ? type : v, `a workload object whose type is 'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', 'propagation-race', 'mempool-divergence', ${NEMESIS_TYPES.map((t) => `'${t}'`).join(', ')} or 'custom'`);
       return { type: 'custom', name: '?' };
   }
 }
@@ -245,6 +249,52 @@ function readTxFuzz(v: Record<string, unknown>, f: string, issues: Issues): TxFu
   };
   if (o.minBlocks !== undefined) spec.minBlocks = readNumber(o.minBlocks, `${f}.minBlocks`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks' }, issues);
   return spec;
+}
+
+const RACE_TIMING_KEYS = ['nodes', 'atMs', 'jitterMs', 'chunk', 'spacingMs', 'fee'] as const;
+
+/** The submission timing shared by the propagation race and the mempool divergence. */
+function readRaceTiming(o: Record<string, unknown>, f: string, issues: Issues): RaceTimingSpec {
+  const T = D.DEFAULT_RACE_TIMING;
+  let nodes: RaceTimingSpec['nodes'] = 'all';
+  if (o.nodes !== undefined && o.nodes !== 'all') {
+    const names = readArray(o.nodes, `${f}.nodes`, "'all' or an array of node names such as ['validator-0', 'validator-1']", issues).map((n, i) => readString(n, `${f}.nodes[${i}]`, { pattern: /^[a-z]+-\d+$/, allowed: "a node name such as 'validator-0'" }, issues, 'validator-0'));
+    if (names.length === 0) issues.add(`${f}.nodes`, o.nodes, "'all' or at least one node name");
+    nodes = [...new Set(names)];
+  }
+  const dur = (x: unknown, field: string, fallback: number, allowed: string) => readDuration(x, `${f}.${field}`, { min: 0, max: 24 * HOUR_MS, allowed }, issues, fallback);
+  return {
+    nodes,
+    atMs: dur(o.atMs, 'atMs', T.atMs, "when the first request goes out, from the start of the run window, such as '2s'"),
+    jitterMs: dur(o.jitterMs, 'jitterMs', T.jitterMs, "a duration ≥ 0 such as '200ms' (each node's seeded start offset is below it)"),
+    chunk: readNumber(o.chunk, `${f}.chunk`, { min: 1, max: 10_000, integer: true, allowed: 'transactions per request, an integer from 1 to 10,000' }, issues, T.chunk),
+    spacingMs: dur(o.spacingMs, 'spacingMs', T.spacingMs, "a duration ≥ 0 between one node's requests, such as '10ms'"),
+    fee: readNumber(o.fee, `${f}.fee`, { min: 0, integer: true, allowed: 'a non-negative integer fee' }, issues, T.fee),
+  };
+}
+
+function readPropagationRace(v: Record<string, unknown>, f: string, issues: Issues): PropagationRaceWorkloadSpec {
+  const o = readObject(v, f, ['type', 'batch', 'maxInclusionMs', ...RACE_TIMING_KEYS], issues)!;
+  const spec: PropagationRaceWorkloadSpec = {
+    type: 'propagation-race',
+    batch: readNumber(o.batch, `${f}.batch`, { min: 1, max: 100_000, integer: true, allowed: 'transactions in the batch (one wallet each), an integer from 1 to 100,000' }, issues, D.DEFAULT_PROPAGATION_RACE.batch),
+    ...readRaceTiming(o, f, issues),
+  };
+  if (o.maxInclusionMs !== undefined) spec.maxInclusionMs = readDuration(o.maxInclusionMs, `${f}.maxInclusionMs`, { min: 1, max: HOUR_MS, allowed: "a positive bound on the inclusion p99, such as '3s'" }, issues);
+  return spec;
+}
+
+function readMempoolDivergence(v: Record<string, unknown>, f: string, issues: Issues): MempoolDivergenceWorkloadSpec {
+  const o = readObject(v, f, ['type', 'perNode', 'windowMs', 'blocksOnly', 'sampleEveryMs', ...RACE_TIMING_KEYS], issues)!;
+  const M = D.DEFAULT_MEMPOOL_DIVERGENCE;
+  return {
+    type: 'mempool-divergence',
+    perNode: readNumber(o.perNode, `${f}.perNode`, { min: 1, max: 100_000, integer: true, allowed: 'transactions per node (one wallet each), an integer from 1 to 100,000' }, issues, M.perNode),
+    windowMs: readDuration(o.windowMs, `${f}.windowMs`, { min: 1, max: 24 * HOUR_MS, allowed: "a positive convergence window after the divergence ends, such as '5s'" }, issues, M.windowMs),
+    blocksOnly: readBoolean(o.blocksOnly, `${f}.blocksOnly`, issues, false),
+    sampleEveryMs: readDuration(o.sampleEveryMs, `${f}.sampleEveryMs`, { min: 10, max: HOUR_MS, allowed: "how often the mempools are read, at least '10ms'" }, issues, M.sampleEveryMs),
+    ...readRaceTiming(o, f, issues),
+  };
 }
 
 function readApiFlood(v: Record<string, unknown>, f: string, issues: Issues): ApiFloodWorkloadSpec {

@@ -108,6 +108,42 @@ export interface TxFuzzWorkloadSpec {
   maxRejectedOtherwise: number;
 }
 
+/** Timing of a race's submissions (src/adversary/batch-plan.ts PlanTiming, without the seed). */
+export interface RaceTimingSpec {
+  /** Nodes sent to: every node, or these. */
+  nodes: 'all' | string[];
+  /** When the first node gets its first request, from the start of the run window. */
+  atMs: number;
+  /** Each node starts at atMs plus its own seeded offset below this. */
+  jitterMs: number;
+  /** Transactions per request, and the pause between one node's requests. */
+  chunk: number;
+  spacingMs: number;
+  fee: number;
+}
+
+/** The propagation and inclusion race (src/adversary/propagation-race.ts); devnet only. */
+export interface PropagationRaceWorkloadSpec extends RaceTimingSpec {
+  type: 'propagation-race';
+  /** Independent transfers (one per wallet), the same batch to every node in its own order. */
+  batch: number;
+  /** Bound on the p99 time from a transaction's first submission to its block (absent: none). */
+  maxInclusionMs?: number;
+}
+
+/** Mempool divergence and convergence (src/adversary/mempool-divergence.ts); devnet only. */
+export interface MempoolDivergenceWorkloadSpec extends RaceTimingSpec {
+  type: 'mempool-divergence';
+  /** Independent transfers per node (one per wallet), no two nodes sharing one. */
+  perNode: number;
+  /** After the divergence ends (the last submission, or the last fault healed after it), within this every transaction must be in a block or in every live node's mempool. */
+  windowMs: number;
+  /** Only a block counts (not being pending everywhere). */
+  blocksOnly: boolean;
+  /** Mempools are read this often. */
+  sampleEveryMs: number;
+}
+
 /** The API flood (src/adversary/api-flood-workload.ts); devnet only. */
 export interface ApiFloodWorkloadSpec {
   type: 'api-flood';
@@ -273,7 +309,7 @@ export interface CustomSpec {
   options?: unknown;
 }
 
-export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | ApiFloodWorkloadSpec | FeePressureWorkloadSpec | FloodingPeerWorkloadSpec | NetworkFaultSpec | CustomSpec;
+export type WorkloadSpec = TransactionsWorkloadSpec | DaWorkloadSpec | ChaosSpec | TxFuzzWorkloadSpec | ApiFloodWorkloadSpec | FeePressureWorkloadSpec | FloodingPeerWorkloadSpec | PropagationRaceWorkloadSpec | MempoolDivergenceWorkloadSpec | NetworkFaultSpec | CustomSpec;
 
 export interface LivenessOptions {
   /** Blocks in the window ≥ minFraction × expected. */
