@@ -13,6 +13,7 @@ import { Chain } from '../src/node/chain.js';
 import { genesisBlock } from '../src/node/genesis.js';
 import { Ledger } from '../src/node/ledger.js';
 import { Lottery, StakeDistribution } from '../src/node/lottery.js';
+import { genesisStakeTable } from '../src/node/stake.js';
 import { TxVerifier } from '../src/node/tx-verifier.js';
 
 const nBlocks = Number(process.argv[2] ?? 20);
@@ -27,14 +28,14 @@ const cfg = {
 };
 
 function fresh() {
-  const stake = new StakeDistribution(cfg.genesis.validators, 1);
-  const lottery = new Lottery(cfg.genesis.epochNonce, stake, backend);
+  const stake = new StakeDistribution(genesisStakeTable(cfg.genesis.validators), 1);
+  const lottery = new Lottery(cfg.genesis.epochNonce, backend);
   const verifier = new TxVerifier(backend, (pk) => stake.isValidator(pk));
   const chain = new Chain(genesisBlock(cfg.genesis), new Ledger(cfg.genesis, 'burn'), lottery, verifier, backend, cfg, { persist: (b) => () => b.bytes, onCanonicalChange: () => undefined });
-  return { chain, lottery, verifier };
+  return { chain, lottery, verifier, stake };
 }
 
-const { lottery } = fresh();
+const { lottery, stake } = fresh();
 const blocks: Block[] = [];
 let parent = genesisBlock(cfg.genesis);
 const nonces = new Array<number>(wallets.length).fill(0);
@@ -47,7 +48,7 @@ for (let b = 0; b < nBlocks; b++) {
     txs.push(decodeTx(signTransferFast(wallets[idx]!.key, nonces[idx]!++, 1, to, 1).bytes));
   }
   const slot = b + 1;
-  parent = buildBlock({ parent: parent.id, slot, height: b + 1, proposer: validator.publicKey, leaderProof: lottery.tryLead(validator.key, slot)!, timestamp: slot * 1000 }, txs, validator.key);
+  parent = buildBlock({ parent: parent.id, slot, height: b + 1, proposer: validator.publicKey, leaderProof: lottery.tryLead(validator.key, slot, stake)!, timestamp: slot * 1000 }, txs, validator.key);
   blocks.push(parent);
 }
 const encoded = blocks.map((b) => b.bytes);

@@ -54,6 +54,8 @@ export interface SupplyState {
   total: number;
   genesis: number;
   burned: number;
+  /** Value bonded as stake out of balances, where the chain has on-chain staking (absent: 0). */
+  staked?: number;
 }
 
 /** Where a chain puts fees: burned, or credited to the block's producer. */
@@ -66,6 +68,8 @@ export interface LedgerTx {
   fee: number;
   /** Value the sender pays to others besides the fee. */
   transfers: Array<{ to: string; amount: number }>;
+  /** Value the sender bonds as stake (negative: withdraws back into its balance); absent: 0. */
+  staked?: number;
 }
 
 /** A canonical block with its transactions' balance effects (the 'supply' capability). */

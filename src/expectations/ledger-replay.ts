@@ -1,7 +1,7 @@
 /**
  * Replays a chain's transactions over the genesis accounts with the chain's fee rule (as the devnet's
- * src/node/ledger.ts applies it): the sender pays fee + transfers and its nonce rises by one; each transfer
- * credits its receiver; fees are burned, or credited to the block's proposer. Blocks come from the chain's
+ * src/node/ledger.ts applies it): the sender pays fee + transfers + the stake it bonds (gets back what it
+ * withdraws) and its nonce rises by one; each transfer credits its receiver; fees are burned, or credited to the block's proposer. Blocks come from the chain's
  * client (ChainClient.ledgerBlocks, the 'supply' capability). Pure: the supply expectation compares the
  * result with what the nodes report, the way Jepsen's bank test compares reads with the history of transfers.
  */
@@ -20,6 +20,8 @@ export class LedgerReplay {
   readonly accounts = new Map<string, ReplayedAccount>();
   readonly genesisSupply: number;
   burned = 0;
+  /** Value bonded as stake out of balances (on chains with on-chain staking). */
+  staked = 0;
   transactions = 0;
   blocks = 0;
   lastHeight = 0;
@@ -44,7 +46,9 @@ export class LedgerReplay {
     const from = this.account(tx.from);
     let paid = 0;
     for (const t of tx.transfers) paid += t.amount;
-    from.balance -= tx.fee + paid;
+    const staked = tx.staked ?? 0;
+    from.balance -= tx.fee + paid + staked;
+    this.staked += staked;
     from.nonce += 1;
     from.sent += 1;
     for (const t of tx.transfers) this.account(t.to).balance += t.amount;

@@ -25,11 +25,11 @@ export interface SupplyObservation {
 }
 
 /** What judgeSupply reads of a replay (a LedgerReplay, or the one recorded in the history). */
-export type ReplayedLedger = Pick<LedgerReplay, 'fees' | 'genesisSupply' | 'burned' | 'transactions' | 'blocks' | 'totalBalances'> & { accounts: Pick<LedgerReplay['accounts'], 'get'> };
+export type ReplayedLedger = Pick<LedgerReplay, 'fees' | 'genesisSupply' | 'burned' | 'transactions' | 'blocks' | 'totalBalances'> & { staked?: number } & { accounts: Pick<LedgerReplay['accounts'], 'get'> };
 
 /** The supply check's evaluation as recorded: what the node answered and what the replay implies, per wallet. */
 interface RecordedSupply {
-  replay: { fees: FeeRule; genesisSupply: number; burned: number; transactions: number; blocks: number; totalBalances: number; accounts: Record<string, { balance: number; nonce: number; sent: number }> };
+  replay: { fees: FeeRule; genesisSupply: number; burned: number; staked?: number; transactions: number; blocks: number; totalBalances: number; accounts: Record<string, { balance: number; nonce: number; sent: number }> };
   observed: { node: string; height: number; supply: SupplyState; accounts: Record<string, { balance: number; nonce: number }> };
   wallets: Array<{ index: number; address: string }>;
   replayedAtEvaluationFromHeight: number;
@@ -45,7 +45,7 @@ function recordSupply(replay: LedgerReplay, observed: SupplyObservation, wallets
     if (o) answered[w.address] = { balance: o.balance, nonce: o.nonce };
   }
   return {
-    replay: { fees: replay.fees, genesisSupply: replay.genesisSupply, burned: replay.burned, transactions: replay.transactions, blocks: replay.blocks, totalBalances: replay.totalBalances(), accounts: replayed },
+    replay: { fees: replay.fees, genesisSupply: replay.genesisSupply, burned: replay.burned, staked: replay.staked, transactions: replay.transactions, blocks: replay.blocks, totalBalances: replay.totalBalances(), accounts: replayed },
     observed: { node: observed.node, height: observed.height, supply: observed.supply, accounts: answered },
     wallets: wallets.map((w) => ({ index: w.index, address: w.address })),
     replayedAtEvaluationFromHeight: fromHeight,
@@ -85,9 +85,13 @@ export type SupplyFigures = {
 export function judgeSupply(replay: ReplayedLedger, observed: SupplyObservation, wallets: readonly Pick<WalletAccount, 'index' | 'address'>[]): ExpectationResult & { figures: SupplyFigures } {
   const s = observed.supply;
   const problems: string[] = [];
-  const expectedTotal = replay.fees === 'burn' ? replay.genesisSupply - replay.burned : replay.genesisSupply;
+  // Stake bonded out of balances is still supply (devnet staking): balances + staked = genesis − burned.
+  const staked = s.staked ?? 0;
+  const replayedStaked = replay.staked ?? 0;
+  const expectedTotal = (replay.fees === 'burn' ? replay.genesisSupply - replay.burned : replay.genesisSupply) - replayedStaked;
   if (s.genesis !== replay.genesisSupply) problems.push(`genesis supply ${s.genesis} on ${observed.node}, genesis config says ${replay.genesisSupply}`);
-  if (s.total !== s.genesis - s.burned) problems.push(`supply total ${s.total} ≠ genesis ${s.genesis} − burned ${s.burned} = ${s.genesis - s.burned}`);
+  if (s.total + staked !== s.genesis - s.burned) problems.push(`supply total ${s.total}${staked ? ` + staked ${staked}` : ''} ≠ genesis ${s.genesis} − burned ${s.burned} = ${s.genesis - s.burned}`);
+  if (staked !== replayedStaked) problems.push(`staked ${staked}, but the included transactions bond ${replayedStaked}`);
   if (s.burned !== replay.burned) problems.push(`burned ${s.burned}, but the ${replay.transactions} included transactions carry ${replay.burned} in burned fees`);
   if (s.total !== expectedTotal) problems.push(`supply total ${s.total}, expected ${expectedTotal} (fees ${replay.fees})`);
   const replayedTotal = replay.totalBalances();
@@ -122,7 +126,7 @@ export function judgeSupply(replay: ReplayedLedger, observed: SupplyObservation,
   if (problems.length) return { status: 'fail', message: `${problems.join('; ')} (at height ${observed.height} on ${observed.node})`, figures };
   return {
     status: 'pass',
-    message: `supply ${s.total} = genesis ${s.genesis} − burned ${s.burned} (fees ${replay.fees}); ${wallets.length} wallets (${sending} sending, ${replay.transactions} included txs in ${replay.blocks} blocks) match the chain at height ${observed.height} on ${observed.node}`,
+    message: `supply ${s.total}${staked ? ` + staked ${staked}` : ''} = genesis ${s.genesis} − burned ${s.burned} (fees ${replay.fees}); ${wallets.length} wallets (${sending} sending, ${replay.transactions} included txs in ${replay.blocks} blocks) match the chain at height ${observed.height} on ${observed.node}`,
     figures,
   };
 }

@@ -136,7 +136,7 @@ function apiRoutes(node: DevnetNode): Route[] {
       method: 'GET',
       path: Paths.supply,
       handler: () => {
-        const body: SupplyJson = { total: node.ledger.totalBalances(), genesis: node.ledger.genesisSupply, burned: node.ledger.burned };
+        const body: SupplyJson = { total: node.ledger.totalBalances(), genesis: node.ledger.genesisSupply, burned: node.ledger.burned, staked: node.ledger.totalBonded() };
         return { json: body };
       },
     },

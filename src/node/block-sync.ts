@@ -179,7 +179,7 @@ export class BlockSync {
           if (!counted) this.node.clockRules.futureRejected++;
           this.node.log('info', 'block from beyond the future horizon refused', { id: block.id, slot: block.header.slot, startsInMs: Math.round(r.startsInMs), horizonMs, from });
         } else if (!held && this.future.length < MAX_FUTURE && this.future.reduce((n, h) => n + h.block.bytes.length, block.bytes.length) <= MAX_HELD_BYTES) {
-          const leaderOk = this.node.lottery.checkProof(block.header.proposer, block.header.slot, block.header.leaderProof) === null;
+          const leaderOk = this.node.lottery.checkProof(block.header.proposer, block.header.slot, block.header.leaderProof, this.node.chain.stakeFor(block.header.parent, block.header.slot)) === null;
           this.future.push({ block, from, leaderOk });
           if (!counted) this.node.clockRules.futureHeld++;
           this.node.log('debug', 'block from the future held', { id: block.id, slot: block.header.slot, startsInMs: Math.round(r.startsInMs), from });

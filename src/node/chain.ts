@@ -10,7 +10,8 @@ import type { Ed25519Backend } from '../adapters/devnet/wire/ed25519.js';
 import type { NodeConfig } from './config.js';
 import { headerBytesOf, headerMessage, txRoot, type Block, type BlockHeader } from './block-codec.js';
 import { Ledger, Undo, type Account, type Channel, type LedgerSnapshot } from './ledger.js';
-import type { Lottery } from './lottery.js';
+import { StakeDistribution, type Lottery } from './lottery.js';
+import { applyStakeEvent, genesisStakeTable, type StakeEntry, type StakeEvent, type StakeTable } from './stake.js';
 import type { TxVerifier } from './tx-verifier.js';
 
 export type ImportResult =
@@ -52,6 +53,14 @@ export class Chain {
   /** Canonical ids above the LIB by height (index = height). */
   private readonly canonical: Hex[] = [];
   private readonly undos = new Map<Hex, Undo>();
+  /**
+   * The lottery's view of stake (./stake.ts): the final stake changes already in effect for every slot above
+   * the LIB, folded into one table, and the final ones not yet in effect; live blocks add theirs per branch.
+   */
+  private finalStakes: StakeTable;
+  private pendingFinal: StakeEvent[] = [];
+  private finalDistribution: StakeDistribution | null = null;
+  private readonly stakeEvents = new WeakMap<Block, StakeEvent[]>();
   tip: Block;
   lib: Block;
   forks = 0;
@@ -68,6 +77,7 @@ export class Chain {
     private readonly cfg: Pick<NodeConfig, 'consensus' | 'block' | 'genesis'>,
     private readonly hooks: ChainHooks,
   ) {
+    this.finalStakes = genesisStakeTable(cfg.genesis.validators);
     this.tip = genesis;
     this.lib = genesis;
     this.live.set(genesis.id, { block: genesis, read: () => genesis.bytes });
@@ -114,6 +124,47 @@ export class Chain {
     return h === undefined ? undefined : this.finals[h]!.header;
   }
 
+  private eventsOf(block: Block): StakeEvent[] {
+    let evs = this.stakeEvents.get(block);
+    if (!evs) {
+      evs = [];
+      for (const tx of block.txs) for (const op of tx.ops) if (op.kind === 'stake_declare' || op.kind === 'stake_withdraw') evs.push({ slot: block.header.slot, pk: tx.from, op });
+      this.stakeEvents.set(block, evs);
+    }
+    return evs;
+  }
+
+  /**
+   * The stake distribution of `slot` on the branch ending at `parentId` (the tip for our own slots): genesis
+   * plus the branch's stake changes from blocks of slot ≤ slot − k. An unknown parent counts the final ones only.
+   */
+  stakeFor(parentId: Hex, slot: number): StakeDistribution {
+    const cutoff = slot - this.cfg.consensus.securityParam;
+    const live: StakeEvent[] = [];
+    for (let b = this.live.get(parentId)?.block; b && b.header.height > this.libHeight; b = this.live.get(b.header.parent)?.block) {
+      const evs = this.eventsOf(b);
+      for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.slot <= cutoff) live.push(evs[i]!);
+    }
+    const pending = this.pendingFinal.filter((e) => e.slot <= cutoff);
+    if (live.length === 0 && pending.length === 0) return (this.finalDistribution ??= new StakeDistribution(this.finalStakes, this.cfg.consensus.activeSlotCoeff));
+    const table: StakeTable = new Map([...this.finalStakes].map(([pk, e]) => [pk, { ...e }]));
+    for (const e of pending) applyStakeEvent(table, e);
+    for (let i = live.length - 1; i >= 0; i--) applyStakeEvent(table, live[i]!);
+    return new StakeDistribution(table, this.cfg.consensus.activeSlotCoeff);
+  }
+
+  /** Final stake changes into the history; fold those in effect for every slot after the LIB. */
+  private finaliseStake(blocks: readonly Block[]): void {
+    for (const b of blocks) this.pendingFinal.push(...this.eventsOf(b));
+    const horizon = this.lib.header.slot + 1 - this.cfg.consensus.securityParam;
+    let n = 0;
+    while (n < this.pendingFinal.length && this.pendingFinal[n]!.slot <= horizon) applyStakeEvent(this.finalStakes, this.pendingFinal[n++]!);
+    if (n > 0) {
+      this.pendingFinal.splice(0, n);
+      this.finalDistribution = null;
+    }
+  }
+
   slotStartMs(slot: number): number {
     return this.cfg.genesis.timeMs + slot * this.cfg.consensus.slotDurationMs;
   }
@@ -134,7 +185,7 @@ export class Chain {
     if (this.ancestorAt(h.parent, this.libHeight) !== this.lib.id) return { status: 'stale', reason: 'forks below the LIB' };
     if (h.txRoot !== txRoot(block.txs.map((t) => t.id))) return { status: 'invalid', reason: 'tx_root does not match the transactions' };
     if (trusted) return null;
-    const why = this.lottery.checkProof(h.proposer, h.slot, h.leaderProof);
+    const why = this.lottery.checkProof(h.proposer, h.slot, h.leaderProof, this.stakeFor(h.parent, h.slot));
     if (why) return { status: 'invalid', reason: why };
     if (!this.backend.verify(fromHex(block.signature, 64), headerMessage(headerBytesOf(block)), fromHex(h.proposer, 32))) return { status: 'invalid', reason: 'block signature invalid' };
     if (!verifyTxs) return null;
@@ -266,6 +317,7 @@ export class Chain {
       finalised.push(b);
     }
     this.lib = finalised[finalised.length - 1]!;
+    this.finaliseStake(finalised);
     // Drop the decoded form of everything now at or below the LIB (final blocks are read from disk),
     // except the LIB itself which stays live as the root of the fork tree.
     for (const [id, l] of this.live) {
@@ -296,6 +348,11 @@ export class Chain {
   restoreFinal(path: FinalRef[], lib: Block, ledger: LedgerSnapshot): void {
     if (path.length === 0) return;
     this.ledger.restore(ledger);
+    if (ledger.lottery) {
+      this.finalStakes = new Map(ledger.lottery.folded.map(([pk, genesis, bonded]) => [pk, { genesis, bonded }]));
+      this.pendingFinal = ledger.lottery.pending.map(([slot, pk, kind, amount]) => ({ slot, pk, op: { kind, amount } }));
+      this.finalDistribution = null;
+    }
     for (const ref of path) {
       const hgt = ref.header.height;
       this.finals[hgt] = ref;
@@ -330,7 +387,17 @@ export class Chain {
       for (const [k, v] of undo.channels) channels.set(k, v);
       if (undo.burned >= 0) burned = undo.burned;
     }
-    const snap: LedgerSnapshot = { accounts: [], channels: [], burned };
+    const stakes = new Map<Hex, StakeEntry | null>();
+    for (let hgt = this.height; hgt > this.libHeight; hgt--) for (const [k, v] of this.undos.get(this.canonical[hgt]!)!.stakes) stakes.set(k, v);
+    const snap: LedgerSnapshot = {
+      accounts: [],
+      channels: [],
+      burned,
+      stakes: [],
+      lottery: { folded: [...this.finalStakes].map(([pk, e]) => [pk, e.genesis, e.bonded]), pending: this.pendingFinal.map((e) => [e.slot, e.pk, e.op.kind, e.op.amount]) },
+    };
+    for (const [pk, e] of this.ledger.stakes) if (!stakes.has(pk)) snap.stakes!.push([pk, e.genesis, e.bonded]);
+    for (const [pk, e] of stakes) if (e) snap.stakes!.push([pk, e.genesis, e.bonded]);
     for (const [pk, a] of this.ledger.accounts) if (!accounts.has(pk)) snap.accounts.push([pk, a.balance, a.nonce]);
     for (const [pk, a] of accounts) if (a) snap.accounts.push([pk, a.balance, a.nonce]);
     for (const [id, c] of this.ledger.channels) if (!channels.has(id)) snap.channels.push([id, c.owner, c.lastMsg, c.blobs]);

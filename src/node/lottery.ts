@@ -8,7 +8,7 @@
 import { fromHex, toHex, type Hex } from '../util/bytes.js';
 import { sha256 } from '../util/hash.js';
 import type { Ed25519Backend, SigningKey } from '../adapters/devnet/wire/ed25519.js';
-import type { GenesisValidator } from './config.js';
+import { stakeOf, type StakeTable } from './stake.js';
 
 export const LEADER_DOMAIN = new TextEncoder().encode('loadnet.devnet.leader.v1\0');
 const TWO_64 = 2 ** 64;
@@ -36,18 +36,28 @@ export function phi(activeSlotCoeff: number, stake: number, totalStake: number):
   return 1 - Math.pow(1 - activeSlotCoeff, stake / totalStake);
 }
 
-/** The stake distribution of the genesis validators (fixed for the devnet: one epoch forever). */
+/**
+ * The stake distribution one slot's lottery uses (the chain's stakeFor: genesis plus the stake changes of the
+ * branch that took effect by then, ./stake.ts).
+ */
 export class StakeDistribution {
   private readonly stakes = new Map<Hex, number>();
   readonly total: number;
 
-  constructor(validators: readonly GenesisValidator[], readonly activeSlotCoeff: number) {
+  constructor(table: StakeTable, readonly activeSlotCoeff: number) {
     let total = 0;
-    for (const v of validators) {
-      this.stakes.set(v.publicKey, (this.stakes.get(v.publicKey) ?? 0) + v.stake);
-      total += v.stake;
+    for (const [pk, e] of table) {
+      const s = stakeOf(e);
+      if (s <= 0) continue;
+      this.stakes.set(pk, s);
+      total += s;
     }
     this.total = total;
+  }
+
+  /** The validators and their stakes. */
+  entries(): IterableIterator<[Hex, number]> {
+    return this.stakes.entries();
   }
 
   stakeOf(pk: Hex): number {
@@ -66,25 +76,25 @@ export class StakeDistribution {
 export class Lottery {
   private readonly nonce: Uint8Array;
 
-  constructor(epochNonce: Hex, readonly stake: StakeDistribution, private readonly backend: Ed25519Backend) {
+  constructor(epochNonce: Hex, private readonly backend: Ed25519Backend) {
     this.nonce = fromHex(epochNonce, undefined, 'genesis.epochNonce');
   }
 
-  /** The leader proof of `key` for `slot` if it wins, else null. */
-  tryLead(key: SigningKey, slot: number): Hex | null {
+  /** The leader proof of `key` for `slot` under `stake` if it wins, else null. */
+  tryLead(key: SigningKey, slot: number, stake: StakeDistribution): Hex | null {
     const pk = toHex(key.publicKey);
-    const threshold = this.stake.threshold(pk);
+    const threshold = stake.threshold(pk);
     if (threshold <= 0) return null;
     const proof = key.sign(leaderMessage(this.nonce, slot));
     return ticketOf(proof) < threshold ? toHex(proof) : null;
   }
 
   /** Why a claimed leadership is invalid, or null when it is valid. */
-  checkProof(proposer: Hex, slot: number, proof: Hex): string | null {
-    if (!this.stake.isValidator(proposer)) return 'proposer is not a genesis validator';
+  checkProof(proposer: Hex, slot: number, proof: Hex, stake: StakeDistribution): string | null {
+    if (!stake.isValidator(proposer)) return `proposer is not a validator at slot ${slot}`;
     const sig = fromHex(proof, 64, 'leader_proof');
     if (!this.backend.verify(sig, leaderMessage(this.nonce, slot), fromHex(proposer, 32, 'proposer'))) return 'leader proof signature invalid';
-    if (ticketOf(sig) >= this.stake.threshold(proposer)) return 'leader ticket does not win the slot';
+    if (ticketOf(sig) >= stake.threshold(proposer)) return 'leader ticket does not win the slot';
     return null;
   }
 }

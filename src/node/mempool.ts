@@ -6,7 +6,7 @@
  * defense off, senders in order of first arrival).
  */
 import type { Hex } from '../util/bytes.js';
-import { MAX_TX_BYTES, decodeTx, txTransferTotal, type SignedTransaction } from '../adapters/devnet/wire/tx.js';
+import { MAX_TX_BYTES, decodeTx, txSpend, type SignedTransaction } from '../adapters/devnet/wire/tx.js';
 import { EVICT_REASONS, REJECT_REASONS, type EvictReason, type MempoolMetrics, type RejectReason, type SubmitResult } from '../adapters/devnet/wire/api.js';
 import type { NodeConfig } from './config.js';
 import type { Account } from './ledger.js';
@@ -15,7 +15,7 @@ import { MinHeap } from './min-heap.js';
 
 export interface PoolEntry {
   tx: SignedTransaction;
-  /** fee + transfers: what the sender pays when it executes. */
+  /** fee + transfers + declared stake (txSpend): what the sender pays when it executes. */
   cost: number;
   addedAt: number;
   seq: number;
@@ -117,7 +117,7 @@ export class Mempool {
     if (tx.nonce > maxNonce) return this.reject(source, 'nonce_gap', tx, `nonce ${tx.nonce} > ${maxNonce} (account nonce ${acct.nonce} + ${pending} pending + gap ${this.cfg.maxNonceGap})`);
     if (queue?.byNonce.has(tx.nonce)) return this.reject(source, 'duplicate', tx, `sender already has a pending transaction with nonce ${tx.nonce}`);
     if (tx.fee < this.cfg.minFee) return this.reject(source, 'fee_too_low', tx, `fee ${tx.fee} < minimum ${this.cfg.minFee}`);
-    const cost = tx.fee + txTransferTotal(tx);
+    const cost = txSpend(tx);
     const committed = queue?.cost ?? 0;
     if (!Number.isSafeInteger(cost) || acct.balance < cost + committed) return this.reject(source, 'insufficient_funds', tx, `balance ${acct.balance} < ${cost} + ${committed} pending`);
     while (this.byId.size >= this.cfg.maxCount || this.bytes + tx.bytes.length > this.cfg.maxBytes) {

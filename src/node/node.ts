@@ -12,7 +12,7 @@ import { decodeBlock, peekBlock, type Block } from './block-codec.js';
 import { Chain, type FinalRef, type ImportResult } from './chain.js';
 import { genesisBlock } from './genesis.js';
 import { Ledger } from './ledger.js';
-import { Lottery, StakeDistribution } from './lottery.js';
+import { Lottery } from './lottery.js';
 import { Mempool, type AdmitOutcome } from './mempool.js';
 import { TxVerifier } from './tx-verifier.js';
 import { BlockLog, readSnapshot, writeSnapshot } from './storage.js';
@@ -46,7 +46,6 @@ export class DevnetNode {
   readonly key: SigningKey;
   readonly publicKey: Hex;
   readonly ledger: Ledger;
-  readonly stake: StakeDistribution;
   readonly lottery: Lottery;
   readonly verifier: TxVerifier;
   readonly mempool: Mempool;
@@ -95,10 +94,11 @@ export class DevnetNode {
     this.clockOffsetMs = config.clockOffsetMs;
     this.key = this.backend.keyFromSeed(fromHex(config.identitySeed, 32, 'identitySeed'));
     this.publicKey = toHex(this.key.publicKey);
-    this.stake = new StakeDistribution(config.genesis.validators, config.consensus.activeSlotCoeff);
-    this.lottery = new Lottery(config.genesis.epochNonce, this.stake, this.backend);
+    this.lottery = new Lottery(config.genesis.epochNonce, this.backend);
+    // DA attestations come from the genesis validators (the DA committee does not change with staking).
+    const daCommittee = new Set(config.genesis.validators.map((v) => v.publicKey));
     this.ledger = new Ledger(config.genesis, config.fees);
-    this.verifier = new TxVerifier(this.backend, (pk) => this.stake.isValidator(pk), undefined, !this.defensesOff.has('invalid-signature-memory'));
+    this.verifier = new TxVerifier(this.backend, (pk) => daCommittee.has(pk), undefined, !this.defensesOff.has('invalid-signature-memory'));
     this.mempool = new Mempool(config.mempool, config.block.maxBytes, this.verifier, (pk) => this.ledger.account(pk));
     this.blockLog = new BlockLog(config.dataDir);
     this.chain = new Chain(genesisBlock(config.genesis), this.ledger, this.lottery, this.verifier, this.backend, config, {
@@ -378,7 +378,7 @@ export class DevnetNode {
 
   private tryProduce(slot: number): void {
     const parent = this.chain.tip;
-    const proof = this.lottery.tryLead(this.key, slot);
+    const proof = this.lottery.tryLead(this.key, slot, this.chain.stakeFor(parent.id, slot));
     if (!proof) return;
     // Our clock is behind: the tip, or a validly led block we hold from the future, is at or past the slot
     // we lead, so a block now could only fork off the network's chain: the slot is missed.

@@ -26,7 +26,7 @@ function block(height: number, txs: Array<{ id: string; from: string; nonce: num
 
 const blocks = [block(1, [{ id: 't1', from: A, nonce: 0, fee: 2, to: B, amount: 10 }]), block(2, [{ id: 't2', from: A, nonce: 1, fee: 2, to: B, amount: 5 }, { id: 't3', from: B, nonce: 0, fee: 1, to: A, amount: 3 }])];
 
-function observe(accounts: Array<[string, number, number]>, supply: { total: number; genesis: number; burned: number }): SupplyObservation {
+function observe(accounts: Array<[string, number, number]>, supply: { total: number; genesis: number; burned: number; staked?: number }): SupplyObservation {
   return { node: 'v0', height: 2, supply, accounts: new Map(accounts.map(([pk, balance, nonce]) => [pk, { balance, nonce }])) };
 }
 
@@ -41,6 +41,26 @@ describe('LedgerReplay + judgeSupply (bank-test style)', () => {
     expect(v.status).toBe('pass');
     expect(v.message).toContain('supply 195 = genesis 200 − burned 5 (fees burn)');
     expect(v.figures.sendingWallets).toBe(2);
+  });
+
+  it('counts stake bonded out of balances (stake_declare, stake_withdraw) as supply, and names a node that lost some', () => {
+    const staking: BlockJson = {
+      id: '3'.padStart(64, '0'),
+      header: { parent: '0'.repeat(64), slot: 3, height: 3, proposer: P, tx_root: '', leader_proof: '', timestamp: 0 },
+      signature: '',
+      transactions: [{ id: 't4', from: B, nonce: 1, fee: 1, ops: [{ kind: 'stake_declare', amount: 50 }, { kind: 'stake_withdraw', amount: 20 }], signature: '' }],
+    };
+    const r = new LedgerReplay([{ address: A, balance: 100 }, { address: B, balance: 100 }], 'burn');
+    [...blocks, ledgerBlockOf(staking)].forEach((b) => r.applyBlock(b));
+    expect(r.staked).toBe(30);
+    expect(r.account(B)).toEqual({ balance: 111 - 1 - 30, nonce: 2, sent: 2 });
+    const ok = judgeSupply(r, observe([[A, 84, 2], [B, 80, 2]], { total: 164, genesis: 200, burned: 6, staked: 30 }), wallets);
+    expect(ok.status).toBe('pass');
+    expect(ok.message).toContain('supply 164 + staked 30 = genesis 200 − burned 6');
+    const lost = judgeSupply(r, observe([[A, 84, 2], [B, 80, 2]], { total: 164, genesis: 200, burned: 6, staked: 20 }), wallets);
+    expect(lost.status).toBe('fail');
+    expect(lost.message).toContain('supply total 164 + staked 20 ≠ genesis 200 − burned 6 = 194');
+    expect(lost.message).toContain('staked 20, but the included transactions bond 30');
   });
 
   it('pays fees to the proposer under the leader rule (supply constant)', () => {

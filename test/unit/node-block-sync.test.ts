@@ -12,6 +12,7 @@ import { Chain } from '../../src/node/chain.js';
 import { genesisBlock } from '../../src/node/genesis.js';
 import { Ledger } from '../../src/node/ledger.js';
 import { Lottery, StakeDistribution } from '../../src/node/lottery.js';
+import { genesisStakeTable } from '../../src/node/stake.js';
 import { TxVerifier } from '../../src/node/tx-verifier.js';
 import type { DevnetNode } from '../../src/node/node.js';
 import type { BlockRequest } from '../../src/node/p2p-port.js';
@@ -23,8 +24,8 @@ const genesisCfg = { chainId: 'sync', timeMs: 0, epochNonce: '03'.repeat(32), ac
 const cfg = { genesis: genesisCfg, consensus: { slotDurationMs: 1000, activeSlotCoeff: 1, securityParam: 2, clockToleranceMs: 0 }, block: { maxTxs: 100, maxBytes: 1 << 20 }, p2p: { host: '127.0.0.1', port: 0 } };
 
 function setup() {
-  const stake = new StakeDistribution(genesisCfg.validators, 1);
-  const lottery = new Lottery(genesisCfg.epochNonce, stake, backend);
+  const stake = new StakeDistribution(genesisStakeTable(genesisCfg.validators), 1);
+  const lottery = new Lottery(genesisCfg.epochNonce, backend);
   const verifier = new TxVerifier(backend, (pk) => stake.isValidator(pk));
   const chain = new Chain(genesisBlock(genesisCfg), new Ledger(genesisCfg, 'burn'), lottery, verifier, backend, cfg, { persist: (b) => () => b.bytes, onCanonicalChange: () => undefined });
   const clock = { now: 1_000_000 };
@@ -54,7 +55,7 @@ function setup() {
   const sync = new BlockSync(node);
   sync.start();
   const mk = (parent: Block, slot: number, txs = [] as ReturnType<typeof signTx>[]) =>
-    buildBlock({ parent: parent.id, slot, height: parent.header.height + 1, proposer: A.publicKey, leaderProof: lottery.tryLead(A.key, slot)!, timestamp: slot * 1000 }, txs, A.key);
+    buildBlock({ parent: parent.id, slot, height: parent.header.height + 1, proposer: A.publicKey, leaderProof: lottery.tryLead(A.key, slot, stake)!, timestamp: slot * 1000 }, txs, A.key);
   const settle = () => new Promise((r) => setTimeout(r, 20));
   return { chain, sync, calls, mk, settle, clock, node, setServe: (b: Block[]) => (serve = b), genesis: chain.genesis };
 }

@@ -12,6 +12,7 @@ import type { NodeConfig } from '../../src/node/config.js';
 import { genesisBlock } from '../../src/node/genesis.js';
 import { Ledger } from '../../src/node/ledger.js';
 import { Lottery, StakeDistribution, phi } from '../../src/node/lottery.js';
+import { genesisStakeTable } from '../../src/node/stake.js';
 import { TxVerifier } from '../../src/node/tx-verifier.js';
 
 const backend = fastestEd25519();
@@ -26,8 +27,8 @@ function setup(opts: { k?: number; fees?: 'burn' | 'leader'; f?: number } = {}) 
     consensus: { slotDurationMs: 1000, activeSlotCoeff: opts.f ?? 1, securityParam: opts.k ?? 3, clockToleranceMs: 500 },
     block: { maxTxs: 100, maxBytes: 100_000 },
   } satisfies Pick<NodeConfig, 'genesis' | 'consensus' | 'block'>;
-  const stake = new StakeDistribution(cfg.genesis.validators, cfg.consensus.activeSlotCoeff);
-  const lottery = new Lottery(cfg.genesis.epochNonce, stake, backend);
+  const stake = new StakeDistribution(genesisStakeTable(cfg.genesis.validators), cfg.consensus.activeSlotCoeff);
+  const lottery = new Lottery(cfg.genesis.epochNonce, backend);
   const ledger = new Ledger(cfg.genesis, opts.fees ?? 'burn');
   const verifier = new TxVerifier(backend, (pk) => stake.isValidator(pk));
   const changes: Array<{ reverted: string[]; applied: string[] }> = [];
@@ -37,7 +38,7 @@ function setup(opts: { k?: number; fees?: 'burn' | 'leader'; f?: number } = {}) 
   });
   const now = cfg.genesis.timeMs + 1_000_000_000;
   const mk = (parent: Block, slot: number, who = A, txs: SignedTransaction[] = []) =>
-    buildBlock({ parent: parent.id, slot, height: parent.header.height + 1, proposer: who.publicKey, leaderProof: lottery.tryLead(who.key, slot)!, timestamp: cfg.genesis.timeMs + slot * 1000 }, txs, who.key);
+    buildBlock({ parent: parent.id, slot, height: parent.header.height + 1, proposer: who.publicKey, leaderProof: lottery.tryLead(who.key, slot, chain.stakeFor(parent.id, slot))!, timestamp: cfg.genesis.timeMs + slot * 1000 }, txs, who.key);
   return { chain, ledger, lottery, changes, now, mk, cfg, genesis: chain.genesis };
 }
 
@@ -76,8 +77,8 @@ describe('fork choice and execution', () => {
     expect(chain.import(sameSlot, now)).toMatchObject({ status: 'invalid', reason: expect.stringContaining('slot') });
     const outsider = deriveKeyPair('unit-consensus', 'extra', 9);
     const fake = buildBlock({ parent: ok.id, slot: 5, height: 2, proposer: outsider.publicKey, leaderProof: toHex(outsider.key.sign(new Uint8Array(8))), timestamp: 0 }, [], outsider.key);
-    expect(chain.import(fake, now)).toMatchObject({ status: 'invalid', reason: 'proposer is not a genesis validator' });
-    const stolenProof = buildBlock({ parent: ok.id, slot: 6, height: 2, proposer: A.publicKey, leaderProof: lottery.tryLead(A.key, 6)!, timestamp: 0 }, [], B.key);
+    expect(chain.import(fake, now)).toMatchObject({ status: 'invalid', reason: expect.stringContaining('proposer is not a validator at slot') });
+    const stolenProof = buildBlock({ parent: ok.id, slot: 6, height: 2, proposer: A.publicKey, leaderProof: lottery.tryLead(A.key, 6, chain.stakeFor(ok.id, 6))!, timestamp: 0 }, [], B.key);
     expect(chain.import(stolenProof, now)).toMatchObject({ status: 'invalid', reason: 'block signature invalid' });
     const forged = pay(0, 1);
     const badSig = { ...forged, bytes: forged.bytes.slice() };
@@ -122,7 +123,8 @@ describe('fork choice and execution', () => {
     expect(chain.libHeight).toBe(3);
     const replay = setup({ k: 100 });
     for (const b of blocks.slice(0, 3)) replay.chain.import(b, now);
-    const norm = (s: ReturnType<Ledger['snapshot']>) => ({ ...s, accounts: [...s.accounts].sort() });
+    // The lottery's stake history is the chain's (not the ledger's): compared by the staking tests.
+    const norm = ({ lottery: _, ...s }: ReturnType<Ledger['snapshot']>) => ({ ...s, accounts: [...s.accounts].sort(), stakes: [...(s.stakes ?? [])].sort() });
     expect(norm(chain.libSnapshot())).toEqual(norm(replay.ledger.snapshot()));
     expect(ledger.account(W.publicKey).nonce).toBe(5);
   });
@@ -166,22 +168,22 @@ describe('leader lottery', () => {
   });
 
   it('a validator with a third of the stake leads about phi of the slots, and proofs verify only for their slot', () => {
-    const stake = new StakeDistribution([{ publicKey: A.publicKey, stake: 1 }, { publicKey: B.publicKey, stake: 2 }], 0.5);
-    const lottery = new Lottery('02'.repeat(32), stake, backend);
+    const stake = new StakeDistribution(genesisStakeTable([{ publicKey: A.publicKey, stake: 1 }, { publicKey: B.publicKey, stake: 2 }]), 0.5);
+    const lottery = new Lottery('02'.repeat(32), backend);
     let wins = 0;
     const slots = 4000;
     let sample: { slot: number; proof: string } | null = null;
     for (let s = 1; s <= slots; s++) {
-      const p = lottery.tryLead(A.key, s);
+      const p = lottery.tryLead(A.key, s, stake);
       if (p) {
         wins++;
         sample ??= { slot: s, proof: p };
-        expect(lottery.checkProof(A.publicKey, s, p)).toBeNull();
+        expect(lottery.checkProof(A.publicKey, s, p, stake)).toBeNull();
       }
     }
     const expected = phi(0.5, 1, 3);
     expect(Math.abs(wins / slots - expected)).toBeLessThan(0.03);
-    expect(lottery.checkProof(A.publicKey, sample!.slot + 1, sample!.proof)).toBe('leader proof signature invalid');
-    expect(lottery.checkProof(B.publicKey, sample!.slot, sample!.proof)).toBe('leader proof signature invalid');
+    expect(lottery.checkProof(A.publicKey, sample!.slot + 1, sample!.proof, stake)).toBe('leader proof signature invalid');
+    expect(lottery.checkProof(B.publicKey, sample!.slot, sample!.proof, stake)).toBe('leader proof signature invalid');
   });
 });

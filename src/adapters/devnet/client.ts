@@ -5,7 +5,7 @@
  */
 import { NodeClient } from './wire/node-client.js';
 import type { BlockJson } from './wire/api.js';
-import { txFromJson } from './wire/tx.js';
+import { txFromJson, txStakeDelta } from './wire/tx.js';
 import { DevnetDaClient } from './da.js';
 import { LoadnetError } from '../../errors.js';
 import type { AccountState, ChainBlock, ChainClient, ChainEndpoint, ChainHead, ChainHealth, ClientOptions, DaClient, LedgerBlock, LinkFaultSetting, NodeNetworkControl, PeerInfo, SupplyState } from '../seam.js';
@@ -34,8 +34,14 @@ export function ledgerBlockOf(b: BlockJson): LedgerBlock {
       from: tx.from,
       fee: tx.fee,
       transfers: tx.ops.flatMap((op) => (op.kind === 'transfer' ? [{ to: op.to, amount: op.amount }] : [])),
+      ...stakedOf(tx.ops),
     })),
   };
+}
+
+function stakedOf(ops: BlockJson['transactions'][number]['ops']): { staked?: number } {
+  const delta = txStakeDelta({ from: '', nonce: 0, fee: 0, ops });
+  return delta === 0 ? {} : { staked: delta };
 }
 
 const NO_BLOCK = '0'.repeat(64);

@@ -131,6 +131,8 @@ export interface SupplyJson {
   total: number;
   genesis: number;
   burned: number;
+  /** Stake bonded from balances (stake_declare): total + staked = genesis − burned. */
+  staked: number;
 }
 
 export interface NetworkInfo {

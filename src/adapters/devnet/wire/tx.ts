@@ -6,6 +6,8 @@
  *   op     = 1 transfer         | to 32 | amount u64
  *          | 2 channel_inscribe | channel 32 | dataLen u16 | data
  *          | 3 channel_blob     | blobId 32 | size u32 | channel 32 | parent 32 | attCount u16 | (validator 32 | signature 64)*
+ *          | 4 stake_declare    | amount u64
+ *          | 5 stake_withdraw   | amount u64
  *   signed = body | signature 64
  * The signature covers, and the id (SHA-256, hex) hashes, the domain-separated message TX_DOMAIN | body,
  * so a transaction signed here can never be replayed as another kind of message (blocks, tickets).
@@ -26,6 +28,9 @@ export const MAX_ATTESTATIONS = 256;
 export const OP_TRANSFER = 1;
 export const OP_CHANNEL_INSCRIBE = 2;
 export const OP_CHANNEL_BLOB = 3;
+/** Stake ops (tags 4, 5) came later: every transaction encoded before them decodes and hashes as it did. */
+export const OP_STAKE_DECLARE = 4;
+export const OP_STAKE_WITHDRAW = 5;
 
 export interface TransferOp {
   kind: 'transfer';
@@ -55,7 +60,27 @@ export interface ChannelBlobOp {
   attestations: Attestation[];
 }
 
-export type Operation = TransferOp | ChannelInscribeOp | ChannelBlobOp;
+/**
+ * The sender bonds `amount` of its balance as stake: its key becomes (or stays) a validator that the leader
+ * lottery counts from k slots after the block that carries it (docs/devnet-node.md, "Staking").
+ */
+export interface StakeDeclareOp {
+  kind: 'stake_declare';
+  amount: number;
+}
+
+/**
+ * The sender takes `amount` of its bonded stake back into its balance; when no bonded stake is left it leaves
+ * the validator set (a genesis validator's genesis stake goes with it: `amount` 0 deregisters one).
+ */
+export interface StakeWithdrawOp {
+  kind: 'stake_withdraw';
+  amount: number;
+}
+
+export type StakeOp = StakeDeclareOp | StakeWithdrawOp;
+
+export type Operation = TransferOp | ChannelInscribeOp | ChannelBlobOp | StakeOp;
 
 export interface Transaction {
   from: Hex;
@@ -104,8 +129,14 @@ function writeOp(w: ByteWriter, op: Operation): void {
       for (const a of op.attestations) w.bytes(fromHex(a.validator, 32, 'attestation.validator')).bytes(fromHex(a.signature, 64, 'attestation.signature'));
       return;
     }
+    case 'stake_declare':
+      w.u8(OP_STAKE_DECLARE).u64(op.amount);
+      return;
+    case 'stake_withdraw':
+      w.u8(OP_STAKE_WITHDRAW).u64(op.amount);
+      return;
     default:
-      throw new LoadnetError('LN_ERR_CODEC', `unknown operation kind ${JSON.stringify((op as { kind?: unknown }).kind)}; allowed: transfer, channel_inscribe, channel_blob`);
+      throw new LoadnetError('LN_ERR_CODEC', `unknown operation kind ${JSON.stringify((op as { kind?: unknown }).kind)}; allowed: transfer, channel_inscribe, channel_blob, stake_declare, stake_withdraw`);
   }
 }
 
@@ -199,8 +230,12 @@ function readOp(r: ByteReader): Operation {
       for (let i = 0; i < n; i++) attestations.push({ validator: toHex(r.bytes(32, 'attestation.validator')), signature: toHex(r.bytes(64, 'attestation.signature')) });
       return { kind: 'channel_blob', blobId, size, channel, parent, attestations };
     }
+    case OP_STAKE_DECLARE:
+      return { kind: 'stake_declare', amount: r.u64('stake_declare.amount') };
+    case OP_STAKE_WITHDRAW:
+      return { kind: 'stake_withdraw', amount: r.u64('stake_withdraw.amount') };
     default:
-      throw new LoadnetError('LN_ERR_CODEC', `unknown op tag ${tag}; allowed: 1 transfer, 2 channel_inscribe, 3 channel_blob`);
+      throw new LoadnetError('LN_ERR_CODEC', `unknown op tag ${tag}; allowed: 1 transfer, 2 channel_inscribe, 3 channel_blob, 4 stake_declare, 5 stake_withdraw`);
   }
 }
 
@@ -250,7 +285,7 @@ export function txBytesFromJson(json: unknown): Uint8Array {
   for (const f of ['nonce', 'fee'] as const) if (!Number.isSafeInteger(j[f]) || (j[f] as number) < 0) throw new LoadnetError('LN_ERR_CODEC', `transaction JSON: ${f} must be a non-negative integer`);
   if (!Array.isArray(j.ops)) throw new LoadnetError('LN_ERR_CODEC', 'transaction JSON: ops must be an array');
   for (const op of j.ops) {
-    if (op?.kind === 'transfer' && (!Number.isSafeInteger(op.amount) || op.amount < 0)) throw new LoadnetError('LN_ERR_CODEC', 'transfer.amount must be a non-negative integer');
+    if ((op?.kind === 'transfer' || op?.kind === 'stake_declare' || op?.kind === 'stake_withdraw') && (!Number.isSafeInteger(op.amount) || op.amount < 0)) throw new LoadnetError('LN_ERR_CODEC', `${op.kind}.amount must be a non-negative integer`);
     if (op?.kind === 'channel_blob' && (!Number.isInteger(op.size) || op.size < 0 || op.size > 0xffffffff || !Array.isArray(op.attestations))) throw new LoadnetError('LN_ERR_CODEC', 'channel_blob: size must be a u32 and attestations an array');
   }
   const body = encodeTxBody({ from: j.from!, nonce: j.nonce!, fee: j.fee!, ops: j.ops });
@@ -309,9 +344,24 @@ export function txBatchOffsets(buf: Uint8Array, maxCount = 100_000): Uint32Array
   return at;
 }
 
-/** Sum of transfer amounts (what the sender pays besides the fee). */
+/** Sum of transfer amounts (what the sender pays to others besides the fee). */
 export function txTransferTotal(tx: Transaction): number {
   let s = 0;
   for (const op of tx.ops) if (op.kind === 'transfer') s += op.amount;
+  return s;
+}
+
+/** Stake the transaction bonds minus stake it withdraws (what moves between the sender's balance and its stake). */
+export function txStakeDelta(tx: Transaction): number {
+  let s = 0;
+  for (const op of tx.ops) if (op.kind === 'stake_declare') s += op.amount;
+  else if (op.kind === 'stake_withdraw') s -= op.amount;
+  return s;
+}
+
+/** What the sender's balance must cover: the fee, its transfers and the stake it declares (withdrawals come after). */
+export function txSpend(tx: Transaction): number {
+  let s = tx.fee;
+  for (const op of tx.ops) if (op.kind === 'transfer' || op.kind === 'stake_declare') s += op.amount;
   return s;
 }
