@@ -177,6 +177,8 @@ export type ChainCapability =
   | 'testing-faults'
   /** Nodes joining at runtime (startNode). */
   | 'joiners'
+  /** Joiners stake on chain and lead slots; leavers deregister (ChainStaking). */
+  | 'staking'
   /** Several block producers (multi-node safety, partitions). */
   | 'multi-node'
   /** Mempool size and pending ids. */
@@ -434,6 +436,16 @@ export interface LocalPlan {
   wallets: ChainWallet[];
   /** Present when nodes can join at runtime. */
   joiners?: LocalJoiners;
+  /** Present when the chain stakes on chain ('staking'): made once the nodes run. */
+  staking?(host: { client(name: string): ChainClient; liveNames(): readonly string[] }): ChainStaking;
+}
+
+/** On-chain staking from the coordinator ('staking'); each resolves once its transactions are in a block. */
+export interface ChainStaking {
+  /** Fund the node's key and declare `amount` of stake; the record says where and from which slot it counts. */
+  declare(name: string, amount: number): Promise<Record<string, unknown>>;
+  /** Withdraw all of the node's stake: it leaves the validator set (deregistered); its bonded stake goes back to its balance. */
+  withdraw(name: string): Promise<Record<string, unknown>>;
 }
 
 /** What attach was given besides the node URLs (the CLI's --keys, --wallet-seed; the deployer's options). */

@@ -40,13 +40,13 @@ export interface ClockSkewApplier {
 }
 
 /** What a deployment with these appliers can render (for checks before anything is deployed, and for reports). */
-export function capabilitiesOf(deployer: string, chain: string, appliers: ReadonlyArray<Pick<NetworkFaultApplier, 'name' | 'renders'>>, clock: Pick<ClockSkewApplier, 'name' | 'renders'> | undefined, joiners: boolean): FaultCapabilities {
+export function capabilitiesOf(deployer: string, chain: string, appliers: ReadonlyArray<Pick<NetworkFaultApplier, 'name' | 'renders'>>, clock: Pick<ClockSkewApplier, 'name' | 'renders'> | undefined, joiners: boolean, staking = false): FaultCapabilities {
   const network: FaultCapabilities['network'] = {};
   for (const p of LINK_PROPERTIES) {
     const a = appliers.find((x) => x.renders[p] !== undefined);
     if (a) network[p] = `${a.name}: ${a.renders[p]}`;
   }
-  return { deployer, chain, network, ...(clock ? { clock: clock.renders } : {}), joiners };
+  return { deployer, chain, network, ...(clock ? { clock: clock.renders } : {}), joiners, staking };
 }
 
 export const LINK_PROPERTIES: readonly LinkProperty[] = ['cut', 'delay', 'jitter', 'loss', 'bandwidth'];

@@ -8,7 +8,7 @@ import { LoadnetError, type ValidationIssue } from '../errors.js';
 import type { FaultCapabilities } from '../runtime/contracts.js';
 import type { NetworkFaultSpec, ScenarioSpec } from '../scenario/spec.js';
 import { NEMESIS_TYPES, nemesisOf } from './nemeses/index.js';
-import type { LinkProperty } from './network-state.js';
+import type { NemesisNeed } from './nemesis.js';
 
 const VERB: Record<NetworkFaultSpec['type'], string> = {
   partition: 'partition nodes',
@@ -16,15 +16,18 @@ const VERB: Record<NetworkFaultSpec['type'], string> = {
   'link-fault': 'fault links',
   'block-peer': 'block peers',
   'clock-skew': 'skew clocks',
+  churn: 'add and remove nodes at runtime',
 };
 
-const PROPERTY: Record<LinkProperty | 'clock', string> = {
+const PROPERTY: Record<NemesisNeed, string> = {
   cut: 'cut links',
   delay: 'delay links',
   jitter: 'add jitter to links',
   loss: 'drop packets on links',
   bandwidth: 'limit bandwidth on links',
   clock: 'skew clocks',
+  joiners: 'add nodes at runtime',
+  staking: 'stake joiners on chain',
 };
 
 export function isFaultSpec(w: ScenarioSpec['workloads'][number]): w is NetworkFaultSpec {
@@ -42,9 +45,9 @@ export function faultSupportIssues(spec: ScenarioSpec, caps: FaultCapabilities |
       return;
     }
     for (const need of nemesisOf(w.type).needs(w)) {
-      const ok = need === 'clock' ? caps.clock !== undefined : caps.network[need] !== undefined;
+      const ok = need === 'clock' ? caps.clock !== undefined : need === 'joiners' ? caps.joiners : need === 'staking' ? caps.staking : caps.network[need] !== undefined;
       if (ok) continue;
-      const have = [...Object.keys(caps.network), ...(caps.clock ? ['clock'] : [])].join(', ') || 'none';
+      const have = [...Object.keys(caps.network), ...(caps.clock ? ['clock'] : []), ...(caps.joiners ? ['joiners'] : []), ...(caps.staking ? ['staking'] : [])].join(', ') || 'none';
       issues.push({ field, value: w.type, allowed: `a fault this deployment can render: the ${caps.deployer} deployer cannot ${PROPERTY[need]} for chain ${caps.chain} (it can: ${have})` });
     }
     if (w.type === 'clock-skew' && caps.clock) {

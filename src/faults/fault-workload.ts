@@ -38,7 +38,8 @@ export class FaultWorkload implements Workload {
   private readonly nemesis: Nemesis;
   private names: string[] = [];
 
-  constructor(readonly spec: NetworkFaultSpec) {
+  /** `judges`: checks of this fault kind besides convergence (e.g. the churn expectation), made with the workload. */
+  constructor(readonly spec: NetworkFaultSpec, private readonly judges?: (fault: FaultWorkload) => Expectation[]) {
     this.nemesis = nemesisOf(spec.type);
     this.name = `${spec.type}-at-${formatDuration(spec.atMs)}`.replace(/\s+/g, '');
   }
@@ -63,7 +64,7 @@ export class FaultWorkload implements Workload {
       const inj: Injection = { label, injectedAt: nowMs() };
       this.injections.push(inj);
       try {
-        inj.detail = await this.nemesis.inject(control, s, this.names.filter((n) => ctx.nodes().some((x) => x.descriptor.name === n)), label);
+        inj.detail = await this.nemesis.inject(control, s, this.names.filter((n) => ctx.nodes().some((x) => x.descriptor.name === n)), label, ctx);
       } catch (e) {
         inj.error = (e as Error).message;
       }
@@ -113,7 +114,7 @@ export class FaultWorkload implements Workload {
   }
 
   expectations(): Expectation[] {
-    return [new Convergence(this)];
+    return [new Convergence(this), ...(this.judges?.(this) ?? [])];
   }
 }
 

@@ -6,8 +6,10 @@
  */
 import type { Issues } from '../scenario/fields.js';
 import type { FaultScheduleSpec, NetworkFaultSpec } from '../scenario/spec.js';
-import type { NodeControl } from '../runtime/contracts.js';
+import type { NodeControl, RunContext } from '../runtime/contracts.js';
 import type { LinkProperty } from './network-state.js';
+
+export type NemesisNeed = LinkProperty | 'clock' | 'joiners' | 'staking';
 
 export type NemesisFields<S extends NetworkFaultSpec> = Omit<S, keyof FaultScheduleSpec | 'type'>;
 
@@ -19,10 +21,13 @@ export interface Nemesis<S extends NetworkFaultSpec = NetworkFaultSpec> {
   readonly keys: readonly string[];
   /** Read its fields strictly (issues name the field and what is allowed); `names` are the topology's nodes. */
   read(o: Record<string, unknown>, f: string, issues: Issues, names: readonly string[]): NemesisFields<S>;
-  /** What the deployment must be able to render: link properties, or the clock. */
-  needs(spec: S): Array<LinkProperty | 'clock'>;
-  /** Put the fault in place; resolves when it holds. Returns what the record should say about it. */
-  inject(control: NodeControl, spec: S, names: readonly string[], label: string): Promise<Record<string, unknown>>;
+  /** What the deployment must be able to render: link properties, the clock, joiners, on-chain staking. */
+  needs(spec: S): NemesisNeed[];
+  /**
+   * Put the fault in place; resolves when it holds. Returns what the record should say about it. `names` are the
+   * topology's nodes still live; `run` the run's live nodes (descriptors: peer ids).
+   */
+  inject(control: NodeControl, spec: S, names: readonly string[], label: string, run?: Pick<RunContext, 'nodes'>): Promise<Record<string, unknown>>;
   /** Take it away; resolves when healed. */
   heal(control: NodeControl, spec: S, names: readonly string[], label: string): Promise<void>;
 }

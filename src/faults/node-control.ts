@@ -8,7 +8,7 @@
 import { LoadnetError } from '../errors.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { PerKeyQueue } from '../util/per-key-queue.js';
-import type { ClockSkewOptions, EventLog, FaultCapabilities, FaultKind, LinkFaultOptions, LinkShapeEntry, NodeControl, NodeDescriptor, StartNodeOptions } from '../runtime/contracts.js';
+import type { ClockSkewOptions, EventLog, FaultCapabilities, FaultKind, LinkFaultOptions, LinkShapeEntry, NodeControl, NodeDescriptor, RemoveNodeOptions, StartNodeOptions } from '../runtime/contracts.js';
 import { applyState, capabilitiesOf, mechanismOf, routeAppliers, unsupported } from './applier.js';
 import { NetworkFaultState, shapeProperties, type LinkProperty, type LinkShape } from './network-state.js';
 import type { NodePrimitives } from './primitives.js';
@@ -41,7 +41,7 @@ export class GenericNodeControl implements NodeControl {
   }
 
   capabilities(): FaultCapabilities {
-    return capabilitiesOf(this.nodes.deployer, this.nodes.chain, this.nodes.appliers, this.nodes.clock, this.nodes.spawn !== undefined);
+    return capabilitiesOf(this.nodes.deployer, this.nodes.chain, this.nodes.appliers, this.nodes.clock, this.nodes.spawn !== undefined, this.nodes.staking !== undefined);
   }
 
   down(): string[] {
@@ -157,36 +157,45 @@ export class GenericNodeControl implements NodeControl {
   async startNode(options: StartNodeOptions = {}): Promise<NodeDescriptor> {
     const spawn = this.nodes.spawn;
     if (!spawn) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: the ${this.nodes.deployer} deployer cannot add nodes to chain ${this.nodes.chain} at runtime`);
+    const staking = options.stake ? this.nodes.staking : undefined;
+    if (options.stake && !staking) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: chain ${this.nodes.chain} on the ${this.nodes.deployer} deployer has no on-chain staking: a joiner cannot stake`);
     const reserved = spawn.reserve(options);
+    const ended: Record<string, unknown> = {};
     return this.faults.interval('start-node', reserved.name, () =>
       this.queue.run(reserved.name, async () => {
         const descriptor = await spawn.launch(reserved);
         try {
           await this.reapply(reserved.name);
           await this.recovered(reserved.name);
+          if (staking) ended.stake = await staking.declare(reserved.name, options.stake!);
         } catch (e) {
           await this.nodes.remove?.(reserved.name);
           throw e;
         }
         return descriptor;
       }),
-      { role: reserved.role, peers: reserved.peers },
+      { role: reserved.role, peers: reserved.peers, ...(options.stake ? { stake: options.stake } : {}) },
+      ended,
     );
   }
 
-  async removeNode(name: string): Promise<void> {
+  async removeNode(name: string, options: RemoveNodeOptions = {}): Promise<void> {
     this.nodes.expectedPeers(name);
     const remove = this.nodes.remove;
     if (!remove) throw (new LoadnetError('LN_ERR_NODE_CONTROL', `removeNode: the ${this.nodes.deployer} deployer cannot remove nodes of chain ${this.nodes.chain}`));
+    const staking = options.deregister ? this.nodes.staking : undefined;
+    if (options.deregister && !staking) throw new LoadnetError('LN_ERR_NODE_CONTROL', `removeNode: chain ${this.nodes.chain} on the ${this.nodes.deployer} deployer has no on-chain staking: ${name} cannot deregister`);
+    const ended: Record<string, unknown> = {};
     return this.queue.run(name, () =>
       this.faults.interval('remove-node', name, async () => {
+        if (staking) ended.deregistered = await staking.withdraw(name);
         this.faults.closeOpen(name, { ok: true, detail: { endedBy: 'remove-node' } });
         this.takenDown.delete(name);
         await remove.call(this.nodes, name);
         this.net.forget(name);
         this.skews.delete(name);
         if (!this.net.isEmpty()) await applyState(this.route, this.net, this.nodes.names());
-      }),
+      }, options.deregister ? { deregister: true } : undefined, ended),
     );
   }
 

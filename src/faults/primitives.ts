@@ -4,7 +4,7 @@
  * launched or thawed). Waiting for the node to be back, the locks, the fault record and network faults
  * belong to the generic layer (faults/node-control.ts), the same for every deployer.
  */
-import type { ChainClient } from '../adapters/seam.js';
+import type { ChainClient, ChainStaking } from '../adapters/seam.js';
 import type { NodeDescriptor, StartNodeOptions } from '../runtime/contracts.js';
 import type { ClockSkewApplier, NetworkFaultApplier } from './applier.js';
 
@@ -37,6 +37,8 @@ export interface NodePrimitives {
   };
   /** Take a node out of the run for good (stopped, forgotten). */
   remove?(name: string): Promise<void>;
+  /** Stake on chain (devnet staking): absent where the chain has none (its joiners then never lead). */
+  staking?: ChainStaking;
   /** Network fault appliers, in order of preference per property. */
   readonly appliers: readonly NetworkFaultApplier[];
   readonly clock?: ClockSkewApplier;

@@ -39,12 +39,15 @@ export class FaultRecorder {
     });
   }
 
-  /** Run `action` as one closed interval; its error ends the interval with ok:false and is rethrown. */
-  async interval<T>(kind: FaultKind, target: string, action: () => Promise<T>, detail?: Record<string, unknown>): Promise<T> {
+  /**
+   * Run `action` as one closed interval; its error ends the interval with ok:false and is rethrown. What the
+   * action puts in `endDetail` (e.g. the stake a joiner declared) is the end's detail.
+   */
+  async interval<T>(kind: FaultKind, target: string, action: () => Promise<T>, detail?: Record<string, unknown>, endDetail?: Record<string, unknown>): Promise<T> {
     const fault = this.begin(kind, target, detail);
     try {
       const result = await action();
-      this.end(fault, { ok: true });
+      this.end(fault, { ok: true, ...(endDetail && Object.keys(endDetail).length > 0 ? { detail: endDetail } : {}) });
       return result;
     } catch (e) {
       this.end(fault, { ok: false, error: (e as Error).message });

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Hex } from '../util/bytes.js';
-import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type StateRootJson, type SubmitTxResponse, type SupplyJson } from '../adapters/devnet/wire/api.js';
+import { Paths, type AccountJson, type CryptarchiaInfo, type HealthJson, type LinkFault, type NetworkInfo, type StateRootJson, type SubmitTxResponse, type SupplyJson, type ValidatorsJson } from '../adapters/devnet/wire/api.js';
 import { txBatchOffsets, txBytesFromJson } from '../adapters/devnet/wire/tx.js';
 import { blockToJson, decodeBlock } from './block-codec.js';
 import { HttpError, jsonBody, startHttpServer, type HttpRequest, type HttpServerHandle, type Route } from './http-server.js';
@@ -148,6 +148,14 @@ function apiRoutes(node: DevnetNode): Route[] {
         const snap = chain.snapshotAt(height);
         if (!snap) throw new HttpError(404, `no state at height ${height}: this node serves heights ${chain.libHeight} (its LIB) to ${chain.height} (its tip)`);
         const body: StateRootJson = { height, block: chain.canonicalId(height)!, ...stateRootOf(snap) };
+        return { json: body };
+      },
+    },
+    {
+      method: 'GET',
+      path: Paths.validators,
+      handler: () => {
+        const body: ValidatorsJson = { height: node.chain.height, validators: [...node.ledger.stakes].map(([pk, e]) => ({ public_key: pk, genesis: e.genesis, bonded: e.bonded })) };
         return { json: body };
       },
     },

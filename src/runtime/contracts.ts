@@ -145,6 +145,8 @@ export interface FaultCapabilities {
   clock?: { offset: string; jitter?: string; drift?: string };
   /** New nodes at runtime. */
   joiners: boolean;
+  /** Joiners can stake and leavers deregister on chain (they lead slots). */
+  staking: boolean;
 }
 
 export interface StartNodeOptions {
@@ -152,6 +154,13 @@ export interface StartNodeOptions {
   role?: string;
   /** Names of nodes to peer with; default: as the topology shape says. */
   peers?: string[];
+  /** Stake to declare on chain once the node is up (funded by the deployment): it leads slots k slots later. */
+  stake?: number;
+}
+
+export interface RemoveNodeOptions {
+  /** Withdraw the node's stake on chain first (it leaves the validator set), where the chain has staking. */
+  deregister?: boolean;
 }
 
 /** Control over the nodes of a run. Every action waits for the outcome it promises, bounded by a timeout. */
@@ -163,7 +172,7 @@ export interface NodeControl {
   pause(node: string): Promise<void>;
   resume(node: string): Promise<void>;
   startNode(options?: StartNodeOptions): Promise<NodeDescriptor>;
-  removeNode(node: string): Promise<void>;
+  removeNode(node: string, options?: RemoveNodeOptions): Promise<void>;
   /** Cut every link between the two groups (both directions); resolves when the cut is in place. */
   partition(groupA: string[], groupB: string[]): Promise<void>;
   /** Remove every partition and link fault. */

@@ -44,7 +44,7 @@ interface Draft {
 }
 
 const EMPTY: Draft = { input: { topology: {}, consensus: {}, workloads: [], expectations: [] }, liveWorkloads: [], liveExpectations: [], issues: [] };
-const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', 'propagation-race', 'mempool-divergence', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew'];
+const BUILTIN_WORKLOAD_TYPES = ['transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', 'propagation-race', 'mempool-divergence', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew', 'churn'];
 
 /** When and how a race sends (raceTransactions, divergeMempools). */
 export interface RaceTimingOptions {

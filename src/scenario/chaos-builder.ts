@@ -134,6 +134,15 @@ export class ChaosBuilder<P> {
     return this.fault({ type: 'block-peer', node, peer });
   }
 
+  /**
+   * Churn: `join` fresh nodes join at each injection (new identities and addresses; with `stake`, funded and
+   * staked on chain so they lead slots from k slots after their declaration), and the `leave` nodes leave for
+   * good, deregistered first (all at once; one per injection with `.every()`). Never healed.
+   */
+  churn(options: { join?: number; stake?: number; role?: string; leave?: string[] }): FaultBuilder<P> {
+    return this.fault({ type: 'churn', ...options });
+  }
+
   /** Per-node clock skew: offset in ms (negative: behind), ± jitter in ms, drift in ppm. */
   clockSkew(nodes: Record<string, { offsetMs: number; jitterMs?: number; driftPpm?: number }>): FaultBuilder<P> {
     return this.fault({ type: 'clock-skew', nodes });

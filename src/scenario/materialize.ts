@@ -9,6 +9,7 @@ import { expectationFromSpec } from '../expectations/index.js';
 import type { Expectation, RunMetrics, Scenario, Workload } from '../runtime/contracts.js';
 import { ChaosWorkload } from '../workloads/chaos.js';
 import { FaultWorkload } from '../faults/fault-workload.js';
+import { ChurnExpectation } from '../expectations/churn.js';
 import { DaWorkload } from '../workloads/da.js';
 import { TransactionWorkload } from '../workloads/transactions.js';
 import { TxFuzzWorkload } from '../adversary/tx-fuzz.js';
@@ -45,6 +46,7 @@ const BUILTIN_WORKLOADS: { [T in BuiltinWorkloadType]: (spec: Extract<WorkloadSp
   'link-fault': (spec) => new FaultWorkload(spec),
   'block-peer': (spec) => new FaultWorkload(spec),
   'clock-skew': (spec) => new FaultWorkload(spec),
+  churn: (spec) => new FaultWorkload(spec, (fault) => [new ChurnExpectation(fault)]),
 };
 
 export function runMetrics(spec: ScenarioSpec): RunMetrics {

@@ -300,7 +300,23 @@ export interface ClockSkewSpec extends FaultScheduleSpec {
   nodes: Record<string, ClockSkewEntrySpec>;
 }
 
-export type NetworkFaultSpec = PartitionFaultSpec | LatencyTiersSpec | LinkFaultSpec | BlockPeerSpec | ClockSkewSpec;
+/**
+ * Churn: fresh nodes join (new identities and addresses, staked on chain where the chain has staking, so they
+ * lead slots) and topology nodes leave for good (deregistered first); membership changes are never healed.
+ */
+export interface ChurnSpec extends FaultScheduleSpec {
+  type: 'churn';
+  /** Fresh nodes that join at each injection. */
+  join: number;
+  /** The joiners' role (a chain role: the devnet's validator or executor). */
+  role: string;
+  /** Stake each joiner declares once up (0: it follows the chain without leading). */
+  stake: number;
+  /** Topology nodes that leave for good: all at once when the churn happens once, one per injection with `everyMs`. */
+  leave: string[];
+}
+
+export type NetworkFaultSpec = PartitionFaultSpec | LatencyTiersSpec | LinkFaultSpec | BlockPeerSpec | ClockSkewSpec | ChurnSpec;
 
 /** A workload or expectation registered by name (user code); its options must be JSON. */
 export interface CustomSpec {

@@ -154,9 +154,10 @@ export function validateSpec(spec: ScenarioSpec, issues: Issues): void {
       case 'latency-tiers':
       case 'link-fault':
       case 'block-peer':
-      case 'clock-skew': {
+      case 'clock-skew':
+      case 'churn': {
         if (!spec.nodeControl) issues.add(f, w.type, `a fault only with node control: call .enableNodeControl() before .chaos() (JSON: "nodeControl": true)`);
-        if (names.length === 1 && w.type !== 'clock-skew') issues.add('topology', `${topology.validators} validator(s) + ${topology.executors} executor(s)`, `at least 2 nodes for a ${w.type} fault: one node has no links`);
+        if (names.length === 1 && w.type !== 'clock-skew' && w.type !== 'churn') issues.add('topology', `${topology.validators} validator(s) + ${topology.executors} executor(s)`, `at least 2 nodes for a ${w.type} fault: one node has no links`);
         if (w.atMs >= spec.durationMs) issues.add(`${f}.atMs`, w.atMs, `a start inside the run window (before ${spec.durationMs} ms)`);
         break;
       }

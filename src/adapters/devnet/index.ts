@@ -13,7 +13,7 @@ import { blockCapacity, daSharesPerBlob, ledgerGenesis } from './run-configs.js'
 import { planDevnetAttach } from './attach.js';
 import { planDevnetLocal } from './local-plan.js';
 
-const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'multi-node', 'mempool', 'supply', 'node-control', 'p2p-client', 'fee-market']);
+const CAPABILITIES: ReadonlySet<ChainCapability> = new Set(['da', 'testing-faults', 'joiners', 'staking', 'multi-node', 'mempool', 'supply', 'node-control', 'p2p-client', 'fee-market']);
 
 export const devnetAdapter: ChainAdapter = {
   name: 'devnet',

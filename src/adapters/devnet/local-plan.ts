@@ -11,6 +11,8 @@ import type { LocalPlan, LocalPlanContext, NodeLaunch } from '../seam.js';
 import { writePrivateFile } from '../../util/private-file.js';
 import { buildDeploymentPlan, defaultJoinPeers, devnetRole, nodeConfig, plannedJoiner, type NodeTuning, type PlannedNode } from './plan.js';
 import { nodeBinary } from './node-binary.js';
+import { devnetStaking } from './staking.js';
+import { LoadnetError } from '../../errors.js';
 
 /** What a deployer may hand the devnet's nodes (LocalPlanContext.nodeSettings). */
 export interface DevnetNodeSettings {
@@ -28,12 +30,15 @@ export async function planDevnetLocal(spec: ScenarioSpec, ctx: LocalPlanContext)
   const perNode = testing ? 3 : 2;
   /** Every node's P2P port, joiners included: what a dialer connects to. */
   const p2pPorts = new Map<string, number>();
+  /** Every node's identity seed, joiners included: what staking signs with. */
+  const seeds = new Map<string, string>();
 
   const launch = async (planned: PlannedNode, ports: number[], dials: readonly string[], expectedPeers: number): Promise<NodeLaunch> => {
     const dir = ctx.nodeDir(planned.name);
     const testingPort = testing ? ports[1]! : null;
     const p2pPort = ports[ports.length - 1]!;
     p2pPorts.set(planned.name, p2pPort);
+    seeds.set(planned.name, planned.identitySeed);
     const peers: PeerAddress[] = await Promise.all(dials.map(async (to) => ({ name: to, ...(await ctx.dial(planned.name, to, { host: ctx.host, port: p2pPorts.get(to)! })) })));
     const config = nodeConfig(plan, {
       node: planned,
@@ -71,5 +76,14 @@ export async function planDevnetLocal(spec: ScenarioSpec, ctx: LocalPlanContext)
       defaultPeers: (live) => defaultJoinPeers(spec.topology.shape, live),
       plan: async ({ name, role, joinIndex, peers }) => launch(plannedJoiner(plan, joinIndex, devnetRole(role), name), await ctx.reservePorts(perNode), peers, Math.min(1, peers.length)),
     },
+    staking: (host) =>
+      devnetStaking(plan, {
+        ...host,
+        identitySeed: (name) => {
+          const seed = seeds.get(name);
+          if (seed === undefined) throw new LoadnetError('LN_ERR_NODE_CONTROL', `staking: no node ${name} in this run`);
+          return seed;
+        },
+      }),
   };
 }

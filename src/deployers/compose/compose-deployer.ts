@@ -90,7 +90,7 @@ export class ComposeDeployer implements Deployer {
     const shaper = o.linkShaper ?? namesShapedLinks(scenario.spec);
     // loadnet's own image carries libfaketime when this machine has it (image-contents.ts); a user's image may not.
     const faketime = o.clockSkew ?? (namesClockSkew(scenario.spec) && !o.image && findLibfaketime() !== null);
-    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain.name, [IPTABLES_LINKS, ...(shaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS], faketime ? FAKETIME_CLOCK : TESTING_API_CLOCK, true));
+    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain.name, [IPTABLES_LINKS, ...(shaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS], faketime ? FAKETIME_CLOCK : TESTING_API_CLOCK, true, chain.capabilities.has('staking')));
     const say = noticeWriter(o);
     const docker = connectEngine(o);
     // Fail before a run directory exists when there is no engine: the user's fix is to start one.

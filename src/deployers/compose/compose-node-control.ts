@@ -15,6 +15,7 @@ import { IptablesApplier } from '../../faults/appliers/iptables.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
 import { FaketimeApplier, ShaperApplier } from '../../faults/appliers/shaper.js';
 import { devnetSpawn } from '../devnet-joiners.js';
+import { devnetStaking } from '../../adapters/devnet/staking.js';
 import type { ComposeDeployment } from './compose-deployment.js';
 import { ContainerActions } from './container-node.js';
 
@@ -37,6 +38,7 @@ export class ComposeNodePrimitives implements NodePrimitives {
     this.slotDurationMs = deployment.plan.consensus.slotDurationMs;
     this.containers = new ContainerActions(deployment.docker);
     this.spawn = devnetSpawn(deployment, () => this.names());
+    this.staking = devnetStaking(deployment.plan, { identitySeed: (name) => deployment.get(name).planned.identitySeed, client: (name) => deployment.get(name).run.client, liveNames: () => this.names() });
     const ref = (name: string) => {
       const n = deployment.get(name);
       return { client: n.run.client, peerId: n.planned.peerId };
@@ -85,6 +87,7 @@ export class ComposeNodePrimitives implements NodePrimitives {
   }
 
   readonly spawn: NonNullable<NodePrimitives['spawn']>;
+  readonly staking: NonNullable<NodePrimitives['staking']>;
 
   async remove(name: string): Promise<void> {
     await this.deployment.removeContainer(this.deployment.get(name));

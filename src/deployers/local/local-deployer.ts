@@ -60,7 +60,7 @@ export class LocalDeployer implements Deployer {
     const faketime = testingFaults && (this.options.clockSkew ?? (namesClockSkew(scenario.spec) && findLibfaketime() !== null));
     const links = testingFaults ? [...(shaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS] : [];
     // Refused before anything runs: a fault this deployment's appliers cannot render (named with deployer and chain).
-    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, links, testingFaults ? (faketime ? FAKETIME_CLOCK : TESTING_API_CLOCK) : undefined, chain.capabilities.has('joiners')));
+    checkFaultSupport(scenario.spec, capabilitiesOf('local', chain.name, links, testingFaults ? (faketime ? FAKETIME_CLOCK : TESTING_API_CLOCK) : undefined, chain.capabilities.has('joiners'), chain.capabilities.has('staking')));
     return launchRunner(scenario, this.options, async ({ record }) => {
       sweepAtRunStart(record.events, noticeWriter(this.options));
       const deployment = new LocalDeployment(record, chain, scenario.spec, {

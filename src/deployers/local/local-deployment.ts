@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoadnetError } from '../../errors.js';
-import type { ChainAdapter, ChainWallet, LocalJoiners, LocalPlanContext, NodeLaunch } from '../../adapters/seam.js';
+import type { ChainAdapter, ChainStaking, ChainWallet, LocalJoiners, LocalPlanContext, NodeLaunch } from '../../adapters/seam.js';
 import type { NodeControl, NodeDescriptor } from '../../runtime/contracts.js';
 import type { Joiner } from '../joiner-spawn.js';
 import type { Deployment } from '../../runtime/deployment.js';
@@ -76,6 +76,8 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
   readonly clocks?: FaketimeClock;
   /** The plan's runtime joiners, once planned (chains with the 'joiners' capability). */
   joiners?: LocalJoiners;
+  /** The plan's on-chain staking, once planned (chains with the 'staking' capability). */
+  staking?: ChainStaking;
   /** Called first at teardown (node control closes its open fault intervals). */
   beforeTeardown?: () => void;
   private readonly registration: RunRegistration;
@@ -122,6 +124,7 @@ export class LocalDeployment extends RosteredDeployment<LocalNode> implements De
     const plan = await this.chain.planLocal(this.spec, this.ctx);
     this.wallets = plan.wallets;
     this.joiners = plan.joiners;
+    this.staking = plan.staking?.({ client: (name) => this.get(name).run.client, liveNames: () => this.liveNodes().map((n) => n.planned.name) });
     for (const launch of plan.nodes) this.add(launch);
     for (const n of this.roster.all()) n.proc.start();
   }

@@ -29,6 +29,7 @@ export class LocalNodePrimitives implements NodePrimitives {
   readonly appliers: readonly NetworkFaultApplier[];
   readonly clock?: ClockSkewApplier;
   readonly spawn?: NodePrimitives['spawn'];
+  readonly staking?: NodePrimitives['staking'];
 
   constructor(private readonly deployment: LocalDeployment, options: LocalNodeControlOptions = {}) {
     this.chain = deployment.chain.name;
@@ -47,6 +48,14 @@ export class LocalNodePrimitives implements NodePrimitives {
         return deployment.joiners;
       };
       this.spawn = joinerSpawn(rules, deployment, () => this.names());
+    }
+    if (deployment.chain.capabilities.has('staking')) {
+      // Made with the plan, after this (like the joiners).
+      const staking = () => {
+        if (!deployment.staking) throw new LoadnetError('LN_ERR_NODE_CONTROL', `chain '${this.chain}' planned no on-chain staking on the local deployer`);
+        return deployment.staking;
+      };
+      this.staking = { declare: (name, amount) => staking().declare(name, amount), withdraw: (name) => staking().withdraw(name) };
     }
   }
 

@@ -6,6 +6,7 @@ import { clockSkewNemesis } from './clock-skew.js';
 import { latencyTiersNemesis } from './latency-tiers.js';
 import { linkFaultNemesis } from './link-fault.js';
 import { partitionNemesis } from './partition.js';
+import { churnNemesis } from './churn.js';
 
 export const NEMESES: { [T in NetworkFaultSpec['type']]: Nemesis<Extract<NetworkFaultSpec, { type: T }>> } = {
   partition: partitionNemesis,
@@ -13,6 +14,7 @@ export const NEMESES: { [T in NetworkFaultSpec['type']]: Nemesis<Extract<Network
   'link-fault': linkFaultNemesis,
   'block-peer': blockPeerNemesis,
   'clock-skew': clockSkewNemesis,
+  churn: churnNemesis,
 };
 
 export const NEMESIS_TYPES = Object.keys(NEMESES) as Array<NetworkFaultSpec['type']>;

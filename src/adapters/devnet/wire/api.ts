@@ -17,6 +17,7 @@ export const Paths = {
   account: '/ledger/account/', // + pk
   supply: '/ledger/supply',
   stateRoot: '/ledger/state_root', // GET ?height=<h> (default: the tip) → StateRootJson (loadnet extension)
+  validators: '/ledger/validators', // GET ValidatorsJson: the validator set at the tip (docs/devnet-node.md, "Staking")
   networkInfo: '/network/info',
   disperse: '/disperse-data', // executors only
   daShare: '/da/share/', // + blobId + '/' + index → DaShareJson (validators holding it)
@@ -82,6 +83,12 @@ export const REJECT_REASONS: readonly RejectReason[] = ['malformed', 'bad_signat
 
 /** 'ok' = accepted into the mempool. */
 export type SubmitResult = 'ok' | RejectReason;
+
+/** GET /ledger/validators: each validator's genesis and bonded stake at the node's tip (the lottery counts a change k slots later). */
+export interface ValidatorsJson {
+  height: number;
+  validators: Array<{ public_key: Hex; genesis: number; bonded: number }>;
+}
 
 /** POST /mempool/add/tx: 200 when accepted, 422 when rejected (same body), 400 when not decodable. */
 export interface SubmitTxResponse {

@@ -24,6 +24,7 @@ import {
   type SubmitBatchResponse,
   type SubmitTxResponse,
   type SupplyJson,
+  type ValidatorsJson,
 } from './api.js';
 import type { SignedTransactionJson } from './tx.js';
 
@@ -147,6 +148,10 @@ export class NodeClient {
 
   supply(): Promise<SupplyJson> {
     return this.call('GET', Paths.supply);
+  }
+
+  validators(): Promise<ValidatorsJson> {
+    return this.call('GET', Paths.validators);
   }
 
   networkInfo(): Promise<NetworkInfo> {
