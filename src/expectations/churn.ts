@@ -29,12 +29,13 @@ export interface LeaverObservation {
   seenBy: string[];
 }
 
-export function judgeChurn(staked: boolean, joiners: readonly JoinerObservation[], leavers: readonly LeaverObservation[], reference: string, injections: number): ExpectationResult {
+/** `stake`: what each joiner declared (0: not staked, not required to produce). */
+export function judgeChurn(stake: number, joiners: readonly JoinerObservation[], leavers: readonly LeaverObservation[], reference: string, injections: number): ExpectationResult {
   const problems: string[] = [];
   for (const j of joiners) {
     if (j.height === null) problems.push(`joiner ${j.name} is not live`);
     else if (!j.synced) problems.push(`joiner ${j.name} is not synced (height ${j.height}, ${reference}'s final block not on its chain)`);
-    if (staked && j.produced === 0) problems.push(`joiner ${j.name} produced 0 of the ${j.blocksSince} canonical blocks since it joined`);
+    if (stake > 0 && j.produced === 0) problems.push(`joiner ${j.name} (stake ${stake}) produced 0 of the ${j.blocksSince} canonical blocks since it joined`);
   }
   for (const l of leavers) if (l.seenBy.length > 0) problems.push(`leaver ${l.name} is still a peer of ${l.seenBy.join(', ')}`);
   const figures = {
@@ -49,7 +50,7 @@ export function judgeChurn(staked: boolean, joiners: readonly JoinerObservation[
   };
   if (injections === 0) return { status: 'fail', message: 'the churn was never injected', figures };
   if (problems.length > 0) return { status: 'fail', message: problems.join('; '), figures };
-  const produced = staked ? `, each produced blocks (${joiners.map((j) => `${j.name} ${j.produced} of ${j.blocksSince}`).join(', ')})` : ' (not staked: not required to produce)';
+  const produced = stake > 0 ? `, each produced blocks (${joiners.map((j) => `${j.name} ${j.produced} of ${j.blocksSince}`).join(', ')})` : ' (not staked: not required to produce)';
   return { status: 'pass', message: `${joiners.length} joiner(s) synced with ${reference}${joiners.length ? produced : ''}; ${leavers.length} leaver(s) gone from every peer list`, figures };
 }
 
@@ -98,6 +99,6 @@ export class ChurnExpectation implements Expectation {
     });
     const peerLists = await mapLimit(live, 8, async (n) => ({ name: n.descriptor.name, ids: (await n.client.peers().catch((): PeerInfo => ({ count: 0 }))).ids }));
     const leavers: LeaverObservation[] = left.map((l) => ({ name: l.name, seenBy: peerLists.filter((p) => p.ids?.includes(l.peerId)).map((p) => p.name) }));
-    return judgeChurn(spec.stake > 0, joiners, leavers, ref.n.descriptor.name, records.length);
+    return judgeChurn(spec.stake, joiners, leavers, ref.n.descriptor.name, records.length);
   }
 }

@@ -7,6 +7,8 @@
  *   - the partition held past finality: convergence and safety fail, naming heights and blocks;
  *   - latency tiers with tier C above the slot time: tier C's propagation is at least its delay and the
  *     propagation bound fails with the numbers.
+ *   - churn: a joiner funded and staked on chain produces blocks, the leaver deregisters and is gone (JSON through
+ *     `loadnet run`); with a stake of 1 the joiner never leads and the churn check fails naming the blocks.
  * Full-length runs are done by hand (bench/RESULTS.md).
  */
 import { spawn } from 'node:child_process';
@@ -17,6 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalDeployer, scenarioWith, type Scenario } from 'loadnet';
 import { partitionRecovery } from '../../examples/partition-recovery.js';
 import { latencyTiers } from '../../examples/latency-tiers.js';
+import { churn } from '../../examples/churn.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const out = mkdtempSync(join(tmpdir(), 'loadnet-faults-'));
@@ -40,36 +43,44 @@ async function runLocal(scenario: Scenario): Promise<Outcome> {
   }
 }
 
+/** Run a JSON scenario through `loadnet run` (the built CLI); every expectation must pass and the exit code be 0. */
+async function runJsonPassing(file: string): Promise<{ runDir: string; summary: any }> {
+  const dir = mkdtempSync(join(out, 'json-'));
+  const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'run', file, '--out', dir], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code, stderr }));
+  });
+  const runDir = join(dir, readdirSync(dir)[0]!);
+  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+  const failed = summary.expectations.filter((e: { status: string }) => e.status !== 'pass').map((e: { name: string; message: string }) => `${e.name}: ${e.message}`);
+  expect(failed, r.stderr.slice(-1500)).toEqual([]);
+  expect(r.code).toBe(0);
+  return { runDir, summary };
+}
+
+const eventsOf = (runDir: string): any[] => readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
 const byName = (o: Outcome, name: string) => o.expectations.find((e) => e.name === name)!;
 const faultSection = (o: Outcome, prefix: string) => Object.entries(o.sections).find(([k]) => k.startsWith(prefix))![1];
 
 /** No node process of the run is left (the testing-API applier leaves nothing outside them). */
 function noNodeLeft(runDir: string): void {
-  const spawned = readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.kind === 'node.spawn');
+  const spawned = eventsOf(runDir).filter((e) => e.kind === 'node.spawn');
   expect(spawned.length).toBeGreaterThan(0);
   for (const e of spawned) expect(() => process.kill(e.pid, 0), `${e.node} (pid ${e.pid}) still runs`).toThrow();
 }
 
 describe('faults on real nodes', () => {
   it('a partition of halves makes tips diverge; after the heal every node is on one chain (JSON through loadnet run)', async () => {
-    const dir = mkdtempSync(join(out, 'json-'));
-    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [join(root, 'dist/src/cli/main.js'), 'run', 'examples/partition-recovery.json', '--out', dir], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => done({ code, stderr }));
-    });
-    const runDir = join(dir, readdirSync(dir)[0]!);
-    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
-    const failed = summary.expectations.filter((e: { status: string }) => e.status !== 'pass').map((e: { name: string; message: string }) => `${e.name}: ${e.message}`);
-    expect(failed, r.stderr.slice(-1500)).toEqual([]);
-    expect(r.code).toBe(0);
+    const { runDir, summary } = await runJsonPassing('examples/partition-recovery.json');
     const inj = faultSection({ sections: summary } as Outcome, 'partition').injections[0];
     console.log(`[faults] partition-recovery.json: before heal ${inj.beforeHeal}; converged ${inj.convergedMs} ms after heal`);
     expect(inj.divergedBeforeHeal).toBe(true);
     expect(inj.beforeHeal).toMatch(/vs/);
     expect(inj.convergedMs).toBeLessThanOrEqual(20_000);
-    const events = readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const events = eventsOf(runDir);
     const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'partition');
     expect(start.detail.mechanism.cut).toMatch(/^testing-api: /);
     expect(events.some((e) => e.kind === 'fault.end' && e.faultId === start.faultId && e.ok)).toBe(true);
@@ -106,4 +117,33 @@ describe('faults on real nodes', () => {
     expect(p.status).toBe('fail');
     expect(p.message).toMatch(/^tier C: p99 \d+ ms above 500 ms/);
   }, 90_000);
+
+  it('churn: a joiner is funded, stakes on chain and produces blocks; the leaver deregisters and is gone (JSON through loadnet run)', async () => {
+    const { runDir, summary } = await runJsonPassing('examples/churn.json');
+    const check = summary.expectations.find((e: { name: string }) => e.name.endsWith('-churn'));
+    console.log(`[faults] churn.json: ${check.message}`);
+    const produced = check.figures.blocksByJoiner as Record<string, number>;
+    expect(Object.keys(produced)).toHaveLength(1);
+    expect(Object.values(produced)[0]).toBeGreaterThanOrEqual(1);
+    expect(check.figures.leaversGone).toBe(1);
+    const events = eventsOf(runDir);
+    const joined = events.find((e) => e.kind === 'fault.end' && e.fault === 'start-node');
+    expect(joined.ok).toBe(true);
+    expect(joined.detail.stake).toMatchObject({ amount: 3000, fundedBy: 'validator-0' });
+    expect(joined.detail.stake.leadsFromSlot).toBeGreaterThan(5);
+    const left = events.find((e) => e.kind === 'fault.end' && e.fault === 'remove-node');
+    expect(left).toMatchObject({ ok: true, target: 'validator-3', detail: { deregistered: { amount: 0 } } });
+    expect(summary.expectations.find((e: { name: string }) => e.name === 'supply-conserved').message).toMatch(/ \+ staked 3000 = genesis /);
+    noNodeLeft(runDir);
+  }, 60_000);
+
+  it('churn with a joiner of stake 1: it never leads, and the churn check fails naming the blocks', async () => {
+    const o = await runLocal(scenarioWith(churn({ tinyStake: true, atMs: 1000, durationMs: 7000 }), { cooldownMs: 1500 }));
+    const c = o.expectations.find((e) => e.name.endsWith('-churn'))!;
+    console.log(`[faults] churn, stake 1: ${c.message}`);
+    expect(c.status).toBe('fail');
+    expect(c.message).toMatch(/^joiner validator-join-0 \(stake 1\) produced 0 of the \d+ canonical blocks since it joined$/);
+    expect(byName(o, 'supply-conserved').status).toBe('pass');
+    noNodeLeft(o.runDir);
+  }, 60_000);
 });

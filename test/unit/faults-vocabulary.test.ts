@@ -11,6 +11,7 @@ import { checkFaultSupport } from '../../src/faults/capabilities.js';
 import { capabilitiesOf } from '../../src/faults/applier.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../src/faults/appliers/testing-api.js';
 import { judgeForkRate } from '../../src/expectations/fork-rate.js';
+import { judgeChurn } from '../../src/expectations/churn.js';
 import { judgePropagation, lagByTier, Propagation } from '../../src/expectations/propagation.js';
 import type { RunContext } from '../../src/runtime/contracts.js';
 import type { ScenarioSpec } from '../../src/scenario/spec.js';
@@ -91,6 +92,37 @@ describe('fault vocabulary: DSL and JSON give one spec', () => {
   });
 });
 
+describe('churn in the DSL and JSON', () => {
+  it('one spec either way, with defaults; strict reading names the field and what is allowed', () => {
+    const dsl = base().chaos().churn({ join: 2, stake: 500, leave: ['validator-3'] }).at('5s').every('20s').for('1s').apply().buildSpec();
+    const fromJson = scenarioFromSpec(json([{ type: 'churn', join: 2, stake: 500, leave: ['validator-3'], atMs: '5s', everyMs: '20s', durationMs: '1s' }])).spec;
+    expect(dsl.workloads).toEqual(fromJson.workloads);
+    expect(dsl.workloads[0]).toMatchObject({ type: 'churn', join: 2, stake: 500, role: 'validator', leave: ['validator-3'], atMs: 5000, everyMs: 20_000 });
+    const issues = issuesOf(json([{ type: 'churn', join: -1, stake: 1.5, role: 'miner', leave: ['validator-9', 'validator-0', 'validator-1', 'validator-2', 'validator-3'] }]));
+    const fields = issues.map((i) => i.field);
+    expect(fields).toEqual(expect.arrayContaining(['churn.join', 'churn.stake', 'churn.role', 'churn.leave[0]', 'churn.leave']));
+    expect(issues.find((i) => i.field === 'churn.leave')!.allowed).toMatch(/fewer than the topology's 4 nodes/);
+    expect(issuesOf(json([{ type: 'churn' }]))[0]).toMatchObject({ field: 'churn.join', allowed: expect.stringMatching(/a churn that changes nothing/) });
+  });
+  it('refused where nodes cannot join or stake, naming the deployer and the chain', async () => {
+    const spec = scenarioFromSpec(json([{ type: 'churn', join: 1, stake: 100 }])).spec;
+    const noJoiners = capabilitiesOf('local', 'evm', [], undefined, false);
+    expect(() => checkFaultSupport(spec, noJoiners)).toThrow(/^the local deployer cannot add nodes at runtime for chain evm \(it can: none\) \(and 1 more\)$/);
+    const noStaking = capabilitiesOf('compose', 'someChain', [TESTING_API_LINKS], undefined, true, false);
+    expect(() => checkFaultSupport(spec, noStaking)).toThrow(/^the compose deployer cannot stake joiners on chain for chain someChain \(it can: cut, delay, jitter, loss, joiners\)$/);
+    expect(() => checkFaultSupport(scenarioFromSpec(json([{ type: 'churn', join: 1 }])).spec, noStaking)).not.toThrow();
+    await expect(new AttachDeployer({ nodes: ['http://127.0.0.1:1'] }).deploy(scenarioFromSpec(json([{ type: 'churn', join: 1 }])))).rejects.toThrow(/^the attach deployer cannot add and remove nodes at runtime$/);
+  });
+  it('the churn check names joiners that did not sync or lead and leavers still seen', () => {
+    const j = (name: string, produced: number, synced = true) => ({ name, joinedAt: 0, height: 10, synced, produced, blocksSince: 40 });
+    expect(judgeChurn(100, [j('v-join-0', 3)], [{ name: 'validator-3', seenBy: [] }], 'validator-0', 1)).toMatchObject({ status: 'pass', message: '1 joiner(s) synced with validator-0, each produced blocks (v-join-0 3 of 40); 1 leaver(s) gone from every peer list' });
+    const bad = judgeChurn(1, [j('v-join-0', 0), j('v-join-1', 2, false)], [{ name: 'validator-3', seenBy: ['validator-0'] }], 'validator-0', 1);
+    expect(bad.status).toBe('fail');
+    expect(bad.message).toBe("joiner v-join-0 (stake 1) produced 0 of the 40 canonical blocks since it joined; joiner v-join-1 is not synced (height 10, validator-0's final block not on its chain); leaver validator-3 is still a peer of validator-0");
+    expect(judgeChurn(0, [j('v-join-0', 0)], [], 'validator-0', 1).status).toBe('pass');
+  });
+});
+
 describe('capabilities name the deployer and the chain', () => {
   const spec = (w: unknown[]): ScenarioSpec => scenarioFromSpec(json(w)).spec;
   it('the attach deployer cannot partition nodes (refused before anything runs)', async () => {
@@ -100,7 +132,7 @@ describe('capabilities name the deployer and the chain', () => {
   it('the local deployer renders cuts, delay, jitter, loss and offsets through the testing API, not bandwidth or drift', () => {
     const local = capabilitiesOf('local', 'devnet', [TESTING_API_LINKS], TESTING_API_CLOCK, true);
     expect(() => checkFaultSupport(spec([{ type: 'partition' }, { type: 'latency-tiers', tiers: { C: { delayMs: 300, nodes: ['validator-3'] } }, jitterMs: 5 }]), local)).not.toThrow();
-    expect(() => checkFaultSupport(spec([{ type: 'link-fault', from: ['validator-0'], to: ['validator-1'], rateBytesPerSec: 10000 }]), local)).toThrow(/^the local deployer cannot limit bandwidth on links for chain devnet \(it can: cut, delay, jitter, loss, clock\)$/);
+    expect(() => checkFaultSupport(spec([{ type: 'link-fault', from: ['validator-0'], to: ['validator-1'], rateBytesPerSec: 10000 }]), local)).toThrow(/^the local deployer cannot limit bandwidth on links for chain devnet \(it can: cut, delay, jitter, loss, clock, joiners\)$/);
     expect(() => checkFaultSupport(spec([{ type: 'clock-skew', nodes: { 'validator-1': { offsetMs: 5, driftPpm: 50 } } }]), local)).toThrow(/clock applier sets an offset only for chain devnet/);
     const evm = capabilitiesOf('local', 'evm', [], undefined, false);
     expect(() => checkFaultSupport(spec([{ type: 'clock-skew', nodes: { 'validator-1': { offsetMs: 5 } } }]), evm)).toThrow(/^the local deployer cannot skew clocks for chain evm \(it can: none\)$/);
