@@ -63,7 +63,7 @@ const cases: Array<[string, () => unknown, string, RegExp]> = [
   ['chaos in JSON without node control', () => scenarioFromSpec({ topology: { validators: 3 }, workloads: [{ type: 'chaos' }] }), 'chaos', /enableNodeControl/],
   ['unknown key in JSON (typo)', () => scenarioFromSpec({ topology: { validators: 3 }, durationMS: 60_000 }), 'durationMS', /did you mean 'durationMs'/],
   ['unknown nested key in JSON', () => scenarioFromSpec({ topology: { validators: 3, executor: 1 } }), 'topology.executor', /did you mean 'executors'/],
-  ['unknown workload type in JSON', () => scenarioFromSpec({ topology: { validators: 3 }, workloads: [{ type: 'flood' }] }), 'workloads[0].type', /'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', 'propagation-race', 'mempool-divergence', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew' or 'custom'/],
+  ['unknown workload type in JSON', () => scenarioFromSpec({ topology: { validators: 3 }, workloads: [{ type: 'flood' }] }), 'workloads[0].type', /'transactions', 'da', 'chaos', 'tx-fuzz', 'api-flood', 'fee-pressure', 'flooding-peer', 'propagation-race', 'mempool-divergence', 'partition', 'latency-tiers', 'link-fault', 'block-peer', 'clock-skew', 'churn' or 'custom'/],
   ['wrong version in JSON', () => scenarioFromSpec({ version: 2, topology: { validators: 3 } }), 'version', /only scenario format version/],
   ['string count in JSON', () => scenarioFromSpec({ topology: { validators: '3' } }), 'topology.validators', /integer/],
 ];
