@@ -9,6 +9,8 @@
  *     propagation bound fails with the numbers.
  *   - churn: a joiner funded and staked on chain produces blocks, the leaver deregisters and is gone (JSON through
  *     `loadnet run`); with a stake of 1 the joiner never leads and the churn check fails naming the blocks.
+ *   - clock skew of ±1 s (within the 2 s future horizon) passes the clock rules; +3 s (beyond it) fails them, naming
+ *     how many blocks were refused.
  * Full-length runs are done by hand (bench/RESULTS.md).
  */
 import { spawn } from 'node:child_process';
@@ -20,6 +22,7 @@ import { LocalDeployer, scenarioWith, type Scenario } from 'loadnet';
 import { partitionRecovery } from '../../examples/partition-recovery.js';
 import { latencyTiers } from '../../examples/latency-tiers.js';
 import { churn } from '../../examples/churn.js';
+import { clockSkew } from '../../examples/clock-skew.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const out = mkdtempSync(join(tmpdir(), 'loadnet-faults-'));
@@ -146,4 +149,18 @@ describe('faults on real nodes', () => {
     expect(byName(o, 'supply-conserved').status).toBe('pass');
     noNodeLeft(o.runDir);
   }, 60_000);
+
+  it('clock skew within the horizon is absorbed by the clock rules; beyond it the others refuse blocks, named with the numbers', async () => {
+    const ok = await runLocal(scenarioWith(clockSkew({ durationMs: 7000 }), { cooldownMs: 1500 }));
+    const rules = byName(ok, 'clock-rules');
+    console.log(`[faults] clock skew ±1 s: ${rules.message}`);
+    expect(ok.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`)).toEqual([]);
+    expect(rules.message).toMatch(/held \d+/);
+    const beyond = await runLocal(scenarioWith(clockSkew({ beyondHorizon: true, durationMs: 7000 }), { cooldownMs: 1500 }));
+    const refused = byName(beyond, 'clock-rules');
+    console.log(`[faults] clock skew +3 s: ${refused.message}`);
+    expect(refused.status).toBe('fail');
+    expect(refused.message).toMatch(/^[1-9]\d* blocks refused as from beyond the future horizon/);
+    noNodeLeft(beyond.runDir);
+  }, 90_000);
 });
