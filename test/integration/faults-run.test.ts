@@ -156,7 +156,7 @@ describe('faults on real nodes', () => {
     console.log(`[faults] clock skew ±1 s: ${rules.message}`);
     expect(ok.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`)).toEqual([]);
     expect(rules.message).toMatch(/held \d+/);
-    const beyond = await runLocal(scenarioWith(clockSkew({ beyondHorizon: true, durationMs: 7000 }), { cooldownMs: 1500 }));
+    const beyond = await runLocal(scenarioWith(clockSkew({ beyondHorizon: true, durationMs: 15_000 }), { cooldownMs: 1500 }));
     const refused = byName(beyond, 'clock-rules');
     console.log(`[faults] clock skew +3 s: ${refused.message}`);
     expect(refused.status).toBe('fail');
