@@ -114,6 +114,10 @@ export type { BlockFeedOptions } from './runtime/block-feed.js';
 // Jobs: SLO-defined max-rate search and soak runs.
 export { maxRate } from './jobs/max-rate.js';
 export type { MaxRateOptions, MaxRateRun } from './jobs/max-rate.js';
+export { replayPlan, replayRun } from './jobs/replay.js';
+export type { ReplayOptions, ReplayPlan, ReplayRun } from './jobs/replay.js';
+export { scaleTraffic } from './load/traffic.js';
+export type { TrafficRecord, TrafficScale } from './load/traffic.js';
 export { soak } from './jobs/soak.js';
 export type { SoakOptions, SoakRun } from './jobs/soak.js';
 

@@ -4,7 +4,7 @@
  */
 import { MAX_RATE_USAGE, SOAK_USAGE } from '../jobs/job-args.js';
 import type { Command } from './command.js';
-import { AGENT_USAGE, CHECK_USAGE, CLEAN_USAGE, COMPARE_USAGE, NODE_USAGE, RENDER_USAGE, REPORT_USAGE, RUN_USAGE, STEPS_USAGE } from './usage.js';
+import { AGENT_USAGE, CHECK_USAGE, CLEAN_USAGE, COMPARE_USAGE, NODE_USAGE, RENDER_USAGE, REPLAY_USAGE, REPORT_USAGE, RUN_USAGE, STEPS_USAGE } from './usage.js';
 
 export const COMMANDS: readonly Command[] = [
   { name: 'run', summary: 'run a scenario (JSON file, .ts/.js module or .feature files) and judge its expectations', usage: RUN_USAGE, load: async () => (await import('./run-command.js')).runCommand },
@@ -17,5 +17,6 @@ export const COMMANDS: readonly Command[] = [
   { name: 'compare', summary: 'compare saved runs: figures with confidence intervals, verdicts, regressions, compare.html', usage: COMPARE_USAGE, load: async () => (await import('./compare-command.js')).compareCommand },
   { name: 'render', summary: 'write a scenario\'s deployment for another platform (k8s: Kubernetes manifests)', usage: RENDER_USAGE, load: async () => (await import('./render-command.js')).renderCommand },
   { name: 'check', summary: 're-judge a saved run from its record, with its own or changed expectations', usage: CHECK_USAGE, load: async () => (await import('./check-command.js')).checkCommand },
+  { name: 'replay', summary: "send a saved run's transaction traffic again on the same schedule, to a fresh deployment or attached nodes", usage: REPLAY_USAGE, load: async () => (await import('./replay-command.js')).replayCommand },
   { name: 'clean', summary: 'remove leftovers (processes, containers) of runs whose coordinator died', usage: CLEAN_USAGE, load: async () => (await import('./clean-command.js')).cleanCommand },
 ];

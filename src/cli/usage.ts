@@ -106,3 +106,20 @@ export const COMPARE_USAGE = `loadnet compare <baseline run dir> <run dir> [more
   -h, --help                 this text
 
 Exit codes: 0 compared (no regression with --fail-on regression), 1 a regression, 2 usage error.`;
+
+export const REPLAY_USAGE = `loadnet replay <run directory> [--deployer local|compose | --attach <urls>] [options]
+  Send a saved run's transaction traffic again, on the same schedule, from its traffic record (the run's
+  'load.traffic' events: the seed and parameters that regenerate every transaction's intended send time, target
+  node and, on a fresh deployment, its bytes). A fresh deployment of the run's scenario (same topology, consensus,
+  wallets, seed and built-in expectations) or the nodes given with --attach receive it; the run's other workloads
+  (faults, chaos, DA, adversaries) are named and not replayed. The replay is a run of its own: compare it with
+  \`loadnet compare <run> <replay run>\`.
+
+  --deployer local|compose   where the fresh deployment runs (default local)
+  --attach <url,url,…>       send to running nodes instead (--keys <file> / --wallet-seed <n>: their wallets)
+  --time-scale <x>           every time × x (2: twice as slow, the same transactions spread out)
+  --rate-scale <x>           every rate × x, times unchanged (more or fewer transactions on the same curve)
+  --out <dir>                runs directory (default runs)
+  --json                     print the replay's summary as JSON
+  Exit 0 when every expectation passes, 1 when one does not, 2 for a usage error (not a run directory, a run
+  without a traffic record, a bad scale).`;

@@ -72,6 +72,11 @@ export interface LoadEngineOptions {
   onInterval?: (interval: LoadInterval) => void;
   seed?: number;
   /**
+   * Unix ms at which the schedule starts (a replay's recorded offset into its window); default, and for a time
+   * already past when the workers are ready: at once (20 ms after).
+   */
+  startAtMs?: number;
+  /**
    * A wallet whose account nonce does not move past a transaction that may be in a mempool for this long
    * has those transactions re-submitted (same bytes, same ids) to another node. Default with a `feed`
    * (inclusion matters): 4 mean block intervals, at least 3 s; without one: 0 = off (nothing is kept,
@@ -247,7 +252,7 @@ export class LoadEngine {
       await this.shutdown();
       return this.stoppedBeforeStart();
     }
-    this.t0 = nowMs() + 20;
+    this.t0 = Math.max(nowMs() + 20, this.options.startAtMs ?? 0);
     for (const l of this.links) l.post({ type: 'go', t0: this.t0 } satisfies CoordinatorMessage);
     this.scheduleTick(1);
     this.finishedPromise = Promise.allSettled(this.tasks).then(async (results) => {

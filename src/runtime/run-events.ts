@@ -9,6 +9,8 @@
  * (`…Tps` tx/s, `…PerSec` per second, `…Bytes` bytes).
  */
 
+import type { RateStage, TransactionsWorkloadSpec } from '../scenario/spec.js';
+
 /** The record's format. 2: the typed history (a `history` event first, expectation observations). Runs
  * without a `history` event were written by an older loadnet: `loadnet check` refuses them by name. */
 export const HISTORY_FORMAT = 2;
@@ -117,6 +119,18 @@ export interface RunEventFields {
     sampleBlobIds: string[];
   };
   'load.generatorBound': { workload: string; offeredTps: number; targetTps: number; reason: string | undefined };
+  /** What regenerates a transaction load exactly (load/traffic.ts): `loadnet replay` sends it again. */
+  'load.traffic': {
+    workload: string;
+    spec: TransactionsWorkloadSpec;
+    stages: RateStage[];
+    offsetMs: number;
+    durationMs: number;
+    seed: number;
+    threads: number;
+    targets: string[];
+    targetChoice: 'round-robin' | 'random' | { index: number };
+  };
   /** What the chain's adapter settled before a load (ChainAdapter.prepareLoad): its own fields beside these. */
   'load.chain': { workload: string; chain: string; [settled: string]: unknown };
   'da.interval': {
@@ -326,6 +340,22 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
       inclusion: `blob inclusion latency ${PCT}, null when nothing was tracked`,
       summary: 'the whole `da` summary section',
       sampleBlobIds: 'the blobs whose shares da-inclusion fetches',
+    },
+  },
+  'load.traffic': {
+    group: 'Load',
+    writer: 'workloads/transactions.ts',
+    when: "once per transaction load, when its schedule has started: the seed and parameters that regenerate its traffic (each transaction's intended send time, target and, on a fresh deployment, bytes); `loadnet replay` reads it",
+    fields: {
+      workload: 'workload name',
+      spec: 'the transactions workload spec as the run had it',
+      stages: 'the schedule in tx/s: [{durationMs, perSecond, ramp}], the last rate holding after (a per-block rate resolved)',
+      offsetMs: 'when the schedule started, ms after the window start',
+      durationMs: 'generation length from the schedule start',
+      seed: "the engine's seed",
+      threads: 'shards the wallets were spread over (which wallet signs which transaction follows from it)',
+      targets: "node names in the engine's target order",
+      targetChoice: "'round-robin', 'random' or {index} into targets",
     },
   },
   'load.generatorBound': { group: 'Load', writer: 'workloads/transactions.ts', when: 'the generator, not the chain, was the limit', fields: { workload: 'workload name', offeredTps: 'tx/s sent', targetTps: 'tx/s asked', reason: 'the cause' } },

@@ -2,7 +2,9 @@
  * The transaction workload of the DSL (`transactions().rate(r).users(u)`): transfers from `users` funded
  * wallets (from `firstWallet`, its own range) at the spec's rate, open loop, through the load engine, during the run window; through the
  * cooldown it keeps tracking inclusion. Emits `load.interval` every second, live figures under 'load', and
- * the `load` summary section. Bundles the TxInclusion expectation.
+ * the `load` summary section, and its traffic record (`load.traffic`, load/traffic.ts) once the schedule has
+ * started. Given a recorded traffic (`loadnet replay`), it sends that instead: the recorded stages, offset into
+ * the window, length, seed, shards and target order. Bundles the TxInclusion expectation.
  */
 import { join } from 'node:path';
 import { LoadnetError } from '../errors.js';
@@ -14,6 +16,7 @@ import { createLoadEngine, type LoadEngine } from '../load/engine.js';
 import type { LoadInterval, LoadTotals } from '../load/figures.js';
 import type { TargetChoice } from '../load/protocol.js';
 import { scheduleFromRate } from '../load/schedule.js';
+import { stagesOf, type TrafficRecord } from '../load/traffic.js';
 import { droppedPath, loadSummary, settleInclusion, type InclusionOutcome } from '../load/outcome.js';
 import { TxInclusion } from './tx-inclusion.js';
 
@@ -35,9 +38,11 @@ export class TransactionWorkload implements Workload {
   /** The last settled figures (after finish: the final ones). */
   result?: { totals: LoadTotals; outcome?: InclusionOutcome };
 
+  /** `replay`: send this recorded traffic (already scaled) rather than the spec's rate from the window start. */
   constructor(
     readonly spec: TransactionsWorkloadSpec,
     private readonly role: TransactionWorkloadRole = { name: 'transactions', summary: true },
+    private readonly replay?: TrafficRecord,
   ) {
     this.name = role.name;
     this.inclusionExpectation = new TxInclusion(this, spec.inclusionThreshold ?? 1);
@@ -65,10 +70,22 @@ export class TransactionWorkload implements Workload {
     return [this.inclusionExpectation];
   }
 
-  private targets(ctx: RunContext): { urls: string[]; choice: TargetChoice } {
+  private targets(ctx: RunContext): { names: string[]; urls: string[]; choice: TargetChoice } {
+    const r = this.replay;
+    const nodes = ctx.nodes();
+    // A replay sends to the recorded nodes in their order; where the names differ (an attached network), to its nodes in order.
+    if (r && r.targets.every((name) => nodes.some((n) => n.descriptor.name === name))) {
+      return { names: r.targets, urls: r.targets.map((name) => ctx.node(name).descriptor.apiUrl), choice: r.targetChoice };
+    }
+    if (r) return { names: nodes.map((n) => n.descriptor.name), urls: nodes.map((n) => n.descriptor.apiUrl), choice: typeof r.targetChoice === 'object' ? { index: 0 } : r.targetChoice };
     const t = this.spec.targets;
-    if (typeof t === 'object' && t !== null) return { urls: [ctx.node(t.node).descriptor.apiUrl], choice: { index: 0 } };
-    return { urls: ctx.nodes().map((n) => n.descriptor.apiUrl), choice: t === 'random' ? 'random' : 'round-robin' };
+    if (typeof t === 'object' && t !== null) return { names: [t.node], urls: [ctx.node(t.node).descriptor.apiUrl], choice: { index: 0 } };
+    return { names: nodes.map((n) => n.descriptor.name), urls: nodes.map((n) => n.descriptor.apiUrl), choice: t === 'random' ? 'random' : 'round-robin' };
+  }
+
+  /** The rate the engine runs: the spec's, or a replay's recorded stages in tx/s. */
+  private rate() {
+    return this.replay ? { kind: 'stages' as const, stages: this.replay.stages } : this.spec.rate;
   }
 
   async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
@@ -77,8 +94,8 @@ export class TransactionWorkload implements Workload {
     const first = this.spec.firstWallet ?? 0;
     const wallets = ctx.wallets.slice(first, first + this.spec.users);
     if (wallets.length === 0) throw new LoadnetError('LN_ERR_WORKLOAD', 'transactions: the run has no funded wallets', { hint: 'declare wallets with .wallets(n)' });
-    const { urls, choice } = this.targets(ctx);
-    const durationMs = Math.max(0, ctx.window.endMs - nowMs());
+    const { names, urls, choice } = this.targets(ctx);
+    const durationMs = this.replay ? this.replay.durationMs : Math.max(0, ctx.window.endMs - nowMs());
     if (durationMs === 0 || signal.aborted) return;
     const engine = createLoadEngine({
       name: this.name,
@@ -87,15 +104,17 @@ export class TransactionWorkload implements Workload {
       chain: chainOf(ctx.scenario),
       chainOptions: chainOptionsOf(ctx.scenario),
       wallets: wallets.map((w) => ({ index: w.index, secret: w.secret, address: w.address })),
-      rate: this.spec.rate,
+      rate: this.rate(),
       meanBlockIntervalMs: metrics.meanBlockIntervalMs,
       durationMs,
+      threads: this.replay?.threads,
+      startAtMs: this.replay ? ctx.window.startMs + this.replay.offsetMs : undefined,
       batch: this.spec.batch,
       fee: this.spec.fee,
       amount: this.spec.amount,
       feed: ctx.blockFeed,
       recordsDir: join(ctx.runDir, 'tx'),
-      seed: ctx.scenario.seed,
+      seed: this.replay?.seed ?? ctx.scenario.seed,
       // Through the cooldown, re-submit what a restarted or killed node took with it (the run's abort stops it).
       settleMs: 10 * 60_000,
       onInterval: (iv) => this.onInterval(ctx, iv),
@@ -116,6 +135,20 @@ export class TransactionWorkload implements Workload {
     follow.unref();
     try {
       await engine.start();
+      if (engine.startedAt > 0) {
+        const traffic: TrafficRecord = {
+          workload: this.name,
+          spec: this.spec,
+          stages: stagesOf(engine.schedule.data, durationMs),
+          offsetMs: Math.round((engine.startedAt - ctx.window.startMs) * 1000) / 1000,
+          durationMs,
+          seed: this.replay?.seed ?? ctx.scenario.seed,
+          threads: engine.threads,
+          targets: names,
+          targetChoice: choice,
+        };
+        ctx.events.emit('load.traffic', { ...traffic });
+      }
       if (engine.chainNotes) ctx.events.emit('load.chain', { workload: this.name, chain: chainOf(ctx.scenario).name, ...engine.chainNotes });
       this.totals = await engine.finished();
       if (this.totals.generatorBound) {
@@ -177,7 +210,7 @@ export class TransactionWorkload implements Workload {
     if (!engine || !ctx) return undefined;
     const totals = this.totals ?? engine.totals();
     const outcome = engine.tracker ? await settleInclusion(engine.tracker, ctx.nodes(), droppedPath(ctx.runDir)) : undefined;
-    if (this.role.summary) ctx.summary.set('load', loadSummary(totals, outcome, { rate: this.spec.rate, users: this.spec.users, threads: engine.threads }));
+    if (this.role.summary) ctx.summary.set('load', loadSummary(totals, outcome, { rate: this.rate(), users: this.spec.users, threads: engine.threads }));
     if (final) engine.tracker?.close();
     this.result = { totals, outcome };
     return this.result;

@@ -8,18 +8,17 @@
  * report's test does): no console error, no network, every chart has each run's curves, the regressions
  * are marked. The full-length comparison is in bench/RESULTS.md.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
-import { LocalDeployer, ScenarioBuilder, type Runner } from 'loadnet';
+import { LocalDeployer, type Runner } from 'loadnet';
+import { loadnetCli, shortLoad } from './helpers/short-load.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const CLI = resolve('dist/src/cli/main.js');
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compare-'));
 const runners: Runner[] = [];
 afterAll(async () => {
@@ -27,23 +26,7 @@ afterAll(async () => {
   rmSync(outDir, { recursive: true, force: true });
 });
 
-function plan() {
-  return ScenarioBuilder.topology()
-      .networkStar()
-      .validators(2)
-      .apply()
-    .slotDuration('500ms')
-    .activeSlotCoeff(0.8)
-    .securityParam(3)
-    .wallets(20)
-    .transactions()
-      .ratePerSecond(40)
-      .apply()
-    .withRunDuration('15s')
-    .withCooldown('4s')
-    .named('compare-me')
-    .build();
-}
+const plan = () => shortLoad('compare-me', '15s');
 
 async function deploy(slowMs?: number): Promise<Runner> {
   // Nodes inherit the coordinator's environment when they are spawned, that is during deploy().
@@ -57,10 +40,7 @@ async function deploy(slowMs?: number): Promise<Runner> {
   }
 }
 
-function compareCli(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'compare', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const compareCli = (...args: string[]) => loadnetCli('compare', ...args);
 
 interface FigureJson {
   id: string;
