@@ -44,7 +44,7 @@ const BOUNDARIES = {
   'src/report/': [...BASE, 'src/runtime/', 'src/scenario/', 'src/jobs/max-rate-result.ts'],
   'src/jobs/': [...BASE, ...SEAM, 'src/deployers/', 'src/load/', 'src/runtime/', 'src/scenario/', 'src/workloads/', 'src/expectations/', 'src/faults/'],
   // Compares saved runs: reads them as the report does, merges interval histograms, batch-means errors.
-  'src/compare/': [...BASE, 'src/report/', 'src/scenario/spec.ts', 'src/runtime/contracts.ts', 'src/load/histogram.ts', 'src/jobs/batch-means.ts', 'src/jobs/max-rate-result.ts'],
+  'src/compare/': [...BASE, 'src/report/', 'src/scenario/spec.ts', 'src/runtime/contracts.ts', 'src/load/histogram.ts', 'src/jobs/batch-means.ts', 'src/jobs/max-rate-result.ts', 'src/jobs/max-rate-deployments.ts'],
   'src/cli/': ['src/'],
   // Feature files are a front end like the CLI: steps build through the DSL, runs go through the CLI's deployer choice.
   'src/gherkin/': [...BASE, 'src/scenario/', 'src/runtime/', 'src/jobs/', 'src/report/', 'src/cli/'],

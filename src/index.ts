@@ -114,6 +114,7 @@ export type { BlockFeedOptions } from './runtime/block-feed.js';
 // Jobs: SLO-defined max-rate search and soak runs.
 export { maxRate } from './jobs/max-rate.js';
 export type { MaxRateOptions, MaxRateRun } from './jobs/max-rate.js';
+export type { MaxRateDeploymentsSummary, DeploymentResult } from './jobs/max-rate-deployments.js';
 export { replayPlan, replayRun } from './jobs/replay.js';
 export type { ReplayOptions, ReplayPlan, ReplayRun } from './jobs/replay.js';
 export { scaleTraffic } from './load/traffic.js';

@@ -3,15 +3,13 @@
  * src/jobs/job-args.ts (strict parseArgs, LN_ERR_USAGE naming flag, value and allowed); this file loads the
  * optional scenario, picks the deployer, runs the job and prints its result.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ExitCode } from '../errors.js';
-import type { Deployer, Scenario } from '../runtime/contracts.js';
-import type { RunnerOptions } from '../runtime/runner-options.js';
-import { DEPLOYMENTS_FILE, summarizeDeployments, type DeploymentResult } from '../compare/deployments.js';
+import type { Scenario } from '../runtime/contracts.js';
+import { DEPLOYMENTS_FILE } from '../jobs/max-rate-deployments.js';
 import { scenarioWith } from '../scenario/build.js';
 import { parseMaxRateArgs, parseSoakArgs, MAX_RATE_USAGE, SOAK_USAGE, type CommonJobArgs, type MaxRateArgs } from '../jobs/job-args.js';
-import { maxRate, maxRateSettings, type MaxRateOptions } from '../jobs/max-rate.js';
+import { maxRate, type MaxRateOptions } from '../jobs/max-rate.js';
 import { soak } from '../jobs/soak.js';
 import type { CommandIo } from './command.js';
 import { usageError } from './command.js';
@@ -63,38 +61,18 @@ export async function maxRateCommand(argv: string[], io: CommandIo): Promise<num
   const say = (line: string) => (a.json ? io.stderr : io.stdout).write(`${line}\n`);
   const runner = { outDir: a.outDir, summaryStream: a.json ? undefined : io.stdout, reports: true };
   const deployer = await createDeployer({ name: a.deployer ?? 'local', runner });
-  if ((a.deployments ?? 1) > 1) return maxRateAcrossDeployments(a, base, deployer, runner, io, say);
-  const run = await maxRate({ ...maxRateOptions(a, base), deployer, runner, log: say });
+  const run = await maxRate({ ...maxRateOptions(a, base), deployer, runner, log: say, deployments: a.deployments });
+  const across = run.deployments;
+  if (across) {
+    // --deployments N: the figure is the mean over the deployments; every one must name a maximum.
+    if (a.json) io.stdout.write(`${JSON.stringify(across.summary, null, 2)}\n`);
+    say(`result: ${join(across.dir, DEPLOYMENTS_FILE)}`);
+    return across.summary.count === across.runs.length ? ExitCode.ok : ExitCode.expectationsFailed;
+  }
   // The job's log has already shown each step, the curve and the outcome.
   if (a.json) io.stdout.write(`${JSON.stringify(run.summary, null, 2)}\n`);
   say(`report: ${join(run.runDir, 'report.html')}`);
   return run.summary.maxRateTps !== null && (run.summary.status === 'found' || run.summary.status === 'max-reached' || run.summary.status === 'lower-bound') ? ExitCode.ok : ExitCode.expectationsFailed;
-}
-
-/**
- * `--deployments N`: the search on N fresh deployments, deployment i with seed + i (its own keys, epoch nonce and
- * so leader schedule; each its own genesis time), then the maximum's mean, spread and confidence interval.
- */
-async function maxRateAcrossDeployments(a: MaxRateArgs, given: Scenario | undefined, deployer: Deployer, runner: RunnerOptions, io: CommandIo, say: (line: string) => void): Promise<number> {
-  const n = a.deployments!;
-  const options = maxRateOptions(a, given);
-  const spec = maxRateSettings(options).spec;
-  const stem = spec.name.replace(/-?max-rate$/, '') || 'deployment';
-  const results: DeploymentResult[] = [];
-  for (let i = 0; i < n; i++) {
-    const seed = spec.seed + i;
-    say(`max-rate: deployment ${i + 1} of ${n} (seed ${seed})`);
-    const run = await maxRate({ ...options, scenario: { ...spec, name: `${stem}-${i + 1}of${n}`, seed }, deployer, runner, log: say });
-    results.push({ runDir: run.runDir, seed, status: run.summary.status, maxRateTps: run.summary.maxRateTps, bracket: run.summary.bracket });
-  }
-  const summary = summarizeDeployments(results);
-  const dir = join(resolve(a.outDir ?? 'runs'), `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-max-rate-deployments`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, DEPLOYMENTS_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-  if (a.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  say(`max-rate over ${n} deployments: ${summary.message}`);
-  say(`result: ${join(dir, DEPLOYMENTS_FILE)}`);
-  return summary.count === n ? ExitCode.ok : ExitCode.expectationsFailed;
 }
 
 export async function soakCommand(argv: string[], io: CommandIo): Promise<number> {

@@ -7,7 +7,7 @@
  */
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { FIGURES, type FigureDef, type FigureEstimate, type FigureId, type RunFigures, type Threshold } from './figures.js';
-import { confidenceInterval, difference } from './stats.js';
+import { confidenceInterval, difference } from '../util/stats.js';
 
 export type Verdict = 'better' | 'worse' | 'no significant difference' | 'not comparable';
 

@@ -10,7 +10,7 @@
 import { decodeHistogram, newHistogram, type Histogram } from '../load/histogram.js';
 import type { MaxRateSummary } from '../jobs/max-rate-result.js';
 import type { Point, RunData } from '../report/run-data.js';
-import { batchEstimate, mean, type Estimate } from './stats.js';
+import { batchEstimate, mean, type Estimate } from '../util/stats.js';
 
 export type FigureId =
   | 'offeredTps'

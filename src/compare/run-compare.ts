@@ -6,7 +6,7 @@ import { LoadnetError } from '../errors.js';
 import { deriveSeries, readRunData, type RunData } from '../report/run-data.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { compareRuns, type CompareOptions, type ComparisonResult } from './compare.js';
-import { DEPLOYMENTS_FILE, type MaxRateDeploymentsSummary } from './deployments.js';
+import { DEPLOYMENTS_FILE, type MaxRateDeploymentsSummary } from '../jobs/max-rate-deployments.js';
 import { runFigures, type FigureOptions, type RunFigures } from './figures.js';
 
 /** A `max-rate --deployments` directory as a run: its one figure is the mean maximum, its error over the deployments. */

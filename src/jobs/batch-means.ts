@@ -8,6 +8,7 @@
  * coin at the knee. Pure apart from the histograms.
  */
 import { newHistogram, recordMs, type Histogram } from '../load/histogram.js';
+export { standardError } from '../util/stats.js';
 
 /** Inclusion latencies bucketed by intended send time into fixed batches over [originMs, endMs). */
 export class LatencyBatches {
@@ -35,15 +36,6 @@ export class LatencyBatches {
     for (const h of this.batches) h.destroy();
     this.batches.length = 0;
   }
-}
-
-/** Standard error of the mean of `values` (sample standard deviation / √n); null with fewer than 2. */
-export function standardError(values: readonly number[]): number | null {
-  const n = values.length;
-  if (n < 2) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  return Math.sqrt(variance / n);
 }
 
 export type SloCall = 'pass' | 'fail' | 'undecided';

@@ -19,7 +19,8 @@
  * found, fail when none is sustainable, the SLO is below the floor or the figure would not confirm,
  * unknown when the generator was the limit.
  */
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { LoadnetError } from '../errors.js';
 import { chainOf, chainOptionsOf } from '../adapters/registry.js';
 import { LocalDeployer } from '../deployers/local/index.js';
@@ -38,6 +39,7 @@ import { BacklogSampler, drainMempools } from './step-meter.js';
 import { formatCurveTable, toMaxRateSummary, type HoldSettings, type MaxRateSummary } from './max-rate-result.js';
 import { writeJsonAtomic } from './resource-probes.js';
 import { jobScenario, type JobScenarioInput } from './job-scenario.js';
+import { DEPLOYMENTS_FILE, summarizeDeployments, type MaxRateDeploymentsSummary } from './max-rate-deployments.js';
 
 export interface MaxRateOptions {
   /**
@@ -95,12 +97,21 @@ export interface MaxRateOptions {
   signal?: AbortSignal;
   /** One line per step and phase, for the terminal. */
   log?: (line: string) => void;
+  /**
+   * Run the search on this many fresh deployments (default 1): deployment i with the scenario's seed + i (its own
+   * keys and leader schedule, its own genesis time), then the maximum's mean, spread and confidence interval
+   * (max-rate-deployments.ts), written to `<runner.outDir or runs>/<time>-max-rate-deployments/max-rate-deployments.json`.
+   */
+  deployments?: number;
 }
 
 export interface MaxRateRun {
+  /** With `deployments` > 1: the first deployment's; the figure over all of them is `deployments.summary`. */
   summary: MaxRateSummary;
   outcome: SearchOutcome;
   runDir: string;
+  /** With `deployments` > 1: every deployment's run, the summary over them and the directory it was written to. */
+  deployments?: { summary: MaxRateDeploymentsSummary; dir: string; runs: MaxRateRun[] };
 }
 
 /**
@@ -181,6 +192,36 @@ function noSearch(status: SearchStatus, message: string, resolution: number): Se
 }
 
 export async function maxRate(options: MaxRateOptions = {}): Promise<MaxRateRun> {
+  const n = options.deployments ?? 1;
+  if (!(Number.isInteger(n) && n >= 1 && n <= 100)) {
+    throw new LoadnetError('LN_ERR_USAGE', `max-rate: deployments is ${JSON.stringify(options.deployments)}; allowed: an integer from 1 to 100`, { issues: [{ field: 'deployments', value: options.deployments, allowed: 'an integer from 1 to 100' }] });
+  }
+  return n === 1 ? searchOneDeployment(options) : searchDeployments(options, n);
+}
+
+/**
+ * The search on n fresh deployments, one after another: deployment i with seed + i (its own keys, epoch nonce and
+ * so leader schedule; each its own genesis time), then the maximum's mean, spread and confidence interval.
+ */
+async function searchDeployments(options: MaxRateOptions, n: number): Promise<MaxRateRun> {
+  const spec = maxRateSettings(options).spec;
+  const stem = spec.name.replace(/-?max-rate$/, '') || 'deployment';
+  const log = options.log ?? (() => {});
+  const runs: MaxRateRun[] = [];
+  for (let i = 0; i < n && (i === 0 || !options.signal?.aborted); i++) {
+    const seed = spec.seed + i;
+    log(`max-rate: deployment ${i + 1} of ${n} (seed ${seed})`);
+    runs.push(await searchOneDeployment({ ...options, scenario: { ...spec, name: `${stem}-${i + 1}of${n}`, seed } }));
+  }
+  const summary = summarizeDeployments(runs.map((r, i) => ({ runDir: r.runDir, seed: spec.seed + i, status: r.summary.status, maxRateTps: r.summary.maxRateTps, bracket: r.summary.bracket })));
+  const dir = join(resolve(options.runner?.outDir ?? 'runs'), `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-max-rate-deployments`);
+  await mkdir(dir, { recursive: true });
+  await writeJsonAtomic(join(dir, DEPLOYMENTS_FILE), summary);
+  log(`max-rate over ${n} deployments: ${summary.message}`);
+  return { ...runs[0]!, deployments: { summary, dir, runs } };
+}
+
+async function searchOneDeployment(options: MaxRateOptions): Promise<MaxRateRun> {
   const s = maxRateSettings(options);
   const { holds, startTps, maxTps } = s;
   checkOptions({ holdMs: holds.holdMs, startTps, maxTps, sloP99Ms: s.givenSloP99Ms, minInclusion: s.minInclusion, wallets: s.spec.wallets.count, users: options.users, maxHolds: options.maxHolds, sloZ: options.sloZ, batchMs: options.batchMs, floor: s.floor });

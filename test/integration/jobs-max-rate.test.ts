@@ -107,6 +107,28 @@ describe('maxRate on local nodes', () => {
     expect(file.curve[0]).toMatchObject({ holds: 2 });
     expect(file.criteria).toMatchObject({ maxHolds: 2, sloZ: 1000, holdMs: 4000 });
   });
+
+  it('searches on two fresh deployments (seed + i) and reports the mean, spread and interval; compare reads the result', async () => {
+    const lines: string[] = [];
+    const out = join(outDir, 'deployments');
+    // Two easy steps each (20 then 40 tx/s, the cap): the figure is the cap on both, a lower bound.
+    const run = await maxRate({ scenario, deployments: 2, floor: false, holdMs: 3000, startTps: 20, maxTps: 40, maxHolds: 1, sloP99Ms: 8000, minInclusion: 0.95, users: 10, graceMs: 4000, drainTimeoutMs: 20_000, runner: { outDir: out, reports: false }, log: (l) => lines.push(l) });
+    const across = run.deployments!;
+    expect(across.runs).toHaveLength(2);
+    expect(across.summary.deployments.map((d) => d.seed)).toEqual([11, 12]);
+    expect(new Set(across.runs.map((r) => r.runDir)).size).toBe(2);
+    for (const r of across.runs) expect(readJson<{ seed: number }>(join(r.runDir, 'scenario.json')).seed).toBe(across.summary.deployments.find((d) => d.runDir === r.runDir)!.seed);
+    expect(across.summary).toMatchObject({ count: 2, minTps: 40, maxTps: 40, meanTps: 40, sdTps: 0, spread: 0 });
+    expect(across.summary.ciTps).toEqual([40, 40]);
+    expect(lines).toContain('max-rate: deployment 2 of 2 (seed 12)');
+    const file = readJson<{ count: number; meanTps: number }>(join(across.dir, 'max-rate-deployments.json'));
+    expect(file).toMatchObject({ count: 2, meanTps: 40 });
+    const cmp = await loadnet(outDir, 'compare', across.dir, across.dir, '--json', '--no-html');
+    expect(cmp.code, cmp.stderr).toBe(0);
+    const figures = (JSON.parse(cmp.stdout) as { pairs: Array<{ figures: Array<{ id: string; baseline: { value: number } | null; verdict: string }> }> }).pairs[0]!.figures;
+    expect(figures.find((f) => f.id === 'maxRateTps')).toMatchObject({ baseline: { value: 40 }, verdict: 'no significant difference' });
+    expect(await maxRate({ deployments: 0 }).catch((e: Error) => e.message)).toMatch(/deployments is 0; allowed: an integer from 1 to 100/);
+  });
 });
 
 const cli = resolve(import.meta.dirname, '../../dist/src/cli/main.js');

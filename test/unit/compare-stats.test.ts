@@ -4,7 +4,7 @@
  * synthetic interval events (batches, pooled rates, exact batch percentiles from interval histograms).
  */
 import { describe, expect, it } from 'vitest';
-import { batchEstimate, confidenceInterval, difference, studentTCdf, tCritical } from '../../src/compare/stats.js';
+import { batchEstimate, confidenceInterval, difference, studentTCdf, tCritical } from '../../src/util/stats.js';
 import { compareFigures, compareRuns, formatComparison, scenarioDifferences } from '../../src/compare/compare.js';
 import { FIGURES, runFigures, type FigureDef } from '../../src/compare/figures.js';
 import { deriveSeries } from '../../src/report/run-data.js';
@@ -155,7 +155,7 @@ describe('a run’s figures', () => {
 
 describe('max-rate across deployments', () => {
   it('mean, spread and a t interval over the deployments that named a maximum; compare reads the file as a run', async () => {
-    const { summarizeDeployments, DEPLOYMENTS_FILE } = await import('../../src/compare/deployments.js');
+    const { summarizeDeployments, DEPLOYMENTS_FILE } = await import('../../src/jobs/max-rate-deployments.js');
     const { compareRunDirs } = await import('../../src/compare/run-compare.js');
     const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

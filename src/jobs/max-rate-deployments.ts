@@ -6,7 +6,7 @@
  * narrow that (bench/RESULTS.md: 2,263 and 2,691 tx/s at one SLO). Written as `max-rate-deployments.json`;
  * `loadnet compare` reads it as a run.
  */
-import { batchEstimate, confidenceInterval } from './stats.js';
+import { batchEstimate, confidenceInterval } from '../util/stats.js';
 
 export const DEPLOYMENTS_FILE = 'max-rate-deployments.json';
 

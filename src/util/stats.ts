@@ -1,11 +1,19 @@
 /**
- * The statistics of `loadnet compare`, pure: a run's figure with its standard error by the method of batch
+ * The statistics of `loadnet compare` and `max-rate --deployments`, pure: a run's figure with its standard error by the method of batch
  * means (jobs/batch-means.ts: cut the measured window into consecutive batches of time, take the figure of
  * each batch; neighbouring transactions share blocks, batches are nearly independent), a confidence interval
  * from Student's t with batches − 1 degrees of freedom, and the difference of two runs' figures with Welch's
  * interval. A difference whose interval excludes zero is significant at the stated confidence.
  */
-import { standardError } from '../jobs/batch-means.js';
+
+/** Standard error of the mean of `values` (sample standard deviation / √n); null with fewer than 2. */
+export function standardError(values: readonly number[]): number | null {
+  const n = values.length;
+  if (n < 2) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+  return Math.sqrt(variance / n);
+}
 
 /** A run's figure: the point, its batch-means standard error, and how many batches that came from. */
 export interface Estimate {
