@@ -3,13 +3,13 @@
  * environment, the durations an environment variable shortens, and "am I the main module". Uses only loadnet's
  * public exports, like any user code.
  *
- *   LOADNET_DEPLOYER=local|compose   default local
+ *   LOADNET_DEPLOYER=local|compose|swarm   default local (swarm: LOADNET_SWARM_ENGINES=/a.sock,/b.sock)
  *   LOADNET_DURATION=30s             override each scenario's run window
  *   LOADNET_OUT=runs                 parent of run directories
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ComposeDeployer, LoadnetError, LocalDeployer, parseDuration, progressionTable, scenarioWith, type Deployer, type RunSummary, type Scenario } from 'loadnet';
+import { ComposeDeployer, LoadnetError, LocalDeployer, SwarmDeployer, parseDuration, progressionTable, scenarioWith, type Deployer, type RunSummary, type Scenario } from 'loadnet';
 
 /** True when this module is the script node/tsx was asked to run (not imported by `loadnet run`). */
 export function isMain(moduleUrl: string): boolean {
@@ -27,7 +27,11 @@ export async function deployerFromEnv(): Promise<Deployer> {
   const options = { outDir: process.env.LOADNET_OUT, summaryStream: process.stdout, progress: process.stderr.isTTY === true };
   if (name === 'local') return new LocalDeployer(options);
   if (name === 'compose') return new ComposeDeployer(options);
-  throw new LoadnetError('LN_ERR_USAGE', `LOADNET_DEPLOYER=${JSON.stringify(name)} is not known; allowed: local, compose`);
+  if (name === 'swarm') {
+    const engines = (process.env.LOADNET_SWARM_ENGINES ?? '').split(',').filter((s) => s !== '').map((socketPath) => ({ socketPath }));
+    return new SwarmDeployer({ ...options, engines });
+  }
+  throw new LoadnetError('LN_ERR_USAGE', `LOADNET_DEPLOYER=${JSON.stringify(name)} is not known; allowed: local, compose, swarm`);
 }
 
 /** The scenario with LOADNET_DURATION applied, if set. */

@@ -18,7 +18,11 @@ export async function cleanCommand(argv: string[], io: CommandIo): Promise<numbe
   let docker: unknown;
   if (values.docker) {
     const { cleanComposeLeftovers } = await import('../deployers/compose/index.js');
-    docker = await cleanComposeLeftovers();
+    const { cleanSwarmLeftovers } = await import('../deployers/swarm/index.js');
+    const { connectEngine } = await import('../deployers/compose/engine.js');
+    // Swarm services and secrets first (through the manager, when this engine is one): then their containers.
+    const swarm = await cleanSwarmLeftovers(connectEngine());
+    docker = { ...swarm, ...(await cleanComposeLeftovers()) };
   }
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ local, docker }, null, 2)}\n`);

@@ -6,8 +6,8 @@ import { LoadnetError } from '../errors.js';
 import type { Deployer } from '../runtime/contracts.js';
 import type { RunnerOptions } from '../runtime/runner-options.js';
 
-export type DeployerName = 'local' | 'compose';
-export const DEPLOYER_NAMES: readonly DeployerName[] = ['local', 'compose'];
+export type DeployerName = 'local' | 'compose' | 'swarm';
+export const DEPLOYER_NAMES: readonly DeployerName[] = ['local', 'compose', 'swarm'];
 
 export interface DeployerChoice {
   name: DeployerName;
@@ -29,8 +29,20 @@ export async function createDeployer(choice: DeployerChoice): Promise<Deployer> 
     const { ComposeDeployer } = await import('../deployers/compose/index.js');
     return new ComposeDeployer({ ...choice.runner });
   }
+  if (choice.name === 'swarm') {
+    const { SwarmDeployer } = await import('../deployers/swarm/index.js');
+    return new SwarmDeployer({ ...choice.runner, engines: swarmEnginesFromEnv() });
+  }
   const { LocalDeployer } = await import('../deployers/local/index.js');
   return new LocalDeployer({ ...choice.runner });
+}
+
+/** LOADNET_SWARM_ENGINES: the other swarm hosts' engine sockets, comma-separated (the manager is DOCKER_HOST's). */
+export function swarmEnginesFromEnv(value = process.env.LOADNET_SWARM_ENGINES): Array<{ socketPath: string }> {
+  const sockets = (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = sockets.filter((s) => !s.startsWith('/'));
+  if (bad.length > 0) throw new LoadnetError('LN_ERR_USAGE', `LOADNET_SWARM_ENGINES: ${JSON.stringify(bad.join(','))} is not a socket path list; allowed: comma-separated absolute paths of engine sockets, e.g. /run/h2/docker.sock,/run/h3/docker.sock`);
+  return sockets.map((socketPath) => ({ socketPath }));
 }
 
 /** `--attach url,url`: each a http(s) URL of a node's API. */

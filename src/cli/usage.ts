@@ -9,7 +9,9 @@ export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js | x
   of them (run in order), or a function returning one. A .feature file (or a directory: every .feature below
   it) runs each Gherkin scenario in turn and writes <out>/<time>-features.junit.xml (steps: \`loadnet steps\`).
 
-  --deployer local|compose   where nodes run (default local: child processes on 127.0.0.1)
+  --deployer local|compose|swarm  where nodes run (default local: child processes on 127.0.0.1; swarm: services
+                             on the Docker Swarm whose manager is DOCKER_HOST, the other hosts' engine sockets
+                             in LOADNET_SWARM_ENGINES=/a.sock,/b.sock; docs/swarm.md)
   --attach <url,url,...>     run against nodes that already run (no deploy, no teardown, no node control)
   --keys <file>              with --attach: wallet seeds (JSON array of 64-hex seeds); default: derived
   --wallet-seed <n>          with --attach: derive wallets from this seed (default: the scenario's)

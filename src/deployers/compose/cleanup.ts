@@ -29,8 +29,11 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Removes containers (forced, with anonymous volumes), then networks, then volumes of the runs selected. */
-async function removeLabelled(docker: Docker, labelFilter: string[], keep: (labels: Record<string, string>) => boolean): Promise<RemovedObjects> {
+/**
+ * Removes containers (forced, with anonymous volumes), then networks (unless `networks` is false: a swarm
+ * worker lists the swarm's overlay networks but only the manager removes them), then volumes of the runs selected.
+ */
+async function removeLabelled(docker: Docker, labelFilter: string[], keep: (labels: Record<string, string>) => boolean, networks = true): Promise<RemovedObjects> {
   const removed = empty();
   const filters = JSON.stringify({ label: labelFilter });
   const containers = await docker.listContainers({ all: true, filters }).catch((e) => {
@@ -48,10 +51,12 @@ async function removeLabelled(docker: Docker, labelFilter: string[], keep: (labe
         }
       }),
   );
-  const networks = await docker.listNetworks({ filters }).catch((e) => {
-    throw dockerError('listing networks', e);
-  });
-  for (const n of networks.filter((n) => !keep(n.Labels ?? {}))) {
+  const labelled = networks
+    ? await docker.listNetworks({ filters }).catch((e) => {
+        throw dockerError('listing networks', e);
+      })
+    : [];
+  for (const n of labelled.filter((n) => !keep(n.Labels ?? {}))) {
     try {
       await docker.getNetwork(n.Id).remove();
       removed.networks.push(n.Name);
@@ -73,9 +78,23 @@ async function removeLabelled(docker: Docker, labelFilter: string[], keep: (labe
   return removed;
 }
 
-/** Everything of one run: used by teardown and by the reaper. */
-export function removeRun(docker: Docker, runId: string): Promise<RemovedObjects> {
-  return removeLabelled(docker, [`${Labels.run}=${runId}`], () => false);
+/** Everything of one run: used by teardown and by the reaper (`networks: false` on a swarm worker). */
+export function removeRun(docker: Docker, runId: string, options: { networks?: boolean } = {}): Promise<RemovedObjects> {
+  return removeLabelled(docker, [`${Labels.run}=${runId}`], () => false, options.networks ?? true);
+}
+
+/**
+ * Whether the run owning an object with these labels is still going on (its coordinator alive on this
+ * host, or on another host, which cannot be checked from here); with `all`, nothing counts as live.
+ */
+export function ownerLive(labels: Record<string, string>, all = false): boolean {
+  if (all) return false;
+  const pid = Number(labels[Labels.ownerPid]);
+  // A run owned by another host cannot be checked from here: only `all` removes it.
+  if (labels[Labels.ownerHost] !== undefined && labels[Labels.ownerHost] !== hostname()) return true;
+  // This process's own stacks are live while their deployment is (preserved ones are not).
+  if (pid === process.pid) return activeRuns.has(labels[Labels.run] ?? '');
+  return Number.isInteger(pid) && pid > 0 && pidAlive(pid);
 }
 
 export interface CleanOptions extends EngineOptions {
@@ -92,17 +111,7 @@ export interface CleanOptions extends EngineOptions {
 export async function cleanComposeLeftovers(options: CleanOptions = {}): Promise<RemovedObjects> {
   const docker = connectEngine(options);
   await pingEngine(docker);
-  const here = hostname();
-  const live = (labels: Record<string, string>): boolean => {
-    if (options.all) return false;
-    const pid = Number(labels[Labels.ownerPid]);
-    // A run owned by another host cannot be checked from here: only `all` removes it.
-    if (labels[Labels.ownerHost] !== undefined && labels[Labels.ownerHost] !== here) return true;
-    // This process's own stacks are live while their deployment is (preserved ones are not).
-    if (pid === process.pid) return activeRuns.has(labels[Labels.run] ?? '');
-    return Number.isInteger(pid) && pid > 0 && pidAlive(pid);
-  };
-  const removed = await removeLabelled(docker, [Labels.run], live);
+  const removed = await removeLabelled(docker, [Labels.run], (labels) => ownerLive(labels, options.all));
   if (options.images) {
     const images = await docker.listImages({ filters: JSON.stringify({ label: [Labels.image] }) });
     for (const img of images) {

@@ -67,20 +67,7 @@ export class ComposeDeployer implements Deployer {
   readonly name = 'compose';
 
   constructor(private readonly options: ComposeDeployerOptions = {}) {
-    const prefix = options.networkPrefix ?? 'loadnet';
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,30}$/.test(prefix)) {
-      throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer networkPrefix: ${JSON.stringify(prefix)} is not allowed; allowed: 1-31 letters, digits, '_', '.', '-', starting with a letter or digit`);
-    }
-    for (const [field, v] of [['stopGraceMs', options.stopGraceMs], ['genesisLeadMs', options.genesisLeadMs], ['actionTimeoutMs', options.actionTimeoutMs]] as const) {
-      if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer ${field}: ${JSON.stringify(v)} is not allowed; allowed: a number of milliseconds ≥ 0`);
-    }
-    const r = options.resources;
-    if (r && typeof r === 'object') {
-      if (r.cpus !== undefined && !(r.cpus > 0)) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer resources.cpus: ${JSON.stringify(r.cpus)} is not allowed; allowed: a number of cores > 0, e.g. 0.5`);
-      if (r.memoryBytes !== undefined && !(Number.isInteger(r.memoryBytes) && r.memoryBytes >= 6 * 1024 * 1024)) {
-        throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer resources.memoryBytes: ${JSON.stringify(r.memoryBytes)} is not allowed; allowed: an integer number of bytes ≥ 6 MiB (Docker's minimum)`);
-      }
-    }
+    checkContainerOptions('ComposeDeployer', options);
   }
 
   async deploy(scenario: Scenario): Promise<Runner> {
@@ -160,5 +147,23 @@ export class ComposeDeployer implements Deployer {
       });
       return startDeployment(deployment, scenario.spec.nodeControl ? programNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs }) : undefined);
     });
+  }
+}
+
+/** The options the container deployers (compose, swarm) share, checked with messages naming `deployer`. */
+export function checkContainerOptions(deployer: string, options: Pick<ComposeDeployerOptions, 'networkPrefix' | 'stopGraceMs' | 'genesisLeadMs' | 'actionTimeoutMs' | 'resources'>): void {
+  const prefix = options.networkPrefix ?? 'loadnet';
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,30}$/.test(prefix)) {
+    throw new LoadnetError('LN_ERR_CONFIG_INVALID', `${deployer} networkPrefix: ${JSON.stringify(prefix)} is not allowed; allowed: 1-31 letters, digits, '_', '.', '-', starting with a letter or digit`);
+  }
+  for (const [field, v] of [['stopGraceMs', options.stopGraceMs], ['genesisLeadMs', options.genesisLeadMs], ['actionTimeoutMs', options.actionTimeoutMs]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `${deployer} ${field}: ${JSON.stringify(v)} is not allowed; allowed: a number of milliseconds ≥ 0`);
+  }
+  const r = options.resources;
+  if (r && typeof r === 'object') {
+    if (r.cpus !== undefined && !(r.cpus > 0)) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `${deployer} resources.cpus: ${JSON.stringify(r.cpus)} is not allowed; allowed: a number of cores > 0, e.g. 0.5`);
+    if (r.memoryBytes !== undefined && !(Number.isInteger(r.memoryBytes) && r.memoryBytes >= 6 * 1024 * 1024)) {
+      throw new LoadnetError('LN_ERR_CONFIG_INVALID', `${deployer} resources.memoryBytes: ${JSON.stringify(r.memoryBytes)} is not allowed; allowed: an integer number of bytes ≥ 6 MiB (Docker's minimum)`);
+    }
   }
 }

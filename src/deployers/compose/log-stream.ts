@@ -23,8 +23,8 @@ export class ContainerLog {
   private ended: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly docker: Docker,
-    private readonly containerId: string,
+    private docker: Docker,
+    private containerId: string,
     file: string,
   ) {
     this.out = createWriteStream(file, { flags: 'a' });
@@ -65,6 +65,15 @@ export class ContainerLog {
         resolve();
       }),
     );
+  }
+
+  /** The node runs in a new container now (a swarm task replaced): follow that one into the same file. */
+  async retarget(docker: Docker, containerId: string): Promise<void> {
+    this.docker = docker;
+    this.containerId = containerId;
+    this.catchingUp = false;
+    this.lastStamp = '';
+    await this.follow();
   }
 
   /** Resolves when the current follow ended (the container stopped and its last lines are written). */

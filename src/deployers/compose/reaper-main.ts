@@ -3,16 +3,21 @@
  * with a pipe on its stdin. When the pipe closes without a `keep` or `done` line (the coordinator died,
  * even by SIGKILL, or exited without teardown), it removes every container and network labelled with the
  * run id, and the run directory's libfaketime files (clock skews active when it died), then exits.
- * Usage: `node reaper-main.js <runId> [<runDir>]`; DOCKER_HOST selects the engine.
+ * Usage: `node reaper-main.js <runId> [<runDir>]`; DOCKER_HOST selects the engine. A swarm run:
+ * `node reaper-main.js <runId> <runDir> --swarm [--manager <socket>] [--engine <socket>]...` also removes its
+ * services and secrets through the manager and its containers and volumes on every engine named.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { FAKETIME_DIR } from '../../shaper/faketime-clock.js';
 import { connectEngine } from './engine.js';
 import { removeRun } from './cleanup.js';
+import { removeSwarmRun } from '../swarm/cleanup.js';
 
-const runId = process.argv[2];
-const runDir = process.argv[3];
+const { values: opts, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { swarm: { type: 'boolean' }, manager: { type: 'string' }, engine: { type: 'string', multiple: true } } });
+const runId = positionals[0];
+const runDir = positionals[1];
 if (!runId) {
   process.stderr.write('usage: reaper-main <runId> [<runDir>]\n');
   process.exit(2);
@@ -45,12 +50,13 @@ async function finish(): Promise<void> {
     process.exit(0);
   }
   log('coordinator is gone: removing the run\'s containers and networks');
-  const docker = connectEngine();
+  const docker = connectEngine({ socketPath: opts.manager });
+  const workers = (opts.engine ?? []).map((socketPath) => connectEngine({ socketPath }));
   // Twice, a moment apart: a container the coordinator was creating when it died appears late.
   for (let round = 0; round < 3; round++) {
     try {
-      const removed = await removeRun(docker, runId!);
-      log(`removed ${removed.containers.length} containers, ${removed.networks.length} networks`);
+      const removed = opts.swarm ? await removeSwarmRun(docker, workers, runId!) : { ...(await removeRun(docker, runId!)), services: [], secrets: [] };
+      log(`removed ${removed.services.length} services, ${removed.secrets.length} secrets, ${removed.containers.length} containers, ${removed.networks.length} networks, ${removed.volumes.length} volumes`);
     } catch (e) {
       log(`removal failed: ${(e as Error).message}`);
     }

@@ -23,14 +23,23 @@ function reaperEntry(): { script: string; execArgv: string[] } {
   return { script: self.replace(/reaper\.js$/, 'reaper-main.js'), execArgv: [] };
 }
 
+/**
+ * Where the reaper removes a run: the default engine (compose), or a swarm: its manager's socket (default
+ * engine when absent) and the other engines' sockets whose containers and volumes it also removes.
+ */
+export interface ReaperTarget {
+  swarm?: { manager?: string; engines: string[] };
+}
+
 /** Starts the reaper for `runId` (files under `runDir` it removes too) and waits until it listens; `logFile` receives its messages. */
-export async function startReaper(runId: string, runDir: string, logFile: string): Promise<Reaper> {
+export async function startReaper(runId: string, runDir: string, logFile: string, target: ReaperTarget = {}): Promise<Reaper> {
   const { script, execArgv } = reaperEntry();
   const logFd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
     // Detached: its own session, so a Ctrl-C or a kill of our process group does not reach it.
-    child = spawn(process.execPath, [...execArgv, script, runId, runDir], { detached: true, stdio: ['pipe', 'pipe', logFd], env: process.env });
+    const swarmArgs = target.swarm ? ['--swarm', ...(target.swarm.manager ? ['--manager', target.swarm.manager] : []), ...target.swarm.engines.flatMap((e) => ['--engine', e])] : [];
+    child = spawn(process.execPath, [...execArgv, script, runId, runDir, ...swarmArgs], { detached: true, stdio: ['pipe', 'pipe', logFd], env: process.env });
   } finally {
     closeSync(logFd);
   }

@@ -20,6 +20,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectEngine } from '../../../src/deployers/compose/engine.js';
+import { copyImage } from '../../../src/deployers/swarm/image-copy.js';
 
 const STATE_DIR = '/var/lib/loadnet-test-swarm';
 const BRIDGE = 'lnsw0';
@@ -311,14 +312,7 @@ export async function startTestSwarm(options: { extraEngines?: number } = {}): P
     managerNodeId,
     engines: mine.map((m) => m.engine),
     async loadImage(ref: string) {
-      await Promise.all(
-        mine.map(async ({ engine }) => {
-          if (await engine.docker.getImage(ref).inspect().then(() => true, () => false)) return;
-          const tar = await manager.getImage(ref).get();
-          const out = (await engine.docker.loadImage(tar)) as NodeJS.ReadableStream;
-          await new Promise<void>((resolve, reject) => engine.docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve())));
-        }),
-      );
+      await copyImage(manager, mine.map((m) => m.engine.docker), ref);
     },
     async stop() {
       if (stopped) return;

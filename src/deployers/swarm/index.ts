@@ -1,0 +1,4 @@
+export { SwarmDeployer, type SwarmDeployerOptions } from './swarm-deployer.js';
+export type { PlacementConstraints, SwarmHost } from './hosts.js';
+export { cleanSwarmLeftovers, removeSwarmRun } from './cleanup.js';
+export { copyImage } from './image-copy.js';

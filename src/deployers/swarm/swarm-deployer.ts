@@ -1,0 +1,95 @@
+/**
+ * SwarmDeployer: the devnet's nodes as Docker Swarm services spread over the swarm's hosts, one service per
+ * node (swarm-deployment.ts), so a topology can outgrow one machine. It talks to a manager's engine API
+ * (DOCKER_HOST, or `socketPath`) and, where given, to the other hosts' engines (`engines`: container-level
+ * node control, logs, the node image, data volumes). The node image is the compose deployer's, built FROM
+ * scratch on the manager and copied to every engine that lacks it (no registry).
+ *
+ *   const runner = await new SwarmDeployer({ engines: [{ socketPath: '/run/h2/docker.sock' }] }).deploy(scenario);
+ *   await using handle = await runner.run(scenario);
+ */
+import type { Deployer, Runner, Scenario } from '../../runtime/contracts.js';
+import { startDeployment } from '../../runtime/deployment.js';
+import { launchRunner } from '../../runtime/launch.js';
+import { noticeWriter } from '../../runtime/runner-options.js';
+import { LoadnetError } from '../../errors.js';
+import { join } from 'node:path';
+import { checkFaultSupport } from '../../faults/capabilities.js';
+import { capabilitiesOf } from '../../faults/applier.js';
+import { IPTABLES_LINKS } from '../../faults/appliers/iptables.js';
+import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
+import { checkContainerOptions, type ComposeDeployerOptions } from '../compose/compose-deployer.js';
+import { connectEngine, pingEngine, type EngineOptions } from '../compose/engine.js';
+import { ensureNodeImage } from '../compose/image.js';
+import { startReaper } from '../compose/reaper.js';
+import { sweepAtRunStart } from '../local/leftovers.js';
+import { parseConstraint, swarmHosts, type PlacementConstraints } from './hosts.js';
+import { copyImage } from './image-copy.js';
+import { SwarmDeployment } from './swarm-deployment.js';
+import { swarmNodeControl } from './swarm-node-control.js';
+
+export interface SwarmDeployerOptions extends Omit<ComposeDeployerOptions, 'preserve' | 'keepOnFailure'> {
+  /** The engines of the swarm's other hosts (the manager's is `socketPath` / DOCKER_HOST). */
+  engines?: EngineOptions[];
+  /**
+   * Swarm placement constraints of every node, or per node (`node.labels.zone==a`, `node.role==manager`,
+   * `node.hostname!=h1`, `engine.labels.x==y`). Among the hosts a node's constraints allow, it goes to the
+   * one with the fewest of the run's nodes (spread: one node per host first). Default: no constraint.
+   */
+  constraints?: PlacementConstraints;
+  /** Lead before slot 0 so every task runs when the chain starts. Default 6000 ms. */
+  genesisLeadMs?: number;
+}
+
+export class SwarmDeployer implements Deployer {
+  readonly name = 'swarm';
+
+  constructor(private readonly options: SwarmDeployerOptions = {}) {
+    checkContainerOptions('SwarmDeployer', options);
+    if (Array.isArray(options.constraints)) for (const c of options.constraints) parseConstraint(c);
+  }
+
+  async deploy(scenario: Scenario): Promise<Runner> {
+    const chain = scenario.spec.chain?.type ?? 'devnet';
+    if (chain !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the swarm deployer runs the devnet only; chain '${chain}' runs on the local deployer or by attaching (--attach <url>)`);
+    checkFaultSupport(scenario.spec, capabilitiesOf('swarm', chain, [IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, false));
+    const o = this.options;
+    const say = noticeWriter(o);
+    const manager = connectEngine(o);
+    await pingEngine(manager);
+    // Fails before a run directory exists when the engine is no manager or an engine is not in the swarm.
+    const hosts = await swarmHosts(manager, o.engines ?? []);
+    const stopGraceMs = o.stopGraceMs ?? 3000;
+    return launchRunner(scenario, o, async ({ record }) => {
+      sweepAtRunStart(record.events, say);
+      const engines = (o.engines ?? []).map((e) => e.socketPath).filter((s): s is string => s !== undefined);
+      const reaping = startReaper(record.runId, record.runDir, join(record.runDir, 'reaper.log'), { swarm: { manager: o.socketPath, engines } });
+      reaping.catch(() => undefined);
+      let image;
+      try {
+        image = await ensureNodeImage(manager, { image: o.image, command: o.imageCommand, progress: o.log === null ? null : say });
+        const copied = await copyImage(manager, hosts.filter((h) => h.docker && h.docker !== manager).map((h) => h.docker!), image.ref);
+        if (copied > 0) say(`[loadnet] copied ${image.ref} to ${copied} swarm engine(s)`);
+      } catch (e) {
+        await reaping.then((r) => r.done(), () => undefined);
+        throw e;
+      }
+      record.events.emit('compose.image', { image: image.ref, built: image.built, buildMs: Math.round(image.buildMs) });
+      const deployment = new SwarmDeployment(record, {
+        manager,
+        hosts,
+        image,
+        reaper: await reaping,
+        networkPrefix: o.networkPrefix ?? 'loadnet',
+        testingApi: scenario.spec.nodeControl || o.testingApi === true,
+        genesisLeadMs: o.genesisLeadMs ?? 6000,
+        stopGraceMs,
+        constraints: o.constraints,
+        tuning: o.tuning,
+        resources: o.resources,
+        say,
+      }, scenario.spec);
+      return startDeployment(deployment, scenario.spec.nodeControl ? swarmNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs }) : undefined);
+    });
+  }
+}
