@@ -55,8 +55,13 @@ async function finish(): Promise<void> {
   // Twice, a moment apart: a container the coordinator was creating when it died appears late.
   for (let round = 0; round < 3; round++) {
     try {
-      const removed = opts.swarm ? await removeSwarmRun(docker, workers, runId!) : { ...(await removeRun(docker, runId!)), services: [], secrets: [] };
-      log(`removed ${removed.services.length} services, ${removed.secrets.length} secrets, ${removed.containers.length} containers, ${removed.networks.length} networks, ${removed.volumes.length} volumes`);
+      if (opts.swarm) {
+        const removed = await removeSwarmRun(docker, workers, runId!);
+        log(`removed ${removed.services.length} services, ${removed.secrets.length} secrets, ${removed.containers.length} containers, ${removed.networks.length} networks, ${removed.volumes.length} volumes`);
+      } else {
+        const removed = await removeRun(docker, runId!);
+        log(`removed ${removed.containers.length} containers, ${removed.networks.length} networks`);
+      }
     } catch (e) {
       log(`removal failed: ${(e as Error).message}`);
     }
