@@ -50,6 +50,7 @@ export interface SwarmDeploymentOptions {
 }
 
 export interface SwarmNode extends RosterNode {
+  planned: PlannedNode;
   config: NodeConfig;
   host: SwarmHost;
   /** Published ports on the host: api, then testing when enabled. */
