@@ -84,9 +84,9 @@ async function expectNothingLeft(runId: string, withinMs: number): Promise<void>
   expect(left, `left on the swarm by run ${runId}`).toEqual([]);
 }
 
-async function expectPasses(example: string, duration: string, runs: number) {
+async function expectPasses(example: string, timing: string[], runs: number) {
   const dir = mkdtempSync(join(out, `${example}-`));
-  const r = await cliRun(['run', `examples/${example}.ts`, '--deployer', 'swarm', '--duration', duration, '--out', dir]).done;
+  const r = await cliRun(['run', `examples/${example}.ts`, '--deployer', 'swarm', ...timing, '--out', dir]).done;
   const found = runsIn(dir);
   expect(found, `${example}: ${r.stderr.slice(-2000)}`).toHaveLength(runs);
   for (const f of found) {
@@ -94,7 +94,7 @@ async function expectPasses(example: string, duration: string, runs: number) {
     expect(failed, `${example} ${f.dir}`).toEqual([]);
     expect(f.summary.verdict).toBe('pass');
     const hosts = Object.entries(f.summary.swarm?.nodes ?? {}).map(([node, h]) => `${node}@${h.hostname}`);
-    console.log(`[swarm] ${example}: ${hosts.join(' ')}`);
+    console.log(`[swarm] ${example}: ${hosts.join(' ')}; ${f.summary.expectations.map((e) => `${e.name} ${e.status}`).join(', ')}`);
     // Spread: nodes on both engines (the manager's host and the namespaced one).
     expect(new Set(Object.values(f.summary.swarm!.nodes).map((h) => h.hostname))).toEqual(new Set(['lnsw-h2', (await swarm.manager.info()).Name as string]));
     await expectNothingLeft(f.runId, 10_000);
@@ -105,11 +105,11 @@ async function expectPasses(example: string, duration: string, runs: number) {
 
 describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm', () => {
   it('runs the seed load progression (rates 5 and 10, 10 s each) with nodes on both engines', async () => {
-    await expectPasses('load-progression', '10s', 2);
+    await expectPasses('load-progression', ['--duration', '10s'], 2);
   }, 240_000);
 
   it('runs the seed aggressive chaos (25 s): restarts of nodes on both engines through Swarm and the engines', async () => {
-    const [run] = await expectPasses('aggressive-chaos', '25s', 1);
+    const [run] = await expectPasses('aggressive-chaos', ['--duration', '25s'], 1);
     const events = readFileSync(join(run!.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     const restarts = events.filter((e) => e.kind === 'fault.end' && e.fault === 'restart' && e.ok === true).map((e) => String(e.target));
     expect(restarts.length, 'restarts that recovered').toBeGreaterThanOrEqual(1);
