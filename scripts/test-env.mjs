@@ -117,6 +117,17 @@ function libfaketime() {
   aptInstall(['libfaketime']);
 }
 
+/**
+ * The swarm tests (test/integration/helpers/test-swarm.ts) start more dockerd engines in network namespaces:
+ * `ip` (iproute2), `nsenter` and `unshare` (util-linux). Engines a killed test left are swept by the next one.
+ */
+function swarmTools() {
+  const missing = [['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux']].filter(([tool]) => !ok(`command -v ${tool}`)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return log('ip, nsenter, unshare present');
+  aptInstall([...new Set(missing)]);
+}
+
 await docker();
 chromium();
 libfaketime();
+swarmTools();

@@ -40,7 +40,8 @@ export const NODE_USAGE = `loadnet node --config <node-config.json>
 
 export const CLEAN_USAGE = `loadnet clean [--docker] [--json]
   Remove leftovers of earlier runs whose coordinator is gone: node processes, port reservations
-  and (with --docker) the containers and networks labelled by loadnet. Active runs are left alone.
+  and (with --docker) the containers, networks and volumes labelled by loadnet on DOCKER_HOST's engine, and
+  when that engine is a swarm manager the swarm runs' services and secrets. Active runs are left alone.
   Every run start already sweeps local leftovers (node processes, paused ones too, port reservations,
   registry entries) and says what it swept: clean is for the rest.`;
 
