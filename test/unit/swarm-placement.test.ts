@@ -1,0 +1,45 @@
+// Placement of the swarm deployer, decided before any service exists: spread over the eligible hosts,
+// constraints in Swarm's syntax evaluated on the hosts' fields, clear errors for a bad or unmatched constraint.
+import { describe, expect, it } from 'vitest';
+import { parseConstraint, placeNodes, type SwarmHost } from '../../src/deployers/swarm/hosts.js';
+import { SwarmDeployer } from '../../src/deployers/swarm/index.js';
+import { swarmEnginesFromEnv } from '../../src/cli/deployers.js';
+
+const host = (id: string, labels: Record<string, string> = {}, role: 'manager' | 'worker' = 'worker'): SwarmHost => ({ id, hostname: `h-${id}`, addr: `10.0.0.${id}`, role, labels, engineLabels: {} });
+const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `validator-${i}`, role: i < 3 ? ('validator' as const) : ('executor' as const) }));
+
+describe('swarm placement', () => {
+  it('spreads nodes one per host first, in plan order', () => {
+    const placed = placeNodes(nodes(5), [host('1', {}, 'manager'), host('2'), host('3')], undefined);
+    expect(placed.map((p) => p.host.id)).toEqual(['1', '2', '3', '1', '2']);
+  });
+
+  it('pins roles to labelled hosts and spreads among them', () => {
+    const hosts = [host('1', { tier: 'fast' }), host('2', { tier: 'fast' }), host('3', { tier: 'slow' })];
+    const placed = placeNodes(nodes(5), hosts, (n) => (n.role === 'validator' ? ['node.labels.tier == fast'] : ['node.labels.tier!=fast']));
+    expect(placed.map((p) => p.host.id)).toEqual(['1', '2', '1', '3', '3']);
+    expect(placed[0]!.constraints).toEqual(['node.labels.tier == fast']);
+  });
+
+  it('evaluates node.role and node.hostname', () => {
+    const hosts = [host('1', {}, 'manager'), host('2')];
+    expect(placeNodes(nodes(2), hosts, ['node.role==worker']).map((p) => p.host.id)).toEqual(['2', '2']);
+    expect(placeNodes(nodes(2), hosts, ['node.hostname!=h-2']).map((p) => p.host.id)).toEqual(['1', '1']);
+  });
+
+  it('fails naming the node, its constraints and the hosts when none matches', () => {
+    expect(() => placeNodes(nodes(1), [host('1')], ['node.labels.zone==a'])).toThrow(/no swarm host matches the constraints of validator-0 \(node.labels.zone==a\); hosts: h-1 \(worker/);
+  });
+
+  it('refuses a constraint it cannot read, naming the fields allowed', () => {
+    expect(() => parseConstraint('node.platform.os==linux')).toThrow(/allowed: '<field> == <value>' or '!=', field one of node.id, node.hostname, node.role, node.labels.<name>, engine.labels.<name>/);
+    expect(() => new SwarmDeployer({ constraints: ['zone=a'] })).toThrow(/SwarmDeployer constraints: "zone=a" is not allowed/);
+    expect(() => new SwarmDeployer({ stopGraceMs: -1 })).toThrow(/SwarmDeployer stopGraceMs: -1 is not allowed/);
+  });
+
+  it('reads LOADNET_SWARM_ENGINES as socket paths', () => {
+    expect(swarmEnginesFromEnv('/a.sock, /b.sock')).toEqual([{ socketPath: '/a.sock' }, { socketPath: '/b.sock' }]);
+    expect(swarmEnginesFromEnv(undefined)).toEqual([]);
+    expect(() => swarmEnginesFromEnv('tcp://h2:2375')).toThrow(/LOADNET_SWARM_ENGINES: "tcp:\/\/h2:2375" is not a socket path list/);
+  });
+});
