@@ -38,6 +38,8 @@ const BOUNDARIES = {
   'src/deployers/': [...BASE, ...SEAM, 'src/shaper/', 'src/adapters/devnet/', 'src/runtime/', 'src/scenario/', 'src/faults/', NODE_CONFIG],
   'src/runtime/': [...BASE, ...SEAM, 'src/scenario/', 'src/deployers/', 'src/report/'],
   'src/load/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/'],
+  // It re-signs a lost load agent's transactions with the chain's factory, by the path the adapter names (a computed import()).
+  'src/load/agent-loss.ts': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/load/'],
   // A workload's bundled expectation judges the history through the shared checkers.
   'src/workloads/': [...BASE, ...SEAM, 'src/load/', 'src/runtime/', 'src/scenario/', 'src/faults/', ...CHECKERS],
   'src/expectations/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/faults/'],
@@ -69,6 +71,6 @@ export default tseslint.config(
     plugins: { loadnet: { rules: { 'import-boundaries': importBoundaries } } },
     // cli/ loads the user's scenario and plug-in modules by path, the load worker a chain's transaction
     // factory by the path its adapter names: their import() may be computed.
-    rules: { 'loadnet/import-boundaries': ['error', { root: import.meta.dirname, areas: BOUNDARIES, userModules: ['src/cli/', 'workers/load-worker.ts'] }] },
+    rules: { 'loadnet/import-boundaries': ['error', { root: import.meta.dirname, areas: BOUNDARIES, userModules: ['src/cli/', 'workers/load-worker.ts', 'src/load/agent-loss.ts'] }] },
   },
 );

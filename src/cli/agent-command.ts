@@ -3,6 +3,8 @@
  * wallets and schedule to (`agents` of the load engine). Runs until SIGINT/SIGTERM, or one session with --once.
  */
 import { ExitCode } from '../errors.js';
+import type { AgentsSpec } from '../scenario/spec.js';
+import { HOST_PORT_ALLOWED, parseHostPort } from '../util/host-port.js';
 import { parseAgentAddress } from '../load/agent-protocol.js';
 import { parseCommandArgs, usageError, type CommandIo } from './command.js';
 import { AGENT_USAGE } from './usage.js';
@@ -29,4 +31,19 @@ export async function agentCommand(argv: string[], io: CommandIo): Promise<numbe
   process.once('SIGTERM', stop);
   await server.closed;
   return ExitCode.ok;
+}
+
+/**
+ * `--agent host:port` (repeatable) and `--agent-loss` of run/max-rate/soak applied to the scenario's `agents`:
+ * given addresses replace the scenario's; --agent-loss needs agents from either.
+ */
+export function agentsFromFlags(command: string, current: AgentsSpec | undefined, addresses: readonly string[] | undefined, onLoss: string | undefined): AgentsSpec | undefined {
+  for (const a of addresses ?? []) if (!parseHostPort(a)) throw usageError(command, `--agent ${JSON.stringify(a)} is not a load agent address; allowed: ${HOST_PORT_ALLOWED}`);
+  if (onLoss !== undefined && onLoss !== 'fail' && onLoss !== 'continue') throw usageError(command, `--agent-loss ${JSON.stringify(onLoss)} is not allowed; allowed: fail, continue`);
+  const list = addresses && addresses.length > 0 ? [...addresses] : current?.addresses;
+  if (!list) {
+    if (onLoss !== undefined) throw usageError(command, '--agent-loss needs load agents: --agent host:port, or "agents" in the scenario');
+    return undefined;
+  }
+  return { addresses: list, onLoss: (onLoss as AgentsSpec['onLoss'] | undefined) ?? current?.onLoss ?? 'fail' };
 }

@@ -15,6 +15,7 @@ import type { CommandIo } from './command.js';
 import { usageError } from './command.js';
 import { createDeployer } from './deployers.js';
 import { loadScenarioFile } from './load-scenario.js';
+import { agentsFromFlags } from './agent-command.js';
 
 async function jobScenario(command: string, args: CommonJobArgs): Promise<Scenario | undefined> {
   if (args.scenarioPath === undefined) return undefined;
@@ -29,12 +30,15 @@ export function maxRateOptions(a: MaxRateArgs, given: Scenario | undefined): Max
   // Another chain without a scenario: one node, 1 s blocks, finality 3 deep (the devnet's 4 + 2 does not apply).
   if (base === undefined && a.chain !== undefined && a.chain !== 'devnet') {
     const plain = { chain: { type: a.chain }, topology: { shape: 'star', validators: a.validators ?? 1, executors: a.executors ?? 0 }, consensus: { slotDurationMs: 1000, activeSlotCoeff: 1, securityParam: 3 } };
-    return { ...maxRateOptions({ ...a, chain: undefined, validators: undefined, executors: undefined }, undefined), scenario: plain };
+    const agents = agentsFromFlags('max-rate', undefined, a.agents, a.agentLoss);
+    return { ...maxRateOptions({ ...a, chain: undefined, validators: undefined, executors: undefined }, undefined), scenario: agents ? { ...plain, agents } : plain };
   }
   const scenario = base && (a.validators !== undefined || a.executors !== undefined) ? { ...base, spec: { ...base.spec, topology: { ...base.spec.topology, validators: a.validators ?? base.spec.topology.validators, executors: a.executors ?? base.spec.topology.executors } } } : base;
   const topology = scenario === undefined && (a.validators !== undefined || a.executors !== undefined) ? { topology: { shape: 'star', validators: a.validators ?? 4, executors: a.executors ?? 2 } } : undefined;
+  const agents = agentsFromFlags('max-rate', scenario?.spec.agents, a.agents, a.agentLoss);
+  const withAgents = agents === undefined ? (scenario ?? topology) : scenario ? scenarioWith(scenario, { agents }) : { ...topology, agents };
   return {
-    scenario: scenario ?? topology,
+    scenario: withAgents,
     sloP99Ms: a.sloP99Ms,
     minInclusion: a.minInclusion,
     holdMs: a.holdMs,
@@ -85,7 +89,7 @@ export async function soakCommand(argv: string[], io: CommandIo): Promise<number
   const loaded = await jobScenario('soak', a);
   if (!loaded) throw usageError('soak', 'needs a scenario file (what to run for hours), e.g. loadnet soak examples/sustained-load.ts --duration 2h');
   // --duration keeps the module's live objects (scenarioWith); the jobs' own override rebuilds from the registry.
-  const scenario = scenarioWith(loaded, { durationMs: a.durationMs });
+  const scenario = scenarioWith(loaded, { durationMs: a.durationMs, agents: agentsFromFlags('soak', loaded.spec.agents, a.agents, a.agentLoss) });
   const runner = { outDir: a.outDir, summaryStream: a.json ? undefined : io.stdout, progress: !a.json && (io.stderr as { isTTY?: boolean }).isTTY === true, reports: true };
   const deployer = await createDeployer({ name: a.deployer ?? 'local', runner });
   const limits = Object.fromEntries(

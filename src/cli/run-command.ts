@@ -15,6 +15,7 @@ import { RUN_USAGE } from './usage.js';
 import { DEPLOYER_NAMES, createDeployer, parseAttachUrls, type DeployerName } from './deployers.js';
 import { loadScenarioFile } from './load-scenario.js';
 import { loadPlugins } from './plugins.js';
+import { agentsFromFlags } from './agent-command.js';
 import { isFeatureTarget } from '../gherkin/target.js';
 import { progressionTable } from '../report/progression-table.js';
 
@@ -34,6 +35,8 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   tags: { type: 'string' },
+  agent: { type: 'string', multiple: true },
+  'agent-loss': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -59,6 +62,9 @@ export interface RunArgs {
   json: boolean;
   dryRun: boolean;
   progress: boolean;
+  /** --agent (repeatable) and --agent-loss: load agents for the transaction load. */
+  agents?: string[];
+  agentLoss?: string;
 }
 
 export function parseRunArgs(argv: string[]): RunArgs | 'help' {
@@ -108,6 +114,8 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     json: values.json === true,
     dryRun: values['dry-run'] === true,
     progress: values['no-progress'] !== true,
+    agents: values.agent,
+    agentLoss: values['agent-loss'],
   };
 }
 
@@ -125,7 +133,9 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   }
   if (args.tags !== undefined) throw usageError('run', '--tags selects scenarios of .feature files; allowed: with a .feature file or a directory of them');
   const loaded = await loadScenarioFile(args.file);
-  const scenarios = loaded.map((s) => scenarioWith(s, { durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed, chain: chainOverride(s.spec.chain, args) }));
+  const scenarios = loaded.map((s) =>
+    scenarioWith(s, { durationMs: args.durationMs, cooldownMs: args.cooldownMs, seed: args.seed, chain: chainOverride(s.spec.chain, args), agents: agentsFromFlags('run', s.spec.agents, args.agents, args.agentLoss) }),
+  );
   if (args.dryRun) {
     const specs = scenarios.map((s) => s.spec);
     io.stdout.write(`${JSON.stringify(specs.length === 1 ? specs[0] : specs, null, 2)}\n`);

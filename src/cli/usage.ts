@@ -24,6 +24,9 @@ export const RUN_USAGE = `loadnet run <scenario.json | module.ts | module.js | x
   --require <module>         import a plug-in (registers custom workloads/expectations) before the scenario;
                              repeatable; a path (.ts through tsx) or a package name. A JSON scenario can list
                              its own in "plugins" (relative to the scenario file)
+  --agent <host:port>        run the transaction load on this load agent (\`loadnet agent\`); repeatable, replaces
+                             the scenario's "agents" addresses (docs/agents.md)
+  --agent-loss fail|continue a lost agent stops the load (fail, default) or the others go on (continue)
   --tags <expression>        feature files: run the scenarios whose tags match, e.g. "@smoke and not @slow"
   --dry-run                  load and validate only: print the resolved spec(s) as JSON, deploy nothing
   --json                     print the summary (or a list of summaries) as JSON on stdout, nothing else
@@ -82,9 +85,10 @@ export const RENDER_USAGE = `loadnet render k8s <scenario.json | module.ts> [opt
   --no-job                   nodes only (a scenario with chaos or custom code needs this)`;
 
 export const AGENT_USAGE = `loadnet agent [--listen host:port] [--once]
-  A load agent: a coordinator (the load engine's \`agents\` option) hands it shards of its wallets and schedule;
-  it signs and sends them from this host's worker threads and streams interval reports back. The coordinator
-  measures this host's clock offset and corrects latency for it. Run the same loadnet version on both sides.
+  A load agent: a coordinator (\`loadnet run/max-rate/soak --agent host:port\`, a scenario's "agents", the load
+  engine's \`agents\` option) hands it shards of its wallets and schedule; it signs and sends them from this
+  host's worker threads and streams interval reports back. The coordinator measures this host's clock offset and
+  corrects latency for it. Run the same loadnet version on both sides (docs/agents.md).
 
   --listen host:port         where to listen (default 127.0.0.1:7400; port 0: any free port, printed on stdout)
   --once                     exit after the first coordinator's session`;

@@ -64,6 +64,8 @@ const common = {
   validators: { type: 'string' },
   executors: { type: 'string' },
   workers: { type: 'string' },
+  agent: { type: 'string', multiple: true },
+  'agent-loss': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -96,6 +98,9 @@ export interface CommonJobArgs {
   validators?: number;
   executors?: number;
   workers?: number;
+  /** --agent (repeatable) and --agent-loss, as given (the CLI applies them to the scenario's agents). */
+  agents?: string[];
+  agentLoss?: string;
   json: boolean;
   help: boolean;
 }
@@ -109,6 +114,8 @@ function commonArgs(values: Record<string, string | boolean | undefined>, positi
     validators: int('validators', s('validators'), 1, 64, 'an integer from 1 to 64'),
     executors: int('executors', s('executors'), 0, 64, 'an integer from 0 to 64'),
     workers: int('workers', s('workers'), 1, 64, 'an integer from 1 to 64'),
+    agents: values.agent as unknown as string[] | undefined,
+    agentLoss: s('agent-loss'),
     json: values.json === true,
     help: values.help === true,
   };
@@ -154,6 +161,8 @@ export const MAX_RATE_USAGE = `loadnet max-rate [scenario] [options]
                              scenario gives them)
   --deployer local|compose   (default local)   --out <dir>  runs directory (default runs)
   --workers <n>              load worker threads   --sign-cap <sig/s>  cap signing (shows a starved generator)
+  --agent <host:port>        send the load from this load agent (\`loadnet agent\`, without --once); repeatable.
+                             A lost agent fails its hold (docs/agents.md)
   --deployments <n>          run the search on n fresh deployments (seed + i: each its own keys and leader
                              schedule) and report the maximum's mean, spread and 95 % confidence interval in
                              <out>/<time>-max-rate-deployments/max-rate-deployments.json (loadnet compare reads it)
@@ -228,6 +237,8 @@ export const SOAK_USAGE = `loadnet soak [scenario] [options]
   --max-node-rss-growth <size>      per node, per hour (default 64MiB)
   --max-mempool-growth <tx>         pending transactions per hour, per node (default 3600)
   --max-disk-growth <size>          node data dir per hour (default 1GiB)
+  --agent <host:port>               the transaction load from this load agent; repeatable (docs/agents.md)
+  --agent-loss fail|continue        a lost agent stops the load (default) or the others go on
   --validators <n> --executors <n>  --deployer local|compose  --out <dir>  --workers <n>  --json`;
 
 export function parseSoakArgs(argv: string[]): SoakArgs {

@@ -25,6 +25,7 @@ import { LoadnetError } from '../errors.js';
 import { chainOf, chainOptionsOf } from '../adapters/registry.js';
 import { LocalDeployer } from '../deployers/local/index.js';
 import { createLoadEngine } from '../load/engine.js';
+import { agentEngineOptions } from '../load/agent-run.js';
 import type { LoadTotals } from '../load/figures.js';
 import type { Deployer, Expectation, RunContext, RunMetrics, Runner, Scenario } from '../runtime/contracts.js';
 import type { RunnerOptions } from '../runtime/runner-options.js';
@@ -374,6 +375,8 @@ function holdRunner(ctx: RunContext, o: StepSettings) {
       // The floor's holds get seeds no search step uses.
       seed: ctx.scenario.seed + (index === 'floor' ? 1_000_000 : index * 16) + holdNo,
       onInterval: (iv) => ctx.live.publish('maxRate', { step: index, phase, rateTps, offeredTps: iv.offeredTps, includedTps: iv.includedTps, inFlight: iv.inFlight }),
+      // Load agents: a lost one fails the hold's load (a step measured on fewer generators is not that step).
+      ...agentEngineOptions({ events: ctx.events, scenario: { ...ctx.scenario, agents: ctx.scenario.agents && { ...ctx.scenario.agents, onLoss: 'fail' } } }, `max-rate-${index}`),
     });
     let batches: LatencyBatches | undefined;
     engine.tracker!.onInclusion = (intended, ms) => batches?.record(intended, ms);

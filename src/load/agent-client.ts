@@ -32,9 +32,14 @@ export interface AgentClock {
 }
 
 export interface AgentInfo extends AgentClock {
+  /** The address the coordinator connected to (host:port). */
   address: string;
-  agent: string;
+  /** The agent's own hostname and process id, and its cores. */
+  host: string;
+  pid: number;
   cores: number;
+  /** The engine's shards (worker indexes) it runs. */
+  shards: number[];
 }
 
 const PROBES = 8;
@@ -79,11 +84,12 @@ class AgentConnection {
     send(socket, { type: 'hello', version: AGENT_PROTOCOL_VERSION });
     const hello = await this.next('hello');
     if (hello.type !== 'hello') throw new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address}: ${hello.type === 'error' ? hello.message : 'no handshake'}`);
+    // An agent of protocol 1 answered with `agent` instead of host and pid; the version check below names both.
     if (hello.version !== AGENT_PROTOCOL_VERSION) {
       throw new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address} speaks protocol ${hello.version}, this coordinator ${AGENT_PROTOCOL_VERSION}: run the same loadnet version on both hosts`);
     }
     const clock = await this.measureClock();
-    this.info = { address: this.address, agent: hello.agent, cores: hello.cores, ...clock };
+    this.info = { address: this.address, host: hello.host, pid: hello.pid, cores: hello.cores, shards: [], ...clock };
     this.watchdog = setInterval(() => {
       if (nowMs() - this.lastHeard > AGENT_SILENCE_MS) this.lose(`silent for ${Math.round(nowMs() - this.lastHeard)} ms`);
     }, 250);
@@ -200,17 +206,16 @@ class AgentConnection {
 export async function agentShards(addresses: readonly string[], chain: ChainSpec, inits: readonly ShardInit[], onConnected?: (info: AgentInfo) => void): Promise<ShardHost & { agents: AgentInfo[] }> {
   const conns = addresses.map((a) => new AgentConnection(a));
   try {
-    await Promise.all(
-      conns.map(async (c) => {
-        const info = await c.open();
-        onConnected?.(info);
-      }),
-    );
+    await Promise.all(conns.map((c) => c.open()));
   } catch (e) {
     for (const c of conns) c.close();
     throw e;
   }
   const byAgent = conns.map((c, a) => ({ c, inits: inits.filter((_, i) => i % conns.length === a) }));
+  for (const { c, inits: mine } of byAgent) {
+    c.info.shards = mine.map((i) => i.workerIndex);
+    onConnected?.(c.info);
+  }
   const links = byAgent.flatMap(({ c, inits: mine }) => (mine.length ? c.start(chain, mine) : []));
   const order = new Map(inits.map((init, i) => [init.workerIndex, i]));
   links.sort((a, b) => order.get(a.workerIndex)! - order.get(b.workerIndex)!);

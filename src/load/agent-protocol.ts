@@ -6,10 +6,11 @@
  */
 import type { Socket } from 'node:net';
 import type { ChainSpec } from '../scenario/spec.js';
+import { HOST_PORT_ALLOWED, parseHostPort } from '../util/host-port.js';
 import type { CoordinatorMessage, ShardInit, WorkerMessage, WorkerReport } from './protocol.js';
 
-/** Bumped on any incompatible change; both sides refuse another version with a message naming both. */
-export const AGENT_PROTOCOL_VERSION = 1;
+/** Bumped on any incompatible change; both sides refuse another version with a message naming both. 2: hello names host and pid. */
+export const AGENT_PROTOCOL_VERSION = 2;
 /** An agent sends a heartbeat this often; the coordinator declares it lost after AGENT_SILENCE_MS without a line. */
 export const AGENT_HEARTBEAT_MS = 500;
 export const AGENT_SILENCE_MS = 3000;
@@ -28,7 +29,7 @@ export type ToAgent =
   | { type: 'end' };
 
 export type FromAgent =
-  | { type: 'hello'; version: number; agent: string; cores: number }
+  | { type: 'hello'; version: number; host: string; pid: number; cores: number }
   | { type: 'probe'; id: number; agentMs: number }
   | { type: 'beat'; agentMs: number }
   | { type: 'shard'; workerIndex: number; message: WireWorkerMessage }
@@ -79,8 +80,7 @@ export function readLines<T>(socket: Socket, handler: (message: T) => void, onBa
 
 /** host:port (or a bare port, meaning 127.0.0.1) → parts; throws a message saying what is allowed. */
 export function parseAgentAddress(value: string): { host: string; port: number } {
-  const m = /^(?:\[?([^\]]+?)\]?:)?(\d{1,5})$/.exec(value.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !(port >= 1 && port <= 65535)) throw new Error(`${JSON.stringify(value)} is not an agent address; allowed: host:port (e.g. 10.0.0.5:7400) or a port on 127.0.0.1`);
-  return { host: m[1] ?? '127.0.0.1', port };
+  const parsed = parseHostPort(value);
+  if (!parsed) throw new Error(`${JSON.stringify(value)} is not an agent address; allowed: ${HOST_PORT_ALLOWED}`);
+  return parsed;
 }

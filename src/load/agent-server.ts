@@ -85,8 +85,8 @@ function onMessage(session: { socket: Socket; shards?: ShardHost }, m: ToAgent, 
   const { socket } = session;
   switch (m.type) {
     case 'hello':
-      if (m.version !== AGENT_PROTOCOL_VERSION) return fail(`protocol version ${m.version} is not this agent's ${AGENT_PROTOCOL_VERSION}: run the same loadnet version on both hosts`);
-      send(socket, { type: 'hello', version: AGENT_PROTOCOL_VERSION, agent: `${hostname()}:${process.pid}`, cores: availableParallelism() } satisfies FromAgent);
+      if (m.version !== AGENT_PROTOCOL_VERSION) return fail(`the coordinator speaks agent protocol ${m.version}, this agent ${AGENT_PROTOCOL_VERSION}: run the same loadnet version on both hosts`);
+      send(socket, { type: 'hello', version: AGENT_PROTOCOL_VERSION, host: hostname(), pid: process.pid, cores: availableParallelism() } satisfies FromAgent);
       return;
     case 'probe':
       send(socket, { type: 'probe', id: m.id, agentMs: nowMs() });

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoadnetError } from '../errors.js';
-import type { ChainAdapter, Hex, LoadWallet } from '../adapters/seam.js';
+import type { ChainAdapter, Hex, LoadWallet, TxFactoryRef } from '../adapters/seam.js';
 import { chainAdapter } from '../adapters/registry.js';
 import type { RateSpec } from '../scenario/spec.js';
 import type { BlockFeed } from '../runtime/contracts.js';
@@ -129,8 +129,11 @@ export class LoadEngine {
   private readonly inits: ShardInit[];
   private host?: ShardHost;
   private links: ShardLink[] = [];
-  private readonly lastReports = new Map<number, { atMs: number; inFlight: number; sent: number; accepted: number }>();
+  private readonly lastReports = new Map<number, { atMs: number; sent: number; accepted: number; answered: number }>();
   private readonly lost: LostShard[] = [];
+  /** With agents and agentLoss 'continue': each agent shard's accepted ids, and every wallet's nonce at start (to resolve a lost shard from the chain). */
+  private readonly acceptedByShard = new Map<number, Set<string>>();
+  private startNonces?: Map<string, number>;
   private tasks: Promise<WorkerResult>[] = [];
   private t0 = 0;
   private stoppedAt?: number;
@@ -214,6 +217,7 @@ export class LoadEngine {
       this.chainNotes = prepared.notes;
     }
     const agents = this.options.agents ?? [];
+    if (agents.length > 0 && this.options.agentLoss === 'continue') this.startNonces = await this.readNonces();
     if (agents.length > 0) {
       this.host = await agentShards(agents, { type: this.chain.name, ...(this.options.chainOptions ?? {}) }, this.inits, this.options.onAgent);
     } else this.host = localShards(loadWorkerPath(), this.inits);
@@ -295,8 +299,9 @@ export class LoadEngine {
       workerIndex: link.workerIndex,
       wallets: this.inits.find((i) => i.workerIndex === link.workerIndex)?.wallets.length ?? 0,
       reason: e.reason,
+      lostAtMs: nowMs(),
       lastReportAtMs: last?.atMs ?? 0,
-      inFlightAtLastReport: last?.inFlight ?? 0,
+      inFlightAtLastReport: last ? last.sent - last.answered : 0,
       sent: last?.sent ?? 0,
       accepted: last?.accepted ?? 0,
     };
@@ -313,8 +318,16 @@ export class LoadEngine {
 
   private onReport(r: WorkerReport): void {
     this.figures.add(r);
+    if (this.startNonces && r.acceptedIntended.length > 0) {
+      const ids = this.acceptedByShard.get(r.workerIndex) ?? new Set<string>();
+      this.acceptedByShard.set(r.workerIndex, ids);
+      const len = r.acceptedIds.length / r.acceptedIntended.length;
+      for (let i = 0; i < r.acceptedIds.length; i += len) ids.add(r.acceptedIds.slice(i, i + len));
+    }
     const prev = this.lastReports.get(r.workerIndex);
-    this.lastReports.set(r.workerIndex, { atMs: r.atMs, inFlight: r.inFlight, sent: (prev?.sent ?? 0) + r.sent, accepted: (prev?.accepted ?? 0) + r.accepted });
+    // Answered = accepted + rejected + errored; sent − answered is what is in flight (transactions, not requests).
+    const answered = r.accepted + Object.values(r.rejected).reduce((a, b) => a + b, 0) + r.errored;
+    this.lastReports.set(r.workerIndex, { atMs: r.atMs, sent: (prev?.sent ?? 0) + r.sent, accepted: (prev?.accepted ?? 0) + r.accepted, answered: (prev?.answered ?? 0) + answered });
     if (r.acceptedIntended.length > 0) this.tracker?.addAccepted(r.acceptedIds, r.acceptedIntended);
     if (r.final) this.finalReports++;
   }
@@ -331,12 +344,56 @@ export class LoadEngine {
     this.options.onInterval?.(iv);
   }
 
+  /** Every wallet's confirmed nonce on the first target now (before the load, for resolving a lost agent). */
+  private async readNonces(): Promise<Map<string, number>> {
+    const client = this.chain.client({ name: 'load-engine', apiUrl: this.inits[0]!.targets[0]! });
+    try {
+      const nonces = new Map<string, number>();
+      for (let i = 0; i < this.wallets.length; i += 32) {
+        const part = this.wallets.slice(i, i + 32);
+        const states = await Promise.all(part.map((w) => client.account(w.address)));
+        part.forEach((w, j) => nonces.set(w.address, states[j]!.nonce));
+      }
+      return nonces;
+    } finally {
+      await client.close();
+    }
+  }
+
+  /**
+   * What resolving lost shards from the chain needs (agent-loss.ts): each lost shard's wallets with their nonces
+   * at start, the ids it reported accepted, and how its transactions were signed (same wallet and nonce, same id).
+   * Empty unless agentLoss is 'continue'.
+   */
+  lostShardDetails(): LostShardDetail[] {
+    if (!this.startNonces) return [];
+    const nonces = this.startNonces;
+    return this.lost.map((lost) => {
+      const init = this.inits.find((i) => i.workerIndex === lost.workerIndex)!;
+      const byIndex = new Map(this.wallets.map((w) => [w.index, w]));
+      return {
+        lost,
+        wallets: init.wallets.map((w) => ({ index: w.index, secret: w.secret, address: byIndex.get(w.index)!.address, startNonce: nonces.get(byIndex.get(w.index)!.address) ?? 0 })),
+        reportedAccepted: this.acceptedByShard.get(lost.workerIndex) ?? new Set(),
+        txFactory: init.txFactory,
+        recipients: init.recipients,
+        params: init.params,
+        schedule: this.schedule,
+        workerCount: init.workerCount,
+        t0: this.t0,
+      };
+    });
+  }
+
   /** Current totals (live while running, final after stop). */
   totals(): LoadTotals {
     const end = this.stoppedAt ?? Math.min(nowMs(), this.t0 + this.durationMs);
     const genMs = this.t0 === 0 ? 0 : Math.max(0, Math.min(end - this.t0, this.durationMs));
     const totals = this.figures.totals(this.name, genMs, this.schedule.countAt(genMs), this.shortIntervals, this.intervals);
-    return this.lost.length > 0 ? { ...totals, lostShards: [...this.lost] } : totals;
+    if (this.lost.length === 0) return totals;
+    // What a lost agent would have sent is missing from the offered load: that, not this host, bound the generator.
+    const agents = [...new Set(this.lost.map((l) => l.agent))].join(', ');
+    return { ...totals, lostShards: [...this.lost], ...(totals.generatorBound ? { generatorBoundReason: `load agent lost (${agents}): its share of the schedule was not sent` } : {}) };
   }
 
   /** Resolves when generation has ended (duration reached or stop()) and every answer is in. */
@@ -368,6 +425,19 @@ export class LoadEngine {
     this.links = [];
     await this.host?.destroy();
   }
+}
+
+export interface LostShardDetail {
+  lost: LostShard;
+  wallets: Array<LoadWallet & { startNonce: number }>;
+  reportedAccepted: ReadonlySet<string>;
+  txFactory: TxFactoryRef;
+  recipients: readonly string[];
+  params: ShardInit['params'];
+  schedule: Schedule;
+  workerCount: number;
+  /** Unix ms at which the schedule started. */
+  t0: number;
 }
 
 export function createLoadEngine(options: LoadEngineOptions): LoadEngine {

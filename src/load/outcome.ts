@@ -53,7 +53,9 @@ export const droppedPath = (runDir: string): string => join(runDir, 'dropped.txt
 
 /** The `load` summary section: engine totals plus the inclusion outcome, with the accounting checks spelled out. */
 export function loadSummary(totals: LoadTotals, outcome: InclusionOutcome | undefined, target: { rate: unknown; users: number; threads: number }): Record<string, unknown> {
-  const rejectedOk = totals.submitted === totals.accepted + totals.rejectedTotal + totals.errored;
+  // A lost load agent's shards took their in-flight transactions' answers with them (resolved from the chain: agent-loss.ts).
+  const lostInFlight = (totals.lostShards ?? []).reduce((n, l) => n + l.inFlightAtLastReport, 0);
+  const rejectedOk = totals.submitted === totals.accepted + totals.rejectedTotal + totals.errored + lostInFlight;
   const inclusionOk = outcome ? totals.accepted === outcome.included + outcome.pending + outcome.dropped + outcome.repeatedAcceptances : undefined;
   return {
     ...totals,
@@ -61,8 +63,9 @@ export function loadSummary(totals: LoadTotals, outcome: InclusionOutcome | unde
     users: target.users,
     threads: target.threads,
     ...(outcome ?? {}),
+    ...(totals.lostShards ? { lostInFlight } : {}),
     accounting: {
-      'submitted = accepted + rejected + errored': rejectedOk,
+      [lostInFlight > 0 || totals.lostShards ? 'submitted = accepted + rejected + errored + in flight at a lost agent' : 'submitted = accepted + rejected + errored']: rejectedOk,
       ...(inclusionOk === undefined ? {} : { 'accepted = included + pending + dropped': inclusionOk }),
     },
   };

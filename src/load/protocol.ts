@@ -113,6 +113,8 @@ export interface LostShard {
   workerIndex: number;
   wallets: number;
   reason: string;
+  /** Coordinator time (Unix ms) at which the loss was detected. */
+  lostAtMs: number;
   /** Coordinator time of its last report (0: none), and the transactions in flight then (their fate unknown). */
   lastReportAtMs: number;
   inFlightAtLastReport: number;

@@ -63,7 +63,7 @@ export interface RunEventFields {
   expectation: { name: string; status: 'pass' | 'fail' | 'unknown'; message: string; figures: Record<string, unknown> };
   'report.error': { what: string; message: string };
   'node.sample': { node: string; up: boolean; height: number | null; libHeight: number | null; pending: number | null; rssBytes?: number };
-  'node.spawn': { node: string; pid?: number; container?: string };
+  'node.spawn': { node: string; pid?: number; container?: string; host?: string };
   'node.exit': { node: string; code: number | null; signal?: string | null; expected: boolean };
   'compose.image': { image: string; built: boolean; buildMs: number };
   'compose.deploy': { network: string; containers: number; networkMs?: number; createMs?: number; startMs?: number; genesisInMs?: number; chain?: string; linkShaper?: string; faketime?: string };
@@ -132,6 +132,20 @@ export interface RunEventFields {
     threads: number;
     targets: string[];
     targetChoice: 'round-robin' | 'random' | { index: number };
+  };
+  'agent.connected': { workload: string; address: string; host: string; pid: number; cores: number; offsetMs: number; uncertaintyMs: number; rttMs: number; shards: number[] };
+  'agent.lost': { workload: string; address: string; workerIndex: number; wallets: number; reason: string; onLoss: 'fail' | 'continue'; lastReportAtMs: number; inFlightAtLastReport: number; sent: number; accepted: number };
+  'agent.resolved': {
+    workload: string;
+    address: string;
+    workerIndex: number;
+    wallets: Array<{ address: string; startNonce: number; endNonce: number }>;
+    included: number;
+    includedUnreported: number;
+    reportedNotIncluded: number;
+    pendingUnreported: number;
+    unknownAtLoss: number;
+    file: string;
   };
   /** What the chain's adapter settled before a load (ChainAdapter.prepareLoad): its own fields beside these. */
   'load.chain': { workload: string; chain: string; [settled: string]: unknown };
@@ -262,7 +276,7 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
     when: 'about every second per node',
     fields: { node: 'node name', up: 'answered', height: 'best height (null: unknown)', libHeight: 'LIB height (null: unknown)', pending: 'mempool transactions (null: no mempool view)', rssBytes: 'resident memory, bytes (local and compose)' },
   },
-  'node.spawn': { group: 'Nodes', writer: 'deployers', when: 'a node process or container started', fields: { node: 'node name', pid: 'process id (local)', container: 'container name (compose)' } },
+  'node.spawn': { group: 'Nodes', writer: 'deployers', when: 'a node process or container started', fields: { node: 'node name', pid: 'process id (local)', container: 'container name (compose)', host: 'the machine or engine it runs on, where the deployer knows it (absent: the coordinator\'s host)' } },
   'node.exit': { group: 'Nodes', writer: 'deployers', when: 'a node process or container exited', fields: { node: 'node name', code: 'exit code', signal: 'signal (local)', expected: 'loadnet stopped it' } },
   'compose.image': { group: 'Nodes', writer: 'deployers/compose', when: 'the node image is ready', fields: { image: 'image reference', built: 'built now (not cached)', buildMs: 'ms building' } },
   'compose.deploy': { group: 'Nodes', writer: 'deployers/compose', when: 'containers started', fields: { network: 'Docker network', containers: 'count', networkMs: 'ms creating the network', createMs: 'ms creating containers', startMs: 'ms starting them', genesisInMs: 'ms until genesis (the devnet)', chain: 'the chain its programs run (absent: the devnet)', linkShaper: 'address the link shaper listens on (peer links run through it)', faketime: 'libfaketime path in the image (containers start under it)' } },
@@ -363,6 +377,56 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
     },
   },
   'load.generatorBound': { group: 'Load', writer: 'workloads/transactions.ts', when: 'the generator, not the chain, was the limit', fields: { workload: 'workload name', offeredTps: 'tx/s sent', targetTps: 'tx/s asked', reason: 'the cause' } },
+  'agent.connected': {
+    group: 'Load',
+    writer: 'load/agent-run.ts',
+    when: 'a load agent answered, before the load starts',
+    fields: {
+      workload: 'workload or max-rate hold name',
+      address: 'host:port connected to',
+      host: "the agent's hostname",
+      pid: "the agent's process id",
+      cores: "the agent's cores",
+      offsetMs: "agent clock − coordinator clock (ms); the agent's times are corrected by it",
+      uncertaintyMs: '± ms of that offset (half the best probe round trip)',
+      rttMs: 'round trip of the best clock probe',
+      shards: 'the engine shards (worker indexes) it runs',
+    },
+  },
+  'agent.lost': {
+    group: 'Load',
+    writer: 'load/agent-run.ts',
+    when: 'one shard of a load agent lost mid-run (connection gone or silent 3 s)',
+    fields: {
+      workload: 'workload name',
+      address: 'agent host:port',
+      workerIndex: 'the shard',
+      wallets: 'its wallets',
+      reason: 'why it was declared lost',
+      onLoss: 'fail: the load stops | continue: the others go on',
+      lastReportAtMs: 'its last report (Unix ms, 0: none)',
+      inFlightAtLastReport: 'sent, unanswered then (fate unknown until resolved)',
+      sent: 'sent in its reports',
+      accepted: 'accepted in its reports',
+    },
+  },
+  'agent.resolved': {
+    group: 'Load',
+    writer: 'load/agent-run.ts',
+    when: "after the run settled, per lost shard: its transactions resolved from the chain (ids in lost-shards.json)",
+    fields: {
+      workload: 'workload name',
+      address: 'agent host:port',
+      workerIndex: 'the shard',
+      wallets: '[{address, startNonce, endNonce}]: nonces at the start and on chain at the end',
+      included: 'its transactions on chain (Σ endNonce − startNonce)',
+      includedUnreported: 'of those, never reported accepted',
+      reportedNotIncluded: 'reported accepted, not on chain (pending or dropped)',
+      pendingUnreported: 'never reported, in a mempool now',
+      unknownAtLoss: 'at most this many had an unknown fate at the loss',
+      file: 'the file listing the ids',
+    },
+  },
   'load.chain': {
     group: 'Load',
     writer: 'workloads/transactions.ts',

@@ -49,7 +49,7 @@ export function specFromJson(text: string): ScenarioSpec {
  * re-validated and the same live objects are init'ed again with the new metrics. Works for scenarios built by
  * another copy of this module too (a user's module loaded by the CLI), since it only uses the Scenario contract.
  */
-export function scenarioWith(scenario: Scenario, patch: Partial<Pick<ScenarioSpec, 'name' | 'seed' | 'durationMs' | 'cooldownMs' | 'chain'>>): Scenario {
+export function scenarioWith(scenario: Scenario, patch: Partial<Pick<ScenarioSpec, 'name' | 'seed' | 'durationMs' | 'cooldownMs' | 'chain' | 'agents'>>): Scenario {
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   const spec = resolveAndValidate({ ...structuredClone(scenario.spec), ...defined });
   const issues = new Issues();

@@ -369,6 +369,15 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
     return this.next({ chain });
   }
 
+  /**
+   * Load agents (`loadnet agent --listen host:port` on other hosts) that run the transaction load: the load's
+   * shards go to them round-robin. `onLoss` says what a lost agent does: 'fail' (default) stops the load,
+   * 'continue' goes on with the others and resolves the lost one's transactions from the chain (docs/agents.md).
+   */
+  withAgents(addresses: string[], options: { onLoss?: 'fail' | 'continue' } = {}): ScenarioBuilder<NodeControl> {
+    return this.next({ agents: { addresses, ...options } });
+  }
+
   /** The scenario's name (names the run directory). Default 'scenario'. */
   named(name: string): ScenarioBuilder<NodeControl> {
     return this.next({ name });

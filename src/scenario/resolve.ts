@@ -7,7 +7,8 @@ import type { DurationInput } from '../util/duration.js';
 import * as D from './defaults.js';
 import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, readNumber, readObject, readString, isPlainObject } from './fields.js';
 import { chainAdapter, chainNames } from '../adapters/registry.js';
-import type { FaultScheduleSpec, NetworkFaultSpec, ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, FeePressureWorkloadSpec, FeeTierSpec, FloodMessageKind, FloodingPeerWorkloadSpec, PropagationRaceWorkloadSpec, MempoolDivergenceWorkloadSpec, RaceTimingSpec, WalletsSpec, WorkloadSpec } from './spec.js';
+import { HOST_PORT_ALLOWED, parseHostPort } from '../util/host-port.js';
+import type { AgentsSpec, FaultScheduleSpec, NetworkFaultSpec, ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, FeePressureWorkloadSpec, FeeTierSpec, FloodMessageKind, FloodingPeerWorkloadSpec, PropagationRaceWorkloadSpec, MempoolDivergenceWorkloadSpec, RaceTimingSpec, WalletsSpec, WorkloadSpec } from './spec.js';
 import { FUZZ_CASES } from '../adversary/tx-fuzz-cases.js';
 import { FLOOD_REQUESTS } from '../adversary/api-flood.js';
 import { NEMESIS_TYPES, nemesisOf } from '../faults/nemeses/index.js';
@@ -24,7 +25,7 @@ const NAME_RULE = { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, allowed: 'a na
 const PLUGIN_RULE = { pattern: /^\S(.*\S)?$/, allowed: "a module path relative to the scenario file (such as './my-workloads.ts') or a package name" };
 
 export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
-  const top = readObject(input, '', ['version', 'name', 'chain', 'seed', 'topology', 'consensus', 'wallets', 'nodeControl', 'durationMs', 'cooldownMs', 'workloads', 'expectations', 'plugins'], issues) ?? {};
+  const top = readObject(input, '', ['version', 'name', 'chain', 'seed', 'topology', 'consensus', 'wallets', 'nodeControl', 'durationMs', 'cooldownMs', 'workloads', 'expectations', 'plugins', 'agents'], issues) ?? {};
   if (!isPlainObject(input)) issues.add('scenario', input, 'an object (a ScenarioSpec)');
   if (top.version !== undefined && top.version !== D.SPEC_VERSION) issues.add('version', top.version, `${D.SPEC_VERSION} (the only scenario format version)`);
   const name = readString(top.name, 'name', NAME_RULE, issues, D.DEFAULT_NAME);
@@ -48,7 +49,29 @@ export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
   placeWalletRanges(workloads);
   const expectations = readArray(top.expectations, 'expectations', 'an array of expectations', issues).map((e, i) => readExpectation(e, i, issues));
   const plugins = top.plugins === undefined ? undefined : readArray(top.plugins, 'plugins', 'an array of module paths (relative to the scenario file) or package names', issues).map((p, i) => readString(p, `plugins[${i}]`, PLUGIN_RULE, issues));
-  return { version: D.SPEC_VERSION, name, ...(chain ? { chain } : {}), seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations, ...(plugins ? { plugins } : {}) };
+  const agents = readAgents(top.agents, issues);
+  return { version: D.SPEC_VERSION, name, ...(chain ? { chain } : {}), seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations, ...(plugins ? { plugins } : {}), ...(agents ? { agents } : {}) };
+}
+
+const AGENT_LOSS = ['fail', 'continue'] as const;
+
+/** `agents`: absent (or no addresses) stays absent; else distinct host:port addresses and what a lost agent does. */
+function readAgents(v: unknown, issues: Issues): AgentsSpec | undefined {
+  if (v === undefined) return undefined;
+  const o = readObject(v, 'agents', ['addresses', 'onLoss'], issues);
+  if (!o) return undefined;
+  const addresses = readArray(o.addresses, 'agents.addresses', `an array of load agent addresses, each ${HOST_PORT_ALLOWED}`, issues).map((a, i) => {
+    const ok = typeof a === 'string' && parseHostPort(a) !== undefined;
+    if (!ok) issues.add(`agents.addresses[${i}]`, a, `a load agent address: ${HOST_PORT_ALLOWED}`);
+    return ok ? a.trim() : '';
+  });
+  const seen = new Set<string>();
+  for (const [i, a] of addresses.entries()) {
+    if (a !== '' && seen.has(a)) issues.add(`agents.addresses[${i}]`, a, 'each agent once (one connection per agent)');
+    seen.add(a);
+  }
+  const onLoss = readEnum(o.onLoss, 'agents.onLoss', AGENT_LOSS, issues, 'fail');
+  return addresses.length === 0 ? undefined : { addresses, onLoss };
 }
 
 /** `chain`: absent stays absent (the devnet); else a known chain type and the options its adapter accepts. */

@@ -356,6 +356,20 @@ export interface ChainSpec {
   [option: string]: unknown;
 }
 
+/**
+ * Load agents (`loadnet agent` on other hosts) that run the transaction load instead of this process's worker
+ * threads: the engine's shards go to them round-robin, their figures merge into the same summary (docs/agents.md).
+ */
+export interface AgentsSpec {
+  /** Each agent's host:port. */
+  addresses: string[];
+  /**
+   * An agent lost mid-run (connection gone, or silent for 3 s): 'fail' stops the load and fails the run;
+   * 'continue' goes on with the other agents, and what the lost one had in flight is resolved from the chain.
+   */
+  onLoss: 'fail' | 'continue';
+}
+
 export interface ScenarioSpec {
   version: 1;
   name: string;
@@ -379,6 +393,8 @@ export interface ScenarioSpec {
    * library code imports its plug-ins itself. Absent when there are none.
    */
   plugins?: string[];
+  /** Load agents for the transaction load (absent: this process's worker threads). */
+  agents?: AgentsSpec;
 }
 
 /** Mean block interval in ms: slotDuration / activeSlotCoeff. */

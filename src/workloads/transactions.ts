@@ -19,6 +19,8 @@ import { scheduleFromRate } from '../load/schedule.js';
 import { stagesOf, type TrafficRecord } from '../load/traffic.js';
 import { droppedPath, loadSummary, settleInclusion, type InclusionOutcome } from '../load/outcome.js';
 import { TxInclusion } from './tx-inclusion.js';
+import { agentEngineOptions, resolveAgentLosses } from '../load/agent-run.js';
+import type { LostShardResolution } from '../load/agent-loss.js';
 
 /** How a composing workload (fee-pressure's tiers) runs one: its own name, no `load` section, its intervals. */
 export interface TransactionWorkloadRole {
@@ -37,6 +39,7 @@ export class TransactionWorkload implements Workload {
   private ctx?: RunContext;
   /** The last settled figures (after finish: the final ones). */
   result?: { totals: LoadTotals; outcome?: InclusionOutcome };
+  private lostResolved?: LostShardResolution[];
 
   /** `replay`: send this recorded traffic (already scaled) rather than the spec's rate from the window start. */
   constructor(
@@ -118,6 +121,7 @@ export class TransactionWorkload implements Workload {
       // Through the cooldown, re-submit what a restarted or killed node took with it (the run's abort stops it).
       settleMs: 10 * 60_000,
       onInterval: (iv) => this.onInterval(ctx, iv),
+      ...agentEngineOptions(ctx, this.name),
     });
     this.engine = engine;
     const onAbort = () => void engine.stop().catch(() => undefined);
@@ -188,6 +192,7 @@ export class TransactionWorkload implements Workload {
   /** After the settle phase: the final `load` section, and the outcome tx-inclusion judges, into the history. */
   async finish(ctx: RunContext): Promise<void> {
     await ctx.blockFeed.refresh().catch(() => undefined);
+    if (this.engine) this.lostResolved = await resolveAgentLosses(this.engine, ctx, this.name);
     const r = await this.publishSummary(true);
     if (!r) return; // never ran: tx-inclusion finds no outcome and says so
     const { totals: t, outcome: o } = r;
@@ -210,7 +215,10 @@ export class TransactionWorkload implements Workload {
     if (!engine || !ctx) return undefined;
     const totals = this.totals ?? engine.totals();
     const outcome = engine.tracker ? await settleInclusion(engine.tracker, ctx.nodes(), droppedPath(ctx.runDir)) : undefined;
-    if (this.role.summary) ctx.summary.set('load', loadSummary(totals, outcome, { rate: this.rate(), users: this.spec.users, threads: engine.threads }));
+    if (this.role.summary) {
+      const summary = loadSummary(totals, outcome, { rate: this.rate(), users: this.spec.users, threads: engine.threads });
+      ctx.summary.set('load', this.lostResolved?.length ? { ...summary, lostShardsResolved: this.lostResolved } : summary);
+    }
     if (final) engine.tracker?.close();
     this.result = { totals, outcome };
     return this.result;

@@ -1,0 +1,130 @@
+/**
+ * Load agents in a whole run: a scenario's `agents` (two real `loadnet agent` processes) runs the transaction
+ * workload against real devnet nodes (LocalDeployer, 2 validators); one agent is SIGKILLed mid-window with
+ * agents.onLoss 'continue'. The run goes on; the loss is in the history within seconds; what the lost agent had
+ * in flight is resolved from the chain per transaction (lost-shards.json); and an audit of the nodes' blocks
+ * agrees with the accounting exactly: every transaction on chain is one the coordinator counted as included or
+ * one the resolution lists as included-unreported, every wallet's nonce agrees, and no dropped id is on chain.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalDeployer } from '../../src/deployers/local/index.js';
+import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
+import { buildScenario } from '../../src/scenario/build.js';
+import { nowMs } from '../../src/util/clock.js';
+import { alive, pidsOf, readEvents } from './helpers/run-files.js';
+
+const CLI = resolve('dist/src/cli/main.js');
+const outDir = mkdtempSync(join(tmpdir(), 'loadnet-agents-run-'));
+const agents: ChildProcess[] = [];
+let runner: Runner | undefined;
+let handle: RunHandle | undefined;
+
+/** A real agent process on a free port; resolves with its address, and `started` when it takes shards. */
+async function startAgent(): Promise<{ child: ChildProcess; address: string; started: Promise<number> }> {
+  const child = spawn(process.execPath, [CLI, 'agent', '--listen', '127.0.0.1:0', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  agents.push(child);
+  let err = '';
+  const started = new Promise<number>((res) => child.stderr!.on('data', (d: Buffer) => ((err += d.toString()), /starting \d+ shard/.test(err) && res(nowMs()))));
+  const address = await new Promise<string>((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) res(m[1]!);
+    });
+    child.once('exit', (code) => rej(new Error(`agent exited with ${code}: ${err}`)));
+  });
+  return { child, address, started };
+}
+
+afterAll(async () => {
+  const runDir = handle?.runDir;
+  await handle?.dispose();
+  await runner?.dispose();
+  for (const a of agents) if (a.exitCode === null && a.signalCode === null) a.kill('SIGKILL');
+  if (runDir) for (const pid of pidsOf(runDir)) expect(alive(pid)).toBe(false);
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('load agents in a run', () => {
+  it('an agent SIGKILLed mid-run: the run goes on, the loss is recorded, its transactions are resolved from the chain, and the blocks agree', async () => {
+    const [a1, a2] = [await startAgent(), await startAgent()];
+    const scenario = buildScenario({
+      name: 'agents-lost',
+      topology: { shape: 'full', validators: 2, executors: 0 },
+      consensus: { slotDurationMs: 500, activeSlotCoeff: 0.8, securityParam: 3 },
+      wallets: { count: 12, fundsPerWallet: 1_000_000 },
+      durationMs: '9s',
+      cooldownMs: '6s',
+      agents: { addresses: [a1.address, a2.address], onLoss: 'continue' },
+      workloads: [{ type: 'transactions', rate: { kind: 'perSecond', perSecond: 150 }, users: 12, inclusionThreshold: 0.5 }],
+    });
+    let killedAt = 0;
+    // 3 s after the doomed agent took its shard (sync and pre-signing are well over by then).
+    void a2.started.then(async (at) => {
+      await new Promise((r) => setTimeout(r, Math.max(0, at + 3000 - nowMs())));
+      killedAt = nowMs();
+      a2.child.kill('SIGKILL');
+    });
+    runner = await new LocalDeployer({ outDir, reports: true }).deploy(scenario);
+    handle = await runner.run(scenario, { rejectOnFailure: false });
+    expect(killedAt, 'the agent was killed during the run').toBeGreaterThan(0);
+
+    const events = await readEvents(handle.runDir);
+    const connected = events.filter((e) => e.kind === 'agent.connected');
+    expect(connected.map((e) => e.address).sort()).toEqual([a1.address, a2.address].sort());
+    for (const c of connected) {
+      expect(Math.abs(c.offsetMs)).toBeLessThan(25);
+      expect(c.uncertaintyMs).toBeLessThan(25);
+      expect(c.host).toBeTruthy();
+      expect(c.shards).toHaveLength(1);
+    }
+    const lostEv = events.filter((e) => e.kind === 'agent.lost');
+    expect(lostEv).toHaveLength(1);
+    expect(lostEv[0]!.address).toBe(a2.address);
+    expect(lostEv[0]!.t - killedAt, 'detected within seconds').toBeLessThan(3500);
+
+    const load = handle.summary.load as Record<string, any>;
+    // The other agent went on to the end of the window: more than the lost one, which stopped after ~3 s of 9.
+    expect(load.lostShards).toHaveLength(1);
+    const lost = load.lostShards[0];
+    expect(load.submitted - lost.sent).toBeGreaterThan(1.5 * lost.sent);
+    // Nothing silently dropped: every submission is answered or was in flight at the lost agent.
+    expect(load.submitted).toBe(load.accepted + load.rejectedTotal + load.errored + lost.inFlightAtLastReport);
+    expect(Object.values(load.accounting as Record<string, boolean>).every(Boolean), JSON.stringify(load.accounting)).toBe(true);
+    expect(load.accepted).toBe(load.included + load.pending + load.dropped);
+
+    const [resolved] = load.lostShardsResolved;
+    const file = JSON.parse(readFileSync(join(handle.runDir, 'lost-shards.json'), 'utf8'))[0];
+    expect(file.includedIds).toHaveLength(resolved.included);
+    expect(file.includedUnreportedIds).toHaveLength(resolved.includedUnreported);
+    expect(resolved.included).toBe(resolved.wallets.reduce((n: number, w: any) => n + w.endNonce - w.startNonce, 0));
+    expect(resolved.includedUnreported).toBeLessThanOrEqual(resolved.unknownAtLoss);
+    expect(resolved.wallets).toHaveLength(6);
+    expect(events.filter((e) => e.kind === 'agent.resolved')).toHaveLength(1);
+
+    // The audit: every block of the run, from a node.
+    const client = handle.context.node('validator-0').client;
+    const tip = (await client.head()).height;
+    const onChain = new Set<string>();
+    for (let h = 1; h <= tip; h += 50) for (const b of await client.blocksByHeight(h, Math.min(tip, h + 49))) for (const id of b.txIds) onChain.add(id);
+    // Every wallet sent only load transactions from nonce 0: the chain's nonces count its transactions.
+    const nonces = await Promise.all(handle.context.wallets.map(async (w) => (await client.account(w.address)).nonce));
+    const inBlocks = onChain.size;
+    expect(nonces.reduce((a, b) => a + b, 0), 'Σ wallet nonces = transactions in blocks').toBe(inBlocks);
+    // The lost shard's included ids (re-signed) are on chain, unreported ones included.
+    for (const id of file.includedIds) expect(onChain.has(id), `lost shard's ${id} on chain`).toBe(true);
+    // Exact: what is on chain = what the coordinator counted included + what the resolution listed as included
+    // unreported (+ what was still pending at the evaluation and landed since, if anything).
+    const counted = load.included + resolved.includedUnreported;
+    expect(inBlocks).toBeGreaterThanOrEqual(counted);
+    expect(inBlocks - counted).toBeLessThanOrEqual(load.pending + resolved.pendingUnreported);
+    const dropped = readFileSync(join(handle.runDir, 'dropped.txt'), 'utf8').split('\n').filter(Boolean);
+    for (const id of dropped) expect(onChain.has(id), `dropped ${id} is on chain`).toBe(false);
+    console.log(`load-agents-run: ${JSON.stringify({ submitted: load.submitted, accepted: load.accepted, included: load.included, pending: load.pending, dropped: load.dropped, lost, resolved, inBlocks })}`);
+  }, 120_000);
+});
