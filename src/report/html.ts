@@ -7,6 +7,7 @@ import { formatP99, type MaxRateSummary } from '../jobs/max-rate-result.js';
 import type { ExpectationOutcome } from '../runtime/contracts.js';
 import type { RunData, Point } from './run-data.js';
 import { escapeXml as esc, renderChart, type ChartSpec } from './svg-chart.js';
+import { hostsSection } from './hosts.js';
 import { formatDuration } from '../util/duration.js';
 
 export const REPORT_CSS = `
@@ -216,6 +217,7 @@ export function renderHtml(data: RunData): string {
 ${charts.map(renderChart).join('\n')}
 ${bands.length ? `<h2>Faults</h2><table class="faults"><tr><th>kind</th><th>target</th><th>from</th><th>to</th><th>lasted</th></tr>${faultRows.join('')}</table>` : ''}
 ${maxRate && Array.isArray(maxRate.curve) ? maxRateSection(maxRate) : ''}
+${hostsSection(data.hosts)}
 </section>
 <aside><h2>Scenario</h2>${dl(scenarioRows(data))}
 ${sections.map(([k, v]) => `<h2>${esc(k)}</h2>${dl(flatten(v))}`).join('\n')}

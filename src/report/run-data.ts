@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { LoadnetError } from '../errors.js';
 import type { RunSummary } from '../runtime/contracts.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
+import { HOST_EVENT_KINDS, hostsOf, type Hosts } from './hosts.js';
 
 export interface Point {
   /** Seconds since the run's first event. */
@@ -49,6 +50,8 @@ export interface RunData {
   reorgs: Point[];
   /** Resident memory per node, bytes, when the deployer knows it. */
   rss: Record<string, Point[]>;
+  /** Where nodes and load agents ran (report/hosts.ts). */
+  hosts: Hosts;
   eventCount: number;
   badLines: number;
 }
@@ -76,7 +79,7 @@ export async function readRunData(runDir: string): Promise<RunData> {
   const events: Ev[] = [];
   let badLines = 0;
   let eventCount = 0;
-  const wanted = new Set(['run.phase', 'load.interval', 'da.interval', 'node.sample', 'block', 'block.final', 'reorg', 'fault.start', 'fault.end']);
+  const wanted = new Set<string>(['run.phase', 'load.interval', 'da.interval', 'node.sample', 'block', 'block.final', 'reorg', 'fault.start', 'fault.end', ...HOST_EVENT_KINDS]);
   // fault events are kept by their faultId (see faultEvent)
   try {
     const lines = createInterface({ input: createReadStream(join(runDir, 'events.jsonl'), 'utf8'), crlfDelay: Infinity });
@@ -122,6 +125,7 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
     loadIntervals: [],
     reorgs: [],
     rss: {},
+    hosts: hostsOf(events),
     eventCount,
     badLines,
   };

@@ -125,6 +125,12 @@ describe('load agents in a run', () => {
     expect(inBlocks - counted).toBeLessThanOrEqual(load.pending + resolved.pendingUnreported);
     const dropped = readFileSync(join(handle.runDir, 'dropped.txt'), 'utf8').split('\n').filter(Boolean);
     for (const id of dropped) expect(onChain.has(id), `dropped ${id} is on chain`).toBe(false);
+    // The report's hosts section: each agent with its host and clock offset, the lost one with its resolution.
+    const html = readFileSync(join(handle.runDir, 'report.html'), 'utf8');
+    const hosts = html.slice(html.indexOf('<h2 id="hosts">'));
+    expect(hosts).toContain(a1.address);
+    expect(hosts).toContain(connected[0]!.host);
+    expect(hosts).toMatch(new RegExp(`${a2.address.replace(/\./g, '\\.')}</td>.*lost: connection closed; resolved from the chain: ${resolved.included} included \\(${resolved.includedUnreported} unreported\\)`));
     console.log(`load-agents-run: ${JSON.stringify({ submitted: load.submitted, accepted: load.accepted, included: load.included, pending: load.pending, dropped: load.dropped, lost, resolved, inBlocks })}`);
   }, 120_000);
 });
