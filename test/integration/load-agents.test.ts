@@ -5,6 +5,8 @@
  * reported (agentLoss 'continue'), or failing the load (the default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { AGENT_PROTOCOL_VERSION, parseAgentAddress } from '../../src/load/agent-protocol.js';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLoadEngine, type LoadEngine } from '../../src/load/engine.js';
@@ -144,6 +146,29 @@ describe('load agents', () => {
     a1.child.kill('SIGKILL');
     await expect(engine.finished()).rejects.toThrow(new RegExp(`load agent ${a1.address.replace(/\./g, '\\.')} lost`));
     expect(nowMs() - killedAt, 'the load stops soon after, not at the end of the window').toBeLessThan(5000);
+  });
+
+  it('another protocol version is refused on both sides, naming both versions', async () => {
+    const a = await startAgent();
+    // A coordinator of another version at a real agent: the agent says why and closes.
+    const { host, port } = parseAgentAddress(a.address);
+    const answer = await new Promise<string>((res) => {
+      const s = connect({ host, port }, () => s.write(`${JSON.stringify({ type: 'hello', version: 1 })}\n`));
+      let text = '';
+      s.on('data', (d) => (text += d.toString()));
+      s.on('close', () => res(text));
+    });
+    expect(answer).toContain(`the coordinator speaks agent protocol 1, this agent ${AGENT_PROTOCOL_VERSION}`);
+    // An agent of another version (a fake: a socket answering an older hello) at this coordinator.
+    const old = createServer((s) => s.once('data', () => s.write(`${JSON.stringify({ type: 'hello', version: 1, agent: 'old:1', cores: 1 })}\n`)));
+    await new Promise<void>((r) => old.listen(0, '127.0.0.1', r));
+    const oldAddress = `127.0.0.1:${(old.address() as { port: number }).port}`;
+    try {
+      engine = createLoadEngine({ targets: [url()], wallets: plan.wallets.slice(0, 2).map((w) => ({ secret: w.seed })), rate: 10, durationMs: 1000, agents: [oldAddress] });
+      await expect(engine.start()).rejects.toThrow(`load agent ${oldAddress} speaks protocol 1, this coordinator ${AGENT_PROTOCOL_VERSION}`);
+    } finally {
+      old.close();
+    }
   });
 
   it('an address with no agent: a clear error naming it and how to start one', async () => {

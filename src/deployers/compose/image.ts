@@ -24,6 +24,8 @@ export interface NodeImage {
   ref: string;
   /** Command (after the image's entrypoint) that runs a node with the mounted config. */
   command: string[];
+  /** Command (after the entrypoint) that runs a load agent, `loadnet agent --listen 0.0.0.0:7400` (docs/agents.md). */
+  agentCommand: string[];
   /** True when this call built it; false when it was cached or user-supplied. */
   built: boolean;
   /** libfaketime's path inside the image (loadnet's image on a machine with libfaketime), else null. */
@@ -67,6 +69,13 @@ function stages(contents: ImageContents): { base: Stage; app: Stage } {
 
 function nodeCommand(packageDir: string): string[] {
   return [`/${packageDir}/dist/src/node/bin.js`, '--config', `${NODE_DIR_IN_CONTAINER}/config.json`];
+}
+
+/** The port a load agent listens on in a container (on every interface, so a published port or an overlay reaches it). */
+export const AGENT_PORT_IN_CONTAINER = 7400;
+
+function agentCommand(packageDir: string): string[] {
+  return [`/${packageDir}/dist/src/cli/main.js`, 'agent', '--listen', `0.0.0.0:${AGENT_PORT_IN_CONTAINER}`];
 }
 
 /**
@@ -150,18 +159,19 @@ export async function ensureNodeImage(docker: Docker, options: NodeImageOptions 
         hint: `load or build it first (\`docker pull ${options.image}\` where a registry is reachable), or omit \`image\` to let loadnet build its own`,
       });
     }
-    const root = options.root ?? packageRoot();
-    return { ref: options.image, command: options.command ?? nodeCommand(imageContents(root, options.nodeBinary).packageDir), built: false, buildMs: 0, faketime: null };
+    const { packageDir } = imageContents(options.root ?? packageRoot(), options.nodeBinary);
+    return { ref: options.image, command: options.command ?? nodeCommand(packageDir), agentCommand: agentCommand(packageDir), built: false, buildMs: 0, faketime: null };
   }
   const contents = imageContents(options.root ?? packageRoot(), options.nodeBinary ?? process.execPath);
   const { base, app } = stages(contents);
   const command = nodeCommand(contents.packageDir);
-  if (!options.rebuild && (await imageExists(docker, app.ref))) return { ref: app.ref, command, built: false, buildMs: 0, faketime: contents.faketime ?? null };
+  const agent = agentCommand(contents.packageDir);
+  if (!options.rebuild && (await imageExists(docker, app.ref))) return { ref: app.ref, command, agentCommand: agent, built: false, buildMs: 0, faketime: contents.faketime ?? null };
   let buildMs = 0;
   if (options.rebuild || !(await imageExists(docker, base.ref))) buildMs += await buildOnce(docker, contents, base, say);
   buildMs += await buildOnce(docker, contents, app, say);
   await pruneOldImages(docker, [app.ref, base.ref]);
-  return { ref: app.ref, command, built: true, buildMs, faketime: contents.faketime ?? null };
+  return { ref: app.ref, command, agentCommand: agent, built: true, buildMs, faketime: contents.faketime ?? null };
 }
 
 /** Images of earlier builds kept for runs that may still start from them (beside the current one). */
