@@ -21,7 +21,9 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(answer(n));
   });
 });
-server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${server.address().port}`));
+// SINK_HOST: where to listen (default 127.0.0.1); SINK_URL_HOST: the host in the printed URL (bench/load-agents.ts: agents in namespaces).
+const host = process.env.SINK_HOST ?? '127.0.0.1';
+server.listen(0, host, () => console.log(`http://${process.env.SINK_URL_HOST ?? host}:${server.address().port}`));
 process.on('message', (m) => {
   if (m === 'count') process.send({ received });
 });

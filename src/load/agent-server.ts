@@ -8,7 +8,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { availableParallelism, hostname } from 'node:os';
 import { chainAdapter } from '../adapters/registry.js';
-import { nowMs } from '../util/clock.js';
+import { nowMs, sleep } from '../util/clock.js';
 import { AGENT_HEARTBEAT_MS, AGENT_PROTOCOL_VERSION, readLines, send, toWire, type FromAgent, type ToAgent } from './agent-protocol.js';
 import { loadWorkerPath } from './engine.js';
 import { localShards, type ShardHost } from './shard-link.js';
@@ -34,8 +34,10 @@ export async function startAgentServer(options: AgentServerOptions = {}): Promis
   const log = options.log ?? (() => undefined);
   let busy = false;
   let current: { socket: Socket; shards?: ShardHost } | undefined;
-  const server: Server = createServer((socket) => {
+  const server: Server = createServer(async (socket) => {
     socket.setNoDelay(true);
+    // A coordinator that reconnects at once (max-rate: one load per hold) may find the last session still stopping its shards.
+    for (const until = nowMs() + 2000; busy && nowMs() < until; ) await sleep(20);
     if (busy) {
       send(socket, { type: 'error', message: 'this agent already serves a coordinator' });
       socket.end();
