@@ -34,10 +34,11 @@ const nets = [1, 2, 3].map((i) => ({ ns: `lnag${tag}-${i}`, host: `vag${tag}h${i
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 
 const agents: ChildProcess[] = [];
-let sink: ChildProcess | undefined;
+/** The sink, once started (cleanup may run before). */
+const started: { sink?: ChildProcess } = {};
 function cleanup(): void {
   for (const a of agents) a.kill('SIGKILL');
-  sink?.kill();
+  started.sink?.kill();
   for (const n of nets) {
     try {
       ip('netns', 'del', n.ns);
@@ -67,9 +68,10 @@ for (const n of nets) {
 }
 
 // The sink on every host address; everyone (local threads too) sends to the first veth's host side.
-sink = fork(fileURLToPath(new URL('./load-null-sink.mjs', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, SINK_HOST: '0.0.0.0', SINK_URL_HOST: nets[0]!.hostIp } });
-const url = await new Promise<string>((resolve) => sink!.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
-const sinkCount = () => new Promise<number>((resolve) => { sink!.once('message', (m: { received: number }) => resolve(m.received)); sink!.send('count'); });
+const sink = fork(fileURLToPath(new URL('./load-null-sink.mjs', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, SINK_HOST: '0.0.0.0', SINK_URL_HOST: nets[0]!.hostIp } });
+started.sink = sink;
+const url = await new Promise<string>((resolve) => sink.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+const sinkCount = () => new Promise<number>((resolve) => { sink.once('message', (m: { received: number }) => resolve(m.received)); sink.send('count'); });
 
 const addresses: string[] = [];
 for (const n of nets) {
