@@ -121,7 +121,8 @@ export class TransactionWorkload implements Workload {
       // Through the cooldown, re-submit what a restarted or killed node took with it (the run's abort stops it).
       settleMs: 10 * 60_000,
       onInterval: (iv) => this.onInterval(ctx, iv),
-      ...agentEngineOptions(ctx, this.name),
+      // Load agents serve one engine at a time: the DSL's transactions workload gets them, a composing workload's parts run here.
+      ...(this.role.summary ? agentEngineOptions(ctx, this.name) : {}),
     });
     this.engine = engine;
     const onAbort = () => void engine.stop().catch(() => undefined);
