@@ -7,7 +7,7 @@
  * one the resolution lists as included-unreported, every wallet's nonce agrees, and no dropped id is on chain.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,9 +64,12 @@ describe('load agents in a run', () => {
       workloads: [{ type: 'transactions', rate: { kind: 'perSecond', perSecond: 150 }, users: 12, inclusionThreshold: 0.5 }],
     });
     let killedAt = 0;
-    // 3 s after the doomed agent took its shard (sync and pre-signing are well over by then).
-    void a2.started.then(async (at) => {
-      await new Promise((r) => setTimeout(r, Math.max(0, at + 3000 - nowMs())));
+    // 2 s after the load's first interval (the schedule runs: on a loaded machine, sync and pre-signing can take
+    // seconds, and an agent lost before the start fails the start instead).
+    void a2.started.then(async () => {
+      const running = () => readdirSync(outDir).some((d) => existsSync(join(outDir, d, 'events.jsonl')) && readFileSync(join(outDir, d, 'events.jsonl'), 'utf8').includes('"kind":"load.interval"'));
+      while (!running()) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 2000));
       killedAt = nowMs();
       a2.child.kill('SIGKILL');
     });
