@@ -18,7 +18,7 @@ import { LocalDeployer } from '../../src/deployers/local/index.js';
 import { ScenarioBuilder } from '../../src/scenario/builder.js';
 import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
 import { pidsOf, readEvents, alive } from './helpers/run-files.js';
-import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
+import { expectLiveVerdicts, rejudge, rejudgeAltered } from './helpers/rejudge.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-chaos-'));
 const cleanup: Array<RunHandle | Runner> = [];
@@ -141,6 +141,19 @@ describe('chaos on real nodes', () => {
     expect(slowest).toBeGreaterThan(1);
     expect(tight.status).toBe('fail');
     expect(tight.message).toMatch(/did not recover within 1 ms: .*recovered after \d+ ms/);
+    // tx-inclusion from the record: one included transaction recorded as dropped fails at threshold 1, and a
+    // threshold at the altered ratio passes it.
+    const lost = (events: Record<string, unknown>[]) => {
+      const o = events.filter((e) => e.kind === 'load.outcome').at(-1)!.outcome as { included: number; dropped: number };
+      o.included -= 1;
+      o.dropped += 1;
+    };
+    const inc = r['tx-inclusion']!.figures as { included: number; accepted: number };
+    const strict = rejudgeAltered(handle.runDir, lost, [{ name: 'tx-inclusion', options: { threshold: 1 } }])['tx-inclusion']!;
+    expect(strict.status).toBe('fail');
+    expect(strict.message).toContain(`${inc.included - 1} of ${inc.accepted} accepted transactions included`);
+    const looser = rejudgeAltered(handle.runDir, lost, [{ name: 'tx-inclusion', options: { threshold: (inc.included - 1) / inc.accepted } }])['tx-inclusion']!;
+    expect(looser.status, looser.message).toBe('pass');
     if (process.env.LOADNET_WRITE_FIXTURE === '1') {
       const dest = resolve('test/fixtures/report-run');
       mkdirSync(dest, { recursive: true });

@@ -4,7 +4,7 @@
  * on the same real chain with one included transaction withheld from the replayed history.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { ScenarioBuilder } from '../../src/scenario/builder.js';
 import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
 import { judgeSupply, observeAndReplay } from '../../src/expectations/supply.js';
 import { TransferWorkload } from './expect-helpers.js';
-import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
+import { expectLiveVerdicts, observedOf, rejudge, rejudgeAltered } from './helpers/rejudge.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-expect-healthy-'));
 const transfers = new TransferWorkload({ senders: 8, tickMs: 200, perTick: 4 });
@@ -88,6 +88,35 @@ describe('expectations on a healthy run', () => {
     for (const n of ['safety', 'supply-conserved']) expect(tighter[n]!.status).toBe('pass');
   });
 
+  it('the checkers without a threshold judge the record: a record with a lagging node, a differing final block or a wrong balance fails, and a looser liveness lag passes it again', () => {
+    const lagging = (events: Record<string, unknown>[]) => {
+      const tips = observedOf(events, 'consensus-liveness', 'evaluate').tips as Array<{ node: string; height: number }>;
+      const best = Math.max(...tips.map((t) => t.height));
+      tips.sort((a, b) => a.height - b.height)[0]!.height = best - 10;
+    };
+    const lag = rejudgeAltered(handle.runDir, lagging)['consensus-liveness']!;
+    expect(lag.status).toBe('fail');
+    expect(lag.message).toMatch(/ at \d+ \(10 behind\); best \d+, max lag 5/);
+    expect(rejudgeAltered(handle.runDir, lagging, [{ name: 'consensus-liveness', options: { maxLag: 10 } }])['consensus-liveness']!.status).toBe('pass');
+
+    const forked = rejudgeAltered(handle.runDir, (events) => {
+      // A final height both nodes hold: node b's block there becomes another block.
+      const [a, b] = observedOf(events, 'safety', 'evaluate').chains as Array<{ from: number; ids: Array<string | null> }>;
+      const i = b!.ids.findIndex((id, j) => id !== null && (a!.ids[b!.from + j - a!.from] ?? null) !== null);
+      expect(i).toBeGreaterThanOrEqual(0);
+      b!.ids[i] = 'f'.repeat(64);
+    })['safety']!;
+    expect(forked.status).toBe('fail');
+    expect(forked.message).toMatch(/nodes disagree at 1 final heights/);
+
+    const richer = rejudgeAltered(handle.runDir, (events) => {
+      const accounts = (observedOf(events, 'supply-conserved', 'evaluate').observed as { accounts: Record<string, { balance: number }> }).accounts;
+      Object.values(accounts)[0]!.balance += 1;
+    })['supply-conserved']!;
+    expect(richer.status).toBe('fail');
+    expect(richer.message).toMatch(/wallets disagree with the chain: wallet \d+ \([0-9a-f]{8}…\): balance \d+/);
+  });
+
   it('the supply check fails with the numbers when one included transaction is withheld from the history', async () => {
     const ctx = runner.context;
     const someId = transfers.accepted[5]!;
@@ -122,6 +151,15 @@ describe('expectations on a healthy run', () => {
     expect(checks.length).toBeGreaterThanOrEqual(1);
     for (const c of checks) for (const f of ['summary.json', 'report.html', 'junit.xml']) expect(existsSync(join(handle.runDir, c, f)), `${c}/${f}`).toBe(true);
     expect(readFileSync(summaryPath, 'utf8')).toBe(before);
+    // --scenario: a scenario file's options over the recorded ones (the run's own scenario, mempool bound at 0).
+    const scenario = JSON.parse(readFileSync(join(handle.runDir, 'scenario.json'), 'utf8')) as { expectations: Array<{ type: string; options?: Record<string, unknown> }> };
+    for (const e of scenario.expectations) if (e.type === 'mempool-bounded') e.options = { ...e.options, maxPending: 0 };
+    const scenarioFile = join(outDir, 'tighter-scenario.json');
+    writeFileSync(scenarioFile, JSON.stringify(scenario));
+    const fromScenario = loadnet('check', handle.runDir, '--scenario', scenarioFile);
+    expect(fromScenario.status, fromScenario.stderr).toBe(1);
+    expect(fromScenario.stdout).toMatch(/FAIL +mempool-bounded \(live: pass\): .*\(bound 0\)/);
+    expect(fromScenario.stdout).toMatch(/PASS +block-timing: /);
     const bad = loadnet('check', handle.runDir, '--expect', 'block-timing.tolerance=-1');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/expectations\.block-timing\.tolerance: -1 is not allowed; allowed: a non-negative fraction/);

@@ -12,7 +12,7 @@ import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
 import { DaWorkload } from '../../src/workloads/da.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { alive, pidsOf, readEvents } from './helpers/run-files.js';
-import { expectLiveVerdicts } from './helpers/rejudge.js';
+import { expectLiveVerdicts, observedOf, rejudgeAltered } from './helpers/rejudge.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-load-da-'));
 let runner: Runner | undefined;
@@ -48,6 +48,10 @@ describe('DA workload on real nodes', () => {
     expect((outcome?.figures as { sharesChecked: number }).sharesChecked).toBeGreaterThan(0);
     // Re-judged from the saved run alone: the live verdict and message.
     expectLiveVerdicts(handle.runDir, handle.summary, ['da-inclusion']);
+    // The same record with one sampled share recorded as missing fails, naming it.
+    const missing = rejudgeAltered(handle.runDir, (events) => void (observedOf(events, 'da-inclusion', 'evaluate').sharesMissing = 1))['da-inclusion']!;
+    expect(missing.status).toBe('fail');
+    expect(missing.message).toMatch(/^1 of \d+ sampled shares not retrievable from any validator/);
     const intervals = (await readEvents(handle.runDir)).filter((e) => e.kind === 'da.interval');
     expect(intervals.length).toBeGreaterThanOrEqual(5);
   }, 150_000);

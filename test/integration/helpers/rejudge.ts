@@ -23,3 +23,24 @@ export function expectLiveVerdicts(runDir: string, summary: RunSummary, names: s
   }
   return again;
 }
+
+type Mutable = Record<string, unknown>;
+
+/**
+ * Re-judge a copy of the run's record after `alter` edits it the way a broken run would have recorded it (a node
+ * lagging, a final block that differs, a balance the chain disagrees with). The run directory is not touched:
+ * this shows that the verdict comes from the record, for checkers that have no threshold to change.
+ */
+export function rejudgeAltered(runDir: string, alter: (events: Mutable[]) => void, changes: RecheckChange[] = []) {
+  const history = readHistory(runDir);
+  const events = structuredClone(history.events) as unknown as Mutable[];
+  alter(events);
+  return Object.fromEntries(recheckRun({ ...history, events: events as unknown as typeof history.events }, changes).outcomes.map((o) => [o.name, o]));
+}
+
+/** The observation `name` recorded at `at`, for `alter` to edit in place. */
+export function observedOf(events: Mutable[], name: string, at: 'capture' | 'evaluate'): Mutable {
+  const e = events.find((x) => x.kind === 'expectation.observed' && x.name === name && x.at === at);
+  if (!e) throw new Error(`the record has no ${at} observation of ${name}`);
+  return e.observed as Mutable;
+}
