@@ -4,8 +4,9 @@
  * some node reverted (once however many reverted it). Faults raise it (a partition heals into reorgs on the
  * losing side; tier delays above the slot time make competing blocks), so this bounds how much.
  */
-import type { Expectation, ExpectationResult, ReorgEvent, RunContext } from '../runtime/contracts.js';
-import { round } from './common.js';
+import type { ExpectationResult, ReorgEvent, RunContext } from '../runtime/contracts.js';
+import { checkNumber, round } from './common.js';
+import { RecordedExpectation, type HistoryCheck } from './recorded.js';
 
 export interface ForkRateOptions {
   maxReorgsPerBlock: number;
@@ -15,7 +16,7 @@ export interface ForkRateOptions {
 
 export const FORK_RATE_DEFAULTS: ForkRateOptions = { maxReorgsPerBlock: 0.2, maxOrphansPerBlock: 0.1, maxDepth: 3 };
 
-export function judgeForkRate(input: { produced: number; reorgs: readonly ReorgEvent[] }, o: ForkRateOptions): ExpectationResult {
+export function judgeForkRate(input: { produced: number; reorgs: ReadonlyArray<Pick<ReorgEvent, 'reverted' | 'depth'>> }, o: ForkRateOptions): ExpectationResult {
   const orphans = new Set(input.reorgs.flatMap((r) => r.reverted)).size;
   const deepest = input.reorgs.reduce((m, r) => Math.max(m, r.depth), 0);
   const per = (n: number) => (input.produced > 0 ? n / input.produced : n > 0 ? Infinity : 0);
@@ -29,28 +30,46 @@ export function judgeForkRate(input: { produced: number; reorgs: readonly ReorgE
   return { status: 'pass', message: `${input.reorgs.length} reorgs and ${orphans} orphans in ${input.produced} blocks (${figures.reorgsPerBlock} / ${figures.orphansPerBlock} per block), deepest ${deepest}`, figures };
 }
 
-export class ForkRate implements Expectation {
+export function forkRateOptions(raw: Record<string, unknown>): ForkRateOptions {
+  const o = { ...FORK_RATE_DEFAULTS, ...raw };
+  return {
+    maxReorgsPerBlock: checkNumber('fork-rate', 'maxReorgsPerBlock', o.maxReorgsPerBlock, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of reorgs per block (default 0.2)'),
+    maxOrphansPerBlock: checkNumber('fork-rate', 'maxOrphansPerBlock', o.maxOrphansPerBlock, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of orphans per block (default 0.1)'),
+    maxDepth: checkNumber('fork-rate', 'maxDepth', o.maxDepth, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of blocks (default 3)'),
+  };
+}
+
+/** Fork rate over the history: the feed's `block` events above the height at capture, and its `reorg` events. */
+export const forkRateCheck: HistoryCheck<ForkRateOptions> = {
+  type: 'fork-rate',
+  kinds: ['block', 'reorg'],
+  options: forkRateOptions,
+  judge(slice, options) {
+    const startHeight = slice.capture.startHeight as number;
+    let produced = 0;
+    const reorgs: Array<Pick<ReorgEvent, 'reverted' | 'depth'>> = [];
+    for (const e of slice.events) {
+      if (e.kind === 'block' && e.height > startHeight) produced++;
+      else if (e.kind === 'reorg') reorgs.push({ reverted: e.reverted, depth: e.depth });
+    }
+    return judgeForkRate({ produced, reorgs }, options);
+  },
+};
+
+export class ForkRate extends RecordedExpectation<ForkRateOptions> {
   readonly name = 'fork-rate';
-  private readonly options: ForkRateOptions;
-  private readonly reorgs: ReorgEvent[] = [];
-  private produced = 0;
-  private unsubscribe?: () => void;
 
   constructor(options: Partial<ForkRateOptions> = {}) {
-    this.options = { ...FORK_RATE_DEFAULTS, ...options };
+    super(forkRateCheck, forkRateOptions(options));
   }
 
-  async startCapture(ctx: RunContext): Promise<void> {
-    const startHeight = Math.max(0, ...ctx.blockFeed.tips().map((t) => t.height));
-    this.unsubscribe = ctx.blockFeed.subscribe({
-      onBlock: (b) => void (b.height > startHeight && this.produced++),
-      onReorg: (r) => void this.reorgs.push(r),
-    });
+  protected override async observeCapture(ctx: RunContext): Promise<Record<string, unknown>> {
+    return { startHeight: Math.max(0, ...ctx.blockFeed.tips().map((t) => t.height)) };
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  /** The blocks and reorgs a last refresh brings are still collected (the slice closes after this). */
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     await ctx.blockFeed.refresh();
-    this.unsubscribe?.();
-    return judgeForkRate({ produced: this.produced, reorgs: this.reorgs }, this.options);
+    return {};
   }
 }

@@ -23,6 +23,7 @@ import { partitionRecovery } from '../../examples/partition-recovery.js';
 import { latencyTiers } from '../../examples/latency-tiers.js';
 import { churn } from '../../examples/churn.js';
 import { clockSkew } from '../../examples/clock-skew.js';
+import { rejudge } from './helpers/rejudge.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const out = mkdtempSync(join(tmpdir(), 'loadnet-faults-'));
@@ -87,6 +88,13 @@ describe('faults on real nodes', () => {
     const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'partition');
     expect(start.detail.mechanism.cut).toMatch(/^testing-api: /);
     expect(events.some((e) => e.kind === 'fault.end' && e.faultId === start.faultId && e.ok)).toBe(true);
+    // fork-rate judged again from the record: the live verdict and message; a bound of 0 reorgs per block fails it.
+    const live = summary.expectations.find((e: { name: string }) => e.name === 'fork-rate');
+    const again = rejudge(runDir)['fork-rate'];
+    expect({ status: again?.status, message: again?.message, rejudged: again?.rejudged }).toEqual({ status: live.status, message: live.message, rejudged: true });
+    const tight = rejudge(runDir, [{ name: 'fork-rate', options: { maxReorgsPerBlock: 0 } }])['fork-rate']!;
+    expect(tight.status).toBe('fail');
+    expect(tight.message).toMatch(/^\d+ reorgs in \d+ blocks \([\d.]+ per block, bound 0\)/);
     noNodeLeft(runDir);
   }, 60_000);
 
