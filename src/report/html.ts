@@ -8,6 +8,7 @@ import type { ExpectationOutcome } from '../runtime/contracts.js';
 import type { RunData, Point } from './run-data.js';
 import { escapeXml as esc, renderChart, type ChartSpec } from './svg-chart.js';
 import { hostsSection } from './hosts.js';
+import { networkFaultSections } from './network-faults.js';
 import { formatDuration } from '../util/duration.js';
 
 export const REPORT_CSS = `
@@ -27,7 +28,7 @@ figcaption{font-weight:600;margin:0 0 4px 4px}
 .tick{font-size:10px;fill:#6b7280}.unit{font-size:11px;fill:#374151}.marker{font-size:10px;fill:#6b7280}.empty{font-size:13px;fill:#9ca3af}
 .legend{font-size:12px;color:#374151;margin:2px 4px}.key{margin-right:12px;white-space:nowrap}
 .key i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px;vertical-align:middle}
-.key i.band{background:#fecaca}
+.key i.band{background:#fecaca}.key i.mark{height:0;border-top:2px dashed #111827;border-radius:0}
 aside dl{display:grid;grid-template-columns:minmax(0,11em) minmax(0,1fr);gap:2px 10px;margin:0;background:#fff;border:1px solid #e5e7eb;padding:8px;border-radius:6px;font-size:12px}
 aside dt{color:#6b7280;overflow-wrap:anywhere}aside dd{margin:0;overflow-wrap:anywhere;font-variant-numeric:tabular-nums}
 pre{background:#fff;border:1px solid #e5e7eb;padding:8px;font-size:11px;overflow:auto;border-radius:6px}
@@ -216,6 +217,7 @@ export function renderHtml(data: RunData): string {
 <h2>Over time</h2>
 ${charts.map(renderChart).join('\n')}
 ${bands.length ? `<h2>Faults</h2><table class="faults"><tr><th>kind</th><th>target</th><th>from</th><th>to</th><th>lasted</th></tr>${faultRows.join('')}</table>` : ''}
+${networkFaultSections(data)}
 ${maxRate && Array.isArray(maxRate.curve) ? maxRateSection(maxRate) : ''}
 ${hostsSection(data.hosts)}
 </section>

@@ -25,6 +25,16 @@ export interface FaultBand {
   /** Seconds; the end of the run when the fault never ended. */
   to: number;
   open: boolean;
+  /** The fault record's detail (fault.start's), when it has one: what a network fault did, and how. */
+  detail?: Record<string, unknown>;
+}
+
+/** One `expectation` record of the history: its verdict and the checker's figures. */
+export interface JudgedExpectation {
+  name: string;
+  status: string;
+  message: string;
+  figures?: Record<string, unknown>;
 }
 
 export interface RunData {
@@ -44,6 +54,8 @@ export interface RunData {
   /** x = when the block at a height was first seen; y = ms since the previous height's block (slot difference × slot length). */
   blockIntervals: Point[];
   faults: FaultBand[];
+  /** The expectation records of events.jsonl (the summary's list is the same when the run finished). */
+  expectations: JudgedExpectation[];
   /** Every `load.interval` event as written, with its x (the interval's end): what `loadnet compare` batches. */
   loadIntervals: Array<{ x: number; event: Readonly<Record<string, unknown>> }>;
   /** x = when a node reported a reorg, y = its depth. */
@@ -79,7 +91,7 @@ export async function readRunData(runDir: string): Promise<RunData> {
   const events: Ev[] = [];
   let badLines = 0;
   let eventCount = 0;
-  const wanted = new Set<string>(['run.phase', 'load.interval', 'da.interval', 'node.sample', 'block', 'block.final', 'reorg', 'fault.start', 'fault.end', ...HOST_EVENT_KINDS]);
+  const wanted = new Set<string>(['run.phase', 'load.interval', 'da.interval', 'node.sample', 'block', 'block.final', 'reorg', 'fault.start', 'fault.end', 'expectation', ...HOST_EVENT_KINDS]);
   // fault events are kept by their faultId (see faultEvent)
   try {
     const lines = createInterface({ input: createReadStream(join(runDir, 'events.jsonl'), 'utf8'), crlfDelay: Infinity });
@@ -122,6 +134,7 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
     height: {},
     blockIntervals: [],
     faults: [],
+    expectations: [],
     loadIntervals: [],
     reorgs: [],
     rss: {},
@@ -173,6 +186,10 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
         const b = { height: h, slot: num(e.slot) ?? 0, t: e.t };
         blocksById.set(String(e.id), b);
         if (!byHeight.has(h)) byHeight.set(h, b);
+        break;
+      }
+      case 'expectation': {
+        if (typeof e.name === 'string') data.expectations.push({ name: e.name, status: String(e.status), message: String(e.message ?? ''), ...(e.figures && typeof e.figures === 'object' ? { figures: e.figures as Record<string, unknown> } : {}) });
         break;
       }
       case 'block.final': {
@@ -236,7 +253,7 @@ function faultEvent(e: Ev, open: Map<string, FaultBand>, at: number, span: numbe
     }
     return undefined;
   }
-  const band: FaultBand = { kind, target: String(e.target ?? ''), from: at, to: span, open: true };
+  const band: FaultBand = { kind, target: String(e.target ?? ''), from: at, to: span, open: true, ...(e.detail && typeof e.detail === 'object' ? { detail: e.detail as Record<string, unknown> } : {}) };
   open.set(id, band);
   return band;
 }

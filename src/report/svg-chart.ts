@@ -125,3 +125,63 @@ export function renderChart(spec: ChartSpec): string {
   const faultKey = spec.bands?.length ? '<span class="key"><i class="band"></i>fault</span>' : '';
   return `<figure class="chart" id="${escapeXml(spec.id)}" data-points="${total}" data-series="${series.length}"><figcaption>${escapeXml(spec.title)}</figcaption>${parts.join('')}<div class="legend">${legend}${faultKey}</div></figure>`;
 }
+
+export interface BarGroup {
+  label: string;
+  /** One bar per name in BarChartSpec.bars, in that order; undefined leaves a gap. */
+  values: Array<number | undefined>;
+  /** A dashed reference line across the group (e.g. the configured delay), with its label. */
+  mark?: { value: number; label: string };
+}
+
+export interface BarChartSpec {
+  id: string;
+  title: string;
+  yUnit: string;
+  bars: Array<{ name: string; color: string }>;
+  groups: BarGroup[];
+  width?: number;
+  height?: number;
+}
+
+/** Grouped bars over categories (e.g. tiers), each group with an optional reference mark. */
+export function renderBarChart(spec: BarChartSpec): string {
+  const W = spec.width ?? 720;
+  const H = spec.height ?? 240;
+  const m = { l: 56, r: 12, t: 8, b: 26 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const values = spec.groups.flatMap((g) => [...g.values.filter((v): v is number => v !== undefined && Number.isFinite(v)), ...(g.mark ? [g.mark.value] : [])]);
+  const yMax = Math.max(1, ...values) * 1.08;
+  const sy = (y: number) => m.t + ph - (y / yMax) * ph;
+  const gw = pw / Math.max(1, spec.groups.length);
+  const bw = Math.min(48, (gw * 0.7) / Math.max(1, spec.bars.length));
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeXml(spec.title)}">`);
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="#fff" stroke="#e5e7eb"/>`);
+  for (const t of niceTicks(0, yMax / 1.08)) {
+    parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}" stroke="#f3f4f6"/><text x="${m.l - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end" class="tick">${fmt(t)}</text>`);
+  }
+  let drawn = 0;
+  spec.groups.forEach((g, gi) => {
+    const gx = m.l + gi * gw;
+    const x0 = gx + (gw - bw * spec.bars.length) / 2;
+    g.values.forEach((v, bi) => {
+      const bar = spec.bars[bi];
+      if (v === undefined || !Number.isFinite(v) || !bar) return;
+      drawn++;
+      parts.push(`<rect class="bar" data-group="${escapeXml(g.label)}" data-name="${escapeXml(bar.name)}" data-value="${v}" x="${(x0 + bi * bw + 1).toFixed(1)}" y="${sy(v).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(m.t + ph - sy(v)).toFixed(1)}" fill="${bar.color}"><title>${escapeXml(`${g.label} ${bar.name}: ${fmt(v)} ${spec.yUnit}`)}</title></rect>`);
+    });
+    if (g.mark) {
+      const y = sy(g.mark.value).toFixed(1);
+      parts.push(`<line class="mark" data-group="${escapeXml(g.label)}" data-value="${g.mark.value}" x1="${(gx + 4).toFixed(1)}" x2="${(gx + gw - 4).toFixed(1)}" y1="${y}" y2="${y}" stroke="#111827" stroke-width="1.4" stroke-dasharray="5 3"><title>${escapeXml(`${g.label}: ${g.mark.label}`)}</title></line><text x="${(gx + gw - 6).toFixed(1)}" y="${(Number(y) - 3).toFixed(1)}" text-anchor="end" class="marker">${escapeXml(g.mark.label)}</text>`);
+    }
+    parts.push(`<text x="${(gx + gw / 2).toFixed(1)}" y="${H - 8}" text-anchor="middle" class="tick">${escapeXml(g.label)}</text>`);
+  });
+  parts.push(`<text x="12" y="${m.t + ph / 2}" transform="rotate(-90 12 ${m.t + ph / 2})" text-anchor="middle" class="unit">${escapeXml(spec.yUnit)}</text>`);
+  if (drawn === 0) parts.push(`<text x="${m.l + pw / 2}" y="${m.t + ph / 2}" text-anchor="middle" class="empty">no data in this run</text>`);
+  parts.push('</svg>');
+  const legend = spec.bars.map((b) => `<span class="key"><i style="background:${b.color}"></i>${escapeXml(b.name)}</span>`).join('');
+  const markKey = spec.groups.some((g) => g.mark) ? '<span class="key"><i class="mark"></i>configured</span>' : '';
+  return `<figure class="chart" id="${escapeXml(spec.id)}" data-points="${drawn}" data-series="${spec.bars.length}"><figcaption>${escapeXml(spec.title)}</figcaption>${parts.join('')}<div class="legend">${legend}${markKey}</div></figure>`;
+}

@@ -2,7 +2,10 @@
  * report.html in a real headless browser (Debian's chromium through playwright-core): rendered from a run
  * directory recorded by a real chaos run under load (test/fixtures/report-run), it loads from disk with no
  * console error and no network request, every chart has data, fault intervals are shaded, and a screenshot
- * goes to test-artifacts/report.png.
+ * goes to test-artifacts/report.png. A second run record (test/fixtures/report-tiers-run, recorded by a real 22 s
+ * run through the built CLI of a shortened examples/latency-tiers.json: tiers A/B/C 10/100/300 ms for 12 s, a
+ * delayed and limited link 3–8 s, an isolated executor 14–17 s) shows the propagation-by-tier chart, the
+ * convergence after the last heal and the link shaper's timeline (test-artifacts/report-tiers.png).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -15,36 +18,27 @@ import { renderRunReports } from '../../src/report/index.js';
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const runDir = mkdtempSync(join(tmpdir(), 'loadnet-report-'));
+const tiersRunDir = mkdtempSync(join(tmpdir(), 'loadnet-report-tiers-'));
 let browser: Browser | undefined;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-env.mjs (apt-get install chromium)`);
   cpSync(resolve('test/fixtures/report-run'), runDir, { recursive: true });
   await renderRunReports(runDir);
+  cpSync(resolve('test/fixtures/report-tiers-run'), tiersRunDir, { recursive: true });
+  await renderRunReports(tiersRunDir);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
 
 afterAll(async () => {
   await browser?.close();
   rmSync(runDir, { recursive: true, force: true });
+  rmSync(tiersRunDir, { recursive: true, force: true });
 });
 
 describe('report.html in headless chromium', () => {
   it('loads from disk without console errors or network, every chart has data, faults shaded', async () => {
-    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:')) requests.push(r.url());
-    });
-    const res = await page.goto(pathToFileURL(join(runDir, 'report.html')).href, { waitUntil: 'load' });
-    expect(res?.ok() ?? true).toBe(true);
-    expect(problems).toEqual([]);
-    expect(requests).toEqual([]);
+    const page = await openReport(runDir);
 
     await expect(page.title()).resolves.toMatch(/^loadnet · chaos-restart · (pass|fail)$/);
     const charts = await page.$$eval('figure.chart', (figs) =>
@@ -69,6 +63,8 @@ describe('report.html in headless chromium', () => {
     expect(rows.some((r) => r.includes('chaos-restart-recovery') && r.includes('10 restart faults'))).toBe(true);
     expect(await page.textContent('aside')).toContain('full: 3 validators + 1 executors');
     expect(await page.$$eval('table.faults tr', (t) => t.length)).toBe(11);
+    // a chaos run with restarts only: no tiers, no convergence figures, no network faults
+    expect(await page.$$eval('#propagation, #convergence, #link-state', (l) => l.length)).toBe(0);
 
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/report.png', fullPage: true });
@@ -76,4 +72,59 @@ describe('report.html in headless chromium', () => {
     expect(statSync('test-artifacts/report.png').size).toBeGreaterThan(20_000);
     await page.close();
   });
+
+  it('shows a latency-tiers run’s propagation by tier, convergence after the last heal and the link shaper’s state', async () => {
+    const page = await openReport(tiersRunDir);
+    await expect(page.title()).resolves.toBe('loadnet · latency-tiers · pass');
+    // every time chart shades the 3 network faults
+    const bands = await page.$$eval('figure.chart', (figs) => figs.map((f) => [f.id, f.querySelectorAll('rect.fault').length]));
+    expect(bands).toEqual([...['throughput', 'latency', 'mempool', 'height', 'block-intervals'].map((c) => [`chart-${c}`, 3]), ['chart-propagation-tiers', 0], ['chart-link-state', 0]]);
+
+    // propagation: p50/p99 bars per tier, drawn with height in proportion, each tier's delay marked
+    const bars = await page.$$eval('#chart-propagation-tiers rect.bar', (rs) => rs.map((r) => ({ tier: r.getAttribute('data-group'), name: r.getAttribute('data-name'), value: Number(r.getAttribute('data-value')), h: r.getBoundingClientRect().height })));
+    expect(bars.map((b) => `${b.tier} ${b.name} ${b.value}`)).toEqual(['tier A p50 120', 'tier A p99 184', 'tier B p50 186', 'tier B p99 259', 'tier C p50 373', 'tier C p99 448']);
+    for (const b of bars) expect(b.h / bars[5]!.h).toBeCloseTo(b.value / 448, 1);
+    const marks = await page.$$eval('#chart-propagation-tiers line.mark', (ls) => ls.map((l) => ({ v: Number(l.getAttribute('data-value')), y: l.getBoundingClientRect().y })));
+    expect(marks.map((m) => m.v)).toEqual([10, 100, 300]);
+    expect(marks[0]!.y).toBeGreaterThan(marks[2]!.y); // 10 ms drawn lower than 300 ms
+    expect(await page.textContent('table.propagation tr[data-tier="C"]')).toBe('C300validator-2, validator-3163734481500');
+
+    // convergence: the last heal is the partition's, 451 ms
+    expect(await page.textContent('#convergence + p')).toMatch(/^After the last heal \(partition-at-14s at 1\d\.\ds\) every live node was on one chain in 451 ms \(bound 5000 ms\)\.$/);
+    expect(await page.$$eval('table.convergence tr[data-fault]', (t) => t.map((r) => r.getAttribute('data-fault')))).toEqual(['link-fault-at-3s', 'latency-tiers-at-0ms', 'partition-at-14s']);
+
+    // link shaper: one bar per network fault, in start order, with its effect, placed at its time
+    const state = await page.$$eval('#chart-link-state rect.link-state', (rs) => rs.map((r) => ({ kind: r.getAttribute('data-kind'), effects: r.getAttribute('data-effects'), x: r.getBoundingClientRect().x, w: r.getBoundingClientRect().width })));
+    expect(state.map((s) => `${s.kind}: ${s.effects}`)).toEqual(['latency-tiers: delay jitter', 'link-fault: delay bandwidth', 'partition: cut']);
+    expect(state[0]!.x).toBeLessThan(state[1]!.x);
+    expect(state[1]!.x).toBeLessThan(state[2]!.x);
+    expect(state[0]!.w).toBeGreaterThan(state[2]!.w * 3); // 12 s of tiers vs a 3 s partition
+    const rows = await page.$$eval('table.link-state tr', (t) => t.slice(1).map((r) => r.textContent ?? ''));
+    expect(rows[1]).toContain('validator-0 ⇄ validator-1: delay 150 ms, limit 195.3 KiB/s (2 links)');
+    expect(rows[2]).toContain('isolate: executor-1 | validator-0, validator-1, validator-2, validator-3, executor-0 (5 pairs cut)');
+    expect(rows[2]).toContain('shaper: the link shaper resets the connections');
+
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/report-tiers.png', fullPage: true });
+    await page.close();
+  });
 });
+
+/** Open a rendered report, failing on any console error or warning and on any request off the disk. */
+async function openReport(dir: string) {
+  const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file:')) requests.push(r.url());
+  });
+  const res = await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
+  expect(res?.ok() ?? true).toBe(true);
+  expect(problems).toEqual([]);
+  expect(requests).toEqual([]);
+  return page;
+}

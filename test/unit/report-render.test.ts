@@ -6,6 +6,7 @@ import { renderJunit } from '../../src/report/junit.js';
 import { printSummaryTable } from '../../src/report/summary-table.js';
 import { formatProgressLine, progressFigures, startLiveProgress } from '../../src/report/progress.js';
 import { downsample, niceTicks } from '../../src/report/svg-chart.js';
+import { convergenceAfterHeals, propagationByTier, shaperTimeline } from '../../src/report/network-faults.js';
 import type { RunContext, RunSummary } from '../../src/runtime/contracts.js';
 
 const T0 = 1_700_000_000_000;
@@ -100,6 +101,89 @@ describe('deriveSeries', () => {
     expect(html).toMatch(/id="chart-maxrate-latency" data-points="8"/);
     expect(html).toContain('SLO p99 3000 ms');
     expect(html).toContain('<td>2000 ± 150</td><td>2</td>');
+  });
+});
+
+describe('network fault sections', () => {
+  // A small recorded history: latency tiers 0–12 s, a delayed and limited link 3–8 s, an isolated node 14–17 s,
+  // a blocked peer never unblocked, a restart (not a network fault), and the expectations' figures.
+  const tiers = { A: { delayMs: 10, nodes: ['validator-0'] }, B: { delayMs: 100, nodes: ['validator-1'] }, C: { delayMs: 300, nodes: ['validator-2', 'validator-3'] } };
+  const shaper = (...props: string[]) => ({ mechanism: Object.fromEntries(props.map((p) => [p, `shaper: renders ${p}`])) });
+  const events = [
+    ev(0, 'run.phase', { phase: 'window' }),
+    ev(0, 'fault.start', { faultId: 'f1', fault: 'latency-tiers', target: 'latency-tiers-at-0ms#1', detail: { tiers, rule: 'max', jitterMs: 20, links: 12, ...shaper('delay', 'jitter') } }),
+    ev(3, 'fault.start', { faultId: 'f2', fault: 'link-fault', target: 'link-fault-at-3s#1', detail: { from: ['validator-0'], to: ['validator-1'], bothWays: true, delayMs: 150, rateBytesPerSec: 200000, links: 2, ...shaper('delay', 'bandwidth') } }),
+    ev(8, 'fault.end', { faultId: 'f2', fault: 'link-fault', target: 'link-fault-at-3s#1', ok: true, durationMs: 5000 }),
+    ev(9, 'fault.start', { faultId: 'f3', fault: 'restart', target: 'validator-3' }),
+    ev(10, 'fault.end', { faultId: 'f3', fault: 'restart', target: 'validator-3', ok: true, durationMs: 1000 }),
+    ev(12, 'fault.end', { faultId: 'f1', fault: 'latency-tiers', target: 'latency-tiers-at-0ms#1', ok: true, durationMs: 12000 }),
+    ev(14, 'fault.start', { faultId: 'f4', fault: 'partition', target: 'partition-at-14s#1', detail: { shape: 'isolate', sides: [['validator-3'], ['validator-0', 'validator-1', 'validator-2']], pairs: 3, ...shaper('cut') } }),
+    ev(15, 'fault.start', { faultId: 'f5', fault: 'block-peer', target: 'validator-0', detail: { peer: 'validator-2' } }),
+    ev(17, 'fault.end', { faultId: 'f4', fault: 'partition', target: 'partition-at-14s#1', ok: true, durationMs: 3000 }),
+    ev(20, 'expectation', { name: 'propagation', status: 'pass', message: 'A p50 92 …', figures: { tiers: { A: { samples: 11, p50Ms: 92, p99Ms: 189, maxMs: 189 }, B: { samples: 13, p50Ms: 156, p99Ms: 229, maxMs: 229 }, C: { samples: 16, p50Ms: 358, p99Ms: 449, maxMs: 449 } }, bounds: { maxP99Ms: 1000, tiers: { C: { maxP99Ms: 500 } } } } }),
+    ev(20, 'expectation', { name: 'latency-tiers-at-0ms-convergence', status: 'pass', message: 'on one chain 445 ms after the last heal', figures: { injections: 1, converged: 1, slowestMs: 445, lastMs: 445, boundMs: 8000 } }),
+    ev(20, 'expectation', { name: 'partition-at-14s-convergence', status: 'pass', message: 'on one chain 439 ms after the last heal', figures: { injections: 1, converged: 1, slowestMs: 439, lastMs: 439, boundMs: 5000 } }),
+    ev(20, 'expectation', { name: 'safety', status: 'pass', message: 'ok', figures: { reorgs: 0 } }),
+  ];
+  const d = deriveSeries('/r', { workloads: [] } as never, undefined, events);
+  const html = renderHtml(d);
+
+  it('takes per-tier p50/p99 from the propagation figures and each tier’s delay from its fault record', () => {
+    expect(propagationByTier(d)).toEqual([
+      { tier: 'A', samples: 11, p50Ms: 92, p99Ms: 189, delayMs: 10, nodes: ['validator-0'], boundP99Ms: 1000 },
+      { tier: 'B', samples: 13, p50Ms: 156, p99Ms: 229, delayMs: 100, nodes: ['validator-1'], boundP99Ms: 1000 },
+      { tier: 'C', samples: 16, p50Ms: 358, p99Ms: 449, delayMs: 300, nodes: ['validator-2', 'validator-3'], boundP99Ms: 500 },
+    ]);
+    expect(html).toMatch(/id="chart-propagation-tiers" data-points="6"/);
+    expect([...html.matchAll(/<rect class="bar" data-group="tier C" data-name="(p50|p99)" data-value="(\d+)"/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual(['p50 358', 'p99 449']);
+    expect([...html.matchAll(/<line class="mark" data-group="tier (\w)" data-value="(\d+)"/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual(['A 10', 'B 100', 'C 300']);
+    expect(html).toContain('<tr data-tier="C"><td>C</td><td>300</td><td>validator-2, validator-3</td><td>16</td><td>358</td><td>449</td><td>500</td></tr>');
+  });
+
+  it('places each convergence at its fault workload’s heal and headlines the last heal', () => {
+    expect(convergenceAfterHeals(d).map((r) => [r.fault, r.healedAt, r.lastMs, r.boundMs])).toEqual([
+      ['latency-tiers-at-0ms', 12, 445, 8000],
+      ['partition-at-14s', 17, 439, 5000],
+    ]);
+    expect(html).toContain('After the last heal (partition-at-14s at 17.0s) every live node was on one chain in <b id="convergence-ms">439 ms</b> (bound 5000 ms).');
+    const failed = renderHtml({ ...d, expectations: d.expectations.map((e) => (e.name === 'partition-at-14s-convergence' ? { ...e, status: 'fail', figures: { injections: 1, converged: 0, boundMs: 5000 } } : e)) });
+    expect(failed).toContain('the live nodes were <b id="convergence-ms">not on one chain within 5000 ms</b>');
+  });
+
+  it('lays out the link shaper’s state: network faults only, what each did to which links, by which applier', () => {
+    const rows = shaperTimeline(d);
+    expect(rows.map((r) => [r.kind, r.effects.join('+'), r.from, r.to, r.open])).toEqual([
+      ['latency-tiers', 'delay+jitter', 0, 12, false],
+      ['link-fault', 'delay+bandwidth', 3, 8, false],
+      ['partition', 'cut', 14, 17, false],
+      ['block-peer', 'cut', 15, 20, true],
+    ]);
+    expect(rows.map((r) => r.links)).toEqual([
+      'A 10 ms: validator-0; B 100 ms: validator-1; C 300 ms: validator-2, validator-3; ± 20 ms (12 links)',
+      'validator-0 ⇄ validator-1: delay 150 ms, limit 195.3 KiB/s (2 links)',
+      'isolate: validator-3 | validator-0, validator-1, validator-2 (3 pairs cut)',
+      'validator-0 ↛ validator-2',
+    ]);
+    expect(rows[1]!.mechanism).toEqual(['delay: shaper: renders delay', 'bandwidth: shaper: renders bandwidth']);
+    expect(html).toMatch(/id="chart-link-state" data-points="4"/);
+    expect((html.match(/<rect class="link-state" /g) ?? []).length).toBe(4);
+    expect(html).toContain('data-effects="cut"');
+    expect(html).toContain('never healed');
+  });
+
+  it('prefers a re-judged summary’s figures over the history’s', () => {
+    const rejudged = { ...summary, expectations: [{ name: 'propagation', status: 'fail' as const, message: 'tier C: p99 449 ms above 400 ms', durationMs: 1, figures: { tiers: { C: { samples: 16, p50Ms: 358, p99Ms: 449, maxMs: 449 } }, bounds: { maxP99Ms: 400 } } }] };
+    expect(propagationByTier({ ...d, summary: rejudged }).map((t) => [t.tier, t.boundP99Ms])).toEqual([['C', 400]]);
+  });
+
+  it('leaves the sections out when the run has no tiers, no convergence figures and no network faults', () => {
+    const plain = renderHtml(deriveSeries('/r', undefined, summary, events.filter((e) => !String(e.kind).startsWith('fault') && e.kind !== 'expectation')));
+    for (const id of ['propagation', 'convergence', 'link-state', 'chart-propagation-tiers', 'chart-link-state']) expect(plain).not.toContain(`id="${id}"`);
+    // tiers without a propagation figure: no propagation chart, the shaper timeline still
+    const noFigures = renderHtml(deriveSeries('/r', undefined, undefined, events.filter((e) => e.kind !== 'expectation')));
+    expect(noFigures).not.toContain('id="propagation"');
+    expect(noFigures).not.toContain('id="convergence"');
+    expect(noFigures).toContain('id="link-state"');
   });
 });
 

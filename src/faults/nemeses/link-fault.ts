@@ -51,7 +51,9 @@ export const linkFaultNemesis: Nemesis<LinkFaultSpec> = {
   async inject(control, spec, _names, label) {
     if (!control.shapeLinks) throw new LoadnetError('LN_ERR_NODE_CONTROL', 'link fault: this deployment\'s node control cannot shape links');
     const links = faultedLinks(spec);
-    await control.shapeLinks(label, 'link-fault', links, { from: spec.from, to: spec.to, bothWays: spec.bothWays });
+    // The shape goes in the record too: the report's link-shaper timeline reads what each fault did from it.
+    const shape = Object.fromEntries(Object.entries({ delayMs: spec.delayMs, jitterMs: spec.jitterMs, loss: spec.loss, rateBytesPerSec: spec.rateBytesPerSec }).filter(([, v]) => v));
+    await control.shapeLinks(label, 'link-fault', links, { from: spec.from, to: spec.to, bothWays: spec.bothWays, ...shape });
     return { links: links.length };
   },
   async heal(control, _spec, _names, label) {
