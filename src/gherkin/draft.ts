@@ -7,7 +7,8 @@
 import { LoadnetError, isLoadnetError, type ValidationIssue } from '../errors.js';
 import type { Scenario } from '../runtime/contracts.js';
 import { ScenarioBuilder } from '../scenario/builder.js';
-import type { LivenessOptions, TopologyShape } from '../scenario/spec.js';
+import type { FaultBuilder } from '../scenario/fault-builder.js';
+import type { LivenessOptions, PartitionShape, TopologyShape } from '../scenario/spec.js';
 import { DEFAULT_DURATION_MS } from '../scenario/defaults.js';
 import type { DeployerName } from '../cli/deployers.js';
 import type { SummaryFigure } from './figures.js';
@@ -50,7 +51,35 @@ export type ExpectationDraft =
   | { at: StepAt; type: 'supply-conserved' }
   | { at: StepAt; type: 'safety' }
   | { at: StepAt; type: 'block-timing'; options: { tolerance?: number; maxGapMs?: number } }
-  | { at: StepAt; type: 'mempool-bounded'; options: { maxPending?: number } };
+  | { at: StepAt; type: 'mempool-bounded'; options: { maxPending?: number } }
+  | { at: StepAt; type: 'fork-rate'; options: { maxReorgsPerBlock?: number; maxOrphansPerBlock?: number; maxDepth?: number } }
+  | { at: StepAt; type: 'propagation'; options: PropagationBoundsDraft & { tiers?: Record<string, PropagationBoundsDraft> } }
+  | { at: StepAt; type: 'clock-rules'; options: { maxRefused?: number } };
+
+export interface PropagationBoundsDraft {
+  maxP50Ms?: number;
+  maxP99Ms?: number;
+}
+
+/** The schedule calls of one fault (FaultBuilder): .at(), .for(), .healAt(), .every(), .convergeWithin(), .jitter(). */
+export interface FaultScheduleDraft {
+  atMs?: number;
+  forMs?: number;
+  healAtMs?: number;
+  everyMs?: number;
+  convergeWithinMs?: number;
+  jitterMs?: number;
+}
+
+/** One network or clock fault: the arguments of its `.chaos().<fault>(…)` call, then its schedule. */
+export type FaultDraft = { at: StepAt; schedule: FaultScheduleDraft } & (
+  | { type: 'partition'; shape: PartitionShape; node?: string; groups?: [string[], string[]] }
+  | { type: 'latency-tiers'; tiers: Record<string, { delayMs: number; nodes: string[] }> }
+  | { type: 'link-fault'; from: string[]; to: string[]; bothWays?: boolean; delayMs?: number; loss?: number; bytesPerSecond?: number }
+  | { type: 'block-peer'; node: string; peer: string }
+  | { type: 'clock-skew'; nodes: Record<string, { offsetMs: number; jitterMs?: number; driftPpm?: number }> }
+  | { type: 'churn'; join?: number; stake?: number; leave?: string[] }
+);
 
 /** A `Then` that judges the finished run. */
 export type CheckDraft =
@@ -79,6 +108,8 @@ export class ScenarioDraft {
   da?: { at: StepAt; channels: number; blobsPerBlock: number; blobSize?: { min: number; max: number } };
   nodeControl?: StepAt;
   chaos?: ChaosDraft;
+  /** Network and clock faults in step order, each its own workload after the chaos one. */
+  faults: FaultDraft[] = [];
   expectations: ExpectationDraft[] = [];
   /** Lag allowance given before or after `expect consensus liveness`: joined at the end. */
   livenessLag?: { at: StepAt; maxLag: number };
@@ -135,12 +166,17 @@ export function buildFromDraft(d: ScenarioDraft, name: string, scenarioAt: StepA
   const extra: ValidationIssue[] = [];
   if (d.chaos && d.nodeControl) b = withChaos(b, d.chaos);
   else if (d.chaos) extra.push({ field: 'nodeControl', value: false, allowed: 'true: add `Given node control is enabled` (the DSL\'s .enableNodeControl()) before chaos' });
+  if (d.nodeControl) for (const f of d.faults) b = withFault(b, f);
+  else if (d.faults.length > 0) extra.push({ field: 'nodeControl', value: false, allowed: `true: add \`Given node control is enabled\` (the DSL's .enableNodeControl()) before a ${d.faults[0]!.type} fault` });
   for (const e of expectationsOf(d)) {
     if (e.type === 'consensus-liveness') b = b.expectConsensusLiveness(e.options);
     else if (e.type === 'supply-conserved') b = b.expectSupplyConserved();
     else if (e.type === 'safety') b = b.expectSafety();
     else if (e.type === 'block-timing') b = b.expectBlockTiming({ tolerance: e.options.tolerance, maxGap: e.options.maxGapMs });
-    else b = b.expectMempoolBounded(e.options);
+    else if (e.type === 'mempool-bounded') b = b.expectMempoolBounded(e.options);
+    else if (e.type === 'fork-rate') b = b.expectForkRate(e.options);
+    else if (e.type === 'propagation') b = b.expectPropagation(propagationOptions(e.options));
+    else b = b.expectClockRules(e.options);
   }
   const written = d.duration?.ms;
   const cap = (ms: number) => (o.maxDurationMs === undefined ? ms : Math.min(ms, o.maxDurationMs));
@@ -174,6 +210,48 @@ function withChaos(b: ScenarioBuilder<true>, c: ChaosDraft): ScenarioBuilder<tru
   return t.apply();
 }
 
+type FaultCall = FaultBuilder<ScenarioBuilder<true>>;
+
+function withFault(b: ScenarioBuilder<true>, f: FaultDraft): ScenarioBuilder<true> {
+  let t = faultCall(b, f);
+  const s = f.schedule;
+  if (s.atMs !== undefined) t = t.at(s.atMs);
+  if (s.forMs !== undefined) t = t.for(s.forMs);
+  if (s.healAtMs !== undefined) t = t.healAt(s.healAtMs);
+  if (s.everyMs !== undefined) t = t.every(s.everyMs);
+  if (s.convergeWithinMs !== undefined) t = t.convergeWithin(s.convergeWithinMs);
+  if (s.jitterMs !== undefined) t = t.jitter(s.jitterMs);
+  return t.apply();
+}
+
+function faultCall(b: ScenarioBuilder<true>, f: FaultDraft): FaultCall {
+  const c = b.chaos();
+  switch (f.type) {
+    case 'partition':
+      return c.partition(f.shape, defined({ node: f.node, groups: f.groups }));
+    case 'latency-tiers':
+      return c.latencyTiers(Object.fromEntries(Object.entries(f.tiers).map(([name, t]) => [name, { delay: t.delayMs, nodes: t.nodes }])));
+    case 'link-fault':
+      return c.linkFault(defined({ from: f.from, to: f.to, bothWays: f.bothWays, delay: f.delayMs, loss: f.loss, bytesPerSecond: f.bytesPerSecond }));
+    case 'block-peer':
+      return c.blockPeer(f.node, f.peer);
+    case 'clock-skew':
+      return c.clockSkew(f.nodes);
+    case 'churn':
+      return c.churn(defined({ join: f.join, stake: f.stake, leave: f.leave }));
+  }
+}
+
+function propagationOptions(o: PropagationBoundsDraft & { tiers?: Record<string, PropagationBoundsDraft> }) {
+  const bounds = (x: PropagationBoundsDraft) => defined({ maxP50: x.maxP50Ms, maxP99: x.maxP99Ms });
+  return { ...bounds(o), ...(o.tiers ? { tiers: Object.fromEntries(Object.entries(o.tiers).map(([t, x]) => [t, bounds(x)])) } : {}) };
+}
+
+/** The object without its undefined fields: a step that did not say a thing passes nothing, as the DSL call would. */
+function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
 /** The expectations in step order, with the lag allowance joined to the liveness expectation. */
 function expectationsOf(d: ScenarioDraft): ExpectationDraft[] {
   return d.expectations.map((e) => (e.type === 'consensus-liveness' && d.livenessLag ? { ...e, options: { ...e.options, maxLag: d.livenessLag.maxLag } } : e));
@@ -201,7 +279,13 @@ function stepOf(i: ValidationIssue, d: ScenarioDraft): StepAt | undefined {
   if (head === 'wallets') return d.wallets?.at ?? d.transactions?.at;
   if (head === 'transactions') return d.transactions?.at;
   if (head === 'da') return d.da?.at;
-  if (head === 'chaos' || head === 'nodeControl' || (head === 'workloads' && d.chaos)) return d.chaos?.at;
+  // A fault's fields are named by its type, numbered from the second of a type on (validate.ts): partition, partition[2].
+  const fault = /^([a-z-]+)(?:\[(\d+)\])?(?:\.|$)/.exec(f);
+  const ofType = fault ? d.faults.filter((x) => x.type === fault[1]) : [];
+  if (ofType.length > 0) return ofType[Number(fault![2] ?? 1) - 1]?.at;
+  if (head === 'workloads') return workloadSteps(d)[Number(/^workloads\[(\d+)\]/.exec(f)?.[1])] ?? d.chaos?.at;
+  if (head === 'nodeControl') return d.chaos?.at ?? d.faults[0]?.at;
+  if (head === 'chaos') return d.chaos?.at;
   if (head === 'durationMs') return d.duration?.at;
   if (head === 'cooldownMs') return d.cooldown?.at;
   if (head === 'seed') return d.seed?.at;
@@ -214,6 +298,12 @@ function stepOf(i: ValidationIssue, d: ScenarioDraft): StepAt | undefined {
     return e?.at;
   }
   return undefined;
+}
+
+/** The step of each workload, in the order buildFromDraft adds them. */
+function workloadSteps(d: ScenarioDraft): Array<StepAt | undefined> {
+  const controlled = d.nodeControl !== undefined;
+  return [d.transactions?.at, d.da?.at, controlled ? d.chaos?.at : undefined, ...(controlled ? d.faults.map((f) => f.at) : [])].filter((at) => at !== undefined);
 }
 
 function show(v: unknown): string {

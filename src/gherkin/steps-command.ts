@@ -28,7 +28,7 @@ export async function stepsCommand(argv: string[], io: CommandIo): Promise<numbe
     lines.push('');
   }
   lines.push(`Environment: ${DEPLOYER_ENV} (deployer of \`we have a CLI deployer specified\` without --deployer: local, host, compose, docker), ${MAX_DURATION_ENV} (caps each run window and max-rate hold, e.g. 10s).`);
-  lines.push('Not yet: network faults (partitions, latency tiers, clock skew, churn): the scenario DSL has no words for them, so neither do the steps.');
+  lines.push('Faults: each partition, latency-tiers, link, refused-peer, clock or churn step adds one fault (latency tier, clock and churn steps in a row join one); `the fault …` and `the network converges within` steps schedule the fault just before them. A churn fault brings its own churn check, `converges within` its convergence check.');
   io.stdout.write(`${lines.join('\n')}\n`);
   return ExitCode.ok;
 }

@@ -8,7 +8,7 @@ import type { DeployerName } from '../cli/deployers.js';
 import { closest } from '../scenario/fields.js';
 import { findFigure, SUMMARY_FIGURES, figureBound } from './figures.js';
 import { durationMs, fraction, StepValueError } from './parameters.js';
-import { where, type ChaosDraft, type ScenarioDraft, type StepAt } from './draft.js';
+import { where, type ChaosDraft, type FaultDraft, type FaultScheduleDraft, type PropagationBoundsDraft, type ScenarioDraft, type StepAt } from './draft.js';
 
 export type StepPhase = 'setup' | 'run' | 'check';
 type Arg = string | number;
@@ -67,6 +67,117 @@ function chaosStep(action: ChaosDraft['action'], verb: string): StepDef {
     apply(d, [a, b], at) {
       once(d.chaos, 'chaos', at);
       d.chaos = { at, action, minDelayMs: durationMs(str(a!)), maxDelayMs: durationMs(str(b!)) };
+    },
+  };
+}
+
+/** Comma-separated node names of a {string}. */
+function names(a: Arg): string[] {
+  return str(a).split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+type FaultArgs = FaultDraft extends infer F ? (F extends FaultDraft ? Omit<F, 'at' | 'schedule'> : never) : never;
+
+function addFault<F extends FaultArgs>(d: ScenarioDraft, at: StepAt, fault: F): FaultDraft & F {
+  const f = { ...fault, at, schedule: {} } as unknown as FaultDraft & F;
+  d.faults.push(f);
+  return f;
+}
+
+function lastFault(d: ScenarioDraft, at: StepAt): FaultDraft {
+  const f = d.faults.at(-1);
+  if (!f) throw new StepRuleError(`${at.text.replace(/^\S+\s+/, '')} needs a fault step first; allowed: after e.g. \`Given the network is partitioned into halves\``);
+  return f;
+}
+
+/** A schedule step: one FaultBuilder call on the fault of the step before. */
+function scheduleStep(pattern: string, example: string, doc: string, key: keyof FaultScheduleDraft): StepDef {
+  return {
+    pattern,
+    phase: 'setup',
+    group: 'network and clock faults',
+    example,
+    doc,
+    apply(d, [v], at) {
+      const f = lastFault(d, at);
+      if (f.schedule[key] !== undefined) throw new StepRuleError(`\`${shownPattern(this)}\` is given twice for the fault of ${where(f.at)}; allowed: once per fault`);
+      f.schedule[key] = durationMs(str(v!));
+    },
+  };
+}
+
+type LinkFault = Extract<FaultDraft, { type: 'link-fault' }>;
+
+/**
+ * A link fault on the links from → to. Successive steps on the same nodes make one fault (delay, loss and a
+ * bandwidth limit together), as the one `.linkFault({ from, to, delay, loss, bytesPerSecond })` call does.
+ */
+function linkFaultStep(rest: string, exampleRest: string, option: string, set: (f: LinkFault, v: Arg) => void, what: string): StepDef {
+  return {
+    pattern: `links from {string} to {string} ${rest}`,
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: `Given links from "validator-0" to "validator-1, validator-2" ${exampleRest}`,
+    doc: `.chaos().linkFault({ from, to, ${option} }): ${what}, on every link from each node of the first list to each of the second (both ways unless \`the link fault is one way\`)`,
+    apply(d, [from, to, v], at) {
+      const [a, b] = [names(from!), names(to!)];
+      const last = d.faults.at(-1);
+      const same = last?.type === 'link-fault' && last.from.join() === a.join() && last.to.join() === b.join();
+      set(same ? last : addFault(d, at, { type: 'link-fault', from: a, to: b }), v!);
+    },
+  };
+}
+
+type ClockSkew = Extract<FaultDraft, { type: 'clock-skew' }>;
+
+/** One node's clock in the clock-skew fault: successive clock steps (of any nodes) make one fault, one entry per node. */
+function clockStep(rest: string, exampleRest: string, what: string, set: (c: ClockSkew['nodes'][string], v: Arg) => void): StepDef {
+  return {
+    pattern: `the clock of {string} ${rest}`,
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: `Given the clock of "validator-1" ${exampleRest}`,
+    doc: `.chaos().clockSkew({ <node>: { offsetMs, jitterMs, driftPpm } }): ${what}`,
+    apply(d, [node, v], at) {
+      const last = d.faults.at(-1);
+      const f: ClockSkew = last?.type === 'clock-skew' ? last : addFault(d, at, { type: 'clock-skew', nodes: {} });
+      const entry = (f.nodes[str(node!)] ??= { offsetMs: 0 });
+      set(entry, v!);
+    },
+  };
+}
+
+type Churn = Extract<FaultDraft, { type: 'churn' }>;
+
+/** The churn fault of a join or leave step: the one just before when it has no joiners / leavers yet, else a new one. */
+function churnOf(d: ScenarioDraft, at: StepAt, part: 'join' | 'leave'): Churn {
+  const last = d.faults.at(-1);
+  if (last?.type === 'churn' && last[part] === undefined) return last;
+  return addFault(d, at, { type: 'churn' });
+}
+
+/** A block propagation bound: overall or for one latency tier; all of them join one propagation expectation. */
+function propagationStep(pattern: string, example: string, doc: string, tier: boolean): StepDef {
+  return {
+    pattern,
+    phase: 'setup',
+    group: 'expectations',
+    example,
+    doc,
+    apply(d, args, at) {
+      const [name, ...bounds] = tier ? [str(args[0]!), ...args.slice(1)] : [undefined, ...args];
+      const b: PropagationBoundsDraft = bounds.length === 2 ? { maxP50Ms: durationMs(str(bounds[0]!)), maxP99Ms: durationMs(str(bounds[1]!)) } : { maxP99Ms: durationMs(str(bounds[0]!)) };
+      let e = d.expectations.find((x) => x.type === 'propagation');
+      if (!e) d.expectations.push((e = { at, type: 'propagation', options: {} }));
+      if (e.type !== 'propagation') return;
+      if (name === undefined) {
+        if (e.options.maxP99Ms !== undefined) throw new StepRuleError(`the overall block propagation bound is given twice (first at ${where(e.at)}); allowed: once per scenario`);
+        Object.assign(e.options, b);
+      } else {
+        const tiers = (e.options.tiers ??= {});
+        if (tiers[name]) throw new StepRuleError(`the block propagation bound of tier ${name} is given twice; allowed: once per tier`);
+        tiers[name] = b;
+      }
     },
   };
 }
@@ -483,6 +594,131 @@ export const STEPS: readonly StepDef[] = [
     },
   },
 
+  // ── network and clock faults ───────────────────────────────────────────────
+  {
+    pattern: 'the network is partitioned into {word}',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'Given the network is partitioned into halves',
+    doc: '.chaos().partition(shape): halves, majority (a minority cut off), ring (each keeps its ring neighbours) or bridge (halves that only the middle node sees both of), over the nodes in topology order (needs node control)',
+    apply(d, [shape], at) {
+      const s = str(shape!).toLowerCase();
+      if (s !== 'halves' && s !== 'majority' && s !== 'ring' && s !== 'bridge') throw new StepValueError(str(shape!), 'halves, majority, ring or bridge (isolate: `the network is partitioned to isolate "<node>"`; groups: `… into groups "<nodes>" and "<nodes>"`)');
+      addFault(d, at, { type: 'partition', shape: s });
+    },
+  },
+  {
+    pattern: 'the network is partitioned to isolate {string}',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'Given the network is partitioned to isolate "validator-2"',
+    doc: ".chaos().partition('isolate', { node }): the node cut off from every other",
+    apply(d, [node], at) {
+      addFault(d, at, { type: 'partition', shape: 'isolate', node: str(node!) });
+    },
+  },
+  {
+    pattern: 'the network is partitioned into halves bridged by {string}',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'Given the network is partitioned into halves bridged by "validator-1"',
+    doc: ".chaos().partition('bridge', { node }): two halves that only this node sees both of",
+    apply(d, [node], at) {
+      addFault(d, at, { type: 'partition', shape: 'bridge', node: str(node!) });
+    },
+  },
+  {
+    pattern: 'the network is partitioned into groups {string} and {string}',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'Given the network is partitioned into groups "validator-0, validator-1" and "validator-2, validator-3"',
+    doc: ".chaos().partition('groups', { groups: [a, b] }): two explicit sides (comma-separated node names)",
+    apply(d, [a, b], at) {
+      addFault(d, at, { type: 'partition', shape: 'groups', groups: [names(a!), names(b!)] });
+    },
+  },
+  {
+    pattern: 'latency tier {word} delays nodes {string} by {duration}',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'Given latency tier C delays nodes "validator-2, validator-3" by 300ms',
+    doc: '.chaos().latencyTiers({ <tier>: { delay, nodes } }): successive tier steps make one latency-tiers fault; a link is delayed by the larger of its two ends\' tiers (a node in no tier: none)',
+    apply(d, [tier, nodes, delay], at) {
+      const last = d.faults.at(-1);
+      const f = last?.type === 'latency-tiers' ? last : addFault(d, at, { type: 'latency-tiers', tiers: {} });
+      if (f.type !== 'latency-tiers') return;
+      if (f.tiers[str(tier!)]) throw new StepRuleError(`latency tier ${str(tier!)} is given twice in one latency-tiers fault (first at ${where(f.at)}); allowed: each tier once`);
+      f.tiers[str(tier!)] = { delayMs: durationMs(str(delay!)), nodes: names(nodes!) };
+    },
+  },
+  linkFaultStep('are delayed by {duration}', 'are delayed by 200ms', 'delay', (f, v) => (f.delayMs = durationMs(str(v))), 'one-way delay added to every message'),
+  linkFaultStep('lose {percent} of messages', 'lose 5% of messages', 'loss', (f, v) => (f.loss = fraction(str(v))), 'the fraction of messages dropped'),
+  linkFaultStep('carry at most {int} bytes per second', 'carry at most 65536 bytes per second', 'bytesPerSecond', (f, v) => (f.bytesPerSecond = num(v)), 'a bandwidth limit'),
+  {
+    pattern: 'the link fault is one way',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'And the link fault is one way',
+    doc: '.linkFault({ …, bothWays: false }): only the links from → to (default both ways)',
+    apply(d, _args, at) {
+      const f = lastFault(d, at);
+      if (f.type !== 'link-fault') throw new StepRuleError(`the link fault is one way needs a \`links from … to …\` step just before; allowed: after e.g. \`Given links from "validator-0" to "validator-1" are delayed by 200ms\``);
+      f.bothWays = false;
+    },
+  },
+  {
+    pattern: '{string} refuses peer {string}',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'Given "validator-0" refuses peer "validator-1"',
+    doc: '.chaos().blockPeer(node, peer): the link between them cut both ways',
+    apply(d, [node, peer], at) {
+      addFault(d, at, { type: 'block-peer', node: str(node!), peer: str(peer!) });
+    },
+  },
+  clockStep('runs {duration} ahead', 'runs 1s ahead', 'offset in ms (positive: ahead)', (c, v) => (c.offsetMs = durationMs(str(v)))),
+  clockStep('runs {duration} behind', 'runs 1s behind', 'offset in ms (negative: behind)', (c, v) => (c.offsetMs = -durationMs(str(v)))),
+  clockStep('jitters by {duration}', 'jitters by 50ms', 'jitterMs: ± uniformly on each reading', (c, v) => (c.jitterMs = durationMs(str(v)))),
+  clockStep('drifts {float} ppm', 'drifts 200 ppm', 'driftPpm: the clock gains (negative: loses) this many µs per s', (c, v) => (c.driftPpm = num(v))),
+  {
+    pattern: '{int} fresh node(s) join(s)',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'Given 1 fresh node joins',
+    doc: '.chaos().churn({ join: n }): n new nodes (new identities and addresses) join and follow the chain without stake',
+    apply(d, [n], at) {
+      churnOf(d, at, 'join').join = num(n!);
+    },
+  },
+  {
+    pattern: '{int} fresh node(s) join(s) with stake {int}',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'Given 1 fresh node joins with stake 1000',
+    doc: '.chaos().churn({ join: n, stake }): funded and staked on chain, so they lead slots from k slots after their declaration',
+    apply(d, [n, stake], at) {
+      const f = churnOf(d, at, 'join');
+      f.join = num(n!);
+      f.stake = num(stake!);
+    },
+  },
+  {
+    pattern: 'nodes {string} leave for good',
+    phase: 'setup',
+    group: 'network and clock faults',
+    example: 'And nodes "validator-3" leave for good',
+    doc: '.chaos().churn({ leave }): deregistered, then stopped; with a join step just before, one churn fault (the bundled churn check judges joiners and leavers)',
+    apply(d, [nodes], at) {
+      churnOf(d, at, 'leave').leave = names(nodes!);
+    },
+  },
+  scheduleStep('the fault starts at {duration}', 'And the fault starts at 10s', '.at(t): when the last fault starts, from the start of the run window (default 0)', 'atMs'),
+  scheduleStep('the fault holds for {duration}', 'And the fault holds for 3s', '.for(d): how long the last fault holds before it heals (default: to the end of the window)', 'forMs'),
+  scheduleStep('the fault heals at {duration}', 'And the fault heals at 40s', '.healAt(t): heal the last fault this long after the window starts (.for(t − start))', 'healAtMs'),
+  scheduleStep('the fault repeats every {duration}', 'And the fault repeats every 30s', '.every(p): inject the last fault again every p (each time held for `holds for`)', 'everyMs'),
+  scheduleStep('the fault jitter is {duration}', 'And the fault jitter is 20ms', '.jitter(d): ± uniformly on every link the last latency-tiers or link fault delays', 'jitterMs'),
+  scheduleStep('the network converges within {duration}', 'And the network converges within 20s', '.convergeWithin(d): after the last fault\'s last heal every live node is on one tip and one LIB within d (the bundled convergence check; the time is reported)', 'convergeWithinMs'),
+
   // ── expectations ───────────────────────────────────────────────────────────
   {
     pattern: 'expect consensus liveness with at least {percent} of expected blocks',
@@ -563,6 +799,53 @@ export const STEPS: readonly StepDef[] = [
     doc: '.expectMempoolBounded({ maxPending: n })',
     apply(d, [n], at) {
       d.expectations.push({ at, type: 'mempool-bounded', options: { maxPending: num(n!) } });
+    },
+  },
+
+  {
+    pattern: 'expect fork rate',
+    phase: 'setup',
+    group: 'expectations',
+    example: 'And expect fork rate',
+    doc: '.expectForkRate(): reorgs ≤ 0.2 and orphans ≤ 0.1 per produced block, no reorg deeper than 3',
+    apply(d, _args, at) {
+      d.expectations.push({ at, type: 'fork-rate', options: {} });
+    },
+  },
+  {
+    pattern: 'expect fork rate of at most {float} reorgs and {float} orphans per block and no reorg deeper than {int}',
+    phase: 'setup',
+    group: 'expectations',
+    example: 'And expect fork rate of at most 0.5 reorgs and 0.5 orphans per block and no reorg deeper than 10',
+    doc: '.expectForkRate({ maxReorgsPerBlock, maxOrphansPerBlock, maxDepth })',
+    apply(d, [r, o, depth], at) {
+      d.expectations.push({ at, type: 'fork-rate', options: { maxReorgsPerBlock: num(r!), maxOrphansPerBlock: num(o!), maxDepth: num(depth!) } });
+    },
+  },
+  propagationStep('expect block propagation p99 below {duration}', 'And expect block propagation p99 below 1s', '.expectPropagation({ maxP99 }): block propagation lag (origin → each other node) p99 over every node', false),
+  propagationStep('expect block propagation p50 below {duration} and p99 below {duration}', 'And expect block propagation p50 below 300ms and p99 below 1s', '.expectPropagation({ maxP50, maxP99 })', false),
+  propagationStep('expect block propagation to tier {word} p99 below {duration}', 'And expect block propagation to tier C p99 below 500ms', '.expectPropagation({ tiers: { <tier>: { maxP99 } } }): the lag to the nodes of one latency tier; with the other propagation steps, one expectation', true),
+  propagationStep('expect block propagation to tier {word} p50 below {duration} and p99 below {duration}', 'And expect block propagation to tier A p50 below 100ms and p99 below 300ms', '.expectPropagation({ tiers: { <tier>: { maxP50, maxP99 } } })', true),
+  {
+    pattern: 'expect clock rules',
+    phase: 'setup',
+    group: 'expectations',
+    example: 'And expect clock rules',
+    doc: '.expectClockRules(): no block refused as from beyond the future horizon; held, late and missed-slot counts reported',
+    apply(d, _args, at) {
+      once(d.expectations.find((e) => e.type === 'clock-rules'), 'the clock rules expectation', at);
+      d.expectations.push({ at, type: 'clock-rules', options: {} });
+    },
+  },
+  {
+    pattern: 'expect clock rules with at most {int} refused block(s)',
+    phase: 'setup',
+    group: 'expectations',
+    example: 'And expect clock rules with at most 2 refused blocks',
+    doc: '.expectClockRules({ maxRefused: n })',
+    apply(d, [n], at) {
+      once(d.expectations.find((e) => e.type === 'clock-rules'), 'the clock rules expectation', at);
+      d.expectations.push({ at, type: 'clock-rules', options: { maxRefused: num(n!) } });
     },
   },
 
