@@ -62,6 +62,8 @@ describe('selecting feature files and scenarios', () => {
       'examples/features/chaos.feature:38',
       'examples/features/chaos.feature:39',
       'examples/features/expectations.feature:4',
+      'examples/features/faults.feature:15',
+      'examples/features/faults.feature:26',
       'examples/features/inherited/compose-smoke.feature:4',
       'examples/features/inherited/local-smoke.feature:4',
       'examples/features/inherited/stress-smoke.feature:11',
@@ -147,6 +149,55 @@ describe('the inherited vocabulary', () => {
     const r = loadnet(['run', inherited, '--dry-run'], { LOADNET_MAX_DURATION: 'short' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('LOADNET_MAX_DURATION="short" is not a duration');
+  });
+});
+
+describe('fault steps', () => {
+  it('examples/features/faults.feature: the shortened partition and latency tiers the DSL builds from the same words', () => {
+    const [partition, tiers] = plans(['examples/features/faults.feature']);
+    const base = (slot: string) => ScenarioBuilder.topology().networkFull().validators(4).executors(2).apply()
+      .enableNodeControl().wallets(20).transactions().rate(2).users(10).apply().withRunDuration('20s').slotDuration(slot);
+    const dslPartition = base('250ms').securityParam(10)
+      .chaos().partition('halves').at('5s').for('3s').convergeWithin('20s').apply()
+      .expectSafety().expectConsensusLiveness()
+      .expectForkRate({ maxReorgsPerBlock: 0.5, maxOrphansPerBlock: 0.5, maxDepth: 10 })
+      .named(partition!.spec.name).buildSpec();
+    expect(partition!.spec).toEqual(JSON.parse(JSON.stringify(dslPartition)));
+    const dslTiers = base('500ms')
+      .chaos().latencyTiers({
+        A: { delay: '10ms', nodes: ['validator-0', 'executor-0'] },
+        B: { delay: '100ms', nodes: ['validator-1', 'executor-1'] },
+        C: { delay: '300ms', nodes: ['validator-2', 'validator-3'] },
+      }, { jitter: '20ms' }).healAt('14s').apply()
+      .expectSafety().expectConsensusLiveness()
+      .expectPropagation({ tiers: { C: { maxP99: '500ms' } }, maxP99: '1s' })
+      .expectForkRate({ maxReorgsPerBlock: 0.5, maxOrphansPerBlock: 0.3, maxDepth: 3 })
+      .named(tiers!.spec.name).buildSpec();
+    expect(tiers!.spec).toEqual(JSON.parse(JSON.stringify(dslTiers)));
+  });
+
+  it('a fault mistake names file:line, the closest steps and the DSL issue at its step', () => {
+    const file = feature('fault-mistakes.feature', [
+      'Feature: fault mistakes',
+      '  Scenario: s',
+      '    Given topology has 3 validators',
+      '    And node control is enabled',
+      '    And the network is partition into halves',
+      '    When run scenario',
+      '  Scenario: late',
+      '    Given topology has 3 validators',
+      '    And node control is enabled',
+      '    And the clock of "validator-1" runs 1s ahead',
+      '    And the fault starts at 90s',
+      '    And run duration is 30s',
+      '    When run scenario',
+      '',
+    ].join('\n'));
+    const r = loadnet(['run', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stderr).toContain(`${file}:5: \`And the network is partition into halves\`: unknown step; closest known steps:\n    Given the network is partitioned into halves    (the network is partitioned into {word})`);
+    expect(r.stderr).toMatch(new RegExp(`- clock-skew\\.atMs: 90000; allowed: a start inside the run window \\(before 30000 ms\\)\\n\\s+at ${escape(file)}:10: And the clock of "validator-1" runs 1s ahead`));
   });
 });
 
@@ -246,7 +297,8 @@ describe('loadnet steps', () => {
     ]);
     for (const s of list) expect(text.stdout).toContain(`${s.inherited ? '*' : ' '} ${s.pattern}\n        e.g. ${s.example}\n`);
     expect(text.stdout).toContain('the maximum sustainable rate is at least {int} tx/s with p99 below {duration}');
-    expect(text.stdout).toContain('Not yet: network faults');
+    expect(text.stdout).toContain('network and clock faults:\n    the network is partitioned into {word}\n');
+    expect(text.stdout).not.toContain('Not yet: network faults');
     expect(loadnet(['--help']).stdout).toMatch(/\n {2}steps +list every Gherkin step/);
   });
 });
