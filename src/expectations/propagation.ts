@@ -13,9 +13,11 @@
  * 700 ms tier measured p50 125–150 ms in 2 of 6 short runs, where the cooldown's blocks outnumbered the tiers').
  */
 import type { Hex } from '../adapters/seam.js';
-import type { Expectation, ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
+import { LoadnetError } from '../errors.js';
+import type { ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { quantile } from '../util/quantile.js';
+import { RecordedExpectation, type HistoryCheck } from './recorded.js';
 
 export interface PropagationBounds {
   maxP50Ms?: number;
@@ -64,7 +66,41 @@ export function judgePropagation(tiers: Record<string, TierLag>, o: PropagationO
   return { status: 'pass', message: `propagation lag ${line}`, figures };
 }
 
-export class Propagation implements Expectation {
+function bound(field: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `expectations.propagation.${field}: ${JSON.stringify(v)} is not allowed; allowed: a non-negative number of milliseconds`, { issues: [{ field: `expectations.propagation.${field}`, value: v, allowed: 'a non-negative number of milliseconds' }] });
+  }
+  return v;
+}
+
+function withBounds(o: PropagationBounds, prefix = ''): PropagationBounds {
+  const out: PropagationBounds = {};
+  const p50 = bound(`${prefix}maxP50Ms`, o.maxP50Ms);
+  const p99 = bound(`${prefix}maxP99Ms`, o.maxP99Ms);
+  if (p50 !== undefined) out.maxP50Ms = p50;
+  if (p99 !== undefined) out.maxP99Ms = p99;
+  return out;
+}
+
+export function propagationOptions(raw: Record<string, unknown>): PropagationOptions {
+  const o = raw as PropagationOptions;
+  const tiers = o.tiers ? Object.fromEntries(Object.entries(o.tiers).map(([t, b]) => [t, withBounds(b, `tiers.${t}.`)])) : undefined;
+  return { ...withBounds(o), ...(tiers ? { tiers } : {}), ...(o.tierOf ? { tierOf: { ...o.tierOf } } : {}) };
+}
+
+/** Propagation over the history: the per-node lags and the node → tier map, recorded at evaluation. */
+export const propagationCheck: HistoryCheck<PropagationOptions> = {
+  type: 'propagation',
+  kinds: [],
+  options: propagationOptions,
+  judge(slice, options) {
+    const e = slice.evaluate as { lags: Array<{ node: string; lagMs: number }>; tierOf: Record<string, string> };
+    return judgePropagation(lagByTier(e.lags, options.tierOf ?? e.tierOf), options);
+  },
+};
+
+export class Propagation extends RecordedExpectation<PropagationOptions> {
   readonly name = 'propagation';
   private tierOf: Record<string, string> = {};
   private readonly lastTip = new Map<string, Hex>();
@@ -72,10 +108,12 @@ export class Propagation implements Expectation {
   /** While the scenario's latency tiers held (start, end; end open while they hold), when judged by them. */
   private readonly held: Array<{ faultId: string; from: number; to: number }> = [];
   private byScenarioTiers = false;
-  private unsubscribe?: () => void;
+  private unsubscribeTips?: () => void;
   private unwatch?: () => void;
 
-  constructor(private readonly options: PropagationOptions = {}) {}
+  constructor(options: PropagationOptions = {}) {
+    super(propagationCheck, propagationOptions(options as Record<string, unknown>));
+  }
 
   init(_metrics: RunMetrics, scenario: ScenarioSpec): void {
     if (this.options.tierOf) {
@@ -87,7 +125,8 @@ export class Propagation implements Expectation {
     this.byScenarioTiers = Object.keys(this.tierOf).length > 0;
   }
 
-  async startCapture(ctx: RunContext): Promise<void> {
+  override async startCapture(ctx: RunContext): Promise<void> {
+    await super.startCapture(ctx);
     if (this.byScenarioTiers) {
       this.unwatch = ctx.events.on((e) => {
         if (e.kind === 'fault.start' && e.fault === 'latency-tiers') this.held.push({ faultId: e.faultId, from: e.t, to: Infinity });
@@ -95,7 +134,7 @@ export class Propagation implements Expectation {
       });
     }
     for (const t of ctx.blockFeed.tips()) this.lastTip.set(t.node, t.tip);
-    this.unsubscribe = ctx.blockFeed.subscribe({
+    this.unsubscribeTips = ctx.blockFeed.subscribe({
       onTip: (t) => {
         if (!t.up || this.lastTip.get(t.node) === t.tip) return;
         this.lastTip.set(t.node, t.tip);
@@ -123,9 +162,10 @@ export class Propagation implements Expectation {
     return out;
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
-    this.unsubscribe?.();
+  /** The lags and tiers, recorded: a re-judge reads them back (the feed's tip changes are not in the history). */
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
+    this.unsubscribeTips?.();
     this.unwatch?.();
-    return judgePropagation(lagByTier(this.lags(ctx), this.tierOf), this.options);
+    return { lags: this.lags(ctx).map((l) => ({ node: l.node, lagMs: Math.round(l.lagMs) })), tierOf: this.tierOf };
   }
 }

@@ -123,6 +123,12 @@ describe('faults on real nodes', () => {
     // p50 was one feed poll, 125–150 ms, in 2 of 6 runs: fixed in expectations/propagation.ts.)
     expect(tiers.C!.p50Ms).toBeGreaterThanOrEqual(680);
     expect(tiers.C!.p99Ms).toBeGreaterThanOrEqual(680);
+    // Judged again from the record: the live verdict and message; a tier-C bound under its measured p50 fails it.
+    const again = rejudge(o.runDir)['propagation'];
+    expect({ status: again?.status, message: again?.message, rejudged: again?.rejudged }).toEqual({ status: p.status, message: p.message, rejudged: true });
+    const tight = rejudge(o.runDir, [{ name: 'propagation', options: { tiers: { C: { maxP50Ms: tiers.C!.p50Ms - 1 } } } }])['propagation']!;
+    expect(tight.status).toBe('fail');
+    expect(tight.message).toContain(`tier C: p50 ${tiers.C!.p50Ms} ms above ${tiers.C!.p50Ms - 1} ms`);
     expect(tiers.B!.p50Ms).toBeGreaterThanOrEqual(80);
     expect(tiers.A!.p50Ms).toBeLessThan(tiers.C!.p50Ms);
     expect(p.status).toBe('fail');

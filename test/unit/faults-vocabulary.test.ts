@@ -182,7 +182,7 @@ describe('fork rate and propagation judges name their numbers', () => {
     let onTip: (t: { node: string; tip: string; at: number; up: boolean }) => void = () => undefined;
     const blocks = new Map<string, { firstSeenAt: number; firstSeenOn: string; timestamp: number }>();
     const ctx = {
-      events: { on: (l: (e: Record<string, unknown>) => void) => (listeners.push(l), () => undefined) },
+      events: { on: (l: (e: Record<string, unknown>) => void) => (listeners.push(l), () => undefined), emit: () => undefined },
       blockFeed: { tips: () => [], subscribe: (s: { onTip: typeof onTip }) => ((onTip = s.onTip), () => undefined), block: (id: string) => blocks.get(id) },
     } as unknown as RunContext;
     const p = new Propagation();
