@@ -5,9 +5,10 @@
  * the run fails when more blocks were refused than `maxRefused` (default 0: every skew stayed within what
  * the chain can absorb). A chain whose nodes expose none of these counters is 'unknown', not a pass.
  */
-import type { Expectation, ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
+import type { ExpectationResult, RunContext, RunMetrics } from '../runtime/contracts.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { checkNumber, mapLimit } from './common.js';
+import { RecordedExpectation, type HistoryCheck } from './recorded.js';
 
 export interface ClockRulesOptions {
   /** Blocks refused as from beyond the future horizon, summed over nodes, at most. Default 0. */
@@ -80,20 +81,37 @@ function skewsOf(spec: ScenarioSpec | undefined): Record<string, number> {
   return out;
 }
 
-export class ClockRulesHandled implements Expectation {
+export function clockRulesOptions(raw: Record<string, unknown>): ClockRulesOptions {
+  return { maxRefused: checkNumber('clock-rules', 'maxRefused', raw.maxRefused ?? 0, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of blocks (default 0)') };
+}
+
+/** Clock rules over the history: each node's counters read at evaluation, and the horizon and skews at capture. */
+export const clockRulesCheck: HistoryCheck<ClockRulesOptions> = {
+  type: 'clock-rules',
+  kinds: [],
+  options: clockRulesOptions,
+  judge(slice, options) {
+    return judgeClockRules(slice.evaluate.counts as Record<string, ClockRuleCounts | null>, options, (slice.capture.context ?? {}) as ClockRulesContext);
+  },
+};
+
+export class ClockRulesHandled extends RecordedExpectation<ClockRulesOptions> {
   readonly name = 'clock-rules';
-  readonly options: ClockRulesOptions;
   private context: ClockRulesContext = {};
 
   constructor(options: Partial<ClockRulesOptions> = {}) {
-    this.options = { maxRefused: checkNumber('clock-rules', 'maxRefused', options.maxRefused ?? 0, 0, Number.MAX_SAFE_INTEGER, 'a non-negative number of blocks (default 0)') };
+    super(clockRulesCheck, clockRulesOptions(options));
   }
 
   init(metrics: RunMetrics, scenario: ScenarioSpec): void {
     this.context = { slotDurationMs: metrics.slotDurationMs, securityParam: metrics.securityParam, horizonMs: metrics.slotDurationMs * metrics.securityParam, skews: skewsOf(scenario) };
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  protected override async observeCapture(_ctx: RunContext): Promise<Record<string, unknown>> {
+    return { context: this.context };
+  }
+
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     const nodes = ctx.nodes();
     const counts = await mapLimit(nodes, 4, async (n) => {
       try {
@@ -103,6 +121,6 @@ export class ClockRulesHandled implements Expectation {
         return null;
       }
     });
-    return judgeClockRules(Object.fromEntries(nodes.map((n, i) => [n.descriptor.name, counts[i]!])), this.options, this.context);
+    return { counts: Object.fromEntries(nodes.map((n, i) => [n.descriptor.name, counts[i]!])) };
   }
 }

@@ -175,6 +175,11 @@ describe('faults on real nodes', () => {
     console.log(`[faults] clock skew +3 s: ${refused.message}`);
     expect(refused.status).toBe('fail');
     expect(refused.message).toMatch(/^[1-9]\d* blocks refused as from beyond the future horizon/);
+    // Judged again from the record: the live verdict and message; a bound above the refused count passes it.
+    const again = rejudge(beyond.runDir)['clock-rules'];
+    expect({ status: again?.status, message: again?.message, rejudged: again?.rejudged }).toEqual({ status: refused.status, message: refused.message, rejudged: true });
+    const looser = rejudge(beyond.runDir, [{ name: 'clock-rules', options: { maxRefused: 1_000_000 } }])['clock-rules']!;
+    expect(looser.status, looser.message).toBe('pass');
     noNodeLeft(beyond.runDir);
   }, 90_000);
 });
