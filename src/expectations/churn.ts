@@ -5,11 +5,12 @@
  * and the churn's record (faults/nemeses/churn.ts).
  */
 import type { ChainBlock, ChainClient, PeerInfo } from '../adapters/seam.js';
-import type { Expectation, ExpectationResult, RunContext } from '../runtime/contracts.js';
+import type { ExpectationResult, RunContext } from '../runtime/contracts.js';
 import type { ChurnSpec } from '../scenario/spec.js';
 import type { FaultWorkload } from '../faults/fault-workload.js';
 import type { ChurnRecord } from '../faults/nemeses/churn.js';
 import { mapLimit } from './common.js';
+import { RecordedExpectation, type HistoryCheck } from './recorded.js';
 
 export interface JoinerObservation {
   name: string;
@@ -66,18 +67,36 @@ async function blocksSince(client: ChainClient, tipHeight: number, sinceMs: numb
   return out;
 }
 
-export class ChurnExpectation implements Expectation {
+/** What the churn check read at evaluation: the joiners and leavers observed, or why none could be. */
+type ChurnObserved =
+  | { stake: number; joiners: JoinerObservation[]; leavers: LeaverObservation[]; reference: string; injections: number }
+  | { problem: string; figures: Record<string, unknown> };
+
+/** Churn over the history: what was read from the nodes at evaluation (no options: the bar is the fault's own). */
+export const churnCheck: HistoryCheck<Record<string, never>> = {
+  type: 'churn',
+  kinds: [],
+  options: () => ({}),
+  judge(slice) {
+    const o = slice.evaluate as unknown as ChurnObserved;
+    if ('problem' in o) return { status: 'fail', message: o.problem, figures: o.figures };
+    return judgeChurn(o.stake, o.joiners, o.leavers, o.reference, o.injections);
+  },
+};
+
+export class ChurnExpectation extends RecordedExpectation<Record<string, never>> {
   readonly name: string;
 
   constructor(private readonly fault: FaultWorkload) {
+    super(churnCheck, {});
     this.name = `${fault.name}-churn`;
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  protected override async observeEvaluate(ctx: RunContext): Promise<ChurnObserved> {
     const spec = this.fault.spec as ChurnSpec;
     const records = this.fault.injections.map((i) => ({ at: i.injectedAt, rec: i.detail as unknown as ChurnRecord | undefined, error: i.error }));
     const failed = records.find((r) => r.error);
-    if (failed) return { status: 'fail', message: `a churn injection failed: ${failed.error}`, figures: { injections: records.length } };
+    if (failed) return { problem: `a churn injection failed: ${failed.error}`, figures: { injections: records.length } };
     const joined = records.flatMap((r) => (r.rec?.joined ?? []).map((j) => ({ ...j, at: r.at })));
     const left = records.flatMap((r) => r.rec?.left ?? []);
     const joinedNames = new Set(joined.map((j) => j.name));
@@ -85,7 +104,7 @@ export class ChurnExpectation implements Expectation {
     const heads = await mapLimit(live, 8, async (n) => ({ n, head: await n.client.head().catch(() => null) }));
     // The reference: the live original node with the highest final block.
     const ref = heads.filter((h) => h.head && !joinedNames.has(h.n.descriptor.name)).sort((a, b) => b.head!.finalHeight - a.head!.finalHeight)[0];
-    if (!ref) return { status: 'fail', message: 'no live node of the original topology answers', figures: {} };
+    if (!ref) return { problem: 'no live node of the original topology answers', figures: {} };
     const refHead = ref.head!;
     const since = joined.length ? await blocksSince(ref.n.client, refHead.height, Math.min(...joined.map((j) => j.at))) : [];
     const joiners: JoinerObservation[] = await mapLimit(joined, 4, async (j) => {
@@ -99,6 +118,6 @@ export class ChurnExpectation implements Expectation {
     });
     const peerLists = await mapLimit(live, 8, async (n) => ({ name: n.descriptor.name, ids: (await n.client.peers().catch((): PeerInfo => ({ count: 0 }))).ids }));
     const leavers: LeaverObservation[] = left.map((l) => ({ name: l.name, seenBy: peerLists.filter((p) => p.ids?.includes(l.peerId)).map((p) => p.name) }));
-    return judgeChurn(spec.stake, joiners, leavers, ref.n.descriptor.name, records.length);
+    return { stake: spec.stake, joiners, leavers, reference: ref.n.descriptor.name, injections: records.length };
   }
 }

@@ -143,6 +143,8 @@ describe('faults on real nodes', () => {
     expect(Object.keys(produced)).toHaveLength(1);
     expect(Object.values(produced)[0]).toBeGreaterThanOrEqual(1);
     expect(check.figures.leaversGone).toBe(1);
+    const again = rejudge(runDir)[check.name];
+    expect({ status: again?.status, message: again?.message, rejudged: again?.rejudged }).toEqual({ status: check.status, message: check.message, rejudged: true });
     const events = eventsOf(runDir);
     const joined = events.find((e) => e.kind === 'fault.end' && e.fault === 'start-node');
     expect(joined.ok).toBe(true);
@@ -160,6 +162,8 @@ describe('faults on real nodes', () => {
     console.log(`[faults] churn, stake 1: ${c.message}`);
     expect(c.status).toBe('fail');
     expect(c.message).toMatch(/^joiner validator-join-0 \(stake 1\) produced 0 of the \d+ canonical blocks since it joined$/);
+    const again = rejudge(o.runDir)[c.name];
+    expect({ status: again?.status, message: again?.message, rejudged: again?.rejudged }).toEqual({ status: c.status, message: c.message, rejudged: true });
     expect(byName(o, 'supply-conserved').status).toBe('pass');
     noNodeLeft(o.runDir);
   }, 60_000);
