@@ -31,7 +31,7 @@ const BOUNDARIES = {
   'workers/load-worker.ts': [...BASE, 'src/adapters/seam.ts', 'src/load/protocol.ts', 'src/load/schedule.ts', 'src/load/histogram.ts', 'workers/'],
   'src/scenario/': [...BASE, ...SEAM, 'src/runtime/', 'src/workloads/', 'src/expectations/', 'src/faults/', 'src/adversary/'],
   // The fault seam: desired state, appliers, the generic node control and the nemeses (between runtime and deployers).
-  'src/faults/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/shaper/'],
+  'src/faults/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/shaper/', ...CHECKERS],
   // Adversarial workloads against the devnet: they craft its transactions and speak its protocols.
   'src/adversary/': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/adapters/devnet/options.ts', 'src/load/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
   // The local and compose deployers launch the devnet (its plan, configs and client); attach goes through the seam only.

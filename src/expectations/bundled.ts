@@ -125,3 +125,46 @@ export const chaosRecoveryCheck: HistoryCheck<ChaosRecoveryOptions> = {
     return { status: 'pass', message: `${e.faults.length} ${e.action} faults, all recovered (slowest ${slowest} ms, bound ${o.recoveryTimeoutMs} ms)`, figures };
   },
 };
+
+export interface ConvergenceOptions {
+  /** After the last heal, every live node on one chain within this many ms. */
+  convergeWithinMs: number;
+}
+
+/** One fault injection as recorded at evaluation. */
+export interface RecordedInjection {
+  injectedAt: number;
+  healedAt?: number;
+  /** Absent: not on one chain within the bound the run measured with. */
+  convergedMs?: number;
+  /** Who was where when last probed. */
+  convergence?: string;
+  error?: string;
+}
+
+/**
+ * Convergence after a fault's heals, over the injections recorded at evaluation. The run measured with its own
+ * bound (`measuredWithinMs`): a bound at least as loose accepts what that measurement found; a tighter one
+ * rejects a heal that took longer than it.
+ */
+export const convergenceCheck: HistoryCheck<ConvergenceOptions> = {
+  type: 'convergence',
+  kinds: [],
+  options: (raw) => ({ convergeWithinMs: checkNumber('convergence', 'convergeWithinMs', raw.convergeWithinMs, 1, Number.MAX_SAFE_INTEGER, 'a positive number of milliseconds') }),
+  judge(slice, { convergeWithinMs: bound }): ExpectationResult {
+    const { fault, atMs, measuredWithinMs, injections: inj } = slice.evaluate as { fault: string; atMs: number; measuredWithinMs: number; injections: RecordedInjection[] };
+    const within = (i: RecordedInjection) => i.convergedMs !== undefined && (bound >= measuredWithinMs || i.convergedMs <= bound);
+    const times = inj.filter(within).map((i) => i.convergedMs!);
+    const figures = { injections: inj.length, converged: times.length, slowestMs: times.length ? Math.max(...times) : undefined, lastMs: inj.at(-1)?.convergedMs, boundMs: bound };
+    if (inj.length === 0) return { status: 'fail', message: `${fault} was never injected (atMs ${atMs} is past the run window?)`, figures };
+    const failed = inj.filter((i) => i.error);
+    if (failed.length) return { status: 'fail', message: `${failed.length} of ${inj.length} ${fault} injections failed: ${failed[0]!.error}`, figures };
+    const last = inj.at(-1)!;
+    if (!within(last)) {
+      const held = last.healedAt !== undefined ? Math.round(last.healedAt - last.injectedAt) : undefined;
+      const why = last.convergedMs !== undefined ? `on one chain only ${last.convergedMs} ms after it` : last.convergence;
+      return { status: 'fail', message: `not on one chain within ${bound} ms after the ${fault} (held ${held} ms) healed: ${why}`, figures };
+    }
+    return { status: 'pass', message: `on one chain ${last.convergedMs} ms after the last heal (bound ${bound} ms; ${times.length} of ${inj.length} heals converged, slowest ${figures.slowestMs} ms)`, figures };
+  },
+};

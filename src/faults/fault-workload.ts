@@ -6,7 +6,9 @@
  * `convergeWithinMs`; the bundled `convergence` expectation judges the last heal.
  */
 import { LoadnetError } from '../errors.js';
-import type { Expectation, ExpectationResult, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import type { Expectation, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import { convergenceCheck, type ConvergenceOptions, type RecordedInjection } from '../expectations/bundled.js';
+import { RecordedExpectation } from '../expectations/recorded.js';
 import type { NetworkFaultSpec, ScenarioSpec } from '../scenario/spec.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { formatDuration } from '../util/duration.js';
@@ -119,25 +121,16 @@ export class FaultWorkload implements Workload {
 }
 
 /** Bundled with each fault: after the last heal, every live node on one chain within the bound; the time reported. */
-export class Convergence implements Expectation {
+export class Convergence extends RecordedExpectation<ConvergenceOptions> {
   readonly name: string;
   constructor(private readonly fault: FaultWorkload) {
+    super(convergenceCheck, { convergeWithinMs: fault.spec.convergeWithinMs });
     this.name = `${fault.name}-convergence`;
   }
 
-  async evaluate(): Promise<ExpectationResult> {
-    const inj = this.fault.injections;
-    const bound = this.fault.spec.convergeWithinMs;
-    const times = inj.filter((i) => i.convergedMs !== undefined).map((i) => i.convergedMs!);
-    const figures = { injections: inj.length, converged: times.length, slowestMs: times.length ? Math.max(...times) : undefined, lastMs: inj.at(-1)?.convergedMs, boundMs: bound };
-    if (inj.length === 0) return { status: 'fail', message: `${this.fault.spec.type} was never injected (atMs ${this.fault.spec.atMs} is past the run window?)`, figures };
-    const failed = inj.filter((i) => i.error);
-    if (failed.length) return { status: 'fail', message: `${failed.length} of ${inj.length} ${this.fault.spec.type} injections failed: ${failed[0]!.error}`, figures };
-    const last = inj.at(-1)!;
-    if (last.convergedMs === undefined) {
-      const held = last.healedAt !== undefined ? Math.round(last.healedAt - last.injectedAt) : undefined;
-      return { status: 'fail', message: `not on one chain within ${bound} ms after the ${this.fault.spec.type} (held ${held} ms) healed: ${last.convergence}`, figures };
-    }
-    return { status: 'pass', message: `on one chain ${last.convergedMs} ms after the last heal (bound ${bound} ms; ${times.length} of ${inj.length} heals converged, slowest ${figures.slowestMs} ms)`, figures };
+  protected override async observeEvaluate(): Promise<Record<string, unknown>> {
+    const { type, atMs, convergeWithinMs } = this.fault.spec;
+    const injections: RecordedInjection[] = this.fault.injections.map((i) => ({ injectedAt: i.injectedAt, healedAt: i.healedAt, convergedMs: i.convergedMs, convergence: i.convergence, error: i.error }));
+    return { fault: type, atMs, measuredWithinMs: convergeWithinMs, injections };
   }
 }

@@ -94,6 +94,15 @@ describe('faults on real nodes', () => {
     expect({ status: again?.status, message: again?.message, rejudged: again?.rejudged }).toEqual({ status: live.status, message: live.message, rejudged: true });
     const tight = rejudge(runDir, [{ name: 'fork-rate', options: { maxReorgsPerBlock: 0 } }])['fork-rate']!;
     expect(tight.status).toBe('fail');
+    // The bundled convergence check the same way: the live verdict; a bound 1 ms under the measured time fails it.
+    const conv = summary.expectations.find((e: { name: string }) => e.name.endsWith('-convergence'));
+    const convAgain = rejudge(runDir)[conv.name];
+    expect({ status: convAgain?.status, message: convAgain?.message, rejudged: convAgain?.rejudged }).toEqual({ status: conv.status, message: conv.message, rejudged: true });
+    if (inj.convergedMs > 1) {
+      const convTight = rejudge(runDir, [{ name: conv.name, options: { convergeWithinMs: inj.convergedMs - 1 } }])[conv.name]!;
+      expect(convTight.status).toBe('fail');
+      expect(convTight.message).toContain(`not on one chain within ${inj.convergedMs - 1} ms after the partition`);
+    }
     expect(tight.message).toMatch(/^\d+ reorgs in \d+ blocks \([\d.]+ per block, bound 0\)/);
     noNodeLeft(runDir);
   }, 60_000);
@@ -105,6 +114,8 @@ describe('faults on real nodes', () => {
     expect(o.verdict).toBe('fail');
     expect(conv.status).toBe('fail');
     expect(conv.message).toMatch(/^not on one chain within 20000 ms after the partition \(held \d+ ms\) healed: at height \d+: .+ vs .+/);
+    const convAgain = rejudge(o.runDir)[conv.name];
+    expect({ status: convAgain?.status, message: convAgain?.message, rejudged: convAgain?.rejudged }).toEqual({ status: conv.status, message: conv.message, rejudged: true });
     expect(byName(o, 'safety').status).toBe('fail');
     expect(byName(o, 'safety').message).toMatch(/nodes disagree at \d+ final heights, first at \d+/);
     noNodeLeft(o.runDir);
