@@ -8,6 +8,7 @@
  */
 import type { ExpectationResult } from '../runtime/contracts.js';
 import type { RunEvent } from '../runtime/run-events.js';
+import { pendingSampleOf, type PendingSample } from '../runtime/node-sampler.js';
 import { RecordedExpectation, windowOf, type HistoryCheck } from './recorded.js';
 import { theilSen } from '../util/trend.js';
 import { checkNumber, round, stripUndefined } from './common.js';
@@ -28,11 +29,7 @@ export const MEMPOOL_DEFAULTS: MempoolBoundedOptions = { maxPending: 10_000, tre
 /** A trend over fewer samples than this is noise: such a node's trend is reported as not judged. */
 export const MIN_TREND_SAMPLES = 5;
 
-export interface PendingSample {
-  node: string;
-  at: number;
-  pending: number;
-}
+export type { PendingSample };
 
 export interface MempoolNodeFigures {
   samples: number;
@@ -85,7 +82,7 @@ function mempoolOptions(raw: Record<string, unknown>): MempoolBoundedOptions {
 
 /** The pending counts in `node.sample` events (the node sampler's; nodes without a mempool view have none). */
 export function pendingSamples(events: readonly RunEvent[]): PendingSample[] {
-  return events.flatMap((e) => (e.kind === 'node.sample' && e.pending !== null ? [{ node: e.node, at: e.t, pending: e.pending }] : []));
+  return events.flatMap((e) => pendingSampleOf(e) ?? []);
 }
 
 /** Mempool bounded over the history: the node sampler's `node.sample` events, judged in the run window. */

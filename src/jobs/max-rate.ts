@@ -36,7 +36,7 @@ import { decideAgainstFloor, DEFAULT_SLO_P99_MS, floorHold, floorLine, toLatency
 import { DEFAULT_CRITERIA, type SloCriteria, type StepResult } from './step-judge.js';
 import { LatencyBatches } from './batch-means.js';
 import { latencyFigures, measureSequentially, type HoldMeasure } from './step-holds.js';
-import { BacklogSampler, drainMempools } from './step-meter.js';
+import { BacklogSampler, backlogSampleIntervalMs, drainMempools } from './step-meter.js';
 import { formatCurveTable, toMaxRateSummary, type HoldSettings, type MaxRateSummary } from './max-rate-result.js';
 import { writeJsonAtomic } from './resource-probes.js';
 import { jobScenario, type JobScenarioInput } from './job-scenario.js';
@@ -234,7 +234,7 @@ async function searchOneDeployment(options: MaxRateOptions): Promise<MaxRateRun>
   let outcome: SearchOutcome | undefined;
   // The run record's own window is a formality after the search: one slot.
   const spec: ScenarioSpec = { ...s.spec, durationMs: s.spec.consensus.slotDurationMs, cooldownMs: 0, workloads: [], expectations: [] };
-  const scenario: Scenario = { spec, metrics: { ...s.metrics, durationMs: spec.durationMs, cooldownMs: 0, expectedBlocks: spec.durationMs / s.metrics.meanBlockIntervalMs }, workloads: [], expectations: [verdictExpectation(() => outcome)] };
+  const scenario: Scenario = { spec, metrics: { ...s.metrics, durationMs: spec.durationMs, cooldownMs: 0, expectedBlocks: spec.durationMs / s.metrics.meanBlockIntervalMs }, workloads: [], expectations: [verdictExpectation(() => outcome)], nodeSampleIntervalMs: backlogSampleIntervalMs(spec.consensus.slotDurationMs) };
 
   const deployer = options.deployer ?? new LocalDeployer(options.runner ?? {});
   const startedAt = new Date().toISOString();
@@ -345,7 +345,7 @@ interface HoldSpec {
 function holdRunner(ctx: RunContext, o: StepSettings) {
   const wallets = ctx.wallets.slice(0, Math.min(ctx.wallets.length, o.users ?? 200));
   const troughWindowMs = 2 * ctx.metrics.meanBlockIntervalMs;
-  const nodes = () => ctx.nodes().map((n) => ({ name: n.descriptor.name, client: n.client }));
+  const nodeNames = () => ctx.nodes().map((n) => n.descriptor.name);
   return async (h: HoldSpec, holdNo: number): Promise<HoldMeasure> => {
     const { rateTps, holdMs, index, phase } = h;
     // Long enough that a transaction missing at its end is far beyond the SLO, and that one whose block was
@@ -356,11 +356,11 @@ function holdRunner(ctx: RunContext, o: StepSettings) {
     // Batches of ~5 s, at least 6 per hold, each many block intervals long so one late block is one batch's tail.
     const batchMs = Math.min(o.batchMs ?? Math.max(Math.min(5_000, holdMs / 6), 4 * ctx.metrics.meanBlockIntervalMs), holdMs);
     const began = nowMs();
-    const drain = await drainMempools(nodes(), o.drainThreshold ?? DEFAULTS.drainThreshold, o.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs, o.signal);
+    const drain = await drainMempools(ctx.events, nodeNames, o.drainThreshold ?? DEFAULTS.drainThreshold, o.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs, o.signal);
     if (!drain.drained && !o.signal.aborted) o.log(`  [${index}] mempools did not drain within the bound: ${drain.pending} pending on the fullest node; stepping on`);
     ctx.events.emit('maxrate.drain', { index, hold: holdNo, drained: drain.drained, pending: drain.pending, waitedMs: Math.round(drain.waitedMs) });
-    const sampler = new BacklogSampler(nodes, Math.max(100, Math.min(500, ctx.metrics.slotDurationMs / 2)));
-    sampler.start(o.signal);
+    const sampler = new BacklogSampler(ctx.events);
+    sampler.start();
     const engine = createLoadEngine({
       name: `max-rate-${index}${holdNo ? `-${holdNo}` : ''}`,
       targets: ctx.nodes().map((n) => n.descriptor.apiUrl),
@@ -394,7 +394,7 @@ function holdRunner(ctx: RunContext, o: StepSettings) {
       const counts = engine.tracker!.counts();
       const inclusion = counts.included > 0 ? latencyFigures(engine.tracker!.inclusion) : null;
       const batchP99s = batches.quantiles(99);
-      await sampler.stop();
+      sampler.stop();
       const backlog = sampler.figures(holdStart, holdEnd, troughWindowMs);
       const sent = totals.submitted;
       const result: StepResult = {
@@ -423,7 +423,7 @@ function holdRunner(ctx: RunContext, o: StepSettings) {
       engine.tracker!.onInclusion = undefined;
       engine.tracker!.close();
       batches?.destroy();
-      await sampler.stop();
+      sampler.stop();
       await engine.stop().catch(() => undefined);
     }
   };

@@ -1,7 +1,8 @@
 /**
  * The soak monitor rides along a run as one more workload (sampling) and one more expectation (judging):
  *  - every `sampleIntervalMs`: coordinator heap data after GC (code spaces excluded) and RSS, and per node its RSS (Prometheus
- *    `process_resident_memory_bytes`), mempool pending and data-dir size; rows are appended to
+ *    `process_resident_memory_bytes`), mempool pending (the run's node sampler's latest `node.sample` since the
+ *    last row: the monitor does not ask the nodes itself) and data-dir size; rows are appended to
  *    `soak/samples.jsonl` and kept in memory only as bounded series (flat memory for any length);
  *  - every `checkpointIntervalMs`: the `soak` summary section (trends so far), which the runtime's
  *    summary.partial.json checkpoint carries (soak() sets the runtime's interval to this one);
@@ -11,6 +12,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Expectation, ExpectationResult, RunContext, Workload } from '../runtime/contracts.js';
+import { onPendingSample, type PendingSample } from '../runtime/node-sampler.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { BoundedSeries } from './bounded-series.js';
 import { dirSizeBytes, heapDataAfterGc, processRss, rssFromPrometheus } from './resource-probes.js';
@@ -30,7 +32,7 @@ export interface SoakLimits {
 }
 
 export interface SoakMonitorOptions {
-  /** Default 30 s. Each sample forces one full GC in the coordinator. */
+  /** Default 30 s. Each sample forces one full GC in the coordinator. The node sampler must sample at least twice as often (soakNodeSampleIntervalMs). */
   sampleIntervalMs: number;
   /** Default 5 min. */
   checkpointIntervalMs: number;
@@ -51,6 +53,11 @@ export const SOAK_DEFAULTS: SoakMonitorOptions = {
 
 type LimitKey = keyof SoakLimits;
 
+/** The node sampler's interval a soak asks for: at least two samples per monitor row, at most the sampler's default second. */
+export function soakNodeSampleIntervalMs(sampleIntervalMs: number): number {
+  return Math.min(1000, sampleIntervalMs / 2);
+}
+
 export interface SoakFigures {
   samples: number;
   checkpoints: number;
@@ -66,6 +73,8 @@ export class SoakMonitor {
   private samples = 0;
   private checkpoints = 0;
   private ctx?: RunContext;
+  /** Each node's latest `node.sample` pending count not yet in a row. */
+  private readonly freshPending = new Map<string, PendingSample>();
 
   constructor(options: Partial<Omit<SoakMonitorOptions, 'limits'>> & { limits?: Partial<SoakLimits> } = {}) {
     this.options = { ...SOAK_DEFAULTS, ...stripUndefined(options), limits: { ...SOAK_DEFAULTS.limits, ...stripUndefined(options.limits ?? {}) } };
@@ -94,15 +103,20 @@ export class SoakMonitor {
     await mkdir(dir, { recursive: true });
     const samplesFile = join(dir, 'samples.jsonl');
     let nextCheckpoint = nowMs() + this.options.checkpointIntervalMs;
-    while (!signal.aborted) {
-      const started = nowMs();
-      const row = await this.sample(ctx);
-      await appendFile(samplesFile, JSON.stringify(row) + '\n');
-      if (nowMs() >= nextCheckpoint) {
-        nextCheckpoint += this.options.checkpointIntervalMs;
-        this.checkpoint(ctx);
+    const unsubscribe = onPendingSample(ctx.events, (s) => this.freshPending.set(s.node, s));
+    try {
+      while (!signal.aborted) {
+        const started = nowMs();
+        const row = await this.sample(ctx);
+        await appendFile(samplesFile, JSON.stringify(row) + '\n');
+        if (nowMs() >= nextCheckpoint) {
+          nextCheckpoint += this.options.checkpointIntervalMs;
+          this.checkpoint(ctx);
+        }
+        await sleep(Math.max(0, this.options.sampleIntervalMs - (nowMs() - started)), signal);
       }
-      await sleep(Math.max(0, this.options.sampleIntervalMs - (nowMs() - started)), signal);
+    } finally {
+      unsubscribe();
     }
     this.checkpoint(ctx);
   }
@@ -117,14 +131,16 @@ export class SoakMonitor {
     await Promise.all(
       ctx.nodes().map(async (n) => {
         const name = n.descriptor.name;
-        const [pending, metrics, disk] = await Promise.all([
-          n.client.mempoolSize ? n.client.mempoolSize().then((p) => p, () => undefined) : undefined,
+        // A node with no sample since the last row (down, not answering) has no pending count this time.
+        const fresh = this.freshPending.get(name);
+        this.freshPending.delete(name);
+        const [metrics, disk] = await Promise.all([
           n.client.metricsText ? n.client.metricsText().then(rssFromPrometheus, () => undefined) : undefined,
           dirSizeBytes(join(ctx.runDir, 'nodes', name, 'data')).catch(() => undefined),
         ]);
-        nodes[name] = { pending, rss: metrics, disk };
+        nodes[name] = { pending: fresh?.pending, rss: metrics, disk };
         this.record(`${name}.rss`, 'nodeRssBytesPerHour', t, metrics);
-        this.record(`${name}.mempoolPending`, 'mempoolPendingPerHour', t, pending);
+        this.record(`${name}.mempoolPending`, 'mempoolPendingPerHour', fresh?.at ?? t, fresh?.pending);
         this.record(`${name}.dataDir`, 'diskBytesPerHour', t, disk);
       }),
     );

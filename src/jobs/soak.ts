@@ -14,7 +14,7 @@ import { Issues } from '../scenario/fields.js';
 import { materialize, reinit } from '../scenario/materialize.js';
 import type { ScenarioSpec } from '../scenario/spec.js';
 import { resolveJobSpec, type JobScenarioOverrides } from './job-scenario.js';
-import { SoakMonitor, type SoakLimits, type SoakMonitorOptions } from './soak-monitor.js';
+import { SoakMonitor, soakNodeSampleIntervalMs, type SoakLimits, type SoakMonitorOptions } from './soak-monitor.js';
 
 export interface SoakOptions extends JobScenarioOverrides {
   /** A built scenario (its live workloads are used as they are) or a spec / plain input (built here). */
@@ -81,7 +81,7 @@ export function soakScenario(o: SoakOptions): Scenario {
 export async function soak(options: SoakOptions): Promise<SoakRun> {
   const base = soakScenario(options);
   const monitor = new SoakMonitor(options.monitor);
-  const scenario: Scenario = { ...base, workloads: [...base.workloads, monitor.workload()], expectations: [...base.expectations, monitor.expectation()] };
+  const scenario: Scenario = { ...base, workloads: [...base.workloads, monitor.workload()], expectations: [...base.expectations, monitor.expectation()], nodeSampleIntervalMs: soakNodeSampleIntervalMs(monitor.options.sampleIntervalMs) };
   // The runtime writes summary.partial.json; at the monitor's interval a crash loses at most one interval.
   const deployer = options.deployer ?? new LocalDeployer({ checkpointIntervalMs: monitor.options.checkpointIntervalMs, ...options.runner });
   const runner = await deployer.deploy(scenario);

@@ -1,8 +1,11 @@
 /**
  * The mempool backlog of one max-rate step on every node (its trend over the hold window) and draining it
- * between holds. Inclusion of the hold's transactions is the engine's InclusionTracker (load/inclusion-tracker.ts).
+ * between holds. The pending counts are the run's node sampler's (`node.sample` events, runtime/node-sampler.ts),
+ * at the interval the job asks of it (backlogSampleIntervalMs). Inclusion of the hold's transactions is the
+ * engine's InclusionTracker (load/inclusion-tracker.ts).
  */
-import type { ChainClient } from '../adapters/seam.js';
+import type { EventLog } from '../runtime/contracts.js';
+import { onPendingSample } from '../runtime/node-sampler.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { theilSen, type TrendPoint } from '../util/trend.js';
 
@@ -17,39 +20,28 @@ export interface BacklogFigures {
 /** Fewer windows than this give no trend worth judging. */
 const MIN_TROUGHS = 4;
 
-/** Samples /mempool/metrics on every node at a fixed interval until stopped. */
+/** The node sampler's interval a max-rate run asks for: half a slot, between 100 and 500 ms (a few samples per trough window). */
+export function backlogSampleIntervalMs(slotDurationMs: number): number {
+  return Math.max(100, Math.min(500, slotDurationMs / 2));
+}
+
+/** Collects every node's pending counts from the run's `node.sample` events between start() and stop(). */
 export class BacklogSampler {
   private readonly series = new Map<string, TrendPoint[]>();
-  private readonly stopper = new AbortController();
-  private loop?: Promise<void>;
+  private unsubscribe?: () => void;
 
-  constructor(private readonly nodes: () => ReadonlyArray<{ name: string; client: ChainClient }>, private readonly intervalMs = 500) {}
+  constructor(private readonly events: EventLog) {}
 
-  start(signal?: AbortSignal): void {
-    const stop = signal ? AbortSignal.any([signal, this.stopper.signal]) : this.stopper.signal;
-    this.loop = (async () => {
-      while (!stop.aborted) {
-        const started = nowMs();
-        await Promise.all(
-          this.nodes().map(async (n) => {
-            try {
-              const m = { pending: await pendingOf(n.client) };
-              const list = this.series.get(n.name) ?? [];
-              list.push({ t: nowMs(), value: m.pending });
-              this.series.set(n.name, list);
-            } catch {
-              // a node that does not answer has no backlog to read this time
-            }
-          }),
-        );
-        await sleep(Math.max(0, this.intervalMs - (nowMs() - started)), stop);
-      }
-    })();
+  start(): void {
+    this.unsubscribe ??= onPendingSample(this.events, (s) => {
+      const list = this.series.get(s.node) ?? [];
+      list.push({ t: s.at, value: s.pending });
+      this.series.set(s.node, list);
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopper.abort();
-    await this.loop;
+  stop(): void {
+    this.unsubscribe?.();
   }
 
   /**
@@ -87,23 +79,28 @@ export function troughSeries(points: readonly TrendPoint[], fromMs: number, wind
 }
 
 /**
- * Wait until every node's mempool holds at most `threshold` pending transactions, bounded by `timeoutMs`.
+ * Wait until every node's mempool holds at most `threshold` pending transactions, bounded by `timeoutMs`, as the
+ * node sampler reports it: only samples taken after the wait began count (a node with none yet, or whose last
+ * did not answer, is not drained). A chain without a mempool view has nothing to drain (its answering nodes count 0).
  * Returns the largest pending count at the end (≤ threshold when drained).
  */
-export async function drainMempools(nodes: ReadonlyArray<{ name: string; client: ChainClient }>, threshold: number, timeoutMs: number, signal?: AbortSignal, pollMs = 250): Promise<{ drained: boolean; pending: number; waitedMs: number }> {
+export async function drainMempools(events: EventLog, nodes: () => readonly string[], threshold: number, timeoutMs: number, signal?: AbortSignal, pollMs = 100): Promise<{ drained: boolean; pending: number; waitedMs: number }> {
   const started = nowMs();
+  const latest = new Map<string, number>();
+  const unsubscribe = events.on((e) => {
+    if (e.kind === 'node.sample') latest.set(e.node, e.pending ?? (e.up ? 0 : Infinity));
+  });
   let worst = Infinity;
-  while (!signal?.aborted) {
-    const counts = await Promise.all(nodes.map((n) => pendingOf(n.client).then((p) => p, () => Infinity)));
-    worst = counts.length ? Math.max(...counts) : 0;
-    if (worst <= threshold) return { drained: true, pending: worst, waitedMs: nowMs() - started };
-    if (nowMs() - started >= timeoutMs) break;
-    await sleep(pollMs, signal);
+  try {
+    while (!signal?.aborted) {
+      const counts = nodes().map((name) => latest.get(name) ?? Infinity);
+      worst = counts.length ? Math.max(...counts) : 0;
+      if (worst <= threshold) return { drained: true, pending: worst, waitedMs: nowMs() - started };
+      if (nowMs() - started >= timeoutMs) break;
+      await sleep(pollMs, signal);
+    }
+  } finally {
+    unsubscribe();
   }
   return { drained: false, pending: worst, waitedMs: nowMs() - started };
-}
-
-/** A node's mempool size; 0 for a chain without a mempool view (nothing to drain or sample there). */
-function pendingOf(client: ChainClient): Promise<number> {
-  return client.mempoolSize ? client.mempoolSize() : Promise.resolve(0);
 }

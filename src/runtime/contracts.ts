@@ -281,6 +281,11 @@ export interface Scenario {
   readonly metrics: RunMetrics;
   readonly workloads: readonly Workload[];
   readonly expectations: readonly Expectation[];
+  /**
+   * The node sampler's interval at most, ms (default 1000; a mempool-bounded expectation asking for a shorter one
+   * wins). Jobs that read its `node.sample` events set it: max-rate's backlog trend needs ~500 ms.
+   */
+  readonly nodeSampleIntervalMs?: number;
 }
 
 export interface ExpectationOutcome extends ExpectationResult {

@@ -110,10 +110,10 @@ export async function launchRunner(scenario: Scenario, options: RunnerOptions, b
     live: record.live,
     signal: lifetime.signal,
   });
-  // One sampler for every reader of node state (mempool-bounded judges its samples): at the shortest
-  // interval a mempool-bounded expectation asks for, else every second.
+  // One sampler for every reader of node state (mempool-bounded, max-rate's backlog, the soak monitor): at the
+  // shortest interval the scenario or a mempool-bounded expectation asks for, else every second.
   const asked = scenario.spec.expectations.flatMap((e) => (e.type === 'mempool-bounded' && e.options?.sampleIntervalMs !== undefined ? [e.options.sampleIntervalMs] : []));
-  const sampler = new NodeSampler(deployment, feed, record.events, chainOf(scenario.spec), record.live, Math.min(1000, ...asked));
+  const sampler = new NodeSampler(deployment, feed, record.events, chainOf(scenario.spec), record.live, Math.min(scenario.nodeSampleIntervalMs ?? 1000, ...asked));
   late.runner = new DeploymentRunner({ record, deployment, feed, sampler, context, lifetime, options, unregisterInterrupt: unregister });
   return late.runner;
 }

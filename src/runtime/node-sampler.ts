@@ -8,6 +8,27 @@ import type { ChainAdapter, ChainClient } from '../adapters/seam.js';
 import type { EventLog, LiveBoard, RunNode } from './contracts.js';
 import type { PollingBlockFeed } from './block-feed.js';
 import type { Deployment } from './deployment.js';
+import type { LoggedEvent } from './run-events.js';
+
+/** One node's mempool pending count at one time (`at`: Unix ms, the event's `t`). */
+export interface PendingSample {
+  node: string;
+  at: number;
+  pending: number;
+}
+
+/** The pending count a `node.sample` event carries; undefined for other events and for samples without one (no answer, no mempool view). */
+export function pendingSampleOf(e: LoggedEvent): PendingSample | undefined {
+  return e.kind === 'node.sample' && e.pending !== null ? { node: e.node, at: e.t, pending: e.pending } : undefined;
+}
+
+/** Every pending count the sampler records from now on, as it is recorded (the readers that judge as the run goes); returns the unsubscribe. */
+export function onPendingSample(events: EventLog, listener: (s: PendingSample) => void): () => void {
+  return events.on((e) => {
+    const s = pendingSampleOf(e);
+    if (s) listener(s);
+  });
+}
 
 export class NodeSampler {
   private readonly timer: NodeJS.Timeout;
