@@ -6,22 +6,11 @@
  * (LOADNET_DEFENSES=off:peer-ban, inherited by the node processes) the same flood is never cut off and the
  * expectation fails, naming the numbers.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LocalDeployer, ScenarioBuilder, type FloodingPeerReport, type RunHandle, type Runner } from 'loadnet';
-import { alive, pidsOf } from './helpers/run-files.js';
+import { describe, expect, it } from 'vitest';
+import { LocalDeployer, ScenarioBuilder, type FloodingPeerReport } from 'loadnet';
+import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-flooding-peer-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  rmSync(outDir, { recursive: true, force: true });
-});
+const { outDir, cleanup, pids } = disposedAfterAll('loadnet-flooding-peer-');
 
 const scenario = (name: string) =>
   ScenarioBuilder.topology()

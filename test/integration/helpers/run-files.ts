@@ -1,5 +1,7 @@
 /** Reading a run directory in tests: events.jsonl lines, node pids, and a polling wait. */
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { afterAll, expect } from 'vitest';
 import { join } from 'node:path';
 
 export interface EventLine {
@@ -66,4 +68,20 @@ export function keepRunsOnFailure(afterEachHook: (fn: (ctx: { task: { name: stri
       console.error(`[${label}] could not keep ${dir}: ${(e as Error).message}`);
     }
   });
+}
+
+/**
+ * A test file's run directory and what it must leave behind at the end: every runner and handle pushed to
+ * `cleanup` disposed (last first), every node pid pushed to `pids` gone, the directory removed.
+ */
+export function disposedAfterAll(prefix: string): { outDir: string; cleanup: Array<{ dispose(): Promise<void> }>; pids: number[] } {
+  const outDir = mkdtempSync(join(tmpdir(), prefix));
+  const cleanup: Array<{ dispose(): Promise<void> }> = [];
+  const pids: number[] = [];
+  afterAll(async () => {
+    for (const c of cleanup.reverse()) await c.dispose();
+    for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
+    rmSync(outDir, { recursive: true, force: true });
+  });
+  return { outDir, cleanup, pids };
 }
