@@ -13,7 +13,7 @@ const SPEC = 'src/scenario/spec.ts';
 // The devnet's wire format and node client (the `loadnet/chain` export): the node and the devnet adapter share it.
 const DEVNET_WIRE = 'src/adapters/devnet/wire/';
 const DEVNET_CLIENT = 'src/adapters/devnet/client.ts';
-const CHECKERS = ['src/expectations/recorded.ts', 'src/expectations/bundled.ts'];
+const CHECKERS = ['src/expectations/recorded.ts', 'src/expectations/bundled.ts', 'src/expectations/adversary.ts'];
 const BOUNDARIES = {
   'src/errors.ts': [],
   'src/util/': ['src/errors.ts'],
@@ -32,8 +32,9 @@ const BOUNDARIES = {
   'src/scenario/': [...BASE, ...SEAM, 'src/runtime/', 'src/workloads/', 'src/expectations/', 'src/faults/', 'src/adversary/'],
   // The fault seam: desired state, appliers, the generic node control and the nemeses (between runtime and deployers).
   'src/faults/': [...BASE, ...SEAM, 'src/runtime/', 'src/scenario/', 'src/shaper/', ...CHECKERS],
-  // Adversarial workloads against the devnet: they craft its transactions and speak its protocols.
-  'src/adversary/': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/adapters/devnet/options.ts', 'src/load/', 'src/runtime/', 'src/scenario/', NODE_CONFIG],
+  // Adversarial workloads against the devnet: they craft its transactions and speak its protocols; their
+  // bundled expectations judge the history through the shared checkers.
+  'src/adversary/': [...BASE, ...SEAM, DEVNET_WIRE, DEVNET_CLIENT, 'src/adapters/devnet/options.ts', 'src/load/', 'src/runtime/', 'src/scenario/', NODE_CONFIG, ...CHECKERS],
   // The local and compose deployers launch the devnet (its plan, configs and client); attach goes through the seam only.
   'src/deployers/': [...BASE, ...SEAM, 'src/shaper/', 'src/adapters/devnet/', 'src/runtime/', 'src/scenario/', 'src/faults/', NODE_CONFIG],
   'src/runtime/': [...BASE, ...SEAM, 'src/scenario/', 'src/deployers/', 'src/report/'],

@@ -1,12 +1,14 @@
 /**
  * The API flood (`.floodApi({ rate, target })`, JSON `{ "type": "api-flood" }`): an ApiFlooder against one
  * node's API from source address 127.0.0.3, and beside it a ControlClient from 127.0.0.2 (on one machine
- * each loopback address is its own client for the node's per-client budget). Bundles ApiFloodHeld: the
+ * each loopback address is its own client for the node's per-client budget). Bundles ApiFloodHeld (judged by apiFloodCheck over what it records): the
  * flood reached its rate, the control client's p99 stayed within the bound, the flooded node's chain kept
  * growing; the error mix (2xx/4xx/429/5xx/timeouts) is reported in the `apiFlood` summary section.
  */
 import { LoadnetError } from '../errors.js';
-import type { Expectation, ExpectationResult, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import type { Expectation, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import { adversaryBounds, apiFloodCheck, type ApiFloodOptions } from '../expectations/adversary.js';
+import { RecordedExpectation } from '../expectations/recorded.js';
 import type { ApiFloodWorkloadSpec, ScenarioSpec } from '../scenario/spec.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { ApiFlooder, ControlClient, type ControlFigures, type FloodRequestKind, type FloodStats } from './api-flood.js';
@@ -48,10 +50,9 @@ export class ApiFloodWorkload implements Workload {
     }
   }
 
-  /** The chain must grow by this much on the flooded node: as given, else half the blocks expected while flooding. */
-  minBlocks(floodMs: number): number {
-    const mean = this.metrics?.meanBlockIntervalMs ?? 1000;
-    return this.spec.minBlocks ?? Math.max(1, Math.floor(floodMs / mean / 2));
+  /** The block interval the default bound on the flooded node's chain growth is derived from. */
+  meanBlockIntervalMs(): number {
+    return this.metrics?.meanBlockIntervalMs ?? 1000;
   }
 
   expectations(): Expectation[] {
@@ -89,37 +90,24 @@ export class ApiFloodWorkload implements Workload {
   }
 }
 
-/** The flood's verdict: rate reached, control p99 within bound, the flooded node's chain still growing. */
-export class ApiFloodHeld implements Expectation {
+/** The flood's verdict (apiFloodCheck): rate reached, control p99 within bound, the flooded node's chain still growing. */
+export class ApiFloodHeld extends RecordedExpectation<ApiFloodOptions> {
   readonly name: string;
 
   constructor(private readonly workload: ApiFloodWorkload) {
+    super(apiFloodCheck, apiFloodCheck.options(adversaryBounds(workload.spec)!.options));
     this.name = `api-flood:${workload.spec.target}`;
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  /** The flood's figures (also the run's `apiFlood` section, one entry per flooded node) and the block interval its default growth bound comes from. */
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     const r = this.workload.report;
-    if (!r) return { status: 'unknown', message: 'the flood did not run' };
-    const spec = this.workload.spec;
-    // One `apiFlood` section per run, one entry per flooded node.
-    const section = FLOOD_SECTIONS.get(ctx) ?? {};
-    section[r.target] = r;
-    FLOOD_SECTIONS.set(ctx, section);
-    ctx.summary.set('apiFlood', section);
-    const f = r.flood;
-    const minBlocks = this.workload.minBlocks(r.floodMs);
-    const grew = r.heightAfter - r.heightBefore;
-    const p99 = r.control.latency.p99;
-    const minRate = spec.minRateFraction * spec.rate;
-    const problems: string[] = [];
-    if (f.sentPerSec < minRate) problems.push(`the flood sent ${f.sentPerSec} requests/s, under ${Math.round(minRate)} (${spec.minRateFraction} × ${spec.rate}; ${f.shed} held back by the in-flight cap)`);
-    if (p99 > spec.controlP99Ms) problems.push(`control client p99 ${p99} ms > ${spec.controlP99Ms} ms`);
-    if (r.control.failed > 0) problems.push(`${r.control.failed} of ${r.control.requests} control requests failed`);
-    if (r.heightBefore < 0 || r.heightAfter < 0) problems.push(`${r.target} did not answer its height (before ${r.heightBefore}, after ${r.heightAfter})`);
-    else if (grew < minBlocks) problems.push(`${r.target} grew by ${grew} blocks during the ${(r.floodMs / 1000).toFixed(1)} s flood, needed ≥ ${minBlocks}`);
-    const mix = `2xx ${f.s2xx}, 4xx ${f.s4xx}, 429 ${f.s429}, 5xx ${f.s5xx}, timeouts ${f.timeouts}, errors ${f.errors}`;
-    const line = `flood on ${r.target}: ${f.sent} requests at ${f.sentPerSec}/s (answered ${f.answeredPerSec}/s; ${mix}); control p99 ${p99} ms (bound ${spec.controlP99Ms}), p50 ${r.control.latency.p50} ms, ${r.control.ok}/${r.control.requests} ok; height ${r.heightBefore} → ${r.heightAfter} (≥ ${minBlocks})`;
-    const figures = { ...f, control: r.control, heightBefore: r.heightBefore, heightAfter: r.heightAfter, minBlocks, controlP99BoundMs: spec.controlP99Ms };
-    return { status: problems.length === 0 ? 'pass' : 'fail', message: problems.length === 0 ? line : `${problems.join('; ')} — ${line}`, figures };
+    if (r) {
+      const section = FLOOD_SECTIONS.get(ctx) ?? {};
+      section[r.target] = r;
+      FLOOD_SECTIONS.set(ctx, section);
+      ctx.summary.set('apiFlood', section);
+    }
+    return { report: r ?? null, meanBlockIntervalMs: this.workload.meanBlockIntervalMs() };
   }
 }

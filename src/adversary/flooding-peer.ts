@@ -6,7 +6,7 @@
  * a duplicate transaction (the same unfunded transfer again and again), invalid but well-formed
  * transactions (a fresh bad signature each) and unsolicited DA shares (store messages nobody dispersed).
  * Each is an offence the victim scores; the defense is that the score falls, the victim throttles the peer,
- * then disconnects and bans it. Bundles FloodedPeerBanned: banned within `banWithinMs` of the first message
+ * then disconnects and bans it. Bundles FloodedPeerBanned (judged by floodingPeerCheck): banned within `banWithinMs` of the first message
  * (and a reconnect refused as banned), the score seen falling (p2p_peer_score), the victim's gossip queues
  * bounded (p2p_outbound_queue_bytes_max ≤ maxQueueBytes, sampled every 250 ms), the victim's chain growing
  * and its blocks reaching it within `propagationP99Ms` (p99, from the block feed) while flooded. The
@@ -21,7 +21,9 @@ import type { NodeConfig } from '../node/config.js';
 import { devnetApi } from '../adapters/devnet/client.js';
 import { deriveKeyPair } from '../adapters/devnet/wire/keys.js';
 import { LoadnetError } from '../errors.js';
-import type { Expectation, ExpectationResult, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import { adversaryBounds, floodingPeerCheck, type FloodingPeerObserved, type FloodingPeerOptions } from '../expectations/adversary.js';
+import { RecordedExpectation } from '../expectations/recorded.js';
+import type { Expectation, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
 import type { FloodMessageKind, FloodingPeerWorkloadSpec, ScenarioSpec } from '../scenario/spec.js';
 import { ByteWriter } from '../util/bytes.js';
 import { sha256 } from '../util/hash.js';
@@ -41,31 +43,10 @@ export interface ScorePoint {
   score: number;
 }
 
-export interface FloodingPeerReport {
-  target: string;
-  peerId: string;
-  rate: number;
+/** The flood's record (fields in FloodingPeerObserved, as floodingPeerCheck reads them). */
+export interface FloodingPeerReport extends FloodingPeerObserved {
   sent: Partial<Record<FloodMessageKind, number>>;
-  /** The flood's length (until the ban, or its end). */
-  floodMs: number;
-  /** From the first message to the victim's disconnect (null: never disconnected). */
-  timeToBanMs: number | null;
-  /** The victim's reason, as its DISCONNECT frame gave it. */
-  disconnectReason: string | null;
-  /** A reconnect right after: refused as banned? (null: not tried). */
-  reconnectRefused: string | null;
-  /** Lowest score read, and when it first fell below the throttle threshold (-50 on the devnet). */
-  minScore: number | null;
-  throttledAtMs: number | null;
   scores: ScorePoint[];
-  /** Peak of the victim's fullest outbound P2P queue, sampled with the score (null: never read). */
-  queuePeakBytes: number | null;
-  heightBefore: number;
-  heightAfter: number;
-  /** From the first message to the height read after: the span liveness is judged over (the flood's planned span). */
-  observedMs: number;
-  /** Lag of the victim's tip behind the block's first sighting anywhere, while flooded. */
-  propagation: { samples: number; p50Ms: number | null; p99Ms: number | null };
 }
 
 /** The devnet's throttle threshold (src/node/p2p/peer-score.ts DEFAULT_LIMITS.throttleBelow), for the report. */
@@ -99,9 +80,9 @@ export class FloodingPeerWorkload implements Workload {
     return [this.expectation];
   }
 
-  /** The chain must grow by this much on the victim: as given, else half the blocks expected while flooding. */
-  minBlocks(floodMs: number): number {
-    return this.spec.minBlocks ?? Math.max(1, Math.floor(floodMs / (this.metrics?.meanBlockIntervalMs ?? 1000) / 2));
+  /** The block interval the default bound on the victim's chain growth is derived from. */
+  meanBlockIntervalMs(): number {
+    return this.metrics?.meanBlockIntervalMs ?? 1000;
   }
 
   /** The victim's chain id and P2P port, from the config the deployer wrote. */
@@ -236,36 +217,19 @@ export class FloodingPeerWorkload implements Workload {
   }
 }
 
-/** The flooding peer's verdict: banned in time (and kept out), the score seen falling, the victim live and in step. */
-export class FloodedPeerBanned implements Expectation {
+/** The flooding peer's verdict (floodingPeerCheck): banned in time (and kept out), the score seen falling, the victim live and in step. */
+export class FloodedPeerBanned extends RecordedExpectation<FloodingPeerOptions> {
   readonly name: string;
 
   constructor(private readonly workload: FloodingPeerWorkload) {
+    super(floodingPeerCheck, floodingPeerCheck.options(adversaryBounds(workload.spec)!.options));
     this.name = `flooding-peer:${workload.spec.target}`;
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  /** The flood's report (also the run's `floodingPeer` section) and the block interval its default growth bound comes from. */
+  protected override async observeEvaluate(ctx: RunContext): Promise<Record<string, unknown>> {
     const r = this.workload.report;
-    if (!r) return { status: 'unknown', message: 'the flooding peer did not run' };
-    ctx.summary.set('floodingPeer', r);
-    const spec = this.workload.spec;
-    const problems: string[] = [];
-    const sent = Object.values(r.sent).reduce((s, x) => s + (x ?? 0), 0);
-    if (r.timeToBanMs === null) problems.push(`${r.target} never disconnected the flooder in ${(r.floodMs / 1000).toFixed(1)} s of flooding (${sent} messages; its score fell to ${r.minScore ?? 'unknown'})`);
-    else if (r.timeToBanMs > spec.banWithinMs) problems.push(`${r.target} disconnected the flooder after ${r.timeToBanMs} ms > ${spec.banWithinMs} ms`);
-    if (r.timeToBanMs !== null && !/banned/.test(r.reconnectRefused ?? '')) problems.push(`a reconnect after the disconnect was not refused as banned (${r.reconnectRefused ?? 'it was accepted'})`);
-    if (r.scores.length === 0) problems.push(`the flooder's score was never visible in ${r.target}'s p2p_peer_score`);
-    else if ((r.minScore ?? 0) >= 0) problems.push(`the flooder's score never fell (lowest ${r.minScore})`);
-    if (r.queuePeakBytes === null) problems.push(`${r.target}'s outbound queue was never read (p2p_outbound_queue_bytes_max)`);
-    else if (r.queuePeakBytes > spec.maxQueueBytes) problems.push(`${r.target}'s fullest outbound queue reached ${r.queuePeakBytes} bytes > ${spec.maxQueueBytes}`);
-    const minBlocks = this.workload.minBlocks(Math.max(r.observedMs, 1));
-    const grew = r.heightAfter - r.heightBefore;
-    if (r.heightBefore < 0 || r.heightAfter < 0) problems.push(`${r.target} did not answer its height (before ${r.heightBefore}, after ${r.heightAfter})`);
-    else if (grew < minBlocks) problems.push(`${r.target} grew by ${grew} blocks in the ${(r.observedMs / 1000).toFixed(1)} s from the flood's start, needed ≥ ${minBlocks}`);
-    const p = r.propagation;
-    if (p.p99Ms !== null && p.p99Ms > spec.propagationP99Ms) problems.push(`blocks reached ${r.target} with p99 ${p.p99Ms} ms > ${spec.propagationP99Ms} ms`);
-    const kinds = Object.entries(r.sent).map(([k, n]) => `${k} ${n}`).join(', ');
-    const line = `flooder ${r.peerId.slice(0, 16)} at ${r.rate} msg/s on ${r.target}: ${sent} messages (${kinds}); score min ${r.minScore ?? '–'}, throttled at ${r.throttledAtMs ?? '–'} ms, banned after ${r.timeToBanMs ?? '–'} ms (bound ${spec.banWithinMs}; ${r.disconnectReason ?? 'still connected'}); reconnect ${r.reconnectRefused ?? 'not refused'}; outbound queue peak ${r.queuePeakBytes ?? '–'} bytes (≤ ${spec.maxQueueBytes}); height ${r.heightBefore} → ${r.heightAfter} in ${(r.observedMs / 1000).toFixed(1)} s (≥ ${minBlocks}); propagation to it p50 ${p.p50Ms ?? '–'} ms, p99 ${p.p99Ms ?? '–'} ms over ${p.samples} blocks`;
-    return { status: problems.length === 0 ? 'pass' : 'fail', message: problems.length === 0 ? line : `${problems.join('; ')} — ${line}`, figures: { ...r, scores: r.scores.length } };
+    if (r) ctx.summary.set('floodingPeer', r);
+    return { report: r ?? null, meanBlockIntervalMs: this.workload.meanBlockIntervalMs() };
   }
 }

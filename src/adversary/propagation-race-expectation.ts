@@ -6,11 +6,13 @@
  * when `maxInclusionMs` is set, the p99 time from a transaction's first submission to the block that included
  * it is within it. Reports per node how many copies it took, answered duplicate or otherwise, and the
  * inclusion times (from the first request carrying a transaction to the including block's timestamp, and to
- * when the block feed first saw that block).
- * Writes the `propagationRace` summary section.
+ * when the block feed first saw that block). It records what it read and is judged by propagationRaceCheck
+ * (expectations/adversary.ts). Writes the `propagationRace` summary section.
  */
 import type { Hex } from '../util/bytes.js';
-import type { Expectation, ExpectationResult, FeedBlock, RunContext } from '../runtime/contracts.js';
+import { adversaryBounds, propagationRaceCheck, type PropagationRaceOptions, type RaceObserved } from '../expectations/adversary.js';
+import { RecordedExpectation } from '../expectations/recorded.js';
+import type { ExpectationResult, FeedBlock, RunContext } from '../runtime/contracts.js';
 import type { PropagationRaceWorkloadSpec } from '../scenario/spec.js';
 import { quantile } from '../util/quantile.js';
 import { canonicalHeights, compareAccounts, compareStateRoots } from './chain-reads.js';
@@ -52,74 +54,84 @@ export function latencyFigures(ms: number[]): { count: number; p50Ms: number; p9
   return { count: sorted.length, p50Ms: Math.round(quantile(sorted, 0.5)), p99Ms: Math.round(quantile(sorted, 0.99)), maxMs: Math.round(sorted[sorted.length - 1] ?? 0) };
 }
 
-const short = (id: string) => id.slice(0, 12);
-
-export class RaceIncludedOnce implements Expectation {
+export class RaceIncludedOnce extends RecordedExpectation<PropagationRaceOptions> {
   readonly name = 'race-included-once';
   private startHeight = 0;
   /** The first block the feed saw carrying each batch transaction. */
   private readonly firstBlock = new Map<Hex, FeedBlock>();
-  private unsubscribe?: () => void;
+  private unwatchBlocks?: () => void;
 
-  constructor(private readonly workload: PropagationRaceWorkload, private readonly spec: PropagationRaceWorkloadSpec) {}
+  constructor(private readonly workload: PropagationRaceWorkload, spec: PropagationRaceWorkloadSpec) {
+    super(propagationRaceCheck, propagationRaceCheck.options(adversaryBounds(spec)!.options));
+  }
 
-  async startCapture(ctx: RunContext): Promise<void> {
+  protected override async observeCapture(ctx: RunContext): Promise<Record<string, unknown>> {
     await ctx.blockFeed.refresh().catch(() => undefined);
     this.startHeight = Math.max(0, ...ctx.blockFeed.tips().map((t) => t.height));
-    this.unsubscribe = ctx.blockFeed.subscribe({
+    this.unwatchBlocks = ctx.blockFeed.subscribe({
       onBlock: (b) => {
         for (const id of b.txIds) if (this.workload.ids.has(id) && !this.firstBlock.has(id)) this.firstBlock.set(id, b);
       },
     });
+    return { startHeight: this.startHeight };
   }
 
-  async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+  /** The copies' answers and inclusion times, and each live node's chain, state root and touched accounts at the end. */
+  protected override async observeEvaluate(ctx: RunContext): Promise<RaceObserved & Record<string, unknown>> {
     await ctx.blockFeed.refresh().catch(() => undefined);
-    this.unsubscribe?.();
+    this.unwatchBlocks?.();
     const w = this.workload;
-    if (!w.started) return { status: 'unknown', message: 'the race did not run' };
     const answers = answersByNode(w.outcomes);
     const first = firstSubmissions(w.outcomes);
-    const inclusionMs = [...first].flatMap(([id, at]) => {
+    const inclusion = latencyFigures([...first].flatMap(([id, at]) => {
       const b = this.firstBlock.get(id);
       return b ? [Math.max(0, b.timestamp - at)] : [];
-    });
-    const inclusion = latencyFigures(inclusionMs);
+    }));
     // The same from when loadnet's block feed first saw the block (adds the feed's polling delay).
-    const seen = latencyFigures([...first].flatMap(([id, at]) => (this.firstBlock.has(id) ? [Math.max(0, this.firstBlock.get(id)!.firstSeenAt - at)] : [])));
+    const seenInBlock = latencyFigures([...first].flatMap(([id, at]) => (this.firstBlock.has(id) ? [Math.max(0, this.firstBlock.get(id)!.firstSeenAt - at)] : [])));
+    const base = { batch: w.ids.size, nodes: w.nodes, startHeight: this.startHeight, answers, inclusion, seenInBlock };
+    if (!w.started) return { started: false, ...base, perNode: {}, firstMissing: {}, firstTwice: {}, stateRoot: { height: null, roots: {}, distinct: 0 }, touchedAccounts: 0, differingAccounts: 0, firstDiffering: null, wrongRecipients: 0, firstWrongRecipient: null, wrongSenders: 0, down: [] };
     const up = new Set(ctx.blockFeed.tips().filter((t) => t.up).map((t) => t.node));
     const live = ctx.nodes().filter((n) => up.has(n.descriptor.name));
-    const down = w.nodes.filter((n) => !up.has(n));
-
-    const problems: string[] = [];
-    const perNode: Record<string, { tip: number; included: number; missing: number; twice: number }> = {};
+    const perNode: RaceObserved['perNode'] = {};
+    const firstMissing: RaceObserved['firstMissing'] = {};
+    const firstTwice: RaceObserved['firstTwice'] = {};
     for (const n of live) {
+      const name = n.descriptor.name;
       const { tip, at } = await canonicalHeights(n, this.startHeight, w.ids);
       const missing = [...w.ids].filter((id) => !at.has(id));
       const twice = [...at].filter(([, hs]) => hs.length > 1);
-      perNode[n.descriptor.name] = { tip, included: at.size, missing: missing.length, twice: twice.length };
-      if (missing.length > 0) problems.push(`${n.descriptor.name} misses ${missing.length} of ${w.ids.size} (e.g. ${short(missing[0]!)})`);
-      if (twice.length > 0) problems.push(`${n.descriptor.name} has ${twice.length} included more than once (e.g. ${short(twice[0]![0])} at heights ${twice[0]![1].join(', ')})`);
+      perNode[name] = { tip, included: at.size, missing: missing.length, twice: twice.length };
+      if (missing.length > 0) firstMissing[name] = missing[0]!;
+      if (twice.length > 0) firstTwice[name] = { id: twice[0]![0], heights: twice[0]![1] };
     }
-    const state = await compareStateRoots(live);
-    if (state.height === null) problems.push(`no height where every node serves the same block: ${JSON.stringify(state.roots).slice(0, 300)}`);
-    else if (state.distinct > 1) problems.push(`${state.distinct} different state roots at height ${state.height}: ${Object.entries(state.roots).map(([n, r]) => `${n} ${typeof r === 'string' ? r : short(r.root)}`).join(', ')}`);
+    const stateRoot = await compareStateRoots(live);
     const touched = w.batch.flatMap((t) => [t.from, t.to]);
     const accounts = await compareAccounts(live, touched);
-    if (accounts.differing.length > 0) problems.push(`${accounts.differing.length} touched accounts differ between nodes (e.g. ${short(accounts.differing[0]!)}: ${JSON.stringify(accounts.values.get(accounts.differing[0]!))})`);
     const wrongRecipients = w.batch.filter((t) => Object.values(accounts.values.get(t.to) ?? {}).some((v) => typeof v === 'string' || v.balance !== t.amount));
     const wrongSenders = w.batch.filter((t) => Object.values(accounts.values.get(t.from) ?? {}).some((v) => typeof v === 'string' || v.nonce !== t.nonce + 1));
-    if (wrongRecipients.length > 0) problems.push(`${wrongRecipients.length} recipients do not hold exactly their transfer (e.g. ${short(wrongRecipients[0]!.to)} should hold ${wrongRecipients[0]!.amount}: ${JSON.stringify(accounts.values.get(wrongRecipients[0]!.to))})`);
-    if (wrongSenders.length > 0) problems.push(`${wrongSenders.length} senders' nonces did not move by exactly one`);
-    if (down.length > 0) problems.push(`raced nodes not answering at the end: ${down.join(', ')}`);
-    const unanswered = Object.values(answers).reduce((a, r) => a + (r.other.error ?? 0), 0);
-    if (unanswered > 0) problems.push(`${unanswered} copies got no answer`);
-    if (this.spec.maxInclusionMs !== undefined && inclusion.count > 0 && inclusion.p99Ms > this.spec.maxInclusionMs) problems.push(`inclusion p99 ${inclusion.p99Ms} ms > bound ${this.spec.maxInclusionMs} ms`);
+    const differing = accounts.differing[0];
+    const recipient = wrongRecipients[0];
+    return {
+      started: true,
+      ...base,
+      perNode,
+      firstMissing,
+      firstTwice,
+      stateRoot,
+      touchedAccounts: touched.length,
+      differingAccounts: accounts.differing.length,
+      firstDiffering: differing ? { id: differing, values: accounts.values.get(differing)! } : null,
+      wrongRecipients: wrongRecipients.length,
+      firstWrongRecipient: recipient ? { id: recipient.to, amount: recipient.amount, values: accounts.values.get(recipient.to) ?? {} } : null,
+      wrongSenders: wrongSenders.length,
+      down: w.nodes.filter((n) => !up.has(n)),
+    };
+  }
 
-    const figures = { batch: w.ids.size, nodes: w.nodes, startHeight: this.startHeight, answers, inclusion, seenInBlock: seen, perNode, stateRoot: state, touchedAccounts: touched.length, differingAccounts: accounts.differing.length };
-    ctx.summary.set('propagationRace', figures);
-    const copies = Object.entries(answers).map(([n, a]) => `${n} ${a.accepted} ok/${a.duplicate} dup${Object.keys(a.other).length > 0 ? `/${Object.entries(a.other).map(([k, v]) => `${v} ${k}`).join('/')}` : ''}`).join(', ');
-    const line = `${w.ids.size} transactions raced to ${w.nodes.length} nodes (${copies}); included once on ${Object.values(perNode).filter((p) => p.missing === 0 && p.twice === 0).length} of ${live.length} nodes; inclusion p50 ${inclusion.p50Ms} ms, p99 ${inclusion.p99Ms} ms, max ${inclusion.maxMs} ms${this.spec.maxInclusionMs !== undefined ? ` (bound ${this.spec.maxInclusionMs} ms)` : ''}; state root at height ${state.height ?? '-'}: ${state.distinct} distinct; ${touched.length} touched accounts, ${accounts.differing.length} differing`;
-    return { status: problems.length === 0 ? 'pass' : 'fail', message: `${problems.length === 0 ? '' : `${problems.join('; ')} — `}${line}`, figures };
+  override async evaluate(ctx: RunContext): Promise<ExpectationResult> {
+    const result = await super.evaluate(ctx);
+    if (result.status !== 'unknown') ctx.summary.set('propagationRace', result.figures);
+    return result;
   }
 }

@@ -26,6 +26,7 @@ import { nowMs, sleep } from '../util/clock.js';
 import { seededRandom } from '../util/random.js';
 import { EXPECTED_REJECTS, FUZZ_CASES, TxCrafter, type CraftedTx, type FuzzCase } from './tx-fuzz-cases.js';
 import { TxFuzzRejected } from './tx-fuzz-expectation.js';
+import type { FuzzRowObserved } from '../expectations/adversary.js';
 
 /** Probes sent after a fill: each must find the pool full. */
 const FULL_PROBES = 4;
@@ -33,20 +34,10 @@ const FULL_PROBES = 4;
 const ADMISSION_WINDOW = 512;
 const TICK_MS = 100;
 
-/** One row of the per-case table. */
-export interface FuzzCaseRow {
+/** One row of the per-case table (the counts as txFuzzCheck reads them). */
+export interface FuzzCaseRow extends FuzzRowObserved {
   case: FuzzCase;
   expected: readonly string[];
-  sent: number;
-  rejectedAsExpected: number;
-  rejectedOtherwise: number;
-  accepted: number;
-  /** The request failed (HTTP error, timeout): no answer about the transaction. */
-  errored: number;
-  /** Answers other than the expected ones, by reason. */
-  otherReasons: Record<string, number>;
-  /** Set when the case could not be crafted on this chain. */
-  notCrafted?: string;
 }
 
 export interface FuzzSummary {

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, LoadnetError } from '../errors.js';
+import { adversaryBounds } from '../expectations/adversary.js';
 import { recheckRun, recordedExpectations, type RecheckChange } from '../expectations/recheck.js';
 import type { RunSummary } from '../runtime/contracts.js';
 import { readHistory } from '../runtime/history.js';
@@ -48,6 +49,8 @@ function changesFromScenario(path: string, recorded: Map<string, string>): Reche
   for (const w of spec.workloads ?? []) {
     if (w.type === 'transactions' && w.inclusionThreshold !== undefined) changes.push({ name: 'tx-inclusion', options: { threshold: w.inclusionThreshold } });
     if (w.type === 'chaos' && w.recoveryTimeoutMs !== undefined) changes.push({ name: `chaos-${w.action}-recovery`, options: { recoveryTimeoutMs: w.recoveryTimeoutMs } });
+    const bounds = adversaryBounds(w);
+    if (bounds) changes.push({ name: bounds.name, options: Object.fromEntries(Object.entries(bounds.options).filter(([, v]) => v !== undefined)) });
   }
   // A scenario judges what the run recorded: entries for expectations the run did not have are added only
   // when named explicitly with --expect.

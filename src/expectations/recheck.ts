@@ -7,6 +7,7 @@ import { LoadnetError } from '../errors.js';
 import type { ExpectationOutcome } from '../runtime/contracts.js';
 import { eventsOf, type CheckerSlice, type RunHistory } from '../runtime/history.js';
 import type { RunEvent } from '../runtime/run-events.js';
+import { apiFloodCheck, feePriorityCheck, floodingPeerCheck, mempoolDivergenceCheck, propagationRaceCheck, txFuzzCheck } from './adversary.js';
 import { blockTimingCheck } from './block-timing.js';
 import { chaosRecoveryCheck, convergenceCheck, daInclusionCheck, txInclusionCheck } from './bundled.js';
 import { churnCheck } from './churn.js';
@@ -21,7 +22,8 @@ import { supplyCheck } from './supply.js';
 
 /** Every built-in checker by type. */
 export const BUILTIN_CHECKS: Readonly<Record<string, HistoryCheck<unknown>>> = Object.fromEntries(
-  [livenessCheck, blockTimingCheck, safetyCheck, mempoolCheck, supplyCheck, txInclusionCheck, daInclusionCheck, chaosRecoveryCheck, forkRateCheck, propagationCheck, clockRulesCheck, churnCheck, convergenceCheck].map((c) => [c.type, c as HistoryCheck<unknown>]),
+  [livenessCheck, blockTimingCheck, safetyCheck, mempoolCheck, supplyCheck, txInclusionCheck, daInclusionCheck, chaosRecoveryCheck, forkRateCheck, propagationCheck, clockRulesCheck, churnCheck, convergenceCheck,
+    apiFloodCheck, floodingPeerCheck, txFuzzCheck, feePriorityCheck, propagationRaceCheck, mempoolDivergenceCheck].map((c) => [c.type, c as HistoryCheck<unknown>]),
 );
 
 /** Checkers that read only streams every run records, so they can be added to a run that did not have them. */

@@ -2,7 +2,8 @@
  * Fee pressure (`.feePressure({ tiers, ... })`, JSON `{ "type": "fee-pressure" }`): one transaction stream
  * per fee tier, each from its own wallet range and at its share of one offered rate, ramped past what the
  * blocks hold. Each tier is a TransactionWorkload of its own (load engine, inclusion tracking) named
- * `fee-pressure:<tier>`. Bundles FeePriority, which judges at the end:
+ * `fee-pressure:<tier>`. Bundles FeePriority, which records the report and is judged by feePriorityCheck
+ * (expectations/adversary.ts), at the end:
  *  - evictions active at capacity: the nodes' mempools evicted ≥ minEvictions transactions during the run;
  *  - higher tiers included sooner: inclusion p50 and p99 ordered by fee (each tier's p99 no later than the
  *    next lower one's, its p50 at most maxTierLatencyRatio × the next lower one's). A percentile counts the tier's dropped
@@ -20,7 +21,9 @@
 import { chainOf } from '../adapters/registry.js';
 import { LoadnetError } from '../errors.js';
 import type { LoadInterval } from '../load/figures.js';
-import type { Expectation, ExpectationResult, FeedBlock, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
+import { adversaryBounds, feePriorityCheck, type FeePressureObserved, type FeePriorityOptions, type FeeTierObserved } from '../expectations/adversary.js';
+import { RecordedExpectation } from '../expectations/recorded.js';
+import type { Expectation, FeedBlock, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
 import type { FeePressureWorkloadSpec, FeeTierSpec, RateSpec, ScenarioSpec } from '../scenario/spec.js';
 import { nowMs } from '../util/clock.js';
 import { TransactionWorkload } from './transactions.js';
@@ -37,34 +40,21 @@ export interface FeeTierPoint {
 }
 
 /** A tier's figures at the end of the run. */
-export interface FeeTierReport {
-  name: string;
-  fee: number;
+export interface FeeTierReport extends FeeTierObserved {
   /** Its wallet range [first, first + users). */
   wallets: { first: number; users: number };
   submitted: number;
-  accepted: number;
   rejected: Record<string, number>;
-  included: number;
   pending: number;
-  dropped: number;
   /** Of the included transactions. */
   inclusionP50Ms: number | null;
   inclusionP99Ms: number | null;
-  /** Over the decided ones (included + dropped, the dropped never): null = not reached (∞). */
-  effectiveP50Ms: number | null;
-  effectiveP99Ms: number | null;
   curve: FeeTierPoint[];
 }
 
-export interface FeePressureReport {
+/** The fee-pressure record (fields in FeePressureObserved, as feePriorityCheck reads them) with each tier's curve. */
+export interface FeePressureReport extends FeePressureObserved {
   tiers: FeeTierReport[];
-  /** Evictions during the run, summed over the nodes, by the chain's reason. */
-  evictions: Record<string, number>;
-  evictionsTotal: number;
-  /** Median fill of the blocks seen in the window's second half (null: capacity unknown or no block). */
-  blockFill: { median: number | null; blocks: number; capacityTxs: number | null };
-  throughput: { middleThirdTps: number; lastThirdTps: number };
 }
 
 /** The rate scaled by `factor` (a tier's share of the offered rate). */
@@ -199,36 +189,17 @@ function throughput(blocks: ReadonlyArray<{ seenAt: number; txs: number }>, w: {
   return { middleThirdTps: rate(w.startMs + third, w.endMs - third), lastThirdTps: rate(w.endMs - third, w.endMs + 1) };
 }
 
-/** Fee pressure's verdict: evictions active, tiers ordered by fee in inclusion latency, blocks full, throughput held. */
-export class FeePriority implements Expectation {
+/** Fee pressure's verdict (feePriorityCheck over the report it records): evictions active, tiers ordered by fee in inclusion latency, blocks full, throughput held. */
+export class FeePriority extends RecordedExpectation<FeePriorityOptions> {
   readonly name = 'fee-priority';
 
-  constructor(private readonly workload: FeePressureWorkload) {}
+  constructor(private readonly workload: FeePressureWorkload) {
+    super(feePriorityCheck, feePriorityCheck.options(adversaryBounds(workload.spec)!.options));
+  }
 
-  async evaluate(): Promise<ExpectationResult> {
+  /** The report without the tiers' curves (the summary section keeps them; the judge does not read them). */
+  protected override async observeEvaluate(): Promise<Record<string, unknown>> {
     const r = this.workload.report;
-    if (!r) return { status: 'unknown', message: 'the fee-pressure workload did not finish' };
-    const spec = this.workload.spec;
-    const problems: string[] = [];
-    const tiers = [...r.tiers].sort((a, b) => b.fee - a.fee);
-    const lat = (x: number | null) => (x === null ? Infinity : x);
-    const ms = (x: number | null) => (x === null ? '∞' : `${x} ms`);
-    const show = (t: FeeTierReport) => `${t.name} (fee ${t.fee}) p50 ${ms(t.effectiveP50Ms)}, p99 ${ms(t.effectiveP99Ms)}, ${t.included}/${t.accepted} included, ${t.dropped} dropped`;
-    if (tiers.every((t) => t.included === 0)) problems.push('no tier had a transaction included');
-    for (let i = 0; i + 1 < tiers.length; i++) {
-      const [hi, lo] = [tiers[i]!, tiers[i + 1]!];
-      const [a50, b50, ratio] = [lat(hi.effectiveP50Ms), lat(lo.effectiveP50Ms), spec.maxTierLatencyRatio];
-      if (!(a50 <= ratio * b50)) problems.push(`tier ${hi.name} (fee ${hi.fee}) inclusion p50 ${ms(hi.effectiveP50Ms)} > ${ratio} × tier ${lo.name} (fee ${lo.fee}) p50 ${ms(lo.effectiveP50Ms)}`);
-      if (lat(hi.effectiveP99Ms) > lat(lo.effectiveP99Ms)) problems.push(`tier ${hi.name} (fee ${hi.fee}) inclusion p99 ${ms(hi.effectiveP99Ms)} > tier ${lo.name} (fee ${lo.fee}) p99 ${ms(lo.effectiveP99Ms)}`);
-    }
-    if (r.evictionsTotal < spec.minEvictions) problems.push(`${r.evictionsTotal} evictions at capacity, needed ≥ ${spec.minEvictions}`);
-    const fill = r.blockFill;
-    if (fill.median === null) problems.push(fill.capacityTxs === null ? "block fill unknown: the nodes' block capacity is not readable from the run directory" : 'no block in the second half of the window');
-    else if (fill.median < spec.minBlockFill) problems.push(`median block fill ${fill.median} of ${fill.capacityTxs} transactions over ${fill.blocks} blocks, needed ≥ ${spec.minBlockFill}`);
-    const t = r.throughput;
-    if (t.lastThirdTps < spec.minThroughputFraction * t.middleThirdTps) problems.push(`included ${t.lastThirdTps} tx/s over the last third, under ${spec.minThroughputFraction} × the middle third's ${t.middleThirdTps} tx/s`);
-    const evictions = Object.entries(r.evictions).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
-    const line = `tiers by fee: ${tiers.map(show).join('; ')}; evictions ${r.evictionsTotal} (${evictions}); median block fill ${fill.median ?? '–'} (${fill.blocks} blocks); included ${t.lastThirdTps} tx/s last third vs ${t.middleThirdTps} middle third`;
-    return { status: problems.length === 0 ? 'pass' : 'fail', message: problems.length === 0 ? line : `${problems.join('; ')} — ${line}`, figures: { ...r, tiers: r.tiers.map(({ curve: _curve, ...rest }) => rest) } };
+    return { report: r ? { ...r, tiers: r.tiers.map(({ curve: _curve, ...rest }) => rest) } : null };
   }
 }

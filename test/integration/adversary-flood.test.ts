@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalDeployer, ScenarioBuilder, type FloodReport, type FloodRequestKind, type RunHandle, type Runner } from 'loadnet';
 import { alive, pidsOf } from './helpers/run-files.js';
+import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-adversary-flood-'));
 const cleanup: Array<RunHandle | Runner> = [];
@@ -61,5 +62,14 @@ describe('api-flood on real nodes', () => {
     expect(u.s2xx + u.s4xx).toBeGreaterThan(0);
     expect(open.status).toBe('fail');
     expect(open.message).toMatch(/control client p99 [\d.]+ ms > 1 ms — flood on validator-1: \d+ requests at \d+\/s \(answered \d+\/s; 2xx \d+, 4xx \d+, 429 0, 5xx \d+, timeouts \d+, errors \d+\)/);
+
+    // Judged from the record: the saved run gets both live verdicts again, and the protected node's flood judged
+    // with a control bound of half the p99 it measured fails, naming it.
+    expectLiveVerdicts(handle.runDir, handle.summary);
+    const p99 = floods['validator-0']!.control.latency.p99;
+    expect(p99).toBeGreaterThan(0);
+    const tight = rejudge(handle.runDir, [{ name: 'api-flood:validator-0', options: { controlP99Ms: p99 / 2 } }])['api-flood:validator-0']!;
+    expect(tight.status).toBe('fail');
+    expect(tight.message).toContain(`control client p99 ${p99} ms > ${p99 / 2} ms — flood on validator-0`);
   }, 120_000);
 });

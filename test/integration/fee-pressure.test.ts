@@ -4,11 +4,13 @@
  * fits), into a 200-transaction mempool. With blocks built by
  * fee the higher tiers are included sooner, the pool evicts the lowest fee, blocks are full and throughput
  * holds: fee-priority passes. The same run with the fee-ordering switch off (LOADNET_DEFENSES=off:fee-ordering,
- * inherited by the node processes) fails the tier ordering, naming the numbers.
+ * inherited by the node processes) fails the tier ordering, naming the numbers. Both saved runs re-judged from
+ * their records get the live verdicts; the passing one judged with a tier-latency ratio of 0 fails.
  */
 import { describe, expect, it } from 'vitest';
 import { LocalDeployer, ScenarioBuilder, type FeePressureReport } from 'loadnet';
 import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
+import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
 
 const { outDir, cleanup, pids } = disposedAfterAll('loadnet-fee-pressure-');
 
@@ -39,7 +41,7 @@ const scenario = (name: string) =>
     .named(name)
     .build();
 
-async function run(name: string): Promise<{ status: string; message: string; report: FeePressureReport }> {
+async function run(name: string): Promise<{ status: string; message: string; report: FeePressureReport; runDir: string }> {
   const s = scenario(name);
   const runner = await new LocalDeployer({ outDir }).deploy(s);
   cleanup.push(runner);
@@ -50,7 +52,8 @@ async function run(name: string): Promise<{ status: string; message: string; rep
   const e = handle.summary.expectations.find((x) => x.name === 'fee-priority')!;
   const bounded = handle.summary.expectations.find((x) => x.name === 'mempool-bounded')!;
   expect(bounded.status, bounded.message).toBe('pass');
-  return { status: e.status, message: e.message, report: handle.summary.feePressure as FeePressureReport };
+  expectLiveVerdicts(handle.runDir, handle.summary);
+  return { status: e.status, message: e.message, report: handle.summary.feePressure as FeePressureReport, runDir: handle.runDir };
 }
 
 describe('fee-pressure on real nodes', () => {
@@ -61,6 +64,9 @@ describe('fee-pressure on real nodes', () => {
     expect(byName.high!.effectiveP50Ms!).toBeLessThan(byName.mid!.effectiveP50Ms ?? Infinity);
     expect(on.report.evictions.lowest_fee).toBeGreaterThan(0);
     expect(on.report.tiers.every((t) => t.curve.length >= 5)).toBe(true);
+    const unordered = rejudge(on.runDir, [{ name: 'fee-priority', options: { maxTierLatencyRatio: 0 } }])['fee-priority']!;
+    expect(unordered.status).toBe('fail');
+    expect(unordered.message).toMatch(/^tier high \(fee 20\) inclusion p50 [\d.]+ ms > 0 × tier mid \(fee 5\) p50 /);
 
     process.env.LOADNET_DEFENSES = 'off:fee-ordering';
     try {

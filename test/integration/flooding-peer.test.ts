@@ -4,11 +4,13 @@
  * transactions and unsolicited DA shares. The victim's score for it falls, it is throttled, disconnected and
  * banned (a reconnect is refused), the chain goes on: flooding-peer passes. With the peer-ban defense off
  * (LOADNET_DEFENSES=off:peer-ban, inherited by the node processes) the same flood is never cut off and the
- * expectation fails, naming the numbers.
+ * expectation fails, naming the numbers. Both saved runs re-judged from their records get the live verdicts;
+ * the passing one judged with a ban bound 1 ms under its time to ban fails.
  */
 import { describe, expect, it } from 'vitest';
 import { LocalDeployer, ScenarioBuilder, type FloodingPeerReport } from 'loadnet';
 import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
+import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
 
 const { outDir, cleanup, pids } = disposedAfterAll('loadnet-flooding-peer-');
 
@@ -28,7 +30,7 @@ const scenario = (name: string) =>
     .named(name)
     .build();
 
-async function run(name: string): Promise<{ status: string; message: string; report: FloodingPeerReport }> {
+async function run(name: string): Promise<{ status: string; message: string; report: FloodingPeerReport; runDir: string }> {
   const s = scenario(name);
   const runner = await new LocalDeployer({ outDir }).deploy(s);
   cleanup.push(runner);
@@ -37,7 +39,8 @@ async function run(name: string): Promise<{ status: string; message: string; rep
   pids.push(...pidsOf(handle.runDir));
   for (const e of handle.summary.expectations) console.log(`${name}: ${e.status} ${e.name}: ${e.message}`);
   const e = handle.summary.expectations.find((x) => x.name === 'flooding-peer:validator-0')!;
-  return { status: e.status, message: e.message, report: handle.summary.floodingPeer as FloodingPeerReport };
+  expectLiveVerdicts(handle.runDir, handle.summary);
+  return { status: e.status, message: e.message, report: handle.summary.floodingPeer as FloodingPeerReport, runDir: handle.runDir };
 }
 
 describe('flooding-peer on real nodes', () => {
@@ -48,6 +51,10 @@ describe('flooding-peer on real nodes', () => {
     expect(on.report.reconnectRefused).toMatch(/banned/);
     expect(on.report.minScore!).toBeLessThan(-50);
     for (const kind of ['stale-block', 'duplicate-block', 'duplicate-tx', 'invalid-tx', 'da-share'] as const) expect(on.report.sent[kind], kind).toBeGreaterThan(0);
+    const ban = on.report.timeToBanMs!;
+    const late = rejudge(on.runDir, [{ name: 'flooding-peer:validator-0', options: { banWithinMs: ban - 1 } }])['flooding-peer:validator-0']!;
+    expect(late.status).toBe('fail');
+    expect(late.message).toMatch(new RegExp(`^validator-0 disconnected the flooder after ${ban} ms > ${ban - 1} ms`));
 
     process.env.LOADNET_DEFENSES = 'off:peer-ban';
     try {
