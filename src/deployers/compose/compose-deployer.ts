@@ -113,7 +113,7 @@ export class ComposeDeployer implements Deployer {
         ...(shaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
         ...(faketime ? { clockSkew: { seed: scenario.spec.seed } } : {}),
       }, scenario.spec);
-      return startDeployment(deployment, scenario.spec.nodeControl ? composeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs }) : undefined);
+      return startDeployment(deployment, scenario.spec.nodeControl ? composeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs }) : undefined);
     });
   }
 

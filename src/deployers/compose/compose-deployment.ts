@@ -280,6 +280,11 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
   }
 
   /** Starts (or restarts) a node's container and follows its log again. */
+  /** SIGTERM → SIGKILL grace of a node's stop and restart (the same for every node). */
+  stopGraceMs(_node?: ComposeNode): number {
+    return this.options.stopGraceMs;
+  }
+
   async startContainer(node: ComposeNode): Promise<void> {
     await startNodeContainer(this.docker, this.record.events, node);
     if (this.links) await this.retargetShaper(node);

@@ -9,6 +9,8 @@ import type { NodeRunState } from '../../faults/primitives.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { dockerError, isNotModified } from './engine.js';
 import type { ContainerLog } from './log-stream.js';
+import type { RosterNode } from '../node-roster.js';
+import { RosterPrimitives, type RosterView } from '../roster-primitives.js';
 
 export interface ContainerNode {
   planned: { name: string; role: string };
@@ -34,7 +36,7 @@ export async function startNodeContainer(docker: Docker, events: RunRecord['even
 }
 
 /** Node control's actions on containers (NodePrimitives' stop, kill, pause, resume, state). */
-export class ContainerActions {
+class ContainerActions {
   constructor(private readonly docker: Docker) {}
 
   private async engine<T>(node: ContainerNode, doing: string, call: () => Promise<T>): Promise<T | undefined> {
@@ -76,5 +78,42 @@ export class ContainerActions {
     const info = await this.container(node).inspect();
     if (!info.State.Running) return 'stopped';
     return info.State.Paused ? 'paused' : 'running';
+  }
+}
+
+/** A compose deployment as its node primitives use it: the roster, the engine, how a node's container starts and how long it may take to stop. */
+export interface ContainerDeployment<N extends RosterNode & ContainerNode> extends RosterView<N> {
+  readonly docker: Docker;
+  startContainer(node: N): Promise<void>;
+  stopGraceMs(node: N): number;
+}
+
+/** NodePrimitives' roster answers and verbs for nodes that are containers on one engine (the devnet's image or a chain's program). */
+export abstract class ContainerPrimitives<N extends RosterNode & ContainerNode, D extends ContainerDeployment<N>> extends RosterPrimitives<N, D> {
+  private readonly containers: ContainerActions;
+
+  constructor(deployment: D) {
+    super(deployment);
+    this.containers = new ContainerActions(deployment.docker);
+  }
+
+  async start(name: string): Promise<void> {
+    await this.deployment.startContainer(this.deployment.get(name));
+  }
+  async stop(name: string): Promise<void> {
+    const node = this.deployment.get(name);
+    await this.containers.stop(node, this.deployment.stopGraceMs(node));
+  }
+  async kill(name: string): Promise<void> {
+    await this.containers.kill(this.deployment.get(name));
+  }
+  async pause(name: string): Promise<void> {
+    await this.containers.pause(this.deployment.get(name));
+  }
+  async resume(name: string): Promise<void> {
+    await this.containers.resume(this.deployment.get(name));
+  }
+  async state(name: string): Promise<NodeRunState> {
+    return this.containers.state(this.deployment.get(name));
   }
 }

@@ -6,23 +6,22 @@
  */
 import { LoadnetError } from '../../errors.js';
 import { GenericNodeControl } from '../../faults/node-control.js';
-import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
+import type { NodePrimitives } from '../../faults/primitives.js';
 import type { ClockSkewApplier, NetworkFaultApplier } from '../../faults/applier.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
-import type { ProgramDeployment } from './program-deployment.js';
-import { ContainerActions } from './container-node.js';
+import type { ProgramDeployment, ProgramNode } from './program-deployment.js';
+import { ContainerPrimitives } from './container-node.js';
 
-export class ProgramNodePrimitives implements NodePrimitives {
+export class ProgramNodePrimitives extends ContainerPrimitives<ProgramNode, ProgramDeployment> implements NodePrimitives {
   readonly deployer = 'compose';
   readonly chain: string;
   readonly slotDurationMs: number;
   readonly appliers: readonly NetworkFaultApplier[];
   readonly clock?: ClockSkewApplier;
-  private readonly containers: ContainerActions;
 
-  constructor(private readonly deployment: ProgramDeployment, actionTimeoutMs?: number) {
+  constructor(deployment: ProgramDeployment, actionTimeoutMs?: number) {
+    super(deployment);
     this.chain = deployment.chain.name;
-    this.containers = new ContainerActions(deployment.docker);
     this.slotDurationMs = deployment.spec.consensus.slotDurationMs;
     const ref = (name: string) => {
       const n = deployment.get(name);
@@ -33,34 +32,6 @@ export class ProgramNodePrimitives implements NodePrimitives {
     if (testingApi) this.clock = new TestingApiClock(ref);
   }
 
-  names(): string[] {
-    return this.deployment.liveNodes().map((n) => n.planned.name);
-  }
-  client(name: string) {
-    return this.deployment.get(name).run.client;
-  }
-  expectedPeers(name: string): number {
-    return this.deployment.get(name).expectedPeers;
-  }
-  async start(name: string): Promise<void> {
-    await this.deployment.startContainer(this.deployment.get(name));
-  }
-  async stop(name: string): Promise<void> {
-    const node = this.deployment.get(name);
-    await this.containers.stop(node, this.deployment.stopGraceMs(node));
-  }
-  async kill(name: string): Promise<void> {
-    await this.containers.kill(this.deployment.get(name));
-  }
-  async pause(name: string): Promise<void> {
-    await this.containers.pause(this.deployment.get(name));
-  }
-  async resume(name: string): Promise<void> {
-    await this.containers.resume(this.deployment.get(name));
-  }
-  async state(name: string): Promise<NodeRunState> {
-    return this.containers.state(this.deployment.get(name));
-  }
   checkAlive(name: string): void {
     const node = this.deployment.get(name);
     if (node.lastExit && !node.lastExit.expected) throw new LoadnetError('LN_ERR_NODE_CONTROL', `${name} exited (code ${node.lastExit.code}); last log lines:\n${this.deployment.logTail(name)}`);

@@ -12,7 +12,8 @@ import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
 import type { ClockSkewApplier, NetworkFaultApplier } from '../../faults/applier.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
 import { joinerSpawn } from '../joiner-spawn.js';
-import type { LocalDeployment } from './local-deployment.js';
+import type { LocalDeployment, LocalNode } from './local-deployment.js';
+import { RosterPrimitives } from '../roster-primitives.js';
 
 export interface LocalNodeControlOptions {
   /** Bound on each action's promised outcome. Default max(30 s, 20 slots). */
@@ -22,7 +23,7 @@ export interface LocalNodeControlOptions {
   clock?: ClockSkewApplier;
 }
 
-export class LocalNodePrimitives implements NodePrimitives {
+export class LocalNodePrimitives extends RosterPrimitives<LocalNode, LocalDeployment> implements NodePrimitives {
   readonly deployer = 'local';
   readonly chain: string;
   readonly slotDurationMs: number;
@@ -31,7 +32,8 @@ export class LocalNodePrimitives implements NodePrimitives {
   readonly spawn?: NodePrimitives['spawn'];
   readonly staking?: NodePrimitives['staking'];
 
-  constructor(private readonly deployment: LocalDeployment, options: LocalNodeControlOptions = {}) {
+  constructor(deployment: LocalDeployment, options: LocalNodeControlOptions = {}) {
+    super(deployment);
     this.chain = deployment.chain.name;
     this.slotDurationMs = deployment.spec.consensus.slotDurationMs;
     const ref = (name: string) => {
@@ -59,15 +61,6 @@ export class LocalNodePrimitives implements NodePrimitives {
     }
   }
 
-  names(): string[] {
-    return this.deployment.liveNodes().map((n) => n.planned.name);
-  }
-  client(name: string) {
-    return this.deployment.get(name).run.client;
-  }
-  expectedPeers(name: string): number {
-    return this.deployment.get(name).expectedPeers;
-  }
   async start(name: string): Promise<void> {
     this.deployment.get(name).proc.start();
   }

@@ -13,20 +13,22 @@ import { IptablesApplier } from '../../faults/appliers/iptables.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
 import { dockerError, isNotFound, isNotModified } from '../compose/engine.js';
 import type { SwarmDeployment, SwarmNode } from './swarm-deployment.js';
+import { RosterPrimitives } from '../roster-primitives.js';
 
 export interface SwarmNodeControlOptions {
   actionTimeoutMs?: number;
   stopGraceMs: number;
 }
 
-export class SwarmNodePrimitives implements NodePrimitives {
+export class SwarmNodePrimitives extends RosterPrimitives<SwarmNode, SwarmDeployment> implements NodePrimitives {
   readonly deployer = 'swarm';
   readonly chain = 'devnet';
   readonly slotDurationMs: number;
   readonly appliers: readonly NetworkFaultApplier[];
   readonly clock: TestingApiClock;
 
-  constructor(private readonly deployment: SwarmDeployment, private readonly options: SwarmNodeControlOptions) {
+  constructor(deployment: SwarmDeployment, private readonly options: SwarmNodeControlOptions) {
+    super(deployment);
     this.slotDurationMs = deployment.plan.consensus.slotDurationMs;
     const ref = (name: string) => {
       const n = deployment.get(name);
@@ -48,15 +50,6 @@ export class SwarmNodePrimitives implements NodePrimitives {
     }
   }
 
-  names(): string[] {
-    return this.deployment.liveNodes().map((n) => n.planned.name);
-  }
-  client(name: string) {
-    return this.deployment.get(name).run.client;
-  }
-  expectedPeers(name: string): number {
-    return this.deployment.get(name).expectedPeers;
-  }
   async start(name: string): Promise<void> {
     const node = this.deployment.get(name);
     if ((await this.state(name)) !== 'stopped') return;
