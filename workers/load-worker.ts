@@ -23,6 +23,8 @@ import { NonceLanes, type OutstandingTx, type SignedEntry } from './nonce-lanes.
 import { TxRecordWriter } from './tx-records.js';
 
 const SIGN_CHUNK = 64;
+/** How long a worker's initial nonce sync retries nodes that do not answer (a restart under chaos as load starts). */
+const SYNC_RETRY_MS = 30_000;
 
 
 class ShardWorker {
@@ -362,23 +364,26 @@ class ShardWorker {
     return this.factory.nonceAnswer(res.statusCode, text);
   }
 
-  /** Initial nonces of every lane, a few requests at a time. */
+  /**
+   * Initial nonces of every lane, a few requests at a time. A node that does not answer is retried (on the
+   * next target, backing off) for up to SYNC_RETRY_MS: chaos may be restarting the only node as load starts.
+   */
   private async syncAll(): Promise<void> {
     const lanes = [...this.lanes.lanes];
+    const deadline = nowMs() + SYNC_RETRY_MS;
     const next = async (): Promise<void> => {
       for (let lane = lanes.shift(); lane; lane = lanes.shift()) {
-        let lastError: unknown;
-        for (let attempt = 0; attempt < 5; attempt++) {
+        for (let attempt = 0; ; attempt++) {
           try {
             this.lanes.start(lane, await this.fetchNonce((lane.walletIndex + attempt) % this.targets.length, lane.address), nowMs());
-            lastError = undefined;
             break;
           } catch (e) {
-            lastError = e;
-            await new Promise((r) => setTimeout(r, 200));
+            if (this.stopping || nowMs() >= deadline) {
+              throw new Error(`initial nonce of ${lane.address}: no node answered within ${SYNC_RETRY_MS / 1000} s (${attempt + 1} attempts; last: ${e instanceof Error ? e.message : String(e)})`, { cause: e });
+            }
+            await new Promise((r) => setTimeout(r, Math.min(1000, 200 * (attempt + 1))));
           }
         }
-        if (lastError) throw lastError;
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, lanes.length) }, next));
