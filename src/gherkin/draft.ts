@@ -52,7 +52,7 @@ export type ExpectationDraft =
   | { at: StepAt; type: 'safety' }
   | { at: StepAt; type: 'block-timing'; options: { tolerance?: number; maxGapMs?: number } }
   | { at: StepAt; type: 'mempool-bounded'; options: { maxPending?: number } }
-  | { at: StepAt; type: 'fork-rate'; options: { maxReorgsPerBlock?: number; maxOrphansPerBlock?: number; maxDepth?: number } }
+  | { at: StepAt; type: 'fork-rate'; options: { maxReorgsPerBlock?: number; maxOrphansPerBlock?: number; maxDepth?: number; maxHeightBattlesPerBlock?: number } }
   | { at: StepAt; type: 'propagation'; options: PropagationBoundsDraft & { tiers?: Record<string, PropagationBoundsDraft> } }
   | { at: StepAt; type: 'clock-rules'; options: { maxRefused?: number } };
 

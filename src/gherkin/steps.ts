@@ -822,6 +822,16 @@ export const STEPS: readonly StepDef[] = [
       d.expectations.push({ at, type: 'fork-rate', options: { maxReorgsPerBlock: num(r!), maxOrphansPerBlock: num(o!), maxDepth: num(depth!) } });
     },
   },
+  {
+    pattern: 'expect fork rate of at most {float} reorgs and {float} orphans per block, {float} per block from height battles, and no reorg deeper than {int}',
+    phase: 'setup',
+    group: 'expectations',
+    example: 'And expect fork rate of at most 1 reorgs and 0.5 orphans per block, 0.15 per block from height battles, and no reorg deeper than 3',
+    doc: '.expectForkRate({ maxReorgsPerBlock, maxOrphansPerBlock, maxHeightBattlesPerBlock, maxDepth })',
+    apply(d, [r, o, h, depth], at) {
+      d.expectations.push({ at, type: 'fork-rate', options: { maxReorgsPerBlock: num(r!), maxOrphansPerBlock: num(o!), maxHeightBattlesPerBlock: num(h!), maxDepth: num(depth!) } });
+    },
+  },
   propagationStep('expect block propagation p99 below {duration}', 'And expect block propagation p99 below 1s', '.expectPropagation({ maxP99 }): block propagation lag (origin → each other node) p99 over every node', false),
   propagationStep('expect block propagation p50 below {duration} and p99 below {duration}', 'And expect block propagation p50 below 300ms and p99 below 1s', '.expectPropagation({ maxP50, maxP99 })', false),
   propagationStep('expect block propagation to tier {word} p99 below {duration}', 'And expect block propagation to tier C p99 below 500ms', '.expectPropagation({ tiers: { <tier>: { maxP99 } } }): the lag to the nodes of one latency tier; with the other propagation steps, one expectation', true),

@@ -325,8 +325,12 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
     return this.addExpectation({ type: 'clock-rules', options: { maxRefused: options.maxRefused ?? 0 } });
   }
 
-  /** Reorgs and orphans per produced block within bounds (defaults 0.2 and 0.1), and no reorg deeper than maxDepth (3). */
-  expectForkRate(options: { maxReorgsPerBlock?: number; maxOrphansPerBlock?: number; maxDepth?: number } = {}): ScenarioBuilder<NodeControl> {
+  /**
+   * Reorgs and orphans per produced block within bounds (defaults 0.2 and 0.1), and no reorg deeper than maxDepth (3).
+   * `maxHeightBattlesPerBlock` bounds only the orphans a network fault can cause (a leader building beside a block it
+   * had not received), apart from the slot battles the leader lottery makes (two leaders of one slot).
+   */
+  expectForkRate(options: { maxReorgsPerBlock?: number; maxOrphansPerBlock?: number; maxDepth?: number; maxHeightBattlesPerBlock?: number } = {}): ScenarioBuilder<NodeControl> {
     return this.addExpectation({ type: 'fork-rate', options: { ...options } });
   }
 

@@ -495,7 +495,7 @@ function readExpectation(v: unknown, index: number, issues: Issues): Expectation
       return { type, options: { maxRefused: readNumber(o.maxRefused, `${f}.options.maxRefused`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks (default 0)' }, issues, 0) } };
     }
     case 'fork-rate': {
-      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxReorgsPerBlock', 'maxOrphansPerBlock', 'maxDepth'], issues) ?? {};
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['maxReorgsPerBlock', 'maxOrphansPerBlock', 'maxDepth', 'maxHeightBattlesPerBlock'], issues) ?? {};
       const rate = (x: unknown, field: string, fallback: number, what: string) => readNumber(x, `${f}.options.${field}`, { min: 0, allowed: `a non-negative number of ${what} per produced block` }, issues, fallback);
       return {
         type,
@@ -503,6 +503,7 @@ function readExpectation(v: unknown, index: number, issues: Issues): Expectation
           maxReorgsPerBlock: rate(o.maxReorgsPerBlock, 'maxReorgsPerBlock', D.DEFAULT_FORK_RATE.maxReorgsPerBlock, 'reorgs (all nodes)'),
           maxOrphansPerBlock: rate(o.maxOrphansPerBlock, 'maxOrphansPerBlock', D.DEFAULT_FORK_RATE.maxOrphansPerBlock, 'orphaned blocks'),
           maxDepth: readNumber(o.maxDepth, `${f}.options.maxDepth`, { min: 0, integer: true, allowed: 'a non-negative whole number of blocks (the deepest reorg allowed)' }, issues, D.DEFAULT_FORK_RATE.maxDepth),
+          ...(o.maxHeightBattlesPerBlock === undefined ? {} : { maxHeightBattlesPerBlock: rate(o.maxHeightBattlesPerBlock, 'maxHeightBattlesPerBlock', 0, 'orphans from height battles (a leader building beside a block it had not received)') }),
         },
       };
     }

@@ -343,7 +343,7 @@ export type ExpectationSpec =
   | { type: 'mempool-bounded'; options: { maxPending: number; trendWindowFraction: number; maxTrendRise?: number; sampleIntervalMs?: number } }
   /** Clock skew handled by the chain's clock rules: blocks refused from beyond the future horizon ≤ maxRefused. */
   | { type: 'clock-rules'; options: { maxRefused: number } }
-  | { type: 'fork-rate'; options: { maxReorgsPerBlock: number; maxOrphansPerBlock: number; maxDepth: number } }
+  | { type: 'fork-rate'; options: { maxReorgsPerBlock: number; maxOrphansPerBlock: number; maxDepth: number; maxHeightBattlesPerBlock?: number } }
   | { type: 'propagation'; options: { maxP50Ms?: number; maxP99Ms?: number; tiers?: Record<string, { maxP50Ms?: number; maxP99Ms?: number }> } }
   | CustomSpec;
 

@@ -15,6 +15,7 @@ import { readEvents } from './helpers/run-files.js';
 import { engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
 import { ComposeDeployer as PackagedCompose, scenarioFromSpec, scenarioWith, type Scenario } from 'loadnet';
 import { latencyTiers } from '../../examples/latency-tiers.js';
+import { clockSkew } from '../../examples/clock-skew.js';
 
 const hasEngine = await engineAvailable();
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compose-run-'));
@@ -95,7 +96,8 @@ describe.skipIf(!hasEngine)('ComposeDeployer: whole runs on containers', () => {
 /**
  * The fault examples on containers, as a user runs them (`import … from 'loadnet'`), shortened for CI (full
  * length by hand: bench/RESULTS.md): latency tiers through the link shaper (chosen by default because the
- * scenario delays links), the partition-recovery JSON through iptables in the containers' namespaces.
+ * scenario delays links), the partition-recovery JSON through iptables in the containers' namespaces, the churn
+ * JSON with a joiner's container of its own, clock skew through libfaketime in loadnet's image.
  */
 describe.skipIf(!hasEngine)('ComposeDeployer: the fault examples on containers', () => {
   const root = join(import.meta.dirname, '../..');
@@ -110,7 +112,7 @@ describe.skipIf(!hasEngine)('ComposeDeployer: the fault examples on containers',
     return { handle, runId: runIdOf(cfg.genesis.chainId), events: await readEvents(handle.runDir) };
   }
 
-  it('latency tiers: every link through the link shaper, tier C shows its delay; liveness, safety and fork rate pass', async () => {
+  it('latency tiers: every link through the link shaper, tier C shows its delay; propagation, liveness, safety and fork rate pass', async () => {
     const { handle, runId, events } = await runExample(scenarioWith(latencyTiers({ durationMs: 9000 }), { cooldownMs: 3000 }));
     expect(events.find((e) => e.kind === 'compose.deploy')?.linkShaper).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'latency-tiers');
@@ -122,9 +124,8 @@ describe.skipIf(!hasEngine)('ComposeDeployer: the fault examples on containers',
     // from while the tiers held).
     expect(tiers.C!.p50Ms).toBeGreaterThanOrEqual(280);
     expect(tiers.A!.p50Ms).toBeLessThan(tiers.C!.p50Ms);
-    // Tier C's p99 bound (500 ms) is judged at full length by hand (bench/RESULTS.md): in a 9 s run on a loaded
-    // machine one fork fetched back through two delayed links (~900 ms) already decides the p99.
-    const failed = handle.summary.expectations.filter((e) => e.status !== 'pass' && e.name !== 'propagation');
+    // The example's bounds hold in the shortened run too (why they are what they are: examples/latency-tiers.ts).
+    const failed = handle.summary.expectations.filter((e) => e.status !== 'pass');
     expect(failed.map((e) => `${e.name}: ${e.message}`)).toEqual([]);
     await handle.dispose();
     expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
@@ -139,6 +140,33 @@ describe.skipIf(!hasEngine)('ComposeDeployer: the fault examples on containers',
     const inj = Object.entries(sections).find(([k]) => k.startsWith('partition'))![1].injections![0]!;
     console.log(`[partition-recovery.json on compose] before heal ${inj.beforeHeal}; converged ${inj.convergedMs} ms after heal`);
     expect(inj.divergedBeforeHeal).toBe(true);
+    expect(handle.summary.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`)).toEqual([]);
+    await handle.dispose();
+    expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('churn.json: the joiner gets a container, stakes and produces blocks; the leaver deregisters and is gone', async () => {
+    const { handle, runId, events } = await runExample(scenarioFromSpec(readFileSync(join(root, 'examples/churn.json'), 'utf8')));
+    const joined = events.find((e) => e.kind === 'fault.end' && e.fault === 'start-node');
+    expect(joined).toMatchObject({ ok: true, detail: { stake: { amount: 3000 } } });
+    expect(events.some((e) => e.kind === 'node.spawn' && e.node === joined!.target && e.container)).toBe(true);
+    const check = handle.summary.expectations.find((e) => e.name.endsWith('-churn'))!;
+    expect(Object.values(check.figures!.blocksByJoiner as Record<string, number>)[0]).toBeGreaterThanOrEqual(1);
+    expect(check.figures!.leaversGone).toBe(1);
+    expect(events.find((e) => e.kind === 'fault.end' && e.fault === 'remove-node')).toMatchObject({ ok: true, target: 'validator-3' });
+    expect(handle.summary.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`)).toEqual([]);
+    await handle.dispose();
+    expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
+  });
+
+  it('clock skew ±1 s through libfaketime in the containers: the clock rules absorb it, one chain after the heal', async () => {
+    // A 4 s cooldown: with a node behind missing its slots, inclusion's tail reached 3.1 s (1.5 s left one pending).
+    const { handle, runId, events } = await runExample(scenarioWith(clockSkew({ durationMs: 7000 }), { cooldownMs: 4000 }));
+    expect(events.find((e) => e.kind === 'compose.deploy')?.faketime).toBeTruthy();
+    const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'clock-skew');
+    expect(JSON.stringify(start?.detail?.mechanism)).toMatch(/libfaketime/);
+    const rules = handle.summary.expectations.find((e) => e.name === 'clock-rules')!;
+    expect(rules.message).toMatch(/held \d+/);
     expect(handle.summary.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`)).toEqual([]);
     await handle.dispose();
     expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });

@@ -94,6 +94,13 @@ describe('faults on real nodes', () => {
     expect({ status: again?.status, message: again?.message, rejudged: again?.rejudged }).toEqual({ status: live.status, message: live.message, rejudged: true });
     const tight = rejudge(runDir, [{ name: 'fork-rate', options: { maxReorgsPerBlock: 0 } }])['fork-rate']!;
     expect(tight.status).toBe('fail');
+    // A cut is a network fault: the side that lost built its blocks beside ones it had not received, height
+    // battles (not two leaders of one slot); bounding them at 0 fails the run naming how many.
+    // (An orphan whose rival the feed did not see is judged as one too.)
+    const heightBattles = (live.figures.heightBattles as number) + (live.figures.unclassified as number);
+    expect(heightBattles).toBeGreaterThan(0);
+    const noBattles = rejudge(runDir, [{ name: 'fork-rate', options: { maxHeightBattlesPerBlock: 0 } }])['fork-rate']!;
+    expect(noBattles.message).toContain(`${heightBattles} orphans from height battles`);
     // The bundled convergence check the same way: the live verdict; a bound 1 ms under the measured time fails it.
     const conv = summary.expectations.find((e: { name: string }) => e.name.endsWith('-convergence'));
     const convAgain = rejudge(runDir)[conv.name];
@@ -143,7 +150,9 @@ describe('faults on real nodes', () => {
     expect(tiers.B!.p50Ms).toBeGreaterThanOrEqual(80);
     expect(tiers.A!.p50Ms).toBeLessThan(tiers.C!.p50Ms);
     expect(p.status).toBe('fail');
-    expect(p.message).toMatch(/^tier C: p99 \d+ ms above 500 ms/);
+    // The example's tier-C bound is its median within one 500 ms slot.
+    expect(p.message).toMatch(/^tier C: p50 \d+ ms above 500 ms/);
+    console.log(`[faults] latency tiers, C at 700 ms: fork-rate ${byName(o, 'fork-rate').message}`);
   }, 90_000);
 
   it('churn: a joiner is funded, stakes on chain and produces blocks; the leaver deregisters and is gone (JSON through loadnet run)', async () => {

@@ -4,6 +4,8 @@
  * pure parts of the nemeses (partition shapes, tier delays) and checks (fork rate, propagation).
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AttachDeployer, LoadnetError, ScenarioBuilder, scenarioFromSpec } from '../../src/index.js';
 import { partitionPairs } from '../../src/faults/nemeses/partition.js';
 import { tierLinks } from '../../src/faults/nemeses/latency-tiers.js';
@@ -166,7 +168,36 @@ describe('fork rate and propagation judges name their numbers', () => {
     const reorg = (depth: number, ids: string[]) => ({ node: 'n', at: 0, reverted: ids as `0x${string}`[], depth, revertedFinal: false });
     const r = judgeForkRate({ produced: 10, reorgs: [reorg(1, ['a']), reorg(4, ['b', 'c', 'd', 'e'])] }, { maxReorgsPerBlock: 0.1, maxOrphansPerBlock: 1, maxDepth: 3 });
     expect(r.status).toBe('fail');
-    expect(r.message).toBe('2 reorgs in 10 blocks (0.2 per block, bound 0.1); deepest reorg 4 blocks (bound 3)');
+    expect(r.message).toBe('2 reorgs in 10 blocks (0.2 per block, bound 0.1); deepest reorg 4 blocks (bound 3) [orphans: 0 from slot battles, 0 from height battles, 5 unclassified]');
+  });
+  it('fork rate tells slot battles (two leaders of one slot) from height battles (a leader building beside a block it had not received)', () => {
+    const reorg = (ids: string[]) => ({ node: 'n', at: 0, reverted: ids as `0x${string}`[], depth: ids.length, revertedFinal: false });
+    const blocks = [
+      { id: 'a', height: 5, slot: 10 }, { id: 'a2', height: 5, slot: 10 },
+      { id: 'b', height: 6, slot: 12 }, { id: 'b2', height: 6, slot: 13 },
+      { id: 'c', height: 7, slot: 14 },
+    ];
+    const o = { maxReorgsPerBlock: 1, maxOrphansPerBlock: 1, maxDepth: 3 };
+    const pass = judgeForkRate({ produced: 5, reorgs: [reorg(['a']), reorg(['b'])], blocks }, o);
+    expect(pass.status).toBe('pass');
+    expect(pass.figures).toMatchObject({ orphans: 2, slotBattles: 1, heightBattles: 1, unclassified: 0, heightBattlesPerBlock: 0.2 });
+    const fail = judgeForkRate({ produced: 5, reorgs: [reorg(['a']), reorg(['b'])], blocks }, { ...o, maxHeightBattlesPerBlock: 0.1 });
+    expect(fail.message).toBe('1 orphans from height battles, a leader building beside a block it had not received, in 5 blocks (0.2 per block, bound 0.1) [orphans: 1 from slot battles, 1 from height battles]');
+    // A rival the feed never saw (here c's) leaves the orphan unclassified, judged as a height battle.
+    const unseen = judgeForkRate({ produced: 5, reorgs: [reorg(['c'])], blocks }, { ...o, maxHeightBattlesPerBlock: 0.1 });
+    expect(unseen.message).toMatch(/^1 orphans from height battles, .* \(1 of them without a rival of known slot\)/);
+  });
+  it('fork rate on a real latency-tiers run (test/fixtures/report-tiers-run, 300 ms tier C, 500 ms slots): the lottery made 9 of its 10 orphans', () => {
+    const events = readFileSync(join(import.meta.dirname, '../fixtures/report-tiers-run/events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const blocks = events.filter((e) => e.kind === 'block');
+    const reorgs = events.filter((e) => e.kind === 'reorg');
+    const o = { maxReorgsPerBlock: 1, maxOrphansPerBlock: 0.5, maxHeightBattlesPerBlock: 0.15, maxDepth: 3 };
+    const r = judgeForkRate({ produced: blocks.length, reorgs, blocks }, o);
+    expect(r.figures).toMatchObject({ produced: 36, orphans: 10, slotBattles: 9, heightBattles: 1, orphansPerBlock: 0.278 });
+    expect(r.status).toBe('pass');
+    // The bound that judges the tiers alone fails when their height battles are above it.
+    const tight = judgeForkRate({ produced: blocks.length, reorgs, blocks }, { ...o, maxHeightBattlesPerBlock: 0.02 });
+    expect(tight.message).toMatch(/^1 orphans from height battles, .* in 36 blocks \(0\.028 per block, bound 0\.02\)/);
   });
   it('propagation by tier', () => {
     const lags = [...[100, 120, 140].map((l) => ({ node: 'a', lagMs: l })), ...[310, 350, 900].map((l) => ({ node: 'c', lagMs: l }))];
