@@ -1,6 +1,7 @@
 // FAKE NODE in its own process (test only): the null sink of load-fake-node.ts, out of the test's event loop
 // so arrival times are not delayed by the coordinator or vitest. Prints its URL; over IPC answers
-// {type:'between', from, to} with the transactions that arrived in [from, to) (Unix ms, performance clock).
+// {type:'between', from, to} with the transactions that arrived in [from, to) (Unix ms, performance clock),
+// {type:'timeOf', n} with when the n-th transaction arrived and {type:'timesOf', ns} with that for each of ns.
 import { createServer } from 'node:http';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -20,13 +21,24 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   });
 });
 server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${server.address().port}`));
+/** When the n-th transaction arrived (batches in arrival order), for each n of ascending ns; null past the end. */
+function timesOf(ns) {
+  const out = [];
+  let c = 0;
+  let i = 0;
+  for (const [at, n] of arrivals) {
+    c += n;
+    while (i < ns.length && ns[i] <= c) {
+      out.push(at);
+      i++;
+    }
+  }
+  while (out.length < ns.length) out.push(null);
+  return out;
+}
 process.on('message', (m) => {
   if (m.type === 'between') process.send({ count: arrivals.reduce((s, [t, n]) => (t >= m.from && t < m.to ? s + n : s), 0), received });
-  if (m.type === 'timeOf') {
-    // When the n-th transaction arrived (batches in arrival order), or null.
-    let c = 0;
-    const hit = arrivals.find(([, n]) => (c += n) >= m.n);
-    process.send({ at: hit ? hit[0] : null });
-  }
+  if (m.type === 'timeOf') process.send({ at: timesOf([m.n])[0] });
+  if (m.type === 'timesOf') process.send({ ats: timesOf(m.ns) });
 });
 process.on('disconnect', () => process.exit(0));

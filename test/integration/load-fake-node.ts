@@ -90,6 +90,8 @@ export interface FakeNodeProcess {
   receivedBetween(fromMs: number, toMs: number): Promise<{ count: number; received: number }>;
   /** When the n-th transaction arrived (Unix ms), or null. */
   timeOf(n: number): Promise<number | null>;
+  /** timeOf for each of `ns` (ascending) in one round trip. */
+  timesOf(ns: number[]): Promise<Array<number | null>>;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,11 @@ export async function startFakeNodeProcess(): Promise<FakeNodeProcess> {
       new Promise((resolve) => {
         child.once('message', (m) => resolve((m as { at: number | null }).at));
         child.send({ type: 'timeOf', n });
+      }),
+    timesOf: (ns) =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as { ats: Array<number | null> }).ats));
+        child.send({ type: 'timesOf', ns });
       }),
     close: () =>
       new Promise<void>((resolve) => {
