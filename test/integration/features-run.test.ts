@@ -3,7 +3,10 @@
  * deployer and on Docker (the stress smoke's two scenarios split between the two deployers to keep CI short;
  * both run on both by hand, bench/RESULTS.md), loadnet's own steps (expectations and summary figures, chaos,
  * max-rate), and the feature that must fail, failing with its messages. Windows are capped through
- * LOADNET_MAX_DURATION, as documented for CI.
+ * LOADNET_MAX_DURATION, as documented for CI. The inherited features keep their default cooldown (26 s: k = 10
+ * blocks of 2 s, plus 3): consensus liveness needs the LIB to advance, so at least k + 1 blocks since genesis
+ * (with a 10 s cooldown a run saw 9 blocks in 23 s and failed). The must-fail scenarios fail on their window's
+ * figures whatever the cooldown, so theirs is cut to 2 s.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -16,6 +19,8 @@ const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'dist/src/cli/main.js');
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-features-run-'));
 const hasEngine = await engineAvailable();
+/** The must-fail scenarios fail on the window's figures; their cooldown only delays the verdict. */
+const MUST_FAIL_COOLDOWN = ['--cooldown', '2s'];
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -101,7 +106,7 @@ describe("loadnet's own steps", () => {
   }, 600_000);
 
   it('the feature that must fail does: exit 1, each failure with its step, figure and numbers, in the JUnit too', () => {
-    const r = run('must-fail', ['examples/features/must-fail.feature']);
+    const r = run('must-fail', ['examples/features/must-fail.feature', ...MUST_FAIL_COOLDOWN]);
     expect(r.code).toBe(1);
     expect(r.results.map((x) => x.status)).toEqual(['failed', 'failed']);
     expect(r.results[0]!.failures).toHaveLength(1);
@@ -139,7 +144,7 @@ describe('interrupted', () => {
 
   it('SIGTERM between two scenarios: the loop stops, exit 130, the JUnit holds the finished scenario and the interrupted one', async () => {
     const out = join(outDir, 'interrupted-between');
-    const child = spawn(process.execPath, [cli, 'run', 'examples/features/must-fail.feature', '--out', out, '--no-progress'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'run', 'examples/features/must-fail.feature', ...MUST_FAIL_COOLDOWN, '--out', out, '--no-progress'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
     // The signal goes the moment the first scenario's result is printed: the next one has not deployed yet.
