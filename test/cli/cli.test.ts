@@ -1,10 +1,10 @@
 // The built CLI as users run it (node dist/src/cli/main.js): usage and scenario errors exit 2 with a message and
 // no stack; a real run on the local deployer exits 0 with the verdict and report path, a failing expectation 1.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const cli = join(root, 'dist/src/cli/main.js');
@@ -13,6 +13,19 @@ let dir: string;
 function loadnet(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 150_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * loadnet without blocking this process, so tests that only read its answer run concurrently
+ * (it.concurrent: each starts a node process; at most vitest's maxConcurrency of them at once).
+ */
+function loadnetAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 150_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
 }
 
 const STACK = /\n\s+at .+\(.+:\d+:\d+\)/;
@@ -35,7 +48,7 @@ describe('usage', () => {
     expect(loadnet('help', 'clean').stdout).toContain('loadnet clean');
   });
 
-  it.each([
+  it.concurrent.for<[string, string[], RegExp]>([
     ['no command', [], /Usage: loadnet <command>/],
     ['unknown command', ['rnu'], /unknown command 'rnu' \(did you mean 'run'\?\)/],
     ['run without a file', ['run'], /missing the scenario file/],
@@ -56,8 +69,8 @@ describe('usage', () => {
     ['max-rate with a bad SLO', ['max-rate', '--slo-p99', 'fast'], /--slo-p99: "fast" is not valid/],
     ['soak without a scenario', ['soak', '--duration', '1h'], /needs a scenario file/],
     ['soak with --workers', ['soak', 'x.json', '--workers', '2'], /--workers is not used by soak/],
-  ])('%s: exit 2, message on stderr, no stack', (_name, args, message) => {
-    const r = loadnet(...(args as string[]));
+  ])('%s: exit 2, message on stderr, no stack', async ([, args, message], { expect }) => {
+    const r = await loadnetAsync(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(STACK);
@@ -87,17 +100,17 @@ describe('report', () => {
   });
 });
 
-describe('the examples through the CLI loader (--dry-run: resolved spec, nothing deployed)', () => {
+describe.concurrent('the examples through the CLI loader (--dry-run: resolved spec, nothing deployed)', () => {
   type Spec = { name: string; topology: object; wallets: { count: number }; nodeControl: boolean; durationMs: number; workloads: Array<Record<string, unknown>>; expectations: Array<{ type: string; name?: string }> };
-  const dry = (file: string, ...more: string[]) => {
-    const r = loadnet('run', file, '--dry-run', ...more);
+  const dry = async (expect: ExpectStatic, file: string, ...more: string[]) => {
+    const r = await loadnetAsync('run', file, '--dry-run', ...more);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     return JSON.parse(r.stdout) as Spec | Spec[];
   };
 
-  it('load progression: four rates, 3 + 2 nodes, 50 wallets, 20 users, liveness, 60 s each', () => {
-    const specs = dry('examples/load-progression.ts') as Spec[];
+  it('load progression: four rates, 3 + 2 nodes, 50 wallets, 20 users, liveness, 60 s each', async ({ expect }) => {
+    const specs = (await dry(expect, 'examples/load-progression.ts')) as Spec[];
     expect(specs.map((s) => s.workloads[0]!.rate)).toEqual([5, 10, 20, 30].map((perBlock) => ({ kind: 'perBlock', perBlock })));
     for (const s of specs) {
       expect(s).toMatchObject({ topology: { shape: 'star', validators: 3, executors: 2 }, wallets: { count: 50 }, durationMs: 60_000, expectations: [{ type: 'consensus-liveness' }] });
@@ -105,20 +118,20 @@ describe('the examples through the CLI loader (--dry-run: resolved spec, nothing
     }
   });
 
-  it('sustained load: 4 + 2, 100 wallets, rate 15 × 50 users, DA 2 channels × 3 blobs per block, 300 s', () => {
-    const s = dry('examples/sustained-load.ts') as Spec;
+  it('sustained load: 4 + 2, 100 wallets, rate 15 × 50 users, DA 2 channels × 3 blobs per block, 300 s', async ({ expect }) => {
+    const s = (await dry(expect, 'examples/sustained-load.ts')) as Spec;
     expect(s).toMatchObject({ topology: { validators: 4, executors: 2 }, wallets: { count: 100 }, durationMs: 300_000 });
     expect(s.workloads).toMatchObject([{ type: 'transactions', rate: { perBlock: 15 }, users: 50 }, { type: 'da', channels: 2, blobsPerBlock: 3 }]);
   });
 
-  it('aggressive chaos: node control, restarts 10–20 s apart with 15 s cooldown, 180 s; --duration overrides', () => {
-    const s = dry('examples/aggressive-chaos.ts', '--duration', '45s') as Spec;
+  it('aggressive chaos: node control, restarts 10–20 s apart with 15 s cooldown, 180 s; --duration overrides', async ({ expect }) => {
+    const s = (await dry(expect, 'examples/aggressive-chaos.ts', '--duration', '45s')) as Spec;
     expect(s).toMatchObject({ nodeControl: true, topology: { validators: 4, executors: 2 }, durationMs: 45_000 });
     expect(s.workloads[1]).toMatchObject({ type: 'chaos', action: 'restart', minDelayMs: 10_000, maxDelayMs: 20_000, targetCooldownMs: 15_000 });
   });
 
-  it('custom workload: recorded by registered name with its options', () => {
-    const s = dry('examples/custom-workload.ts') as Spec;
+  it('custom workload: recorded by registered name with its options', async ({ expect }) => {
+    const s = (await dry(expect, 'examples/custom-workload.ts')) as Spec;
     expect(s.workloads).toEqual([{ type: 'custom', name: 'api-probe', options: { perSecond: 20, maxP99Ms: 250, maxErrorRate: 0.01 } }]);
     expect(s.expectations[0]).toEqual({ type: 'custom', name: 'heights-agree', options: { maxLag: 3 } });
   });
