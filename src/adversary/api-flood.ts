@@ -9,13 +9,15 @@
  * ControlClient: one client on its own source address asking GET /cryptarchia/info at a steady pace, whose
  * latency is what a well-behaved user sees during the flood.
  *
- * undici (already the node client's HTTP library) for keep-alive pools with pipelining: one process reaches
- * ≥ 10,000 requests/s on loopback (bench/RESULTS.md).
+ * The flood's requests are serialized once and pipelined on raw keep-alive sockets (http-pipeline.ts), answers
+ * counted from their status lines: about half the CPU per request of undici's dispatch, which the control
+ * client still uses (bench/api-flood-bare.ts measures both side by side).
  */
 import { randomFillSync } from 'node:crypto';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import { Paths } from '../adapters/devnet/wire/api.js';
 import { encodeTxBatch, encodeTxBody } from '../adapters/devnet/wire/tx.js';
+import { PipelinedConnection, serializeRequest } from './http-pipeline.js';
 import { toHex } from '../util/bytes.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { seededRandom } from '../util/random.js';
@@ -54,7 +56,7 @@ export interface FloodOptions {
 
 export interface FloodStats {
   sent: number;
-  /** Held back by the in-flight cap (connections × pipelining × 4): the generator's shortfall, not the node's. */
+  /** Held back by the in-flight cap (connections × pipelining): the generator's shortfall, not the node's. */
   shed: number;
   s2xx: number;
   s4xx: number;
@@ -74,29 +76,53 @@ export interface FloodStats {
   answeredPerSec: number;
 }
 
-function isTimeout(e: unknown): boolean {
-  const code = (e as { code?: string })?.code ?? '';
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-}
+/** Why a connection's pending requests were counted as timeouts. */
+class FloodTimeout extends Error {}
 
-/** One valid transfer body, its signature replaced by noise per copy: every copy costs the node a verification. */
-function badSignatureBatch(random: () => number): Uint8Array {
-  const from = new Uint8Array(32);
-  randomFillSync(from);
-  const txs: Uint8Array[] = [];
-  for (let i = 0; i < BAD_BATCH; i++) {
-    const body = encodeTxBody({ from: toHex(from), nonce: Math.floor(random() * 1e9), fee: 1, ops: [{ kind: 'transfer', to: toHex(from), amount: 1 }] });
-    const tx = new Uint8Array(body.length + 64);
-    tx.set(body, 0);
-    randomFillSync(tx, body.length, 64);
-    txs.push(tx);
+/** Distinct unknown paths cycled through (pre-serialized). */
+const NOT_FOUND_VARIANTS = 64;
+
+/**
+ * A batch of BAD_BATCH transfers whose signatures are noise, renewed per copy (every copy costs the node a
+ * verification: a node remembers signatures it found invalid): the frame and bodies are built once, and a copy
+ * is the serialized request with its signature bytes overwritten.
+ */
+class BadSignatureBatches {
+  private readonly template: Buffer;
+  private readonly sigAt: number[] = [];
+  private readonly noise = Buffer.alloc(64 * BAD_BATCH);
+
+  constructor(host: string, random: () => number) {
+    const from = new Uint8Array(32);
+    randomFillSync(from);
+    const txs: Uint8Array[] = [];
+    for (let i = 0; i < BAD_BATCH; i++) {
+      const body = encodeTxBody({ from: toHex(from), nonce: Math.floor(random() * 1e9), fee: 1, ops: [{ kind: 'transfer', to: toHex(from), amount: 1 }] });
+      const tx = new Uint8Array(body.length + 64);
+      tx.set(body, 0);
+      txs.push(tx);
+    }
+    const batch = encodeTxBatch(txs);
+    this.template = serializeRequest('POST', Paths.addTxs, host, batch, 'application/octet-stream');
+    // The batch is the request's tail: frame (4) then per transaction its length (4), body, signature (64).
+    let at = this.template.length - batch.length + 4;
+    for (const tx of txs) {
+      at += 4 + tx.length;
+      this.sigAt.push(at - 64);
+    }
   }
-  return encodeTxBatch(txs);
+
+  next(): Buffer {
+    const copy = Buffer.allocUnsafe(this.template.length);
+    this.template.copy(copy);
+    randomFillSync(this.noise);
+    for (let i = 0; i < this.sigAt.length; i++) this.noise.copy(copy, this.sigAt[i]!, i * 64, i * 64 + 64);
+    return copy;
+  }
 }
 
 export class ApiFlooder {
   private readonly stats: FloodStats = { sent: 0, shed: 0, s2xx: 0, s4xx: 0, s429: 0, s5xx: 0, timeouts: 0, errors: 0, errorKinds: {}, byKind: {}, onMs: 0, sentPerSec: 0, answeredPerSec: 0 };
-  private inflight = 0;
   private closing = false;
 
   constructor(private readonly o: FloodOptions) {}
@@ -106,107 +132,107 @@ export class ApiFlooder {
     return { ...this.stats, byKind: { ...this.stats.byKind }, errorKinds: { ...this.stats.errorKinds } };
   }
 
-  private request(kind: FloodRequestKind, random: () => number): { method: 'GET' | 'POST'; path: string; body?: string | Uint8Array; contentType?: string } {
-    switch (kind) {
-      case 'info': return { method: 'GET', path: Paths.info };
-      case 'mempool-metrics': return { method: 'GET', path: Paths.mempoolMetrics };
-      case 'blocks': return { method: 'GET', path: `${Paths.blocksByHeight}?from=1&to=50` };
-      case 'health': return { method: 'GET', path: Paths.health };
-      case 'account': return { method: 'GET', path: Paths.account + '0'.repeat(64) };
-      case 'not-found': return { method: 'GET', path: `/no/such/${Math.floor(random() * 1e6)}` };
-      case 'bad-json': return { method: 'POST', path: Paths.addTx, body: '{"from": ', contentType: 'application/json' };
-      case 'bad-frame': return { method: 'POST', path: Paths.addTxs, body: new Uint8Array([9, 0, 0]), contentType: 'application/octet-stream' };
-      case 'bad-account': return { method: 'GET', path: Paths.account + 'zz' };
-      case 'bad-signatures': return { method: 'POST', path: Paths.addTxs, body: badSignatureBatch(random), contentType: 'application/octet-stream' };
-    }
-  }
-
-  private fire(pool: Pool, kind: FloodRequestKind, random: () => number): void {
-    const r = this.request(kind, random);
+  private answer = (status: number): void => {
     const s = this.stats;
-    s.sent++;
-    s.byKind[kind] = (s.byKind[kind] ?? 0) + 1;
-    this.inflight++;
-    let status = 0;
-    let settled = false;
-    const done = (fail?: unknown) => {
-      if (settled) return;
-      settled = true;
-      this.inflight--;
-      if (fail !== undefined) {
-        // Still unanswered when the flood closed its pool (past its timeout plus a second): a timeout.
-        if (isTimeout(fail) || this.closing) s.timeouts++;
-        else {
-          s.errors++;
-          const what = `${(fail as { code?: string }).code ?? ''} ${(fail as Error).message ?? fail}`.trim().slice(0, 120);
-          if (s.errorKinds[what] !== undefined || Object.keys(s.errorKinds).length < 8) s.errorKinds[what] = (s.errorKinds[what] ?? 0) + 1;
-        }
-      } else if (status === 429) s.s429++;
-      else if (status >= 500) s.s5xx++;
-      else if (status >= 400) s.s4xx++;
-      else s.s2xx++;
-    };
-    // dispatch with a bare handler: no promise or body stream per request (undici's fast path).
-    pool.dispatch(
-      { method: r.method, path: r.path, body: r.body, headers: r.contentType ? { 'content-type': r.contentType } : undefined, headersTimeout: this.o.timeoutMs, bodyTimeout: this.o.timeoutMs },
-      {
-        onConnect: () => undefined,
-        onHeaders: (statusCode: number) => {
-          status = statusCode;
-          return true;
-        },
-        onData: () => true,
-        onComplete: () => done(),
-        onError: (e: Error) => done(e),
-      } as unknown as Dispatcher.DispatchHandler,
-    );
-  }
+    if (status === 429) s.s429++;
+    else if (status >= 500) s.s5xx++;
+    else if (status >= 400) s.s4xx++;
+    else s.s2xx++;
+  };
+
+  private lost = (unanswered: number, error: Error | null): void => {
+    if (unanswered === 0) return;
+    const s = this.stats;
+    // Still unanswered when the flood closed (past its timeout plus a second): timeouts too.
+    if (error instanceof FloodTimeout || this.closing) {
+      s.timeouts += unanswered;
+      return;
+    }
+    s.errors += unanswered;
+    const what = (error ? `${(error as { code?: string }).code ?? ''} ${error.message}` : 'connection closed by the node with requests unanswered').trim().slice(0, 120);
+    if (s.errorKinds[what] !== undefined || Object.keys(s.errorKinds).length < 8) s.errorKinds[what] = (s.errorKinds[what] ?? 0) + unanswered;
+  };
 
   /** Flood for durationMs (or until the signal); resolves with the figures once every request settled. */
   async run(): Promise<FloodStats> {
     const o = this.o;
     const random = seededRandom(o.seed >>> 0);
-    const pool = new Pool(o.url, {
-      connections: o.connections,
-      pipelining: o.pipelining,
-      keepAliveTimeout: 10_000,
-      ...(o.localAddress ? { localAddress: o.localAddress } : {}),
-    });
-    const maxInflight = o.connections * o.pipelining * 4;
+    const url = new URL(o.url);
+    const host = url.hostname;
+    const port = Number(url.port || 80);
+    const hostHeader = url.host;
+    const fixed = new Map<FloodRequestKind, Buffer>([
+      ['info', serializeRequest('GET', Paths.info, hostHeader)],
+      ['mempool-metrics', serializeRequest('GET', Paths.mempoolMetrics, hostHeader)],
+      ['blocks', serializeRequest('GET', `${Paths.blocksByHeight}?from=1&to=50`, hostHeader)],
+      ['health', serializeRequest('GET', Paths.health, hostHeader)],
+      ['account', serializeRequest('GET', Paths.account + '0'.repeat(64), hostHeader)],
+      ['bad-json', serializeRequest('POST', Paths.addTx, hostHeader, '{"from": ', 'application/json')],
+      ['bad-frame', serializeRequest('POST', Paths.addTxs, hostHeader, new Uint8Array([9, 0, 0]), 'application/octet-stream')],
+      ['bad-account', serializeRequest('GET', Paths.account + 'zz', hostHeader)],
+    ]);
+    const notFound = Array.from({ length: NOT_FOUND_VARIANTS }, () => serializeRequest('GET', `/no/such/${Math.floor(random() * 1e6)}`, hostHeader));
     const kinds = o.requests && o.requests.length > 0 ? o.requests : FLOOD_REQUESTS;
+    const badSignatures = kinds.includes('bad-signatures') ? new BadSignatureBatches(hostHeader, random) : null;
+    const bytesOf = (kind: FloodRequestKind): Buffer =>
+      kind === 'not-found' ? notFound[Math.floor(random() * NOT_FOUND_VARIANTS)]! : kind === 'bad-signatures' ? badSignatures!.next() : fixed.get(kind)!;
     const validKinds = VALID.filter((k) => kinds.includes(k));
     const invalidKinds = INVALID.filter((k) => kinds.includes(k));
+    const open = () => new PipelinedConnection(port, host, { answer: this.answer, lost: this.lost }, o.localAddress);
+    const conns = Array.from({ length: o.connections }, open);
+    const depth = o.pipelining;
+    const byKind = new Map<FloodRequestKind, number>();
+    const s = this.stats;
     const start = nowMs();
     const end = start + o.durationMs;
     let last = start;
     let due = 0;
+    let next = 0;
     try {
       while (nowMs() < end && !o.signal?.aborted) {
         const now = nowMs();
         const on = o.pattern.kind === 'steady' || (now - start) % (o.pattern.onMs + o.pattern.offMs) < o.pattern.onMs;
         if (on) {
-          this.stats.onMs += now - last;
+          s.onMs += now - last;
           due += (o.rate * (now - last)) / 1000;
         }
         last = now;
-        for (; due >= 1 && this.inflight < maxInflight; due--) {
-          const invalid = invalidKinds.length > 0 && (validKinds.length === 0 || random() < o.invalidShare);
-          const list = invalid ? invalidKinds : validKinds;
-          this.fire(pool, list[Math.floor(random() * list.length)]!, random);
+        for (let i = 0; i < conns.length; i++) {
+          const c = conns[i]!;
+          if (c.alive && now - c.oldestSentAt() > o.timeoutMs) c.destroy(new FloodTimeout(`unanswered after ${o.timeoutMs} ms`));
+          if (!c.alive) conns[i] = open();
+        }
+        // Round robin over the connections, each topped up to its pipelining depth, one write per connection.
+        for (let tries = 0; due >= 1 && tries < conns.length; tries++) {
+          const c = conns[next]!;
+          next = (next + 1) % conns.length;
+          const n = Math.min(Math.floor(due), depth - c.inflight);
+          if (n <= 0) continue;
+          const batch: Buffer[] = new Array<Buffer>(n);
+          for (let j = 0; j < n; j++) {
+            const invalid = invalidKinds.length > 0 && (validKinds.length === 0 || random() < o.invalidShare);
+            const list = invalid ? invalidKinds : validKinds;
+            const kind = list[Math.floor(random() * list.length)]!;
+            byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+            batch[j] = bytesOf(kind);
+          }
+          c.send(batch, now);
+          s.sent += n;
+          due -= n;
         }
         if (due >= 1) {
-          this.stats.shed += Math.floor(due);
+          s.shed += Math.floor(due);
           due -= Math.floor(due);
         }
         await sleep(1);
       }
       const settleBy = nowMs() + o.timeoutMs + 1000;
-      while (this.inflight > 0 && nowMs() < settleBy) await sleep(20);
+      while (conns.some((c) => c.alive && c.inflight > 0) && nowMs() < settleBy) await sleep(20);
     } finally {
       this.closing = true;
-      await pool.destroy().catch(() => undefined);
+      for (const c of conns) c.destroy();
     }
-    const s = this.stats;
+    for (const [k, n] of byKind) s.byKind[k] = n;
     const seconds = Math.max(s.onMs, 1) / 1000;
     s.sentPerSec = Math.round(s.sent / seconds);
     s.answeredPerSec = Math.round((s.s2xx + s.s4xx + s.s429 + s.s5xx) / seconds);

@@ -109,6 +109,12 @@ class SocketGuard {
     return true;
   }
 
+  /** An answer without a handler (429): the socket is in use now, so not idle. */
+  touch(socket: Socket): void {
+    const st = this.sockets.get(socket);
+    if (st) st.since = performance.now();
+  }
+
   begin(socket: Socket): void {
     const st = this.sockets.get(socket);
     if (st) st.busy++;
@@ -250,9 +256,31 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
   let inflight = 0;
   const guard = new SocketGuard(limits, stats);
   const budget = new ClientBudget(limits);
+  // The 429 answers, built once per Retry-After value: an over-budget request must cost the node as little as
+  // possible (no JSON, no header object, no route lookup, no duration metric: http_requests_over_budget_total counts them).
+  const overBudgetReplies = new Map<number, { body: string; headers: string[] }>();
+  const overBudgetReply = (wait: number) => {
+    let r = overBudgetReplies.get(wait);
+    if (!r) {
+      const body = JSON.stringify({ error: `over this client's request budget of ${limits.requestsPerSec}/s (burst ${limits.requestBurst}); retry after ${wait} s` });
+      r = { body, headers: ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), 'retry-after', String(wait)] };
+      if (overBudgetReplies.size < 64) overBudgetReplies.set(wait, r);
+    }
+    return r;
+  };
   const server = http.createServer({ keepAliveTimeout: limits.idleTimeoutMs > 0 ? limits.idleTimeoutMs : 30_000 }, (req, res) => {
-    const t0 = performance.now();
     const socket = req.socket;
+    const wait = budget.take(socket.remoteAddress ?? '?');
+    if (wait > 0) {
+      stats.overBudget++;
+      guard.touch(socket);
+      // A body left unread is discarded by node:http once the answer is sent.
+      const r = overBudgetReply(wait);
+      res.writeHead(429, r.headers);
+      res.end(r.body);
+      return;
+    }
+    const t0 = performance.now();
     guard.begin(socket);
     res.once('close', () => guard.end(socket));
     const url = req.url ?? '/';
@@ -269,14 +297,6 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       const status = send(res, reply);
       opts.onTimed?.(route ? route.path : 'unknown', status, (performance.now() - t0) / 1000);
     };
-    const wait = budget.take(socket.remoteAddress ?? '?');
-    if (wait > 0) {
-      stats.overBudget++;
-      req.resume();
-      if (!res.headersSent) res.setHeader('retry-after', String(wait));
-      finish({ status: 429, json: { error: `over this client's request budget of ${limits.requestsPerSec}/s (burst ${limits.requestBurst}); retry after ${wait} s` } });
-      return;
-    }
     if (!route) {
       const known = opts.routes.some((r) => (r.prefix ? path.startsWith(r.path) : r.path === path));
       req.resume();

@@ -61,7 +61,8 @@ describe('api-flood on real nodes', () => {
     expect(u.s429, JSON.stringify(u)).toBe(0);
     expect(u.s2xx + u.s4xx).toBeGreaterThan(0);
     expect(open.status).toBe('fail');
-    expect(open.message).toMatch(/control client p99 [\d.]+ ms > 1 ms — flood on validator-1: \d+ requests at \d+\/s \(answered \d+\/s; 2xx \d+, 4xx \d+, 429 0, 5xx \d+, timeouts \d+, errors \d+\)/);
+    // (the unprotected node may also fail control requests: named before the figures)
+    expect(open.message).toMatch(/control client p99 [\d.]+ ms > 1 ms(; \d+ of \d+ control requests failed)? — flood on validator-1: \d+ requests at \d+\/s \(answered \d+\/s; 2xx \d+, 4xx \d+, 429 0, 5xx \d+, timeouts \d+, errors \d+\)/);
 
     // Judged from the record: the saved run gets both live verdicts again, and the protected node's flood judged
     // with a control bound of half the p99 it measured fails, naming it.

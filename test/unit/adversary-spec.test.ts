@@ -60,7 +60,7 @@ describe('crafted cases', () => {
 describe('api-flood spec', () => {
   it('DSL and JSON give the same spec; bad input is refused naming the field', () => {
     const dsl = base().floodApi({ rate: 12_000, target: 'validator-1', bursts: { on: '2s', off: '1s' }, requests: ['info', 'bad-json'], startAfter: '1s', controlP99: '300ms' }).buildSpec();
-    expect(dsl.workloads[0]).toEqual({ type: 'api-flood', rate: 12_000, invalidShare: 0.5, requests: ['info', 'bad-json'], pattern: { kind: 'burst', onMs: 2000, offMs: 1000 }, target: 'validator-1', connections: 32, pipelining: 8, timeoutMs: 2000, startAfterMs: 1000, controlP99Ms: 300, minRateFraction: 0.9 });
+    expect(dsl.workloads[0]).toEqual({ type: 'api-flood', rate: 12_000, invalidShare: 0.5, requests: ['info', 'bad-json'], pattern: { kind: 'burst', onMs: 2000, offMs: 1000 }, target: 'validator-1', connections: 8, pipelining: 128, timeoutMs: 2000, startAfterMs: 1000, controlP99Ms: 300, minRateFraction: 0.9 });
     const json = specFromJson(JSON.stringify({ topology: { validators: 2 }, wallets: { count: 6 }, chain: { type: 'devnet', mempool: { maxCount: 200, minFee: 1 } }, workloads: [{ type: 'api-flood', rate: 12_000, target: 'validator-1', pattern: { kind: 'burst', onMs: '2s', offMs: '1s' }, requests: ['info', 'bad-json'], startAfterMs: '1s', controlP99Ms: '300ms' }] }));
     expect(json.workloads).toEqual(dsl.workloads);
     expect(scenarioFromSpec(JSON.parse(JSON.stringify(dsl))).expectations.map((e) => e.name)).toContain('api-flood:validator-1');
