@@ -13,13 +13,24 @@
 import { ScenarioBuilder, type Scenario } from 'loadnet';
 import { isMain, runAsScript } from './support.js';
 
-export function apiFlood(): Scenario {
+export interface ApiFloodOptions {
+  /** The flood's rate (default 10,000 requests/s) and the share of it that must be reached (default 0.9). */
+  rate?: number;
+  minRateFraction?: number;
+  /** validator-0's per-client budget (default 2,000 requests/s, burst twice that). */
+  budgetPerSec?: number;
+  /** The control client's p99 bound (default 500 ms). */
+  controlP99?: string;
+}
+
+export function apiFlood(options: ApiFloodOptions = {}): Scenario {
   const unprotected = process.env.LOADNET_FLOOD_UNPROTECTED === '1';
+  const budget = options.budgetPerSec ?? 2000;
   return ScenarioBuilder.topology()
       .networkFull()
       .validators(3)
       .apply()
-    .onChain({ type: 'devnet', api: { requestsPerSec: 2000, requestBurst: 4000 }, ...(unprotected ? { defensesOff: ['validator-0'] } : {}) })
+    .onChain({ type: 'devnet', api: { requestsPerSec: budget, requestBurst: 2 * budget }, ...(unprotected ? { defensesOff: ['validator-0'] } : {}) })
     .slotDuration('500ms')
     .activeSlotCoeff(0.8)
     .securityParam(3)
@@ -27,7 +38,7 @@ export function apiFlood(): Scenario {
     .transactions()
       .ratePerSecond(10)
       .apply()
-    .floodApi({ rate: 10_000, target: 'validator-0', controlP99: '500ms' })
+    .floodApi({ rate: options.rate ?? 10_000, minRateFraction: options.minRateFraction ?? 0.9, target: 'validator-0', controlP99: options.controlP99 ?? '500ms' })
     .expectConsensusLiveness()
     .withRunDuration('30s')
     .named(unprotected ? 'api-flood-unprotected' : 'api-flood')

@@ -1,7 +1,9 @@
 /**
  * The API flood (`.floodApi({ rate, target })`, JSON `{ "type": "api-flood" }`): an ApiFlooder against one
  * node's API from source address 127.0.0.3, and beside it a ControlClient from 127.0.0.2 (on one machine
- * each loopback address is its own client for the node's per-client budget). Bundles ApiFloodHeld (judged by apiFloodCheck over what it records): the
+ * each loopback address is its own client for the node's per-client budget; where the deployer names a
+ * separate route to the node, NodeDescriptor.separateClient, the control client takes it). Bundles ApiFloodHeld
+ * (judged by apiFloodCheck over what it records): the
  * flood reached its rate, the control client's p99 stayed within the bound, the flooded node's chain kept
  * growing; the error mix (2xx/4xx/429/5xx/timeouts) is reported in the `apiFlood` summary section.
  */
@@ -83,7 +85,10 @@ export class ApiFloodWorkload implements Workload {
       seed: ctx.scenario.seed,
       signal,
     });
-    const control = new ControlClient(node.descriptor.apiUrl, 50, this.spec.timeoutMs, CONTROL_ADDRESS);
+    // The control client must be another client in the node's eyes: where the deployer names a separate route
+    // (compose: the container's own address), it takes that; else its own loopback address.
+    const route = node.descriptor.separateClient ?? { apiUrl: node.descriptor.apiUrl, localAddress: CONTROL_ADDRESS };
+    const control = new ControlClient(route.apiUrl, 50, this.spec.timeoutMs, route.localAddress);
     const [flood, controlFigures] = await Promise.all([flooder.run(), control.run(t0 + durationMs, signal)]);
     const floodMs = nowMs() - t0;
     this.report = { target: this.spec.target, rate: this.spec.rate, flood, control: controlFigures, heightBefore, heightAfter: await height(), floodMs };

@@ -94,8 +94,9 @@ export class FloodingPeerWorkload implements Workload {
     } catch (e) {
       throw new LoadnetError('LN_ERR_WORKLOAD', `flooding-peer: cannot read ${file} (${(e as Error).message}): the peer needs the victim's chain id and P2P port`, { hint: 'run it on a deployer that writes node configs (local, compose); attach is not supported' });
     }
-    const host = new URL(ctx.node(this.spec.target).descriptor.apiUrl).hostname;
-    return { chainId: config.genesis.chainId, host, port: config.p2p.port };
+    const descriptor = ctx.node(this.spec.target).descriptor;
+    const published = descriptor.p2pAddress ?? { host: new URL(descriptor.apiUrl).hostname, port: config.p2p.port };
+    return { chainId: config.genesis.chainId, ...published };
   }
 
   async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
@@ -108,7 +109,9 @@ export class FloodingPeerWorkload implements Workload {
     const height = async () => (await api.info().catch(() => ({ height: -1 }))).height;
     const address = this.victimAddress(ctx);
     const identity = deriveKeyPair(ctx.scenario.seed, 'flooding-peer', 0).key;
-    const peer = await DevnetPeer.connect({ ...address, identity, name: 'loadnet-flooder' });
+    const peer = await DevnetPeer.connect({ ...address, identity, name: 'loadnet-flooder' }).catch((e: Error) => {
+      throw new LoadnetError('LN_ERR_WORKLOAD', `flooding-peer: cannot join ${this.spec.target} at its P2P address ${address.host}:${address.port} (${e.message})`, { hint: 'the peer runs on this machine: the deployer must make the P2P port reachable from here (the local and compose deployers do)' });
+    });
     const peerId = peer.peerId;
     const report: FloodingPeerReport = {
       target: this.spec.target, peerId, rate: this.spec.rate, sent: {}, floodMs: 0, timeToBanMs: null, disconnectReason: null, reconnectRefused: null,

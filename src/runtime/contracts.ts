@@ -28,6 +28,19 @@ export interface NodeDescriptor {
   testingUrl?: string;
   /** The node's peer id (the devnet: its identity public key), where the chain has one. */
   peerId: Hex;
+  /**
+   * Where this machine reaches the node's P2P listener, when the deployer publishes it elsewhere than the
+   * node's own config says (compose: a host port mapped to the container's). Absent: the config's port on
+   * the API's host (the local deployer).
+   */
+  p2pAddress?: { host: string; port: number };
+  /**
+   * A way to the node's API that the node sees as another client than apiUrl's (its per-client budget tells
+   * them apart): the URL and this machine's address to connect from. Absent: connections to apiUrl from
+   * distinct loopback addresses are distinct clients (the local deployer). Compose sets it, since every
+   * connection through a published port reaches a container from the network's gateway.
+   */
+  separateClient?: { apiUrl: string; localAddress: string };
 }
 
 export interface RunNode {

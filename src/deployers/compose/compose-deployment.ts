@@ -30,6 +30,7 @@ import type { FaultTarget } from '../../faults/appliers/iptables.js';
 import type { Reaper } from './reaper.js';
 import { LinkShaper } from '../../shaper/link-shaper.js';
 import { FAKETIME_DIR, FaketimeClock } from '../../shaper/faketime-clock.js';
+import { networkInterfaces } from 'node:os';
 
 /** Fixed ports inside every container: each container has its own address, so they never collide. */
 export const CONTAINER_PORTS = { api: 8080, testing: 8081, p2p: 9000 } as const;
@@ -68,7 +69,7 @@ const FAKETIME_IN_CONTAINER = '/loadnet/faketime';
 export interface ComposeNode extends RosterNode {
   planned: PlannedNode;
   config: NodeConfig;
-  /** Host ports: api, then testing when enabled. */
+  /** Host ports (on 127.0.0.1): api, p2p, then testing when enabled. */
   hostPorts: number[];
   containerId: string;
   containerName: string;
@@ -136,9 +137,13 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       throw dockerError(`creating network ${this.network}`, e);
     }
     await this.watchEvents();
-    this.links?.listenOn(await this.gateway());
+    this.gatewayAddress = await this.gateway().catch((e: unknown) => {
+      if (this.links) throw e;
+      return undefined;
+    });
+    if (this.links) this.links.listenOn(this.gatewayAddress!);
     lap('network');
-    const perNode = this.options.testingApi ? 2 : 1;
+    const perNode = this.portsPerNode();
     const ports = await reservePorts(this.plan.nodes.length * perNode, HOST);
     this.ports.push(...ports);
     const nodes = await Promise.all(
@@ -173,6 +178,9 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
     return Promise.all(dials.map(async (d) => (this.links ? { name: d, ...(await this.links.addLink(from, d, this.shaperTargets.get(d) ?? null)) } : { name: d, host: d, port: CONTAINER_PORTS.p2p })));
   }
 
+  /** This machine's address on the run network (its gateway), once the network exists. */
+  private gatewayAddress?: string;
+
   /** Each started node's P2P address on the run network (what the shaper forwards to). */
   private readonly shaperTargets = new Map<string, { host: string; port: number }>();
   private async watchEvents(): Promise<void> {
@@ -198,11 +206,11 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
     const dir = this.record.nodeDir(planned.name);
     const containerName = `${this.network}-${planned.name}`;
     const res = this.resourcesFor(planned);
-    const exposed: Record<string, object> = { [`${CONTAINER_PORTS.api}/tcp`]: {} };
-    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = { [`${CONTAINER_PORTS.api}/tcp`]: [{ HostIp: HOST, HostPort: String(hostPorts[0]) }] };
-    if (this.options.testingApi) {
-      exposed[`${CONTAINER_PORTS.testing}/tcp`] = {};
-      bindings[`${CONTAINER_PORTS.testing}/tcp`] = [{ HostIp: HOST, HostPort: String(hostPorts[1]) }];
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+    for (const { host, container } of this.publishedPorts(hostPorts)) {
+      exposed[`${container}/tcp`] = {};
+      bindings[`${container}/tcp`] = [{ HostIp: HOST, HostPort: String(host) }];
     }
     let containerId: string;
     try {
@@ -234,12 +242,12 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       throw dockerError(`creating container ${containerName}`, e);
     }
     const apiUrl = `http://${HOST}:${hostPorts[0]}`;
-    const testingUrl = this.options.testingApi ? `http://${HOST}:${hostPorts[1]}` : undefined;
+    const testingUrl = this.options.testingApi ? `http://${HOST}:${hostPorts[2]}` : undefined;
     const node: ComposeNode = {
       planned,
       config: undefined as unknown as NodeConfig,
       run: {
-        descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
+        descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId, p2pAddress: { host: HOST, port: hostPorts[1]! } },
         client: devnetAdapter.client({ name: planned.name, apiUrl, testingUrl, testingToken: this.testingToken() }, { timeoutMs: 5000 }),
       },
       expectedPeers,
@@ -251,6 +259,23 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       stopping: false,
     };
     return node;
+  }
+
+  /**
+   * Host ports a node publishes: its API, its P2P listener (so a peer run from this machine, such as the
+   * flooding peer, can join it through the normal handshake) and the testing API when on.
+   */
+  private portsPerNode(): number {
+    return this.options.testingApi ? 3 : 2;
+  }
+
+  private publishedPorts(hostPorts: readonly number[]): Array<{ host: number; container: number }> {
+    const ports: Array<{ host: number; container: number }> = [
+      { host: hostPorts[0]!, container: CONTAINER_PORTS.api },
+      { host: hostPorts[1]!, container: CONTAINER_PORTS.p2p },
+    ];
+    if (this.options.testingApi) ports.push({ host: hostPorts[2]!, container: CONTAINER_PORTS.testing });
+    return ports;
   }
 
   /** The node's config with container addresses: binds 0.0.0.0, dials `peers` (see peerAddresses). */
@@ -287,14 +312,25 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
 
   async startContainer(node: ComposeNode): Promise<void> {
     await startNodeContainer(this.docker, this.record.events, node);
-    if (this.links) await this.retargetShaper(node);
-  }
-
-  /** A (re)started container may have a new address: the shaper's links to it forward there. */
-  private async retargetShaper(node: ComposeNode): Promise<void> {
     const info = await this.docker.getContainer(node.containerId).inspect().catch(() => undefined);
     const ip = info?.NetworkSettings?.Networks?.[this.network]?.IPAddress;
     if (!ip) return;
+    if (this.links) this.retargetShaper(node, ip);
+    this.offerSeparateClient(node, ip);
+  }
+
+  /**
+   * Through the published port the node sees every client on this machine as one (the network's gateway):
+   * a client that must count as another one (the API flood's control client) dials the container's own
+   * address from another of this machine's addresses. A (re)started container may have a new address.
+   */
+  private offerSeparateClient(node: ComposeNode, ip: string): void {
+    const from = otherHostAddress(this.gatewayAddress);
+    if (from) node.run.descriptor.separateClient = { apiUrl: `http://${ip}:${CONTAINER_PORTS.api}`, localAddress: from };
+  }
+
+  /** A (re)started container may have a new address: the shaper's links to it forward there. */
+  private retargetShaper(node: ComposeNode, ip: string): void {
     const target = { host: ip, port: CONTAINER_PORTS.p2p };
     this.shaperTargets.set(node.planned.name, target);
     this.links!.retarget(node.planned.name, target);
@@ -322,7 +358,7 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
     const { joinIndex, name: chosen } = joiner;
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(chosen)) throw new LoadnetError('LN_ERR_NODE_CONTROL', `startNode: ${JSON.stringify(chosen)} cannot name a container; allowed: letters, digits, '_', '.', '-', starting with a letter or digit`);
     for (const p of peerNames) this.get(p);
-    const ports = await reservePorts(this.options.testingApi ? 2 : 1, HOST);
+    const ports = await reservePorts(this.portsPerNode(), HOST);
     this.ports.push(...ports);
     const node = await this.create(makePlanned(joinIndex, role, chosen), ports, Math.min(1, peerNames.length));
     this.roster.add(node);
@@ -357,8 +393,7 @@ export class ComposeDeployment extends RosteredDeployment<ComposeNode> implement
       .live()
       .map((n) => {
         const res = this.resourcesFor(n.planned);
-        const ports: Array<{ host: number; container: number }> = [{ host: n.hostPorts[0]!, container: CONTAINER_PORTS.api }];
-        if (this.options.testingApi) ports.push({ host: n.hostPorts[1]!, container: CONTAINER_PORTS.testing });
+        const ports = this.publishedPorts(n.hostPorts);
         return {
           name: n.planned.name,
           role: n.planned.role,
@@ -456,4 +491,17 @@ function logTail(path: string, lines = 15): string {
   } catch {
     return '(no log)';
   }
+}
+
+/**
+ * An IPv4 address of this machine other than `gateway` (its address on the run network) and loopback,
+ * preferring one that is not on another container bridge. A container answers it through its gateway, this
+ * machine, so a connection from it reaches the container as a client distinct from the gateway.
+ */
+function otherHostAddress(gateway: string | undefined): string | undefined {
+  const candidates = Object.entries(networkInterfaces()).flatMap(([name, list]) =>
+    (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal && a.address !== gateway).map((a) => ({ name, address: a.address })),
+  );
+  const bridge = (name: string) => /^(br-|docker|veth)/.test(name);
+  return (candidates.find((c) => !bridge(c.name)) ?? candidates[0])?.address;
 }
