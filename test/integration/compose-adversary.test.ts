@@ -79,7 +79,7 @@ describe.skipIf(!hasEngine)('the adversary examples on containers', () => {
     // Shortened: 2,000 requests/s at a budget of 100/s (through the published port a loaded machine reached
     // 300–1,000/s) (the ≥ 10,000/s rate is a machine's, measured by hand:
     // bench/RESULTS.md), the control p99 bound loose for a loaded machine.
-    const { handle, runId, failed } = await runOnCompose(scenarioWith(apiFlood({ rate: 2000, minRateFraction: 0, budgetPerSec: 100, controlP99: '3s' }), { durationMs: 5000, cooldownMs: 1000 }));
+    const { handle, runId, failed } = await runOnCompose(scenarioWith(apiFlood({ rate: 2000, minRateFraction: 0, budgetPerSec: 100, controlP99: '5s' }), { durationMs: 5000, cooldownMs: 1000 }));
     expect(failed).toEqual([]);
     const r = (handle.summary.apiFlood as Record<string, FloodReport>)['validator-0']!;
     // Through the published port the node sees the flood from the network's gateway, over its budget: 429s.
