@@ -1,7 +1,7 @@
 /**
  * Probes a soak samples: the coordinator's heap after a full GC (the only heap figure a leak shows in;
- * heapUsed between collections is mostly garbage), process RSS, a directory's size on disk, and a node's
- * RSS from its Prometheus text. Each returns undefined when it cannot tell, never a guess.
+ * heapUsed between collections is mostly garbage), process RSS and a directory's size on disk (a node's RSS is
+ * the node sampler's: runtime/node-sampler.ts). Each returns undefined when it cannot tell, never a guess.
  */
 import { readdir, lstat, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -73,14 +73,6 @@ export async function dirSizeBytes(dir: string): Promise<number | undefined> {
     }
   }
   return total;
-}
-
-/** `process_resident_memory_bytes` (prom-client default metrics) from a Prometheus text exposition. */
-export function rssFromPrometheus(text: string): number | undefined {
-  const m = /^process_resident_memory_bytes(?:\{[^}]*\})?\s+([0-9.eE+]+)/m.exec(text);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  return Number.isFinite(v) ? v : undefined;
 }
 
 /** Write JSON so a reader (or a crash) never sees half a file: write a temp file, then rename over. */

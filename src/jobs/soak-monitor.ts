@@ -1,8 +1,8 @@
 /**
  * The soak monitor rides along a run as one more workload (sampling) and one more expectation (judging):
- *  - every `sampleIntervalMs`: coordinator heap data after GC (code spaces excluded) and RSS, and per node its RSS (Prometheus
- *    `process_resident_memory_bytes`), mempool pending (the run's node sampler's latest `node.sample` since the
- *    last row: the monitor does not ask the nodes itself) and data-dir size; rows are appended to
+ *  - every `sampleIntervalMs`: coordinator heap data after GC (code spaces excluded) and RSS, and per node its RSS and
+ *    mempool pending (the run's node sampler's latest `node.sample` since the last row: the monitor does not ask
+ *    the nodes itself) and data-dir size; rows are appended to
  *    `soak/samples.jsonl` and kept in memory only as bounded series (flat memory for any length);
  *  - every `checkpointIntervalMs`: the `soak` summary section (trends so far), which the runtime's
  *    summary.partial.json checkpoint carries (soak() sets the runtime's interval to this one);
@@ -12,10 +12,10 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Expectation, ExpectationResult, RunContext, Workload } from '../runtime/contracts.js';
-import { onPendingSample, type PendingSample } from '../runtime/node-sampler.js';
+import { pendingSampleOf, type PendingSample } from '../runtime/node-sampler.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { BoundedSeries } from './bounded-series.js';
-import { dirSizeBytes, heapDataAfterGc, processRss, rssFromPrometheus } from './resource-probes.js';
+import { dirSizeBytes, heapDataAfterGc, processRss } from './resource-probes.js';
 import { checkTrend, type TrendVerdict } from '../util/trend.js';
 
 export interface SoakLimits {
@@ -73,8 +73,9 @@ export class SoakMonitor {
   private samples = 0;
   private checkpoints = 0;
   private ctx?: RunContext;
-  /** Each node's latest `node.sample` pending count not yet in a row. */
+  /** Each node's latest `node.sample` pending count and RSS not yet in a row. */
   private readonly freshPending = new Map<string, PendingSample>();
+  private readonly freshRss = new Map<string, { at: number; bytes: number }>();
 
   constructor(options: Partial<Omit<SoakMonitorOptions, 'limits'>> & { limits?: Partial<SoakLimits> } = {}) {
     this.options = { ...SOAK_DEFAULTS, ...stripUndefined(options), limits: { ...SOAK_DEFAULTS.limits, ...stripUndefined(options.limits ?? {}) } };
@@ -103,7 +104,12 @@ export class SoakMonitor {
     await mkdir(dir, { recursive: true });
     const samplesFile = join(dir, 'samples.jsonl');
     let nextCheckpoint = nowMs() + this.options.checkpointIntervalMs;
-    const unsubscribe = onPendingSample(ctx.events, (s) => this.freshPending.set(s.node, s));
+    const unsubscribe = ctx.events.on((e) => {
+      if (e.kind !== 'node.sample') return;
+      const pending = pendingSampleOf(e);
+      if (pending) this.freshPending.set(e.node, pending);
+      if (e.rssBytes !== undefined) this.freshRss.set(e.node, { at: e.t, bytes: e.rssBytes });
+    });
     try {
       while (!signal.aborted) {
         const started = nowMs();
@@ -131,15 +137,14 @@ export class SoakMonitor {
     await Promise.all(
       ctx.nodes().map(async (n) => {
         const name = n.descriptor.name;
-        // A node with no sample since the last row (down, not answering) has no pending count this time.
+        // A node with no sample since the last row (down, not answering) has no pending count or RSS this time.
         const fresh = this.freshPending.get(name);
+        const rss = this.freshRss.get(name);
         this.freshPending.delete(name);
-        const [metrics, disk] = await Promise.all([
-          n.client.metricsText ? n.client.metricsText().then(rssFromPrometheus, () => undefined) : undefined,
-          dirSizeBytes(join(ctx.runDir, 'nodes', name, 'data')).catch(() => undefined),
-        ]);
-        nodes[name] = { pending: fresh?.pending, rss: metrics, disk };
-        this.record(`${name}.rss`, 'nodeRssBytesPerHour', t, metrics);
+        this.freshRss.delete(name);
+        const disk = await dirSizeBytes(join(ctx.runDir, 'nodes', name, 'data')).catch(() => undefined);
+        nodes[name] = { pending: fresh?.pending, rss: rss?.bytes, disk };
+        this.record(`${name}.rss`, 'nodeRssBytesPerHour', rss?.at ?? t, rss?.bytes);
         this.record(`${name}.mempoolPending`, 'mempoolPendingPerHour', fresh?.at ?? t, fresh?.pending);
         this.record(`${name}.dataDir`, 'diskBytesPerHour', t, disk);
       }),

@@ -272,9 +272,9 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
   expectation: { group: 'Expectations', writer: 'runtime/runner.ts', when: 'one per expectation at evaluation', fields: { name: 'expectation name', status: 'pass | fail | unknown', message: 'one line naming the numbers', figures: "the checker's figures" } },
   'node.sample': {
     group: 'Nodes',
-    writer: 'runtime/node-sampler.ts (the one mempool and tip sampler: mempool-bounded, max-rate backlog and drain, soak monitor read it)',
+    writer: 'runtime/node-sampler.ts (the one mempool, tip and node memory sampler: mempool-bounded, max-rate backlog and drain, soak monitor, compare read it)',
     when: 'about every second per node (shorter when the scenario asks: max-rate ~500 ms)',
-    fields: { node: 'node name', up: 'answered', height: 'best height (null: unknown)', libHeight: 'LIB height (null: unknown)', pending: 'mempool transactions (null: no mempool view)', rssBytes: 'resident memory, bytes (local and compose)' },
+    fields: { node: 'node name', up: 'answered', height: 'best height (null: unknown)', libHeight: 'LIB height (null: unknown)', pending: 'mempool transactions (null: no mempool view)', rssBytes: "resident memory, bytes: the deployer's (local process, container) or the node's Prometheus process_resident_memory_bytes (attached; every 5 s)" },
   },
   'node.spawn': { group: 'Nodes', writer: 'deployers', when: 'a node process or container started', fields: { node: 'node name', pid: 'process id (local)', container: 'container name (compose)', host: 'the machine or engine it runs on, where the deployer knows it (absent: the coordinator\'s host)' } },
   'node.exit': { group: 'Nodes', writer: 'deployers', when: 'a node process or container exited', fields: { node: 'node name', code: 'exit code', signal: 'signal (local)', expected: 'loadnet stopped it' } },

@@ -60,6 +60,10 @@ describe('AttachDeployer', () => {
     expect(handle.summary.deployer).toBe('attach');
     expect(existsSync(join(handle.runDir, 'events.jsonl'))).toBe(true);
     expect(JSON.parse(readFileSync(join(handle.runDir, 'summary.json'), 'utf8')).chain.blocksInWindow).toBeGreaterThan(0);
+    // The deployer does not know an attached node's memory: the node sampler reads it from the node's Prometheus text.
+    const rss = new Map((await readEvents(handle.runDir)).filter((e) => e.kind === 'node.sample' && typeof e.rssBytes === 'number').map((e) => [e.node as string, e.rssBytes as number]));
+    expect([...rss.keys()].sort()).toEqual(['executor-0', 'validator-0', 'validator-1']);
+    for (const bytes of rss.values()) expect(bytes).toBeGreaterThan(10 * 1024 * 1024);
     // The attached nodes still run.
     for (const n of devnet.context.nodes()) expect((await n.client.health()).ok).toBe(true);
   });
