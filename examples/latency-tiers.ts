@@ -4,8 +4,8 @@
  * at two thirds of the window so recovery shows on the charts. Judged: block propagation per tier, fork rate,
  * liveness and safety.
  *
- * The bounds, from the scenario: tier C's median lag within one 500 ms slot (one delayed hop is 300 ± 20 ms); every
- * p99 within 1.5 s, since a block whose parent a node lacks arrives, is asked for and answered over delayed links
+ * The bounds, from the scenario: tier C's median lag within one 500 ms slot (one delayed hop is 300 ± 20 ms) plus
+ * the block feed's poll, a quarter slot, which every lag as measured may include: 625 ms; every p99 within 1.5 s, since a block whose parent a node lacks arrives, is asked for and answered over delayed links
  * (three hops, up to 960 ms) before it counts. Fork rate: the leader lottery alone (f = 0.5, 6 equal stakes, as
  * executors produce too) gives slots two leaders often enough to orphan about 0.24 blocks per produced block,
  * whatever the delays; in the ~18 blocks of a shortened run more than 0.6 per block has a chance of 0.4 %, so
@@ -14,7 +14,8 @@
  * block: below the slot time, rare.
  *
  * The failing variant (`latencyTiers({ tierC: '900ms' })`, LOADNET_TIER_C=900ms as a script) puts tier C's
- * delay above the 500 ms slot: tier C's median propagation exceeds its bound, with the numbers in the message.
+ * delay above the 500 ms slot: tier C's median propagation (never below its delay) exceeds its bound, with the numbers
+ * in the message.
  *
  *   npm run loadnet -- run examples/latency-tiers.ts [--deployer compose]
  *   npx tsx examples/latency-tiers.ts            (as a script; LOADNET_DEPLOYER, LOADNET_TIER_C)
@@ -53,7 +54,7 @@ export function latencyTiers(options: LatencyTiersOptions = {}): Scenario {
       }, { jitter: '20ms' })
       .healAt(options.heal === false ? durationMs : Math.round((durationMs * 2) / 3))
       .apply()
-    .expectPropagation({ tiers: { C: { maxP50: '500ms', maxP99: '1500ms' } }, maxP99: '1500ms' })
+    .expectPropagation({ tiers: { C: { maxP50: '625ms', maxP99: '1500ms' } }, maxP99: '1500ms' })
     .expectForkRate({ maxReorgsPerBlock: 1, maxOrphansPerBlock: 0.6, maxHeightBattlesPerBlock: 0.15, maxDepth: 3 })
     .expectConsensusLiveness()
     .expectSafety()

@@ -30,7 +30,7 @@ Feature: Network faults under load, shortened from the seed's partition recovery
     And latency tier C delays nodes "validator-2, validator-3" by 300ms
     And the fault jitter is 20ms
     And the fault heals at 14s
-    And expect block propagation to tier C p50 below 500ms and p99 below 1500ms
+    And expect block propagation to tier C p50 below 625ms and p99 below 1500ms
     And expect block propagation p99 below 1500ms
     And expect fork rate of at most 1 reorgs and 0.6 orphans per block, 0.15 per block from height battles, and no reorg deeper than 3
     When run scenario

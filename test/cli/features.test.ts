@@ -170,7 +170,7 @@ describe('fault steps', () => {
         C: { delay: '300ms', nodes: ['validator-2', 'validator-3'] },
       }, { jitter: '20ms' }).healAt('14s').apply()
       .expectSafety().expectConsensusLiveness()
-      .expectPropagation({ tiers: { C: { maxP50: '500ms', maxP99: '1500ms' } }, maxP99: '1500ms' })
+      .expectPropagation({ tiers: { C: { maxP50: '625ms', maxP99: '1500ms' } }, maxP99: '1500ms' })
       .expectForkRate({ maxReorgsPerBlock: 1, maxOrphansPerBlock: 0.6, maxHeightBattlesPerBlock: 0.15, maxDepth: 3 })
       .named(tiers!.spec.name).buildSpec();
     expect(tiers!.spec).toEqual(JSON.parse(JSON.stringify(dslTiers)));

@@ -62,11 +62,14 @@ afterAll(async () => {
 });
 
 describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
-  it('SIGKILL of the coordinator with faults active: the reaper removes its containers, network and faketime files; the shaper is gone', async () => {
+  it('SIGKILL of the coordinator with faults active: the reaper removes its containers (a joiner\'s too), network and faketime files; the shaper is gone', async () => {
     const { child, runDir, exited, output } = await startCoordinator('faults');
     const runId = runIdFrom(runDir);
     const live = await leftovers(runId);
-    expect(live.containers).toHaveLength(3);
+    // 3 planned nodes and the joiner the churn started, under its own container.
+    const joiner = /JOINER (\S+)/.exec(output())![1]!;
+    expect(live.containers).toHaveLength(4);
+    expect((await containerOf(runId, joiner)).State.Running).toBe(true);
     expect(live.networks).toHaveLength(1);
     // The faults hold: validator-0 cut off in the kernel (matching the shaper's proxy ports where others dial
     // it through the shaper), a delayed link, a skewed clock read from a faketime file.
@@ -78,7 +81,7 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
     const toV0 = proxies.find((p) => v1Rules.some((r) => r.includes(`--dport ${p.port} `)));
     expect(toV0, `validator-1's rules name a proxy port: ${v1Rules.join('; ')}`).toBeDefined();
     const faketimeDir = join(runDir, 'faketime');
-    expect(readdirSync(faketimeDir).sort()).toEqual(['executor-0.faketime', 'validator-0.faketime', 'validator-1.faketime']);
+    expect(readdirSync(faketimeDir).sort()).toEqual(['executor-0.faketime', `${joiner}.faketime`, 'validator-0.faketime', 'validator-1.faketime'].sort());
     child.kill('SIGKILL');
     await exited;
     const killedAt = Date.now();
@@ -87,7 +90,7 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
       return left.containers.length === 0 && left.networks.length === 0 && !existsSync(faketimeDir);
     }, 20_000, 'the reaper to remove the stack and the faketime files', 250);
     console.log(`[compose-cleanup] reaper removed the stack ${Date.now() - killedAt} ms after SIGKILL`);
-    await waitFor(() => /removed 3 containers, 1 networks/.test(readFileSync(join(runDir, 'reaper.log'), 'utf8')), 5000, 'the reaper to log what it removed');
+    await waitFor(() => /removed 4 containers, 1 networks/.test(readFileSync(join(runDir, 'reaper.log'), 'utf8')), 5000, 'the reaper to log what it removed');
     // The shaper's proxies lived in the coordinator: nothing listens on their ports any more.
     for (const p of proxies) expect(await portFree(p.port), `proxy port ${p.port} free`).toBe(true);
   });

@@ -4,7 +4,7 @@
  *   node --import tsx compose-coordinator.ts <outDir> preserve   deploy with preserve, print READY <runDir>, dispose, exit
  *   node --import tsx compose-coordinator.ts <outDir> faults     deploy with the link shaper and libfaketime, cut
  *     validator-0 off (iptables on the shaper's proxy ports), delay a link (the shaper), skew a clock
- *     (libfaketime), print RULES <json> (validator-0's filter rules), PROXIES <json> (the proxy addresses)
+ *     (libfaketime), start a joiner (churn: a container of its own) with its clock skewed too, print RULES <json> (validator-0's filter rules), PROXIES <json> (the proxy addresses)
  *     and READY <runDir>, wait forever
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -23,6 +23,9 @@ if (faults) {
   await control.partition(['validator-0'], ['validator-1', 'executor-0']);
   await control.setLinkFault('validator-1', 'executor-0', { delayMs: 200 });
   await control.setClockSkew!('executor-0', { offsetMs: 2000 });
+  const joiner = await control.startNode();
+  await control.setClockSkew!(joiner.name, { offsetMs: 1000 });
+  process.stdout.write(`JOINER ${joiner.name}\n`);
   const runDir = runner.context.runDir;
   const runId = runIdOf(JSON.parse(readFileSync(join(runDir, 'nodes', 'validator-0', 'config.json'), 'utf8')).genesis.chainId);
   const proxies = readdirSync(join(runDir, 'nodes')).flatMap((n) => (JSON.parse(readFileSync(join(runDir, 'nodes', n, 'config.json'), 'utf8')) as { peers: Array<{ host: string; port: number }> }).peers);

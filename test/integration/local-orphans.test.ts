@@ -54,14 +54,16 @@ function deadPid(): Promise<number> {
 
 describe('no orphans', () => {
   it('kill -9 of the coordinator with faults active: every node process is gone within 10 s, clean removes the run and its faketime files, no shaper port stays', async () => {
-    // A partition, a delayed link and a skewed clock, through the link shaper (proxies in the coordinator) and libfaketime.
+    // A partition, a delayed link and a skewed clock, through the link shaper (proxies in the coordinator) and
+    // libfaketime, and a joiner (churn) with its clock skewed too.
     const coord = await startCoordinator(outDir, 'faults', { LOADNET_REGISTRY_DIR: registry });
     const proxies = readdirSync(join(coord.runDir, 'nodes')).flatMap((n) => (JSON.parse(readFileSync(join(coord.runDir, 'nodes', n, 'config.json'), 'utf8')) as { peers: Array<{ port: number }> }).peers.map((p) => p.port));
     expect(proxies.length).toBeGreaterThan(0);
     const faketimeDir = join(coord.runDir, 'faketime');
     expect(readFileSync(join(faketimeDir, 'executor-0.faketime'), 'utf8')).toBe('+2.000s\n');
+    expect(readFileSync(join(faketimeDir, `${/JOINER (\S+)/.exec(coord.output())![1]}.faketime`), 'utf8')).toBe('+1.000s\n');
     const pids = pidsOf(coord.runDir);
-    expect(pids).toHaveLength(3);
+    expect(pids).toHaveLength(4);
     for (const pid of pids) expect(alive(pid)).toBe(true);
     expect(readdirSync(registry)).toHaveLength(1);
     const killedAt = Date.now();

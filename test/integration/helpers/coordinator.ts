@@ -3,7 +3,8 @@
  *   node --import tsx coordinator.ts <outDir> deploy   deploy 2 validators + 1 executor, print READY <runDir>, wait
  *   node --import tsx coordinator.ts <outDir> run      deploy, print READY <runDir>, run a 60 s window
  *   node --import tsx coordinator.ts <outDir> faults   deploy with the link shaper and libfaketime, cut validator-0
- *     off, delay a link and skew a clock (all through them), print READY <runDir>, wait
+ *     off, delay a link and skew a clock (all through them), start a joiner (churn) with its clock skewed too,
+ *     print JOINER <name> and READY <runDir>, wait
  * In `run` mode an interrupt ends with exit code 130 and prints INTERRUPTED (as the CLI does).
  */
 import { LocalDeployer } from '../../../src/deployers/local/index.js';
@@ -21,6 +22,9 @@ try {
     await control.partition(['validator-0'], ['validator-1', 'executor-0']);
     await control.setLinkFault('validator-1', 'executor-0', { delayMs: 200 });
     await control.setClockSkew!('executor-0', { offsetMs: 2000 });
+    const joiner = await control.startNode();
+    await control.setClockSkew!(joiner.name, { offsetMs: 1000 });
+    process.stdout.write(`JOINER ${joiner.name}\n`);
   }
   process.stdout.write(`READY ${runner.context.runDir}\n`);
   if (mode === 'run') {
