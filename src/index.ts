@@ -42,7 +42,7 @@ export type { AttachDeployerOptions } from './deployers/attach/index.js';
 export { ComposeDeployer, cleanComposeLeftovers } from './deployers/compose/index.js';
 export type { ComposeDeployerOptions } from './deployers/compose/index.js';
 export { SwarmDeployer, cleanSwarmLeftovers } from './deployers/swarm/index.js';
-export type { SwarmDeployerOptions, PlacementConstraints } from './deployers/swarm/index.js';
+export type { SwarmDeployerOptions, PlacementConstraints, SwarmAgentsOption } from './deployers/swarm/index.js';
 export { renderKubernetes, manifestText } from './deployers/kubernetes/manifests.js';
 export type { KubernetesRenderOptions, KubeObject } from './deployers/kubernetes/manifests.js';
 

@@ -31,7 +31,7 @@ export async function createDeployer(choice: DeployerChoice): Promise<Deployer> 
   }
   if (choice.name === 'swarm') {
     const { SwarmDeployer } = await import('../deployers/swarm/index.js');
-    return new SwarmDeployer({ ...choice.runner, engines: swarmEnginesFromEnv() });
+    return new SwarmDeployer({ ...choice.runner, engines: swarmEnginesFromEnv(), agents: swarmAgentsFromEnv() });
   }
   const { LocalDeployer } = await import('../deployers/local/index.js');
   return new LocalDeployer({ ...choice.runner });
@@ -43,6 +43,14 @@ export function swarmEnginesFromEnv(value = process.env.LOADNET_SWARM_ENGINES): 
   const bad = sockets.filter((s) => !s.startsWith('/'));
   if (bad.length > 0) throw new LoadnetError('LN_ERR_USAGE', `LOADNET_SWARM_ENGINES: ${JSON.stringify(bad.join(','))} is not a socket path list; allowed: comma-separated absolute paths of engine sockets, e.g. /run/h2/docker.sock,/run/h3/docker.sock`);
   return sockets.map((socketPath) => ({ socketPath }));
+}
+
+/** LOADNET_SWARM_AGENTS: how many load agents the swarm deployer starts as services (unset: none). */
+export function swarmAgentsFromEnv(value = process.env.LOADNET_SWARM_AGENTS): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new LoadnetError('LN_ERR_USAGE', `LOADNET_SWARM_AGENTS: ${JSON.stringify(value)} is not allowed; allowed: a whole number of load agents from 1 to 64`);
+  return n;
 }
 
 /** `--attach url,url`: each a http(s) URL of a node's API. */

@@ -12,6 +12,8 @@ export interface Deployment {
   nodes(): readonly RunNode[];
   readonly wallets: readonly WalletAccount[];
   readonly nodeControl?: NodeControl;
+  /** Load agents (host:port) the deployer started for this run: the load runs on them when the scenario names none. */
+  readonly loadAgents?: readonly string[];
   /** Peers the node must have at readiness (0 = do not check). */
   expectedPeers(name: string): number;
   /** Per-node process figures when the deployer knows them (RSS of local processes). */

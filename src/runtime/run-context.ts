@@ -32,7 +32,9 @@ export class LiveRunContext implements RunContext {
   private readonly deployment: Deployment;
 
   constructor(parts: RunContextParts) {
-    this.scenario = parts.scenario;
+    const agents = parts.deployment.loadAgents;
+    // Agents the deployer started carry the transaction load unless the scenario names its own.
+    this.scenario = agents?.length && !parts.scenario.agents ? { ...parts.scenario, agents: { addresses: [...agents], onLoss: 'fail' } } : parts.scenario;
     this.metrics = parts.metrics;
     this.deployment = parts.deployment;
     this.blockFeed = parts.blockFeed;

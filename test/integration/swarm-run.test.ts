@@ -1,10 +1,13 @@
 /**
  * The swarm deployer across a real two-engine Docker Swarm on this machine (helpers/test-swarm.ts: the main
  * engine as manager plus a dockerd in its own network namespace as worker), run through the built CLI as a
- * user runs it (`--deployer swarm`, LOADNET_SWARM_ENGINES): the seed's load progression (two rates) and its
- * aggressive chaos, shortened, each passing with nodes on both engines, the summary naming each node's host;
+ * user runs it (`--deployer swarm`, LOADNET_SWARM_ENGINES, LOADNET_SWARM_AGENTS): the seed's load progression
+ * (two rates) with its load from two load agents running as Swarm services, one per engine, and its aggressive
+ * chaos, shortened, each passing with nodes on both engines, the summary and the report naming each node's
+ * and agent's host; a partition whose sides span both engines, the chain diverging and converging again;
  * nothing labelled with the run is left on either engine afterwards, also after the coordinator is SIGKILLed
- * mid-run (the reaper removes services, secrets, containers, volumes and the overlay network).
+ * mid-run (the reaper removes services, agents' included, secrets, containers, volumes and the overlay network).
+ * One swarm serves every test of the file.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,8 +29,11 @@ let out: string;
 interface Summary {
   verdict: string;
   expectations: Array<{ name: string; status: string; message: string }>;
-  swarm?: { network: string; nodes: Record<string, { host: string; hostname: string; addr: string }> };
+  swarm?: { network: string; nodes: Record<string, { host: string; hostname: string; addr: string }>; agents?: Record<string, { hostname: string; address: string }> };
 }
+
+type Ev = Record<string, unknown> & { kind: string; t: number };
+const eventsOf = (dir: string): Ev[] => readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
 
 beforeAll(async () => {
   if (unavailable) return;
@@ -41,8 +47,8 @@ afterAll(async () => {
   if (out) rmSync(out, { recursive: true, force: true });
 }, 120_000);
 
-function cliRun(args: string[]): { done: Promise<{ code: number | null; stderr: string }>; pid: number } {
-  const env = { ...process.env, LOADNET_SWARM_ENGINES: swarm.engines.map((e) => e.socketPath).join(','), LOADNET_RATES: '5,10' };
+function cliRun(args: string[], extraEnv: Record<string, string> = {}): { done: Promise<{ code: number | null; stderr: string }>; pid: number } {
+  const env = { ...process.env, LOADNET_SWARM_ENGINES: swarm.engines.map((e) => e.socketPath).join(','), LOADNET_RATES: '5,10', ...extraEnv };
   const child = spawn(process.execPath, [cli, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stdout.resume();
@@ -84,9 +90,13 @@ async function expectNothingLeft(runId: string, withinMs: number): Promise<void>
   expect(left, `left on the swarm by run ${runId}`).toEqual([]);
 }
 
-async function expectPasses(example: string, timing: string[], runs: number) {
+async function bothHostnames(): Promise<Set<string>> {
+  return new Set(['lnsw-h2', (await swarm.manager.info()).Name as string]);
+}
+
+async function expectPasses(example: string, timing: string[], runs: number, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(out, `${example}-`));
-  const r = await cliRun(['run', `examples/${example}.ts`, '--deployer', 'swarm', ...timing, '--out', dir]).done;
+  const r = await cliRun(['run', `examples/${example}.ts`, '--deployer', 'swarm', ...timing, '--out', dir], env).done;
   const found = runsIn(dir);
   expect(found, `${example}: ${r.stderr.slice(-2000)}`).toHaveLength(runs);
   for (const f of found) {
@@ -96,7 +106,10 @@ async function expectPasses(example: string, timing: string[], runs: number) {
     const hosts = Object.entries(f.summary.swarm?.nodes ?? {}).map(([node, h]) => `${node}@${h.hostname}`);
     console.log(`[swarm] ${example}: ${hosts.join(' ')}; ${f.summary.expectations.map((e) => `${e.name} ${e.status}`).join(', ')}`);
     // Spread: nodes on both engines (the manager's host and the namespaced one).
-    expect(new Set(Object.values(f.summary.swarm!.nodes).map((h) => h.hostname))).toEqual(new Set(['lnsw-h2', (await swarm.manager.info()).Name as string]));
+    expect(new Set(Object.values(f.summary.swarm!.nodes).map((h) => h.hostname))).toEqual(await bothHostnames());
+    // The report's Hosts table names each node's engine, not the coordinator.
+    const report = readFileSync(join(f.dir, 'report.html'), 'utf8');
+    for (const [node, h] of Object.entries(f.summary.swarm!.nodes)) expect(report, `${node}'s host in the report`).toContain(`<tr><td>${node}</td><td>${h.hostname}</td>`);
     await expectNothingLeft(f.runId, 10_000);
   }
   expect(r.code, `${example} exit code; stderr: ${r.stderr.slice(-1500)}`).toBe(0);
@@ -104,13 +117,28 @@ async function expectPasses(example: string, timing: string[], runs: number) {
 }
 
 describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm', () => {
-  it('runs the seed load progression (rates 5 and 10, 10 s each) with nodes on both engines', async () => {
-    await expectPasses('load-progression', ['--duration', '10s'], 2);
+  it('runs the seed load progression (rates 5 and 10, 10 s each) with nodes on both engines and its load from two agents as Swarm services, one per engine', async () => {
+    const found = await expectPasses('load-progression', ['--duration', '10s', '--cooldown', '8s'], 2, { LOADNET_SWARM_AGENTS: '2' });
+    const hostnames = await bothHostnames();
+    for (const f of found) {
+      const agents = Object.values(f.summary.swarm?.agents ?? {});
+      expect(new Set(agents.map((a) => a.hostname)), 'agent services, one per engine').toEqual(hostnames);
+      // The agents' own hello names the engine's host (they run on its network), and they carried the load.
+      const events = eventsOf(f.dir);
+      const connected = events.filter((e) => e.kind === 'agent.connected');
+      expect(connected.map((e) => e.address).sort()).toEqual(agents.map((a) => a.address).sort());
+      expect(new Set(connected.map((e) => e.host))).toEqual(hostnames);
+      for (const c of connected) expect(Math.abs(c.offsetMs as number), 'one clock on this machine').toBeLessThanOrEqual((c.uncertaintyMs as number) + 5);
+      const report = readFileSync(join(f.dir, 'report.html'), 'utf8');
+      for (const a of agents) expect(report, `agent ${a.address} in the report`).toContain(`<tr><td>${a.address}</td><td>${a.hostname}</td>`);
+      const load = (JSON.parse(readFileSync(join(f.dir, 'summary.json'), 'utf8')) as { load?: { accepted?: number; included?: number } }).load;
+      expect(load?.accepted, 'transactions accepted from the agents').toBeGreaterThan(0);
+    }
   }, 240_000);
 
   it('runs the seed aggressive chaos (25 s): restarts of nodes on both engines through Swarm and the engines', async () => {
-    const [run] = await expectPasses('aggressive-chaos', ['--duration', '25s'], 1);
-    const events = readFileSync(join(run!.dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [run] = await expectPasses('aggressive-chaos', ['--duration', '25s', '--cooldown', '12s'], 1);
+    const events = eventsOf(run!.dir);
     const restarts = events.filter((e) => e.kind === 'fault.end' && e.fault === 'restart' && e.ok === true).map((e) => String(e.target));
     expect(restarts.length, 'restarts that recovered').toBeGreaterThanOrEqual(1);
     // Every restart ran a new task of the node's service on the same host (its data volume is there).
@@ -121,9 +149,37 @@ describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm
     }
   }, 240_000);
 
+  it('partitions nodes across engines (iptables in their containers): the sides build different blocks, then reorganise onto one chain', async () => {
+    const [run] = await expectPasses('partition-recovery', ['--duration', '16s', '--cooldown', '4s'], 1);
+    const events = eventsOf(run!.dir);
+    const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'partition')!;
+    const end = events.find((e) => e.kind === 'fault.end' && e.fault === 'partition')!;
+    expect(end.ok).toBe(true);
+    const sides = (start.detail as { sides: string[][] }).sides;
+    const hostOf = (node: string) => run!.summary.swarm!.nodes[node]!.hostname;
+    // Each side has nodes on both engines: the cut links run between engines as well as within one.
+    for (const side of sides) expect(new Set(side.map(hostOf)), `side ${side.join(',')}`).toEqual(await bothHostnames());
+    const sideOf = (node: string) => sides.findIndex((s) => s.includes(node));
+    // Diverged: during the partition some height got a block first seen on each side.
+    const byHeight = new Map<number, Set<number>>();
+    for (const b of events.filter((e) => e.kind === 'block' && e.t >= start.t && e.t <= end.t)) {
+      const set = byHeight.get(b.height as number) ?? new Set<number>();
+      set.add(sideOf(b.node as string));
+      byHeight.set(b.height as number, set);
+    }
+    const forked = [...byHeight].filter(([, s]) => s.size === 2).map(([h]) => h);
+    expect(forked.length, 'heights with a block on each side during the partition').toBeGreaterThanOrEqual(1);
+    // Reconverged: nodes switched branches after the heal, and every node was on one chain within the bound.
+    expect(events.filter((e) => e.kind === 'reorg' && e.t > end.t).length, 'reorgs after the heal').toBeGreaterThanOrEqual(1);
+    const conv = events.find((e) => e.kind === 'expectation.observed' && e.type === 'convergence' && e.at === 'evaluate')!;
+    const injection = (conv.observed as { injections: Array<{ convergedMs?: number }> }).injections[0]!;
+    console.log(`[swarm] partition: sides ${sides.map((s) => s.map((n) => `${n}@${hostOf(n)}`).join(' ')).join(' | ')}; forked heights ${forked.join(',')}; converged ${injection.convergedMs} ms after the heal`);
+    expect(injection.convergedMs).toBeTypeOf('number');
+  }, 240_000);
+
   it('leaves nothing on either engine after the coordinator is SIGKILLed mid-run', async () => {
     const dir = mkdtempSync(join(out, 'killed-'));
-    const run = cliRun(['run', 'examples/aggressive-chaos.ts', '--deployer', 'swarm', '--duration', '60s', '--out', dir]);
+    const run = cliRun(['run', 'examples/aggressive-chaos.ts', '--deployer', 'swarm', '--duration', '60s', '--out', dir], { LOADNET_SWARM_AGENTS: '2' });
     let runDir: string | undefined;
     let exited: { code: number | null; stderr: string } | undefined;
     void run.done.then((r) => (exited = r));
@@ -135,7 +191,9 @@ describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm
     }
     expect(runDir, `the run deployed${exited ? `; it exited ${exited.code}: ${exited.stderr.slice(-1500)}` : ''}`).toBeDefined();
     const runId = runIdOf(JSON.parse(readFileSync(join(runDir!, 'nodes', 'validator-0', 'config.json'), 'utf8')).genesis.chainId);
-    expect((await leftovers(runId)).some((l) => l.startsWith('lnsw-h2: container')), 'a node runs on the second engine').toBe(true);
+    const before = await leftovers(runId);
+    expect(before.some((l) => l.startsWith('lnsw-h2: container')), 'a node runs on the second engine').toBe(true);
+    expect(before.filter((l) => /^service .*-agent-\d+$/.test(l)), 'the agents\' services').toHaveLength(2);
     process.kill(run.pid, 'SIGKILL');
     await run.done;
     await expectNothingLeft(runId, 45_000);

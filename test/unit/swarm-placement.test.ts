@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConstraint, placeNodes, type SwarmHost } from '../../src/deployers/swarm/hosts.js';
 import { SwarmDeployer } from '../../src/deployers/swarm/index.js';
-import { swarmEnginesFromEnv } from '../../src/cli/deployers.js';
+import { placeAgents } from '../../src/deployers/swarm/swarm-agents.js';
+import { swarmAgentsFromEnv, swarmEnginesFromEnv } from '../../src/cli/deployers.js';
 
 const host = (id: string, labels: Record<string, string> = {}, role: 'manager' | 'worker' = 'worker'): SwarmHost => ({ id, hostname: `h-${id}`, addr: `10.0.0.${id}`, role, labels, engineLabels: {} });
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `validator-${i}`, role: i < 3 ? ('validator' as const) : ('executor' as const) }));
@@ -41,5 +42,17 @@ describe('swarm placement', () => {
     expect(swarmEnginesFromEnv('/a.sock, /b.sock')).toEqual([{ socketPath: '/a.sock' }, { socketPath: '/b.sock' }]);
     expect(swarmEnginesFromEnv(undefined)).toEqual([]);
     expect(() => swarmEnginesFromEnv('tcp://h2:2375')).toThrow(/LOADNET_SWARM_ENGINES: "tcp:\/\/h2:2375" is not a socket path list/);
+  });
+
+  it('spreads load agents over the eligible hosts, and refuses a bad count naming what is allowed', () => {
+    const hosts = [host('1', { gen: 'yes' }, 'manager'), host('2'), host('3', { gen: 'yes' })];
+    expect(placeAgents(3, hosts, []).map((h) => h.id)).toEqual(['1', '2', '3']);
+    expect(placeAgents(3, hosts, ['node.labels.gen==yes']).map((h) => h.id)).toEqual(['1', '3', '1']);
+    expect(() => placeAgents(1, hosts, ['node.labels.gen==no'])).toThrow(/no swarm host matches the load agents' constraints \(node.labels.gen==no\); hosts: h-1 \(manager/);
+    expect(() => new SwarmDeployer({ agents: 0 })).toThrow(/SwarmDeployer agents: 0 is not allowed; allowed: a whole number of load agents from 1 to 64/);
+    expect(() => new SwarmDeployer({ agents: { count: 2, constraints: ['gen=yes'] } })).toThrow(/SwarmDeployer constraints: "gen=yes" is not allowed/);
+    expect(swarmAgentsFromEnv('2')).toBe(2);
+    expect(swarmAgentsFromEnv(undefined)).toBeUndefined();
+    expect(() => swarmAgentsFromEnv('two')).toThrow(/LOADNET_SWARM_AGENTS: "two" is not allowed; allowed: a whole number of load agents from 1 to 64/);
   });
 });

@@ -26,6 +26,7 @@ import { sweepAtRunStart } from '../local/leftovers.js';
 import { parseConstraint, swarmHosts, type PlacementConstraints } from './hosts.js';
 import { copyImage } from './image-copy.js';
 import { SwarmDeployment } from './swarm-deployment.js';
+import { checkAgentsOption, type SwarmAgentsOption } from './swarm-agents.js';
 import { swarmNodeControl } from './swarm-node-control.js';
 
 export interface SwarmDeployerOptions extends Omit<ComposeDeployerOptions, 'preserve' | 'keepOnFailure'> {
@@ -39,6 +40,12 @@ export interface SwarmDeployerOptions extends Omit<ComposeDeployerOptions, 'pres
   constraints?: PlacementConstraints;
   /** Lead before slot 0 so every task runs when the chain starts. Default 6000 ms. */
   genesisLeadMs?: number;
+  /**
+   * Load agents to start as Swarm services (`loadnet agent` from the node image, on its host's network), spread
+   * over the hosts; the run's transaction load goes to them (docs/agents.md). A count, or a count with
+   * constraints on their hosts. A scenario that names its own agents cannot have these too.
+   */
+  agents?: number | SwarmAgentsOption;
 }
 
 export class SwarmDeployer implements Deployer {
@@ -47,6 +54,7 @@ export class SwarmDeployer implements Deployer {
   constructor(private readonly options: SwarmDeployerOptions = {}) {
     checkContainerOptions('SwarmDeployer', options);
     if (Array.isArray(options.constraints)) for (const c of options.constraints) parseConstraint(c);
+    for (const c of checkAgentsOption(options.agents)?.constraints ?? []) parseConstraint(c);
   }
 
   async deploy(scenario: Scenario): Promise<Runner> {
@@ -54,6 +62,10 @@ export class SwarmDeployer implements Deployer {
     if (chain !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the swarm deployer runs the devnet only; chain '${chain}' runs on the local deployer or by attaching (--attach <url>)`);
     checkFaultSupport(scenario.spec, capabilitiesOf('swarm', chain, [IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, false));
     const o = this.options;
+    const agents = checkAgentsOption(o.agents);
+    if (agents && scenario.spec.agents) {
+      throw new LoadnetError('LN_ERR_CONFIG_INVALID', `the scenario names load agents (${scenario.spec.agents.addresses.join(', ')}) and SwarmDeployer agents starts ${agents.count}; allowed: one of the two`);
+    }
     const say = noticeWriter(o);
     const manager = connectEngine(o);
     await pingEngine(manager);
@@ -85,6 +97,7 @@ export class SwarmDeployer implements Deployer {
         genesisLeadMs: o.genesisLeadMs ?? 6000,
         stopGraceMs,
         constraints: o.constraints,
+        agents,
         tuning: o.tuning,
         resources: o.resources,
         say,

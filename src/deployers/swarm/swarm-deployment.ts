@@ -29,6 +29,8 @@ import type { Reaper } from '../compose/reaper.js';
 import type { FaultTarget } from '../../faults/appliers/iptables.js';
 import { removeSwarmRun } from './cleanup.js';
 import { placeNodes, type PlacementConstraints, type SwarmHost } from './hosts.js';
+import { runningTask } from './tasks.js';
+import { placeAgents, startSwarmAgents, type SwarmAgent, type SwarmAgentsOption } from './swarm-agents.js';
 
 const CONFIG_FILE = 'loadnet-config.json';
 /** Where the node's config secret is mounted inside its container. */
@@ -44,6 +46,8 @@ export interface SwarmDeploymentOptions {
   genesisLeadMs: number;
   stopGraceMs: number;
   constraints?: PlacementConstraints;
+  /** Load agents to start as services (none: the load runs on the coordinator or the scenario's agents). */
+  agents?: SwarmAgentsOption;
   tuning?: Partial<NodeTuning>;
   resources?: ResourcesOption;
   say: (line: string) => void;
@@ -65,13 +69,6 @@ export interface SwarmNode extends RosterNode {
   lastExit?: { code: number; expected: boolean };
 }
 
-interface TaskInfo {
-  ID: string;
-  NodeID?: string;
-  Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
-  DesiredState?: string;
-}
-
 export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements Deployment {
   readonly deployer = 'swarm';
   readonly plan: DeploymentPlan;
@@ -83,6 +80,7 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
   private readonly ports: number[] = [];
   private readonly watches: Array<{ close(): void }> = [];
   private tornDown?: Promise<void>;
+  private agents: SwarmAgent[] = [];
 
   constructor(
     readonly record: RunRecord,
@@ -94,6 +92,10 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
     this.wallets = this.plan.wallets;
     this.network = `${options.networkPrefix}-${record.runId.toLowerCase()}`;
     activeRuns.add(record.runId);
+  }
+
+  get loadAgents(): readonly string[] {
+    return this.agents.map((a) => a.address);
   }
 
   get manager(): Docker {
@@ -140,10 +142,19 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
     lap('create');
     await Promise.all(nodes.map((n) => this.awaitTask(n)));
     lap('running');
+    const agents = this.options.agents;
+    if (agents) {
+      const placedAgents = placeAgents(agents.count, this.options.hosts, agents.constraints ?? []);
+      const agentPorts = await reservePorts(agents.count, '127.0.0.1');
+      this.ports.push(...agentPorts);
+      this.agents = await startSwarmAgents(this.manager, this.record, this.options.image, this.network, placedAgents, agentPorts);
+      lap('agents');
+    }
     const hosts = new Set(nodes.map((n) => n.host.id));
     this.record.summary.set('swarm', {
       network: this.network,
       nodes: Object.fromEntries(nodes.map((n) => [n.planned.name, { host: n.host.id, hostname: n.host.hostname, addr: n.host.addr, service: n.serviceName }])),
+      ...(this.agents.length ? { agents: Object.fromEntries(this.agents.map((a) => [a.name, { host: a.host.id, hostname: a.host.hostname, addr: a.host.addr, address: a.address, service: a.serviceName }])) } : {}),
     });
     this.record.events.emit('swarm.deploy', { network: this.network, services: nodes.length, hosts: hosts.size, ...timing, genesisInMs: Math.round(this.plan.genesis.timeMs - Date.now()) });
   }
@@ -249,35 +260,17 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
    * log. A task that failed or was rejected fails with Swarm's reason.
    */
   async awaitTask(node: SwarmNode, previous?: string, timeoutMs = 60_000): Promise<void> {
-    const started = Date.now();
-    let last = 'no task yet';
-    for (;;) {
-      const tasks = (await this.manager.listTasks({ filters: JSON.stringify({ service: [node.serviceName] }) }).catch(() => [])) as TaskInfo[];
-      for (const t of tasks) {
-        const id = t.Status?.ContainerStatus?.ContainerID;
-        const state = t.Status?.State ?? '?';
-        if (t.DesiredState !== 'running') continue;
-        if (state === 'running' && id && id !== previous) {
-          node.containerId = id;
-          node.lastExit = undefined;
-          this.record.events.emit('swarm.placement', { node: node.planned.name, host: node.host.id, hostname: node.host.hostname, addr: node.host.addr, service: node.serviceName, container: id });
-          this.record.events.emit('node.spawn', { node: node.planned.name, container: id });
-          if (node.host.docker) {
-            if (node.log) await node.log.retarget(node.host.docker, id).catch(() => undefined);
-            else {
-              node.log = new ContainerLog(node.host.docker, id, join(this.record.nodeDir(node.planned.name), 'node.log'));
-              await node.log.follow().catch(() => undefined);
-            }
-          }
-          return;
-        }
-        last = `task ${state}${t.Status?.Err ? `: ${t.Status.Err}` : ''}`;
-        if (['failed', 'rejected'].includes(state)) {
-          throw new LoadnetError('LN_ERR_DEPLOY', `the task of ${node.planned.name} (service ${node.serviceName}) on ${node.host.hostname} ${last}`, { hint: 'a missing image on that host: load it there (`docker save | docker load`) or give its engine in SwarmDeployer `engines`' });
-        }
+    const id = await runningTask(this.manager, node.serviceName, `the task of ${node.planned.name} (service ${node.serviceName}) on ${node.host.hostname}`, { previous, timeoutMs });
+    node.containerId = id;
+    node.lastExit = undefined;
+    this.record.events.emit('swarm.placement', { node: node.planned.name, host: node.host.id, hostname: node.host.hostname, addr: node.host.addr, service: node.serviceName, container: id });
+    this.record.events.emit('node.spawn', { node: node.planned.name, container: id, host: node.host.hostname });
+    if (node.host.docker) {
+      if (node.log) await node.log.retarget(node.host.docker, id).catch(() => undefined);
+      else {
+        node.log = new ContainerLog(node.host.docker, id, join(this.record.nodeDir(node.planned.name), 'node.log'));
+        await node.log.follow().catch(() => undefined);
       }
-      if (Date.now() - started > timeoutMs) throw new LoadnetError('LN_ERR_DEPLOY', `the task of ${node.planned.name} (service ${node.serviceName}) did not run on ${node.host.hostname} within ${timeoutMs / 1000} s (${last})`);
-      await new Promise((r) => setTimeout(r, 200));
     }
   }
 
