@@ -16,6 +16,7 @@ import { DEPLOYER_NAMES, createDeployer, parseAttachUrls, type DeployerName } fr
 import { loadScenarioFile } from './load-scenario.js';
 import { loadPlugins } from './plugins.js';
 import { agentsFromFlags } from './agent-command.js';
+import { checkAgents } from '../load/agent-client.js';
 import { isFeatureTarget } from '../gherkin/target.js';
 import { progressionTable } from '../report/progression-table.js';
 
@@ -157,6 +158,7 @@ export async function runCommand(argv: string[], io: CommandIo): Promise<number>
   });
   const summaries: RunSummary[] = [];
   for (const scenario of scenarios) {
+    if (scenario.spec.agents) await checkAgents(scenario.spec.agents.addresses);
     say(`loadnet: ${describe(scenario)} on ${args.attach ? `attached nodes (${args.attach.length})` : deployer.name}`);
     const runner = await deployer.deploy(scenario);
     let summary: RunSummary;

@@ -26,6 +26,7 @@ import { chainOf, chainOptionsOf } from '../adapters/registry.js';
 import { LocalDeployer } from '../deployers/local/index.js';
 import { createLoadEngine } from '../load/engine.js';
 import { agentEngineOptions } from '../load/agent-run.js';
+import { checkAgents } from '../load/agent-client.js';
 import type { LoadTotals } from '../load/figures.js';
 import type { Deployer, Expectation, RunContext, RunMetrics, Runner, Scenario } from '../runtime/contracts.js';
 import type { RunnerOptions } from '../runtime/runner-options.js';
@@ -239,6 +240,7 @@ async function searchOneDeployment(options: MaxRateOptions): Promise<MaxRateRun>
   const deployer = options.deployer ?? new LocalDeployer(options.runner ?? {});
   const startedAt = new Date().toISOString();
   log(describeSettings(s));
+  if (spec.agents) await checkAgents(spec.agents.addresses);
   const runner: Runner = await deployer.deploy(scenario);
   try {
     const ctx = runner.context;

@@ -8,6 +8,7 @@
  */
 import { LoadnetError } from '../errors.js';
 import { LocalDeployer } from '../deployers/local/index.js';
+import { checkAgents } from '../load/agent-client.js';
 import type { Deployer, RunSummary, Scenario } from '../runtime/contracts.js';
 import type { RunnerOptions } from '../runtime/runner-options.js';
 import { Issues } from '../scenario/fields.js';
@@ -84,6 +85,7 @@ export async function soak(options: SoakOptions): Promise<SoakRun> {
   const scenario: Scenario = { ...base, workloads: [...base.workloads, monitor.workload()], expectations: [...base.expectations, monitor.expectation()], nodeSampleIntervalMs: soakNodeSampleIntervalMs(monitor.options.sampleIntervalMs) };
   // The runtime writes summary.partial.json; at the monitor's interval a crash loses at most one interval.
   const deployer = options.deployer ?? new LocalDeployer({ checkpointIntervalMs: monitor.options.checkpointIntervalMs, ...options.runner });
+  if (scenario.spec.agents) await checkAgents(scenario.spec.agents.addresses);
   const runner = await deployer.deploy(scenario);
   try {
     const handle = await runner.run(scenario, { rejectOnFailure: false });

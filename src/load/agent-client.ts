@@ -58,6 +58,18 @@ class AgentConnection {
   constructor(readonly address: string) {}
 
   async open(): Promise<AgentInfo> {
+    const hello = await this.hello();
+    const clock = await this.measureClock();
+    this.info = { address: this.address, host: hello.host, pid: hello.pid, cores: hello.cores, shards: [], ...clock };
+    this.watchdog = setInterval(() => {
+      if (nowMs() - this.lastHeard > AGENT_SILENCE_MS) this.lose(`silent for ${Math.round(nowMs() - this.lastHeard)} ms`);
+    }, 250);
+    this.watchdog.unref();
+    return this.info;
+  }
+
+  /** Connects and shakes hands: the agent's identity, in this protocol version. */
+  async hello(): Promise<{ host: string; pid: number; cores: number }> {
     const { host, port } = parseAgentAddress(this.address);
     const socket = await new Promise<Socket>((res, rej) => {
       const s = connect({ host, port });
@@ -88,13 +100,7 @@ class AgentConnection {
     if (hello.version !== AGENT_PROTOCOL_VERSION) {
       throw new LoadnetError('LN_ERR_WORKLOAD', `load agent ${this.address} speaks protocol ${hello.version}, this coordinator ${AGENT_PROTOCOL_VERSION}: run the same loadnet version on both hosts`);
     }
-    const clock = await this.measureClock();
-    this.info = { address: this.address, host: hello.host, pid: hello.pid, cores: hello.cores, shards: [], ...clock };
-    this.watchdog = setInterval(() => {
-      if (nowMs() - this.lastHeard > AGENT_SILENCE_MS) this.lose(`silent for ${Math.round(nowMs() - this.lastHeard)} ms`);
-    }, 250);
-    this.watchdog.unref();
-    return this.info;
+    return { host: hello.host, pid: hello.pid, cores: hello.cores };
   }
 
   private async measureClock(): Promise<AgentClock> {
@@ -200,17 +206,43 @@ class AgentConnection {
 }
 
 /**
- * Connects to every agent (in parallel) and starts the shards on them, round-robin: shard i on agent i mod n.
- * `onConnected` hears each agent's identity and clock before any shard starts.
+ * Before anything is deployed: every agent answers the handshake in this protocol version (checked in parallel,
+ * each connection closed again before any shard). Fails naming each agent that does not, and why.
  */
-export async function agentShards(addresses: readonly string[], chain: ChainSpec, inits: readonly ShardInit[], onConnected?: (info: AgentInfo) => void): Promise<ShardHost & { agents: AgentInfo[] }> {
-  const conns = addresses.map((a) => new AgentConnection(a));
-  try {
-    await Promise.all(conns.map((c) => c.open()));
-  } catch (e) {
-    for (const c of conns) c.close();
-    throw e;
+export async function checkAgents(addresses: readonly string[]): Promise<Array<{ address: string; host: string; pid: number; cores: number }>> {
+  const answers = await Promise.allSettled(
+    addresses.map(async (address) => {
+      const c = new AgentConnection(address);
+      try {
+        return { address, ...(await c.hello()) };
+      } finally {
+        c.close();
+      }
+    }),
+  );
+  const failed = answers.flatMap((a) => (a.status === 'rejected' ? [(a.reason as Error).message] : []));
+  if (failed.length > 0) {
+    throw new LoadnetError('LN_ERR_WORKLOAD', `load agents not ready, nothing deployed: ${failed.join('; ')}`, { hint: 'start each with `loadnet agent --listen <host:port>` (the same loadnet version as here), or change the scenario\'s agents / --agent' });
   }
+  return answers.map((a) => (a as PromiseFulfilledResult<{ address: string; host: string; pid: number; cores: number }>).value);
+}
+
+/**
+ * Connects to every agent (in parallel) and starts the shards on them, round-robin: shard i on agent i mod n.
+ * `onConnected` hears each agent's identity and clock before any shard starts. With `onUnreachable`, an agent
+ * that cannot be reached (nothing was sent to it yet) is left out and its share goes to the others; without it,
+ * or when none answers, the first failure is thrown.
+ */
+export async function agentShards(addresses: readonly string[], chain: ChainSpec, inits: readonly ShardInit[], onConnected?: (info: AgentInfo) => void, onUnreachable?: (address: string, reason: string) => void): Promise<ShardHost & { agents: AgentInfo[] }> {
+  const all = addresses.map((a) => new AgentConnection(a));
+  const opened = await Promise.allSettled(all.map((c) => c.open()));
+  const failures = opened.flatMap((o, i) => (o.status === 'rejected' ? [{ address: all[i]!.address, error: o.reason as Error }] : []));
+  const conns = all.filter((_, i) => opened[i]!.status === 'fulfilled');
+  if (failures.length > 0 && (!onUnreachable || conns.length === 0)) {
+    for (const c of all) c.close();
+    throw failures[0]!.error;
+  }
+  for (const f of failures) onUnreachable?.(f.address, f.error.message);
   const byAgent = conns.map((c, a) => ({ c, inits: inits.filter((_, i) => i % conns.length === a) }));
   for (const { c, inits: mine } of byAgent) {
     c.info.shards = mine.map((i) => i.workerIndex);

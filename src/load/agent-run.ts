@@ -6,7 +6,7 @@ import type { RunContext } from '../runtime/contracts.js';
 import { lostShardsPath, resolveLostShards, type LostShardResolution } from './agent-loss.js';
 import type { LoadEngine, LoadEngineOptions } from './engine.js';
 
-export type AgentEngineOptions = Pick<LoadEngineOptions, 'agents' | 'agentLoss' | 'onAgent' | 'onShardLost'>;
+export type AgentEngineOptions = Pick<LoadEngineOptions, 'agents' | 'agentLoss' | 'onAgent' | 'onShardLost' | 'onAgentUnreachable'>;
 
 /** The engine options for the scenario's agents (none: {}), reporting to the run's history under `workload`. */
 export function agentEngineOptions(ctx: Pick<RunContext, 'events' | 'scenario'>, workload: string): AgentEngineOptions {
@@ -16,6 +16,10 @@ export function agentEngineOptions(ctx: Pick<RunContext, 'events' | 'scenario'>,
     agents: spec.addresses,
     agentLoss: spec.onLoss,
     onAgent: (a) => ctx.events.emit('agent.connected', { workload, address: a.address, host: a.host, pid: a.pid, cores: a.cores, offsetMs: a.offsetMs, uncertaintyMs: a.uncertaintyMs, rttMs: a.rttMs, shards: a.shards }),
+    onAgentUnreachable: (address, reason) => {
+      process.stderr.write(`loadnet: ${workload}: load agent ${address} unreachable when the load started (${reason}); its share goes to the other agents\n`);
+      ctx.events.emit('agent.unreachable', { workload, address, reason });
+    },
     onShardLost: (l) => {
       const line = `loadnet: ${workload}: load agent ${l.agent} lost (${l.reason}): shard ${l.workerIndex}, ${l.inFlightAtLastReport} in flight at its last report; ${spec.onLoss === 'continue' ? 'the others go on' : 'the load stops'}`;
       process.stderr.write(`${line}\n`);

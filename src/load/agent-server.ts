@@ -55,12 +55,14 @@ export async function startAgentServer(options: AgentServerOptions = {}): Promis
     readLines<ToAgent>(socket, (m) => onMessage(session, m, fail, log), fail);
     const ended = async () => {
       clearInterval(beat);
+      // A coordinator's check before it deploys (a handshake, no shards) is not the session `once` waits for.
+      const ranShards = session.shards !== undefined;
       await session.shards?.destroy();
       session.shards = undefined;
       busy = false;
       current = undefined;
       log('coordinator gone; shards stopped');
-      if (options.once) server.close();
+      if (options.once && ranShards) server.close();
     };
     socket.on('close', () => void ended());
     socket.on('error', () => undefined);

@@ -96,6 +96,8 @@ export interface LoadEngineOptions {
   onAgent?: (info: AgentInfo) => void;
   /** An agent lost mid-run: its shards and what they had in flight at their last report. */
   onShardLost?: (lost: LostShard) => void;
+  /** With agentLoss 'continue': an agent unreachable when the load starts, left out (its share goes to the others). */
+  onAgentUnreachable?: (address: string, reason: string) => void;
 }
 
 
@@ -219,18 +221,25 @@ export class LoadEngine {
     const agents = this.options.agents ?? [];
     if (agents.length > 0 && this.options.agentLoss === 'continue') this.startNonces = await this.readNonces();
     if (agents.length > 0) {
-      this.host = await agentShards(agents, { type: this.chain.name, ...(this.options.chainOptions ?? {}) }, this.inits, this.options.onAgent);
+      const continueOnLoss = this.options.agentLoss === 'continue';
+      this.host = await agentShards(agents, { type: this.chain.name, ...(this.options.chainOptions ?? {}) }, this.inits, this.options.onAgent, continueOnLoss ? this.options.onAgentUnreachable : undefined);
     } else this.host = localShards(loadWorkerPath(), this.inits);
-    let readyCount = 0;
+    // Shards ready, or lost before the start with agentLoss 'continue' (they sent nothing: the others start without them).
+    const settled = new Set<number>();
     let onReady!: () => void;
     let onFatal!: (e: Error) => void;
     const ready = new Promise<void>((res, rej) => ((onReady = res), (onFatal = rej)));
+    const settle = (workerIndex: number) => {
+      settled.add(workerIndex);
+      if (settled.size !== this.inits.length) return;
+      if (this.lost.length === this.inits.length) onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name}: every load agent was lost before the load started (${[...new Set(this.lost.map((l) => `${l.agent}: ${l.reason}`))].join('; ')})`));
+      else onReady();
+    };
     for (const link of this.host.links) {
       this.links.push(link);
       link.onMessage((m: WorkerMessage) => {
-        if (m.type === 'ready') {
-          if (++readyCount === this.inits.length) onReady();
-        } else if (m.type === 'report') this.onReport(m);
+        if (m.type === 'ready') settle(link.workerIndex);
+        else if (m.type === 'report') this.onReport(m);
         else if (m.type === 'fatal') {
           this.fatal = m.message;
           onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load worker ${link.workerIndex} (${link.host}) failed: ${m.message}`));
@@ -238,6 +247,11 @@ export class LoadEngine {
       });
       const task = link.done.catch((e: Error) => {
         if (e instanceof AgentLostError && this.t0 > 0) return this.onShardLost(link, e);
+        if (e instanceof AgentLostError && this.options.agentLoss === 'continue' && !this.lost.some((l) => l.workerIndex === link.workerIndex)) {
+          const result = this.onShardLost(link, e);
+          settle(link.workerIndex);
+          return result;
+        }
         onFatal(new LoadnetError('LN_ERR_WORKLOAD', `load worker ${link.workerIndex} (${link.host}) failed: ${e.message}`, { cause: e }));
         throw e;
       });

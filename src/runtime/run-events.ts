@@ -135,6 +135,7 @@ export interface RunEventFields {
     targetChoice: 'round-robin' | 'random' | { index: number };
   };
   'agent.connected': { workload: string; address: string; host: string; pid: number; cores: number; offsetMs: number; uncertaintyMs: number; rttMs: number; shards: number[] };
+  'agent.unreachable': { workload: string; address: string; reason: string };
   'agent.lost': { workload: string; address: string; workerIndex: number; wallets: number; reason: string; onLoss: 'fail' | 'continue'; lastReportAtMs: number; inFlightAtLastReport: number; sent: number; accepted: number };
   'agent.resolved': {
     workload: string;
@@ -395,10 +396,16 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
       shards: 'the engine shards (worker indexes) it runs',
     },
   },
+  'agent.unreachable': {
+    group: 'Load',
+    writer: 'load/agent-run.ts',
+    when: "with agents.onLoss 'continue': an agent that could not be reached when the load started; nothing was sent to it, its share went to the others",
+    fields: { workload: 'workload or max-rate hold name', address: 'agent host:port', reason: 'the connection error' },
+  },
   'agent.lost': {
     group: 'Load',
     writer: 'load/agent-run.ts',
-    when: 'one shard of a load agent lost mid-run (connection gone or silent 3 s)',
+    when: 'one shard of a load agent lost (connection gone or silent 3 s), mid-run or, with onLoss continue, before the load started (then 0 sent)',
     fields: {
       workload: 'workload name',
       address: 'agent host:port',

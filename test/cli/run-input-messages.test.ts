@@ -1,7 +1,7 @@
 // Three user mistakes on `loadnet run`, through the built CLI: each exits 2 with a message that says what is
 // wrong and what is allowed (no stack, no misleading field error).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +69,16 @@ describe('loadnet run: input mistakes', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--duration needs a value, but the next argument is the option --dry-run');
     for (const x of [r, cooldown, missing]) expect(x.stderr).not.toMatch(STACK);
+  });
+
+  it('load agents that do not answer: named, each with why, before anything is deployed (no run directory)', () => {
+    const out = join(dir, 'agents-out');
+    const r = loadnet(root, 'run', 'examples/sustained-load.ts', '--agent', '127.0.0.1:1', '--agent', '127.0.0.1:2', '--out', out);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('load agents not ready, nothing deployed: load agent 127.0.0.1:1: cannot connect: connect ECONNREFUSED 127.0.0.1:1; load agent 127.0.0.1:2: cannot connect');
+    expect(r.stderr).toContain('start each with `loadnet agent --listen <host:port>`');
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stdout).not.toContain('running');
+    expect(existsSync(out) ? readdirSync(out) : [], 'run directories').toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { AGENT_PROTOCOL_VERSION, parseAgentAddress } from '../../src/load/agent-
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLoadEngine, type LoadEngine } from '../../src/load/engine.js';
-import type { AgentInfo } from '../../src/load/agent-client.js';
+import { checkAgents, type AgentInfo } from '../../src/load/agent-client.js';
 import type { LostShard } from '../../src/load/protocol.js';
 import { nowMs, sleep } from '../../src/util/clock.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
@@ -174,5 +174,79 @@ describe('load agents', () => {
   it('an address with no agent: a clear error naming it and how to start one', async () => {
     engine = createLoadEngine({ targets: [url()], wallets: plan.wallets.slice(0, 2).map((w) => ({ secret: w.seed })), rate: 10, durationMs: 1000, agents: ['127.0.0.1:1'] });
     await expect(engine.start()).rejects.toThrow(/load agent 127\.0\.0\.1:1: cannot connect.*/);
+  });
+
+  it('before deploying: every agent is checked, the error names each one that does not answer; a --once agent stays for the run', async () => {
+    const a = await startAgent();
+    await expect(checkAgents([a.address, '127.0.0.1:1'])).rejects.toThrow(/load agents not ready, nothing deployed: load agent 127\.0\.0\.1:1: cannot connect/);
+    const [hello] = await checkAgents([a.address]);
+    expect(hello!.pid).toBe(a.child.pid);
+    await sleep(300);
+    expect(a.child.exitCode, 'a check is not the session --once waits for').toBeNull();
+    expect((await checkAgents([a.address]))[0]!.address).toBe(a.address);
+  });
+
+  it('agentLoss continue: an agent unreachable at the start is left out, one lost before the start listed with nothing sent; by default either fails the start', async () => {
+    // --once agents: each exits after a session that ran shards, so each phase has its own.
+    const [a1, a2, a3] = [await startAgent(), await startAgent(), await startAgent()];
+    // An agent that shakes hands and answers probes, then drops the connection when handed its shard.
+    const dropping = createServer((sock) => {
+      let buf = '';
+      sock.on('data', (d) => {
+        buf += d.toString();
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const m = JSON.parse(buf.slice(0, nl)) as { type: string; id?: number };
+          buf = buf.slice(nl + 1);
+          if (m.type === 'hello') sock.write(`${JSON.stringify({ type: 'hello', version: AGENT_PROTOCOL_VERSION, host: 'dropping', pid: 1, cores: 1 })}\n`);
+          else if (m.type === 'probe') sock.write(`${JSON.stringify({ type: 'probe', id: m.id, agentMs: nowMs() })}\n`);
+          else if (m.type === 'start') sock.destroy();
+        }
+      });
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => dropping.listen(0, '127.0.0.1', r));
+    const droppingAddress = `127.0.0.1:${(dropping.address() as { port: number }).port}`;
+    const wallets = plan.wallets.slice(0, 4);
+    const base = { targets: [url()], wallets: wallets.map((w) => ({ secret: w.seed })), rate: 20, durationMs: 1500, threads: 2 };
+    try {
+      const nonces = () => Promise.all(wallets.map((w) => nonceOf(w.publicKey)));
+      const sum = (a: number[], b: number[]) => a.reduce((t, n, i) => t + n - b[i]!, 0);
+      const start1 = await nonces();
+      const unreachable: string[] = [];
+      const infos: AgentInfo[] = [];
+      engine = createLoadEngine({ ...base, agents: [a1.address, '127.0.0.1:1'], agentLoss: 'continue', onAgent: (i) => infos.push(i), onAgentUnreachable: (addr) => unreachable.push(addr) });
+      await engine.start();
+      const t1 = await engine.finished();
+      expect(unreachable).toEqual(['127.0.0.1:1']);
+      expect(infos.map((i) => i.shards)).toEqual([[0, 1]]);
+      expect(t1.accepted).toBeGreaterThan(0);
+      expect(t1.lostShards ?? []).toEqual([]);
+      engine = undefined;
+      await waitFor('the first load on chain', async () => (sum(await nonces(), start1) >= t1.accepted ? true : undefined), 20_000);
+
+      const lost: LostShard[] = [];
+      const before = await nonces();
+      engine = createLoadEngine({ ...base, agents: [a2.address, droppingAddress], agentLoss: 'continue', onShardLost: (l) => lost.push(l) });
+      await engine.start();
+      const t2 = await engine.finished();
+      expect(lost.map((l) => [l.agent, l.sent, l.inFlightAtLastReport])).toEqual([[droppingAddress, 0, 0]]);
+      expect(t2.accepted).toBeGreaterThan(0);
+      // Exact: the dropped shard's wallets (1, 3) sent nothing; the others moved by what was accepted.
+      const moved = await waitFor('accepted on chain', async () => {
+        const now = await Promise.all(wallets.map((w) => nonceOf(w.publicKey)));
+        const d = now.map((n, i) => n - before[i]!);
+        return d[0]! + d[2]! >= t2.accepted ? d : undefined;
+      }, 20_000);
+      expect([moved[1], moved[3]]).toEqual([0, 0]);
+      expect(moved[0]! + moved[2]!).toBe(t2.accepted);
+      engine = undefined;
+
+      engine = createLoadEngine({ ...base, agents: [a3.address, '127.0.0.1:1'] });
+      await expect(engine.start()).rejects.toThrow(/load agent 127\.0\.0\.1:1: cannot connect/);
+      engine = createLoadEngine({ ...base, agents: [a3.address, droppingAddress] });
+      await expect(engine.start()).rejects.toThrow(new RegExp(`load agent ${droppingAddress.replace(/\./g, '\\.')} lost`));
+    } finally {
+      dropping.close();
+    }
   });
 });

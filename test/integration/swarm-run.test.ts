@@ -118,7 +118,7 @@ async function expectPasses(example: string, timing: string[], runs: number, env
 
 describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm', () => {
   it('runs the seed load progression (rates 5 and 10, 10 s each) with nodes on both engines and its load from two agents as Swarm services, one per engine', async () => {
-    const found = await expectPasses('load-progression', ['--duration', '10s', '--cooldown', '8s'], 2, { LOADNET_SWARM_AGENTS: '2' });
+    const found = await expectPasses('load-progression', ['--duration', '10s'], 2, { LOADNET_SWARM_AGENTS: '2' });
     const hostnames = await bothHostnames();
     for (const f of found) {
       const agents = Object.values(f.summary.swarm?.agents ?? {});
