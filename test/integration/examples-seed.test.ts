@@ -2,6 +2,10 @@
 // deployer and on the ComposeDeployer (a real Docker engine, started by scripts/test-env.mjs). Each must
 // exit 0 with every expectation passing; the chaos example must really have restarted nodes. Full-length
 // runs are done by hand (bench/RESULTS.md).
+// Consensus liveness needs the LIB to advance: k + 1 = 11 blocks of 2 s since genesis, which the default
+// cooldown (26 s: k + 3 blocks) gives after a 12 s window; a 10 s cooldown was seen failing (9 blocks in 23 s).
+// The chaos example's node control makes its default 30 s; after its 25 s window 15 s is enough for that
+// (40 s, about 20 blocks) and for every accepted transaction to be in a block.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,9 +42,9 @@ function runsIn(dir: string): Array<{ dir: string; summary: Summary; events: str
     .map((d) => ({ dir: d, summary: JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) as Summary, events: readFileSync(join(d, 'events.jsonl'), 'utf8') }));
 }
 
-async function expectPasses(example: string, deployer: 'local' | 'compose', duration: string, env: Record<string, string>, runs: number) {
+async function expectPasses(example: string, deployer: 'local' | 'compose', duration: string, cooldown: string | undefined, env: Record<string, string>, runs: number) {
   const dir = mkdtempSync(join(out, `${deployer}-`));
-  const r = await run(['run', `examples/${example}.ts`, '--deployer', deployer, '--duration', duration, '--out', dir], env);
+  const r = await run(['run', `examples/${example}.ts`, '--deployer', deployer, '--duration', duration, ...(cooldown ? ['--cooldown', cooldown] : []), '--out', dir], env);
   const found = runsIn(dir);
   const failed = found.flatMap((f) => f.summary.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`));
   expect(found, `${example} on ${deployer}: ${r.stderr.slice(-2000)}`).toHaveLength(runs);
@@ -66,16 +70,16 @@ for (const deployer of ['local', 'compose'] as const) {
     // One rate (the seed's highest) keeps CI short; the four-rate list is checked by test/cli (dry run) and the
     // closing table by test/unit/cli-args.
     it('load progression (rate 30 per block)', async () => {
-      await expectPasses('load-progression', deployer, '12s', { LOADNET_RATES: '30' }, 1);
+      await expectPasses('load-progression', deployer, '12s', undefined, { LOADNET_RATES: '30' }, 1);
     }, 300_000);
     it('sustained load: transactions and DA', async () => {
-      const [r] = await expectPasses('sustained-load', deployer, '12s', {}, 1);
+      const [r] = await expectPasses('sustained-load', deployer, '12s', undefined, {}, 1);
       expect(r!.summary.expectations.map((e) => e.name)).toEqual(expect.arrayContaining(['consensus-liveness']));
       expect(r!.events).toContain('"da.interval"');
     }, 300_000);
     // Chaos injects faults during the window only, 10–20 s apart: a 25 s window makes at least one restart.
     it('aggressive chaos (25 s window): restarts under load, liveness and full inclusion', async () => {
-      const [r] = await expectPasses('aggressive-chaos', deployer, '25s', {}, 1);
+      const [r] = await expectPasses('aggressive-chaos', deployer, '25s', '15s', {}, 1);
       const restarts = r!.events.split('\n').filter((l) => l.includes('"fault.start"') && l.includes('restart')).length;
       expect(restarts, 'the chaos workload restarted at least one node').toBeGreaterThanOrEqual(1);
     }, 300_000);
