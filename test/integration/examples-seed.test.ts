@@ -1,5 +1,5 @@
-// The seed's three examples, shortened (12 s windows; 25 s for chaos), run through the built CLI exactly as a user runs them, on the local
-// deployer and on the ComposeDeployer (a real Docker engine, started by scripts/test-env.mjs). Each must
+// The seed's three examples, shortened (12 s windows; 25 s for chaos), run through the built CLI exactly as a
+// user runs them, on the local deployer and on the ComposeDeployer (a real Docker engine, started by scripts/test-env.mjs). Each must
 // exit 0 with every expectation passing; the chaos example must really have restarted nodes. Full-length
 // runs are done by hand (bench/RESULTS.md).
 // Consensus liveness needs the LIB to advance: k + 1 = 11 blocks of 2 s since genesis, which the default
@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { engineAvailable } from './compose-helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -42,7 +42,7 @@ function runsIn(dir: string): Array<{ dir: string; summary: Summary; events: str
     .map((d) => ({ dir: d, summary: JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) as Summary, events: readFileSync(join(d, 'events.jsonl'), 'utf8') }));
 }
 
-async function expectPasses(example: string, deployer: 'local' | 'compose', duration: string, cooldown: string | undefined, env: Record<string, string>, runs: number) {
+async function expectPasses(expect: ExpectStatic, example: string, deployer: 'local' | 'compose', duration: string, cooldown: string | undefined, env: Record<string, string>, runs: number) {
   const dir = mkdtempSync(join(out, `${deployer}-`));
   const r = await run(['run', `examples/${example}.ts`, '--deployer', deployer, '--duration', duration, ...(cooldown ? ['--cooldown', cooldown] : []), '--out', dir], env);
   const found = runsIn(dir);
@@ -64,24 +64,30 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-for (const deployer of ['local', 'compose'] as const) {
-  // Compose skips (with the reason printed by engineAvailable) only when no engine can be reached.
-  describe.skipIf(deployer === 'compose' && !hasEngine)(`the seed examples on the ${deployer} deployer (shortened windows)`, () => {
-    // One rate (the seed's highest) keeps CI short; the four-rate list is checked by test/cli (dry run) and the
-    // closing table by test/unit/cli-args.
-    it('load progression (rate 30 per block)', async () => {
-      await expectPasses('load-progression', deployer, '12s', undefined, { LOADNET_RATES: '30' }, 1);
-    }, 300_000);
-    it('sustained load: transactions and DA', async () => {
-      const [r] = await expectPasses('sustained-load', deployer, '12s', undefined, {}, 1);
-      expect(r!.summary.expectations.map((e) => e.name)).toEqual(expect.arrayContaining(['consensus-liveness']));
-      expect(r!.events).toContain('"da.interval"');
-    }, 300_000);
-    // Chaos injects faults during the window only, 10–20 s apart: a 25 s window makes at least one restart.
-    it('aggressive chaos (25 s window): restarts under load, liveness and full inclusion', async () => {
-      const [r] = await expectPasses('aggressive-chaos', deployer, '25s', '15s', {}, 1);
-      const restarts = r!.events.split('\n').filter((l) => l.includes('"fault.start"') && l.includes('restart')).length;
-      expect(restarts, 'the chaos workload restarted at least one node').toBeGreaterThanOrEqual(1);
-    }, 300_000);
+// Each example runs on both deployers at once (two concurrent tests, one example after the other): a run is
+// wall-clock bound, slots and the window's sleeps, and light on CPU (sustained-load on local, 12 s window:
+// 51 s wall, 7.7 s CPU for the CLI and its six nodes, /usr/bin/time), so the two share the machine easily.
+// Compose skips (with the reason printed by engineAvailable) only when no engine can be reached.
+const onBoth = (title: string, body: (deployer: 'local' | 'compose', expect: ExpectStatic) => Promise<void>) =>
+  describe(title, () => {
+    for (const deployer of ['local', 'compose'] as const) {
+      (deployer === 'compose' && !hasEngine ? it.skip : it.concurrent)(`on the ${deployer} deployer`, async ({ expect }) => body(deployer, expect), 300_000);
+    }
   });
-}
+
+// One rate (the seed's highest) keeps CI short; the four-rate list is checked by test/cli (dry run) and the
+// closing table by test/unit/cli-args.
+onBoth('load progression (rate 30 per block, 12 s window)', async (deployer, expect) => {
+  await expectPasses(expect, 'load-progression', deployer, '12s', undefined, { LOADNET_RATES: '30' }, 1);
+});
+onBoth('sustained load: transactions and DA (12 s window)', async (deployer, expect) => {
+  const [r] = await expectPasses(expect, 'sustained-load', deployer, '12s', undefined, {}, 1);
+  expect(r!.summary.expectations.map((e) => e.name)).toEqual(expect.arrayContaining(['consensus-liveness']));
+  expect(r!.events).toContain('"da.interval"');
+});
+// Chaos injects faults during the window only, 10–20 s apart: a 25 s window makes at least one restart.
+onBoth('aggressive chaos (25 s window): restarts under load, liveness and full inclusion', async (deployer, expect) => {
+  const [r] = await expectPasses(expect, 'aggressive-chaos', deployer, '25s', '15s', {}, 1);
+  const restarts = r!.events.split('\n').filter((l) => l.includes('"fault.start"') && l.includes('restart')).length;
+  expect(restarts, 'the chaos workload restarted at least one node').toBeGreaterThanOrEqual(1);
+});
