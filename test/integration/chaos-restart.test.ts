@@ -118,7 +118,10 @@ function checkGuards(intervals: Interval[]): void {
   }
 }
 
-describe('chaos on real nodes', () => {
+// The three runs go at once, each on its own deployment (ports, data dirs and run directory of its own): a run
+// is wall-clock bound (16 s window, 5 s cooldown, slots of 500 ms) and light on CPU, and what each test judges
+// is its own record, so together they take the time of the slowest instead of the sum.
+describe.concurrent('chaos on real nodes', () => {
   it('restart: guarded, every node recovers, liveness and safety hold', async () => {
     const handle = await run('chaos-restart', 'restart');
     const r = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
