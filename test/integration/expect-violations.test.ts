@@ -83,100 +83,106 @@ describe('a run with validators frozen by SIGSTOP', () => {
   });
 });
 
-describe('a run with a long partition and k = 2', () => {
-  it('fails safety, naming the first height where nodes hold different final blocks', async () => {
-    const split = new ActionWorkload('partition', 1000, async (ctx) => {
-      const control = ctx.nodeControl!;
-      await control.partition(['validator-0', 'validator-1'], ['validator-2', 'validator-3']);
-      await sleep(8000);
-      await control.heal();
+// The next three runs go at once, each on its own deployment (ports, data dirs and run directory of its own):
+// each is wall-clock bound (12 s windows, slots of 400-500 ms) and light on CPU, and each test judges only its
+// own record, so together they take the time of the slowest instead of the sum. The frozen-validators run above
+// stays alone: run beside the three, its 4 s freeze once left no gap over 3 s (block timing passed).
+describe.concurrent('runs made to violate an expectation, at once', () => {
+  describe('a run with a long partition and k = 2', () => {
+    it('fails safety, naming the first height where nodes hold different final blocks', async () => {
+      const split = new ActionWorkload('partition', 1000, async (ctx) => {
+        const control = ctx.nodeControl!;
+        await control.partition(['validator-0', 'validator-1'], ['validator-2', 'validator-3']);
+        await sleep(8000);
+        await control.heal();
+      });
+      const scenario = ScenarioBuilder.topology()
+        .networkFull()
+        .validators(4)
+        .executors(0)
+        .apply()
+        .wallets(4, 1_000_000)
+        .slotDuration('400ms')
+        .activeSlotCoeff(0.8)
+        .securityParam(2)
+        .enableNodeControl()
+        .withWorkload(split)
+        .expectSafety()
+        .withRunDuration('12s')
+        .withCooldown('3s')
+        .named('expect-partition')
+        .build();
+      const runner = await new LocalDeployer({ outDir }).deploy(scenario);
+      cleanup.push(runner);
+      const handle = await runner.run(scenario, { rejectOnFailure: false });
+      cleanup.push(handle);
+      const r = byName(handle);
+      expect(r['safety']!.status).toBe('fail');
+      expect(r['safety']!.message).toMatch(/nodes disagree at \d+ final heights, first at \d+: validator-\d(\+validator-\d)*(\+block feed)? [0-9a-f]{8}… vs (validator-\d|block feed)|final block reverted on validator-\d: reorg of depth \d+/);
     });
-    const scenario = ScenarioBuilder.topology()
-      .networkFull()
-      .validators(4)
-      .executors(0)
-      .apply()
-      .wallets(4, 1_000_000)
-      .slotDuration('400ms')
-      .activeSlotCoeff(0.8)
-      .securityParam(2)
-      .enableNodeControl()
-      .withWorkload(split)
-      .expectSafety()
-      .withRunDuration('12s')
-      .withCooldown('3s')
-      .named('expect-partition')
-      .build();
-    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-    cleanup.push(runner);
-    const handle = await runner.run(scenario, { rejectOnFailure: false });
-    cleanup.push(handle);
-    const r = byName(handle);
-    expect(r['safety']!.status).toBe('fail');
-    expect(r['safety']!.message).toMatch(/nodes disagree at \d+ final heights, first at \d+: validator-\d(\+validator-\d)*(\+block feed)? [0-9a-f]{8}… vs (validator-\d|block feed)|final block reverted on validator-\d: reorg of depth \d+/);
   });
-});
 
-describe('a run with one node cut off from the rest', () => {
-  it('fails liveness, naming the lagging node, its height and its lag', async () => {
-    const isolate = new ActionWorkload('isolate', 500, async (ctx) => {
-      await ctx.nodeControl!.partition(['executor-0'], ['validator-0', 'validator-1', 'validator-2']);
+  describe('a run with one node cut off from the rest', () => {
+    it('fails liveness, naming the lagging node, its height and its lag', async () => {
+      const isolate = new ActionWorkload('isolate', 500, async (ctx) => {
+        await ctx.nodeControl!.partition(['executor-0'], ['validator-0', 'validator-1', 'validator-2']);
+      });
+      const scenario = ScenarioBuilder.topology()
+        .networkFull()
+        .validators(3)
+        .executors(1)
+        .apply()
+        .wallets(4, 1_000_000)
+        .slotDuration('500ms')
+        .activeSlotCoeff(0.8)
+        .securityParam(3)
+        .enableNodeControl()
+        .withWorkload(isolate)
+        .expectConsensusLiveness({ maxLag: 2 })
+        .withRunDuration('12s')
+        .withCooldown('2s')
+        .named('expect-isolated')
+        .build();
+      const runner = await new LocalDeployer({ outDir }).deploy(scenario);
+      cleanup.push(runner);
+      const handle = await runner.run(scenario, { rejectOnFailure: false });
+      cleanup.push(handle);
+      const r = byName(handle);
+      expect(r['consensus-liveness']!.status).toBe('fail');
+      const m = /executor-0 at (\d+) \((\d+) behind\)[^;]*; best (\d+), max lag 2/.exec(r['consensus-liveness']!.message);
+      expect(m, r['consensus-liveness']!.message).not.toBeNull();
+      expect(Number(m![3]) - Number(m![1])).toBe(Number(m![2]));
+      expect(Number(m![2])).toBeGreaterThan(2);
     });
-    const scenario = ScenarioBuilder.topology()
-      .networkFull()
-      .validators(3)
-      .executors(1)
-      .apply()
-      .wallets(4, 1_000_000)
-      .slotDuration('500ms')
-      .activeSlotCoeff(0.8)
-      .securityParam(3)
-      .enableNodeControl()
-      .withWorkload(isolate)
-      .expectConsensusLiveness({ maxLag: 2 })
-      .withRunDuration('12s')
-      .withCooldown('2s')
-      .named('expect-isolated')
-      .build();
-    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-    cleanup.push(runner);
-    const handle = await runner.run(scenario, { rejectOnFailure: false });
-    cleanup.push(handle);
-    const r = byName(handle);
-    expect(r['consensus-liveness']!.status).toBe('fail');
-    const m = /executor-0 at (\d+) \((\d+) behind\)[^;]*; best (\d+), max lag 2/.exec(r['consensus-liveness']!.message);
-    expect(m, r['consensus-liveness']!.message).not.toBeNull();
-    expect(Number(m![3]) - Number(m![1])).toBe(Number(m![2]));
-    expect(Number(m![2])).toBeGreaterThan(2);
   });
-});
 
-describe('a run whose chain cannot keep up with the load', () => {
-  it('fails mempool bounded on the rising trend, naming the slope and the rise', async () => {
-    const scenario = ScenarioBuilder.topology()
-      .networkFull()
-      .validators(3)
-      .executors(0)
-      .apply()
-      .wallets(12, 1_000_000)
-      .slotDuration('500ms')
-      .activeSlotCoeff(0.8)
-      .securityParam(3)
-      .withWorkload(new TransferWorkload({ senders: 8, tickMs: 200, perTick: 4 }))
-      .withExpectation(new MempoolBounded({ maxPending: 300, trendWindowFraction: 0.5, sampleIntervalMs: 250 }))
-      .withRunDuration('12s')
-      .withCooldown('2s')
-      .named('expect-saturated')
-      .build();
-    const runner = await new LocalDeployer({ outDir, tuning: { block: { maxTxs: 2, maxBytes: 8 * 1024 * 1024 } } }).deploy(scenario);
-    cleanup.push(runner);
-    const handle = await runner.run(scenario, { rejectOnFailure: false });
-    cleanup.push(handle);
-    const r = byName(handle);
-    expect(r['mempool-bounded']!.status).toBe('fail');
-    const m = /validator-\d rising ([\d.]+) tx\/s over the last ([\d.]+)s \(\+(\d+), allowed \+30\)/.exec(r['mempool-bounded']!.message);
-    expect(m, r['mempool-bounded']!.message).not.toBeNull();
-    expect(Number(m![1])).toBeGreaterThan(5); // ~20 tx/s offered, ~3 tx/s included
-    expect(r['mempool-bounded']!.message).not.toContain('reached'); // the bound itself held: the trend is what fails
+  describe('a run whose chain cannot keep up with the load', () => {
+    it('fails mempool bounded on the rising trend, naming the slope and the rise', async () => {
+      const scenario = ScenarioBuilder.topology()
+        .networkFull()
+        .validators(3)
+        .executors(0)
+        .apply()
+        .wallets(12, 1_000_000)
+        .slotDuration('500ms')
+        .activeSlotCoeff(0.8)
+        .securityParam(3)
+        .withWorkload(new TransferWorkload({ senders: 8, tickMs: 200, perTick: 4 }))
+        .withExpectation(new MempoolBounded({ maxPending: 300, trendWindowFraction: 0.5, sampleIntervalMs: 250 }))
+        .withRunDuration('12s')
+        .withCooldown('2s')
+        .named('expect-saturated')
+        .build();
+      const runner = await new LocalDeployer({ outDir, tuning: { block: { maxTxs: 2, maxBytes: 8 * 1024 * 1024 } } }).deploy(scenario);
+      cleanup.push(runner);
+      const handle = await runner.run(scenario, { rejectOnFailure: false });
+      cleanup.push(handle);
+      const r = byName(handle);
+      expect(r['mempool-bounded']!.status).toBe('fail');
+      const m = /validator-\d rising ([\d.]+) tx\/s over the last ([\d.]+)s \(\+(\d+), allowed \+30\)/.exec(r['mempool-bounded']!.message);
+      expect(m, r['mempool-bounded']!.message).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThan(5); // ~20 tx/s offered, ~3 tx/s included
+      expect(r['mempool-bounded']!.message).not.toContain('reached'); // the bound itself held: the trend is what fails
+    });
   });
 });
