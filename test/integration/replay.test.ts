@@ -5,6 +5,8 @@
  * relative to the schedule start (to the µs), sent times that differ by no more than the two runs' own send
  * lags (the engine's pacing error) together, the same transactions (same ids: same wallets, nonces from 0) and the same offered rate per second;
  * `loadnet compare` of the run and its replay finds no significant difference in throughput or inclusion.
+ * `loadnet replay --attach` sends the same run's traffic to a devnet that was already running (deployed by this test,
+ * not by the replay): the same schedule and transactions again, and the attached nodes left running.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,8 @@ afterAll(async () => {
 
 const plan = () => shortLoad('replay-me', '12s');
 const cli = loadnetCli;
+/** The recorded run the replays send again (set by the first test). */
+let original: string | undefined;
 
 interface TxRow {
   intended: number;
@@ -55,12 +59,58 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
+/**
+ * The replay offered the recorded run's schedule (`durationMs` long): the same transactions due at the same
+ * intended times, each sent within the pacing error; counts that differ only by transactions due within the pacing
+ * error of the schedule's end (the engine stops generating at the end: one due 20 ms before it and sent 30 ms late
+ * never goes out, in either run; 479 against 480 at load ~16 here).
+ */
+function expectSameSchedule(all: { a: TxRow[]; b: TxRow[] }, durationMs: number): void {
+  const n = Math.min(all.a.length, all.b.length);
+  const [a, b] = [all.a.slice(0, n), all.b.slice(0, n)];
+  expect(n).toBeGreaterThan(400);
+  // Intended send times from the schedule start: the same (transaction 0 is due at the start).
+  const relIntended = (rows: TxRow[]) => rows.map((r) => r.intended - rows[0]!.intended);
+  const ia = relIntended(a);
+  const ib = relIntended(b);
+  const worstIntendedMs = Math.max(...ia.map((x, i) => Math.abs(x - ib[i]!)));
+  expect(worstIntendedMs).toBeLessThan(0.01);
+  // Sent times: each run's send lag is the engine's pacing error; the replay's sends differ from the run's by no more.
+  const lagA = a.map((r) => r.sent - r.intended);
+  const lagB = b.map((r) => r.sent - r.intended);
+  const sentDiff = a.map((r, i) => Math.abs(r.sent - a[0]!.intended - (b[i]!.sent - b[0]!.intended)));
+  const pacingP99 = Math.max(quantile(lagA, 0.99), quantile(lagB, 0.99));
+  // The same intended time, each sent within its run's lag: they differ by at most the two lags together.
+  const lags = `p99 send lag: run ${quantile(lagA, 0.99).toFixed(2)} ms, replay ${quantile(lagB, 0.99).toFixed(2)} ms`;
+  expect(quantile(sentDiff, 0.99), lags).toBeLessThanOrEqual(quantile(lagA, 0.995) + quantile(lagB, 0.995) + 1);
+  expect(quantile(sentDiff, 0.5), lags).toBeLessThanOrEqual(Math.max(quantile(lagA, 0.5), quantile(lagB, 0.5)) + 1);
+  // Offered per second of the schedule: the same counts, but for transactions due within the pacing error of a
+  // second's boundary (40 tx/s × p99 lag of them may cross it, either way).
+  const perSecond = (rows: TxRow[]) => {
+    const c = new Map<number, number>();
+    for (const r of rows) c.set(Math.floor((r.sent - rows[0]!.intended) / 1000), (c.get(Math.floor((r.sent - rows[0]!.intended) / 1000)) ?? 0) + 1);
+    return c;
+  };
+  const pa = perSecond(a);
+  const pb = perSecond(b);
+  const crossing = 2 + Math.ceil((40 * pacingP99) / 1000);
+  for (const [s, k] of pa) expect(Math.abs(k - (pb.get(s) ?? 0)), `second ${s} (p99 lag ${pacingP99.toFixed(1)} ms)`).toBeLessThanOrEqual(crossing);
+  // What only one of them sent was due within the pacing error of the end.
+  const longer = all.a.length > n ? all.a : all.b;
+  for (const r of longer.slice(n)) expect(durationMs - (r.intended - longer[0]!.intended), `${lags}; only one run sent the transaction due at ${(r.intended - longer[0]!.intended).toFixed(1)} ms`).toBeLessThanOrEqual(pacingP99 + 1);
+  expect(longer.length - n).toBeLessThanOrEqual(crossing);
+  // The same transactions: same wallets from the same seed, nonces from 0 on a fresh deployment.
+  const idsA = new Set(a.map((r) => r.id));
+  const same = b.filter((r) => idsA.has(r.id)).length;
+  expect(same / a.length).toBeGreaterThanOrEqual(0.99);
+}
+
 describe('loadnet replay on real nodes', () => {
   it('sends the recorded traffic again on the same schedule, and compare finds no significant difference', async () => {
     const runner = await new LocalDeployer({ outDir, reports: false }).deploy(plan());
     runners.push(runner);
     const handle = await runner.run(plan(), { rejectOnFailure: false });
-    const original = handle.summary.runDir;
+    original = handle.summary.runDir;
     await runner.dispose();
     expect(handle.summary.verdict, JSON.stringify(handle.summary.expectations)).toBe('pass');
 
@@ -86,40 +136,7 @@ describe('loadnet replay on real nodes', () => {
     expect(lateStartMs).toBeLessThan(3000);
     expect(replayed[0]!.stages).toEqual(traffic[0]!.stages);
 
-    const a = txRows(original);
-    const b = txRows(replayDir);
-    expect(b.length).toBe(a.length);
-    expect(a.length).toBeGreaterThan(400);
-    // Intended send times from the schedule start: the same (transaction 0 is due at the start).
-    const relIntended = (rows: TxRow[]) => rows.map((r) => r.intended - rows[0]!.intended);
-    const ia = relIntended(a);
-    const ib = relIntended(b);
-    const worstIntendedMs = Math.max(...ia.map((x, i) => Math.abs(x - ib[i]!)));
-    expect(worstIntendedMs).toBeLessThan(0.01);
-    // Sent times: each run's send lag is the engine's pacing error; the replay's sends differ from the run's by no more.
-    const lagA = a.map((r) => r.sent - r.intended);
-    const lagB = b.map((r) => r.sent - r.intended);
-    const sentDiff = a.map((r, i) => Math.abs(r.sent - a[0]!.intended - (b[i]!.sent - b[0]!.intended)));
-    const pacingP99 = Math.max(quantile(lagA, 0.99), quantile(lagB, 0.99));
-    // The same intended time, each sent within its run's lag: they differ by at most the two lags together.
-    const lags = `p99 send lag: run ${quantile(lagA, 0.99).toFixed(2)} ms, replay ${quantile(lagB, 0.99).toFixed(2)} ms`;
-    expect(quantile(sentDiff, 0.99), lags).toBeLessThanOrEqual(quantile(lagA, 0.995) + quantile(lagB, 0.995) + 1);
-    expect(quantile(sentDiff, 0.5), lags).toBeLessThanOrEqual(Math.max(quantile(lagA, 0.5), quantile(lagB, 0.5)) + 1);
-    // Offered per second of the schedule: the same counts, but for transactions due within the pacing error of a
-    // second's boundary (40 tx/s × p99 lag of them may cross it, either way).
-    const perSecond = (rows: TxRow[]) => {
-      const c = new Map<number, number>();
-      for (const r of rows) c.set(Math.floor((r.sent - rows[0]!.intended) / 1000), (c.get(Math.floor((r.sent - rows[0]!.intended) / 1000)) ?? 0) + 1);
-      return c;
-    };
-    const pa = perSecond(a);
-    const pb = perSecond(b);
-    const crossing = 2 + Math.ceil((40 * pacingP99) / 1000);
-    for (const [s, n] of pa) expect(Math.abs(n - (pb.get(s) ?? 0)), `second ${s} (p99 lag ${pacingP99.toFixed(1)} ms)`).toBeLessThanOrEqual(crossing);
-    // The same transactions: same wallets from the same seed, nonces from 0 on a fresh deployment.
-    const idsA = new Set(a.map((r) => r.id));
-    const same = b.filter((r) => idsA.has(r.id)).length;
-    expect(same / a.length).toBeGreaterThanOrEqual(0.99);
+    expectSameSchedule({ a: txRows(original), b: txRows(replayDir) }, traffic[0]!.durationMs as number);
 
     // Original and replay on the same build: no significant difference (submit latency is the loaded
     // machine's HTTP round trip: left out, as in compare-runs.test.ts).
@@ -130,6 +147,27 @@ describe('loadnet replay on real nodes', () => {
     expect(cmp.status).toBe(0);
     for (const id of ['offeredTps', 'includedTps', 'inclusionP50', 'inclusionP99']) expect(pair.figures.find((f) => f.id === id)?.verdict, `${id}: ${cmp.stdout}`).toBe('no significant difference');
   }, 150_000);
+
+  it('replays onto a running devnet it did not deploy (--attach): the same schedule and transactions, the nodes left running', async () => {
+    expect(original, 'the first test recorded a run').toBeDefined();
+    // A fresh devnet of the run's topology and seed (its wallets funded at genesis), started here, not by the replay.
+    const devnet = await new LocalDeployer({ outDir, reports: false }).deploy(plan());
+    runners.push(devnet);
+    const urls = devnet.context.nodes().map((n) => n.descriptor.apiUrl);
+    const replay = cli('replay', original!, '--attach', urls.join(','), '--out', outDir, '--json');
+    expect(replay.status, replay.stderr).toBe(0);
+    const summary = JSON.parse(replay.stdout) as { runDir: string; deployer: string; verdict: string };
+    expect(summary.deployer).toBe('attach');
+    expect(summary.verdict).toBe('pass');
+    const traffic = events(summary.runDir).filter((e) => e.kind === 'load.traffic');
+    expect(traffic).toHaveLength(1);
+    const recorded = events(original!).find((e) => e.kind === 'load.traffic')!;
+    expect(traffic[0]).toMatchObject({ workload: 'transactions', seed: recorded.seed, stages: recorded.stages, targets: recorded.targets });
+    expectSameSchedule({ a: txRows(original!), b: txRows(summary.runDir) }, traffic[0]!.durationMs as number);
+    // Attached nodes are not the replay's to stop (asked on a new connection: this process sat blocked through the
+    // replay, and the nodes closed its idle keep-alive ones).
+    for (const n of devnet.context.nodes()) expect((await fetch(`${n.descriptor.apiUrl}/health`)).status, `${n.descriptor.name} still runs`).toBe(200);
+  }, 90_000);
 
   it('refuses a run without a traffic record and a bad scale, before deploying', () => {
     const r = cli('replay', outDir);
