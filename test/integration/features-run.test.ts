@@ -8,7 +8,7 @@
  * (with a 10 s cooldown a run saw 9 blocks in 23 s and failed). The must-fail scenarios fail on their window's
  * figures whatever the cooldown, so theirs is cut to 2 s.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,25 +33,29 @@ interface Result {
   runDirs: string[];
 }
 
-function loadnet(args: string[], env: NodeJS.ProcessEnv = {}) {
+/** The CLI, without blocking this process: the inherited features' two runs go at once. */
+function loadnet(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean = { ...process.env };
   delete clean.LOADNET_DEPLOYER;
   delete clean.LOADNET_MAX_DURATION;
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 600_000, env: { ...clean, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return new Promise((done) => {
+    execFile(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024, env: { ...clean, ...env } }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
 }
 
-function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+async function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const out = join(outDir, name);
-  const r = loadnet(['run', ...args, '--out', out, '--json', '--no-progress'], env);
+  const r = await loadnet(['run', ...args, '--out', out, '--json', '--no-progress'], env);
   const results = r.stdout.trim() === '' ? [] : (JSON.parse(r.stdout) as Result[]);
   const junitFile = readdirSync(out).find((f) => f.endsWith('-features.junit.xml'));
   return { ...r, results, junit: junitFile ? readFileSync(join(out, junitFile), 'utf8') : '' };
 }
 
 /** Each run directory holds the resolved spec the dry run shows, and its own reports. */
-function expectRunDirectories(results: Result[], dryRunArgs: string[], env: NodeJS.ProcessEnv) {
-  const plans = JSON.parse(loadnet(['run', ...dryRunArgs, '--dry-run'], env).stdout) as Array<{ at: string; spec: unknown }>;
+async function expectRunDirectories(results: Result[], dryRunArgs: string[], env: NodeJS.ProcessEnv) {
+  const plans = JSON.parse((await loadnet(['run', ...dryRunArgs, '--dry-run'], env)).stdout) as Array<{ at: string; spec: unknown }>;
   for (const r of results) {
     expect(r.runDirs).toHaveLength(1);
     const dir = r.runDirs[0]!;
@@ -60,11 +64,13 @@ function expectRunDirectories(results: Result[], dryRunArgs: string[], env: Node
   }
 }
 
-describe('the inherited smoke features, unmodified', () => {
-  it('on the local deployer: the 1 + 1 smoke and the 3 + 3 stress smoke with liveness pass; JUnit for the run', () => {
+// The local and the Docker runs go at once: each is wall-clock bound (slots, window and cooldown) and light on
+// CPU, with its own CLI, nodes and output directory, and each test judges only its own results.
+describe.concurrent('the inherited smoke features, unmodified', () => {
+  it('on the local deployer: the 1 + 1 smoke and the 3 + 3 stress smoke with liveness pass; JUnit for the run', async ({ expect }) => {
     const env = { LOADNET_MAX_DURATION: '10s' };
     const args = ['examples/features/inherited', '--tags', '@inherited and not @compose and not @no-liveness'];
-    const r = run('inherited-local', [...args, '--deployer', 'local'], env);
+    const r = await run('inherited-local', [...args, '--deployer', 'local'], env);
     expect(r.results.map((x) => [x.scenario, x.deployer, x.status, x.failures])).toEqual([
       ['One validator and one executor with transactions and data availability', 'local', 'passed', []],
       ['Stress with liveness', 'local', 'passed', []],
@@ -73,26 +79,26 @@ describe('the inherited smoke features, unmodified', () => {
     expect(r.stderr).toContain('features: 2 scenarios: 2 passed, 0 failed');
     expect(r.junit).toContain('<testsuites name="loadnet features" tests="2" failures="0" errors="0"');
     expect(r.junit).toContain('name="Stress with liveness"');
-    expectRunDirectories(r.results, [...args, '--deployer', 'local'], env);
+    await expectRunDirectories(r.results, [...args, '--deployer', 'local'], env);
   }, 600_000);
 
-  it.skipIf(!hasEngine)('on Docker: the compose smoke and the stress smoke without liveness (deployer from LOADNET_DEPLOYER) pass', () => {
+  it.skipIf(!hasEngine)('on Docker: the compose smoke and the stress smoke without liveness (deployer from LOADNET_DEPLOYER) pass', async ({ expect }) => {
     const env = { LOADNET_MAX_DURATION: '10s', LOADNET_DEPLOYER: 'docker' };
     const args = ['examples/features/inherited', '--tags', '@compose or @no-liveness'];
-    const r = run('inherited-compose', args, env);
+    const r = await run('inherited-compose', args, env);
     expect(r.results.map((x) => [x.scenario, x.deployer, x.status, x.failures])).toEqual([
       ['One validator and one executor in containers', 'compose', 'passed', []],
       ['Stress without liveness', 'compose', 'passed', []],
     ]);
     expect(r.code).toBe(0);
     expect(r.junit).toContain('tests="2" failures="0" errors="0"');
-    expectRunDirectories(r.results, args, env);
+    await expectRunDirectories(r.results, args, env);
   }, 600_000);
 });
 
 describe("loadnet's own steps", () => {
-  it('expectations with summary figures, chaos restarts and a max-rate check pass', () => {
-    const r = run('own', ['examples/features', '--tags', 'not @inherited and not @must-fail and (not @chaos or @ci)']);
+  it('expectations with summary figures, chaos restarts and a max-rate check pass', async () => {
+    const r = await run('own', ['examples/features', '--tags', 'not @inherited and not @must-fail and (not @chaos or @ci)']);
     expect(r.results.map((x) => [x.at, x.status, x.failures])).toEqual([
       ['examples/features/chaos.feature:34', 'passed', []],
       ['examples/features/expectations.feature:4', 'passed', []],
@@ -105,8 +111,8 @@ describe("loadnet's own steps", () => {
     expect(summaryOf(2).maxRate!.maxRateTps).toBeGreaterThanOrEqual(40);
   }, 600_000);
 
-  it('the feature that must fail does: exit 1, each failure with its step, figure and numbers, in the JUnit too', () => {
-    const r = run('must-fail', ['examples/features/must-fail.feature', ...MUST_FAIL_COOLDOWN]);
+  it('the feature that must fail does: exit 1, each failure with its step, figure and numbers, in the JUnit too', async () => {
+    const r = await run('must-fail', ['examples/features/must-fail.feature', ...MUST_FAIL_COOLDOWN]);
     expect(r.code).toBe(1);
     expect(r.results.map((x) => x.status)).toEqual(['failed', 'failed']);
     expect(r.results[0]!.failures).toHaveLength(1);
