@@ -8,6 +8,7 @@ import type { ExpectationOutcome } from '../runtime/contracts.js';
 import type { RunData, Point } from './run-data.js';
 import { escapeXml as esc, renderChart, type ChartSpec } from './svg-chart.js';
 import { hostsSection } from './hosts.js';
+import { feePressureSection } from './fee-pressure.js';
 import { networkFaultSections } from './network-faults.js';
 import { formatDuration } from '../util/duration.js';
 
@@ -218,6 +219,7 @@ export function renderHtml(data: RunData): string {
 ${charts.map(renderChart).join('\n')}
 ${bands.length ? `<h2>Faults</h2><table class="faults"><tr><th>kind</th><th>target</th><th>from</th><th>to</th><th>lasted</th></tr>${faultRows.join('')}</table>` : ''}
 ${networkFaultSections(data)}
+${feePressureSection(data, common)}
 ${maxRate && Array.isArray(maxRate.curve) ? maxRateSection(maxRate) : ''}
 ${hostsSection(data.hosts)}
 </section>

@@ -53,6 +53,8 @@ export interface RunData {
   height: Record<string, Point[]>;
   /** x = when the block at a height was first seen; y = ms since the previous height's block (slot difference × slot length). */
   blockIntervals: Point[];
+  /** x = when the canonical block at a height was first seen; y = the transactions it holds (where the feed says). */
+  blockTxs: Point[];
   faults: FaultBand[];
   /** The expectation records of events.jsonl (the summary's list is the same when the run finished). */
   expectations: JudgedExpectation[];
@@ -133,6 +135,7 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
     mempool: {},
     height: {},
     blockIntervals: [],
+    blockTxs: [],
     faults: [],
     expectations: [],
     loadIntervals: [],
@@ -145,8 +148,8 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
   // Several load workloads report separately: sum their rates per interval end (rounded to 100 ms).
   const loadByTime = new Map<number, Ev[]>();
   const openFaults = new Map<string, FaultBand>();
-  const blocksById = new Map<string, { height: number; slot: number; t: number }>();
-  const byHeight = new Map<number, { height: number; slot: number; t: number }>();
+  const blocksById = new Map<string, { height: number; slot: number; t: number; txs?: number }>();
+  const byHeight = new Map<number, { height: number; slot: number; t: number; txs?: number }>();
   for (const e of events) {
     switch (e.kind) {
       case 'run.phase':
@@ -183,7 +186,7 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
       case 'block': {
         const h = num(e.height);
         if (h === undefined) break;
-        const b = { height: h, slot: num(e.slot) ?? 0, t: e.t };
+        const b = { height: h, slot: num(e.slot) ?? 0, t: e.t, txs: num(e.txCount) };
         blocksById.set(String(e.id), b);
         if (!byHeight.has(h)) byHeight.set(h, b);
         break;
@@ -227,6 +230,7 @@ export function deriveSeries(runDir: string, scenario: ScenarioSpec | undefined,
     const prev = heights[i - 1]!;
     if (b.height === prev.height + 1) data.blockIntervals.push({ x: x(b.t), y: Math.max(0, slotMs ? (b.slot - prev.slot) * slotMs : b.t - prev.t) });
   }
+  for (const b of heights) if (b.txs !== undefined) data.blockTxs.push({ x: x(b.t), y: b.txs });
   for (const band of openFaults.values()) band.to = data.span;
   return data;
 }

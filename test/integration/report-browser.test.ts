@@ -5,7 +5,10 @@
  * goes to test-artifacts/report.png. A second run record (test/fixtures/report-tiers-run, recorded by a real 22 s
  * run through the built CLI of a shortened examples/latency-tiers.json: tiers A/B/C 10/100/300 ms for 12 s, a
  * delayed and limited link 3–8 s, an isolated executor 14–17 s) shows the propagation-by-tier chart, the
- * convergence after the last heal and the link shaper's timeline (test-artifacts/report-tiers.png).
+ * convergence after the last heal and the link shaper's timeline (test-artifacts/report-tiers.png). A third
+ * (test/fixtures/report-fee-run, recorded by a real 12 s local run of examples/fee-pressure.ts with a 2 s ramp to
+ * 240 tx/s: fee-priority passed, 968 evictions) shows the fee-pressure section: inclusion latency and included
+ * transactions per fee tier over time, block fill and evictions by reason (test-artifacts/report-fee.png).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -19,6 +22,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const runDir = mkdtempSync(join(tmpdir(), 'loadnet-report-'));
 const tiersRunDir = mkdtempSync(join(tmpdir(), 'loadnet-report-tiers-'));
+const feeRunDir = mkdtempSync(join(tmpdir(), 'loadnet-report-fee-'));
 let browser: Browser | undefined;
 
 beforeAll(async () => {
@@ -27,6 +31,8 @@ beforeAll(async () => {
   await renderRunReports(runDir);
   cpSync(resolve('test/fixtures/report-tiers-run'), tiersRunDir, { recursive: true });
   await renderRunReports(tiersRunDir);
+  cpSync(resolve('test/fixtures/report-fee-run'), feeRunDir, { recursive: true });
+  await renderRunReports(feeRunDir);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
 });
 
@@ -34,6 +40,7 @@ afterAll(async () => {
   await browser?.close();
   rmSync(runDir, { recursive: true, force: true });
   rmSync(tiersRunDir, { recursive: true, force: true });
+  rmSync(feeRunDir, { recursive: true, force: true });
 });
 
 describe('report.html in headless chromium', () => {
@@ -106,6 +113,44 @@ describe('report.html in headless chromium', () => {
 
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/report-tiers.png', fullPage: true });
+    await page.close();
+  });
+});
+
+describe('report.html of a fee-pressure run in headless chromium', () => {
+  it('draws each fee tier’s inclusion latency and inclusions over time, block fill and evictions by reason', async () => {
+    const page = await openReport(feeRunDir);
+    await expect(page.title()).resolves.toBe('loadnet · fee-pressure · pass');
+    const charts = await page.$$eval('#fee-pressure ~ figure.chart', (figs) => figs.map((f) => ({ id: f.id, points: Number(f.getAttribute('data-points')), series: Number(f.getAttribute('data-series')), width: f.getBoundingClientRect().width })));
+    expect(charts.map((c) => c.id)).toEqual(['chart-fee-latency', 'chart-fee-included', 'chart-block-fill', 'chart-evictions']);
+    for (const c of charts) expect(c.width, c.id).toBeGreaterThan(300);
+
+    // latency: a p50 and a p99 line per tier, highest fee first, one point per second with inclusions (18 in the record)
+    const lines = await page.$$eval('#chart-fee-latency polyline.series', (ls) => ls.map((l) => ({ name: l.getAttribute('data-name'), dashed: l.hasAttribute('stroke-dasharray'), points: (l.getAttribute('points') ?? '').trim().split(/\s+/).length })));
+    expect(lines.map((l) => l.name)).toEqual(['high (fee 20) p50', 'high (fee 20) p99', 'mid (fee 5) p50', 'mid (fee 5) p99', 'low (fee 1) p50', 'low (fee 1) p99']);
+    expect(lines.filter((l) => l.dashed).map((l) => l.name)).toEqual(['high (fee 20) p99', 'mid (fee 5) p99', 'low (fee 1) p99']);
+    expect(charts[0]!.points).toBe(2 * 18);
+    // The high tier's p50 line lies below the mid tier's over the run (its median inclusion 499 ms vs 4936 ms).
+    const meanY = (name: string) => page.$eval(`#chart-fee-latency polyline.series[data-name="${name}"]`, (l) => { const ys = (l.getAttribute('points') ?? '').trim().split(/\s+/).map((p) => Number(p.split(',')[1])); return ys.reduce((a, b) => a + b, 0) / ys.length; });
+    expect(await meanY('high (fee 20) p50')).toBeGreaterThan(await meanY('mid (fee 5) p50')); // SVG y grows downwards
+
+    expect(charts[1]!.series).toBe(6);
+    // block fill: one dot per canonical block with its transaction count, none above 1 (60 per block)
+    expect(charts[2]!.points).toBeGreaterThan(15);
+    expect(await page.textContent('#chart-block-fill figcaption')).toContain('capacity (60)');
+    const evictions = await page.$$eval('#chart-evictions rect.bar', (rs) => rs.map((r) => `${r.getAttribute('data-group')} ${r.getAttribute('data-value')}`));
+    expect(evictions).toEqual(['lowest_fee 915', 'after_evicted_nonce 53']);
+    expect(await page.textContent('#fee-pressure + p')).toMatch(/^968 evicted \(lowest_fee 915, after_evicted_nonce 53\); median block fill 1; fee-priority pass\.$/);
+    const rows = await page.$$eval('table.fee-tiers tr[data-tier]', (t) => t.map((r) => Array.from(r.querySelectorAll('td'), (d) => d.textContent)));
+    expect(rows.map((r) => r.slice(0, 5))).toEqual([
+      ['high', '20', '597', '597', '0'],
+      ['mid', '5', '579', '321', '0'],
+      ['low', '1', '537', '1', '327'],
+    ]);
+    expect(rows[2]![7]).toBe('∞'); // low lost over half of what was decided: no p50
+
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/report-fee.png', fullPage: true });
     await page.close();
   });
 });
