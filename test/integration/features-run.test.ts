@@ -96,7 +96,9 @@ describe.concurrent('the inherited smoke features, unmodified', () => {
   }, 600_000);
 });
 
-describe("loadnet's own steps", () => {
+// The must-fail feature (one validator, 1 tx/s) runs beside the own steps: it is light, and what it checks,
+// failures on its window's figures, only grows with load.
+describe.concurrent("loadnet's own steps", () => {
   it('expectations with summary figures, chaos restarts and a max-rate check pass', async () => {
     const r = await run('own', ['examples/features', '--tags', 'not @inherited and not @must-fail and (not @chaos or @ci)']);
     expect(r.results.map((x) => [x.at, x.status, x.failures])).toEqual([
