@@ -3,7 +3,10 @@
  * clock offset (the probe with the shortest round trip: offset = agent time − the probe's midpoint, uncertainty
  * ± half that round trip), hands it its shards and gives the engine one ShardLink per shard. Times cross the
  * link converted: `go`'s t0 into the agent's clock, reports' times back into the coordinator's, so latency from
- * the intended send time is measured on one clock. An agent silent for AGENT_SILENCE_MS, or whose connection
+ * the intended send time is measured on one clock. The offset is measured again every CLOCK_PROBE_MS through
+ * the session: the estimate in use is the latest of the last CLOCK_WINDOW probes whose round trip is near the
+ * window's shortest (bestClock), so it follows a drifting or stepped clock while a probe delayed behind reports
+ * on a busy link does not move it. An agent silent for AGENT_SILENCE_MS, or whose connection
  * drops before its shards finished, is lost: its shards' `done` rejects with AgentLostError.
  */
 import { connect, type Socket } from 'node:net';
@@ -44,6 +47,30 @@ export interface AgentInfo extends AgentClock {
 
 const PROBES = 8;
 const CONNECT_TIMEOUT_MS = 5000;
+/** Through a session: one clock probe this often, the estimate from the best of the last CLOCK_WINDOW. */
+export const CLOCK_PROBE_MS = 2000;
+const CLOCK_WINDOW = 5;
+
+/** One clock measurement during a session, and the estimate in use after it. */
+export interface AgentClockSample extends AgentClock {
+  address: string;
+  /** Coordinator time of the probe's answer. */
+  atMs: number;
+  /** This probe's own offset and round trip (the estimate above may come from an earlier, faster one). */
+  sampleOffsetMs: number;
+  sampleRttMs: number;
+}
+
+/**
+ * The estimate from a window of probes (oldest first): the most recent one whose round trip is within twice the
+ * window's shortest plus 1 ms. A probe that queued behind reports (long round trip, wide uncertainty) is passed
+ * over; a clock that drifted or stepped is followed within one probe.
+ */
+export function bestClock(samples: readonly AgentClock[]): AgentClock {
+  const fastest = Math.min(...samples.map((s) => s.rttMs));
+  for (let i = samples.length - 1; i >= 0; i--) if (samples[i]!.rttMs <= 2 * fastest + 1) return samples[i]!;
+  return samples[samples.length - 1]!;
+}
 
 class AgentConnection {
   private socket?: Socket;
@@ -52,15 +79,29 @@ class AgentConnection {
   private readonly results = new Map<number, { resolve: (r: WorkerResult) => void; reject: (e: Error) => void }>();
   private pending: Array<(m: FromAgent) => boolean> = [];
   private watchdog?: NodeJS.Timeout;
+  private clockTimer?: NodeJS.Timeout;
+  private probeId = PROBES;
+  private readonly probesSent = new Map<number, number>();
+  private recentClocks: AgentClock[] = [];
   private lostReason?: string;
   info!: AgentInfo;
 
-  constructor(readonly address: string) {}
+  constructor(
+    readonly address: string,
+    private readonly onClock?: (sample: AgentClockSample) => void,
+  ) {}
 
   async open(): Promise<AgentInfo> {
     const hello = await this.hello();
     const clock = await this.measureClock();
     this.info = { address: this.address, host: hello.host, pid: hello.pid, cores: hello.cores, shards: [], ...clock };
+    this.recentClocks = [clock];
+    this.clockTimer = setInterval(() => {
+      const id = this.probeId++;
+      this.probesSent.set(id, nowMs());
+      send(this.socket!, { type: 'probe', id });
+    }, CLOCK_PROBE_MS);
+    this.clockTimer.unref();
     this.watchdog = setInterval(() => {
       if (nowMs() - this.lastHeard > AGENT_SILENCE_MS) this.lose(`silent for ${Math.round(nowMs() - this.lastHeard)} ms`);
     }, 250);
@@ -140,7 +181,8 @@ class AgentConnection {
         return;
       }
     }
-    if (m.type === 'shard') this.handlers.get(m.workerIndex)?.(this.toCoordinatorClock(fromWire(m.message)));
+    if (m.type === 'probe') this.onProbe(m.id, m.agentMs);
+    else if (m.type === 'shard') this.handlers.get(m.workerIndex)?.(this.toCoordinatorClock(fromWire(m.message)));
     else if (m.type === 'result') {
       const r = this.results.get(m.workerIndex);
       this.results.delete(m.workerIndex);
@@ -148,6 +190,22 @@ class AgentConnection {
       else r?.resolve({ workerIndex: m.workerIndex, sent: m.sent ?? 0 });
       if (this.results.size === 0) this.close();
     } else if (m.type === 'error') this.lose(`it said: ${m.message}`);
+  }
+
+  /** A probe of the session answered: a new sample, and the estimate in use from the window's best. */
+  private onProbe(id: number, agentMs: number): void {
+    const sentAt = this.probesSent.get(id);
+    if (sentAt === undefined) return;
+    this.probesSent.delete(id);
+    const back = nowMs();
+    const rttMs = back - sentAt;
+    const sample: AgentClock = { offsetMs: agentMs - (sentAt + rttMs / 2), uncertaintyMs: rttMs / 2, rttMs };
+    this.recentClocks = [...this.recentClocks, sample].slice(-CLOCK_WINDOW);
+    const best = bestClock(this.recentClocks);
+    this.info.offsetMs = best.offsetMs;
+    this.info.uncertaintyMs = best.uncertaintyMs;
+    this.info.rttMs = best.rttMs;
+    this.onClock?.({ address: this.address, atMs: back, ...best, sampleOffsetMs: sample.offsetMs, sampleRttMs: rttMs });
   }
 
   private toCoordinatorClock(m: WorkerMessage): WorkerMessage {
@@ -197,6 +255,7 @@ class AgentConnection {
 
   close(): void {
     if (this.watchdog) clearInterval(this.watchdog);
+    if (this.clockTimer) clearInterval(this.clockTimer);
     this.lostReason ??= 'closed by the coordinator';
     if (this.socket && !this.socket.destroyed) {
       send(this.socket, { type: 'end' });
@@ -233,8 +292,16 @@ export async function checkAgents(addresses: readonly string[]): Promise<Array<{
  * that cannot be reached (nothing was sent to it yet) is left out and its share goes to the others; without it,
  * or when none answers, the first failure is thrown.
  */
-export async function agentShards(addresses: readonly string[], chain: ChainSpec, inits: readonly ShardInit[], onConnected?: (info: AgentInfo) => void, onUnreachable?: (address: string, reason: string) => void): Promise<ShardHost & { agents: AgentInfo[] }> {
-  const all = addresses.map((a) => new AgentConnection(a));
+export interface AgentShardsHooks {
+  onConnected?: (info: AgentInfo) => void;
+  onUnreachable?: (address: string, reason: string) => void;
+  /** Each clock probe through the session (every CLOCK_PROBE_MS per agent). */
+  onClock?: (sample: AgentClockSample) => void;
+}
+
+export async function agentShards(addresses: readonly string[], chain: ChainSpec, inits: readonly ShardInit[], hooks: AgentShardsHooks = {}): Promise<ShardHost & { agents: AgentInfo[] }> {
+  const { onConnected, onUnreachable } = hooks;
+  const all = addresses.map((a) => new AgentConnection(a, hooks.onClock));
   const opened = await Promise.allSettled(all.map((c) => c.open()));
   const failures = opened.flatMap((o, i) => (o.status === 'rejected' ? [{ address: all[i]!.address, error: o.reason as Error }] : []));
   const conns = all.filter((_, i) => opened[i]!.status === 'fulfilled');

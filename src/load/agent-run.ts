@@ -6,7 +6,7 @@ import type { RunContext } from '../runtime/contracts.js';
 import { lostShardsPath, resolveLostShards, type LostShardResolution } from './agent-loss.js';
 import type { LoadEngine, LoadEngineOptions } from './engine.js';
 
-export type AgentEngineOptions = Pick<LoadEngineOptions, 'agents' | 'agentLoss' | 'onAgent' | 'onShardLost' | 'onAgentUnreachable'>;
+export type AgentEngineOptions = Pick<LoadEngineOptions, 'agents' | 'agentLoss' | 'onAgent' | 'onShardLost' | 'onAgentUnreachable' | 'onAgentClock'>;
 
 /** The engine options for the scenario's agents (none: {}), reporting to the run's history under `workload`. */
 export function agentEngineOptions(ctx: Pick<RunContext, 'events' | 'scenario'>, workload: string): AgentEngineOptions {
@@ -16,6 +16,7 @@ export function agentEngineOptions(ctx: Pick<RunContext, 'events' | 'scenario'>,
     agents: spec.addresses,
     agentLoss: spec.onLoss,
     onAgent: (a) => ctx.events.emit('agent.connected', { workload, address: a.address, host: a.host, pid: a.pid, cores: a.cores, offsetMs: a.offsetMs, uncertaintyMs: a.uncertaintyMs, rttMs: a.rttMs, shards: a.shards }),
+    onAgentClock: (c) => ctx.events.emit('agent.clock', { workload, address: c.address, offsetMs: c.offsetMs, uncertaintyMs: c.uncertaintyMs, rttMs: c.rttMs, sampleOffsetMs: c.sampleOffsetMs, sampleRttMs: c.sampleRttMs }),
     onAgentUnreachable: (address, reason) => {
       process.stderr.write(`loadnet: ${workload}: load agent ${address} unreachable when the load started (${reason}); its share goes to the other agents\n`);
       ctx.events.emit('agent.unreachable', { workload, address, reason });

@@ -19,7 +19,7 @@ import { FigureAccumulator, type LoadInterval, type LoadTotals } from './figures
 import { InclusionTracker } from './inclusion-tracker.js';
 import type { CoordinatorMessage, LostShard, ShardInit, TargetChoice, WorkerMessage, WorkerReport, WorkerResult } from './protocol.js';
 import { localShards, type ShardHost, type ShardLink } from './shard-link.js';
-import { AgentLostError, agentShards, type AgentInfo } from './agent-client.js';
+import { AgentLostError, agentShards, type AgentClockSample, type AgentInfo } from './agent-client.js';
 
 export interface EngineWallet {
   index?: number;
@@ -96,6 +96,8 @@ export interface LoadEngineOptions {
   onAgent?: (info: AgentInfo) => void;
   /** An agent lost mid-run: its shards and what they had in flight at their last report. */
   onShardLost?: (lost: LostShard) => void;
+  /** Each agent's clock, measured again through the run (the offset in use follows it). */
+  onAgentClock?: (sample: AgentClockSample) => void;
   /** With agentLoss 'continue': an agent unreachable when the load starts, left out (its share goes to the others). */
   onAgentUnreachable?: (address: string, reason: string) => void;
 }
@@ -222,7 +224,7 @@ export class LoadEngine {
     if (agents.length > 0 && this.options.agentLoss === 'continue') this.startNonces = await this.readNonces();
     if (agents.length > 0) {
       const continueOnLoss = this.options.agentLoss === 'continue';
-      this.host = await agentShards(agents, { type: this.chain.name, ...(this.options.chainOptions ?? {}) }, this.inits, this.options.onAgent, continueOnLoss ? this.options.onAgentUnreachable : undefined);
+      this.host = await agentShards(agents, { type: this.chain.name, ...(this.options.chainOptions ?? {}) }, this.inits, { onConnected: this.options.onAgent, onUnreachable: continueOnLoss ? this.options.onAgentUnreachable : undefined, onClock: this.options.onAgentClock });
     } else this.host = localShards(loadWorkerPath(), this.inits);
     // Shards ready, or lost before the start with agentLoss 'continue' (they sent nothing: the others start without them).
     const settled = new Set<number>();

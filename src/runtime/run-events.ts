@@ -136,6 +136,7 @@ export interface RunEventFields {
   };
   'agent.connected': { workload: string; address: string; host: string; pid: number; cores: number; offsetMs: number; uncertaintyMs: number; rttMs: number; shards: number[] };
   'agent.unreachable': { workload: string; address: string; reason: string };
+  'agent.clock': { workload: string; address: string; offsetMs: number; uncertaintyMs: number; rttMs: number; sampleOffsetMs: number; sampleRttMs: number };
   'agent.lost': { workload: string; address: string; workerIndex: number; wallets: number; reason: string; onLoss: 'fail' | 'continue'; lastReportAtMs: number; inFlightAtLastReport: number; sent: number; accepted: number };
   'agent.resolved': {
     workload: string;
@@ -394,6 +395,20 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
       uncertaintyMs: '± ms of that offset (half the best probe round trip)',
       rttMs: 'round trip of the best clock probe',
       shards: 'the engine shards (worker indexes) it runs',
+    },
+  },
+  'agent.clock': {
+    group: 'Load',
+    writer: 'load/agent-run.ts',
+    when: 'every 2 s per connected agent: its clock measured again (the offset the coordinator corrects by follows it)',
+    fields: {
+      workload: 'workload or max-rate hold name',
+      address: 'agent host:port',
+      offsetMs: 'the offset in use now (agent − coordinator, ms): the latest of the last 5 probes with a round trip within 2× the shortest + 1 ms',
+      uncertaintyMs: '± ms of that offset (half its round trip)',
+      rttMs: 'its round trip',
+      sampleOffsetMs: "this probe's own offset",
+      sampleRttMs: "this probe's own round trip (long when it queued behind reports)",
     },
   },
   'agent.unreachable': {

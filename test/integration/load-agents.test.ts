@@ -13,6 +13,7 @@ import { createLoadEngine, type LoadEngine } from '../../src/load/engine.js';
 import { checkAgents, type AgentInfo } from '../../src/load/agent-client.js';
 import type { LostShard } from '../../src/load/protocol.js';
 import { nowMs, sleep } from '../../src/util/clock.js';
+import { fakeAgent } from '../setup/fake-agent.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 
 const CLI = resolve('dist/src/cli/main.js');
@@ -190,22 +191,7 @@ describe('load agents', () => {
     // --once agents: each exits after a session that ran shards, so each phase has its own.
     const [a1, a2, a3] = [await startAgent(), await startAgent(), await startAgent()];
     // An agent that shakes hands and answers probes, then drops the connection when handed its shard.
-    const dropping = createServer((sock) => {
-      let buf = '';
-      sock.on('data', (d) => {
-        buf += d.toString();
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const m = JSON.parse(buf.slice(0, nl)) as { type: string; id?: number };
-          buf = buf.slice(nl + 1);
-          if (m.type === 'hello') sock.write(`${JSON.stringify({ type: 'hello', version: AGENT_PROTOCOL_VERSION, host: 'dropping', pid: 1, cores: 1 })}\n`);
-          else if (m.type === 'probe') sock.write(`${JSON.stringify({ type: 'probe', id: m.id, agentMs: nowMs() })}\n`);
-          else if (m.type === 'start') sock.destroy();
-        }
-      });
-      sock.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => dropping.listen(0, '127.0.0.1', r));
-    const droppingAddress = `127.0.0.1:${(dropping.address() as { port: number }).port}`;
+    const { address: droppingAddress, server: dropping } = await fakeAgent({ onStart: (sock) => sock.destroy() });
     const wallets = plan.wallets.slice(0, 4);
     const base = { targets: [url()], wallets: wallets.map((w) => ({ secret: w.seed })), rate: 20, durationMs: 1500, threads: 2 };
     try {

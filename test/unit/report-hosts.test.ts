@@ -29,6 +29,17 @@ describe("the report's hosts section", () => {
     expect(html).toContain('lost: silent for 3001 ms; resolved from the chain: 10 included (2 unreported)');
   });
 
+  it("shows each agent's clock through the run from its agent.clock events: offsets in use, widest uncertainty, probes", () => {
+    const h = hostsOf([
+      ev('agent.connected', { address: '10.0.0.5:7400', host: 'gen-1', pid: 7, cores: 2, offsetMs: 1.5, uncertaintyMs: 0.25, rttMs: 0.5, shards: [0] }, 1000),
+      ev('agent.clock', { address: '10.0.0.5:7400', offsetMs: 1.75, uncertaintyMs: 0.5 }, 3000),
+      ev('agent.clock', { address: '10.0.0.5:7400', offsetMs: 0.5, uncertaintyMs: 0.25 }, 5000),
+      ev('agent.clock', { address: '10.0.0.5:7400', offsetMs: 2.25, uncertaintyMs: 1.25 }, 13000),
+    ]);
+    expect(h.agents[0]!.clock).toEqual({ probes: 3, minOffsetMs: 0.5, maxOffsetMs: 2.25, maxUncertaintyMs: 1.25, firstAtMs: 3000, lastAtMs: 13000 });
+    expect(hostsSection(h)).toContain('<td>+0.50 … +2.25, ± ≤ 1.25 (3 probes over 10 s)</td>');
+  });
+
   it('is absent when everything ran on the coordinator', () => {
     expect(hostsSection(hostsOf([ev('node.spawn', { node: 'validator-0', pid: 1 })]))).toBe('');
   });
