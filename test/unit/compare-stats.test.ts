@@ -128,6 +128,10 @@ describe('a run’s figures', () => {
     expect(f.figures.errorRate!.value).toBeCloseTo(2 / 200, 9);
     // Batch j merges intervals 2j, 2j+1: its p50 is in the lower interval's upper half, within 0.1 %.
     expect(f.figures.inclusionP50!.batches).toBe(5);
+    // A p99 batch holds at least 100 transactions (one beyond its p99): 200 in batches of 40 make one of 120 and
+    // a remainder of 80 that joins it, so no error estimate; in ten batches of 20, two of 100.
+    expect(f.figures.inclusionP99!.batches).toBe(1);
+    expect(runFigures(syntheticRun('c', () => 500)).figures.inclusionP99!.batches).toBe(2);
     expect(f.figures.inclusionP50!.note).toMatch(/point pooled/);
     expect(f.figures.inclusionP50!.value).toBeGreaterThan(540);
     expect(f.figures.inclusionP50!.value).toBeLessThan(560);
