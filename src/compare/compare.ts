@@ -132,7 +132,7 @@ export function compareRuns(runs: ReadonlyArray<{ figures: RunFigures; scenario?
   });
   return {
     confidence,
-    method: `batch means: each run's measured window cut into consecutive batches of equal time; standard error = sd(batch figures)/√batches; intervals from Student's t (batches − 1 df), differences by Welch's interval; ${Math.round(confidence * 1000) / 10} % confidence`,
+    method: `batch means: each run's measured window cut into consecutive batches of equal time (for a latency percentile, joined until each holds 100 transactions for a p99, 2 for a p50); standard error = sd(batch figures)/√batches; intervals from Student's t (batches − 1 df), differences by Welch's interval; ${Math.round(confidence * 1000) / 10} % confidence`,
     runs: runs.map(({ figures: f }) => ({ runDir: f.runDir, name: f.name, windowSeconds: Math.round((f.window.to - f.window.from) * 10) / 10, batches: f.batches, batchSeconds: Math.round(f.batchSeconds * 100) / 100, notes: f.notes })),
     pairs,
   };

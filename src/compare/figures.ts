@@ -1,7 +1,7 @@
 /**
  * The figures `loadnet compare` judges, taken from one run directory (report/run-data.ts reads it): each as
  * a point with its batch-means standard error. The measured window (run.phase `window` → `cooldown`) is cut
- * into `batches` consecutive batches of equal time; a `load.interval` belongs to the batch holding its
+ * into `batches` consecutive batches of equal time (joined for a percentile: tailBatches); a `load.interval` belongs to the batch holding its
  * middle. Rates are pooled counts over time; latency percentiles of a batch come from merging its intervals'
  * histograms (`hdr`; runs recorded before those existed: the count-weighted mean of the intervals'
  * percentiles, and the figure says so). Latency points are the run's own figures from summary.json (every
