@@ -3,14 +3,16 @@
  * unknown paths, bad JSON, bad batch frames, bad account ids, batches of transactions with fresh invalid
  * signatures), while transfers go on and a control client on its own address reads the chain's info every
  * 50 ms. The devnet's per-client budget is lowered to 2,000 requests/s so the flood meets it; `defensesOff`
- * (e.g. LOADNET_FLOOD_UNPROTECTED=1) switches validator-0's defenses off to see the same flood without them.
+ * (e.g. LOADNET_FLOOD_UNPROTECTED=1) switches validator-0's defenses off to see the same flood without them;
+ * LOADNET_FLOOD_REQUESTS (e.g. info,health,not-found,bad-account) floods with those request kinds only, and
+ * LOADNET_FLOOD_PIPELINING (default 128, over 8 connections) sets how many requests each flood socket has in flight.
  * Expectations: the flood's rate reached, the control client's p99 ≤ 500 ms, validator-0's chain growing,
  * the chain live; the error mix (2xx/4xx/429/5xx/timeouts) is in the run's `apiFlood` summary section.
  *
  *   npm run loadnet -- run examples/api-flood.ts [--duration 20s] [--deployer compose]
  *   npx tsx examples/api-flood.ts         (as a script; LOADNET_DEPLOYER, LOADNET_DURATION)
  */
-import { ScenarioBuilder, type Scenario } from 'loadnet';
+import { ScenarioBuilder, type FloodRequestKind, type Scenario } from 'loadnet';
 import { isMain, runAsScript } from './support.js';
 
 export interface ApiFloodOptions {
@@ -26,6 +28,8 @@ export interface ApiFloodOptions {
 export function apiFlood(options: ApiFloodOptions = {}): Scenario {
   const unprotected = process.env.LOADNET_FLOOD_UNPROTECTED === '1';
   const budget = options.budgetPerSec ?? 2000;
+  const requests = process.env.LOADNET_FLOOD_REQUESTS?.split(',').filter(Boolean) as FloodRequestKind[] | undefined;
+  const pipelining = process.env.LOADNET_FLOOD_PIPELINING ? Number(process.env.LOADNET_FLOOD_PIPELINING) : undefined;
   return ScenarioBuilder.topology()
       .networkFull()
       .validators(3)
@@ -38,7 +42,7 @@ export function apiFlood(options: ApiFloodOptions = {}): Scenario {
     .transactions()
       .ratePerSecond(10)
       .apply()
-    .floodApi({ rate: options.rate ?? 10_000, minRateFraction: options.minRateFraction ?? 0.9, target: 'validator-0', controlP99: options.controlP99 ?? '500ms' })
+    .floodApi({ rate: options.rate ?? 10_000, minRateFraction: options.minRateFraction ?? 0.9, target: 'validator-0', controlP99: options.controlP99 ?? '500ms', ...(requests ? { requests } : {}), ...(pipelining ? { pipelining } : {}) })
     .expectConsensusLiveness()
     .withRunDuration('30s')
     .named(unprotected ? 'api-flood-unprotected' : 'api-flood')
