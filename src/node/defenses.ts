@@ -36,6 +36,7 @@ export const DEFENSES = {
   'fee-ordering': 'blocks are built highest fee first, each sender in nonce order (off: senders in order of first arrival, whatever their fee)',
   'peer-ban': 'a peer whose score falls below p2p disconnectBelow is disconnected and banned for banMs (off: its score still falls and it is throttled, but it stays connected)',
   'http-body-cap': 'request body bytes held at once over all requests (api.limits.maxInflightBodyBytes)',
+  'http-pipeline-cap': 'a socket with more unanswered pipelined requests than api.limits.maxPipelined is closed',
 } as const;
 
 export type DefenseName = keyof typeof DEFENSES;
@@ -83,6 +84,7 @@ export function apiLimitsWith(limits: ApiLimits | undefined, off: DefenseSet): A
   zero('http-client-budget', ['requestsPerSec', 'requestBurst']);
   zero('http-request-time-limit', ['requestTimeoutMs']);
   zero('http-body-cap', ['maxInflightBodyBytes']);
+  zero('http-pipeline-cap', ['maxPipelined']);
   zero('batch-abandon', ['batchAbandonAfter']);
   return out;
 }

@@ -8,7 +8,7 @@
  * client evicts the longest-idle socket (only when none is idle is it refused), so thousands of idle
  * sockets cannot keep a fresh client out; each client address has a request budget (token bucket),
  * answered over budget with 429 and Retry-After; a handler that does not answer within the request
- * time limit gets a 503.
+ * time limit gets a 503; a socket with more pipelined requests unanswered than its cap is closed.
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -109,15 +109,11 @@ class SocketGuard {
     return true;
   }
 
-  /** An answer without a handler (429): the socket is in use now, so not idle. */
-  touch(socket: Socket): void {
+  /** A request arrived on the socket; returns how many it has unanswered now. */
+  begin(socket: Socket): number {
     const st = this.sockets.get(socket);
-    if (st) st.since = performance.now();
-  }
-
-  begin(socket: Socket): void {
-    const st = this.sockets.get(socket);
-    if (st) st.busy++;
+    if (!st) return 0;
+    return ++st.busy;
   }
 
   end(socket: Socket): void {
@@ -199,6 +195,8 @@ export interface HttpLimits {
   requestTimeoutMs: number;
   /** Request body bytes held at once over all requests (received or being handled); over it: 503 + Retry-After (0 = no cap). */
   maxInflightBodyBytes: number;
+  /** Requests one socket may have unanswered (HTTP/1.1 pipelining); one more closes the socket (0 = no cap). */
+  maxPipelined: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -210,6 +208,9 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   requestBurst: 40_000,
   requestTimeoutMs: 30_000,
   maxInflightBodyBytes: 256 * 1024 * 1024,
+  // node:http runs the handler of every pipelined request it parses and queues the answers: a client writing
+  // thousands at once on a few sockets makes the node do all of that work, mostly for sockets it then drops.
+  maxPipelined: 256,
 };
 
 export interface HttpServerOptions {
@@ -231,6 +232,8 @@ export interface HttpDefenseStats {
   timedOut: number;
   /** Requests refused because the bodies held at once were at their cap. */
   bodiesRefused: number;
+  /** Sockets closed for having more than maxPipelined requests unanswered. */
+  pipelineClosed: number;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -252,7 +255,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     else exact.set(`${r.method} ${r.path}`, r);
   }
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
-  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0, bodiesRefused: 0 };
+  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0, bodiesRefused: 0, pipelineClosed: 0 };
   let inflight = 0;
   const guard = new SocketGuard(limits, stats);
   const budget = new ClientBudget(limits);
@@ -270,10 +273,17 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
   };
   const server = http.createServer({ keepAliveTimeout: limits.idleTimeoutMs > 0 ? limits.idleTimeoutMs : 30_000 }, (req, res) => {
     const socket = req.socket;
+    // The rest of a pipelined chunk, parsed after its socket was closed: nothing to answer.
+    if (socket.destroyed) return;
+    if (guard.begin(socket) > limits.maxPipelined && limits.maxPipelined > 0) {
+      stats.pipelineClosed++;
+      socket.destroy();
+      return;
+    }
+    res.once('close', () => guard.end(socket));
     const wait = budget.take(socket.remoteAddress ?? '?');
     if (wait > 0) {
       stats.overBudget++;
-      guard.touch(socket);
       // A body left unread is discarded by node:http once the answer is sent.
       const r = overBudgetReply(wait);
       res.writeHead(429, r.headers);
@@ -281,8 +291,6 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       return;
     }
     const t0 = performance.now();
-    guard.begin(socket);
-    res.once('close', () => guard.end(socket));
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);

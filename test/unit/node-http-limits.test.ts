@@ -7,6 +7,7 @@ import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { decodeTx, deriveKeyPair, fastestEd25519, fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
 import { startHttpServer } from '../../src/node/http-server.js';
+import { PipelinedConnection, serializeRequest } from '../../src/adversary/http-pipeline.js';
 import { TxVerifier } from '../../src/node/tx-verifier.js';
 
 const connect = (port: number) =>
@@ -103,4 +104,28 @@ describe('TxVerifier', () => {
     expect(v.verifications).toBe(1);
     expect(v.rejectedHits).toBe(1);
   });
+
+  it('a socket pipelining more requests than the cap is closed; under the cap, or with the cap off, all are answered', async () => {
+    // The handler answers later, so that the pipelined requests are all unanswered at once.
+    const routes = [{ method: 'GET' as const, path: '/x', handler: () => new Promise<{ json: number }>((r) => setTimeout(() => r({ json: 1 }), 50)) }];
+    const flood = async (maxPipelined: number, depth: number) => {
+      const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes, limits: { maxPipelined } });
+      let answered = 0;
+      let lost = -1;
+      const done = new Promise<void>((ok) => {
+        const conn = new PipelinedConnection(server.port, '127.0.0.1', { answer: () => ++answered === depth && (conn.destroy(), ok()), lost: (n) => ((lost = n), ok()) });
+        const r = serializeRequest('GET', '/x', 'h');
+        conn.send(Array.from({ length: depth }, () => r), performance.now());
+      });
+      await done;
+      await server.close();
+      return { answered, lost, closed: server.stats.pipelineClosed };
+    };
+    expect(await flood(16, 16)).toEqual({ answered: 16, lost: 0, closed: 0 });
+    const over = await flood(16, 200);
+    expect(over.closed).toBe(1);
+    expect(over.answered + over.lost).toBe(200);
+    expect(over.lost).toBeGreaterThanOrEqual(200 - 16);
+    expect(await flood(0, 200)).toEqual({ answered: 200, lost: 0, closed: 0 });
+  }, 20_000);
 });
