@@ -18,7 +18,10 @@ import { assignSubnetworks, decodeShare, encodeShare, joinShares, shareLength, s
 import { DaService, createDaService, type DaServiceOptions } from '../../src/node/da/service.js';
 
 const dirs: string[] = [];
-afterEach(() => {
+/** Shares still on their way (a slow peer holds one 3 s): a late one would write into a removed data directory and recreate it. */
+const inFlight = new Set<Promise<unknown>>();
+afterEach(async () => {
+  await Promise.allSettled([...inFlight]);
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -85,10 +88,15 @@ function cluster(nValidators: number, subnetworks: number, opts: { submit?: Subm
       dataDir,
       // Stand-in for P2PNetwork.sendDaShare: bytes go through the validator's onShare as they would on the wire.
       network: {
-        sendDaShare: async (peer, bytes) => {
-          if (refuse.has(peer)) throw new Error('peer is not connected');
-          if (slow.has(peer)) await new Promise((r) => setTimeout(r, 3_000));
-          return validators.get(peer)!.onShare(new Uint8Array(bytes), toHex(identity.publicKey));
+        sendDaShare: (peer, bytes) => {
+          const delivery = (async () => {
+            if (refuse.has(peer)) throw new Error('peer is not connected');
+            if (slow.has(peer)) await new Promise((r) => setTimeout(r, 3_000));
+            return validators.get(peer)!.onShare(new Uint8Array(bytes), toHex(identity.publicKey));
+          })();
+          inFlight.add(delivery);
+          void delivery.finally(() => inFlight.delete(delivery)).catch(() => undefined);
+          return delivery;
         },
       },
       submitLocal: (bytes) => {
