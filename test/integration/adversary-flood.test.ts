@@ -17,9 +17,13 @@ const cleanup: Array<RunHandle | Runner> = [];
 const pids: number[] = [];
 
 afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  rmSync(outDir, { recursive: true, force: true });
+  // The directory goes whatever fails before (a dispose or a node left behind).
+  try {
+    for (const c of cleanup.reverse()) await c.dispose();
+    for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 });
 
 describe('api-flood on real nodes', () => {
