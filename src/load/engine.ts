@@ -59,7 +59,7 @@ export interface LoadEngineOptions {
   /** Cap on signatures per second across all workers (to prove a starved generator is detected). */
   signCapPerSec?: number;
   lookaheadMs?: number;
-  /** Bound on every request of the workers, time spent waiting for a connection included; default 10 s. */
+  /** Bound on every request of the workers, time spent waiting for a connection included (up to 50 ms more: requests started together share a timer); default 10 s. */
   requestTimeoutMs?: number;
   lateThresholdMs?: number;
   intervalMs?: number;

@@ -15,10 +15,15 @@ export function newHistogram(bitBucketSize: 32 | 64 = 32): Histogram {
   return hdr.build({ bitBucketSize, autoResize: false, lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, useWebAssembly: false });
 }
 
-/** Record a duration given in ms (fractional), as whole µs, clamped to [1 µs, 1 h]. */
-export function recordMs(h: Histogram, ms: number): void {
+/**
+ * Record a duration given in ms (fractional), as whole µs, clamped to [1 µs, 1 h]; `count` times at once
+ * when many samples share it (one answer for a whole batch: one histogram update, not one per sample).
+ */
+export function recordMs(h: Histogram, ms: number, count = 1): void {
   const us = Math.round(ms * 1000);
-  h.recordValue(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+  const v = us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us;
+  if (count === 1) h.recordValue(v);
+  else h.recordValueWithCount(v, count);
 }
 
 /** Latency figures in ms, as the summary and the events carry them. */
