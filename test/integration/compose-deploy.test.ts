@@ -78,11 +78,14 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
       expect(info.Config.Labels).toMatchObject({ 'loadnet.run': runId, 'loadnet.node': n.descriptor.name, 'loadnet.role': n.descriptor.role });
       expect(Object.keys(info.NetworkSettings.Networks)).toEqual([network]);
       expect(info.NetworkSettings.Networks[network]!.Aliases).toContain(n.descriptor.name);
-      // Every published port is bound to loopback, and the client's URL is one of them.
+      // Every published port (API, P2P, testing API) is bound to loopback; the client's URL and the P2P address
+      // (what a flooding peer dials) are among them.
       const bound = Object.values(info.NetworkSettings.Ports ?? {}).flat().filter(Boolean) as Array<{ HostIp: string; HostPort: string }>;
-      expect(bound.length).toBe(2);
+      expect(bound.length).toBe(3);
       for (const b of bound) expect(b.HostIp).toBe('127.0.0.1');
       expect(bound.map((b) => `http://127.0.0.1:${b.HostPort}`)).toContain(n.descriptor.apiUrl);
+      expect(n.descriptor.p2pAddress?.host).toBe('127.0.0.1');
+      expect(bound.map((b) => Number(b.HostPort))).toContain(n.descriptor.p2pAddress?.port);
       // The config speaks container addresses: peers by alias, no coordinator pid.
       const cfg = JSON.parse(readFileSync(join(ctx.runDir, 'nodes', n.descriptor.name, 'config.json'), 'utf8'));
       expect(cfg.api.host).toBe('0.0.0.0');
