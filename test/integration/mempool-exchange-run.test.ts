@@ -1,12 +1,16 @@
 /**
  * The mempool-converged expectation at scenario level, with the devnet's mempool exchange on and off (real
  * node processes, LocalDeployer, through the package build). The executor is cut off from 1 s to 4 s and its
- * batch of 25 transfers goes to it alone meanwhile: only it holds them, and an executor builds no block.
- * After the heal the exchange offers them to the validators on reconnection, so they are included and the
+ * batch of 25 transfers goes to it alone meanwhile: only it holds them. After the heal the exchange offers them
+ * to the validators on reconnection, so they are pending in the validators' mempools (or included) and the
  * check passes (pending everywhere counts: blocksOnly off). With LOADNET_DEFENSES=off:mempool-exchange
- * (inherited by the node processes) gossip carries only what is new: at the window's end (3 s after the heal)
- * the whole batch is still on the executor alone and the check fails, naming how many of the 25. (In the
- * runs so far the batch reached blocks later, during the cooldown: by which path is not established.)
+ * (inherited by the node processes) gossip carries only what is new, so no validator's mempool ever holds
+ * the batch after the heal. Whether the check then fails depends on the leader lottery: the executor is a
+ * staked block producer too (the devnet stakes every node equally), and when it leads a slot within the 3 s
+ * window it includes its own batch in a block, which converges without the exchange (seen in a CI run:
+ * converged 485 ms after the heal). So the off run asserts what the defense decides — the batch never
+ * reaches a validator's mempool — and, when the executor led no slot in time, the failure naming the numbers.
+ * The check failing on an impossible window is shown by re-judging (adversary-races.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { LocalDeployer, ScenarioBuilder } from 'loadnet';
@@ -36,7 +40,16 @@ const scenario = (name: string) =>
     .named(name)
     .build();
 
-async function run(name: string): Promise<{ status: string; message: string; figures: { convergenceMs: number | null; atEnd: { inBlocks: number; dropped: number; partial: number } } }> {
+interface Figures {
+  convergenceMs: number | null;
+  atEnd: { inBlocks: number; dropped: number; partial: number };
+  samples: Array<{ ms: number; sizes: Record<string, number> }>;
+}
+
+/** The most transactions any validator's mempool held at a reading after the divergence ended. */
+const validatorsHeldAfter = (f: Figures) => Math.max(0, ...f.samples.filter((x) => x.ms >= 0).flatMap((x) => Object.entries(x.sizes).filter(([n]) => n.startsWith('validator-')).map(([, k]) => k)));
+
+async function run(name: string): Promise<{ status: string; message: string; figures: Figures }> {
   const s = scenario(name);
   const runner = await new LocalDeployer({ outDir, reports: false }).deploy(s);
   cleanup.push(runner);
@@ -49,7 +62,7 @@ async function run(name: string): Promise<{ status: string; message: string; fig
 }
 
 describe('mempool-converged with the mempool exchange on and off', () => {
-  it('on: the cut-off executor offers its batch at the heal and it is included; off: it stays there and the check fails naming the numbers', async () => {
+  it('on: the cut-off executor offers its batch at the heal and it is included; off: no validator is offered it, and the check fails naming the numbers unless the executor includes it itself', async () => {
     const on = await run('mempool-exchange-on');
     expect(on.status, on.message).toBe('pass');
     expect(on.figures.convergenceMs).not.toBeNull();
@@ -57,9 +70,17 @@ describe('mempool-converged with the mempool exchange on and off', () => {
     process.env.LOADNET_DEFENSES = 'off:mempool-exchange';
     try {
       const off = await run('mempool-exchange-off');
-      expect(off.status).toBe('fail');
-      expect(off.message).toMatch(/not converged within 3000 ms of the divergence's end: 25 of 25 transactions not in a block or in every live node's mempool at the last reading/);
-      expect(off.message).toMatch(/converged never/);
+      // The defense's effect: without the exchange no validator is ever offered the batch (the readings name every node).
+      expect(Object.keys(off.figures.samples.at(-1)?.sizes ?? {}).sort()).toEqual(['executor-0', 'validator-0', 'validator-1', 'validator-2']);
+      expect(validatorsHeldAfter(off.figures), off.message).toBe(0);
+      console.log(`validators held after the heal: on ${validatorsHeldAfter(on.figures)}, off ${validatorsHeldAfter(off.figures)}`);
+      if (off.status === 'pass') {
+        // The executor led a slot within the window and included its own batch: converged through its block.
+        expect(off.figures.atEnd.inBlocks, off.message).toBe(25);
+      } else {
+        expect(off.message).toMatch(/not converged within 3000 ms of the divergence's end: 25 of 25 transactions not in a block or in every live node's mempool at the last reading/);
+        expect(off.message).toMatch(/converged never/);
+      }
     } finally {
       delete process.env.LOADNET_DEFENSES;
     }
