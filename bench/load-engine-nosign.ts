@@ -6,8 +6,8 @@
  * alternately before and after the current one, so a change's effect is read side by side in one run.
  * Run: npx tsc -p tsconfig.build.json && npx tsx bench/load-engine-nosign.ts [seconds] [rounds]
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { measureSteady, startNullSink } from './null-sink.js';
 import { createLoadEngine } from '../src/load/engine.js';
 import { devnetAdapter } from '../src/adapters/devnet/index.js';
 import type { ChainAdapter } from '../src/adapters/seam.js';
@@ -19,14 +19,8 @@ const rounds = Number(process.argv[3] ?? 4);
 const seeds = Array.from({ length: 200 }, (_, i) => toHex(deriveSeed('bench', 'wallet', i)));
 const fakeSigner = fileURLToPath(new URL('./load-fake-signer.mjs', import.meta.url));
 
-const sink = fork(fileURLToPath(new URL('./load-null-sink.mjs', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-const url = await new Promise<string>((resolve) => sink.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
-const sinkCount = () => new Promise<number>((resolve) => { sink.once('message', (m: { received: number }) => resolve(m.received)); sink.send('count'); });
-const cpuUs = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sink = await startNullSink();
+const url = sink.url;
 
 type Create = (o: Record<string, unknown>) => { start(): Promise<void>; finished(): Promise<unknown> };
 const engines: Record<string, { create: Create; chain: ChainAdapter }> = { now: { create: createLoadEngine as unknown as Create, chain: devnetAdapter } };
@@ -41,15 +35,9 @@ async function run(name: string): Promise<{ tps: number; cpuUsPerTx: number }> {
   const fake: ChainAdapter = { ...chain, txFactory: () => ({ module: fakeSigner, options: {} }) };
   const e = create({ chain: fake, targets: [url], wallets: seeds.map((secret) => ({ secret })), rate: 400_000, durationMs: (seconds + 2) * 1000, threads: 2, batch: 100, connections: 4 });
   await e.start();
-  await sleep(1000);
-  const c0 = cpuUs();
-  const s0 = await sinkCount();
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const n = (await sinkCount()) - s0;
-  const c1 = cpuUs();
+  const m = await measureSteady(sink, seconds);
   await e.finished();
-  return { tps: n / ((performance.now() - t0) / 1000), cpuUsPerTx: (c1 - c0) / n };
+  return m;
 }
 
 const cpu: Record<string, number[]> = { now: [], before: [] };
@@ -66,4 +54,4 @@ for (let r = 0; r < rounds; r++) {
 }
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`engine CPU per transaction without signing, median of ${rounds}: now ${med(cpu.now!).toFixed(2)} µs${beforePath ? `, before ${med(cpu.before!).toFixed(2)} µs` : ''}`);
-sink.kill();
+sink.close();

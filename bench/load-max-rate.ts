@@ -15,7 +15,6 @@
  * machine that head start drains for seconds, so a count at the sink credits the engine with signatures made
  * before the window (engine / bare above 1 under load).
  */
-import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
@@ -25,21 +24,15 @@ import { deriveSeed } from '../src/adapters/devnet/wire/keys.js';
 import { toHex, fromHex } from '../src/util/bytes.js';
 import { ed25519Backend } from '../src/adapters/devnet/wire/ed25519.js';
 import { encodeTxBatch, signTransferFast } from '../src/adapters/devnet/wire/tx.js';
+import { measureSteady, processCpuUs, startNullSink } from './null-sink.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 3);
 const seeds = Array.from({ length: 200 }, (_, i) => toHex(deriveSeed('bench', 'wallet', i)));
 
-const sink = fork(fileURLToPath(new URL('./load-null-sink.mjs', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-const url = await new Promise<string>((resolve) => sink.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
-const sinkCount = () => new Promise<number>((resolve) => { sink.once('message', (m: { received: number }) => resolve(m.received)); sink.send('count'); });
-
-/** CPU time of this process (coordinator + worker threads; the sink is another process), in µs. */
-const cpuUs = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sink = await startNullSink();
+const url = sink.url;
+const cpuUs = processCpuUs;
 
 interface Steady {
   tps: number;
@@ -62,17 +55,7 @@ function signedMarks() {
   };
 }
 
-/** Steady state: from 1 s after the load started, for `seconds`, counted at the sink; CPU of this process over the same span. */
-async function measure(): Promise<Steady> {
-  await sleep(1000);
-  const c0 = cpuUs();
-  const s0 = await sinkCount();
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const n = (await sinkCount()) - s0;
-  const c1 = cpuUs();
-  return { tps: n / ((performance.now() - t0) / 1000), cpuUsPerTx: (c1 - c0) / n };
-}
+const measure = (): Promise<Steady> => measureSteady(sink, seconds);
 
 async function bare(): Promise<Steady> {
   const workers = [0, 1].map((w) => new Worker(fileURLToPath(new URL('./load-bare-worker.mjs', import.meta.url)), { workerData: { url, seeds: seeds.filter((_, i) => i % 2 === w), batch: 100, inflight: 4, durationMs: (seconds + 2) * 1000 } }));
@@ -172,4 +155,4 @@ const ec = med(rows.engineCpu!), bc = med(rows.bareCpu!);
 console.log(`client CPU per transaction (this process, all threads): engine ${ec.toFixed(2)} µs, bare ${bc.toFixed(2)} µs: engine overhead ${((ec / bc - 1) * 100).toFixed(1)} % (load-independent measure)`);
 const es = med(rows.engineSigned!);
 console.log(`engine CPU per transaction signed (no credit for its pre-signed head start): ${es.toFixed(2)} µs${createBefore ? `, before ${med(rows.beforeSigned!).toFixed(2)} µs` : ''}; bare ${bc.toFixed(2)} µs: engine overhead ${((es / bc - 1) * 100).toFixed(1)} %`);
-sink.kill();
+sink.close();
