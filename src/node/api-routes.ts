@@ -15,6 +15,12 @@ import { stateRootOf } from './state-root.js';
 const HEX64 = /^[0-9a-f]{64}$/;
 const MAX_BLOCKS_PAGE = 100;
 const MAX_BATCH_BODY = 64 * 1024 * 1024;
+/**
+ * Requests' worth taken from a client's budget per transaction it sent with an invalid signature: a
+ * verification costs the node ~77 µs of a core (sodium, ~13k/s) where a request answered 429 costs ~23 µs
+ * (bench/RESULTS.md), so a batch of 64 forged transactions is priced as ~256 requests, not one.
+ */
+export const INVALID_SIGNATURE_COST = 4;
 /** Binary bytes of blocks per /cryptarchia/blocks page: the JSON is ~3x that, built on the event loop, so keep pages short (clients page on). */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
@@ -36,6 +42,7 @@ function intParam(req: HttpRequest, name: string, dflt?: number): number {
 
 function apiRoutes(node: DevnetNode): Route[] {
   const chain = node.chain;
+  const signatureCost = node.config.api.limits?.invalidSignatureCost ?? INVALID_SIGNATURE_COST;
   return [
     {
       method: 'GET',
@@ -100,6 +107,7 @@ function apiRoutes(node: DevnetNode): Route[] {
           return { status: 400, json: body };
         }
         const out = node.submitTxBytes(bytes);
+        if (out.result === 'bad_signature') req.charge(signatureCost);
         const body: SubmitTxResponse = { id: out.tx?.id ?? null, result: out.result, ...(out.error ? { error: out.error } : {}) };
         return { status: out.result === 'ok' ? 200 : 422, json: body };
       },
@@ -116,8 +124,11 @@ function apiRoutes(node: DevnetNode): Route[] {
         } catch (e) {
           throw new HttpError(400, `bad batch frame: ${(e as Error).message}; expected count u32 | (len u32 | tx)* (encodeTxBatch)`);
         }
+        // Priced by what it cost: each invalid signature found is charged to the client, and a client in debt
+        // gets no more verifications (a window's turn asks, so the batches queued ahead have been charged).
+        const payer = signatureCost > 0 ? { owes: req.owes, invalid: (n: number) => req.charge(n * signatureCost) } : undefined;
         // Results are plain identifiers: joined, not JSON.stringify'd (a 100,000-entry answer in a few ms).
-        return node.submitTxBatch({ length: at.length - 1, at: (i) => body.subarray(at[i]! + 4, at[i + 1]!) }).then((results) => ({ text: results.length === 0 ? '{"results":[]}' : `{"results":["${results.join('","')}"]}` }));
+        return node.submitTxBatch({ length: at.length - 1, at: (i) => body.subarray(at[i]! + 4, at[i + 1]!) }, payer).then((results) => ({ text: results.length === 0 ? '{"results":[]}' : `{"results":["${results.join('","')}"]}` }));
       },
     },
     { method: 'GET', path: Paths.mempoolMetrics, handler: () => ({ json: node.mempool.metrics() }) },

@@ -38,6 +38,13 @@ export interface PeerAddress {
   port: number;
 }
 
+/**
+ * The API's limits: the HTTP server's, and two of the node's own for transaction batches: batchAbandonAfter
+ * (node.ts BATCH_ABANDON_AFTER) and invalidSignatureCost (api-routes.ts INVALID_SIGNATURE_COST: requests'
+ * worth taken from a client's budget per transaction it sent with an invalid signature).
+ */
+export type ApiLimits = Partial<HttpLimits> & { batchAbandonAfter?: number; invalidSignatureCost?: number };
+
 export interface NodeConfig {
   name: string;
   role: NodeRole;
@@ -45,7 +52,7 @@ export interface NodeConfig {
   identitySeed: Hex;
   dataDir: string;
   /** limits: defenses against hostile API clients (http-server.ts DEFAULT_HTTP_LIMITS; 0 switches one off). */
-  api: { host: string; port: number; limits?: Partial<HttpLimits> & { batchAbandonAfter?: number } };
+  api: { host: string; port: number; limits?: ApiLimits };
   /**
    * The testing API (network faults, clock offset); null = off. With a token, every request must carry
    * `Authorization: Bearer <token>`; a host other than loopback is refused without one.

@@ -8,8 +8,7 @@
  * Switched off, each defense behaves as the node did before it existed.
  */
 import { LoadnetError } from '../errors.js';
-import type { NodeConfig } from './config.js';
-import type { HttpLimits } from './http-server.js';
+import type { ApiLimits, NodeConfig } from './config.js';
 import type { P2PDefenses } from './p2p/network.js';
 
 export const DEFENSES = {
@@ -37,6 +36,7 @@ export const DEFENSES = {
   'peer-ban': 'a peer whose score falls below p2p disconnectBelow is disconnected and banned for banMs (off: its score still falls and it is throttled, but it stays connected)',
   'http-body-cap': 'request body bytes held at once over all requests (api.limits.maxInflightBodyBytes)',
   'http-pipeline-cap': 'a socket with more unanswered pipelined requests than api.limits.maxPipelined is closed',
+  'http-signature-price': "a transaction sent to the API with an invalid signature costs its client's request budget api.limits.invalidSignatureCost requests more (the node paid a verification for it; off: one request whatever it holds)",
 } as const;
 
 export type DefenseName = keyof typeof DEFENSES;
@@ -70,8 +70,6 @@ export function offSet(names: readonly string[] | undefined): DefenseSet {
   return new Set(names.includes('all') ? DEFENSE_NAMES : (names as DefenseName[]));
 }
 
-type ApiLimits = Partial<HttpLimits> & { batchAbandonAfter?: number };
-
 /** The API limits with the switched-off ones at 0 (= no limit). */
 export function apiLimitsWith(limits: ApiLimits | undefined, off: DefenseSet): ApiLimits {
   const out: ApiLimits = { ...limits };
@@ -86,6 +84,7 @@ export function apiLimitsWith(limits: ApiLimits | undefined, off: DefenseSet): A
   zero('http-body-cap', ['maxInflightBodyBytes']);
   zero('http-pipeline-cap', ['maxPipelined']);
   zero('batch-abandon', ['batchAbandonAfter']);
+  zero('http-signature-price', ['invalidSignatureCost']);
   return out;
 }
 

@@ -23,6 +23,13 @@ export interface HttpRequest {
   contentType: string;
   /** The Authorization header ('' when absent). */
   authorization: string;
+  /**
+   * Price work found expensive while doing it: `tokens` more requests' worth off this client's budget
+   * (a debt when it has none left, answered 429 until paid back); nothing without a budget.
+   */
+  charge(tokens: number): void;
+  /** Seconds until this client is out of debt (0 when it is not, or without a budget). */
+  owes(): number;
 }
 
 export interface HttpReply {
@@ -30,10 +37,12 @@ export interface HttpReply {
   json?: unknown;
   text?: string;
   contentType?: string;
+  /** More response headers (lower-case names). */
+  headers?: Record<string, string>;
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly headers?: Record<string, string>) {
     super(message);
   }
 }
@@ -179,6 +188,21 @@ class ClientBudget {
     }
     return Math.max(1, Math.ceil((1 - b.tokens) / rate));
   }
+
+  /** Take `tokens` more after the fact; the debt is bounded by one burst (paid back in burst / rate s). */
+  charge(client: string, tokens: number): void {
+    if (this.limits.requestsPerSec <= 0 || !(tokens > 0)) return;
+    const b = this.buckets.get(client);
+    if (b) b.tokens = Math.max(-this.limits.requestBurst, b.tokens - tokens);
+  }
+
+  owes(client: string): number {
+    const rate = this.limits.requestsPerSec;
+    const b = rate > 0 ? this.buckets.get(client) : undefined;
+    if (!b) return 0;
+    const tokens = b.tokens + ((performance.now() - b.at) / 1000) * rate;
+    return tokens >= 0 ? 0 : Math.max(1, Math.ceil(-tokens / rate));
+  }
 }
 
 export interface HttpLimits {
@@ -242,7 +266,7 @@ function send(res: http.ServerResponse, reply: HttpReply): number {
   const status = reply.status ?? 200;
   if (res.headersSent || res.destroyed) return status;
   const body = reply.text ?? JSON.stringify(reply.json ?? null);
-  res.writeHead(status, { 'content-type': reply.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { ...reply.headers, 'content-type': reply.contentType ?? 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
   return status;
 }
@@ -281,7 +305,8 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       return;
     }
     res.once('close', () => guard.end(socket));
-    const wait = budget.take(socket.remoteAddress ?? '?');
+    const client = socket.remoteAddress ?? '?';
+    const wait = budget.take(client);
     if (wait > 0) {
       stats.overBudget++;
       // A body left unread is discarded by node:http once the answer is sent.
@@ -366,6 +391,8 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
         contentType: String(req.headers['content-type'] ?? ''),
         authorization: String(req.headers.authorization ?? ''),
+        charge: (tokens) => budget.charge(client, tokens),
+        owes: () => budget.owes(client),
       };
       try {
         const out = r.handler(request);
@@ -424,7 +451,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
 }
 
 function errorReply(e: unknown): HttpReply {
-  if (e instanceof HttpError) return { status: e.status, json: { error: e.message } };
+  if (e instanceof HttpError) return { status: e.status, json: { error: e.message }, ...(e.headers ? { headers: e.headers } : {}) };
   const code = (e as { code?: string })?.code;
   if (code === 'LN_ERR_CODEC') return { status: 400, json: { error: (e as Error).message } };
   return { status: 500, json: { error: `internal error: ${(e as Error)?.message ?? String(e)}` } };

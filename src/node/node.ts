@@ -41,6 +41,14 @@ const BATCH_WINDOW = 512;
 /** Invalid signatures in a row after which the rest of an API batch is not looked at. */
 export const BATCH_ABANDON_AFTER = 512;
 
+/** Who pays for an API batch's signature checks: asked before each window is verified, told what it cost. */
+export interface BatchPayer {
+  /** Seconds until the client may have more verified (0: go on). */
+  owes(): number;
+  /** Transactions of a window found with invalid signatures. */
+  invalid(count: number): void;
+}
+
 export class DevnetNode {
   readonly backend: Ed25519Backend = fastestEd25519();
   readonly key: SigningKey;
@@ -307,9 +315,11 @@ export class DevnetNode {
    * batch never holds the loop (slot timers, sync, other clients go on between windows). Each window's
    * unverified signatures are first checked by the worker pool, one API window in the pool at a time
    * so block verification queues behind at most one. After `batchAbandonAfter` invalid signatures in
-   * a row the rest of the batch is answered 'batch_abandoned' without being looked at.
+   * a row the rest of the batch is answered 'batch_abandoned' without being looked at. A payer (the API
+   * client) is charged for the invalid signatures found and, while it owes, gets no window verified:
+   * a 429 for the first, the rest 'batch_abandoned'.
    */
-  async submitTxBatch(txs: Uint8Array[] | { length: number; at(i: number): Uint8Array }): Promise<SubmitResult[]> {
+  async submitTxBatch(txs: Uint8Array[] | { length: number; at(i: number): Uint8Array }, payer?: BatchPayer): Promise<SubmitResult[]> {
     const item = Array.isArray(txs) ? (i: number) => txs[i]! : (i: number) => txs.at(i);
     const abandonAfter = this.config.api.limits?.batchAbandonAfter ?? BATCH_ABANDON_AFTER;
     const results: SubmitResult[] = new Array<SubmitResult>(txs.length);
@@ -324,12 +334,21 @@ export class DevnetNode {
       if (this.verifyPool) {
         const fresh = decoded.filter((d): d is SignedTransaction => !('result' in d) && !this.mempool.has(d.id));
         if (fresh.length >= MIN_POOLED) {
-          const turn = this.apiPoolTurn.then(() => this.verifyPool!.preverify(fresh, this.verifier));
+          // Asked when the window's turn comes, so the invalid signatures of the batches ahead are priced by then.
+          const turn = this.apiPoolTurn.then(() => (payer && payer.owes() > 0 ? undefined : this.verifyPool!.preverify(fresh, this.verifier)));
           this.apiPoolTurn = turn.catch(() => undefined);
           await turn;
         }
       }
+      const wait = payer ? payer.owes() : 0;
+      if (wait > 0) {
+        if (start === 0) throw new HttpError(429, `this client owes its request budget for invalid signatures it sent; retry after ${wait} s`, { 'retry-after': String(wait) });
+        results.fill('batch_abandoned', start);
+        this.mempool.noteRejected('batch_abandoned', txs.length - start);
+        return results;
+      }
       const now = this.now();
+      let invalid = 0;
       for (let i = 0; i < decoded.length; i++) {
         const d = decoded[i]!;
         let r: SubmitResult;
@@ -340,7 +359,9 @@ export class DevnetNode {
         }
         results[start + i] = r;
         badRun = r === 'bad_signature' ? badRun + 1 : 0;
+        if (r === 'bad_signature') invalid++;
         if (abandonAfter > 0 && badRun >= abandonAfter) {
+          payer?.invalid(invalid);
           const left = txs.length - (start + i + 1);
           results.fill('batch_abandoned', start + i + 1);
           this.mempool.noteRejected('batch_abandoned', left);
@@ -348,6 +369,7 @@ export class DevnetNode {
           return results;
         }
       }
+      payer?.invalid(invalid);
     }
     return results;
   }

@@ -2,6 +2,7 @@
  * Hostile API clients against real node processes, with the chain going on underneath (blocks keep
  * coming): thousands of idle sockets (a fresh client is still served within 1 s and the idle ones are
  * closed), one client over its request budget (429 + Retry-After, other clients unaffected), and
+ * invalid signatures priced against the sender's budget (a batch of 64 forged ones puts it in debt: 429),
  * three 100,000-transaction batches of invalid signatures at once (a control client's
  * GET /cryptarchia/info p99 stays within 500 ms; each batch is abandoned after a run of invalid
  * signatures, with its rejects reported).
@@ -116,6 +117,50 @@ describe('devnet node: hostile API clients', () => {
       for (let i = 0; i < 20; i++) expect((await timedGet(control, '/cryptarchia/info')).status).toBe(200);
     } finally {
       await Promise.all([flood.close(), control.close()]);
+    }
+  });
+
+  it('invalid signatures are priced: a batch of 64 puts its client in debt (429 + Retry-After, the next batch refused at its turn); another client is not affected', async () => {
+    const node = nodes[1]!; // budget 50/s, burst 100; an invalid signature costs 4 requests
+    const w = plan.wallets[0]!;
+    const template = signTransferFast(w.key, 0, 1, fromHex(w.publicKey), 1).bytes;
+    // 64 copies with other nonces: other ids, and the signature no longer matches (as invalid-batch-client.mjs does).
+    const forged = (tag: number) => {
+      const body = Buffer.alloc(4 + 64 * (4 + template.length));
+      body.writeUInt32LE(64, 0);
+      for (let i = 0, o = 4; i < 64; i++, o += 4 + template.length) {
+        body.writeUInt32LE(template.length, o);
+        Buffer.from(template).copy(body, o + 4);
+        body.writeUInt32LE(1000 + i, o + 4 + 33);
+        body.writeUInt32LE(tag, o + 4 + 37);
+      }
+      return body;
+    };
+    const post = (pool: Pool, body: Buffer) => pool.request({ method: 'POST', path: '/mempool/add/txs', body, headers: { 'content-type': 'application/octet-stream' } });
+    const attacker = new Pool(`http://127.0.0.1:${node.apiPort}`, { connections: 2, localAddress: '127.0.0.4' });
+    const other = new Pool(`http://127.0.0.1:${node.apiPort}`, { connections: 1, localAddress: '127.0.0.5' });
+    try {
+      // Two batches at once: the first is verified (64 bad_signature) and charged 256; the second, queued
+      // behind it, finds its client in debt when its turn comes and is refused unverified.
+      const [a, b] = await Promise.all([post(attacker, forged(1)), post(attacker, forged(2))]);
+      const [ta, tb] = [await a.body.text(), await b.body.text()];
+      const answers = [
+        { status: a.statusCode, text: ta, retry: a.headers['retry-after'] },
+        { status: b.statusCode, text: tb, retry: b.headers['retry-after'] },
+      ].sort((x, y) => x.status - y.status);
+      console.log(`priced batches: ${answers.map((x) => `${x.status} ${x.text.slice(0, 90)}`).join(' | ')}`);
+      expect(answers[0]!.status).toBe(200);
+      expect((JSON.parse(answers[0]!.text) as { results: string[] }).results.filter((r) => r === 'bad_signature').length).toBe(64);
+      expect(answers[1]!.status).toBe(429);
+      expect(Number(answers[1]!.retry)).toBeGreaterThanOrEqual(1);
+      // In debt, its next request of any kind is answered 429 before its body is read; another client is served.
+      const next = await attacker.request({ method: 'GET', path: '/cryptarchia/info' });
+      await next.body.text();
+      expect(next.statusCode).toBe(429);
+      expect(Number(next.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect((await timedGet(other, '/cryptarchia/info')).status).toBe(200);
+    } finally {
+      await Promise.all([attacker.close(), other.close()]);
     }
   });
 
