@@ -21,6 +21,58 @@ export interface NetworkFaultApplier {
   apply(state: NetworkFaultState, nodes: readonly string[], props: ReadonlySet<LinkProperty>): Promise<void>;
   /** Remove whatever it installed (teardown): nothing may be left behind. */
   close?(): Promise<void>;
+  /** For the link-shaping appliers: which one was chosen and why (recorded with each link fault). */
+  readonly choice?: LinkApplierChoice;
+}
+
+/** Who shapes links (delay, jitter, loss, bandwidth): the kernel's netem, or loadnet's link shaper (a TCP proxy). */
+export type LinkApplierKind = 'netem' | 'link-shaper';
+export const LINK_APPLIERS: readonly LinkApplierKind[] = ['netem', 'link-shaper'];
+
+export interface LinkApplierChoice {
+  applier: LinkApplierKind;
+  /** Why: asked for, netem available, or what ruled it out (the probe's answer, the deployer's lack of namespaces). */
+  reason: string;
+}
+
+/**
+ * netem where the kernel has it and the deployer gives each node its own network namespace (containers),
+ * the link shaper otherwise; `forced` (a deployer option) asks for one and fails, naming what is missing,
+ * when it cannot run. `netem` is the probe (appliers/netem.ts), asked only when the answer matters.
+ */
+export function chooseLinkApplier(o: { deployer: string; namespaces: boolean; forced?: LinkApplierKind | 'auto'; netem: () => { available: boolean; reason: string } }): LinkApplierChoice {
+  const forced = o.forced ?? 'auto';
+  checkLinkApplierOption(o.deployer, forced);
+  if (forced === 'link-shaper') return { applier: 'link-shaper', reason: 'asked for (linkApplier: link-shaper)' };
+  const noNs = `the ${o.deployer} deployer runs every node in the host's network namespace (netem shapes a namespace's egress)`;
+  if (forced === 'netem') {
+    if (!o.namespaces) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `linkApplier 'netem' cannot run: ${noNs}; allowed here: 'link-shaper' or 'auto'`);
+    const probe = o.netem();
+    if (!probe.available) throw new LoadnetError('LN_ERR_CONFIG_INVALID', `linkApplier 'netem' cannot run: ${probe.reason}; allowed here: 'link-shaper' or 'auto'`, { hint: 'netem is the kernel module sch_netem (CONFIG_NET_SCH_NETEM); without it loadnet shapes links with its link shaper' });
+    return { applier: 'netem', reason: `asked for (linkApplier: netem); ${probe.reason}` };
+  }
+  if (!o.namespaces) return { applier: 'link-shaper', reason: noNs };
+  const probe = o.netem();
+  return probe.available ? { applier: 'netem', reason: probe.reason } : { applier: 'link-shaper', reason: probe.reason };
+}
+
+/** A deployer's `linkApplier` option, checked when the deployer is made. */
+export function checkLinkApplierOption(deployer: string, v: unknown): void {
+  if (v !== undefined && v !== 'auto' && !LINK_APPLIERS.includes(v as LinkApplierKind)) {
+    throw new LoadnetError('LN_ERR_CONFIG_INVALID', `${deployer} linkApplier: ${JSON.stringify(v)} is not allowed; allowed: 'auto', ${LINK_APPLIERS.map((a) => `'${a}'`).join(', ')}`);
+  }
+}
+
+/**
+ * What a link fault's record says about who renders it: `mechanism` (per property), `applier` (the chosen
+ * link-shaping applier, else the appliers' names) and `applierReason` (why that one).
+ */
+export function linkRecordOf(route: ReadonlyMap<LinkProperty, NetworkFaultApplier>, props: Iterable<LinkProperty>): { mechanism: Record<string, string>; applier?: string; applierReason?: string } {
+  const list = [...props];
+  const used = [...new Set(list.map((p) => route.get(p)).filter((a): a is NetworkFaultApplier => a !== undefined))];
+  const chosen = used.find((a) => a.choice)?.choice;
+  const names = [...new Set(used.map((a) => a.choice?.applier ?? a.name))];
+  return { mechanism: mechanismOf(route, list), ...(names.length ? { applier: names.join('+') } : {}), ...(chosen ? { applierReason: chosen.reason } : {}) };
 }
 
 /** Per-node clock faults: an offset from true time, jitter around it, and drift (ppm: µs per s). */

@@ -9,7 +9,7 @@ import { LoadnetError } from '../errors.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { PerKeyQueue } from '../util/per-key-queue.js';
 import type { ClockSkewOptions, EventLog, FaultCapabilities, FaultKind, LinkFaultOptions, LinkShapeEntry, NodeControl, NodeDescriptor, RemoveNodeOptions, StartNodeOptions } from '../runtime/contracts.js';
-import { applyState, capabilitiesOf, mechanismOf, routeAppliers, unsupported } from './applier.js';
+import { applyState, capabilitiesOf, linkRecordOf, mechanismOf, routeAppliers, unsupported } from './applier.js';
 import { NetworkFaultState, shapeProperties, type LinkProperty, type LinkShape } from './network-state.js';
 import type { NodePrimitives } from './primitives.js';
 import { FaultRecorder } from './record.js';
@@ -294,7 +294,7 @@ export class GenericNodeControl implements NodeControl {
     if (props.length === 0) this.links.delete(key);
     else this.links.set(key, fault);
     this.net.shape(node, peer, this.effective(node, peer));
-    if (props.length > 0) this.faults.openFor(`link:${key}`, 'link-fault', node, { peer, ...fault, mechanism: mechanismOf(this.route, props) });
+    if (props.length > 0) this.faults.openFor(`link:${key}`, 'link-fault', node, { peer, ...fault, ...linkRecordOf(this.route, props) });
     await this.render(`link:${key}`);
     if (props.length === 0) this.faults.closeOpen(`link:${key}`, { ok: true });
   }
@@ -305,7 +305,7 @@ export class GenericNodeControl implements NodeControl {
     this.need(props);
     this.linkSets.set(label, [...links]);
     for (const l of links) this.net.shape(l.from, l.to, this.effective(l.from, l.to));
-    this.faults.openFor(`links:${label}`, kind, label, { ...detail, links: links.length, mechanism: mechanismOf(this.route, props) });
+    this.faults.openFor(`links:${label}`, kind, label, { ...detail, links: links.length, ...linkRecordOf(this.route, props) });
     await this.render(`links:${label}`);
   }
 

@@ -153,7 +153,14 @@ function linksText(b: FaultBand): string {
 export function shaperTimeline(data: RunData): ShaperInterval[] {
   return data.faults
     .filter((b) => NETWORK_KINDS.has(b.kind))
-    .map((b) => ({ kind: b.kind, target: b.target, from: b.from, to: b.to, open: b.open, effects: effectsOf(b), links: linksText(b), mechanism: isObj(b.detail?.mechanism) ? Object.entries(b.detail.mechanism).map(([k, v]) => `${k}: ${String(v)}`) : [] }));
+    .map((b) => ({ kind: b.kind, target: b.target, from: b.from, to: b.to, open: b.open, effects: effectsOf(b), links: linksText(b), mechanism: mechanismLines(b.detail) }));
+}
+
+/** Applier per effect, then which link applier ran and why (netem or the link shaper: faults/applier.ts). */
+function mechanismLines(d: Obj | undefined): string[] {
+  const out = isObj(d?.mechanism) ? Object.entries(d.mechanism).map(([k, v]) => `${k}: ${String(v)}`) : [];
+  if (typeof d?.applierReason === 'string') out.push(`applier ${String(d.applier)}: ${d.applierReason}`);
+  return out;
 }
 
 function propagationSection(tiers: TierPropagation[]): string {

@@ -117,6 +117,8 @@ describe.skipIf(!hasEngine)('ComposeDeployer: the fault examples on containers',
     expect(events.find((e) => e.kind === 'compose.deploy')?.linkShaper).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'latency-tiers');
     expect(start?.detail?.mechanism).toMatchObject({ delay: expect.stringMatching(/^shaper: /), jitter: expect.stringMatching(/^shaper: /) });
+    // Containers have namespaces, so netem would have been taken: the record says the shaper ran because this kernel has none.
+    expect({ applier: start?.detail?.applier, why: start?.detail?.applierReason }).toEqual({ applier: 'link-shaper', why: expect.stringMatching(/^netem is unavailable on this kernel: .*Specified qdisc kind is unknown/) });
     const p = handle.summary.expectations.find((e) => e.name === 'propagation')!;
     const tiers = p.figures!.tiers as Record<string, { p50Ms: number; p99Ms: number; samples: number }>;
     expect(tiers.C!.samples).toBeGreaterThan(3);

@@ -133,7 +133,9 @@ describe('faults on real nodes', () => {
     const p = byName(o, 'propagation');
     console.log(`[faults] latency tiers, C at 700 ms: ${p.message}`);
     const events = readFileSync(join(o.runDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    expect(events.find((e) => e.kind === 'fault.start' && e.fault === 'latency-tiers')?.detail?.mechanism?.delay).toMatch(/^shaper: /);
+    const tiersStart = events.find((e) => e.kind === 'fault.start' && e.fault === 'latency-tiers');
+    expect(tiersStart?.detail?.mechanism?.delay).toMatch(/^shaper: /);
+    expect({ applier: tiersStart?.detail?.applier, why: tiersStart?.detail?.applierReason }).toEqual({ applier: 'link-shaper', why: expect.stringMatching(/^the local deployer runs every node in the host's network namespace/) });
     const tiers = p.figures!.tiers as Record<string, { p50Ms: number; p99Ms: number; samples: number }>;
     expect(tiers.C!.samples).toBeGreaterThan(3);
     // Each chunk on a tier-C link waits 700 ± 20 ms while the tiers hold (to the window's end), and propagation counts

@@ -111,7 +111,7 @@ describe('network fault sections', () => {
   const shaper = (...props: string[]) => ({ mechanism: Object.fromEntries(props.map((p) => [p, `shaper: renders ${p}`])) });
   const events = [
     ev(0, 'run.phase', { phase: 'window' }),
-    ev(0, 'fault.start', { faultId: 'f1', fault: 'latency-tiers', target: 'latency-tiers-at-0ms#1', detail: { tiers, rule: 'max', jitterMs: 20, links: 12, ...shaper('delay', 'jitter') } }),
+    ev(0, 'fault.start', { faultId: 'f1', fault: 'latency-tiers', target: 'latency-tiers-at-0ms#1', detail: { tiers, rule: 'max', jitterMs: 20, links: 12, ...shaper('delay', 'jitter'), applier: 'link-shaper', applierReason: 'netem is unavailable on this kernel: tc said no' } }),
     ev(3, 'fault.start', { faultId: 'f2', fault: 'link-fault', target: 'link-fault-at-3s#1', detail: { from: ['validator-0'], to: ['validator-1'], bothWays: true, delayMs: 150, rateBytesPerSec: 200000, links: 2, ...shaper('delay', 'bandwidth') } }),
     ev(8, 'fault.end', { faultId: 'f2', fault: 'link-fault', target: 'link-fault-at-3s#1', ok: true, durationMs: 5000 }),
     ev(9, 'fault.start', { faultId: 'f3', fault: 'restart', target: 'validator-3' }),
@@ -165,6 +165,8 @@ describe('network fault sections', () => {
       'validator-0 ↛ validator-2',
     ]);
     expect(rows[1]!.mechanism).toEqual(['delay: shaper: renders delay', 'bandwidth: shaper: renders bandwidth']);
+    expect(rows[0]!.mechanism).toEqual(['delay: shaper: renders delay', 'jitter: shaper: renders jitter', 'applier link-shaper: netem is unavailable on this kernel: tc said no']);
+    expect(html).toContain('applier link-shaper: netem is unavailable on this kernel: tc said no');
     expect(html).toMatch(/id="chart-link-state" data-points="4"/);
     expect((html.match(/<rect class="link-state" /g) ?? []).length).toBe(4);
     expect(html).toContain('data-effects="cut"');

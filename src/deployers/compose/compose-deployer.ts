@@ -19,8 +19,9 @@ import { composeNodeControl } from './compose-node-control.js';
 import { checkFaultSupport, namesClockSkew, namesShapedLinks } from '../../faults/capabilities.js';
 import { FAKETIME_CLOCK, SHAPER_LINKS } from '../../faults/appliers/shaper.js';
 import { findLibfaketime } from '../../shaper/faketime-clock.js';
-import { capabilitiesOf } from '../../faults/applier.js';
+import { capabilitiesOf, checkLinkApplierOption, chooseLinkApplier, type LinkApplierKind } from '../../faults/applier.js';
 import { IPTABLES_LINKS } from '../../faults/appliers/iptables.js';
+import { NETEM_LINKS, netemSupport } from '../../faults/appliers/netem.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
 import { connectEngine, pingEngine, type EngineOptions } from './engine.js';
 import { ensureNodeImage, type NodeImage } from './image.js';
@@ -59,6 +60,12 @@ export interface ComposeDeployerOptions extends RunnerOptions, EngineOptions {
    * limits bandwidth; false keeps the devnet's testing API for delay.
    */
   linkShaper?: boolean;
+  /**
+   * Who shapes links when the deployment shapes them: 'auto' (default) takes the kernel's netem where this
+   * machine has it and loadnet's link shaper otherwise; 'netem' or 'link-shaper' insists (netem fails, naming
+   * what is missing, where the kernel lacks it). The fault records name the one that ran and why.
+   */
+  linkApplier?: LinkApplierKind | 'auto';
   /** Start every container under libfaketime (in loadnet's image when this machine has it). Default: when the scenario skews clocks and the image has it. */
   clockSkew?: boolean;
 }
@@ -68,16 +75,21 @@ export class ComposeDeployer implements Deployer {
 
   constructor(private readonly options: ComposeDeployerOptions = {}) {
     checkContainerOptions('ComposeDeployer', options);
+    checkLinkApplierOption('ComposeDeployer', options.linkApplier);
+    if (options.linkShaper === false && (options.linkApplier ?? 'auto') !== 'auto') throw new LoadnetError('LN_ERR_CONFIG_INVALID', `ComposeDeployer: linkShaper false (no loadnet link shaping) and linkApplier ${JSON.stringify(options.linkApplier)} contradict each other`, { hint: 'leave out one of them' });
   }
 
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = chainOf(scenario.spec);
     if (chain.name !== 'devnet') return this.deployPrograms(scenario, chain);
     const o = this.options;
-    const shaper = o.linkShaper ?? namesShapedLinks(scenario.spec);
+    // Links are shaped by netem (each container has its own namespace) where the kernel has it, else by the link shaper.
+    const shaping = o.linkShaper ?? (namesShapedLinks(scenario.spec) || (o.linkApplier ?? 'auto') !== 'auto');
+    const linkChoice = shaping ? chooseLinkApplier({ deployer: 'compose', namespaces: true, forced: o.linkApplier, netem: netemSupport }) : undefined;
+    const shaper = linkChoice?.applier === 'link-shaper';
     // loadnet's own image carries libfaketime when this machine has it (image-contents.ts); a user's image may not.
     const faketime = o.clockSkew ?? (namesClockSkew(scenario.spec) && !o.image && findLibfaketime() !== null);
-    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain.name, [IPTABLES_LINKS, ...(shaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS], faketime ? FAKETIME_CLOCK : TESTING_API_CLOCK, true, chain.capabilities.has('staking')));
+    checkFaultSupport(scenario.spec, capabilitiesOf('compose', chain.name, [...(linkChoice?.applier === 'netem' ? [NETEM_LINKS] : []), IPTABLES_LINKS, ...(shaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS], faketime ? FAKETIME_CLOCK : TESTING_API_CLOCK, true, chain.capabilities.has('staking')));
     const say = noticeWriter(o);
     const docker = connectEngine(o);
     // Fail before a run directory exists when there is no engine: the user's fix is to start one.
@@ -113,7 +125,7 @@ export class ComposeDeployer implements Deployer {
         ...(shaper ? { linkShaper: { seed: scenario.spec.seed } } : {}),
         ...(faketime ? { clockSkew: { seed: scenario.spec.seed } } : {}),
       }, scenario.spec);
-      return startDeployment(deployment, scenario.spec.nodeControl ? composeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs }) : undefined);
+      return startDeployment(deployment, scenario.spec.nodeControl ? composeNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, linkChoice }) : undefined);
     });
   }
 

@@ -10,8 +10,9 @@
 import { LoadnetError } from '../../errors.js';
 import { GenericNodeControl } from '../../faults/node-control.js';
 import type { NodePrimitives } from '../../faults/primitives.js';
-import type { ClockSkewApplier, NetworkFaultApplier } from '../../faults/applier.js';
+import type { ClockSkewApplier, LinkApplierChoice, NetworkFaultApplier } from '../../faults/applier.js';
 import { IptablesApplier } from '../../faults/appliers/iptables.js';
+import { NetemApplier } from '../../faults/appliers/netem.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
 import { FaketimeApplier, ShaperApplier } from '../../faults/appliers/shaper.js';
 import { devnetSpawn } from '../devnet-joiners.js';
@@ -22,6 +23,8 @@ import { ContainerPrimitives } from './container-node.js';
 export interface ComposeNodeControlOptions {
   /** Bound on each action's promised outcome. Default max(30 s, 20 slots). */
   actionTimeoutMs?: number;
+  /** Who shapes links (the deployer chose: chooseLinkApplier); netem goes before iptables so it renders loss too. */
+  linkChoice?: LinkApplierChoice;
 }
 
 export class ComposeNodePrimitives extends ContainerPrimitives<ComposeNode, ComposeDeployment> implements NodePrimitives {
@@ -43,9 +46,11 @@ export class ComposeNodePrimitives extends ContainerPrimitives<ComposeNode, Comp
     const links = deployment.links;
     // iptables first: cuts and loss are real packet drops in the kernel (matching the shaper's proxy ports
     // when links run through it); the shaper renders what only it can here (delay, jitter, bandwidth).
+    const choice = options.linkChoice;
     this.appliers = [
+      ...(choice?.applier === 'netem' ? [new NetemApplier(() => deployment.faultTargets(), choice)] : []),
       new IptablesApplier(() => deployment.faultTargets(), links ? (node, peer) => links.addressOf(node, peer) : undefined),
-      ...(links ? [new ShaperApplier(links)] : []),
+      ...(links ? [new ShaperApplier(links, choice)] : []),
       new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs)),
     ];
     this.clock = deployment.clocks ? new FaketimeApplier(deployment.clocks) : new TestingApiClock(ref);

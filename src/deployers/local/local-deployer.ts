@@ -18,7 +18,8 @@ import { chainOf } from '../../adapters/registry.js';
 import { LoadnetError } from '../../errors.js';
 import { localNodeControl } from './local-node-control.js';
 import { checkFaultSupport, namesClockSkew, namesShapedLinks } from '../../faults/capabilities.js';
-import { capabilitiesOf } from '../../faults/applier.js';
+import { capabilitiesOf, checkLinkApplierOption, chooseLinkApplier, type LinkApplierKind } from '../../faults/applier.js';
+import { netemSupport } from '../../faults/appliers/netem.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
 import { FAKETIME_CLOCK, FaketimeApplier, SHAPER_LINKS, ShaperApplier } from '../../faults/appliers/shaper.js';
 import { findLibfaketime } from '../../shaper/faketime-clock.js';
@@ -42,6 +43,11 @@ export interface LocalDeployerOptions extends RunnerOptions {
    * asking); false keeps the chain's own testing API for delay.
    */
   linkShaper?: boolean;
+  /**
+   * Who shapes links: 'auto' (default) and 'link-shaper' give the link shaper (nodes share the host's network
+   * namespace, where netem cannot tell one node's traffic from another's); 'netem' fails, saying so.
+   */
+  linkApplier?: LinkApplierKind | 'auto';
   /** Run every node under libfaketime so its clock can be skewed. Default: when the scenario skews clocks and libfaketime is installed. */
   clockSkew?: boolean;
 }
@@ -49,14 +55,17 @@ export interface LocalDeployerOptions extends RunnerOptions {
 export class LocalDeployer implements Deployer {
   readonly name = 'local';
 
-  constructor(private readonly options: LocalDeployerOptions = {}) {}
+  constructor(private readonly options: LocalDeployerOptions = {}) {
+    checkLinkApplierOption('LocalDeployer', options.linkApplier);
+  }
 
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = chainOf(scenario.spec);
     if (!chain.planLocal) throw new LoadnetError('LN_ERR_DEPLOY', `the local deployer cannot launch chain '${chain.name}': its adapter plans no local processes`, { hint: 'attach to nodes that run already (loadnet run --attach <url>)' });
     // Link shaping and clock skew for chains whose nodes take faults (a testing API) and dial each other.
     const testingFaults = chain.capabilities.has('testing-faults');
-    const shaper = testingFaults && (this.options.linkShaper ?? namesShapedLinks(scenario.spec));
+    const shaper = testingFaults && (this.options.linkShaper ?? (namesShapedLinks(scenario.spec) || (this.options.linkApplier ?? 'auto') !== 'auto'));
+    const linkChoice = shaper ? chooseLinkApplier({ deployer: 'local', namespaces: false, forced: this.options.linkApplier, netem: netemSupport }) : undefined;
     const faketime = testingFaults && (this.options.clockSkew ?? (namesClockSkew(scenario.spec) && findLibfaketime() !== null));
     const links = testingFaults ? [...(shaper ? [SHAPER_LINKS] : []), TESTING_API_LINKS] : [];
     // Refused before anything runs: a fault this deployment's appliers cannot render (named with deployer and chain).
@@ -75,7 +84,7 @@ export class LocalDeployer implements Deployer {
         localNodeControl(deployment, {
           actionTimeoutMs: this.options.actionTimeoutMs,
           // The link shaper and libfaketime, when this deployment runs them, come before the testing API.
-          ...(deployment.links ? { appliers: [new ShaperApplier(deployment.links)] } : {}),
+          ...(deployment.links ? { appliers: [new ShaperApplier(deployment.links, linkChoice)] } : {}),
           ...(deployment.clocks ? { clock: new FaketimeApplier(deployment.clocks) } : {}),
         });
       return startDeployment(deployment, scenario.spec.nodeControl ? control() : undefined);

@@ -5,7 +5,7 @@
  * sets each directed link's shape from the desired state.
  */
 import type { LinkShaper } from '../../shaper/link-shaper.js';
-import type { ClockSkew, ClockSkewApplier, NetworkFaultApplier } from '../applier.js';
+import type { ClockSkew, ClockSkewApplier, LinkApplierChoice, NetworkFaultApplier } from '../applier.js';
 import type { LinkProperty, NetworkFaultState } from '../network-state.js';
 import type { FaketimeClock } from '../../shaper/faketime-clock.js';
 
@@ -34,7 +34,11 @@ export class ShaperApplier implements NetworkFaultApplier {
   readonly name = SHAPER_LINKS.name;
   readonly renders = SHAPER_LINKS.renders;
 
-  constructor(private readonly shaper: LinkShaper) {}
+  /** `choice`: why the link shaper and not netem (applier.ts chooseLinkApplier), recorded with each link fault. */
+  constructor(
+    private readonly shaper: LinkShaper,
+    readonly choice?: LinkApplierChoice,
+  ) {}
 
   async apply(state: NetworkFaultState, nodes: readonly string[], props: ReadonlySet<LinkProperty>): Promise<void> {
     for (const node of nodes) {
