@@ -5,7 +5,8 @@
  * 50 ms. The devnet's per-client budget is lowered to 2,000 requests/s so the flood meets it; `defensesOff`
  * (e.g. LOADNET_FLOOD_UNPROTECTED=1) switches validator-0's defenses off to see the same flood without them;
  * LOADNET_FLOOD_REQUESTS (e.g. info,health,not-found,bad-account) floods with those request kinds only, and
- * LOADNET_FLOOD_PIPELINING (default 128, over 8 connections) sets how many requests each flood socket has in flight.
+ * LOADNET_FLOOD_PIPELINING and LOADNET_FLOOD_CONNECTIONS (defaults: floodApi's) set how many requests each flood
+ * socket has in flight and over how many sockets.
  * Expectations: the flood's rate reached, the control client's p99 ≤ 500 ms, validator-0's chain growing,
  * the chain live; the error mix (2xx/4xx/429/5xx/timeouts) is in the run's `apiFlood` summary section.
  *
@@ -30,6 +31,7 @@ export function apiFlood(options: ApiFloodOptions = {}): Scenario {
   const budget = options.budgetPerSec ?? 2000;
   const requests = process.env.LOADNET_FLOOD_REQUESTS?.split(',').filter(Boolean) as FloodRequestKind[] | undefined;
   const pipelining = process.env.LOADNET_FLOOD_PIPELINING ? Number(process.env.LOADNET_FLOOD_PIPELINING) : undefined;
+  const connections = process.env.LOADNET_FLOOD_CONNECTIONS ? Number(process.env.LOADNET_FLOOD_CONNECTIONS) : undefined;
   return ScenarioBuilder.topology()
       .networkFull()
       .validators(3)
@@ -42,7 +44,7 @@ export function apiFlood(options: ApiFloodOptions = {}): Scenario {
     .transactions()
       .ratePerSecond(10)
       .apply()
-    .floodApi({ rate: options.rate ?? 10_000, minRateFraction: options.minRateFraction ?? 0.9, target: 'validator-0', controlP99: options.controlP99 ?? '500ms', ...(requests ? { requests } : {}), ...(pipelining ? { pipelining } : {}) })
+    .floodApi({ rate: options.rate ?? 10_000, minRateFraction: options.minRateFraction ?? 0.9, target: 'validator-0', controlP99: options.controlP99 ?? '500ms', ...(requests ? { requests } : {}), ...(pipelining ? { pipelining } : {}), ...(connections ? { connections } : {}) })
     .expectConsensusLiveness()
     .withRunDuration('30s')
     .named(unprotected ? 'api-flood-unprotected' : 'api-flood')

@@ -56,7 +56,7 @@ export interface FloodOptions {
 
 export interface FloodStats {
   sent: number;
-  /** Held back by the in-flight cap (connections × pipelining): the generator's shortfall, not the node's. */
+  /** Held back by the in-flight cap (connections × pipelining) for longer than 250 ms, never sent. */
   shed: number;
   s2xx: number;
   s4xx: number;
@@ -81,6 +81,13 @@ class FloodTimeout extends Error {}
 
 /** Distinct unknown paths cycled through (pre-serialized). */
 const NOT_FOUND_VARIANTS = 64;
+/**
+ * How long requests held back by the in-flight cap stay due: a flooder (or node) descheduled for a moment
+ * catches up when it runs again, instead of shedding what fell due while its answers sat unread.
+ */
+const BACKLOG_MS = 250;
+/** Requests in the drawn mix before it repeats. */
+const MIX_CYCLE = 8192;
 
 /**
  * A batch of BAD_BATCH transfers whose signatures are noise, renewed per copy (every copy costs the node a
@@ -174,14 +181,24 @@ export class ApiFlooder {
     const notFound = Array.from({ length: NOT_FOUND_VARIANTS }, () => serializeRequest('GET', `/no/such/${Math.floor(random() * 1e6)}`, hostHeader));
     const kinds = o.requests && o.requests.length > 0 ? o.requests : FLOOD_REQUESTS;
     const badSignatures = kinds.includes('bad-signatures') ? new BadSignatureBatches(hostHeader, random) : null;
-    const bytesOf = (kind: FloodRequestKind): Buffer =>
-      kind === 'not-found' ? notFound[Math.floor(random() * NOT_FOUND_VARIANTS)]! : kind === 'bad-signatures' ? badSignatures!.next() : fixed.get(kind)!;
     const validKinds = VALID.filter((k) => kinds.includes(k));
     const invalidKinds = INVALID.filter((k) => kinds.includes(k));
+    // The mix is drawn once, seeded, as a cycle of kind indexes (FLOOD_REQUESTS order): per request the
+    // flooder then reads the next index and bumps its count, instead of drawing random numbers.
+    const mix = new Uint8Array(MIX_CYCLE);
+    for (let i = 0; i < MIX_CYCLE; i++) {
+      const invalid = invalidKinds.length > 0 && (validKinds.length === 0 || random() < o.invalidShare);
+      const list = invalid ? invalidKinds : validKinds;
+      mix[i] = FLOOD_REQUESTS.indexOf(list[Math.floor(random() * list.length)]!);
+    }
+    const fixedBytes = FLOOD_REQUESTS.map((k) => fixed.get(k) ?? null);
+    const NOT_FOUND = FLOOD_REQUESTS.indexOf('not-found');
+    const BAD_SIGNATURES = FLOOD_REQUESTS.indexOf('bad-signatures');
     const open = () => new PipelinedConnection(port, host, { answer: this.answer, lost: this.lost }, o.localAddress);
     const conns = Array.from({ length: o.connections }, open);
     const depth = o.pipelining;
-    const byKind = new Map<FloodRequestKind, number>();
+    const byKind = new Array<number>(FLOOD_REQUESTS.length).fill(0);
+    let at = 0;
     const s = this.stats;
     const start = nowMs();
     const end = start + o.durationMs;
@@ -210,29 +227,34 @@ export class ApiFlooder {
           if (n <= 0) continue;
           const batch: Buffer[] = new Array<Buffer>(n);
           for (let j = 0; j < n; j++) {
-            const invalid = invalidKinds.length > 0 && (validKinds.length === 0 || random() < o.invalidShare);
-            const list = invalid ? invalidKinds : validKinds;
-            const kind = list[Math.floor(random() * list.length)]!;
-            byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
-            batch[j] = bytesOf(kind);
+            const k = mix[at]!;
+            at = (at + 1) % MIX_CYCLE;
+            byKind[k]!++;
+            batch[j] = k === NOT_FOUND ? notFound[at % NOT_FOUND_VARIANTS]! : k === BAD_SIGNATURES ? badSignatures!.next() : fixedBytes[k]!;
           }
           c.send(batch, now);
           s.sent += n;
           due -= n;
         }
-        if (due >= 1) {
-          s.shed += Math.floor(due);
-          due -= Math.floor(due);
+        // What the cap held back waits up to BACKLOG_MS for room (answers of a stalled moment are read
+        // between ticks); older than that it is shed.
+        const keep = (o.rate * BACKLOG_MS) / 1000;
+        if (due > keep) {
+          s.shed += Math.floor(due - keep);
+          due -= Math.floor(due - keep);
         }
         await sleep(1);
       }
+      s.shed += Math.floor(due);
       const settleBy = nowMs() + o.timeoutMs + 1000;
       while (conns.some((c) => c.alive && c.inflight > 0) && nowMs() < settleBy) await sleep(20);
     } finally {
       this.closing = true;
       for (const c of conns) c.destroy();
     }
-    for (const [k, n] of byKind) s.byKind[k] = n;
+    byKind.forEach((n, k) => {
+      if (n > 0) s.byKind[FLOOD_REQUESTS[k]!] = n;
+    });
     const seconds = Math.max(s.onMs, 1) / 1000;
     s.sentPerSec = Math.round(s.sent / seconds);
     s.answeredPerSec = Math.round((s.s2xx + s.s4xx + s.s429 + s.s5xx) / seconds);

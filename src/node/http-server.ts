@@ -69,6 +69,8 @@ interface SocketState {
   busy: number;
   /** When it connected or last finished a response. */
   since: number;
+  /** Nagle's algorithm is on (the client was last answered 429). */
+  coalesced: boolean;
 }
 
 interface Bucket {
@@ -109,7 +111,7 @@ class SocketGuard {
       this.stats.evicted++;
       this.drop(victim);
     }
-    this.sockets.set(socket, { busy: 0, since: performance.now() });
+    this.sockets.set(socket, { busy: 0, since: performance.now(), coalesced: false });
     this.stats.open = this.sockets.size;
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -123,6 +125,18 @@ class SocketGuard {
     const st = this.sockets.get(socket);
     if (!st) return 0;
     return ++st.busy;
+  }
+
+  /**
+   * Answers to an over-budget client may wait for each other: with Nagle's algorithm on, its 429s are queued
+   * in the kernel and leave together rather than one send (and one wake-up of the client) each, the node's
+   * largest cost per 429. Back to no delay at its first answer within budget.
+   */
+  coalesce(socket: Socket, on: boolean): void {
+    const st = this.sockets.get(socket);
+    if (!st || st.coalesced === on) return;
+    st.coalesced = on;
+    socket.setNoDelay(!on);
   }
 
   end(socket: Socket): void {
@@ -309,12 +323,14 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     const wait = budget.take(client);
     if (wait > 0) {
       stats.overBudget++;
+      guard.coalesce(socket, true);
       // A body left unread is discarded by node:http once the answer is sent.
       const r = overBudgetReply(wait);
       res.writeHead(429, r.headers);
       res.end(r.body);
       return;
     }
+    guard.coalesce(socket, false);
     const t0 = performance.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
