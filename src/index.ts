@@ -56,11 +56,13 @@ export type { FeePressureReport, FeeTierReport, FeeTierPoint } from './workloads
 export type { TransactionWorkloadRole } from './workloads/transactions.js';
 export type { FeeTierInput } from './scenario/builder.js';
 
-// Adversaries (devnet): the invalid-transaction fuzzer, its crafted cases and its expectation.
+// Adversaries: the invalid-transaction fuzzer (devnet and evm: ChainAdapter.txFuzzer), its crafted cases and its expectation.
 export { TxFuzzWorkload } from './adversary/tx-fuzz.js';
+export { devnetTxFuzzer } from './adversary/tx-fuzz-devnet.js';
+export { evmTxFuzzer, EVM_FUZZ_CASES, judge as judgeEvmTx } from './adapters/evm/fuzz.js';
 export type { FuzzCaseRow, FuzzSummary } from './adversary/tx-fuzz.js';
 export { TxFuzzRejected } from './adversary/tx-fuzz-expectation.js';
-export { TxCrafter, FUZZ_CASES, EXPECTED_REJECTS, idIfDecodes } from './adversary/tx-fuzz-cases.js';
+export { TxCrafter, FUZZ_CASES, FUZZ_CASE_NAMES, EXPECTED_REJECTS, idIfDecodes } from './adversary/tx-fuzz-cases.js';
 export type { FuzzCase, CraftedTx, MutationKind } from './adversary/tx-fuzz-cases.js';
 // The API flood: the flooder and the control client on their own, and the workload built from them.
 export { ApiFlooder, ControlClient, FLOOD_REQUESTS } from './adversary/api-flood.js';

@@ -366,6 +366,84 @@ export interface ChainAdapter {
   prepareLoad?(ref: TxFactoryRef, targets: readonly string[], wallets: readonly LoadWallet[]): Promise<PreparedLoad>;
   /** False when the chain makes no blocks without transactions (an EVM dev node's auto-mining): readiness then skips "producing". */
   producesWhenIdle?(spec: ScenarioSpec): boolean;
+  /** The invalid-transaction fuzzer's cases on this chain (the `tx-fuzz` workload); absent: the chain cannot be fuzzed. */
+  readonly txFuzzer?: ChainTxFuzzer;
+}
+
+// ---- invalid-transaction fuzzing (the tx-fuzz workload) ----
+
+/** One case a chain can craft and the answers (the chain's reason labels) it owes. */
+export interface FuzzCaseDef {
+  name: string;
+  expected: readonly string[];
+  /**
+   * The node may take it and hold it without ever including it (an EVM node queues a future nonce): an 'ok'
+   * answer then counts as held, not accepted; it must still never be in a block.
+   */
+  mayBeHeld?: boolean;
+}
+
+/** A transaction the fuzzer sends, crafted or valid. */
+export interface CraftedFuzzTx {
+  /** Its case, or 'valid' (the fuzzer's own valid transfers, which keep the sender's nonce moving). */
+  case: string;
+  bytes: Uint8Array;
+  /** What a block would list for these bytes; none when they cannot be in a block (do not decode). */
+  id?: Hex;
+  /** This transaction's expected answers, when narrower than its case's (one variant of it). */
+  expected?: readonly string[];
+  /** The variant (a mutation kind, a signature tampering), for the record. */
+  variant?: string;
+  /**
+   * The fuzzer's own check against the chain's rules (before sending) found it a valid transaction: a mutation
+   * that still holds. Taking it, and including it, is right; it is counted apart from accepted invalid ones.
+   */
+  valid?: boolean;
+}
+
+/** The node's answer to one sent transaction: 'ok' or the chain's reason label; none when the request failed. */
+export interface FuzzAnswer {
+  tx: CraftedFuzzTx;
+  result?: string;
+  error?: unknown;
+  /**
+   * The id the node gave the transaction when it took it, where that differs from `tx.id` (a node that
+   * accepts a non-canonical encoding lists the canonical one in its blocks): watched for in blocks too.
+   */
+  nodeId?: Hex;
+}
+
+/** One fuzzing run on one chain: crafts cases from the run's state and submits them. */
+export interface TxFuzzSession {
+  /** Cases that cannot be crafted on this deployment, and why (reported, not sent). */
+  readonly notCrafted: ReadonlyMap<string, string>;
+  /** Read what crafting needs from node `node` (account nonces, fees); called before each tick. */
+  refresh(node: number, nowMs: number): Promise<void>;
+  /** One tick's transactions for these due cases (some may yield none yet), plus the fuzzer's own valid ones. */
+  craft(cases: readonly string[], node: number, nowMs: number): Promise<CraftedFuzzTx[]>;
+  /** Submit to node `node`: one answer per transaction sent (a case may be relabelled, e.g. a duplicate whose original was refused). */
+  send(node: number, txs: readonly CraftedFuzzTx[]): Promise<FuzzAnswer[]>;
+  /** What the chain's fuzzer wants in the summary besides the case table (counts of its own). */
+  notes?(): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export interface TxFuzzInit {
+  scenario: ScenarioSpec;
+  clients: readonly ChainClient[];
+  /** The fuzzer's two funded wallets: its sender, and a second (the devnet's mempool filler, the EVM's mutation signer). */
+  sender: ChainWallet;
+  second: ChainWallet;
+  /** Seeded random source, and a salt for the keys it derives (unfunded strangers). */
+  random: () => number;
+  salt: string;
+  meanBlockIntervalMs: number;
+}
+
+/** A chain's invalid-transaction fuzzer: its cases, and sessions against running nodes. */
+export interface ChainTxFuzzer {
+  readonly cases: readonly FuzzCaseDef[];
+  start(init: TxFuzzInit): Promise<TxFuzzSession>;
 }
 
 // ---- deployment ----

@@ -10,10 +10,14 @@ import { ed25519Backend, type SigningKey } from '../adapters/devnet/wire/ed25519
 import { sha256 } from '../util/hash.js';
 import { decodeTx, encodeTxBody, signTx, txIdOfMessage, txMessage, txToJson, MAX_INSCRIPTION_BYTES, MAX_OPS, MAX_TX_BYTES, type Operation, type SignedTransactionJson } from '../adapters/devnet/wire/tx.js';
 import type { RejectReason } from '../adapters/devnet/wire/api.js';
+import type { FuzzCaseName } from '../scenario/spec.js';
 
 /** What the fuzzer sends: one case per devnet reject reason, `wrong_chain`, and mutations of valid transactions. */
 export const FUZZ_CASES = ['malformed', 'bad_signature', 'nonce_too_low', 'nonce_gap', 'insufficient_funds', 'fee_too_low', 'mempool_full', 'duplicate', 'too_large', 'wrong_chain', 'mutation'] as const;
 export type FuzzCase = (typeof FUZZ_CASES)[number];
+
+/** Every case name of the built-in chains (what a scenario may ask for; its chain refuses those it cannot express). */
+export const FUZZ_CASE_NAMES: readonly FuzzCaseName[] = [...FUZZ_CASES, 'gas_too_low', 'gas_above_limit', 'tip_above_fee_cap', 'unknown_type', 'high_s', 'trailing_bytes'];
 
 /**
  * The answers the devnet owes each case. The devnet's transactions carry no chain id: a transaction signed
@@ -47,6 +51,8 @@ export interface CraftedTx {
    * batch (the batch frame refuses an item over the size limit, failing the whole batch).
    */
   json?: SignedTransactionJson;
+  /** Which kind of its case (a mutation kind; 'fill' for a mempool filler). */
+  variant?: string;
 }
 
 export type MutationKind = 'bit-flip' | 'truncate' | 'field-swap';
@@ -162,7 +168,7 @@ export class TxCrafter {
       bytes.set(original.subarray(52, 84), 1);
       bytes.set(original.subarray(1, 33), 52);
     }
-    return { case: 'mutation', mutation: kind, bytes, id: idIfDecodes(bytes) };
+    return { case: 'mutation', mutation: kind, variant: kind, bytes, id: idIfDecodes(bytes) };
   }
 }
 

@@ -4,7 +4,8 @@
  * saw on any node (checked against the chain, not the submit answers); every node answers at the end and
  * the chain grew by at least `minBlocks` while the fuzzer ran. It records what it saw (the case rows, the
  * crafted ids found in blocks, the tips) and is judged by txFuzzCheck (expectations/adversary.ts). Writes the
- * `txFuzz` summary section (one row per case).
+ * `txFuzz` summary section (one row per case). A crafted transaction the chain's own check found valid before
+ * it was sent (a mutation that still holds) is no crafted id: its inclusion is counted apart (validIncluded).
  */
 import type { Hex } from '../util/bytes.js';
 import { adversaryBounds, txFuzzCheck, type TxFuzzObserved, type TxFuzzOptions } from '../expectations/adversary.js';
@@ -35,11 +36,14 @@ export class TxFuzzRejected extends RecordedExpectation<TxFuzzOptions> {
     return { startHeight: Math.max(0, ...ctx.blockFeed.tips().map((t) => t.height)) };
   }
 
+  private validIncluded = 0;
+
   private onBlock(b: FeedBlock): void {
     this.blocks++;
     for (const id of b.txIds) {
       const c = this.workload.craftedIds.get(id);
       if (c) this.included.push({ id, case: c, block: b.id, height: b.height });
+      else if (this.workload.validIds.has(id)) this.validIncluded++;
     }
   }
 
@@ -48,11 +52,14 @@ export class TxFuzzRejected extends RecordedExpectation<TxFuzzOptions> {
     this.unwatchBlocks?.();
     const summary = this.workload.summary();
     ctx.summary.set('txFuzz', summary);
-    const first = this.included[0];
+    // Only ids still crafted at the end: one the fuzzer relabelled valid after its answer (a devnet probe of a void fill) may be included.
+    const included = this.included.filter((x) => this.workload.craftedIds.has(x.id));
+    const first = included[0];
     return {
       started: this.workload.started,
       summary,
-      included: this.included.length,
+      included: included.length,
+      validIncluded: this.validIncluded,
       firstIncluded: first ? { id: first.id, case: first.case, height: first.height } : null,
       blocksChecked: this.blocks,
       tips: ctx.blockFeed.tips().map((t) => ({ node: t.node, up: t.up, height: t.height })),

@@ -194,6 +194,10 @@ export interface FuzzRowObserved {
   accepted: number;
   /** The request failed (HTTP error, timeout): no answer about the transaction. */
   errored: number;
+  /** Taken into a queue where the case allows it (an EVM future nonce): not accepted, never to be in a block. */
+  heldAsExpected?: number;
+  /** Taken, and found valid by the fuzzer's own check of the chain's rules before sending (a mutation that still holds). */
+  acceptedValid?: number;
   /** Answers other than the expected ones, by reason. */
   otherReasons: Record<string, number>;
   /** Set when the case could not be crafted on this chain. */
@@ -206,6 +210,8 @@ export interface TxFuzzObserved {
   summary: { cases: FuzzRowObserved[]; valid: unknown; craftedIds: number; errors: Record<string, number> };
   /** Crafted transactions the block feed saw in a block: how many, and the first. */
   included: number;
+  /** Crafted transactions found valid before sending that a block holds (allowed; counted apart). */
+  validIncluded?: number;
   firstIncluded: { id: string; case: string; height: number } | null;
   blocksChecked: number;
   tips: Array<{ node: string; up: boolean; height: number }>;
@@ -234,11 +240,13 @@ export const txFuzzCheck: HistoryCheck<TxFuzzOptions> = {
     const otherwise = sum((r) => r.rejectedOtherwise);
     const accepted = sum((r) => r.accepted);
     const errored = sum((r) => r.errored);
+    const held = sum((r) => r.heldAsExpected ?? 0);
+    const acceptedValid = sum((r) => r.acceptedValid ?? 0);
     const minBlocks = o.minBlocks ?? Math.max(1, Math.floor(e.expectedBlocks / 2));
-    const figures = { sent, rejectedAsExpected: asExpected, rejectedOtherwise: otherwise, accepted, errored, includedInBlocks: e.included, blocksChecked: e.blocksChecked, heightGrowth: grew, minBlocks, nodesDown: down, cases: s.cases, valid: s.valid };
+    const figures = { sent, rejectedAsExpected: asExpected, rejectedOtherwise: otherwise, accepted, heldAsExpected: held, acceptedValid, errored, includedInBlocks: e.included, validIncluded: e.validIncluded ?? 0, blocksChecked: e.blocksChecked, heightGrowth: grew, minBlocks, nodesDown: down, cases: s.cases, valid: s.valid };
     const problems: string[] = [];
     const never = crafted.filter((r) => r.sent === 0).map((r) => r.case);
-    if (accepted > 0) problems.push(`${accepted} accepted (${crafted.filter((r) => r.accepted > 0).map((r) => `${r.case} ${r.accepted}`).join(', ')})`);
+    if (accepted > 0) problems.push(`${accepted} invalid accepted (${crafted.filter((r) => r.accepted > 0).map((r) => `${r.case} ${r.accepted}`).join(', ')})`);
     if (otherwise > o.maxRejectedOtherwise) {
       const detail = crafted.filter((r) => r.rejectedOtherwise > 0).map((r) => `${r.case} ${r.rejectedOtherwise}: ${Object.entries(r.otherReasons).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       problems.push(`${otherwise} rejected with another reason than their case's, allowed ${o.maxRejectedOtherwise} (${detail.join('; ')})`);
@@ -249,7 +257,8 @@ export const txFuzzCheck: HistoryCheck<TxFuzzOptions> = {
     if (grew < minBlocks) problems.push(`the chain grew by ${grew} blocks while fuzzed, needed ≥ ${minBlocks}`);
     if (never.length > 0) problems.push(`cases never sent: ${never.join(', ')}`);
     const skipped = s.cases.filter((r) => r.notCrafted !== undefined).map((r) => `${r.case} (${r.notCrafted})`);
-    const line = `${sent} crafted in ${crafted.length} cases: ${asExpected} rejected as expected, ${otherwise} otherwise, ${accepted} accepted, ${errored} unanswered; ${e.included} of ${s.craftedIds} crafted ids in ${e.blocksChecked} blocks; chain +${grew} blocks (≥ ${minBlocks}), ${e.tips.length - down.length} of ${e.tips.length} nodes up`;
+    const taken = (held > 0 ? `, ${held} held as expected` : '') + (acceptedValid > 0 ? `, ${acceptedValid} accepted as still-valid mutations (${e.validIncluded ?? 0} of them in blocks)` : '');
+    const line = `${sent} crafted in ${crafted.length} cases: ${asExpected} rejected as expected, ${otherwise} otherwise, ${accepted} accepted${taken}, ${errored} unanswered; ${e.included} of ${s.craftedIds} crafted ids in ${e.blocksChecked} blocks; chain +${grew} blocks (≥ ${minBlocks}), ${e.tips.length - down.length} of ${e.tips.length} nodes up`;
     const notCrafted = skipped.length > 0 ? `; not crafted: ${skipped.join('; ')}` : '';
     if (sent === 0) return { status: 'fail', message: `no crafted transaction was sent${notCrafted}`, figures };
     return { status: problems.length === 0 ? 'pass' : 'fail', message: `${problems.length === 0 ? '' : `${problems.join('; ')} — `}${line}${notCrafted}`, figures };

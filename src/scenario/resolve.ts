@@ -9,7 +9,7 @@ import { Issues, isJsonValue, readArray, readBoolean, readDuration, readEnum, re
 import { chainAdapter, chainNames } from '../adapters/registry.js';
 import { HOST_PORT_ALLOWED, parseHostPort } from '../util/host-port.js';
 import type { AgentsSpec, FaultScheduleSpec, NetworkFaultSpec, ChainSpec, ChaosSpec, ConsensusSpec, CustomSpec, DaWorkloadSpec, ExpectationSpec, RateSpec, RateStage, ScenarioSpec, TargetPolicy, TopologyShape, TopologySpec, TransactionsWorkloadSpec, TxFuzzWorkloadSpec, ApiFloodWorkloadSpec, FeePressureWorkloadSpec, FeeTierSpec, FloodMessageKind, FloodingPeerWorkloadSpec, PropagationRaceWorkloadSpec, MempoolDivergenceWorkloadSpec, RaceTimingSpec, WalletsSpec, WorkloadSpec } from './spec.js';
-import { FUZZ_CASES } from '../adversary/tx-fuzz-cases.js';
+import { FUZZ_CASE_NAMES } from '../adversary/tx-fuzz-cases.js';
 import { FLOOD_REQUESTS } from '../adversary/api-flood.js';
 import { NEMESIS_TYPES, nemesisOf } from '../faults/nemeses/index.js';
 
@@ -260,7 +260,7 @@ function readChaos(v: Record<string, unknown>, f: string, ctx: Context, issues: 
 
 function readTxFuzz(v: Record<string, unknown>, f: string, issues: Issues): TxFuzzWorkloadSpec {
   const o = readObject(v, f, ['type', 'rate', 'cases', 'targets', 'minBlocks', 'maxRejectedOtherwise'], issues)!;
-  const cases = o.cases === undefined ? [] : readArray(o.cases, `${f}.cases`, `an array of cases: ${FUZZ_CASES.join(', ')}`, issues).map((c, i) => readEnum(c, `${f}.cases[${i}]`, FUZZ_CASES, issues, 'malformed'));
+  const cases = o.cases === undefined ? [] : readArray(o.cases, `${f}.cases`, `an array of cases: ${FUZZ_CASE_NAMES.join(', ')}`, issues).map((c, i) => readEnum(c, `${f}.cases[${i}]`, FUZZ_CASE_NAMES, issues, 'malformed'));
   const targets = readTargetPolicy(o.targets, `${f}.targets`, issues);
   if (targets === 'random') issues.add(`${f}.targets`, targets, "'round-robin' or { node: 'validator-0' }");
   const spec: TxFuzzWorkloadSpec = {

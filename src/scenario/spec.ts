@@ -90,10 +90,14 @@ export interface ChaosSpec {
   downtimeMs: number;
 }
 
-/** What the invalid-transaction fuzzer crafts: one case per devnet reject reason, wrong_chain and mutations. */
-export type FuzzCaseName = 'malformed' | 'bad_signature' | 'nonce_too_low' | 'nonce_gap' | 'insufficient_funds' | 'fee_too_low' | 'mempool_full' | 'duplicate' | 'too_large' | 'wrong_chain' | 'mutation';
+/**
+ * What the invalid-transaction fuzzer crafts: one case per reject reason, wrong_chain and mutations. Each chain
+ * expresses some (devnet: the first eleven but the EVM-only ones; evm: all but mempool_full), the rest are refused.
+ */
+export type FuzzCaseName = 'malformed' | 'bad_signature' | 'nonce_too_low' | 'nonce_gap' | 'insufficient_funds' | 'fee_too_low' | 'mempool_full' | 'duplicate' | 'too_large' | 'wrong_chain' | 'mutation'
+  | 'gas_too_low' | 'gas_above_limit' | 'tip_above_fee_cap' | 'unknown_type' | 'high_s' | 'trailing_bytes';
 
-/** The invalid-transaction fuzzer (src/adversary/tx-fuzz.ts); devnet only. */
+/** The invalid-transaction fuzzer (src/adversary/tx-fuzz.ts): devnet and evm (ChainAdapter.txFuzzer). */
 export interface TxFuzzWorkloadSpec {
   type: 'tx-fuzz';
   /** Crafted transactions per second (beside one valid transfer per second of its own). */

@@ -77,6 +77,15 @@ describe('evm: JSON-RPC answers to outcome classes', () => {
     ['txpool is full', 'rejected', 'mempool_full'],
     ['intrinsic gas too low', 'rejected', 'gas_too_low'],
     ['invalid chain id for signer', 'rejected', 'wrong_chain_id'],
+    // anvil 1.7.1's own wordings, as the fuzzer met them (bench/RESULTS.md, EVM invalid-transaction fuzzing)
+    ['max priority fee per gas higher than max fee per gas', 'rejected', 'tip_above_fee_cap'],
+    ['intrinsic gas too high -- tx.gas_limit > env.block.gas_limit', 'rejected', 'gas_limit'],
+    ['max initcode size exceeded', 'rejected', 'too_large'],
+    ['Failed to recover the signer', 'rejected', 'bad_signature'],
+    ['invalid sender', 'rejected', 'bad_signature'],
+    ['Failed to decode transaction', 'rejected', 'malformed'],
+    ['Empty transaction data', 'rejected', 'malformed'],
+    ['transaction type not supported', 'rejected', 'unsupported_type'],
     ['something new', 'rejected', 'other'],
   ])('%s → %s (%s)', (message, outcome, reason) => {
     expect(classifyRpcError(message)).toEqual({ outcome, reason });

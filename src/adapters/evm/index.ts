@@ -30,6 +30,7 @@ import { addressOf, DEV_MNEMONIC, fromHex, hex, mnemonicKeys } from './keys.js';
 import type { EvmTxOptions } from './tx-factory.js';
 import { SIGNER_NAMES } from './signers.js';
 import { prepareEvmLoad } from './prepare.js';
+import { evmTxFuzzer } from './fuzz.js';
 
 export interface EvmChainOptions {
   mnemonic: string;
@@ -119,6 +120,7 @@ function makeAdapter(spec?: ScenarioSpec): ChainAdapter {
       }),
     addressOf: (secret) => addressOf(fromHex(secret, 32, 'private key')),
     producesWhenIdle: (s) => evmOptions(s).mining !== 'auto',
+    txFuzzer: evmTxFuzzer(o.chainId),
 
     async planLocal(s: ScenarioSpec, ctx: LocalPlanContext): Promise<LocalPlan> {
       const so = evmOptions(s);

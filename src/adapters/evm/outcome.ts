@@ -11,12 +11,20 @@ const RULES: ReadonlyArray<[RegExp, TxAnswer]> = [
   [/nonce too high|nonce gap|future nonce/i, { outcome: 'nonce_gap', reason: 'nonce_gap' }],
   [/replacement transaction underpriced|replacement.*underpriced/i, { outcome: 'rejected', reason: 'replacement_underpriced' }],
   [/insufficient funds|insufficient balance/i, { outcome: 'rejected', reason: 'insufficient_funds' }],
+  // geth and anvil: "max priority fee per gas higher than max fee per gas" (before the fee rule: it names max fee)
+  [/priority fee per gas higher than max fee|tip above fee cap|tip.*higher than.*fee cap/i, { outcome: 'rejected', reason: 'tip_above_fee_cap' }],
   [/base ?fee|fee cap|max fee per gas less|underpriced|gas price too low|fee too low/i, { outcome: 'rejected', reason: 'fee_too_low' }],
   [/txpool is full|pool is full|mempool full|too many/i, { outcome: 'rejected', reason: 'mempool_full' }],
   [/intrinsic gas too low|gas too low/i, { outcome: 'rejected', reason: 'gas_too_low' }],
-  [/exceeds block gas limit|gas limit/i, { outcome: 'rejected', reason: 'gas_limit' }],
-  [/chain ?id|chainid|invalid sender|replay-protected/i, { outcome: 'rejected', reason: 'wrong_chain_id' }],
-  [/signature|invalid transaction|rlp|decode/i, { outcome: 'rejected', reason: 'malformed' }],
+  // anvil: "intrinsic gas too high -- tx.gas_limit > env.block.gas_limit"
+  [/exceeds block gas limit|gas.limit > .*block|gas.limit/i, { outcome: 'rejected', reason: 'gas_limit' }],
+  [/oversized data|max initcode size|too large|size exceeded/i, { outcome: 'rejected', reason: 'too_large' }],
+  [/chain ?id|chainid|replay-protected/i, { outcome: 'rejected', reason: 'wrong_chain_id' }],
+  [/transaction type not supported|unsupported transaction type|unknown transaction type/i, { outcome: 'rejected', reason: 'unsupported_type' }],
+  // anvil: "Failed to recover the signer"; geth: "invalid sender" (the signature recovers no key)
+  [/recover the signer|invalid sender|invalid signature|signature/i, { outcome: 'rejected', reason: 'bad_signature' }],
+  // anvil: "Failed to decode transaction", "Empty transaction data"
+  [/invalid transaction|rlp|decode|empty transaction/i, { outcome: 'rejected', reason: 'malformed' }],
 ];
 
 export const ACCEPTED: TxAnswer = { outcome: 'accepted', reason: 'ok' };

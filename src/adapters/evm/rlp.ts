@@ -45,3 +45,45 @@ export function rlpInt(v: number | bigint): Uint8Array {
   }
   return Uint8Array.from(bytes);
 }
+
+/**
+ * Strict RLP decoding of one item filling `bytes` (what the fuzzer's own validity check reads back): every
+ * length in its shortest form, no single byte below 0x80 wrapped, nothing left over. Throws RangeError.
+ */
+export function rlpDecode(bytes: Uint8Array): RlpItem {
+  const [item, end] = decodeAt(bytes, 0);
+  if (end !== bytes.length) throw new RangeError(`rlp: ${bytes.length - end} bytes after the item`);
+  return item;
+}
+
+function decodeAt(b: Uint8Array, at: number): [RlpItem, number] {
+  const p = b[at];
+  if (p === undefined) throw new RangeError('rlp: truncated');
+  if (p < 0x80) return [b.subarray(at, at + 1), at + 1];
+  const isList = p >= 0xc0;
+  const short = p - (isList ? 0xc0 : 0x80);
+  let start = at + 1;
+  let len = short;
+  if (short > 55) {
+    const n = short - 55;
+    if (start + n > b.length || b[start] === 0) throw new RangeError('rlp: bad long length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[start + i]!;
+    if (len < 56) throw new RangeError('rlp: long form for a short length');
+    start += n;
+  }
+  const end = start + len;
+  if (end > b.length) throw new RangeError('rlp: truncated');
+  if (!isList) {
+    if (len === 1 && b[start]! < 0x80) throw new RangeError('rlp: single byte not in canonical form');
+    return [b.subarray(start, end), end];
+  }
+  const items: RlpItem[] = [];
+  for (let i = start; i < end; ) {
+    const [item, next] = decodeAt(b, i);
+    if (next > end) throw new RangeError('rlp: item overruns its list');
+    items.push(item);
+    i = next;
+  }
+  return [items, end];
+}
