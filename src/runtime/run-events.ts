@@ -79,6 +79,7 @@ export interface RunEventFields {
   'feed.follow': { node: string; mode: 'subscribe' | 'poll'; reason?: string };
   'fault.start': { faultId: string; fault: string; target: string; detail?: Record<string, unknown> };
   'fault.end': { faultId: string; fault: string; target: string; ok: boolean; durationMs: number; error?: string; detail?: Record<string, unknown> };
+  'network.applied': { applier: string; ms: number; nodes: Array<{ node: string; hostname: string; container: string; tools: string; rules: number }> };
   'load.interval': {
     workload: string;
     intervalMs: number;
@@ -309,6 +310,12 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
     writer: 'faults/record.ts',
     when: 'a fault ended',
     fields: { faultId: 'id pairing start and end', fault: 'as in fault.start', target: 'node or link', ok: 'the action succeeded', durationMs: 'ms since its start', error: 'why it failed', detail: 'fault parameters' },
+  },
+  'network.applied': {
+    group: 'Faults',
+    writer: 'faults/appliers/engine-iptables.ts',
+    when: "network faults were set in the running nodes' containers through their engines (each change and each re-apply after a start)",
+    fields: { applier: 'applier name', ms: 'ms the change took on all nodes', nodes: '[{node, hostname: the host of the engine that set it, container: node container id, tools: fault-tools container id, rules: filter rules installed (read back)}]' },
   },
   'load.interval': {
     group: 'Load',

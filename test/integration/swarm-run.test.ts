@@ -149,7 +149,7 @@ describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm
     }
   }, 240_000);
 
-  it('partitions nodes across engines (iptables in their containers): the sides build different blocks, then reorganise onto one chain', async () => {
+  it('partitions nodes across engines (iptables in their containers, set through each node\'s own engine): the sides build different blocks, then reorganise onto one chain', async () => {
     const [run] = await expectPasses('partition-recovery', ['--duration', '16s', '--cooldown', '4s'], 1);
     const events = eventsOf(run!.dir);
     const start = events.find((e) => e.kind === 'fault.start' && e.fault === 'partition')!;
@@ -157,6 +157,20 @@ describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm
     expect(end.ok).toBe(true);
     const sides = (start.detail as { sides: string[][] }).sides;
     const hostOf = (node: string) => run!.summary.swarm!.nodes[node]!.hostname;
+    // The cut was set by the engine applier (a fault-tools container on each node's own engine, no nsenter from
+    // here): its rules read back from every node on both engines while cut, and none after the heal.
+    expect(String((start.detail as { mechanism: { cut: string } }).mechanism.cut)).toMatch(/^engine-iptables: /);
+    type Applied = { applier: string; ms: number; nodes: Array<{ node: string; hostname: string; rules: number }> };
+    const applied = events.filter((e) => e.kind === 'network.applied') as unknown as Array<Ev & Applied>;
+    const cutting = applied.find((a) => a.t >= start.t && a.nodes.some((n) => n.rules > 0))!;
+    expect(cutting?.applier).toBe('engine-iptables');
+    expect(cutting.nodes.map((n) => n.node).sort()).toEqual(Object.keys(run!.summary.swarm!.nodes).sort());
+    for (const n of cutting.nodes) expect(n.hostname, `${n.node} set on its own host`).toBe(hostOf(n.node));
+    for (const n of cutting.nodes) expect(n.rules, `${n.node}: DROP in and out for each node of the other side`).toBe(2 * sides.find((s) => !s.includes(n.node))!.length);
+    const heal = applied.find((a) => a.t >= start.t && a.t <= end.t && a.nodes.every((n) => n.rules === 0));
+    expect(heal, 'the heal emptied every table').toBeDefined();
+    // The heal took effect while it was being set (its `ms` before the event), not only at the fault's end.
+    const healFrom = heal!.t - heal!.ms;
     // Each side has nodes on both engines: the cut links run between engines as well as within one.
     for (const side of sides) expect(new Set(side.map(hostOf)), `side ${side.join(',')}`).toEqual(await bothHostnames());
     const sideOf = (node: string) => sides.findIndex((s) => s.includes(node));
@@ -170,10 +184,10 @@ describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm
     const forked = [...byHeight].filter(([, s]) => s.size === 2).map(([h]) => h);
     expect(forked.length, 'heights with a block on each side during the partition').toBeGreaterThanOrEqual(1);
     // Reconverged: nodes switched branches after the heal, and every node was on one chain within the bound.
-    expect(events.filter((e) => e.kind === 'reorg' && e.t > end.t).length, 'reorgs after the heal').toBeGreaterThanOrEqual(1);
+    expect(events.filter((e) => e.kind === 'reorg' && e.t > healFrom).length, 'reorgs after the heal').toBeGreaterThanOrEqual(1);
     const conv = events.find((e) => e.kind === 'expectation.observed' && e.type === 'convergence' && e.at === 'evaluate')!;
     const injection = (conv.observed as { injections: Array<{ convergedMs?: number }> }).injections[0]!;
-    console.log(`[swarm] partition: sides ${sides.map((s) => s.map((n) => `${n}@${hostOf(n)}`).join(' ')).join(' | ')}; forked heights ${forked.join(',')}; converged ${injection.convergedMs} ms after the heal`);
+    console.log(`[swarm] partition: sides ${sides.map((s) => s.map((n) => `${n}@${hostOf(n)}`).join(' ')).join(' | ')}; forked heights ${forked.join(',')}; cut set in ${cutting.ms} ms, healed in ${heal!.ms} ms (engine applier); converged ${injection.convergedMs} ms after the heal`);
     expect(injection.convergedMs).toBeTypeOf('number');
   }, 240_000);
 

@@ -56,7 +56,9 @@ async function removeLabelled(docker: Docker, labelFilter: string[], keep: (labe
         throw dockerError('listing networks', e);
       })
     : [];
-  for (const n of labelled.filter((n) => !keep(n.Labels ?? {}))) {
+  // A swarm worker lists the swarm's overlay networks, but only a manager removes them (the manager's clean does).
+  const manager = labelled.some((n) => n.Scope === 'swarm') && ((await docker.info().catch(() => ({}))) as { Swarm?: { ControlAvailable?: boolean } }).Swarm?.ControlAvailable === true;
+  for (const n of labelled.filter((n) => !keep(n.Labels ?? {}) && (n.Scope !== 'swarm' || manager))) {
     try {
       await docker.getNetwork(n.Id).remove();
       removed.networks.push(n.Name);

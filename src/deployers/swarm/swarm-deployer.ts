@@ -16,7 +16,8 @@ import { LoadnetError } from '../../errors.js';
 import { join } from 'node:path';
 import { checkFaultSupport } from '../../faults/capabilities.js';
 import { capabilitiesOf } from '../../faults/applier.js';
-import { IPTABLES_LINKS } from '../../faults/appliers/iptables.js';
+import { ENGINE_IPTABLES_LINKS } from '../../faults/appliers/engine-iptables.js';
+import { ensureFaultToolsImage, type FaultToolsImage } from './fault-tools-image.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
 import { checkContainerOptions, type ComposeDeployerOptions } from '../compose/compose-deployer.js';
 import { connectEngine, pingEngine, type EngineOptions } from '../compose/engine.js';
@@ -60,7 +61,7 @@ export class SwarmDeployer implements Deployer {
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = scenario.spec.chain?.type ?? 'devnet';
     if (chain !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the swarm deployer runs the devnet only; chain '${chain}' runs on the local deployer or by attaching (--attach <url>)`);
-    checkFaultSupport(scenario.spec, capabilitiesOf('swarm', chain, [IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, false));
+    checkFaultSupport(scenario.spec, capabilitiesOf('swarm', chain, [ENGINE_IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, false));
     const o = this.options;
     const agents = checkAgentsOption(o.agents);
     if (agents && scenario.spec.agents) {
@@ -70,7 +71,12 @@ export class SwarmDeployer implements Deployer {
     const manager = connectEngine(o);
     await pingEngine(manager);
     // Fails before a run directory exists when the engine is no manager or an engine is not in the swarm.
-    const hosts = await swarmHosts(manager, o.engines ?? []);
+    const swarm = await swarmHosts(manager, o.engines ?? []);
+    // Only hosts whose engine loadnet has run its services: the images are copied there (no registry), and node
+    // control, logs and network faults go through that engine. A task placed elsewhere waits for an image forever.
+    const hosts = swarm.filter((h) => h.docker);
+    const unreachable = swarm.filter((h) => !h.docker);
+    if (unreachable.length > 0) say(`[loadnet] not placing on ${unreachable.map((h) => `${h.hostname} (${h.addr})`).join(', ')}: no engine given for it (SwarmDeployer engines, LOADNET_SWARM_ENGINES)`);
     const stopGraceMs = o.stopGraceMs ?? 3000;
     return launchRunner(scenario, o, async ({ record }) => {
       sweepAtRunStart(record.events, say);
@@ -78,10 +84,17 @@ export class SwarmDeployer implements Deployer {
       const reaping = startReaper(record.runId, record.runDir, join(record.runDir, 'reaper.log'), { swarm: { manager: o.socketPath, engines } });
       reaping.catch(() => undefined);
       let image;
+      let faultTools: FaultToolsImage | undefined;
       try {
+        const others = hosts.filter((h) => h.docker && h.docker !== manager).map((h) => h.docker!);
         image = await ensureNodeImage(manager, { image: o.image, command: o.imageCommand, progress: o.log === null ? null : say });
-        const copied = await copyImage(manager, hosts.filter((h) => h.docker && h.docker !== manager).map((h) => h.docker!), image.ref);
+        const copied = await copyImage(manager, others, image.ref);
         if (copied > 0) say(`[loadnet] copied ${image.ref} to ${copied} swarm engine(s)`);
+        // Network faults are set through each node's own engine, from this image (faults/appliers/engine-iptables.ts).
+        if (scenario.spec.nodeControl) {
+          faultTools = await ensureFaultToolsImage(manager, o.log === null ? () => undefined : say);
+          await copyImage(manager, others, faultTools.ref);
+        }
       } catch (e) {
         await reaping.then((r) => r.done(), () => undefined);
         throw e;
@@ -102,7 +115,7 @@ export class SwarmDeployer implements Deployer {
         resources: o.resources,
         say,
       }, scenario.spec);
-      return startDeployment(deployment, scenario.spec.nodeControl ? swarmNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs }) : undefined);
+      return startDeployment(deployment, faultTools ? swarmNodeControl(deployment, { actionTimeoutMs: o.actionTimeoutMs, stopGraceMs, faultTools }) : undefined);
     });
   }
 }

@@ -26,7 +26,6 @@ import { NODE_DIR_IN_CONTAINER, type NodeImage } from '../compose/image.js';
 import { ContainerLog } from '../compose/log-stream.js';
 import { watchContainerEvents } from '../compose/container-events.js';
 import type { Reaper } from '../compose/reaper.js';
-import type { FaultTarget } from '../../faults/appliers/iptables.js';
 import { removeSwarmRun } from './cleanup.js';
 import { placeNodes, type PlacementConstraints, type SwarmHost } from './hosts.js';
 import { runningTask } from './tasks.js';
@@ -286,20 +285,6 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
       throw dockerError(`starting a new task of service ${node.serviceName}`, e);
     }
     await this.awaitTask(node, previous);
-  }
-
-  /** Running node containers with their namespace pid and overlay address, for the iptables applier. */
-  async faultTargets(): Promise<FaultTarget[]> {
-    const out: FaultTarget[] = [];
-    await Promise.all(
-      this.liveNodes().map(async (n) => {
-        if (!n.containerId || !n.host.docker) return;
-        const info = await n.host.docker.getContainer(n.containerId).inspect().catch(() => undefined);
-        const ip = info?.NetworkSettings?.Networks?.[this.network]?.IPAddress;
-        if (info?.State?.Running && info.State.Pid > 0 && ip) out.push({ name: n.planned.name, pid: info.State.Pid, ip });
-      }),
-    );
-    return out;
   }
 
   checkAlive(): void {

@@ -1,23 +1,42 @@
 /**
  * The swarm deployer's node primitives: stop, kill, pause and resume act on the node's current container
  * through the engine of the host it runs on (Swarm has no such verbs); start asks Swarm for a new task of
- * the node's service (same host, secret and data volume). Network faults: iptables inside each container's
- * namespace and the nodes' testing API, as on compose. Locks, the fault record and "the node is back" are
- * the generic layer's (faults/node-control.ts).
+ * the node's service (same host, secret and data volume). Network faults: cuts and loss as iptables rules in
+ * each node container's namespace, set through the engine of the node's host (a fault-tools container there,
+ * faults/appliers/engine-iptables.ts: the coordinator needs no pid and no root on that host), delay and
+ * jitter through the nodes' testing API (reached at their published ports). Locks, the fault record and "the
+ * node is back" are the generic layer's (faults/node-control.ts).
  */
 import { LoadnetError } from '../../errors.js';
 import { GenericNodeControl } from '../../faults/node-control.js';
 import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
 import type { NetworkFaultApplier } from '../../faults/applier.js';
-import { IptablesApplier } from '../../faults/appliers/iptables.js';
+import { EngineIptablesApplier, type EngineFaultTarget } from '../../faults/appliers/engine-iptables.js';
+import type { FaultToolsImage } from './fault-tools-image.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
-import { dockerError, isNotFound, isNotModified } from '../compose/engine.js';
+import { dockerError, isNotFound, isNotModified, Labels, runLabels } from '../compose/engine.js';
 import type { SwarmDeployment, SwarmNode } from './swarm-deployment.js';
 import { RosterPrimitives } from '../roster-primitives.js';
 
 export interface SwarmNodeControlOptions {
   actionTimeoutMs?: number;
   stopGraceMs: number;
+  /** The fault-tools image, present on every engine that runs nodes (the deployer copies it there). */
+  faultTools: Pick<FaultToolsImage, 'ref' | 'tools'>;
+}
+
+/** Running node containers with their overlay address and the engine of their host. */
+async function engineTargets(deployment: SwarmDeployment): Promise<EngineFaultTarget[]> {
+  const found = await Promise.all(
+    deployment.liveNodes().map(async (n): Promise<EngineFaultTarget | undefined> => {
+      if (!n.containerId) return undefined;
+      const engine = deployment.engineOf(n, 'set network faults on');
+      const info = await engine.getContainer(n.containerId).inspect().catch(() => undefined);
+      const ip = info?.NetworkSettings?.Networks?.[deployment.network]?.IPAddress;
+      return info?.State?.Running && ip ? { name: n.planned.name, ip, containerId: n.containerId, engine, hostname: n.host.hostname } : undefined;
+    }),
+  );
+  return found.filter((t): t is EngineFaultTarget => t !== undefined);
 }
 
 export class SwarmNodePrimitives extends RosterPrimitives<SwarmNode, SwarmDeployment> implements NodePrimitives {
@@ -34,7 +53,14 @@ export class SwarmNodePrimitives extends RosterPrimitives<SwarmNode, SwarmDeploy
       const n = deployment.get(name);
       return { client: n.run.client, peerId: n.planned.peerId };
     };
-    this.appliers = [new IptablesApplier(() => deployment.faultTargets()), new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))];
+    const iptables = new EngineIptablesApplier({
+      runId: deployment.record.runId,
+      labels: (node) => ({ ...runLabels(deployment.record.runId), [Labels.node]: node }),
+      image: options.faultTools,
+      targets: () => engineTargets(deployment),
+      events: deployment.record.events,
+    });
+    this.appliers = [iptables, new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))];
     this.clock = new TestingApiClock(ref);
   }
 
