@@ -11,7 +11,8 @@
  *   npx tsc -p tsconfig.build.json && npx tsx bench/api-flood.ts [rounds=1] [seconds=20] [rate=12000] [kinds=all|info,health,...]
  *
  * `answeredAtLeast10k` says whether the flood was sent and answered (any status) at ≥ 10,000 requests/s;
- * timeouts and connection errors are counted in `accountedPerSec` but not as answered.
+ * timeouts and connection errors are counted in `accountedPerSec` but not as answered. The bench exits 1,
+ * with a FAIL line naming the figures, when a protected run was answered under 10,000/s.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -93,6 +94,10 @@ try {
             loadAfter: load(),
           }),
         );
+        if (protectedRun && f.answeredPerSec < TARGET) {
+          console.log(`FAIL: the protected flood was answered at ${f.answeredPerSec}/s, under ${TARGET}/s (sent ${f.sentPerSec}/s, ${f.shed} held back; load ${load()})`);
+          process.exitCode = 1;
+        }
       } finally {
         await runner.dispose();
       }
