@@ -41,6 +41,42 @@ describe('HTTP server limits', () => {
     }
   });
 
+  it('a charge puts the client in debt: owes() says how long, its next request is 429 with that Retry-After; another client is served', async () => {
+    const seen: number[] = [];
+    const server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      routes: [
+        { method: 'POST', path: '/costly', handler: (req) => (req.charge(30), seen.push(req.owes()), { json: 1 }) },
+        { method: 'GET', path: '/x', handler: (req) => (seen.push(req.owes()), { json: 1 }) },
+      ],
+      limits: { requestsPerSec: 10, requestBurst: 20 },
+    });
+    const debtor = new Pool(`http://127.0.0.1:${server.port}`, { localAddress: '127.0.0.4' });
+    const other = new Pool(`http://127.0.0.1:${server.port}`, { localAddress: '127.0.0.5' });
+    try {
+      const first = await debtor.request({ method: 'GET', path: '/x' });
+      await first.body.text();
+      expect(first.statusCode).toBe(200);
+      const costly = await debtor.request({ method: 'POST', path: '/costly', body: '{}' });
+      await costly.body.text();
+      // 20 - 2 requests - 30 charged = -12 tokens: 12 / 10 per s → owes 2 s (whole seconds, rounded up).
+      expect(seen).toEqual([0, 2]);
+      const next = await debtor.request({ method: 'GET', path: '/x' });
+      await next.body.text();
+      expect(next.statusCode).toBe(429);
+      // (1 when this machine took over 0.3 s between the two requests, paying back 3 of the 12)
+      expect(['1', '2']).toContain(next.headers['retry-after']);
+      const ok = await other.request({ method: 'GET', path: '/x' });
+      await ok.body.text();
+      expect(ok.statusCode).toBe(200);
+      expect(server.stats.overBudget).toBe(1);
+    } finally {
+      await Promise.all([debtor.close(), other.close()]);
+      await server.close();
+    }
+  });
+
   it('at the connection cap a new client evicts the longest-idle socket and is served', async () => {
     const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler: () => ({ json: 1 }) }], limits: { maxConnections: 5, headerTimeoutMs: 0, idleTimeoutMs: 0 } });
     const idle = [];
