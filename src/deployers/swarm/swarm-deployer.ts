@@ -49,6 +49,18 @@ export interface SwarmDeployerOptions extends Omit<ComposeDeployerOptions, 'pres
   agents?: number | SwarmAgentsOption;
 }
 
+/**
+ * The API flood needs its control client to be another client than the flooder in the node's eyes. Through a
+ * host-mode published port every connection from this machine reaches the node from one address (the host's
+ * docker_gwbridge or proxy), and this machine's loopback addresses (the flood's and the control client's on
+ * the local deployer) do not reach another host: refused before anything is deployed.
+ */
+function checkNoApiFlood(spec: Scenario['spec']): void {
+  const issues = (spec.workloads ?? []).flatMap((w, i) => (w.type === 'api-flood' ? [{ field: `workloads[${i}]`, value: `api-flood (target ${w.target})`, allowed: 'the local or compose deployer (each gives the control client an address of its own)' }] : []));
+  if (issues.length === 0) return;
+  throw new LoadnetError('LN_ERR_SCENARIO_INVALID', `the swarm deployer cannot run an api-flood (${issues.map((x) => x.field).join(', ')}): through a host's published port the node sees every request from this machine from one address, so the control client would share the flooder's per-client budget; run it on the local or compose deployer`, { issues });
+}
+
 export class SwarmDeployer implements Deployer {
   readonly name = 'swarm';
 
@@ -62,6 +74,7 @@ export class SwarmDeployer implements Deployer {
     const chain = scenario.spec.chain?.type ?? 'devnet';
     if (chain !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the swarm deployer runs the devnet only; chain '${chain}' runs on the local deployer or by attaching (--attach <url>)`);
     checkFaultSupport(scenario.spec, capabilitiesOf('swarm', chain, [ENGINE_IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, false));
+    checkNoApiFlood(scenario.spec);
     const o = this.options;
     const agents = checkAgentsOption(o.agents);
     if (agents && scenario.spec.agents) {

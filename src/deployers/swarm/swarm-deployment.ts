@@ -4,7 +4,8 @@
  * config (its identity seed, the testing token) is a Swarm secret mounted at /run/secrets; its data is a
  * named volume on its host, so a restarted task keeps its chain. Peers dial each other by service name on
  * the overlay (DNS round robin: this kernel has no IPVS for virtual IPs, and one replica needs none). The
- * coordinator reaches each node's API at its host's swarm address on a port published in host mode. Every
+ * coordinator reaches each node's API, and its P2P listener (a peer of loadnet's own: the flooding peer), at its
+ * host's swarm address on ports published in host mode. Every
  * object carries the run's labels; a reaper removes them from the manager and every known engine if we die.
  */
 import type Docker from 'dockerode';
@@ -56,7 +57,7 @@ export interface SwarmNode extends RosterNode {
   planned: PlannedNode;
   config: NodeConfig;
   host: SwarmHost;
-  /** Published ports on the host: api, then testing when enabled. */
+  /** Published ports on the host: api, p2p, then testing when enabled. */
   publishedPorts: number[];
   serviceName: string;
   serviceId: string;
@@ -131,7 +132,7 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
       if (h.docker) this.watches.push(await watchContainerEvents(h.docker, this.record.runId, (e) => this.onContainerEvent(h, e)));
     }
     lap('network');
-    const perNode = this.options.testingApi ? 2 : 1;
+    const perNode = this.options.testingApi ? 3 : 2;
     const ports = await reservePorts(this.plan.nodes.length * perNode, '127.0.0.1');
     this.ports.push(...ports);
     // The chain starts a lead after now: services are created and their tasks scheduled meanwhile.
@@ -203,8 +204,9 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
       throw dockerError(`creating the config secret of ${planned.name}`, e);
     }
     const res = this.resourcesFor(planned);
-    const ports: Array<{ Protocol: string; TargetPort: number; PublishedPort?: number; PublishMode: string }> = [{ Protocol: 'tcp', TargetPort: CONTAINER_PORTS.api, PublishedPort: publishedPorts[0], PublishMode: 'host' }];
-    if (this.options.testingApi) ports.push({ Protocol: 'tcp', TargetPort: CONTAINER_PORTS.testing, PublishedPort: publishedPorts[1], PublishMode: 'host' });
+    const publish = (target: number, published: number | undefined) => ({ Protocol: 'tcp', TargetPort: target, PublishedPort: published, PublishMode: 'host' });
+    const ports = [publish(CONTAINER_PORTS.api, publishedPorts[0]), publish(CONTAINER_PORTS.p2p, publishedPorts[1])];
+    if (this.options.testingApi) ports.push(publish(CONTAINER_PORTS.testing, publishedPorts[2]));
     const command = this.options.image.command.map((a) => (a === `${NODE_DIR_IN_CONTAINER}/config.json` ? CONFIG_IN_CONTAINER : a));
     let serviceId: string;
     try {
@@ -236,7 +238,7 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
       throw dockerError(`creating service ${serviceName}`, e);
     }
     const apiUrl = `http://${host.addr}:${publishedPorts[0]}`;
-    const testingUrl = this.options.testingApi ? `http://${host.addr}:${publishedPorts[1]}` : undefined;
+    const testingUrl = this.options.testingApi ? `http://${host.addr}:${publishedPorts[2]}` : undefined;
     return {
       planned,
       config,
@@ -245,7 +247,7 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
       serviceName,
       serviceId,
       run: {
-        descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId },
+        descriptor: { name: planned.name, role: planned.role, apiUrl, ...(testingUrl ? { testingUrl } : {}), peerId: planned.peerId, p2pAddress: { host: host.addr, port: publishedPorts[1]! } },
         client: devnetAdapter.client({ name: planned.name, apiUrl, testingUrl, testingToken: this.testingToken() }, { timeoutMs: 5000 }),
       },
       expectedPeers: planned.expectedPeers,
