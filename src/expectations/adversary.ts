@@ -292,9 +292,12 @@ export interface FeePressureObserved {
   /** Evictions during the run, summed over the nodes, by the chain's reason. */
   evictions: Record<string, number>;
   evictionsTotal: number;
-  /** Median fill of the blocks seen in the window's second half (null: capacity unknown or no block). */
+  /** Median fill of the blocks seen in the load span's second half (null: capacity unknown or no block). */
   blockFill: { median: number | null; blocks: number; capacityTxs: number | null };
+  /** Over the load span's middle and last thirds. */
   throughput: { middleThirdTps: number; lastThirdTps: number };
+  /** The load span (every tier offering load) in ms from the window's start; absent in records before it was kept (the whole window). */
+  loadSpan?: { fromMs: number; toMs: number };
 }
 
 /** Evictions active, tiers ordered by fee in inclusion latency, blocks full, throughput held. */
@@ -323,12 +326,13 @@ export const feePriorityCheck: HistoryCheck<FeePriorityOptions> = {
     }
     if (r.evictionsTotal < o.minEvictions) problems.push(`${r.evictionsTotal} evictions at capacity, needed ≥ ${o.minEvictions}`);
     const fill = r.blockFill;
-    if (fill.median === null) problems.push(fill.capacityTxs === null ? "block fill unknown: the nodes' block capacity is not readable from the run directory" : 'no block in the second half of the window');
+    if (fill.median === null) problems.push(fill.capacityTxs === null ? "block fill unknown: the nodes' block capacity is not readable from the run directory" : 'no block in the second half of the load span');
     else if (fill.median < o.minBlockFill) problems.push(`median block fill ${fill.median} of ${fill.capacityTxs} transactions over ${fill.blocks} blocks, needed ≥ ${o.minBlockFill}`);
     const t = r.throughput;
     if (t.lastThirdTps < o.minThroughputFraction * t.middleThirdTps) problems.push(`included ${t.lastThirdTps} tx/s over the last third, under ${o.minThroughputFraction} × the middle third's ${t.middleThirdTps} tx/s`);
     const evictions = Object.entries(r.evictions).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
-    const line = `tiers by fee: ${tiers.map(show).join('; ')}; evictions ${r.evictionsTotal} (${evictions}); median block fill ${fill.median ?? '–'} (${fill.blocks} blocks); included ${t.lastThirdTps} tx/s last third vs ${t.middleThirdTps} middle third`;
+    const span = r.loadSpan ? ` (load span ${r.loadSpan.fromMs}–${r.loadSpan.toMs} ms of the window)` : '';
+    const line = `tiers by fee: ${tiers.map(show).join('; ')}; evictions ${r.evictionsTotal} (${evictions}); median block fill ${fill.median ?? '–'} (${fill.blocks} blocks); included ${t.lastThirdTps} tx/s last third vs ${t.middleThirdTps} middle third${span}`;
     return verdict(problems, line, { ...r });
   },
 };

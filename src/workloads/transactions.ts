@@ -39,6 +39,10 @@ export class TransactionWorkload implements Workload {
   private ctx?: RunContext;
   /** The last settled figures (after finish: the final ones). */
   result?: { totals: LoadTotals; outcome?: InclusionOutcome };
+  /** Unix ms at which its load engine's schedule started (absent before; a loaded machine starts it seconds into the window). */
+  get startedAt(): number | undefined {
+    return this.engine?.startedAt || undefined;
+  }
   private lostResolved?: LostShardResolution[];
 
   /** `replay`: send this recorded traffic (already scaled) rather than the spec's rate from the window start. */
