@@ -14,6 +14,8 @@ export interface Deployment {
   readonly nodeControl?: NodeControl;
   /** Load agents (host:port) the deployer started for this run: the load runs on them when the scenario names none. */
   readonly loadAgents?: readonly string[];
+  /** What losing one of those agents does (default 'fail'). */
+  readonly loadAgentLoss?: 'fail' | 'continue';
   /** Peers the node must have at readiness (0 = do not check). */
   expectedPeers(name: string): number;
   /** Per-node process figures when the deployer knows them (RSS of local processes). */

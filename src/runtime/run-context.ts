@@ -34,7 +34,7 @@ export class LiveRunContext implements RunContext {
   constructor(parts: RunContextParts) {
     const agents = parts.deployment.loadAgents;
     // Agents the deployer started carry the transaction load unless the scenario names its own.
-    this.scenario = agents?.length && !parts.scenario.agents ? { ...parts.scenario, agents: { addresses: [...agents], onLoss: 'fail' } } : parts.scenario;
+    this.scenario = agents?.length && !parts.scenario.agents ? { ...parts.scenario, agents: { addresses: [...agents], onLoss: parts.deployment.loadAgentLoss ?? 'fail' } } : parts.scenario;
     this.metrics = parts.metrics;
     this.deployment = parts.deployment;
     this.blockFeed = parts.blockFeed;

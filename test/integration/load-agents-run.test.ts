@@ -3,8 +3,7 @@
  * workload against real devnet nodes (LocalDeployer, 2 validators); one agent is SIGKILLed mid-window with
  * agents.onLoss 'continue'. The run goes on; the loss is in the history within seconds; what the lost agent had
  * in flight is resolved from the chain per transaction (lost-shards.json); and an audit of the nodes' blocks
- * agrees with the accounting exactly: every transaction on chain is one the coordinator counted as included or
- * one the resolution lists as included-unreported, every wallet's nonce agrees, and no dropped id is on chain.
+ * agrees with the accounting exactly (helpers/agent-loss-audit.ts; swarm-run.test.ts does the same on a swarm).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +14,7 @@ import { LocalDeployer } from '../../src/deployers/local/index.js';
 import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
 import { buildScenario } from '../../src/scenario/build.js';
 import { nowMs } from '../../src/util/clock.js';
+import { auditAgentLoss } from './helpers/agent-loss-audit.js';
 import { alive, pidsOf, readEvents } from './helpers/run-files.js';
 
 const CLI = resolve('dist/src/cli/main.js');
@@ -92,42 +92,12 @@ describe('load agents in a run', () => {
     expect(lostEv[0]!.t - killedAt, 'detected within seconds').toBeLessThan(3500);
 
     const load = handle.summary.load as Record<string, any>;
+    const client = handle.context.node('validator-0').client;
+    const { lost, resolved, inBlocks } = await auditAgentLoss(handle.runDir, load, client, handle.context.wallets.map((w) => w.address));
     // The other agent went on to the end of the window: more than the lost one, which stopped after ~3 s of 9.
-    expect(load.lostShards).toHaveLength(1);
-    const lost = load.lostShards[0];
     expect(load.submitted - lost.sent).toBeGreaterThan(1.5 * lost.sent);
-    // Nothing silently dropped: every submission is answered or was in flight at the lost agent.
-    expect(load.submitted).toBe(load.accepted + load.rejectedTotal + load.errored + lost.inFlightAtLastReport);
-    expect(Object.values(load.accounting as Record<string, boolean>).every(Boolean), JSON.stringify(load.accounting)).toBe(true);
-    expect(load.accepted).toBe(load.included + load.pending + load.dropped);
-
-    const [resolved] = load.lostShardsResolved;
-    const file = JSON.parse(readFileSync(join(handle.runDir, 'lost-shards.json'), 'utf8'))[0];
-    expect(file.includedIds).toHaveLength(resolved.included);
-    expect(file.includedUnreportedIds).toHaveLength(resolved.includedUnreported);
-    expect(resolved.included).toBe(resolved.wallets.reduce((n: number, w: any) => n + w.endNonce - w.startNonce, 0));
-    expect(resolved.includedUnreported).toBeLessThanOrEqual(resolved.unknownAtLoss);
     expect(resolved.wallets).toHaveLength(6);
     expect(events.filter((e) => e.kind === 'agent.resolved')).toHaveLength(1);
-
-    // The audit: every block of the run, from a node.
-    const client = handle.context.node('validator-0').client;
-    const tip = (await client.head()).height;
-    const onChain = new Set<string>();
-    for (let h = 1; h <= tip; h += 50) for (const b of await client.blocksByHeight(h, Math.min(tip, h + 49))) for (const id of b.txIds) onChain.add(id);
-    // Every wallet sent only load transactions from nonce 0: the chain's nonces count its transactions.
-    const nonces = await Promise.all(handle.context.wallets.map(async (w) => (await client.account(w.address)).nonce));
-    const inBlocks = onChain.size;
-    expect(nonces.reduce((a, b) => a + b, 0), 'Σ wallet nonces = transactions in blocks').toBe(inBlocks);
-    // The lost shard's included ids (re-signed) are on chain, unreported ones included.
-    for (const id of file.includedIds) expect(onChain.has(id), `lost shard's ${id} on chain`).toBe(true);
-    // Exact: what is on chain = what the coordinator counted included + what the resolution listed as included
-    // unreported (+ what was still pending at the evaluation and landed since, if anything).
-    const counted = load.included + resolved.includedUnreported;
-    expect(inBlocks).toBeGreaterThanOrEqual(counted);
-    expect(inBlocks - counted).toBeLessThanOrEqual(load.pending + resolved.pendingUnreported);
-    const dropped = readFileSync(join(handle.runDir, 'dropped.txt'), 'utf8').split('\n').filter(Boolean);
-    for (const id of dropped) expect(onChain.has(id), `dropped ${id} is on chain`).toBe(false);
     // The report's hosts section: each agent with its host and clock offset, the lost one with its resolution.
     const html = readFileSync(join(handle.runDir, 'report.html'), 'utf8');
     const hosts = html.slice(html.indexOf('<h2 id="hosts">'));

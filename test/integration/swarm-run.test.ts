@@ -1,10 +1,13 @@
 /**
  * The swarm deployer across a real two-engine Docker Swarm on this machine (helpers/test-swarm.ts: the main
  * engine as manager plus a dockerd in its own network namespace as worker), run through the built CLI as a
- * user runs it (`--deployer swarm`, LOADNET_SWARM_ENGINES, LOADNET_SWARM_AGENTS): the seed's load progression
- * (two rates) with its load from two load agents running as Swarm services, one per engine, and its aggressive
- * chaos, shortened, each passing with nodes on both engines, the summary and the report naming each node's
- * and agent's host; a partition whose sides span both engines, the chain diverging and converging again;
+ * user runs it (`--deployer swarm`, LOADNET_SWARM_ENGINES, LOADNET_SWARM_AGENTS) and through the API: the seed's
+ * load progression (two rates) and its aggressive chaos, shortened, each with its load from two load agents
+ * running as Swarm services, one per engine, each passing with nodes on both engines, the summary and the report
+ * naming each node's and agent's host; in the chaos run the agent on the second engine is SIGKILLed (its
+ * container, on its engine) mid-run, the loss detected within seconds, its transactions resolved from the chain
+ * and the accounting audited against every block before teardown (helpers/agent-loss-audit.ts); a partition
+ * whose sides span both engines, the chain diverging and converging again;
  * nothing labelled with the run is left on either engine afterwards, also after the coordinator is SIGKILLed
  * mid-run (the reaper removes services, agents' included, secrets, containers, volumes and the overlay network).
  * One swarm serves every test of the file.
@@ -16,7 +19,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { Labels } from '../../src/deployers/compose/engine.js';
+import { SwarmDeployer } from '../../src/deployers/swarm/index.js';
+import type { RunHandle } from '../../src/runtime/contracts.js';
+import { scenarioWith } from '../../src/scenario/build.js';
+import { nowMs } from '../../src/util/clock.js';
+import { aggressiveChaos } from '../../examples/aggressive-chaos.js';
 import { engineAvailable, runIdOf } from './compose-helpers.js';
+import { auditAgentLoss } from './helpers/agent-loss-audit.js';
 import { startTestSwarm, testSwarmUnavailable, type TestSwarm } from './helpers/test-swarm.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -94,15 +103,14 @@ async function bothHostnames(): Promise<Set<string>> {
   return new Set(['lnsw-h2', (await swarm.manager.info()).Name as string]);
 }
 
-async function expectPasses(example: string, timing: string[], runs: number, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(out, `${example}-`));
-  const r = await cliRun(['run', `examples/${example}.ts`, '--deployer', 'swarm', ...timing, '--out', dir], env).done;
+/** The run directories under `dir` (`runs` of them), each passing with nodes on both engines, and the report naming each node's host. */
+async function checkPassed(dir: string, runs: number, example: string, stderr = ''): Promise<Array<{ dir: string; summary: Summary; runId: string }>> {
   const found = runsIn(dir);
-  expect(found, `${example}: ${r.stderr.slice(-2000)}`).toHaveLength(runs);
+  expect(found, `${example}: ${stderr.slice(-2000)}`).toHaveLength(runs);
   for (const f of found) {
     const failed = f.summary.expectations.filter((e) => e.status !== 'pass').map((e) => `${e.name}: ${e.message}`);
     expect(failed, `${example} ${f.dir}`).toEqual([]);
-    expect(f.summary.verdict).toBe('pass');
+    expect(f.summary.verdict, `${example} verdict; stderr: ${stderr.slice(-1500)}`).toBe('pass');
     const hosts = Object.entries(f.summary.swarm?.nodes ?? {}).map(([node, h]) => `${node}@${h.hostname}`);
     console.log(`[swarm] ${example}: ${hosts.join(' ')}; ${f.summary.expectations.map((e) => `${e.name} ${e.status}`).join(', ')}`);
     // Spread: nodes on both engines (the manager's host and the namespaced one).
@@ -110,10 +118,30 @@ async function expectPasses(example: string, timing: string[], runs: number, env
     // The report's Hosts table names each node's engine, not the coordinator.
     const report = readFileSync(join(f.dir, 'report.html'), 'utf8');
     for (const [node, h] of Object.entries(f.summary.swarm!.nodes)) expect(report, `${node}'s host in the report`).toContain(`<tr><td>${node}</td><td>${h.hostname}</td>`);
-    await expectNothingLeft(f.runId, 10_000);
   }
+  return found;
+}
+
+async function expectPasses(example: string, timing: string[], runs: number, env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(out, `${example}-`));
+  const r = await cliRun(['run', `examples/${example}.ts`, '--deployer', 'swarm', ...timing, '--out', dir], env).done;
+  const found = await checkPassed(dir, runs, example, r.stderr);
+  for (const f of found) await expectNothingLeft(f.runId, 10_000);
   expect(r.code, `${example} exit code; stderr: ${r.stderr.slice(-1500)}`).toBe(0);
   return found;
+}
+
+/** The run's two agent services ran one per engine, their own hello named that host, and the report names it. */
+function expectAgentsOnBothEngines(f: { dir: string; summary: Summary }, events: Ev[], hostnames: Set<string>): void {
+  const agents = Object.values(f.summary.swarm?.agents ?? {});
+  expect(new Set(agents.map((a) => a.hostname)), 'agent services, one per engine').toEqual(hostnames);
+  // The agents' own hello names the engine's host (they run on its network).
+  const connected = events.filter((e) => e.kind === 'agent.connected');
+  expect(connected.map((e) => e.address).sort()).toEqual(agents.map((a) => a.address).sort());
+  expect(new Set(connected.map((e) => e.host))).toEqual(hostnames);
+  for (const c of connected) expect(Math.abs(c.offsetMs as number), 'one clock on this machine').toBeLessThanOrEqual((c.uncertaintyMs as number) + 5);
+  const report = readFileSync(join(f.dir, 'report.html'), 'utf8');
+  for (const a of agents) expect(report, `agent ${a.address} in the report`).toContain(`<tr><td>${a.address}</td><td>${a.hostname}</td>`);
 }
 
 describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm', () => {
@@ -121,24 +149,61 @@ describe.skipIf(unavailable !== undefined)('swarm deployer on a two-engine swarm
     const found = await expectPasses('load-progression', ['--duration', '10s'], 2, { LOADNET_SWARM_AGENTS: '2' });
     const hostnames = await bothHostnames();
     for (const f of found) {
-      const agents = Object.values(f.summary.swarm?.agents ?? {});
-      expect(new Set(agents.map((a) => a.hostname)), 'agent services, one per engine').toEqual(hostnames);
-      // The agents' own hello names the engine's host (they run on its network), and they carried the load.
-      const events = eventsOf(f.dir);
-      const connected = events.filter((e) => e.kind === 'agent.connected');
-      expect(connected.map((e) => e.address).sort()).toEqual(agents.map((a) => a.address).sort());
-      expect(new Set(connected.map((e) => e.host))).toEqual(hostnames);
-      for (const c of connected) expect(Math.abs(c.offsetMs as number), 'one clock on this machine').toBeLessThanOrEqual((c.uncertaintyMs as number) + 5);
-      const report = readFileSync(join(f.dir, 'report.html'), 'utf8');
-      for (const a of agents) expect(report, `agent ${a.address} in the report`).toContain(`<tr><td>${a.address}</td><td>${a.hostname}</td>`);
+      expectAgentsOnBothEngines(f, eventsOf(f.dir), hostnames);
       const load = (JSON.parse(readFileSync(join(f.dir, 'summary.json'), 'utf8')) as { load?: { accepted?: number; included?: number } }).load;
       expect(load?.accepted, 'transactions accepted from the agents').toBeGreaterThan(0);
     }
   }, 240_000);
 
-  it('runs the seed aggressive chaos (25 s): restarts of nodes on both engines through Swarm and the engines', async () => {
-    const [run] = await expectPasses('aggressive-chaos', ['--duration', '25s', '--cooldown', '12s'], 1);
+  it('runs the seed aggressive chaos (25 s) with its load from two agents, one per engine; the agent on the second engine is SIGKILLed mid-run and the accounting stays exact', async () => {
+    // In-process (the API a user scripts), so the chain can be audited before teardown.
+    const dir = mkdtempSync(join(out, 'aggressive-chaos-'));
+    const scenario = scenarioWith(aggressiveChaos(), { durationMs: 25_000, cooldownMs: 12_000 });
+    const engines = swarm.engines.map((e) => ({ socketPath: e.socketPath }));
+    const runner = await new SwarmDeployer({ outDir: dir, log: null, reports: true, engines, agents: { count: 2, onLoss: 'continue' } }).deploy(scenario);
+    let handle: RunHandle | undefined;
+    const runDir = runner.context.runDir;
+    const h2 = swarm.engines.find((e) => e.hostname === 'lnsw-h2')!;
+    const victim = eventsOf(runDir).find((e) => e.kind === 'swarm.agent' && e.hostname === h2.hostname)!;
+    expect(victim, 'an agent service on the second engine').toBeDefined();
+    let killedAt = 0;
+    // 8 s into the load (from its first interval: the agents took their shards and the schedule runs), kill the
+    // agent's container on its own engine, as a host or its process dying would.
+    const killing = new Promise<void>((res, rej) => {
+      const off = runner.context.events.on((e) => {
+        if (e.kind !== 'load.interval') return;
+        off();
+        setTimeout(() => {
+          killedAt = nowMs();
+          h2.docker.getContainer(String(victim.container)).kill().then(() => res(), rej);
+        }, 8000);
+      });
+    });
+    killing.catch(() => undefined);
+    try {
+      handle = await runner.run(scenario, { rejectOnFailure: false });
+      expect(killedAt, 'the agent was killed during the run').toBeGreaterThan(0);
+      const events = eventsOf(runDir);
+      const lost = events.filter((e) => e.kind === 'agent.lost');
+      expect(lost.map((e) => e.address)).toEqual([victim.address]);
+      expect(lost[0]!.t - killedAt, 'detected within seconds').toBeLessThan(3500);
+      // Before teardown: the accounting against every block of the chain.
+      const load = handle.summary.load as Record<string, any>;
+      const audit = await auditAgentLoss(runDir, load, handle.context.node('validator-0').client, handle.context.wallets.map((w) => w.address));
+      expect(load.submitted - audit.lost.sent, 'the surviving agent went on').toBeGreaterThan(audit.lost.sent);
+      console.log(`[swarm] chaos, agent ${victim.address}@${h2.hostname} killed: ${JSON.stringify({ submitted: load.submitted, accepted: load.accepted, included: load.included, pending: load.pending, dropped: load.dropped, lost: audit.lost, resolved: audit.resolved, inBlocks: audit.inBlocks })}`);
+      await killing;
+    } finally {
+      await handle?.dispose();
+      await runner.dispose();
+    }
+    const [run] = await checkPassed(dir, 1, 'aggressive-chaos');
+    await expectNothingLeft(run!.runId, 10_000);
     const events = eventsOf(run!.dir);
+    expectAgentsOnBothEngines(run!, events, await bothHostnames());
+    const resolved = (run!.summary as unknown as { load: { lostShardsResolved: Array<{ included: number; includedUnreported: number }> } }).load.lostShardsResolved[0]!;
+    const report = readFileSync(join(run!.dir, 'report.html'), 'utf8');
+    expect(report).toMatch(new RegExp(`${String(victim.address).replace(/\./g, '\\.')}</td>.*lost: connection closed; resolved from the chain: ${resolved.included} included \\(${resolved.includedUnreported} unreported\\)`));
     const restarts = events.filter((e) => e.kind === 'fault.end' && e.fault === 'restart' && e.ok === true).map((e) => String(e.target));
     expect(restarts.length, 'restarts that recovered').toBeGreaterThanOrEqual(1);
     // Every restart ran a new task of the node's service on the same host (its data volume is there).

@@ -51,6 +51,7 @@ describe('swarm placement', () => {
     expect(() => placeAgents(1, hosts, ['node.labels.gen==no'])).toThrow(/no swarm host matches the load agents' constraints \(node.labels.gen==no\); hosts: h-1 \(manager/);
     expect(() => new SwarmDeployer({ agents: 0 })).toThrow(/SwarmDeployer agents: 0 is not allowed; allowed: a whole number of load agents from 1 to 64/);
     expect(() => new SwarmDeployer({ agents: { count: 2, constraints: ['gen=yes'] } })).toThrow(/SwarmDeployer constraints: "gen=yes" is not allowed/);
+    expect(() => new SwarmDeployer({ agents: { count: 2, onLoss: 'ignore' as 'fail' } })).toThrow(/SwarmDeployer agents.onLoss: "ignore" is not allowed; allowed: 'fail', 'continue'/);
     expect(swarmAgentsFromEnv('2')).toBe(2);
     expect(swarmAgentsFromEnv(undefined)).toBeUndefined();
     expect(() => swarmAgentsFromEnv('two')).toThrow(/LOADNET_SWARM_AGENTS: "two" is not allowed; allowed: a whole number of load agents from 1 to 64/);

@@ -20,6 +20,8 @@ export interface SwarmAgentsOption {
   count: number;
   /** Swarm constraints every agent's host must match (as for nodes: `node.labels.gen==yes`). */
   constraints?: string[];
+  /** What a lost agent does to the run: 'fail' (default) stops the load, 'continue' lets the others go on (scenario agents.onLoss). */
+  onLoss?: 'fail' | 'continue';
 }
 
 export interface SwarmAgent {
@@ -36,6 +38,9 @@ export function checkAgentsOption(agents: number | SwarmAgentsOption | undefined
   const o = typeof agents === 'number' ? { count: agents } : agents;
   if (!Number.isInteger(o.count) || o.count < 1 || o.count > 64) {
     throw new LoadnetError('LN_ERR_CONFIG_INVALID', `SwarmDeployer agents: ${JSON.stringify(o.count)} is not allowed; allowed: a whole number of load agents from 1 to 64`);
+  }
+  if (o.onLoss !== undefined && o.onLoss !== 'fail' && o.onLoss !== 'continue') {
+    throw new LoadnetError('LN_ERR_CONFIG_INVALID', `SwarmDeployer agents.onLoss: ${JSON.stringify(o.onLoss)} is not allowed; allowed: 'fail', 'continue'`);
   }
   return o;
 }

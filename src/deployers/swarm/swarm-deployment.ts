@@ -98,6 +98,10 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
     return this.agents.map((a) => a.address);
   }
 
+  get loadAgentLoss(): 'fail' | 'continue' | undefined {
+    return this.options.agents?.onLoss;
+  }
+
   get manager(): Docker {
     return this.options.manager;
   }
