@@ -8,6 +8,7 @@
 import { toHex, type Hex } from '../util/bytes.js';
 import { ed25519Backend, type SigningKey } from '../adapters/devnet/wire/ed25519.js';
 import { sha256 } from '../util/hash.js';
+import { flipDistinctBits } from '../util/random.js';
 import { decodeTx, encodeTxBody, signTx, txIdOfMessage, txMessage, txToJson, MAX_INSCRIPTION_BYTES, MAX_OPS, MAX_TX_BYTES, type Operation, type SignedTransactionJson } from '../adapters/devnet/wire/tx.js';
 import type { RejectReason } from '../adapters/devnet/wire/api.js';
 import type { FuzzCaseName } from '../scenario/spec.js';
@@ -155,14 +156,8 @@ export class TxCrafter {
     const original = this.valid(this.int(1e6)).bytes;
     let bytes: Uint8Array;
     if (kind === 'truncate') bytes = original.slice(0, 1 + this.int(original.length - 1));
-    else if (kind === 'bit-flip') {
-      // Distinct bits: two flips of one bit would give back the valid original.
-      bytes = original.slice();
-      const bits = new Set<number>();
-      const flips = 1 + this.int(3);
-      while (bits.size < flips) bits.add(this.int(bytes.length * 8));
-      for (const b of bits) bytes[b >> 3]! ^= 1 << (b & 7);
-    } else {
+    else if (kind === 'bit-flip') bytes = flipDistinctBits(original, this.random);
+    else {
       // Swap sender and recipient (body offsets 1 and 52): well framed, signed by no one.
       bytes = original.slice();
       bytes.set(original.subarray(52, 84), 1);

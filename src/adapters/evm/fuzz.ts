@@ -34,6 +34,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { FuzzCaseName } from '../../scenario/spec.js';
+import { flipDistinctBits } from '../../util/random.js';
 import type { ChainTxFuzzer, CraftedFuzzTx, FuzzAnswer, FuzzCaseDef, TxFuzzInit, TxFuzzSession } from '../seam.js';
 import type { EvmChainClient } from './client.js';
 import { addressOf, fromHex, hex } from './keys.js';
@@ -347,15 +348,7 @@ class EvmFuzzSession implements TxFuzzSession {
     const f = this.fields(this.mutantNext);
     const original = signEip1559(f, this.mutant).bytes;
     if (kind === 'truncate') return original.slice(0, 1 + this.int(original.length - 1));
-    if (kind === 'bit-flip') {
-      // Distinct bits: two flips of one bit would give back the valid original.
-      const out = original.slice();
-      const bits = new Set<number>();
-      const flips = 1 + this.int(3);
-      while (bits.size < flips) bits.add(this.int(out.length * 8));
-      for (const b of bits) out[b >> 3]! ^= 1 << (b & 7);
-      return out;
-    }
+    if (kind === 'bit-flip') return flipDistinctBits(original, this.random);
     if (kind === 'field-swap') {
       const list = rlpDecode(original.subarray(1)) as RlpItem[];
       const a = this.int(12);
