@@ -59,9 +59,15 @@ const measure = (): Promise<Steady> => measureSteady(sink, seconds);
 
 async function bare(): Promise<Steady> {
   const workers = [0, 1].map((w) => new Worker(fileURLToPath(new URL('./load-bare-worker.mjs', import.meta.url)), { workerData: { url, seeds: seeds.filter((_, i) => i % 2 === w), batch: 100, inflight: 4, durationMs: (seconds + 2) * 1000 } }));
-  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+  // Both messages ('started', then the count) listened for from the start: on a loaded machine the measure can
+  // outlast a worker, whose count would otherwise be emitted with no listener and the bench wait forever.
+  const started: Promise<unknown>[] = [];
+  const counted = workers.map((w, i) => new Promise<number>((done) => {
+    started[i] = new Promise((s) => w.on('message', (m: unknown) => (m === 'started' ? s(m) : done(m as number))));
+  }));
+  await Promise.all(started);
   const m = await measure();
-  await Promise.all(workers.map((w) => new Promise<number>((r) => w.once('message', r))));
+  await Promise.all(counted);
   await Promise.all(workers.map((w) => w.terminate()));
   return m;
 }
