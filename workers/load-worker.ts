@@ -519,8 +519,12 @@ class ShardWorker {
         reportIfDue(now);
         if (this.generationDone) break;
         // Top up the pre-signed buffer in chunks (~0.8 ms each with sodium) while nothing is waiting to go.
-        const want = this.lookaheadTarget() - this.buffered();
-        const canSign = this.sentLocal === this.dueLocal || this.inFlight >= this.maxInFlight;
+        // Behind the schedule with every connection busy, only as far as the connections take at once: signing
+        // further ahead sends nothing sooner, and an entry held that long (16k of them: ~0.5 s at the maximum)
+        // outlives the young generation, so every transaction paid for promotion and old-space GC.
+        const behind = this.sentLocal < this.dueLocal;
+        const want = (behind ? Math.min(this.lookaheadTarget(), this.maxInFlight * this.init.maxBatch) : this.lookaheadTarget()) - this.buffered();
+        const canSign = !behind || this.inFlight >= this.maxInFlight;
         if (want > 0 && canSign && this.presign(Math.min(want, SIGN_CHUNK)) > 0) {
           await new Promise<void>((r) => setImmediate(r));
           continue;
