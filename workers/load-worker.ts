@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { HttpCall, TxAnswer, TxFactoryModule, WorkerTxFactory } from '../src/adapters/seam.js';
 import { nowMs } from '../src/util/clock.js';
 import { Schedule } from '../src/load/schedule.js';
-import { encodeHistogram, newHistogram, recordMs } from '../src/load/histogram.js';
+import { encodeHistogram, newHistogram, recordMs, SampleCounts } from '../src/load/histogram.js';
 import type { CoordinatorMessage, LateReason, ShardInit, WorkerMessage, WorkerReport, WorkerResult } from '../src/load/protocol.js';
 import { NonceLanes, type OutstandingTx, type SignedEntry } from './nonce-lanes.js';
 import { TxRecordWriter } from './tx-records.js';
@@ -81,6 +81,9 @@ class ShardWorker {
   private corrected = newHistogram();
   private uncorrected = newHistogram();
   private lag = newHistogram();
+  /** Per-transaction samples (two per transaction), added to corrected and lag at each report. */
+  private correctedSamples = new SampleCounts();
+  private lagSamples = new SampleCounts();
   private acceptedIds: string[] = [];
   private acceptedIntended: number[] = [];
 
@@ -237,7 +240,7 @@ class ShardWorker {
     let late = 0;
     for (let j = 0; j < n; j++) {
       const lagMs = sentAt - intended[j]!;
-      recordMs(this.lag, lagMs);
+      this.lagSamples.recordMs(lagMs);
       if (lagMs > this.init.lateThresholdMs) late++;
     }
     if (late > 0) {
@@ -267,7 +270,7 @@ class ShardWorker {
     for (let j = 0; j < entries.length; j++) {
       const e = entries[j]!;
       const r = results?.[j];
-      recordMs(this.corrected, answeredAt - intended[j]!);
+      this.correctedSamples.recordMs(answeredAt - intended[j]!);
       let label: string;
       if (r?.outcome === 'accepted') {
         this.accepted++;
@@ -428,6 +431,8 @@ class ShardWorker {
 
   private report(final: boolean): void {
     const ids = this.acceptedIds.join('');
+    this.correctedSamples.flushInto(this.corrected);
+    this.lagSamples.flushInto(this.lag);
     const intended = Float64Array.from(this.acceptedIntended);
     const msg: WorkerReport = {
       type: 'report',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Schedule, scheduleFromRate } from '../../src/load/schedule.js';
-import { newHistogram, percentiles, recordMs, encodeHistogram, decodeHistogram } from '../../src/load/histogram.js';
+import { newHistogram, percentiles, recordMs, encodeHistogram, decodeHistogram, SampleCounts } from '../../src/load/histogram.js';
 
 describe('load schedule', () => {
   it('constant rate: tx i is due at i / rate, cumulative (no drift over a million transactions)', () => {
@@ -60,5 +60,36 @@ describe('load histograms', () => {
     expect(p.p99).toBeGreaterThan(989);
     expect(p.p99).toBeLessThan(992);
     expect(p.max).toBeGreaterThan(3_599_000);
+  });
+
+  it('counts samples in the same buckets as the histogram: flushed, the histogram reads as if each was recorded into it', () => {
+    // Edges of the integer bucket index: bucket 0's end, powers of two and their neighbours, the clamps.
+    const edges = [0, 0.0004, 0.001, 1.023, 1.024, 2.047, 2.048, 2.049, 4.095, 4.096, 4.097, 1e9];
+    for (let k = 11; k < 32; k++) for (const d of [-1, 0, 1]) edges.push((2 ** k + d) / 1000);
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const samples = [...edges, ...Array.from({ length: 20_000 }, () => random() ** 4 * 5000)];
+    for (const batch of [samples, [3.3], [2.0485, 2.0489]]) {
+      const direct = newHistogram();
+      const counted = newHistogram();
+      const counts = new SampleCounts();
+      for (const ms of batch) {
+        recordMs(direct, ms);
+        counts.recordMs(ms);
+      }
+      counts.flushInto(counted);
+      expect(encodeHistogram(counted)).toBe(encodeHistogram(direct));
+      expect([counted.totalCount, counted.minNonZeroValue, counted.maxValue]).toEqual([direct.totalCount, direct.minNonZeroValue, direct.maxValue]);
+      expect(percentiles(counted)).toEqual(percentiles(direct));
+      for (const p of [0, 10, 50, 90, 99, 99.9, 100]) expect(counted.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+    }
+    // Flushing starts over: a second interval holds only its own samples.
+    const counts = new SampleCounts();
+    counts.recordMs(5);
+    counts.flushInto(newHistogram());
+    const next = newHistogram();
+    counts.recordMs(7);
+    counts.flushInto(next);
+    expect([next.totalCount, next.minNonZeroValue, next.maxValue]).toEqual([1, 7000, 7000]);
   });
 });
