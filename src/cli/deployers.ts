@@ -31,7 +31,7 @@ export async function createDeployer(choice: DeployerChoice): Promise<Deployer> 
   }
   if (choice.name === 'swarm') {
     const { SwarmDeployer } = await import('../deployers/swarm/index.js');
-    return new SwarmDeployer({ ...choice.runner, engines: swarmEnginesFromEnv(), agents: swarmAgentsFromEnv() });
+    return new SwarmDeployer({ ...choice.runner, engines: swarmEnginesFromEnv(), agents: swarmAgentsOptionFromEnv() });
   }
   const { LocalDeployer } = await import('../deployers/local/index.js');
   return new LocalDeployer({ ...choice.runner });
@@ -51,6 +51,25 @@ export function swarmAgentsFromEnv(value = process.env.LOADNET_SWARM_AGENTS): nu
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new LoadnetError('LN_ERR_USAGE', `LOADNET_SWARM_AGENTS: ${JSON.stringify(value)} is not allowed; allowed: a whole number of load agents from 1 to 64`);
   return n;
+}
+
+/** LOADNET_SWARM_AGENT_LOSS: what a lost swarm agent does, 'fail' (default) or 'continue'; only with LOADNET_SWARM_AGENTS. */
+export function swarmAgentLossFromEnv(value = process.env.LOADNET_SWARM_AGENT_LOSS): 'fail' | 'continue' | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (v !== 'fail' && v !== 'continue') throw new LoadnetError('LN_ERR_USAGE', `LOADNET_SWARM_AGENT_LOSS: ${JSON.stringify(value)} is not allowed; allowed: fail, continue`);
+  return v;
+}
+
+/** The swarm deployer's agents from LOADNET_SWARM_AGENTS and LOADNET_SWARM_AGENT_LOSS. */
+export function swarmAgentsOptionFromEnv(env: NodeJS.ProcessEnv = process.env): { count: number; onLoss?: 'fail' | 'continue' } | undefined {
+  const count = swarmAgentsFromEnv(env.LOADNET_SWARM_AGENTS);
+  const onLoss = swarmAgentLossFromEnv(env.LOADNET_SWARM_AGENT_LOSS);
+  if (count === undefined) {
+    if (onLoss !== undefined) throw new LoadnetError('LN_ERR_USAGE', 'LOADNET_SWARM_AGENT_LOSS needs swarm load agents: set LOADNET_SWARM_AGENTS to how many (1 to 64)');
+    return undefined;
+  }
+  return onLoss === undefined ? { count } : { count, onLoss };
 }
 
 /** `--attach url,url`: each a http(s) URL of a node's API. */

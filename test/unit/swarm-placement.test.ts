@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConstraint, placeNodes, type SwarmHost } from '../../src/deployers/swarm/hosts.js';
 import { SwarmDeployer } from '../../src/deployers/swarm/index.js';
 import { placeAgents } from '../../src/deployers/swarm/swarm-agents.js';
-import { swarmAgentsFromEnv, swarmEnginesFromEnv } from '../../src/cli/deployers.js';
+import { swarmAgentsFromEnv, swarmAgentsOptionFromEnv, swarmEnginesFromEnv } from '../../src/cli/deployers.js';
 
 const host = (id: string, labels: Record<string, string> = {}, role: 'manager' | 'worker' = 'worker'): SwarmHost => ({ id, hostname: `h-${id}`, addr: `10.0.0.${id}`, role, labels, engineLabels: {} });
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `validator-${i}`, role: i < 3 ? ('validator' as const) : ('executor' as const) }));
@@ -55,5 +55,10 @@ describe('swarm placement', () => {
     expect(swarmAgentsFromEnv('2')).toBe(2);
     expect(swarmAgentsFromEnv(undefined)).toBeUndefined();
     expect(() => swarmAgentsFromEnv('two')).toThrow(/LOADNET_SWARM_AGENTS: "two" is not allowed; allowed: a whole number of load agents from 1 to 64/);
+    expect(swarmAgentsOptionFromEnv({ LOADNET_SWARM_AGENTS: '2' })).toEqual({ count: 2 });
+    expect(swarmAgentsOptionFromEnv({ LOADNET_SWARM_AGENTS: '2', LOADNET_SWARM_AGENT_LOSS: 'continue' })).toEqual({ count: 2, onLoss: 'continue' });
+    expect(swarmAgentsOptionFromEnv({})).toBeUndefined();
+    expect(() => swarmAgentsOptionFromEnv({ LOADNET_SWARM_AGENTS: '2', LOADNET_SWARM_AGENT_LOSS: 'ignore' })).toThrow(/LOADNET_SWARM_AGENT_LOSS: "ignore" is not allowed; allowed: fail, continue/);
+    expect(() => swarmAgentsOptionFromEnv({ LOADNET_SWARM_AGENT_LOSS: 'continue' })).toThrow(/LOADNET_SWARM_AGENT_LOSS needs swarm load agents: set LOADNET_SWARM_AGENTS/);
   });
 });
