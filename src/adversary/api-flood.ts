@@ -268,6 +268,8 @@ export interface ControlFigures {
   /** Not 2xx, timed out or failed. */
   failed: number;
   latency: Percentiles;
+  /** The chain height in the control client's last answer (-1 if none): its route is not the flooder's, so it still reads the node when the flooder's address is refused. */
+  lastHeight: number;
 }
 
 /** A well-behaved client: GET /cryptarchia/info every intervalMs, one at a time, from its own address. */
@@ -276,6 +278,7 @@ export class ControlClient {
   private requests = 0;
   private ok = 0;
   private failed = 0;
+  private lastHeight = -1;
   private readonly pool: Pool;
 
   constructor(url: string, private readonly intervalMs = 50, private readonly timeoutMs = 5000, localAddress?: string) {
@@ -290,9 +293,14 @@ export class ControlClient {
         this.requests++;
         try {
           const res = await this.pool.request({ method: 'GET', path: Paths.info, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
-          await res.body.dump();
-          if (res.statusCode >= 200 && res.statusCode < 300) this.ok++;
-          else this.failed++;
+          if (res.statusCode >= 200 && res.statusCode < 300) {
+            this.ok++;
+            const { height } = (await res.body.json()) as { height?: unknown };
+            if (typeof height === 'number') this.lastHeight = height;
+          } else {
+            await res.body.dump();
+            this.failed++;
+          }
         } catch {
           this.failed++;
         }
@@ -303,6 +311,6 @@ export class ControlClient {
     } finally {
       await this.pool.destroy().catch(() => undefined);
     }
-    return { requests: this.requests, ok: this.ok, failed: this.failed, latency: percentiles(this.histogram) };
+    return { requests: this.requests, ok: this.ok, failed: this.failed, latency: percentiles(this.histogram), lastHeight: this.lastHeight };
   }
 }
