@@ -11,7 +11,7 @@
  */
 import type { RunEventFields, RunPhase } from './run-events.js';
 import { LoadnetError } from '../errors.js';
-import { nowMs, sleep } from '../util/clock.js';
+import { nowMs, sleep, sleepUntil } from '../util/clock.js';
 import type { Expectation, ExpectationOutcome, RunContext, RunHandle, Runner, RunOptions, RunSummary, Scenario, Verdict } from './contracts.js';
 import { ExpectationsFailedError } from './expectations-failed.js';
 import type { PollingBlockFeed } from './block-feed.js';
@@ -182,7 +182,7 @@ export class DeploymentRunner implements Runner, RunHandle {
               },
             ),
         );
-        await sleep(Math.max(0, context.window.endMs - nowMs()), runAbort.signal);
+        await sleepUntil(context.window.endMs, runAbort.signal);
         if (!interrupted()) {
           windowEndMark = await this.mark();
           this.phase('cooldown', { cooldownMs: metrics.cooldownMs, heightAtWindowEnd: windowEndMark.best });

@@ -19,3 +19,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * Sleep until nowMs() ≥ atMs (or the signal). A timer counts from the event loop's cached time, which lags the
+ * clock by the synchronous work done in the tick that set it, so one setTimeout can wake before atMs.
+ */
+export async function sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
+  for (let left = atMs - nowMs(); left > 0 && !signal?.aborted; left = atMs - nowMs()) await sleep(Math.ceil(left), signal);
+}
