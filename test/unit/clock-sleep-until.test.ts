@@ -9,7 +9,7 @@ const busy = (ms: number) => {
 describe('sleepUntil', () => {
   it('never wakes before its time, though a timer set after synchronous work counts from the stale loop time', async () => {
     let plainEarly = 0;
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 8; i++) {
       await sleep(0); // a fresh loop iteration, so the cached loop time starts current
       const at = nowMs() + 40;
       busy(25);
