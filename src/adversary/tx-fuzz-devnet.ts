@@ -152,13 +152,7 @@ class DevnetFuzzSession implements TxFuzzSession {
     }
     const batch = txs.filter((t) => !t.json);
     if (batch.length === 0) return true;
-    let results: string[] | undefined;
-    let error: unknown;
-    try {
-      results = (await api.submitBatch(encodeTxBatch(batch.map((t) => t.bytes)))).results;
-    } catch (e) {
-      error = e;
-    }
+    const { results, error } = await submitAnswers(api, batch);
     batch.forEach((t, i) => {
       // A copy is a duplicate only of an original the node took; otherwise it is a second valid attempt.
       if (t.case === 'duplicate' && results && results[i - 1] !== 'ok') out.push({ tx: { ...t, case: 'valid' }, result: results[i] });
@@ -169,13 +163,7 @@ class DevnetFuzzSession implements TxFuzzSession {
 
   /** A round where a filler was refused for another reason than a full pool did not fill it: its probes count as valid sends. */
   private async sendFill(api: NodeClient, txs: readonly CraftedTx[], out: FuzzAnswer[]): Promise<void> {
-    let results: string[] | undefined;
-    let error: unknown;
-    try {
-      results = (await api.submitBatch(encodeTxBatch(txs.map((t) => t.bytes)))).results;
-    } catch (e) {
-      error = e;
-    }
+    const { results, error } = await submitAnswers(api, txs);
     const fillers = txs.filter((t) => t.case !== 'mempool_full').length;
     const filled = results !== undefined && results.slice(0, fillers).every((r) => r === 'ok' || r === 'mempool_full');
     if (results && !filled) this.voidFills++;
@@ -198,3 +186,12 @@ export const devnetTxFuzzer: ChainTxFuzzer = {
   cases: FUZZ_CASES.map((c) => ({ name: c, expected: EXPECTED_REJECTS[c] })),
   start: async (init) => new DevnetFuzzSession(init),
 };
+
+/** One batch to one node: its per-transaction answers, or the error that kept it from answering. */
+async function submitAnswers(api: NodeClient, txs: readonly CraftedTx[]): Promise<{ results?: string[]; error?: unknown }> {
+  try {
+    return { results: (await api.submitBatch(encodeTxBatch(txs.map((t) => t.bytes)))).results };
+  } catch (error) {
+    return { error };
+  }
+}
