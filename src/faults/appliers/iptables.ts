@@ -14,8 +14,9 @@
  * Not possible here: delay and jitter need the netem qdisc, which this kernel lacks
  * (`tc qdisc add ... netem` answers "Specified qdisc kind is unknown"): the link shaper renders them.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { LoadnetError } from '../../errors.js';
+import { runInNetns } from './netns.js';
 import type { NetworkFaultApplier } from '../applier.js';
 import type { LinkProperty, NetworkFaultState } from '../network-state.js';
 
@@ -98,16 +99,6 @@ export function checkFaultTools(): void {
     } else toolsChecked = true;
   }
   if (toolsChecked !== true) throw toolsChecked;
-}
-
-function runInNetns(pid: number, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('nsenter', ['-t', String(pid), '-n', ...args], { timeout: 10_000 }, (err, stdout, stderr) => {
-      if (err) reject(new LoadnetError('LN_ERR_NODE_CONTROL', `nsenter -t ${pid} -n ${args.join(' ')} failed: ${stderr.trim() || err.message}`, { cause: err }));
-      else resolve(stdout);
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
 }
 
 /** Cuts and loss as iptables filter rules inside each node's network namespace (containers, namespaces). */

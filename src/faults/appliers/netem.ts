@@ -10,11 +10,12 @@
  * `netemSupport()` answers unavailable and the deployers run the link shaper. The rendering is unit-tested
  * (test/unit/netem-applier.test.ts); the commands follow tc-netem(8) and tc-prio(8).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { LoadnetError } from '../../errors.js';
 import type { LinkApplierChoice, NetworkFaultApplier } from '../applier.js';
 import type { LinkProperty, LinkShape, NetworkFaultState } from '../network-state.js';
 import type { FaultTarget } from './iptables.js';
+import { inNetns } from './netns.js';
 
 export const NETEM_LINKS = {
   name: 'netem',
@@ -95,14 +96,6 @@ function shapeFor(state: NetworkFaultState, node: string, peer: string, props: R
   if (props.has('loss') && l.loss) s.loss = l.loss;
   if (props.has('bandwidth') && l.rateBytesPerSec) s.rateBytesPerSec = l.rateBytesPerSec;
   return Object.keys(s).length ? s : undefined;
-}
-
-/** `nsenter -t pid -n <args>` (the namespace of a container's init process), stdin from `input`. */
-function inNetns(pid: number, args: string[], input?: string): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile('nsenter', ['-t', String(pid), '-n', ...args], { timeout: 10_000 }, (err, stdout, stderr) => resolve({ ok: !err, stdout, stderr: stderr.trim() || (err?.message ?? '') }));
-    if (input !== undefined) child.stdin?.end(input);
-  });
 }
 
 /** The interface holding `ip` in the namespace (`ip -o -4 addr show` lines: "2: eth0 inet 172.18.0.2/16 ..."). */
