@@ -8,21 +8,44 @@ import { FaketimeClock, checkClockSkew, findLibfaketime } from '../../src/shaper
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A real process under libfaketime printing its wall clock (what the devnet node's consensus time reads)
- * every 100 ms; each line is compared with our own clock when it arrives.
+ * A real process under libfaketime that answers each line on its stdin with its wall clock (what the devnet
+ * node's consensus time reads). Its offset is bracketed by a round trip: the answer was read between our
+ * clock before the ask (t0) and at the answer (t1), so offset ∈ [answer − t1, answer − t0]. A loaded machine
+ * widens the bracket by the delay it caused, and never moves it off the true offset.
  */
-function clockReader(env: Record<string, string>): { child: ChildProcess; offsets: number[] } {
-  const offsets: number[] = [];
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => console.log(Date.now()), 100)'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+interface Reader {
+  child: ChildProcess;
+  /** Ask once; the bracket of the offset (ms), and when it was asked (our clock). */
+  ask(): Promise<{ lo: number; hi: number; at: number }>;
+}
+
+function clockReader(env: Record<string, string>): Reader {
+  const child = spawn(process.execPath, ['-e', "require('readline').createInterface({ input: process.stdin }).on('line', () => console.log(Date.now()))"], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   let buf = '';
+  const waiting: Array<(line: string) => void> = [];
   child.stdout!.on('data', (d: Buffer) => {
-    const now = Date.now();
     buf += d.toString();
     const lines = buf.split('\n');
     buf = lines.pop()!;
-    for (const l of lines) if (l.trim()) offsets.push(Number(l) - now);
+    for (const l of lines) if (l.trim()) waiting.shift()?.(l);
   });
-  return { child, offsets };
+  const ask = async () => {
+    // A loaded machine can take seconds to start a process: the first answer may be slow, never absent.
+    const t0 = Date.now();
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the clock reader did not answer within 20 s')), 20_000);
+      waiting.push((l) => {
+        clearTimeout(timer);
+        resolve(l);
+      });
+      child.stdin!.write('\n');
+    });
+    const t1 = Date.now();
+    const at = Number(line);
+    // Date.now() is whole milliseconds on both sides: ±1 ms of rounding.
+    return { lo: at - t1 - 1, hi: at - t0 + 1, at: t0 };
+  };
+  return { child, ask };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -33,13 +56,31 @@ async function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const inBracket = (b: { lo: number; hi: number }, offset: number) => b.lo <= offset && offset <= b.hi;
+const show = (b: { lo: number; hi: number }) => `[${b.lo}, ${b.hi}]`;
 
-/** Until the reader printed `n` more lines (a loaded machine can take seconds to start a process). */
-async function lines(r: { offsets: number[] }, n: number, timeoutMs = 10_000): Promise<void> {
-  const want = r.offsets.length + n;
+/** `n` answers in a row, 100 ms apart, each bracketing `offset`. */
+async function expectOffset(r: Reader, offset: number, n = 4): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const b = await r.ask();
+    expect(inBracket(b, offset), `offset ${offset} ms not within the measured ${show(b)}`).toBe(true);
+    await sleep(100);
+  }
+}
+
+/**
+ * Until an answer brackets `offset` (libfaketime re-reads its file once a second; a loaded machine can delay
+ * that), then `expectOffset`. Fails naming the last bracket when it never comes within `timeoutMs`.
+ */
+async function expectOffsetSoon(r: Reader, offset: number, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (r.offsets.length < want && Date.now() < end) await sleep(20);
+  let b = await r.ask();
+  while (!inBracket(b, offset) && Date.now() < end) {
+    await sleep(100);
+    b = await r.ask();
+  }
+  expect(inBracket(b, offset), `offset ${offset} ms not reached within ${timeoutMs} ms: last measured ${show(b)}`).toBe(true);
+  await expectOffset(r, offset);
 }
 
 const root = mkdtempSync(join(tmpdir(), 'loadnet-faketime-test-'));
@@ -57,33 +98,31 @@ describe('FaketimeClock (libfaketime, real processes)', () => {
     clock.set('n1', { offsetMs: 1000 });
     let r = clockReader(clock.envFor('n1'));
     try {
-      await lines(r, 4);
-      expect(Math.abs(median(r.offsets.slice(-4)) - 1000)).toBeLessThan(60);
+      await expectOffset(r, 1000);
 
       clock.set('n1', { offsetMs: -1000 });
-      await sleep(1300); // libfaketime re-reads the file once a second
-      await lines(r, 4);
-      expect(Math.abs(median(r.offsets.slice(-4)) + 1000)).toBeLessThan(60);
+      await expectOffsetSoon(r, -1000);
       await stop(r.child);
 
       r = clockReader(clock.envFor('n1'));
-      await lines(r, 4);
-      expect(Math.abs(median(r.offsets.slice(-4)) + 1000)).toBeLessThan(60);
+      await expectOffset(r, -1000);
 
       clock.set('n1', { offsetMs: -1000, jitterMs: 200 });
-      const from = r.offsets.length;
-      // The offset moves once a second (a redraw, then libfaketime's re-read): watch up to 8 s for it to move.
-      const seenFrom = () => r.offsets.slice(from + 12); // after the first re-read
-      for (let waited = 0; waited < 8000; waited += 200) {
-        const xs = seenFrom();
-        if (xs.length > 8 && Math.max(...xs) - Math.min(...xs) > 30) break;
-        await sleep(200);
+      const setAt = Date.now();
+      // The offset moves once a second (a redraw, then libfaketime's re-read): watch up to 8 s for it to move
+      // by more than 30 ms between two answers after the first re-read (brackets apart, whatever their width).
+      const seen: Array<{ lo: number; hi: number; at: number }> = [];
+      const moved = () => {
+        const after = seen.filter((b) => b.at >= setAt + 1200);
+        return after.length > 8 && Math.max(...after.map((b) => b.lo)) - Math.min(...after.map((b) => b.hi)) > 30;
+      };
+      while (!moved() && Date.now() < setAt + 9200) {
+        seen.push(await r.ask());
+        await sleep(100);
       }
-      const seen = seenFrom();
-      expect(seen.length).toBeGreaterThan(8);
-      expect(Math.min(...seen)).toBeGreaterThanOrEqual(-1000 - 200 - 60);
-      expect(Math.max(...seen)).toBeLessThanOrEqual(-1000 + 200 + 60);
-      expect(Math.max(...seen) - Math.min(...seen)).toBeGreaterThan(30); // it moved
+      // Every answer, before and after the re-reads, is within the jitter's range of −1000 ms.
+      for (const b of seen) expect(b.hi >= -1000 - 200 && b.lo <= -1000 + 200, `measured ${show(b)} outside −1000 ± 200 ms`).toBe(true);
+      expect(moved(), `the offset did not move by > 30 ms within 8 s of jitter: ${seen.map(show).join(' ')}`).toBe(true);
       expect(clock.state()).toEqual([{ node: 'n1', skew: { offsetMs: -1000, jitterMs: 200 }, offsetMs: expect.any(Number) }]);
     } finally {
       await stop(r.child);
