@@ -280,8 +280,14 @@ export interface FeeTierObserved {
   fee: number;
   accepted: number;
   included: number;
+  /** Accepted and still in some mempool at the end (absent in records before it was kept). */
+  pending?: number;
   dropped: number;
-  /** Over the decided ones (included + dropped, the dropped never): null = not reached (∞). */
+  /**
+   * Inclusion latency over the whole tier (included + pending + dropped; the ones not included by the end
+   * count as never, censored): null = that percentile is among them (∞). Records before the pending ones
+   * were counted left them out.
+   */
   effectiveP50Ms: number | null;
   effectiveP99Ms: number | null;
 }
@@ -317,11 +323,17 @@ export const feePriorityCheck: HistoryCheck<FeePriorityOptions> = {
     const tiers = [...r.tiers].sort((a, b) => b.fee - a.fee);
     const lat = (x: number | null) => (x === null ? Infinity : x);
     const ms = (x: number | null) => (x === null ? '∞' : `${x} ms`);
-    const show = (t: FeeTierObserved) => `${t.name} (fee ${t.fee}) p50 ${ms(t.effectiveP50Ms)}, p99 ${ms(t.effectiveP99Ms)}, ${t.included}/${t.accepted} included, ${t.dropped} dropped`;
+    const counts = (t: FeeTierObserved) => (t.pending === undefined ? `${t.included}/${t.accepted} included, ${t.dropped} dropped` : `${t.included}/${t.included + t.pending + t.dropped} included, ${t.pending} pending at the end, ${t.dropped} dropped`);
+    const share = (t: FeeTierObserved) => t.included / Math.max(1, t.included + (t.pending ?? 0) + t.dropped);
+    const pct = (t: FeeTierObserved) => `${Math.round(share(t) * 1000) / 10} %`;
+    const show = (t: FeeTierObserved) => `${t.name} (fee ${t.fee}) p50 ${ms(t.effectiveP50Ms)}, p99 ${ms(t.effectiveP99Ms)}, ${counts(t)}`;
     if (tiers.every((t) => t.included === 0)) problems.push('no tier had a transaction included');
     for (let i = 0; i + 1 < tiers.length; i++) {
       const [hi, lo, ratio] = [tiers[i]!, tiers[i + 1]!, o.maxTierLatencyRatio];
-      if (!(lat(hi.effectiveP50Ms) <= ratio * lat(lo.effectiveP50Ms))) problems.push(`tier ${hi.name} (fee ${hi.fee}) inclusion p50 ${ms(hi.effectiveP50Ms)} > ${ratio} × tier ${lo.name} (fee ${lo.fee}) p50 ${ms(lo.effectiveP50Ms)}`);
+      // Both medians never included (∞ ≤ r × ∞ would hold): the higher tier must have more of its share included.
+      if (hi.effectiveP50Ms === null && lo.effectiveP50Ms === null) {
+        if (!(share(hi) > share(lo))) problems.push(`tier ${hi.name} (fee ${hi.fee}) inclusion p50 ∞ and tier ${lo.name} (fee ${lo.fee}) p50 ∞, and ${pct(hi)} of the higher included by the end vs ${pct(lo)} of the lower`);
+      } else if (!(lat(hi.effectiveP50Ms) <= ratio * lat(lo.effectiveP50Ms))) problems.push(`tier ${hi.name} (fee ${hi.fee}) inclusion p50 ${ms(hi.effectiveP50Ms)} > ${ratio} × tier ${lo.name} (fee ${lo.fee}) p50 ${ms(lo.effectiveP50Ms)}`);
       if (lat(hi.effectiveP99Ms) > lat(lo.effectiveP99Ms)) problems.push(`tier ${hi.name} (fee ${hi.fee}) inclusion p99 ${ms(hi.effectiveP99Ms)} > tier ${lo.name} (fee ${lo.fee}) p99 ${ms(lo.effectiveP99Ms)}`);
     }
     if (r.evictionsTotal < o.minEvictions) problems.push(`${r.evictionsTotal} evictions at capacity, needed ≥ ${o.minEvictions}`);

@@ -137,6 +137,6 @@ export function feePressureSection(data: RunData, common: { bands: FaultBand[]; 
   });
   const evicted = reasons.reduce((s, [, n]) => s + n, 0);
   const headline = `${evicted} evicted${reasons.length ? ` (${reasons.map(([r, n]) => `${esc(r)} ${n}`).join(', ')})` : ''}; median block fill ${view.medianFill ?? '—'}${view.verdict ? `; fee-priority <span class="verdict ${esc(view.verdict.status)}">${esc(view.verdict.status)}</span>` : ''}.`;
-  const table = `<table class="fee-tiers"><tr><th>tier</th><th>fee</th><th>submitted</th><th>included</th><th>dropped</th><th>p50 ms</th><th>p99 ms</th><th>p50 ms (dropped = ∞)</th><th>p99 ms (dropped = ∞)</th></tr>${rows.join('')}</table>`;
+  const table = `<table class="fee-tiers"><tr><th>tier</th><th>fee</th><th>submitted</th><th>included</th><th>dropped</th><th>p50 ms, included</th><th>p99 ms, included</th><th>p50 ms, whole tier (not included by the end = ∞)</th><th>p99 ms, whole tier</th></tr>${rows.join('')}</table>`;
   return `<h2 id="fee-pressure">Fee pressure by tier</h2><p>${headline}</p>${charts.join('')}${table}`;
 }

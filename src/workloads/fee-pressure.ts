@@ -24,6 +24,7 @@
 import { chainOf } from '../adapters/registry.js';
 import { LoadnetError } from '../errors.js';
 import type { LoadInterval } from '../load/figures.js';
+import type { Histogram } from '../load/histogram.js';
 import { adversaryBounds, feePriorityCheck, type FeePressureObserved, type FeePriorityOptions, type FeeTierObserved } from '../expectations/adversary.js';
 import { RecordedExpectation } from '../expectations/recorded.js';
 import type { Expectation, FeedBlock, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
@@ -49,7 +50,7 @@ export interface FeeTierReport extends FeeTierObserved {
   submitted: number;
   rejected: Record<string, number>;
   pending: number;
-  /** Of the included transactions. */
+  /** Of the included transactions only (effectiveP50Ms / effectiveP99Ms are the whole tier's). */
   inclusionP50Ms: number | null;
   inclusionP99Ms: number | null;
   curve: FeeTierPoint[];
@@ -152,10 +153,9 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 function tierReport(t: Tier): FeeTierReport {
   const r = t.load.result;
   const o = r?.outcome;
-  const included = o?.included ?? 0;
-  const share = included / Math.max(1, included + (o?.dropped ?? 0));
-  const p50 = o && included > 0 ? o.inclusion.p50 : null;
-  const p99 = o && included > 0 ? o.inclusion.p99 : null;
+  const counts = { included: o?.included ?? 0, pending: o?.pending ?? 0, dropped: o?.dropped ?? 0 };
+  const h = t.load.inclusionHistogram;
+  const whole = (q: number) => (h ? wholeTierPercentile(h, q, counts) : null);
   return {
     name: t.spec.name,
     fee: t.spec.fee,
@@ -163,15 +163,26 @@ function tierReport(t: Tier): FeeTierReport {
     submitted: r?.totals.submitted ?? 0,
     accepted: r?.totals.accepted ?? 0,
     rejected: { ...(r?.totals.rejected ?? {}) },
-    included: o?.included ?? 0,
-    pending: o?.pending ?? 0,
-    dropped: o?.dropped ?? 0,
-    inclusionP50Ms: p50,
-    inclusionP99Ms: p99,
-    effectiveP50Ms: share >= 0.5 ? p50 : null,
-    effectiveP99Ms: share >= 0.99 ? p99 : null,
+    ...counts,
+    inclusionP50Ms: o && counts.included > 0 ? o.inclusion.p50 : null,
+    inclusionP99Ms: o && counts.included > 0 ? o.inclusion.p99 : null,
+    effectiveP50Ms: whole(50),
+    effectiveP99Ms: whole(99),
     curve: t.curve,
   };
+}
+
+/**
+ * The q-th percentile of inclusion latency over the whole tier: every transaction accepted, the ones never
+ * included by the end (still pending, or dropped) counted as later than any included one (censored, ∞). Null
+ * (∞) when that rank falls among them; else the included latency at that rank, from `included` (their
+ * histogram, ms). Included-only percentiles would flatter a tier that lost many: its survivors are the lucky ones.
+ */
+export function wholeTierPercentile(included: Histogram, q: number, n: { included: number; pending: number; dropped: number }): number | null {
+  const total = n.included + n.pending + n.dropped;
+  const rank = Math.ceil((q / 100) * total);
+  if (total === 0 || n.included === 0 || rank > n.included || included.totalCount === 0) return null;
+  return Math.round(included.getValueAtPercentile(Math.min(100, (100 * rank) / n.included))) / 1000;
 }
 
 /** Each node's eviction counters now (nodes that do not answer are left out). */

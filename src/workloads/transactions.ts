@@ -14,6 +14,7 @@ import type { ScenarioSpec, TransactionsWorkloadSpec } from '../scenario/spec.js
 import { nowMs, sleep } from '../util/clock.js';
 import { createLoadEngine, type LoadEngine } from '../load/engine.js';
 import type { LoadInterval, LoadTotals } from '../load/figures.js';
+import type { Histogram } from '../load/histogram.js';
 import type { TargetChoice } from '../load/protocol.js';
 import { scheduleFromRate } from '../load/schedule.js';
 import { stagesOf, type TrafficRecord } from '../load/traffic.js';
@@ -42,6 +43,10 @@ export class TransactionWorkload implements Workload {
   /** Unix ms at which its load engine's schedule started (absent before; a loaded machine starts it seconds into the window). */
   get startedAt(): number | undefined {
     return this.engine?.startedAt || undefined;
+  }
+  /** Inclusion latencies of its included transactions so far (absent before its engine ran or without a tracker). */
+  get inclusionHistogram(): Histogram | undefined {
+    return this.engine?.tracker?.inclusion;
   }
   private lostResolved?: LostShardResolution[];
 
