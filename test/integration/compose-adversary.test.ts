@@ -5,8 +5,10 @@
  * invalid-transaction fuzzing, the API flood through a published port (its control client on a route of its
  * own) and the flooding peer, which joins its victim through the victim's published P2P port. Each passes
  * every expectation; each teardown leaves nothing labelled with its run id. Fee pressure runs in its shortened
- * form (feePressureShort: saturated from the first second at 90 tx/s into blocks of 20; the full form's 240 tx/s
- * starved the containers on a loaded machine, its tier order failing in 3 of 4 runs at 12 s).
+ * form (feePressureShort: saturated from the first second at 60 tx/s into blocks of 20 and a pool of 200; the
+ * full form's 240 tx/s starved the containers on a loaded machine, its tier order failing in 3 of 4 runs at
+ * 12 s). Its failing variant with fee ordering off is test/integration/fee-pressure.test.ts (local nodes, the
+ * same form).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -106,7 +108,8 @@ describe.skipIf(!hasEngine)('the adversary examples on containers', () => {
     expect(failed).toEqual([]);
     const r = handle.summary.feePressure as FeePressureReport;
     const [low, mid, high] = ['low', 'mid', 'high'].map((n) => r.tiers.find((t) => t.name === n)!);
-    // The order itself, beyond the verdict: the top tier all included and at most half the mid tier's p50.
+    // The order itself, beyond the verdict: the top tier all included, at most half the mid tier's p50 (over
+    // the whole tier, the ones not included by the end counted as never).
     expect(high!.dropped).toBe(0);
     expect(high!.effectiveP50Ms!).toBeLessThanOrEqual(0.5 * (mid!.effectiveP50Ms ?? Infinity));
     expect(low!.dropped).toBeGreaterThan(0);
