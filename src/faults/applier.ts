@@ -30,7 +30,8 @@ export type LinkApplierKind = 'netem' | 'link-shaper';
 export const LINK_APPLIERS: readonly LinkApplierKind[] = ['netem', 'link-shaper'];
 
 export interface LinkApplierChoice {
-  applier: LinkApplierKind;
+  /** chooseLinkApplier's answer; the swarm deployer's kernel tc through each node's engine is 'engine-tc' (appliers/engine-tc.ts). */
+  applier: LinkApplierKind | 'engine-tc';
   /** Why: asked for, netem available, or what ruled it out (the probe's answer, the deployer's lack of namespaces). */
   reason: string;
 }

@@ -79,7 +79,7 @@ export interface RunEventFields {
   'feed.follow': { node: string; mode: 'subscribe' | 'poll'; reason?: string };
   'fault.start': { faultId: string; fault: string; target: string; detail?: Record<string, unknown> };
   'fault.end': { faultId: string; fault: string; target: string; ok: boolean; durationMs: number; error?: string; detail?: Record<string, unknown> };
-  'network.applied': { applier: string; ms: number; nodes: Array<{ node: string; hostname: string; container: string; tools: string; rules: number }> };
+  'network.applied': { applier: string; ms: number; nodes: Array<{ node: string; hostname: string; container: string; tools: string; rules?: number; dev?: string; classes?: number }> };
   'load.interval': {
     workload: string;
     intervalMs: number;
@@ -303,7 +303,7 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
     group: 'Faults',
     writer: 'faults/record.ts (the generic node control under every deployer, and the fault nemeses)',
     when: 'a fault began',
-    fields: { faultId: 'id pairing start and end', fault: 'restart | stop | start | kill | pause | resume | start-node | remove-node | partition | block-peer | link-fault | latency-tiers | clock-skew', target: 'node, link or fault label', detail: 'fault parameters, and `mechanism`: which applier rendered each link property; link faults also `applier` (netem or link-shaper) and `applierReason`' },
+    fields: { faultId: 'id pairing start and end', fault: 'restart | stop | start | kill | pause | resume | start-node | remove-node | partition | block-peer | link-fault | latency-tiers | clock-skew', target: 'node, link or fault label', detail: 'fault parameters, and `mechanism`: which applier rendered each link property; link faults also `applier` (netem, link-shaper or engine-tc) and `applierReason`' },
   },
   'fault.end': {
     group: 'Faults',
@@ -313,9 +313,9 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
   },
   'network.applied': {
     group: 'Faults',
-    writer: 'faults/appliers/engine-iptables.ts',
-    when: "network faults were set in the running nodes' containers through their engines (each change and each re-apply after a start)",
-    fields: { applier: 'applier name', ms: 'ms the change took on all nodes', nodes: '[{node, hostname: the host of the engine that set it, container: node container id, tools: fault-tools container id, rules: filter rules installed (read back)}]' },
+    writer: 'faults/appliers/engine-iptables.ts, engine-tc.ts',
+    when: "network faults were set in the running nodes' containers through their engines (each change and each re-apply after a start; engine-tc only when it touched a node)",
+    fields: { applier: 'engine-iptables or engine-tc', ms: 'ms the change took on all nodes', nodes: '[{node, hostname: the host of the engine that set it, container: node container id, tools: fault-tools container id, rules: filter rules installed (engine-iptables), dev and classes: the interface and its htb classes (engine-tc), read back}]' },
   },
   'load.interval': {
     group: 'Load',

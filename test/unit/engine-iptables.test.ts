@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tarOf } from '../../src/faults/appliers/engine-iptables.js';
+import { tarOf } from '../../src/faults/appliers/engine-fault-tools.js';
 import { faultToolsContents } from '../../src/deployers/swarm/fault-tools-image.js';
 
 const hasIptables = (() => {

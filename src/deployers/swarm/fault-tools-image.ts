@@ -1,10 +1,12 @@
 /**
  * The fault-tools image: this machine's iptables (`iptables-restore` to install a rendered filter table,
- * `iptables` to read it back), the xtables extensions the rendered rules use, `sleep` to keep the container
+ * `iptables` to read it back), the xtables extensions the rendered rules use, iproute2's `tc` (qdiscs for
+ * bandwidth limits) and `ip` (which interface holds the node's address), `sleep` to keep the container
  * alive between faults, and the shared libraries `ldd` lists for each, FROM scratch (no registry, no base
  * image). Run with `--network container:<node>` and NET_ADMIN it changes the node container's own filter
- * table, on whatever engine runs that container (faults/appliers/engine-iptables.ts). Tagged by content (paths,
- * sizes, mtimes), so it is built once per iptables version and copied to the engines that lack it.
+ * table and qdiscs, on whatever engine runs that container (faults/appliers/engine-iptables.ts, engine-tc.ts).
+ * Tagged by content (paths, sizes, mtimes), so it is built once per tools version and copied to the engines
+ * that lack it.
  */
 import type Docker from 'dockerode';
 import { execFileSync } from 'node:child_process';
@@ -27,6 +29,8 @@ export interface FaultTools {
   restore: string;
   iptables: string;
   sleep: string;
+  tc: string;
+  ip: string;
 }
 
 function onPath(tool: string): string | undefined {
@@ -38,18 +42,18 @@ function onPath(tool: string): string | undefined {
 }
 
 export function faultToolsContents(): { contents: ImageContents; tools: FaultTools; xtables: string } {
-  const found = { restore: onPath('iptables-restore'), iptables: onPath('iptables'), sleep: onPath('sleep') };
+  const found = { restore: onPath('iptables-restore'), iptables: onPath('iptables'), sleep: onPath('sleep'), tc: onPath('tc'), ip: onPath('ip') };
   const xtables = XTABLES_DIRS.find((d) => EXTENSIONS.every((e) => existsSync(join(d, e))));
   const missing = [...Object.entries(found).filter(([, p]) => !p).map(([k]) => (k === 'restore' ? 'iptables-restore' : k)), ...(xtables ? [] : [`the xtables extensions (${EXTENSIONS.join(', ')}) in ${XTABLES_DIRS.join(' or ')}`])];
   if (missing.length > 0) {
     throw new LoadnetError('LN_ERR_NODE_CONTROL', `the fault-tools image needs ${missing.join(', ')} on this machine, which is missing`, {
-      hint: 'install iptables (Debian: apt-get install iptables) and coreutils on the coordinator\'s machine',
+      hint: 'install iptables, iproute2 (tc, ip) and coreutils on the coordinator\'s machine (Debian: apt-get install iptables iproute2)',
     });
   }
   const tools = found as FaultTools;
   // Each file at its own path with the libraries it links, as a chain's programs get (the .so files included).
-  const contents = programImageContents([tools.restore, tools.iptables, tools.sleep, ...EXTENSIONS.map((e) => join(xtables!, e))]);
-  return { contents: { ...contents, packages: ['iptables', 'sleep'] }, tools, xtables: xtables! };
+  const contents = programImageContents([tools.restore, tools.iptables, tools.sleep, tools.tc, tools.ip, ...EXTENSIONS.map((e) => join(xtables!, e))]);
+  return { contents: { ...contents, packages: ['iptables', 'iproute2', 'sleep'] }, tools, xtables: xtables! };
 }
 
 export interface FaultToolsImage {

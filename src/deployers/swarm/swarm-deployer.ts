@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { checkFaultSupport } from '../../faults/capabilities.js';
 import { capabilitiesOf } from '../../faults/applier.js';
 import { ENGINE_IPTABLES_LINKS } from '../../faults/appliers/engine-iptables.js';
+import { ENGINE_TC_LINKS } from '../../faults/appliers/engine-tc.js';
 import { ensureFaultToolsImage, type FaultToolsImage } from './fault-tools-image.js';
 import { TESTING_API_CLOCK, TESTING_API_LINKS } from '../../faults/appliers/testing-api.js';
 import { checkContainerOptions, type ComposeDeployerOptions } from '../compose/compose-deployer.js';
@@ -73,7 +74,7 @@ export class SwarmDeployer implements Deployer {
   async deploy(scenario: Scenario): Promise<Runner> {
     const chain = scenario.spec.chain?.type ?? 'devnet';
     if (chain !== 'devnet') throw new LoadnetError('LN_ERR_DEPLOY', `the swarm deployer runs the devnet only; chain '${chain}' runs on the local deployer or by attaching (--attach <url>)`);
-    checkFaultSupport(scenario.spec, capabilitiesOf('swarm', chain, [ENGINE_IPTABLES_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, false));
+    checkFaultSupport(scenario.spec, capabilitiesOf('swarm', chain, [ENGINE_IPTABLES_LINKS, ENGINE_TC_LINKS, TESTING_API_LINKS], TESTING_API_CLOCK, false));
     checkNoApiFlood(scenario.spec);
     const o = this.options;
     const agents = checkAgentsOption(o.agents);
@@ -103,7 +104,7 @@ export class SwarmDeployer implements Deployer {
         image = await ensureNodeImage(manager, { image: o.image, command: o.imageCommand, progress: o.log === null ? null : say });
         const copied = await copyImage(manager, others, image.ref);
         if (copied > 0) say(`[loadnet] copied ${image.ref} to ${copied} swarm engine(s)`);
-        // Network faults are set through each node's own engine, from this image (faults/appliers/engine-iptables.ts).
+        // Network faults are set through each node's own engine, from this image (faults/appliers/engine-fault-tools.ts).
         if (scenario.spec.nodeControl) {
           faultTools = await ensureFaultToolsImage(manager, o.log === null ? () => undefined : say);
           await copyImage(manager, others, faultTools.ref);

@@ -11,7 +11,9 @@ import { LoadnetError } from '../../errors.js';
 import { GenericNodeControl } from '../../faults/node-control.js';
 import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
 import type { NetworkFaultApplier } from '../../faults/applier.js';
-import { EngineIptablesApplier, type EngineFaultTarget } from '../../faults/appliers/engine-iptables.js';
+import { EngineIptablesApplier } from '../../faults/appliers/engine-iptables.js';
+import { FaultToolsContainers, type EngineFaultTarget } from '../../faults/appliers/engine-fault-tools.js';
+import { EngineTcApplier } from '../../faults/appliers/engine-tc.js';
 import type { FaultToolsImage } from './fault-tools-image.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
 import { dockerError, isNotFound, isNotModified, Labels, runLabels } from '../compose/engine.js';
@@ -53,14 +55,15 @@ export class SwarmNodePrimitives extends RosterPrimitives<SwarmNode, SwarmDeploy
       const n = deployment.get(name);
       return { client: n.run.client, peerId: n.planned.peerId };
     };
-    const iptables = new EngineIptablesApplier({
+    const tools = new FaultToolsContainers({
       runId: deployment.record.runId,
       labels: (node) => ({ ...runLabels(deployment.record.runId), [Labels.node]: node }),
       image: options.faultTools,
-      targets: () => engineTargets(deployment),
-      events: deployment.record.events,
     });
-    this.appliers = [iptables, new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))];
+    const targets = () => engineTargets(deployment);
+    const events = deployment.record.events;
+    // Routed in this order (applier.ts routeAppliers): cut and loss to iptables, bandwidth to tc, delay and jitter to the testing API.
+    this.appliers = [new EngineIptablesApplier({ tools, targets, events }), new EngineTcApplier({ tools, targets, events }), new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))];
     this.clock = new TestingApiClock(ref);
   }
 
