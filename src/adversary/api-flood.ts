@@ -6,8 +6,10 @@
  * frames, bad account ids, and batches of transactions with fresh invalid signatures, the one a node must pay
  * CPU for). Every answer is classified (2xx, 4xx, 429, 5xx, timeout, connection error).
  *
- * ControlClient: one client on its own source address asking GET /cryptarchia/info at a steady pace, whose
- * latency is what a well-behaved user sees during the flood.
+ * ControlClient: one client on its own source address asking GET /cryptarchia/info at a steady pace and, when
+ * given transfers to send, submitting a batch of them now and then (POST /mempool/add/txs: the node checks
+ * a batch's signatures in its worker pool, the queue a flood of forged signatures fills); its latency is what a
+ * well-behaved user sees during the flood.
  *
  * The flood's requests are serialized once and pipelined on raw keep-alive sockets (http-pipeline.ts), answers
  * counted from their status lines: about half the CPU per request of undici's dispatch, which the control
@@ -30,8 +32,8 @@ export type FloodRequestKind = (typeof FLOOD_REQUESTS)[number];
 const VALID: readonly FloodRequestKind[] = ['info', 'mempool-metrics', 'blocks', 'health', 'account'];
 const INVALID: readonly FloodRequestKind[] = ['not-found', 'bad-json', 'bad-frame', 'bad-account', 'bad-signatures'];
 
-/** Transactions per bad-signature batch. */
-const BAD_BATCH = 64;
+/** Transactions per bad-signature batch, by default. */
+export const FORGED_BATCH = 64;
 
 export interface FloodOptions {
   /** The node's API base URL. */
@@ -52,6 +54,8 @@ export interface FloodOptions {
   signal?: AbortSignal;
   /** The request kinds to draw from (default: all); invalidShare picks between the invalid and valid ones listed. */
   requests?: readonly FloodRequestKind[];
+  /** Transactions per bad-signatures batch (default FORGED_BATCH). */
+  forgedBatch?: number;
 }
 
 export interface FloodStats {
@@ -90,20 +94,21 @@ const BACKLOG_MS = 250;
 const MIX_CYCLE = 8192;
 
 /**
- * A batch of BAD_BATCH transfers whose signatures are noise, renewed per copy (every copy costs the node a
+ * A batch of `size` transfers whose signatures are noise, renewed per copy (every copy costs the node a
  * verification: a node remembers signatures it found invalid): the frame and bodies are built once, and a copy
  * is the serialized request with its signature bytes overwritten.
  */
 class BadSignatureBatches {
   private readonly template: Buffer;
   private readonly sigAt: number[] = [];
-  private readonly noise = Buffer.alloc(64 * BAD_BATCH);
+  private readonly noise: Buffer;
 
-  constructor(host: string, random: () => number) {
+  constructor(host: string, random: () => number, size: number) {
+    this.noise = Buffer.alloc(64 * size);
     const from = new Uint8Array(32);
     randomFillSync(from);
     const txs: Uint8Array[] = [];
-    for (let i = 0; i < BAD_BATCH; i++) {
+    for (let i = 0; i < size; i++) {
       const body = encodeTxBody({ from: toHex(from), nonce: Math.floor(random() * 1e9), fee: 1, ops: [{ kind: 'transfer', to: toHex(from), amount: 1 }] });
       const tx = new Uint8Array(body.length + 64);
       tx.set(body, 0);
@@ -180,7 +185,7 @@ export class ApiFlooder {
     ]);
     const notFound = Array.from({ length: NOT_FOUND_VARIANTS }, () => serializeRequest('GET', `/no/such/${Math.floor(random() * 1e6)}`, hostHeader));
     const kinds = o.requests && o.requests.length > 0 ? o.requests : FLOOD_REQUESTS;
-    const badSignatures = kinds.includes('bad-signatures') ? new BadSignatureBatches(hostHeader, random) : null;
+    const badSignatures = kinds.includes('bad-signatures') ? new BadSignatureBatches(hostHeader, random, o.forgedBatch ?? FORGED_BATCH) : null;
     const validKinds = VALID.filter((k) => kinds.includes(k));
     const invalidKinds = INVALID.filter((k) => kinds.includes(k));
     // The mix is drawn once, seeded, as a cycle of kind indexes (FLOOD_REQUESTS order): per request the
@@ -262,55 +267,107 @@ export class ApiFlooder {
   }
 }
 
+/** The control client's transfer batches: how many were sent and answered, the transfers the node accepted, their own latency. */
+export interface ControlSubmits {
+  batches: number;
+  /** Answered 2xx. */
+  ok: number;
+  /** Transfers sent, and answered 'ok' (admitted to the mempool). */
+  transfers: number;
+  accepted: number;
+  latency: Percentiles;
+}
+
 export interface ControlFigures {
+  /** Every control request (info reads and transfer batches). */
   requests: number;
   ok: number;
   /** Not 2xx, timed out or failed. */
   failed: number;
+  /** Over every control request. */
   latency: Percentiles;
   /** The chain height in the control client's last answer (-1 if none): its route is not the flooder's, so it still reads the node when the flooder's address is refused. */
   lastHeight: number;
+  /** Present when the client submitted transfers. */
+  submits?: ControlSubmits;
 }
 
-/** A well-behaved client: GET /cryptarchia/info every intervalMs, one at a time, from its own address. */
+/** Transfers the control client submits: a batch from next() (encoded, with its size) every intervalMs. */
+export interface ControlTransfers {
+  intervalMs: number;
+  next(): { body: Uint8Array; count: number };
+}
+
+/**
+ * A well-behaved client from its own address: GET /cryptarchia/info every intervalMs, one at a time, and beside
+ * it, on a connection of its own, a batch of valid transfers every `transfers.intervalMs`, one at a time.
+ */
 export class ControlClient {
   private readonly histogram = newHistogram(32);
+  private readonly submitHistogram = newHistogram(32);
   private requests = 0;
   private ok = 0;
   private failed = 0;
   private lastHeight = -1;
+  private readonly submits = { batches: 0, ok: 0, transfers: 0, accepted: 0 };
   private readonly pool: Pool;
+  private readonly submitPool: Pool;
 
-  constructor(url: string, private readonly intervalMs = 50, private readonly timeoutMs = 5000, localAddress?: string) {
-    this.pool = new Pool(url, { connections: 1, keepAliveTimeout: 10_000, ...(localAddress ? { localAddress } : {}) });
+  constructor(url: string, private readonly intervalMs = 50, private readonly timeoutMs = 5000, localAddress?: string, private readonly transfers?: ControlTransfers) {
+    const options = { connections: 1, keepAliveTimeout: 10_000, ...(localAddress ? { localAddress } : {}) };
+    this.pool = new Pool(url, options);
+    this.submitPool = new Pool(url, options);
   }
 
-  /** Ask until the signal or until `untilMs`; a failure counts with the time it took (a timeout as timeoutMs). */
-  async run(untilMs: number, signal?: AbortSignal): Promise<ControlFigures> {
-    try {
-      while (nowMs() < untilMs && !signal?.aborted) {
-        const t0 = performance.now();
-        this.requests++;
-        try {
-          const res = await this.pool.request({ method: 'GET', path: Paths.info, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
-          if (res.statusCode >= 200 && res.statusCode < 300) {
-            this.ok++;
-            const { height } = (await res.body.json()) as { height?: unknown };
-            if (typeof height === 'number') this.lastHeight = height;
-          } else {
-            await res.body.dump();
-            this.failed++;
-          }
-        } catch {
-          this.failed++;
-        }
-        const ms = performance.now() - t0;
-        recordMs(this.histogram, ms);
-        await sleep(Math.max(0, this.intervalMs - ms));
-      }
-    } finally {
-      await this.pool.destroy().catch(() => undefined);
+  private async info(): Promise<boolean> {
+    const res = await this.pool.request({ method: 'GET', path: Paths.info, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      await res.body.dump();
+      return false;
     }
-    return { requests: this.requests, ok: this.ok, failed: this.failed, latency: percentiles(this.histogram), lastHeight: this.lastHeight };
+    const { height } = (await res.body.json()) as { height?: unknown };
+    if (typeof height === 'number') this.lastHeight = height;
+    return true;
+  }
+
+  private async submit(batch: { body: Uint8Array; count: number }): Promise<boolean> {
+    this.submits.batches++;
+    this.submits.transfers += batch.count;
+    const res = await this.submitPool.request({ method: 'POST', path: Paths.addTxs, body: batch.body, headers: { 'content-type': 'application/octet-stream' }, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      await res.body.dump();
+      return false;
+    }
+    const { results } = (await res.body.json()) as { results?: unknown };
+    if (Array.isArray(results)) this.submits.accepted += results.filter((r) => r === 'ok').length;
+    this.submits.ok++;
+    return true;
+  }
+
+  /** One request at a time every intervalMs until the signal or `untilMs`; a failure counts with the time it took (a timeout as timeoutMs). */
+  private async loop(untilMs: number, intervalMs: number, request: () => Promise<boolean>, signal?: AbortSignal, also?: ReturnType<typeof newHistogram>): Promise<void> {
+    while (nowMs() < untilMs && !signal?.aborted) {
+      const t0 = performance.now();
+      this.requests++;
+      if (await request().catch(() => false)) this.ok++;
+      else this.failed++;
+      const ms = performance.now() - t0;
+      recordMs(this.histogram, ms);
+      if (also) recordMs(also, ms);
+      await sleep(Math.max(0, intervalMs - ms));
+    }
+  }
+
+  /** Ask (and submit) until the signal or until `untilMs`. */
+  async run(untilMs: number, signal?: AbortSignal): Promise<ControlFigures> {
+    const t = this.transfers;
+    try {
+      await Promise.all([this.loop(untilMs, this.intervalMs, () => this.info(), signal), t ? this.loop(untilMs, t.intervalMs, () => this.submit(t.next()), signal, this.submitHistogram) : null]);
+    } finally {
+      await Promise.all([this.pool.destroy().catch(() => undefined), this.submitPool.destroy().catch(() => undefined)]);
+    }
+    const figures: ControlFigures = { requests: this.requests, ok: this.ok, failed: this.failed, latency: percentiles(this.histogram), lastHeight: this.lastHeight };
+    if (this.transfers) figures.submits = { ...this.submits, latency: percentiles(this.submitHistogram) };
+    return figures;
   }
 }

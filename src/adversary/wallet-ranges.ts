@@ -1,8 +1,8 @@
 /**
  * Which funded wallets the adversary workloads send from: the end of the list, so transaction load keeps the
  * first `users`. From the last backwards: the fuzzer's two (sender, filler), then each propagation race's
- * batch (one wallet per transaction) and each mempool divergence's batches (one wallet per transaction), in
- * the scenario's workload order. Checked at build time: every range fits, and no transaction workload's or fee
+ * batch (one wallet per transaction), each mempool divergence's batches (one wallet per transaction) and each
+ * API flood's control client that submits transfers (one), in the scenario's workload order. Checked at build time: every range fits, and no transaction workload's or fee
  * tier's wallets reach into one.
  */
 import { LoadnetError } from '../errors.js';
@@ -28,6 +28,7 @@ function walletsOf(w: WorkloadSpec, scenario: ScenarioSpec): number {
     case 'tx-fuzz': return 2;
     case 'propagation-race': return w.batch;
     case 'mempool-divergence': return w.perNode * raceNodes(w.nodes, scenario).length;
+    case 'api-flood': return (w.controlBatch ?? 0) > 0 ? 1 : 0;
     default: return 0;
   }
 }

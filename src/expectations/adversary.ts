@@ -70,7 +70,7 @@ export interface FloodObserved {
   target: string;
   rate: number;
   flood: { sent: number; sentPerSec: number; answeredPerSec: number; shed: number; s2xx: number; s4xx: number; s429: number; s5xx: number; timeouts: number; errors: number };
-  control: { requests: number; ok: number; failed: number; latency: Latency };
+  control: { requests: number; ok: number; failed: number; latency: Latency; submits?: { batches: number; ok: number; transfers: number; accepted: number; latency: Latency } };
   heightBefore: number;
   heightAfter: number;
   floodMs: number;
@@ -100,7 +100,9 @@ export const apiFloodCheck: HistoryCheck<ApiFloodOptions> = {
     if (r.heightBefore < 0 || r.heightAfter < 0) problems.push(`${r.target} did not answer its height (before ${r.heightBefore}, after ${r.heightAfter})`);
     else if (grew < minBlocks) problems.push(`${r.target} grew by ${grew} blocks during the ${(r.floodMs / 1000).toFixed(1)} s flood, needed ≥ ${minBlocks}`);
     const mix = `2xx ${f.s2xx}, 4xx ${f.s4xx}, 429 ${f.s429}, 5xx ${f.s5xx}, timeouts ${f.timeouts}, errors ${f.errors}`;
-    const line = `flood on ${r.target}: ${f.sent} requests at ${f.sentPerSec}/s (answered ${f.answeredPerSec}/s; ${mix}); control p99 ${p99} ms (bound ${o.controlP99Ms}), p50 ${r.control.latency.p50} ms, ${r.control.ok}/${r.control.requests} ok; height ${r.heightBefore} → ${r.heightAfter} (≥ ${minBlocks})`;
+    const sub = r.control.submits;
+    const batches = sub ? ` (transfer batches: p99 ${sub.latency.p99} ms, ${sub.ok}/${sub.batches} answered, ${sub.accepted}/${sub.transfers} transfers accepted)` : '';
+    const line = `flood on ${r.target}: ${f.sent} requests at ${f.sentPerSec}/s (answered ${f.answeredPerSec}/s; ${mix}); control p99 ${p99} ms (bound ${o.controlP99Ms}), p50 ${r.control.latency.p50} ms, ${r.control.ok}/${r.control.requests} ok${batches}; height ${r.heightBefore} → ${r.heightAfter} (≥ ${minBlocks})`;
     return verdict(problems, line, { ...f, control: r.control, heightBefore: r.heightBefore, heightAfter: r.heightAfter, minBlocks, controlP99BoundMs: o.controlP99Ms });
   },
 };

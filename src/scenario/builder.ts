@@ -172,9 +172,11 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
    * Add an API flood (devnet): `rate` requests per second (default 10,000) at one node's API (`target`, default
    * validator-0), `invalidShare` of them invalid (default 0.5), steady or in bursts, from 127.0.0.3, with a
    * control client on 127.0.0.2. Its expectation: the rate reached, the control client's p99 ≤ `controlP99`
-   * (default 500 ms), none of its requests failed, the flooded node's chain grown by ≥ `minBlocks`.
+   * (default 500 ms), none of its requests failed, the flooded node's chain grown by ≥ `minBlocks`. With
+   * `controlBatch`, the control client also submits that many transfers every 500 ms from a funded wallet of its own;
+   * `forgedBatch` sets the transactions per bad-signatures request (default 64).
    */
-  floodApi(options: { rate?: number; invalidShare?: number; requests?: FloodRequestKind[]; bursts?: { on: DurationInput; off: DurationInput }; target?: string; connections?: number; pipelining?: number; timeout?: DurationInput; startAfter?: DurationInput; duration?: DurationInput; controlP99?: DurationInput; minBlocks?: number; minRateFraction?: number } = {}): ScenarioBuilder<NodeControl> {
+  floodApi(options: { rate?: number; invalidShare?: number; requests?: FloodRequestKind[]; bursts?: { on: DurationInput; off: DurationInput }; target?: string; connections?: number; pipelining?: number; timeout?: DurationInput; startAfter?: DurationInput; duration?: DurationInput; controlP99?: DurationInput; minBlocks?: number; minRateFraction?: number; controlBatch?: number; forgedBatch?: number } = {}): ScenarioBuilder<NodeControl> {
     const { bursts, timeout, startAfter, duration, controlP99, ...rest } = options;
     const d: Record<string, unknown> = { type: 'api-flood', ...rest };
     if (bursts !== undefined) d.pattern = { kind: 'burst', onMs: bursts.on, offMs: bursts.off };

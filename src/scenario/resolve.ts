@@ -321,7 +321,7 @@ function readMempoolDivergence(v: Record<string, unknown>, f: string, issues: Is
 }
 
 function readApiFlood(v: Record<string, unknown>, f: string, issues: Issues): ApiFloodWorkloadSpec {
-  const o = readObject(v, f, ['type', 'rate', 'invalidShare', 'requests', 'pattern', 'target', 'connections', 'pipelining', 'timeoutMs', 'startAfterMs', 'durationMs', 'controlP99Ms', 'minBlocks', 'minRateFraction'], issues)!;
+  const o = readObject(v, f, ['type', 'rate', 'invalidShare', 'requests', 'pattern', 'target', 'connections', 'pipelining', 'timeoutMs', 'startAfterMs', 'durationMs', 'controlP99Ms', 'minBlocks', 'minRateFraction', 'controlBatch', 'forgedBatch'], issues)!;
   const F = D.DEFAULT_API_FLOOD;
   const int = (x: unknown, field: string, min: number, max: number, fallback: number) => readNumber(x, `${f}.${field}`, { min, max, integer: true, allowed: `an integer from ${min} to ${max}` }, issues, fallback);
   let pattern: ApiFloodWorkloadSpec['pattern'] = { kind: 'steady' };
@@ -347,6 +347,8 @@ function readApiFlood(v: Record<string, unknown>, f: string, issues: Issues): Ap
   };
   if (o.durationMs !== undefined) spec.durationMs = readDuration(o.durationMs, `${f}.durationMs`, { min: 1, max: 30 * 24 * HOUR_MS, allowed: "a positive duration such as '10s'" }, issues);
   if (o.minBlocks !== undefined) spec.minBlocks = readNumber(o.minBlocks, `${f}.minBlocks`, { min: 0, integer: true, allowed: 'a non-negative integer number of blocks' }, issues);
+  if (o.controlBatch !== undefined) spec.controlBatch = int(o.controlBatch, 'controlBatch', 0, 4096, 0);
+  if (o.forgedBatch !== undefined) spec.forgedBatch = int(o.forgedBatch, 'forgedBatch', 1, 100_000, 64);
   return spec;
 }
 

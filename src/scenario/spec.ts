@@ -173,6 +173,13 @@ export interface ApiFloodWorkloadSpec {
   minBlocks?: number;
   /** The flood must send at least this fraction of its rate (else the generator, not the node, was the limit). */
   minRateFraction: number;
+  /**
+   * Transfers per batch the control client submits every 500 ms beside its info reads (from a funded wallet of its
+   * own, at the end of the funded wallets like the fuzzer's and races'); absent or 0: it only reads the chain's info.
+   */
+  controlBatch?: number;
+  /** Transactions per bad-signatures request (absent: 64). */
+  forgedBatch?: number;
 }
 
 /** One fee tier of the fee-pressure workload: its own wallets, its fee, its share of the offered rate. */

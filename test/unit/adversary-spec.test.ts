@@ -9,6 +9,7 @@ import { deriveKeyPair } from '../../src/adapters/devnet/wire/keys.js';
 import { decodeTx, MAX_TX_BYTES } from '../../src/adapters/devnet/wire/tx.js';
 import { seededRandom } from '../../src/util/random.js';
 import { ed25519Backend } from '../../src/adapters/devnet/wire/ed25519.js';
+import { adversaryWallets } from '../../src/adversary/wallet-ranges.js';
 
 const base = () => ScenarioBuilder.topology().validators(2).apply().wallets(6).onChain({ type: 'devnet', mempool: { maxCount: 200, minFee: 1 } });
 
@@ -66,6 +67,18 @@ describe('api-flood spec', () => {
     expect(scenarioFromSpec(JSON.parse(JSON.stringify(dsl))).expectations.map((e) => e.name)).toContain('api-flood:validator-1');
     expect(() => base().floodApi({ rate: 0, requests: ['dos' as never], invalidShare: 2 }).build()).toThrow(/api-flood\.rate: 0; allowed: requests per second[\s\S]*api-flood\.invalidShare: 2[\s\S]*api-flood\.requests\[0\]: "dos"/);
     expect(() => ScenarioBuilder.topology().validators(1).apply().onChain({ type: 'devnet', defensesOff: 'all' }).build()).toThrow(/chain\.defensesOff: "all"; allowed: true \(every node\) or node names/);
+  });
+
+  it('controlBatch takes a funded wallet of its own (from the end), forgedBatch sizes the forged batches; both checked', () => {
+    const dsl = base().floodApi({ controlBatch: 64, forgedBatch: 8192 }).buildSpec();
+    expect(dsl.workloads[0]).toMatchObject({ type: 'api-flood', controlBatch: 64, forgedBatch: 8192 });
+    const json = specFromJson(JSON.stringify({ topology: { validators: 2 }, wallets: { count: 6 }, workloads: [{ type: 'api-flood', controlBatch: 64, forgedBatch: 8192 }] }));
+    expect(json.workloads[0]).toEqual(dsl.workloads[0]);
+    expect(adversaryWallets(dsl)).toEqual([{ workload: 0, type: 'api-flood', from: 5, to: 6 }]);
+    // without transfers the control client only reads: no wallet taken
+    expect(adversaryWallets(base().floodApi({}).buildSpec())).toEqual([]);
+    expect(() => base().floodApi({ controlBatch: -1, forgedBatch: 0 }).build()).toThrow(/api-flood\.controlBatch: -1; allowed: an integer from 0 to 4096[\s\S]*api-flood\.forgedBatch: 0; allowed: an integer from 1 to 100000/);
+    expect(() => ScenarioBuilder.topology().validators(2).apply().wallets(2).transactions().users(2).apply().floodApi({ controlBatch: 64 }).build()).toThrow(/api-flood\.controlBatch: 2; allowed: more wallets, or transactions wallets 0\.\.1 ending below 1: api-flood sends from wallets 1\.\.1/);
   });
 });
 
