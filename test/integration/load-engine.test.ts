@@ -190,7 +190,11 @@ describe('load engine self-check', () => {
     sink = await startFakeNode({ latencyMs: () => 5 });
     engine = createLoadEngine({ targets: [sink.url], wallets: wallets(10), rate: 3000, threads: 2 });
     await engine.start();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Stopped once the sink has 3000 (about a second at the rate, more on a loaded machine), with more in flight:
+    // a fixed 1.5 s saw 2923 at load ~17 while the workers started.
+    const deadline = Date.now() + 30_000;
+    while (sink.received() <= 3000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(sink.received(), 'transactions at the sink within 30 s of the start').toBeGreaterThan(3000);
     const t = await engine.stop();
     expect(t.submitted).toBeGreaterThan(3000);
     expect(t.submitted).toBe(t.accepted + t.rejectedTotal + t.errored);
