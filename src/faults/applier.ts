@@ -30,8 +30,8 @@ export type LinkApplierKind = 'netem' | 'link-shaper';
 export const LINK_APPLIERS: readonly LinkApplierKind[] = ['netem', 'link-shaper'];
 
 export interface LinkApplierChoice {
-  /** chooseLinkApplier's answer; the swarm deployer's kernel tc through each node's engine is 'engine-tc' (appliers/engine-tc.ts). */
-  applier: LinkApplierKind | 'engine-tc';
+  /** chooseLinkApplier's answer; on the swarm, kernel tc through each node's engine ('engine-tc', appliers/engine-tc.ts) and the testing API. */
+  applier: LinkApplierKind | 'engine-tc' | 'testing-api';
   /** Why: asked for, netem available, or what ruled it out (the probe's answer, the deployer's lack of namespaces). */
   reason: string;
 }

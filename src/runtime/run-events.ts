@@ -303,7 +303,7 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
     group: 'Faults',
     writer: 'faults/record.ts (the generic node control under every deployer, and the fault nemeses)',
     when: 'a fault began',
-    fields: { faultId: 'id pairing start and end', fault: 'restart | stop | start | kill | pause | resume | start-node | remove-node | partition | block-peer | link-fault | latency-tiers | clock-skew', target: 'node, link or fault label', detail: 'fault parameters, and `mechanism`: which applier rendered each link property; link faults also `applier` (netem, link-shaper or engine-tc) and `applierReason`' },
+    fields: { faultId: 'id pairing start and end', fault: 'restart | stop | start | kill | pause | resume | start-node | remove-node | partition | block-peer | link-fault | latency-tiers | clock-skew', target: 'node, link or fault label', detail: 'fault parameters, and `mechanism`: which applier rendered each link property; link faults also `applier` (netem or link-shaper; on the swarm engine-tc, testing-api) and `applierReason`' },
   },
   'fault.end': {
     group: 'Faults',

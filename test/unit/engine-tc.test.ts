@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { htbBurstBytes, htbQueueBytes, renderHtbBatch, tcLimitsOf } from '../../src/faults/appliers/engine-tc.js';
 import { NetworkFaultState } from '../../src/faults/network-state.js';
 import { faultToolsContents } from '../../src/deployers/swarm/fault-tools-image.js';
+import { SwarmNodePrimitives } from '../../src/deployers/swarm/swarm-node-control.js';
+import type { SwarmDeployment } from '../../src/deployers/swarm/swarm-deployment.js';
+import { linkRecordOf, routeAppliers } from '../../src/faults/applier.js';
+import { SWARM_LINKS_REASON } from '../../src/faults/appliers/engine-tc.js';
 
 const canUnshare = (() => {
   if (process.getuid?.() !== 0) return false;
@@ -65,6 +69,17 @@ describe('engine-tc', () => {
     expect(tcLimitsOf(s, 'a', targets).map((l) => l.peer)).toEqual(['b']);
     s.heal();
     expect(tcLimitsOf(s, 'a', targets)).toEqual([]);
+  });
+
+  it('on the swarm, cut and loss route to engine-iptables, bandwidth to engine-tc, delay and jitter to the testing API; a link fault\'s record says which and why', () => {
+    // Only what the constructor reads: the appliers are made, nothing is called on the deployment.
+    const deployment = { plan: { consensus: { slotDurationMs: 500 } }, record: { runId: 'r1', events: { emit: () => undefined, on: () => () => undefined } } } as unknown as SwarmDeployment;
+    const route = routeAppliers(new SwarmNodePrimitives(deployment, { stopGraceMs: 1000, faultTools: { ref: 'loadnet-fault-tools:x', tools: { restore: '/r', iptables: '/i', sleep: '/s', tc: '/t', ip: '/p' } } }).appliers);
+    expect(Object.fromEntries([...route].map(([p, a]) => [p, a.name]))).toEqual({ cut: 'engine-iptables', loss: 'engine-iptables', bandwidth: 'engine-tc', delay: 'testing-api', jitter: 'testing-api' });
+    expect(linkRecordOf(route, ['bandwidth'])).toMatchObject({ applier: 'engine-tc', applierReason: SWARM_LINKS_REASON, mechanism: { bandwidth: expect.stringMatching(/^engine-tc: kernel tc/) } });
+    expect(linkRecordOf(route, ['delay', 'bandwidth'])).toMatchObject({ applier: 'testing-api+engine-tc', applierReason: SWARM_LINKS_REASON });
+    expect(linkRecordOf(route, ['delay'])).toMatchObject({ applier: 'testing-api', applierReason: SWARM_LINKS_REASON });
+    expect(SWARM_LINKS_REASON).toMatch(/htb.*netem.*testing API/);
   });
 
   it('the fault-tools image carries tc and ip', () => {

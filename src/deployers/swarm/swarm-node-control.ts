@@ -13,7 +13,7 @@ import type { NodePrimitives, NodeRunState } from '../../faults/primitives.js';
 import type { NetworkFaultApplier } from '../../faults/applier.js';
 import { EngineIptablesApplier } from '../../faults/appliers/engine-iptables.js';
 import { FaultToolsContainers, type EngineFaultTarget } from '../../faults/appliers/engine-fault-tools.js';
-import { EngineTcApplier } from '../../faults/appliers/engine-tc.js';
+import { EngineTcApplier, SWARM_LINKS_REASON } from '../../faults/appliers/engine-tc.js';
 import type { FaultToolsImage } from './fault-tools-image.js';
 import { TestingApiApplier, TestingApiClock } from '../../faults/appliers/testing-api.js';
 import { dockerError, isNotFound, isNotModified, Labels, runLabels } from '../compose/engine.js';
@@ -62,8 +62,9 @@ export class SwarmNodePrimitives extends RosterPrimitives<SwarmNode, SwarmDeploy
     });
     const targets = () => engineTargets(deployment);
     const events = deployment.record.events;
-    // Routed in this order (applier.ts routeAppliers): cut and loss to iptables, bandwidth to tc, delay and jitter to the testing API.
-    this.appliers = [new EngineIptablesApplier({ tools, targets, events }), new EngineTcApplier({ tools, targets, events }), new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs))];
+    // Routed in this order (applier.ts routeAppliers): cut and loss to iptables, bandwidth to tc, delay and jitter to
+    // the testing API, whose record says why (no netem applier here) as the tc one's does.
+    this.appliers = [new EngineIptablesApplier({ tools, targets, events }), new EngineTcApplier({ tools, targets, events }), Object.assign(new TestingApiApplier(ref, options.actionTimeoutMs ?? Math.max(10_000, 10 * this.slotDurationMs)), { choice: { applier: 'testing-api' as const, reason: SWARM_LINKS_REASON } })];
     this.clock = new TestingApiClock(ref);
   }
 

@@ -25,11 +25,13 @@ export const ENGINE_TC_LINKS = {
   },
 } as const;
 
-/** Why bandwidth goes through kernel tc on the swarm, and delay does not (recorded with each link fault it renders). */
-export const ENGINE_TC_CHOICE: LinkApplierChoice = {
-  applier: 'engine-tc',
-  reason: "the swarm deployer sets link faults through each node's own engine: bandwidth as an htb class in the node container's namespace; it has no netem applier (netem is missing on this kernel, and nothing else here holds packets), so delay and jitter go through the devnet's testing API",
-};
+/**
+ * Why bandwidth goes through kernel tc on the swarm, and delay and jitter through the testing API: recorded with
+ * each link fault either renders (the swarm's testing-API applier carries the same reason, swarm-node-control.ts).
+ */
+export const SWARM_LINKS_REASON =
+  "the swarm deployer sets link faults through each node's own engine: bandwidth as an htb class in the node container's namespace; it has no netem applier (netem is missing on this kernel, and nothing else here holds packets), so delay and jitter go through the devnet's testing API";
+export const ENGINE_TC_CHOICE: LinkApplierChoice = { applier: 'engine-tc', reason: SWARM_LINKS_REASON };
 
 /** Bytes a limited link may borrow at once: 16 KiB (as the link shaper), more at high rates so htb's timer can keep up. */
 export const htbBurstBytes = (rateBytesPerSec: number) => Math.max(16_384, Math.ceil(rateBytesPerSec / 250));
