@@ -1,12 +1,16 @@
 /**
  * The seed's Adaptive Mempool Pressure Test: three fee tiers (fee 1, 5, 20), each from its own 10 wallets,
- * ramped over 10 s to 240 tx/s and held, about three times what the blocks hold (a block holds 60
- * transactions here, ~96 tx/s at 625 ms per block; the top tier's 80 tx/s alone fits) into a 500-transaction
- * mempool. The devnet builds blocks highest fee first (each sender in nonce order) and evicts the lowest
- * fee when full. Expectations (fee-priority): evictions at capacity, each tier's inclusion p50 at most half the
- * next lower tier's and its p99 no later (over the whole tier: a transaction not included by the end counts as
- * never), the median block full, throughput held; the mempool bounded. Per-tier
- * curves are in the run's `feePressure` summary section.
+ * ramped over 10 s to 120 tx/s and held, about twice what the blocks hold (a block holds 40 transactions
+ * here, ~64 tx/s at 625 ms per block) into a 1,000-transaction mempool, at shares 3 : 6 : 1: the top tier's
+ * 12 tx/s alone fits, the mid tier's 72 does not fit beside it, the low tier's 36 fills the pool. The devnet
+ * builds blocks highest fee first (each sender in nonce order) and evicts the lowest fee when full.
+ * Expectations (fee-priority): evictions at capacity, each tier's inclusion p50 at most half the next lower
+ * tier's and its p99 no later (over the whole tier: a transaction not included by the end counts as never),
+ * the median block full, throughput held; the mempool bounded. Per-tier curves are in the run's `feePressure`
+ * summary section. The pool is sized so that its own evictions (lowest fee first) fall on the low tier for the
+ * whole window: were they to reach the mid tier, its senders' later nonces would stall and the top tier would
+ * win by eviction alone, whatever the block order (the earlier 240 tx/s at equal shares into 500 did, and
+ * passed with fee ordering off).
  *
  *   npm run loadnet -- run examples/fee-pressure.ts [--duration 20s]
  *   npx tsx examples/fee-pressure.ts         (as a script; LOADNET_DEPLOYER, LOADNET_DURATION)
@@ -20,10 +24,10 @@ import { ScenarioBuilder, type Scenario } from 'loadnet';
 import { isMain, runAsScript } from './support.js';
 
 export interface FeePressureOptions {
-  /** The ramp to 240 tx/s (default 10 s). A shortened run needs a shorter ramp: the tier order is judged over the
+  /** The ramp to 120 tx/s (default 10 s). A shortened run needs a shorter ramp: the tier order is judged over the
    * whole window, and a window that is mostly ramp (every tier fits) says little about priority. */
   rampMs?: number;
-  /** The rate ramped to (default 240 tx/s, shared by the tiers alike). */
+  /** The rate ramped to (default 120 tx/s, at shares 3 : 6 : 1 low / mid / high). */
   perSecond?: number;
   /** The run window (default 40 s). */
   durationMs?: number;
@@ -32,10 +36,10 @@ export interface FeePressureOptions {
 export function feePressure(options: FeePressureOptions = {}): Scenario {
   return feeTiers({
     name: 'fee-pressure',
-    mempool: 500,
-    blockTxs: 60,
-    shares: [1, 1, 1],
-    rate: { stages: [{ duration: options.rampMs ?? 10_000, perSecond: options.perSecond ?? 240 }] },
+    mempool: 1000,
+    blockTxs: 40,
+    shares: [3, 6, 1],
+    rate: { stages: [{ duration: options.rampMs ?? 10_000, perSecond: options.perSecond ?? 120 }] },
     durationMs: options.durationMs ?? 40_000,
   });
 }

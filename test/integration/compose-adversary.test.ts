@@ -6,7 +6,7 @@
  * own) and the flooding peer, which joins its victim through the victim's published P2P port. Each passes
  * every expectation; each teardown leaves nothing labelled with its run id. Fee pressure runs in its shortened
  * form (feePressureShort: saturated from the first second at 60 tx/s into blocks of 20 and a pool of 200; the
- * full form's 240 tx/s starved the containers on a loaded machine, its tier order failing in 3 of 4 runs at
+ * earlier full form's 240 tx/s starved the containers on a loaded machine, its tier order failing in 3 of 4 runs at
  * 12 s). Its failing variant with fee ordering off is test/integration/fee-pressure.test.ts (local nodes, the
  * same form).
  */
