@@ -15,8 +15,12 @@
  * machine that head start drains for seconds, so a count at the sink credits the engine with signatures made
  * before the window (engine / bare above 1 under load). So an engine's window opens only once the sink has
  * counted that head start (HEAD_START), and both figures are taken over that window.
+ * On Linux each window's CPU is also split by thread (per transaction at the sink): the variant's own worker
+ * threads, the main thread, and the threads that were there before it started (V8's compiler and GC threads,
+ * libuv's pool), so a gap between the engine and the bare loop shows where it is spent.
  */
 import { Worker } from 'node:worker_threads';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import autocannon from 'autocannon';
@@ -59,9 +63,57 @@ function signedMarks() {
 
 /** Transactions the engines (2 workers, asked for 400k tx/s) pre-sign before their schedule starts: 16,384 each. */
 const HEAD_START = 2 * 16_384;
-const measure = (afterCount = 0) => measureSteady(sink, seconds, afterCount);
+const measure = (afterCount = 0, onEdge?: (edge: 'start' | 'end') => void) => measureSteady(sink, seconds, afterCount, onEdge);
 
-async function bare(): Promise<Steady> {
+/** On-CPU µs of each thread of this process so far (/proc/self/task/<tid>/schedstat; empty where there is none). */
+function threadCpuUs(): Map<string, number> {
+  const m = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return m; // not Linux
+  }
+  for (const t of tids) {
+    try {
+      m.set(t, Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1000);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return m;
+}
+
+interface ThreadSplit {
+  workers: number;
+  main: number;
+  others: number;
+}
+
+/** A window's CPU per transaction by thread; call before the variant starts its threads (they are the ones not seen here). */
+function threadSplit() {
+  const before = new Set(threadCpuUs().keys());
+  let a = new Map<string, number>();
+  let b = a;
+  return {
+    onEdge: (edge: 'start' | 'end') => void (edge === 'start' ? (a = threadCpuUs()) : (b = threadCpuUs())),
+    perTx: (m: Steady & { from: number; to: number }): ThreadSplit => {
+      const n = (m.tps * (m.to - m.from)) / 1000;
+      const s: ThreadSplit = { workers: 0, main: 0, others: 0 };
+      for (const [tid, us] of b) {
+        const d = (us - (a.get(tid) ?? 0)) / n;
+        if (tid === String(process.pid)) s.main += d;
+        else if (before.has(tid)) s.others += d;
+        else s.workers += d;
+      }
+      return s;
+    },
+  };
+}
+const fmtSplit = (s: ThreadSplit) => `threads µs/tx: workers ${s.workers.toFixed(2)}, main ${s.main.toFixed(2)}, others ${s.others.toFixed(2)}`;
+
+async function bare(): Promise<Steady & { split: ThreadSplit }> {
+  const split = threadSplit();
   const workers = [0, 1].map((w) => new Worker(fileURLToPath(new URL('./load-bare-worker.mjs', import.meta.url)), { workerData: { url, seeds: seeds.filter((_, i) => i % 2 === w), batch: 100, inflight: 4, durationMs: (seconds + 2) * 1000 } }));
   // Both messages ('started', then the count) listened for from the start: on a loaded machine the measure can
   // outlast a worker, whose count would otherwise be emitted with no listener and the bench wait forever.
@@ -70,38 +122,40 @@ async function bare(): Promise<Steady> {
     started[i] = new Promise((s) => w.on('message', (m: unknown) => (m === 'started' ? s(m) : done(m as number))));
   }));
   await Promise.all(started);
-  const m = await measure();
+  const m = await measure(0, split.onEdge);
   await Promise.all(counted);
   await Promise.all(workers.map((w) => w.terminate()));
-  return m;
+  return { ...m, split: split.perTx(m) };
 }
 
-async function engine(): Promise<Steady & { bound: string | undefined; cpuUsPerSigned: number }> {
+async function engine(): Promise<Steady & { bound: string | undefined; cpuUsPerSigned: number; split: ThreadSplit }> {
   const marks = signedMarks();
+  const split = threadSplit();
   const e = createLoadEngine({ targets: [url], wallets: seeds.map((secret) => ({ secret })), rate: 400_000, threads: 2, batch: 100, connections: 4, onInterval: marks.onInterval }); // runs until stopped: the window may open late
   marks.bind(e);
   const before = await sink.count();
   await e.start();
-  const m = await measure(before + HEAD_START);
+  const m = await measure(before + HEAD_START, split.onEdge);
   await e.stop();
   const t = await e.finished();
-  return { ...m, bound: t.generatorBoundReason, cpuUsPerSigned: marks.cpuUsPerSigned(m) };
+  return { ...m, bound: t.generatorBoundReason, cpuUsPerSigned: marks.cpuUsPerSigned(m), split: split.perTx(m) };
 }
 
 const beforePath = process.env.LOADNET_ENGINE_BEFORE;
 const createBefore = beforePath ? ((await import(beforePath)) as { createLoadEngine: (o: Record<string, unknown>) => Engine }).createLoadEngine : undefined;
 
 /** The older build's engine, same settings (its wallets were { seed }). */
-async function engineBefore(): Promise<Steady & { cpuUsPerSigned: number }> {
+async function engineBefore(): Promise<Steady & { cpuUsPerSigned: number; split: ThreadSplit }> {
   const marks = signedMarks();
+  const split = threadSplit();
   const e = createBefore!({ targets: [url], wallets: seeds.map((seed) => ({ seed, secret: seed })), rate: 400_000, threads: 2, batch: 100, connections: 4, onInterval: marks.onInterval }); // runs until stopped: the window may open late
   marks.bind(e);
   const before = await sink.count();
   await e.start();
-  const m = await measure(before + HEAD_START);
+  const m = await measure(before + HEAD_START, split.onEdge);
   await e.stop();
   await e.finished();
-  return { ...m, cpuUsPerSigned: marks.cpuUsPerSigned(m) };
+  return { ...m, cpuUsPerSigned: marks.cpuUsPerSigned(m), split: split.perTx(m) };
 }
 
 async function replay(): Promise<number> {
@@ -133,13 +187,16 @@ async function cannon(): Promise<number> {
 }
 
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const splits: Record<'engine' | 'before' | 'bare', ThreadSplit[]> = { engine: [], before: [], bare: [] };
+const medSplit = (xs: ThreadSplit[]): ThreadSplit => ({ workers: med(xs.map((x) => x.workers)), main: med(xs.map((x) => x.main)), others: med(xs.map((x) => x.others)) });
 const rows: Record<string, number[]> = { engine: [], bare: [], replay: [], cannon: [], engineCpu: [], bareCpu: [], before: [], beforeCpu: [], engineSigned: [], beforeSigned: [] };
 const runBefore = async (r: number) => {
   const eb = await engineBefore();
   rows.before!.push(eb.tps);
   rows.beforeCpu!.push(eb.cpuUsPerTx);
   rows.beforeSigned!.push(eb.cpuUsPerSigned);
-  console.log(`round ${r + 1}: engine (before) ${Math.round(eb.tps)} tx/s (${eb.cpuUsPerTx.toFixed(2)} µs CPU/tx; ${eb.cpuUsPerSigned.toFixed(2)} µs per signed tx)`);
+  splits.before.push(eb.split);
+  console.log(`round ${r + 1}: engine (before) ${Math.round(eb.tps)} tx/s (${eb.cpuUsPerTx.toFixed(2)} µs CPU/tx; ${eb.cpuUsPerSigned.toFixed(2)} µs per signed tx; ${fmtSplit(eb.split)})`);
 };
 for (let r = 0; r < rounds; r++) {
   // The older engine right before the current one in even rounds, right after it in odd ones: no order bias.
@@ -156,7 +213,10 @@ for (let r = 0; r < rounds; r++) {
   rows.bare!.push(b.tps);
   rows.bareCpu!.push(b.cpuUsPerTx);
   rows.replay!.push(rp);
+  splits.engine.push(e.split);
+  splits.bare.push(b.split);
   console.log(`round ${r + 1}: engine ${Math.round(e.tps)} tx/s (${e.cpuUsPerTx.toFixed(2)} µs CPU/tx, ${e.cpuUsPerSigned.toFixed(2)} per signed tx; bound: ${e.bound}), bare ${Math.round(b.tps)} tx/s (${b.cpuUsPerTx.toFixed(2)} µs CPU/tx), replay ${Math.round(rp)} tx/s, autocannon ${Math.round(ac)} tx/s`);
+  console.log(`round ${r + 1}: engine ${fmtSplit(e.split)}; bare ${fmtSplit(b.split)}`);
 }
 const eng = med(rows.engine!), b = med(rows.bare!), rp = med(rows.replay!);
 console.log(`\nmedian of ${rounds} rounds × ${seconds} s: engine ${Math.round(eng)} tx/s, bare sign+POST ${Math.round(b)} tx/s, HTTP-only replay ${Math.round(rp)} tx/s, autocannon ${Math.round(med(rows.cannon!))} tx/s (${Math.round(med(rows.cannon!) / 100)} req/s)`);
@@ -169,4 +229,7 @@ const ec = med(rows.engineCpu!), bc = med(rows.bareCpu!);
 console.log(`client CPU per transaction (this process, all threads): engine ${ec.toFixed(2)} µs, bare ${bc.toFixed(2)} µs: engine overhead ${((ec / bc - 1) * 100).toFixed(1)} % (load-independent measure)`);
 const es = med(rows.engineSigned!);
 console.log(`engine CPU per transaction signed (no credit for its pre-signed head start): ${es.toFixed(2)} µs${createBefore ? `, before ${med(rows.beforeSigned!).toFixed(2)} µs` : ''}; bare ${bc.toFixed(2)} µs: engine overhead ${((es / bc - 1) * 100).toFixed(1)} %`);
+if (splits.bare.some((s) => s.workers > 0)) {
+  console.log(`CPU per transaction by thread (medians; others = V8's compiler and GC threads, libuv's pool): engine ${fmtSplit(medSplit(splits.engine))}${createBefore ? `; before ${fmtSplit(medSplit(splits.before))}` : ''}; bare ${fmtSplit(medSplit(splits.bare))}`);
+}
 sink.close();

@@ -34,16 +34,18 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Steady state: from 1 s after the load started (and not before the sink has counted `afterCount`, e.g. past a
  * generator's pre-signed head start), for `seconds`, counted at the sink; this process's CPU over the same span.
- * `from`/`to`: the window (performance.now()).
+ * `from`/`to`: the window (performance.now()); `onEdge` is called at its start and end (e.g. per-thread CPU snapshots).
  */
-export async function measureSteady(sink: NullSink, seconds: number, afterCount = 0): Promise<{ tps: number; cpuUsPerTx: number; from: number; to: number }> {
+export async function measureSteady(sink: NullSink, seconds: number, afterCount = 0, onEdge?: (edge: 'start' | 'end') => void): Promise<{ tps: number; cpuUsPerTx: number; from: number; to: number }> {
   await sleep(1000);
   while ((await sink.count()) < afterCount) await sleep(50);
   const c0 = processCpuUs();
+  onEdge?.('start');
   const s0 = await sink.count();
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const n = (await sink.count()) - s0;
+  onEdge?.('end');
   const c1 = processCpuUs();
   const t1 = performance.now();
   return { tps: n / ((t1 - t0) / 1000), cpuUsPerTx: (c1 - c0) / n, from: t0, to: t1 };
