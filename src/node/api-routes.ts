@@ -21,6 +21,18 @@ const MAX_BATCH_BODY = 64 * 1024 * 1024;
  * (bench/RESULTS.md), so a batch of 64 forged transactions is priced as ~256 requests, not one.
  */
 export const INVALID_SIGNATURE_COST = 4;
+/**
+ * Blocks a /cryptarchia/blocks page serves per request's worth of its client's budget: a page of 100 costs 10
+ * requests. A pricing choice (a block's JSON is built on the event loop, bigger than an info answer), not a
+ * measured ratio.
+ */
+export const BLOCKS_PER_REQUEST = 10;
+
+/** Requests' worth to charge beyond the request itself for a page of `blocks` (0 = pricing off). */
+export function blockPageCharge(blocks: number, blocksPerRequest: number): number {
+  return blocksPerRequest > 0 ? Math.max(0, Math.ceil(blocks / blocksPerRequest) - 1) : 0;
+}
+
 /** Binary bytes of blocks per /cryptarchia/blocks page: the JSON is ~3x that, built on the event loop, so keep pages short (clients page on). */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
@@ -43,6 +55,7 @@ function intParam(req: HttpRequest, name: string, dflt?: number): number {
 function apiRoutes(node: DevnetNode): Route[] {
   const chain = node.chain;
   const signatureCost = node.config.api.limits?.invalidSignatureCost ?? INVALID_SIGNATURE_COST;
+  const blocksPerRequest = node.config.api.limits?.blocksPerRequest ?? BLOCKS_PER_REQUEST;
   return [
     {
       method: 'GET',
@@ -80,6 +93,7 @@ function apiRoutes(node: DevnetNode): Route[] {
           if (out.length > 0 && bytes > MAX_PAGE_BYTES) break;
           out.push(blockToJson(chain.liveBlock(chain.canonicalId(h)!) ?? decodeBlock(raw)));
         }
+        req.charge(blockPageCharge(out.length, blocksPerRequest));
         return { json: out };
       },
     },

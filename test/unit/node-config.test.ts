@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkNodeConfig, NODE_DEFAULTS } from '../../src/node/config-load.js';
 import { DEFENSE_NAMES, configWithDefenses, defensesOffFromEnv } from '../../src/node/defenses.js';
+import { BLOCKS_PER_REQUEST, blockPageCharge } from '../../src/node/api-routes.js';
 
 const minimal = {
   name: 'n0',
@@ -63,6 +64,15 @@ describe('node config', () => {
     expect(c.p2p.defenses).toEqual({ pingsPerSec: 0, maxAddressBook: 9 });
     const all = configWithDefenses(checkNodeConfig({ ...minimal, defensesOff: ['all'] }));
     expect(Object.values(all.p2p.defenses!).every((v) => v === 0)).toBe(true);
-    expect(all.api.limits).toMatchObject({ headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestTimeoutMs: 0, maxInflightBodyBytes: 0, batchAbandonAfter: 0 });
+    expect(all.api.limits).toMatchObject({ headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestTimeoutMs: 0, maxInflightBodyBytes: 0, batchAbandonAfter: 0, blocksPerRequest: 0 });
+  });
+
+  it('a blocks page is priced by the blocks it serves (http-blocks-price), one request when that is off', () => {
+    // one request's worth per BLOCKS_PER_REQUEST blocks, the request itself included
+    expect([0, 1, 10, 11, 100].map((n) => blockPageCharge(n, BLOCKS_PER_REQUEST))).toEqual([0, 0, 0, 1, 9]);
+    expect(blockPageCharge(100, 0)).toBe(0);
+    expect(checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { blocksPerRequest: 5 } } }).api.limits).toEqual({ blocksPerRequest: 5 });
+    expect(() => checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { blocksPerRequest: -1 } } })).toThrow(/api\.limits\.blocksPerRequest/);
+    expect(configWithDefenses(checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { blocksPerRequest: 5 } }, defensesOff: ['http-blocks-price'] })).api.limits).toEqual({ blocksPerRequest: 0 });
   });
 });
