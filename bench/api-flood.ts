@@ -10,6 +10,10 @@
  *
  *   npx tsc -p tsconfig.build.json && npx tsx bench/api-flood.ts [rounds=1] [seconds=20] [rate=12000] [kinds=all|info,health,...]
  *
+ * With LOADNET_FLOOD_FORGED=1 it runs the flood the unprotected node fails (examples/api-flood.ts `forged`: 0.1 %
+ * of the requests batches of 8,192 forged signatures, the control client also submitting 64 transfers every
+ * 500 ms; control p99 bound 5 s): pass `kinds` = all to keep that flood's own request kinds.
+ *
  * `answeredAtLeast10k` says whether the flood was sent and answered (any status) at ≥ 10,000 requests/s;
  * timeouts and connection errors are counted in `accountedPerSec` but not as answered. The bench exits 1,
  * with a FAIL line naming the figures, when a protected run was answered under 10,000/s.
@@ -86,6 +90,7 @@ try {
             controlP50: r.control.latency.p50,
             controlP99: r.control.latency.p99,
             controlOk: `${r.control.ok}/${r.control.requests}`,
+            ...(r.control.submits ? { controlBatchP99: r.control.submits.latency.p99, controlBatches: `${r.control.submits.ok}/${r.control.submits.batches}`, transfersAccepted: `${r.control.submits.accepted}/${r.control.submits.transfers}` } : {}),
             height: `${r.heightBefore}->${r.heightAfter}`,
             verdicts,
             coordinatorCpuUsPerRequest: +((c.user + c.system) / Math.max(1, f.sent)).toFixed(1),

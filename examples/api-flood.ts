@@ -7,6 +7,7 @@
  * LOADNET_FLOOD_REQUESTS (e.g. info,health,not-found,bad-account) floods with those request kinds only, and
  * LOADNET_FLOOD_PIPELINING and LOADNET_FLOOD_CONNECTIONS (defaults: floodApi's) set how many requests each flood
  * socket has in flight and over how many sockets.
+ * LOADNET_FLOOD_FORGED=1 (or the `forged` option) runs the flood an unprotected node fails (see ApiFloodOptions.forged).
  * Expectations: the flood's rate reached, the control client's p99 ≤ 500 ms, validator-0's chain growing,
  * the chain live; the error mix (2xx/4xx/429/5xx/timeouts) is in the run's `apiFlood` summary section.
  *
@@ -24,9 +25,16 @@ export interface ApiFloodOptions {
   budgetPerSec?: number;
   /** The control client's p99 bound (default 500 ms). */
   controlP99?: string;
+  /**
+   * The flood the unprotected node fails (test/integration/adversary-flood.test.ts): mostly reads and block pages,
+   * 0.1 % of the requests batches of 8,192 forged signatures; the control client also submits 64 transfers every
+   * 500 ms (from wallet 9, the transfers keep 0-8); timeout 10 s, control p99 bound 5 s (unless controlP99).
+   */
+  forged?: boolean;
 }
 
 export function apiFlood(options: ApiFloodOptions = {}): Scenario {
+  if (process.env.LOADNET_FLOOD_FORGED === '1') options = { forged: true, ...options };
   const unprotected = process.env.LOADNET_FLOOD_UNPROTECTED === '1';
   const budget = options.budgetPerSec ?? 2000;
   const requests = process.env.LOADNET_FLOOD_REQUESTS?.split(',').filter(Boolean) as FloodRequestKind[] | undefined;
@@ -43,8 +51,18 @@ export function apiFlood(options: ApiFloodOptions = {}): Scenario {
     .wallets(10)
     .transactions()
       .ratePerSecond(10)
+      .users(options.forged ? 9 : 10)
       .apply()
-    .floodApi({ rate: options.rate ?? 10_000, minRateFraction: options.minRateFraction ?? 0.9, target: 'validator-0', controlP99: options.controlP99 ?? '500ms', ...(requests ? { requests } : {}), ...(pipelining ? { pipelining } : {}), ...(connections ? { connections } : {}) })
+    .floodApi({
+      rate: options.rate ?? 10_000,
+      minRateFraction: options.minRateFraction ?? 0.9,
+      target: 'validator-0',
+      controlP99: options.controlP99 ?? (options.forged ? '5s' : '500ms'),
+      ...(options.forged ? { requests: ['info', 'health', 'blocks', 'not-found', 'bad-signatures'] as FloodRequestKind[], invalidShare: 0.002, forgedBatch: 8192, controlBatch: 64, timeout: '10s' } : {}),
+      ...(requests ? { requests } : {}),
+      ...(pipelining ? { pipelining } : {}),
+      ...(connections ? { connections } : {}),
+    })
     .expectConsensusLiveness()
     .withRunDuration('30s')
     .named(unprotected ? 'api-flood-unprotected' : 'api-flood')
