@@ -93,10 +93,13 @@ const BACKLOG_MS = 250;
 /** Requests in the drawn mix before it repeats. */
 const MIX_CYCLE = 8192;
 
+/** Bytes of each forged signature renewed per copy: enough to make it one the node has not seen. */
+const SIG_NOISE = 8;
+
 /**
  * A batch of `size` transfers whose signatures are noise, renewed per copy (every copy costs the node a
- * verification: a node remembers signatures it found invalid): the frame and bodies are built once, and a copy
- * is the serialized request with its signature bytes overwritten.
+ * verification: a node remembers signatures it found invalid): the frame, bodies and noise signatures are built
+ * once, and a copy is the serialized request with the first SIG_NOISE bytes of each signature overwritten.
  */
 class BadSignatureBatches {
   private readonly template: Buffer;
@@ -104,7 +107,7 @@ class BadSignatureBatches {
   private readonly noise: Buffer;
 
   constructor(host: string, random: () => number, size: number) {
-    this.noise = Buffer.alloc(64 * size);
+    this.noise = Buffer.alloc(SIG_NOISE * size);
     const from = new Uint8Array(32);
     randomFillSync(from);
     const txs: Uint8Array[] = [];
@@ -112,6 +115,7 @@ class BadSignatureBatches {
       const body = encodeTxBody({ from: toHex(from), nonce: Math.floor(random() * 1e9), fee: 1, ops: [{ kind: 'transfer', to: toHex(from), amount: 1 }] });
       const tx = new Uint8Array(body.length + 64);
       tx.set(body, 0);
+      randomFillSync(tx.subarray(body.length));
       txs.push(tx);
     }
     const batch = encodeTxBatch(txs);
@@ -128,7 +132,11 @@ class BadSignatureBatches {
     const copy = Buffer.allocUnsafe(this.template.length);
     this.template.copy(copy);
     randomFillSync(this.noise);
-    for (let i = 0; i < this.sigAt.length; i++) this.noise.copy(copy, this.sigAt[i]!, i * 64, i * 64 + 64);
+    const noise = this.noise;
+    for (let i = 0, n = 0; i < this.sigAt.length; i++) {
+      const at = this.sigAt[i]!;
+      for (let b = 0; b < SIG_NOISE; b++) copy[at + b] = noise[n++]!;
+    }
     return copy;
   }
 }

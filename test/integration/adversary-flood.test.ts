@@ -1,8 +1,8 @@
 /**
  * The API flood against real devnet nodes (LocalDeployer), 10,000 requests/s from this process: first at a
  * node with its defenses (a per-client budget of 50 requests/s), then the same flood, with the same bounds, at
- * a node whose defenses are switched off (`defensesOff`). The flood is chain reads, block pages and batches of
- * 64 transactions with forged signatures; the control client reads the chain's info every 50 ms and submits
+ * a node whose defenses are switched off (`defensesOff`), 10 s each. The flood is chain reads, block pages and
+ * (0.5 %) batches of 8,192 transactions with forged signatures; the control client reads the chain's info every 50 ms and submits
  * 64 valid transfers every 500 ms. The protected node answers the flood with 429s and its control client
  * stays within the p99 bound; the unprotected node serves the whole flood, its worker pool queues the forged
  * signatures ahead of the control client's transfers and its event loop the flood's requests ahead of the
@@ -33,11 +33,13 @@ afterAll(async () => {
 describe('api-flood on real nodes', () => {
   it('a protected node answers the flood with 429s and holds; the same flood fails the unprotected one on the control p99; a tight bound fails naming the numbers', async () => {
     // The rate this machine reaches is reported, not required here (minRateFraction 0): the ≥ 10,000/s runs
-    // are measured by hand (bench/RESULTS.md). One bound for both: a protected node's control p99 was 1.4-4.1 s
-    // at load 10-18 on 2 cores (its first transfer batch starts the node's verify threads), an unprotected one
-    // answered none of its control requests within the 10 s timeout: 8 forged batches of 8,192 a second outrun
-    // its verify pool (the control's transfers queue behind them) and their decoding holds its event loop.
-    const flood = { rate: 10_000, requests: ['info', 'health', 'blocks', 'not-found', 'bad-signatures'] as FloodRequestKind[], invalidShare: 0.002, forgedBatch: 8192, minRateFraction: 0, minBlocks: 1, controlBatch: 64, duration: '5s', timeout: '10s', controlP99: '5s' };
+    // are measured by hand (bench/RESULTS.md). One bound for both. The protected node's control p99 was 0.6-4.2 s
+    // at load 10-18 on 2 cores (its first transfer batch starts the node's verify threads). Against the
+    // unprotected node 0.5 % of the requests are batches of 8,192 forged signatures, more than its verify
+    // pool checks: the backlog grows through the 10 s flood, the control client's transfers queue behind it and
+    // time out (10 s), and decoding the batches holds the event loop its info reads wait on (in 5 s floods its
+    // p99 was 2.9-9.1 s, too close to the protected one's; over 10 s it reached the timeout).
+    const flood = { rate: 10_000, requests: ['info', 'health', 'blocks', 'not-found', 'bad-signatures'] as FloodRequestKind[], invalidShare: 0.01, forgedBatch: 8192, connections: 64, minRateFraction: 0, minBlocks: 1, controlBatch: 64, duration: '10s', timeout: '10s', controlP99: '7s' };
     const scenario = ScenarioBuilder.topology()
         .networkFull()
         .validators(3)
@@ -48,8 +50,8 @@ describe('api-flood on real nodes', () => {
       .securityParam(3)
       .wallets(4)
       .floodApi({ ...flood, target: 'validator-0' })
-      .floodApi({ ...flood, target: 'validator-1', startAfter: '6s' })
-      .withRunDuration('12s')
+      .floodApi({ ...flood, target: 'validator-1', startAfter: '11s' })
+      .withRunDuration('22s')
       .withCooldown('1s')
       .named('adversary-flood')
       .build();
@@ -77,7 +79,7 @@ describe('api-flood on real nodes', () => {
     expect(u.s2xx + u.s4xx).toBeGreaterThan(0);
     expect(open.status).toBe('fail');
     // The same bound fails on the control client's p99 (control requests that timed out, if any, named next).
-    expect(open.message).toMatch(/^control client p99 [\d.]+ ms > 5000 ms(; \d+ of \d+ control requests failed)?(; .*)? — flood on validator-1: \d+ requests at \d+\/s \(answered \d+\/s; 2xx \d+, 4xx \d+, 429 0, 5xx \d+, timeouts \d+, errors \d+\); control p99 [\d.]+ ms \(bound 5000\).*\(transfer batches: p99 [\d.]+ ms, \d+\/\d+ answered, \d+\/\d+ transfers accepted\)/);
+    expect(open.message).toMatch(/^control client p99 [\d.]+ ms > 7000 ms(; \d+ of \d+ control requests failed)?(; .*)? — flood on validator-1: \d+ requests at \d+\/s \(answered \d+\/s; 2xx \d+, 4xx \d+, 429 0, 5xx \d+, timeouts \d+, errors \d+\); control p99 [\d.]+ ms \(bound 7000\).*\(transfer batches: p99 [\d.]+ ms, \d+\/\d+ answered, \d+\/\d+ transfers accepted\)/);
 
     // Judged from the record: the saved run gets both live verdicts again, and the protected node's flood judged
     // with a control bound of half the p99 it measured fails, naming it.
