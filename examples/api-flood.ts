@@ -7,6 +7,7 @@
  * LOADNET_FLOOD_REQUESTS (e.g. info,health,not-found,bad-account) floods with those request kinds only, and
  * LOADNET_FLOOD_PIPELINING and LOADNET_FLOOD_CONNECTIONS (defaults: floodApi's) set how many requests each flood
  * socket has in flight and over how many sockets.
+ * LOADNET_FLOOD_BUDGET sets validator-0's per-client budget (requests/s; burst twice that).
  * LOADNET_FLOOD_FORGED=1 (or the `forged` option) runs the flood an unprotected node fails (see ApiFloodOptions.forged).
  * Expectations: the flood's rate reached, the control client's p99 ≤ 500 ms, validator-0's chain growing,
  * the chain live; the error mix (2xx/4xx/429/5xx/timeouts) is in the run's `apiFlood` summary section.
@@ -36,7 +37,7 @@ export interface ApiFloodOptions {
 export function apiFlood(options: ApiFloodOptions = {}): Scenario {
   if (process.env.LOADNET_FLOOD_FORGED === '1') options = { forged: true, ...options };
   const unprotected = process.env.LOADNET_FLOOD_UNPROTECTED === '1';
-  const budget = options.budgetPerSec ?? 2000;
+  const budget = options.budgetPerSec ?? (process.env.LOADNET_FLOOD_BUDGET ? Number(process.env.LOADNET_FLOOD_BUDGET) : 2000);
   const requests = process.env.LOADNET_FLOOD_REQUESTS?.split(',').filter(Boolean) as FloodRequestKind[] | undefined;
   const pipelining = process.env.LOADNET_FLOOD_PIPELINING ? Number(process.env.LOADNET_FLOOD_PIPELINING) : undefined;
   const connections = process.env.LOADNET_FLOOD_CONNECTIONS ? Number(process.env.LOADNET_FLOOD_CONNECTIONS) : undefined;
