@@ -22,11 +22,11 @@ const MAX_BATCH_BODY = 64 * 1024 * 1024;
  */
 export const INVALID_SIGNATURE_COST = 4;
 /**
- * Blocks a /cryptarchia/blocks page serves per request's worth of its client's budget: a page of 100 costs 10
- * requests. A pricing choice (a block's JSON is built on the event loop, bigger than an info answer), not a
- * measured ratio.
+ * Blocks a /cryptarchia/blocks page serves per request's worth of its client's budget: one, so a page of 100
+ * costs 100 requests. A block's JSON, built on the event loop, took 3 / 11 / 30 µs with 0 / 5 / 20 transfers
+ * (blockToJson + stringify, 21:22 UTC, load 6), a request the node answers ~30 µs (bench/RESULTS.md).
  */
-export const BLOCKS_PER_REQUEST = 10;
+export const BLOCKS_PER_REQUEST = 1;
 
 /** Requests' worth to charge beyond the request itself for a page of `blocks` (0 = pricing off). */
 export function blockPageCharge(blocks: number, blocksPerRequest: number): number {

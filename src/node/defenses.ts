@@ -37,7 +37,7 @@ export const DEFENSES = {
   'http-body-cap': 'request body bytes held at once over all requests (api.limits.maxInflightBodyBytes)',
   'http-pipeline-cap': 'a socket with more unanswered pipelined requests than api.limits.maxPipelined is closed',
   'http-signature-price': "a transaction sent to the API with an invalid signature costs its client's request budget api.limits.invalidSignatureCost requests more (the node paid a verification for it; off: one request whatever it holds)",
-  'http-blocks-price': "a GET /cryptarchia/blocks page costs its client's request budget one request per api.limits.blocksPerRequest blocks it serves (each block's JSON is built on the event loop; off: one request however many blocks)",
+  'http-blocks-price': "a GET /cryptarchia/blocks page costs its client's request budget one request per api.limits.blocksPerRequest blocks it serves (default 1) (each block's JSON is built on the event loop; off: one request however many blocks)",
 } as const;
 
 export type DefenseName = keyof typeof DEFENSES;

@@ -69,7 +69,8 @@ describe('node config', () => {
 
   it('a blocks page is priced by the blocks it serves (http-blocks-price), one request when that is off', () => {
     // one request's worth per BLOCKS_PER_REQUEST blocks, the request itself included
-    expect([0, 1, 10, 11, 100].map((n) => blockPageCharge(n, BLOCKS_PER_REQUEST))).toEqual([0, 0, 0, 1, 9]);
+    expect([0, 1, 10, 11, 100].map((n) => blockPageCharge(n, BLOCKS_PER_REQUEST))).toEqual([0, 0, 9, 10, 99]);
+    expect([10, 11, 100].map((n) => blockPageCharge(n, 10))).toEqual([0, 1, 9]);
     expect(blockPageCharge(100, 0)).toBe(0);
     expect(checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { blocksPerRequest: 5 } } }).api.limits).toEqual({ blocksPerRequest: 5 });
     expect(() => checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { blocksPerRequest: -1 } } })).toThrow(/api\.limits\.blocksPerRequest/);
