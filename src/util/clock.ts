@@ -21,8 +21,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Sleep until nowMs() ≥ atMs (or the signal). A timer counts from the event loop's cached time, which lags the
- * clock by the synchronous work done in the tick that set it, so one setTimeout can wake before atMs.
+ * Sleep until nowMs() ≥ atMs (or the signal). The event loop's timer clock counts whole milliseconds, so one
+ * setTimeout can wake up to 1 ms before atMs: loop until the clock has passed it.
  */
 export async function sleepUntil(atMs: number, signal?: AbortSignal): Promise<void> {
   for (let left = atMs - nowMs(); left > 0 && !signal?.aborted; left = atMs - nowMs()) await sleep(Math.ceil(left), signal);
