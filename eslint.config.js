@@ -7,6 +7,7 @@ import { importBoundaries } from './lint/import-boundaries.js';
 // besides itself. A folder ends in '/'; a file is named whole. src/errors.ts and src/util/ are open to all.
 const BASE = ['src/errors.ts', 'src/util/'];
 const NODE_CONFIG = 'src/node/config.ts'; // the node's config file is a contract; the rest of node/ is not
+const NODE_DEFENSE_NAMES = 'src/node/defenses.ts'; // the names a config's defensesOff takes (the devnet adapter checks a scenario's)
 // The chain seam: the framework reaches a chain only through these (docs/adapters.md).
 const SEAM = ['src/adapters/seam.ts', 'src/adapters/registry.ts'];
 const SPEC = 'src/scenario/spec.ts';
@@ -23,7 +24,7 @@ const BOUNDARIES = {
   'src/adapters/seam.ts': [SPEC],
   'src/adapters/registry.ts': [...BASE, 'src/adapters/', SPEC],
   'src/adapters/module-path.ts': BASE,
-  'src/adapters/devnet/': [...BASE, ...SEAM, 'src/adapters/module-path.ts', NODE_CONFIG, SPEC, 'src/runtime/contracts.ts'],
+  'src/adapters/devnet/': [...BASE, ...SEAM, 'src/adapters/module-path.ts', NODE_CONFIG, NODE_DEFENSE_NAMES, SPEC, 'src/runtime/contracts.ts'],
   [DEVNET_WIRE]: BASE,
   'src/adapters/evm/': [...BASE, ...SEAM, 'src/adapters/module-path.ts', SPEC],
   'workers/': [...BASE, 'src/adapters/seam.ts', 'src/load/protocol.ts', 'src/load/schedule.ts', 'src/load/histogram.ts'],

@@ -14,13 +14,17 @@
  *
  *   npm run loadnet -- run examples/fee-pressure.ts [--duration 20s]
  *   npx tsx examples/fee-pressure.ts         (as a script; LOADNET_DEPLOYER, LOADNET_DURATION)
- *   LOADNET_DEFENSES=off:fee-ordering npx tsx examples/fee-pressure.ts   (blocks by arrival: the tier order fails)
+ *   LOADNET_FEE_ORDERING=off npx tsx examples/fee-pressure.ts   (blocks by arrival: the tier order fails)
+ *
+ * `feeOrdering: false` (LOADNET_FEE_ORDERING=off as a script) switches the devnet's fee ordering off on every
+ * node through the scenario (`defensesOff: { defenses: ['fee-ordering'] }`, written into each node's config,
+ * so it reaches containers too): blocks are built by sender arrival, and fee-priority fails on the tier order.
  *
  * `feePressureShort` is the shortened form (CI runs it on containers and on local nodes, with fee ordering on
  * and off): saturated from the first second rather than ramped, at a lower rate a loaded machine still carries
  * (see there). As a script: LOADNET_FEE_FORM=short.
  */
-import { ScenarioBuilder, type Scenario } from 'loadnet';
+import { LoadnetError, ScenarioBuilder, type Scenario } from 'loadnet';
 import { isMain, runAsScript } from './support.js';
 
 export interface FeePressureOptions {
@@ -31,6 +35,8 @@ export interface FeePressureOptions {
   perSecond?: number;
   /** The run window (default 40 s). */
   durationMs?: number;
+  /** False: the nodes build blocks by sender arrival, not by fee (the fee-ordering defense off), to see the tier order fail. */
+  feeOrdering?: boolean;
 }
 
 export function feePressure(options: FeePressureOptions = {}): Scenario {
@@ -41,6 +47,7 @@ export function feePressure(options: FeePressureOptions = {}): Scenario {
     shares: [3, 6, 1],
     rate: { stages: [{ duration: options.rampMs ?? 10_000, perSecond: options.perSecond ?? 120 }] },
     durationMs: options.durationMs ?? 40_000,
+    feeOrdering: options.feeOrdering ?? true,
   });
 }
 
@@ -59,17 +66,17 @@ export function feePressure(options: FeePressureOptions = {}): Scenario {
  * and evictions breaking senders' nonce runs, a producer may find fewer executable transactions (a saturated
  * compose run measured 0.75).
  */
-export function feePressureShort(options: { durationMs?: number } = {}): Scenario {
-  return feeTiers({ name: 'fee-pressure-short', mempool: 200, blockTxs: 20, shares: [3, 6, 1], rate: { ratePerSecond: 60 }, minBlockFill: 0.7, durationMs: options.durationMs ?? 15_000 });
+export function feePressureShort(options: Pick<FeePressureOptions, 'durationMs' | 'feeOrdering'> = {}): Scenario {
+  return feeTiers({ name: 'fee-pressure-short', mempool: 200, blockTxs: 20, shares: [3, 6, 1], rate: { ratePerSecond: 60 }, minBlockFill: 0.7, durationMs: options.durationMs ?? 15_000, feeOrdering: options.feeOrdering ?? true });
 }
 
 /** Three validators; tiers low / mid / high (fee 1 / 5 / 20, 10 wallets each) at these shares of the rate. */
-function feeTiers(o: { name: string; mempool: number; blockTxs: number; shares: [number, number, number]; rate: { ratePerSecond: number } | { stages: Array<{ duration: number; perSecond: number }> }; minBlockFill?: number; durationMs: number }): Scenario {
+function feeTiers(o: { name: string; mempool: number; blockTxs: number; shares: [number, number, number]; rate: { ratePerSecond: number } | { stages: Array<{ duration: number; perSecond: number }> }; minBlockFill?: number; durationMs: number; feeOrdering: boolean }): Scenario {
   return ScenarioBuilder.topology()
       .networkFull()
       .validators(3)
       .apply()
-    .onChain({ type: 'devnet', mempool: { maxCount: o.mempool }, block: { maxTxs: o.blockTxs } })
+    .onChain({ type: 'devnet', mempool: { maxCount: o.mempool }, block: { maxTxs: o.blockTxs }, ...(o.feeOrdering ? {} : { defensesOff: { defenses: ['fee-ordering'] } }) })
     .slotDuration('500ms')
     .activeSlotCoeff(0.8)
     .securityParam(3)
@@ -92,4 +99,11 @@ function feeTiers(o: { name: string; mempool: number; blockTxs: number; shares: 
 
 export default feePressure;
 
-if (isMain(import.meta.url)) runAsScript(() => [process.env.LOADNET_FEE_FORM === 'short' ? feePressureShort() : feePressure()]);
+/** LOADNET_FEE_ORDERING: unset or `on` = blocks by fee, `off` = by arrival. */
+function feeOrderingFromEnv(): boolean {
+  const v = process.env.LOADNET_FEE_ORDERING ?? 'on';
+  if (v !== 'on' && v !== 'off') throw new LoadnetError('LN_ERR_USAGE', `LOADNET_FEE_ORDERING=${JSON.stringify(v)} is not allowed; allowed: on, off`);
+  return v === 'on';
+}
+
+if (isMain(import.meta.url)) runAsScript(() => [process.env.LOADNET_FEE_FORM === 'short' ? feePressureShort({ feeOrdering: feeOrderingFromEnv() }) : feePressure({ feeOrdering: feeOrderingFromEnv() })]);

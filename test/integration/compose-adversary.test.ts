@@ -7,8 +7,10 @@
  * every expectation; each teardown leaves nothing labelled with its run id. Fee pressure runs in its shortened
  * form (feePressureShort: saturated from the first second at 60 tx/s into blocks of 20 and a pool of 200; the
  * earlier full form's 240 tx/s starved the containers on a loaded machine, its tier order failing in 3 of 4 runs at
- * 12 s). Its failing variant with fee ordering off is test/integration/fee-pressure.test.ts (local nodes, the
- * same form).
+ * 12 s). Its failing variant runs here too, shorter: fee ordering switched off through the scenario
+ * (`feeOrdering: false`, the devnet option `defensesOff: { defenses: ['fee-ordering'] }` in every container's
+ * config file), the tier order fails naming the numbers (test/integration/fee-pressure.test.ts does both on
+ * local nodes).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -114,6 +116,19 @@ describe.skipIf(!hasEngine)('the adversary examples on containers', () => {
     expect(high!.effectiveP50Ms!).toBeLessThanOrEqual(0.5 * (mid!.effectiveP50Ms ?? Infinity));
     expect(low!.dropped).toBeGreaterThan(0);
     expect(r.evictions.lowest_fee).toBeGreaterThan(0);
+    await finish(handle, runId);
+  });
+
+  it('fee-pressure with fee ordering off in the containers: the tier order fails, naming the numbers', async () => {
+    const { handle, runId } = await runOnCompose(scenarioWith(feePressureShort({ feeOrdering: false }), { durationMs: 12_000, cooldownMs: 1000, name: 'fee-pressure-unordered' }));
+    // The switch reached every container through its config file (the scenario's, not the environment's).
+    for (const node of ['validator-0', 'validator-1', 'validator-2']) {
+      expect(JSON.parse(readFileSync(join(handle.runDir, 'nodes', node, 'config.json'), 'utf8')).defensesOff, node).toEqual(['fee-ordering']);
+    }
+    const e = handle.summary.expectations.find((x) => x.name === 'fee-priority')!;
+    expect(e.status).toBe('fail');
+    // By arrival the top tier waits behind the same queue as the mid one: its p50 is not half the mid tier's.
+    expect(e.message).toMatch(/^tier high \(fee 20\) inclusion p50 (∞|[\d.]+ ms) > 0.5 × tier mid \(fee 5\) p50 [\d.]+ ms/);
     await finish(handle, runId);
   });
 });

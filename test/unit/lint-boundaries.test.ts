@@ -48,6 +48,9 @@ const crossings: Array<[string, string, string]> = [
   ['src/load/x.ts', "import { TransactionWorkload } from '../workloads/transactions.js';", 'src/workloads/transactions.ts'],
   ['src/load/x.ts', "import { Mempool } from '../node/mempool.js';", 'src/node/mempool.ts'],
   ['src/deployers/x.ts', "import { Ledger } from '../node/ledger.js';", 'src/node/ledger.ts'],
+  // A deployer writes the config the scenario's plan gives; the defense names are the adapter's to check.
+  ['src/deployers/compose/x.ts', "import { DEFENSE_NAMES } from '../../node/defenses.js';", 'src/node/defenses.ts'],
+  ['src/adapters/devnet/x.ts', "import { DevnetNode } from '../../node/node.js';", 'src/node/node.ts'],
   ['src/runtime/x.ts', "import { main } from '../cli/main.js';", 'src/cli/main.ts'],
   ['src/index.ts', "export { main } from './cli/main.js';", 'src/cli/main.ts'],
   ['examples/x.ts', "import { ScenarioBuilder } from '../src/index.js';", 'src/index.ts'],
@@ -57,7 +60,7 @@ const crossings: Array<[string, string, string]> = [
 const allowed: Array<[string, string]> = [
   ['src/node/x.ts', "import { signTx } from '../adapters/devnet/wire/tx.js';\nimport { nowMs } from '../util/clock.js';\nimport { LoadnetError } from '../errors.js';"],
   ['src/node/p2p/x.ts', "import { toHex } from '../../util/bytes.js';\nimport { Paths } from '../../adapters/devnet/wire/api.js';\nimport { Chain } from '../chain.js';"],
-  ['src/adapters/devnet/x.ts', "import { NodeClient } from './wire/node-client.js';\nimport type { NodeConfig } from '../../node/config.js';"],
+  ['src/adapters/devnet/x.ts', "import { NodeClient } from './wire/node-client.js';\nimport type { NodeConfig } from '../../node/config.js';\nimport { DEFENSE_NAMES } from '../../node/defenses.js';"],
   ['workers/x.ts', "import { Schedule } from '../src/load/schedule.js';\nimport type { WorkerInit } from '../src/load/protocol.js';\nimport { Pool } from 'undici';"],
   ['src/expectations/x.ts', "import type { ChainClient } from '../adapters/seam.js';\nimport type { RunContext } from '../runtime/contracts.js';"],
   ['src/expectations/supply.ts', "import type { LedgerBlock } from '../adapters/seam.js';\nimport { chainOf } from '../adapters/registry.js';"],

@@ -104,6 +104,23 @@ describe('buildDeploymentPlan', () => {
     });
     expect(cfg).toMatchObject({ name: 'validator-1', role: 'validator', api: { port: 1001 }, testing: null, p2p: { port: 1002 }, dataDir: '/d', parentPid: 77, genesis: plan.genesis });
     expect(cfg.identitySeed).toBe(plan.nodes[1]!.identitySeed);
+    expect(cfg.defensesOff).toBeUndefined();
+  });
+
+  it("writes the scenario's defensesOff into the configs: named defenses on the nodes named (default all), node names as limits off", () => {
+    const configFor = (defensesOff: unknown, node: number) => {
+      const p = buildDeploymentPlan(spec({ chain: { type: 'devnet', defensesOff } }), { runId: 'd' });
+      return nodeConfig(p, { node: p.nodes[node]!, addresses: { bindHost: '127.0.0.1', apiPort: 1, testingPort: null, p2pPort: 2, dataDir: '/d' }, peers: [], parentPid: null });
+    };
+    expect(configFor({ defenses: ['fee-ordering'] }, 0).defensesOff).toEqual(['fee-ordering']);
+    expect(configFor({ defenses: ['fee-ordering'] }, 4).defensesOff).toEqual(['fee-ordering']);
+    expect(configFor({ defenses: ['peer-ban', 'ping-rate'], nodes: ['validator-1'] }, 1).defensesOff).toEqual(['peer-ban', 'ping-rate']);
+    expect(configFor({ defenses: ['peer-ban'], nodes: ['validator-1'] }, 0).defensesOff).toBeUndefined();
+    // node names: that node's API limits and P2P budgets at 0, no names
+    const limitsOff = configFor(['validator-1'], 1);
+    expect(limitsOff.defensesOff).toBeUndefined();
+    expect(limitsOff.api.limits?.requestsPerSec).toBe(0);
+    expect(configFor(['validator-1'], 0).api.limits).toBeUndefined();
   });
 
   it('rejects a topology without validators', () => {

@@ -1,10 +1,11 @@
 /**
- * The devnet's chain options (`chain: { type: 'devnet', mempool: { ... }, api: { ... }, defensesOff: [...] }`):
+ * The devnet's chain options (`chain: { type: 'devnet', mempool: { ... }, api: { ... }, defensesOff: ... }`):
  * the mempool admission rules a scenario may set, so that every reject reason can be reached on purpose (a
  * minimum fee for fee_too_low, a small pool for mempool_full); the API's per-client request budget; and the
- * nodes whose API and P2P defenses are switched off, to show a check failing without them. Everything else
- * about the devnet follows from topology and consensus.
+ * defenses switched off on some nodes, to show a check failing without them. Everything else about the devnet
+ * follows from topology and consensus.
  */
+import { DEFENSE_NAMES } from '../../node/defenses.js';
 import type { ScenarioSpec } from '../../scenario/spec.js';
 
 export interface DevnetMempoolOptions {
@@ -42,7 +43,34 @@ const API_FIELDS: Record<keyof DevnetApiOptions, { min: number; max: number }> =
   requestBurst: { min: 1, max: 10_000_000 },
 };
 
+/**
+ * Defenses switched off (a test aid, docs/SECURITY.md): `true` = every node's API limits and P2P budgets;
+ * node names = those nodes' API limits and P2P budgets; `{ defenses, nodes }` = the defenses named
+ * (src/node/defenses.ts; 'all' = every one) on the nodes named (default every node), written into each
+ * node's config `defensesOff`, so every deployer's nodes get them.
+ */
+export type DevnetDefensesOff = true | string[] | { defenses: string[]; nodes?: string[] };
+
 type Issue = { field: string; value: unknown; allowed: string };
+
+const NODE_NAME = /^[a-z]+-\d+$/;
+const DEFENSES_ALLOWED = `defense names: all, ${DEFENSE_NAMES.join(', ')}`;
+
+function checkDefensesOff(v: unknown, issues: Issue[]): void {
+  if (v === true || (Array.isArray(v) && v.every((n) => typeof n === 'string' && NODE_NAME.test(n)))) return;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    issues.push({ field: 'defensesOff', value: v, allowed: "true (every node), node names such as ['validator-1'] (their API limits and P2P budgets), or { defenses: ['fee-ordering', ...], nodes?: ['validator-0', ...] }" });
+    return;
+  }
+  const { defenses, nodes, ...rest } = v as Record<string, unknown>;
+  for (const [k, x] of Object.entries(rest)) issues.push({ field: `defensesOff.${k}`, value: x, allowed: 'defenses, nodes' });
+  if (!Array.isArray(defenses) || defenses.length === 0 || !defenses.every((d) => typeof d === 'string')) issues.push({ field: 'defensesOff.defenses', value: defenses, allowed: `a non-empty list of ${DEFENSES_ALLOWED}` });
+  else {
+    const unknown = defenses.filter((d) => d !== 'all' && !(DEFENSE_NAMES as readonly string[]).includes(d));
+    if (unknown.length > 0) issues.push({ field: 'defensesOff.defenses', value: unknown, allowed: DEFENSES_ALLOWED });
+  }
+  if (nodes !== undefined && !(Array.isArray(nodes) && nodes.length > 0 && nodes.every((n) => typeof n === 'string' && NODE_NAME.test(n)))) issues.push({ field: 'defensesOff.nodes', value: nodes, allowed: "node names such as ['validator-0'] (omitted: every node)" });
+}
 
 function checkIntegers(group: string, v: unknown, rules: Record<string, { min: number; max: number }>, issues: Issue[]): void {
   const names = Object.keys(rules).join(', ');
@@ -63,9 +91,8 @@ export function checkDevnetOptions(options: Record<string, unknown>): Issue[] {
     if (k === 'mempool') checkIntegers('mempool', v, MEMPOOL_FIELDS, issues);
     else if (k === 'api') checkIntegers('api', v, API_FIELDS, issues);
     else if (k === 'block') checkIntegers('block', v, BLOCK_FIELDS, issues);
-    else if (k === 'defensesOff') {
-      if (v !== true && !(Array.isArray(v) && v.every((n) => typeof n === 'string' && /^[a-z]+-\d+$/.test(n)))) issues.push({ field: 'defensesOff', value: v, allowed: "true (every node) or node names such as ['validator-1']" });
-    } else issues.push({ field: k, value: v, allowed: "mempool ({ maxCount, minFee, maxNonceGap }), api ({ requestsPerSec, requestBurst }), block ({ maxTxs }) or defensesOff; the rest of the devnet is configured by topology and consensus" });
+    else if (k === 'defensesOff') checkDefensesOff(v, issues);
+    else issues.push({ field: k, value: v, allowed: "mempool ({ maxCount, minFee, maxNonceGap }), api ({ requestsPerSec, requestBurst }), block ({ maxTxs }) or defensesOff; the rest of the devnet is configured by topology and consensus" });
   }
   return issues;
 }
@@ -94,8 +121,19 @@ export function devnetApiOptions(spec: Pick<ScenarioSpec, 'chain'>): DevnetApiOp
   return a ? { ...a } : {};
 }
 
-/** Whether the scenario switched this node's API and P2P defenses off (`defensesOff: true | [names]`). */
-export function devnetDefensesOff(spec: Pick<ScenarioSpec, 'chain'>, node: string): boolean {
-  const off = spec.chain?.type === 'devnet' ? spec.chain.defensesOff : undefined;
+function defensesOffOption(spec: Pick<ScenarioSpec, 'chain'>): DevnetDefensesOff | undefined {
+  return spec.chain?.type === 'devnet' ? (spec.chain.defensesOff as DevnetDefensesOff | undefined) : undefined;
+}
+
+/** Whether the scenario switched this node's API limits and P2P budgets off (`defensesOff: true | [node names]`). */
+export function devnetLimitsOff(spec: Pick<ScenarioSpec, 'chain'>, node: string): boolean {
+  const off = defensesOffOption(spec);
   return off === true || (Array.isArray(off) && off.includes(node));
+}
+
+/** The defenses the scenario switched off by name on this node (`defensesOff: { defenses, nodes? }`), for its config's `defensesOff`. */
+export function devnetDefensesOffByName(spec: Pick<ScenarioSpec, 'chain'>, node: string): string[] {
+  const off = defensesOffOption(spec);
+  if (typeof off !== 'object' || Array.isArray(off)) return [];
+  return off.nodes === undefined || off.nodes.includes(node) ? [...off.defenses] : [];
 }

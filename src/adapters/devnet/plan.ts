@@ -13,7 +13,7 @@ import type { GenesisAccount, GenesisConfig, GenesisValidator, NodeConfig, NodeR
 import type { ScenarioSpec, TopologyShape } from '../../scenario/spec.js';
 import type { WalletAccount } from '../../runtime/contracts.js';
 import { LoadnetError } from '../../errors.js';
-import { devnetApiOptions, devnetBlockOptions, devnetDefensesOff, devnetMempoolOptions } from './options.js';
+import { devnetApiOptions, devnetBlockOptions, devnetDefensesOffByName, devnetLimitsOff, devnetMempoolOptions } from './options.js';
 
 /** Every node identity is funded so executors can pay DA fees and validators can send too. */
 export const NODE_ACCOUNT_FUNDS = 1_000_000_000;
@@ -219,7 +219,7 @@ const P2P_DEFENSES_OFF: NonNullable<NodeConfig['p2p']['defenses']> = {
 
 /** A node's API limits as the scenario's devnet options say: off for a node in defensesOff, else the budget set. */
 function apiLimits(spec: ScenarioSpec, node: string): Pick<NodeConfig['api'], 'limits'> {
-  if (devnetDefensesOff(spec, node)) return { limits: API_LIMITS_OFF };
+  if (devnetLimitsOff(spec, node)) return { limits: API_LIMITS_OFF };
   const budget = devnetApiOptions(spec);
   return Object.keys(budget).length > 0 ? { limits: budget } : {};
 }
@@ -228,6 +228,7 @@ function apiLimits(spec: ScenarioSpec, node: string): Pick<NodeConfig['api'], 'l
 export function nodeConfig(plan: DeploymentPlan, input: NodeConfigInput): NodeConfig {
   const tuning = { ...defaultTuning(plan.scenario), ...input.tuning };
   const { addresses: a } = input;
+  const defensesOff = devnetDefensesOffByName(plan.scenario, input.node.name);
   return {
     name: input.node.name,
     role: input.node.role,
@@ -235,7 +236,7 @@ export function nodeConfig(plan: DeploymentPlan, input: NodeConfigInput): NodeCo
     dataDir: a.dataDir,
     api: { host: a.bindHost, port: a.apiPort, ...apiLimits(plan.scenario, input.node.name) },
     testing: a.testingPort === null ? null : { host: a.bindHost, port: a.testingPort, ...(input.testingToken === undefined ? {} : { token: input.testingToken }) },
-    p2p: { host: a.bindHost, port: a.p2pPort, ...(devnetDefensesOff(plan.scenario, input.node.name) ? { defenses: P2P_DEFENSES_OFF } : {}) },
+    p2p: { host: a.bindHost, port: a.p2pPort, ...(devnetLimitsOff(plan.scenario, input.node.name) ? { defenses: P2P_DEFENSES_OFF } : {}) },
     peers: input.peers,
     genesis: plan.genesis,
     consensus: { ...plan.consensus, clockToleranceMs: tuning.clockToleranceMs },
@@ -246,6 +247,7 @@ export function nodeConfig(plan: DeploymentPlan, input: NodeConfigInput): NodeCo
     parentPid: input.parentPid,
     clockOffsetMs: 0,
     logLevel: tuning.logLevel,
+    ...(defensesOff.length > 0 ? { defensesOff } : {}),
   };
 }
 
