@@ -86,7 +86,9 @@ export type { RaceNodeAnswers } from './adversary/propagation-race-expectation.j
 export { MempoolDivergenceWorkload } from './adversary/mempool-divergence.js';
 export type { DivergenceSample } from './adversary/mempool-divergence.js';
 export { MempoolConverged } from './adversary/mempool-divergence-expectation.js';
-export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, ClockRulesHandled, ForkRate, Propagation, expectationFromSpec } from './expectations/index.js';
+export { ConsensusLiveness, SupplyConserved, BlockTiming, Safety, MempoolBounded, ClockRulesHandled, ForkRate, Propagation, NodeHealth, expectationFromSpec } from './expectations/index.js';
+export type { NodeHealthOptions } from './expectations/node-health.js';
+export { InvalidInclusionWatch, type SendsInvalidTxs, type InvalidIncluded } from './runtime/invalid-txs.js';
 
 // Faults: the seam deployers and appliers plug into (node primitives, network fault appliers, clock appliers) and the nemeses.
 export { FaultWorkload, Convergence } from './faults/fault-workload.js';

@@ -18,7 +18,7 @@ import { adversaryBounds, apiFloodCheck, type ApiFloodOptions } from '../expecta
 import { RecordedExpectation } from '../expectations/recorded.js';
 import type { ApiFloodWorkloadSpec, ScenarioSpec } from '../scenario/spec.js';
 import { nowMs, sleep } from '../util/clock.js';
-import { fromHex, toHex } from '../util/bytes.js';
+import { fromHex, toHex, type Hex } from '../util/bytes.js';
 import { ed25519Backend } from '../adapters/devnet/wire/ed25519.js';
 import { encodeTxBatch, signTransferFast } from '../adapters/devnet/wire/tx.js';
 import { devnetMempoolOptions } from '../adapters/devnet/options.js';
@@ -51,6 +51,7 @@ export class ApiFloodWorkload implements Workload {
   report?: FloodReport;
   private metrics?: RunMetrics;
   private wallet?: WalletRange;
+  private flooder?: ApiFlooder;
 
   constructor(readonly spec: ApiFloodWorkloadSpec) {
     this.name = `api-flood:${spec.target}`;
@@ -90,6 +91,15 @@ export class ApiFloodWorkload implements Workload {
     };
   }
 
+  /** SendsInvalidTxs: the forged-signature batches' transactions (node-health watches blocks for them). */
+  invalidTxKind(id: Hex): string | undefined {
+    return this.flooder?.forgedTxIds.has(id) ? 'forged-signature' : undefined;
+  }
+
+  get invalidTxCount(): number {
+    return this.flooder?.forgedTxIds.size ?? 0;
+  }
+
   /** The block interval the default bound on the flooded node's chain growth is derived from. */
   meanBlockIntervalMs(): number {
     return this.metrics?.meanBlockIntervalMs ?? 1000;
@@ -125,6 +135,7 @@ export class ApiFloodWorkload implements Workload {
       seed: ctx.scenario.seed,
       signal,
     });
+    this.flooder = flooder;
     // The control client must be another client in the node's eyes: where the deployer names a separate route
     // (compose: the container's own address), it takes that; else its own loopback address.
     const route = node.descriptor.separateClient ?? { apiUrl: node.descriptor.apiUrl, localAddress: CONTROL_ADDRESS };

@@ -18,9 +18,9 @@
 import { randomFillSync } from 'node:crypto';
 import { Pool } from 'undici';
 import { Paths } from '../adapters/devnet/wire/api.js';
-import { encodeTxBatch, encodeTxBody } from '../adapters/devnet/wire/tx.js';
+import { encodeTxBatch, encodeTxBody, txIdOfMessage, txMessage } from '../adapters/devnet/wire/tx.js';
 import { PipelinedConnection, serializeRequest } from './http-pipeline.js';
-import { toHex } from '../util/bytes.js';
+import { toHex, type Hex } from '../util/bytes.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { seededRandom } from '../util/random.js';
 import { newHistogram, percentiles, recordMs, type Percentiles } from '../load/histogram.js';
@@ -105,6 +105,8 @@ class BadSignatureBatches {
   private readonly template: Buffer;
   private readonly sigAt: number[] = [];
   private readonly noise: Buffer;
+  /** The transactions' ids: a devnet id hashes the body only, so every copy carries these same ids. */
+  readonly ids: Hex[] = [];
 
   constructor(host: string, random: () => number, size: number) {
     this.noise = Buffer.alloc(SIG_NOISE * size);
@@ -117,6 +119,7 @@ class BadSignatureBatches {
       tx.set(body, 0);
       randomFillSync(tx.subarray(body.length));
       txs.push(tx);
+      this.ids.push(txIdOfMessage(txMessage(body)));
     }
     const batch = encodeTxBatch(txs);
     this.template = serializeRequest('POST', Paths.addTxs, host, batch, 'application/octet-stream');
@@ -144,6 +147,8 @@ class BadSignatureBatches {
 export class ApiFlooder {
   private readonly stats: FloodStats = { sent: 0, shed: 0, s2xx: 0, s4xx: 0, s429: 0, s5xx: 0, timeouts: 0, errors: 0, errorKinds: {}, byKind: {}, onMs: 0, sentPerSec: 0, answeredPerSec: 0 };
   private closing = false;
+  /** The forged-signature transactions' ids (known once run() starts): never to be in a block. */
+  readonly forgedTxIds = new Set<Hex>();
 
   constructor(private readonly o: FloodOptions) {}
 
@@ -194,6 +199,7 @@ export class ApiFlooder {
     const notFound = Array.from({ length: NOT_FOUND_VARIANTS }, () => serializeRequest('GET', `/no/such/${Math.floor(random() * 1e6)}`, hostHeader));
     const kinds = o.requests && o.requests.length > 0 ? o.requests : FLOOD_REQUESTS;
     const badSignatures = kinds.includes('bad-signatures') ? new BadSignatureBatches(hostHeader, random, o.forgedBatch ?? FORGED_BATCH) : null;
+    for (const id of badSignatures?.ids ?? []) this.forgedTxIds.add(id);
     const validKinds = VALID.filter((k) => kinds.includes(k));
     const invalidKinds = INVALID.filter((k) => kinds.includes(k));
     // The mix is drawn once, seeded, as a cycle of kind indexes (FLOOD_REQUESTS order): per request the

@@ -25,7 +25,7 @@ import { adversaryBounds, floodingPeerCheck, type FloodingPeerObserved, type Flo
 import { RecordedExpectation } from '../expectations/recorded.js';
 import type { Expectation, RunContext, RunMetrics, Workload } from '../runtime/contracts.js';
 import type { FloodMessageKind, FloodingPeerWorkloadSpec, ScenarioSpec } from '../scenario/spec.js';
-import { ByteWriter } from '../util/bytes.js';
+import { ByteWriter, type Hex } from '../util/bytes.js';
 import { sha256 } from '../util/hash.js';
 import { nowMs, sleep } from '../util/clock.js';
 import { seededRandom } from '../util/random.js';
@@ -63,6 +63,8 @@ export class FloodingPeerWorkload implements Workload {
   private readonly expectation: FloodedPeerBanned;
   private metrics?: RunMetrics;
   report?: FloodingPeerReport;
+  /** Every invalid transaction gossiped (a bad signature each, and the unfunded duplicate), by id: never to be in a block. */
+  private readonly invalidTxs = new Map<Hex, string>();
 
   constructor(readonly spec: FloodingPeerWorkloadSpec) {
     this.name = `flooding-peer:${spec.target}`;
@@ -83,6 +85,15 @@ export class FloodingPeerWorkload implements Workload {
   /** The block interval the default bound on the victim's chain growth is derived from. */
   meanBlockIntervalMs(): number {
     return this.metrics?.meanBlockIntervalMs ?? 1000;
+  }
+
+  /** SendsInvalidTxs (node-health watches blocks for them). */
+  invalidTxKind(id: Hex): string | undefined {
+    return this.invalidTxs.get(id);
+  }
+
+  get invalidTxCount(): number {
+    return this.invalidTxs.size;
   }
 
   /** The victim's chain id and P2P port, from the config the deployer wrote. */
@@ -121,7 +132,9 @@ export class FloodingPeerWorkload implements Workload {
     // Material: old blocks (stale once the victim's LIB passed them), one unfunded transfer, a crafter for bad signatures.
     const old = await peer.requestBlocks({ fromHeight: 1, toHeight: 64, max: 64 }).catch(() => [] as Uint8Array[]);
     const crafter = new TxCrafter(identity, seededRandom(ctx.scenario.seed), `flooder/${ctx.scenario.seed}`, 0);
-    const dupTx = crafter.insufficientFunds().bytes;
+    const unfunded = crafter.insufficientFunds();
+    const dupTx = unfunded.bytes;
+    this.invalidTxs.set(unfunded.id!, 'duplicate-tx (insufficient_funds)');
     const kinds = this.spec.messages.length > 0 ? this.spec.messages : ALL_KINDS;
     const lags = this.watchPropagation(ctx);
     const t0 = nowMs();
@@ -139,7 +152,11 @@ export class FloodingPeerWorkload implements Workload {
         return b ? peer.sendBlock(b) : false;
       },
       'duplicate-tx': () => peer.sendTxs([dupTx]),
-      'invalid-tx': () => peer.sendTxs([crafter.badSignature().bytes]),
+      'invalid-tx': () => {
+        const tx = crafter.badSignature();
+        this.invalidTxs.set(tx.id!, 'invalid-tx (bad_signature)');
+        return peer.sendTxs([tx.bytes]);
+      },
       'da-share': () => peer.sendShare(unsolicitedShare(n, peerId)),
     };
     const perTick = (this.spec.rate * TICK_MS) / 1000;

@@ -7,22 +7,27 @@
  * `txFuzz` summary section (one row per case). A crafted transaction the chain's own check found valid before
  * it was sent (a mutation that still holds) is no crafted id: its inclusion is counted apart (validIncluded).
  */
-import type { Hex } from '../util/bytes.js';
 import { adversaryBounds, txFuzzCheck, type TxFuzzObserved, type TxFuzzOptions } from '../expectations/adversary.js';
 import { RecordedExpectation } from '../expectations/recorded.js';
-import type { FeedBlock, RunContext, RunMetrics } from '../runtime/contracts.js';
+import type { RunContext, RunMetrics } from '../runtime/contracts.js';
 import type { TxFuzzWorkloadSpec } from '../scenario/spec.js';
 import type { TxFuzzWorkload } from './tx-fuzz.js';
+import { InvalidInclusionWatch } from '../runtime/invalid-txs.js';
 
 export class TxFuzzRejected extends RecordedExpectation<TxFuzzOptions> {
   readonly name = 'tx-fuzz-rejected';
-  private blocks = 0;
-  private readonly included: Array<{ id: Hex; case: string; block: Hex; height: number }> = [];
   private expectedBlocks = 0;
-  private unwatchBlocks?: () => void;
+  private validIncluded = 0;
+  private readonly watch: InvalidInclusionWatch;
 
   constructor(private readonly workload: TxFuzzWorkload, spec: TxFuzzWorkloadSpec) {
     super(txFuzzCheck, txFuzzCheck.options(adversaryBounds(spec)!.options));
+    this.watch = new InvalidInclusionWatch(
+      (id) => workload.invalidTxKind(id),
+      (id) => {
+        if (workload.validIds.has(id)) this.validIncluded++;
+      },
+    );
   }
 
   init(metrics: RunMetrics): void {
@@ -32,36 +37,23 @@ export class TxFuzzRejected extends RecordedExpectation<TxFuzzOptions> {
   /** The height the chain's growth is counted from. */
   protected override async observeCapture(ctx: RunContext): Promise<Record<string, unknown>> {
     await ctx.blockFeed.refresh().catch(() => undefined);
-    this.unwatchBlocks = ctx.blockFeed.subscribe({ onBlock: (b) => this.onBlock(b) });
+    this.watch.start(ctx.blockFeed);
     return { startHeight: Math.max(0, ...ctx.blockFeed.tips().map((t) => t.height)) };
   }
 
-  private validIncluded = 0;
-
-  private onBlock(b: FeedBlock): void {
-    this.blocks++;
-    for (const id of b.txIds) {
-      const c = this.workload.craftedIds.get(id);
-      if (c) this.included.push({ id, case: c, block: b.id, height: b.height });
-      else if (this.workload.validIds.has(id)) this.validIncluded++;
-    }
-  }
-
   protected override async observeEvaluate(ctx: RunContext): Promise<TxFuzzObserved & Record<string, unknown>> {
-    await ctx.blockFeed.refresh().catch(() => undefined);
-    this.unwatchBlocks?.();
+    // Only ids still crafted at the end: one the fuzzer relabelled valid after its answer (a devnet probe of a void fill) may be included.
+    const { blocksChecked, included } = await this.watch.finish(ctx.blockFeed);
     const summary = this.workload.summary();
     ctx.summary.set('txFuzz', summary);
-    // Only ids still crafted at the end: one the fuzzer relabelled valid after its answer (a devnet probe of a void fill) may be included.
-    const included = this.included.filter((x) => this.workload.craftedIds.has(x.id));
     const first = included[0];
     return {
       started: this.workload.started,
       summary,
       included: included.length,
       validIncluded: this.validIncluded,
-      firstIncluded: first ? { id: first.id, case: first.case, height: first.height } : null,
-      blocksChecked: this.blocks,
+      firstIncluded: first ? { id: first.id, case: first.kind, height: first.height } : null,
+      blocksChecked,
       tips: ctx.blockFeed.tips().map((t) => ({ node: t.node, up: t.up, height: t.height })),
       expectedBlocks: this.expectedBlocks,
     };

@@ -71,6 +71,15 @@ export class TxFuzzWorkload implements Workload {
   readonly craftedIds = new Map<Hex, string>();
   /** Crafted ids the chain's check found valid before sending (a mutation that still holds): allowed in a block. */
   readonly validIds = new Set<Hex>();
+  /** SendsInvalidTxs: the crafted ids' cases (the fuzzer's expectation and node-health watch blocks for them). */
+  invalidTxKind(id: Hex): string | undefined {
+    return this.craftedIds.get(id);
+  }
+
+  get invalidTxCount(): number {
+    return this.craftedIds.size;
+  }
+
   private fuzzer?: ChainTxFuzzer;
   private chain = 'devnet';
   private notes: Record<string, unknown> = {};

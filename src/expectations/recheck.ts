@@ -16,6 +16,7 @@ import { forkRateCheck } from './fork-rate.js';
 import { propagationCheck } from './propagation.js';
 import { livenessCheck } from './liveness.js';
 import { mempoolCheck } from './mempool-bounded.js';
+import { nodeHealthCheck } from './node-health.js';
 import { checkRecorded, type HistoryCheck } from './recorded.js';
 import { safetyCheck } from './safety.js';
 import { supplyCheck } from './supply.js';
@@ -23,7 +24,7 @@ import { supplyCheck } from './supply.js';
 /** Every built-in checker by type. */
 export const BUILTIN_CHECKS: Readonly<Record<string, HistoryCheck<unknown>>> = Object.fromEntries(
   [livenessCheck, blockTimingCheck, safetyCheck, mempoolCheck, supplyCheck, txInclusionCheck, daInclusionCheck, chaosRecoveryCheck, forkRateCheck, propagationCheck, clockRulesCheck, churnCheck, convergenceCheck,
-    apiFloodCheck, floodingPeerCheck, txFuzzCheck, feePriorityCheck, propagationRaceCheck, mempoolDivergenceCheck].map((c) => [c.type, c as HistoryCheck<unknown>]),
+    apiFloodCheck, floodingPeerCheck, txFuzzCheck, feePriorityCheck, propagationRaceCheck, mempoolDivergenceCheck, nodeHealthCheck].map((c) => [c.type, c as HistoryCheck<unknown>]),
 );
 
 /** Checkers that read only streams every run records, so they can be added to a run that did not have them. */

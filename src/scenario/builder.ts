@@ -347,6 +347,20 @@ export class ScenarioBuilder<NodeControl extends boolean = false> {
     return this.addExpectation({ type: 'propagation', options: o });
   }
 
+  /**
+   * No node exited unless loadnet stopped it, each node's RSS peak ≤ `maxRssMiB` (default 1024) and its growth over
+   * the run's second half ≤ `maxRssSlopeMiBPerMin` (default 60, Theil–Sen), no invalid transaction a workload sent
+   * in any block. Added with the defaults to every scenario with an adversary workload; call this to change them.
+   */
+  expectNodeHealth(options: { maxRssMiB?: number; maxRssSlopeMiBPerMin?: number } = {}): ScenarioBuilder<NodeControl> {
+    return this.addExpectation({ type: 'node-health', options: { ...options } });
+  }
+
+  /** Opt out of the node-health expectation an adversary workload adds by default (recorded as `enabled: false`). */
+  withoutNodeHealth(): ScenarioBuilder<NodeControl> {
+    return this.addExpectation({ type: 'node-health', options: { enabled: false } });
+  }
+
   // ── run parameters ───────────────────────────────────────────────────────────
 
   /** The run window: workloads run this long even if one finishes early. Default 60 s; at least two slots. */

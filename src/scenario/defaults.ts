@@ -45,6 +45,15 @@ export const DEFAULT_LIVENESS = { minFraction: 0.5, maxLag: 5, requireLibAdvance
 export const DEFAULT_BLOCK_TIMING = { tolerance: 0.5 } as const;
 export const DEFAULT_MEMPOOL_BOUNDED = { maxPending: 10_000, trendWindowFraction: 0.25 } as const;
 
+/**
+ * node-health's bounds: a devnet node idles at about 60 MiB and held 153 MiB under the API flood (bench/RESULTS.md,
+ * "node health"), so 1 GiB is far from both; a heap settling after a burst moves a few MiB per minute, a leak
+ * under an attack keeps climbing. Kept equal to NODE_HEALTH_DEFAULTS (src/expectations/node-health.ts).
+ */
+export const DEFAULT_NODE_HEALTH = { maxRssMiB: 1024, maxRssSlopeMiBPerMin: 60 } as const;
+/** The workloads that attack the nodes: a scenario with one gets node-health unless it opts out. */
+export const ADVERSARY_WORKLOADS: ReadonlySet<string> = new Set(['propagation-race', 'mempool-divergence', 'fee-pressure', 'tx-fuzz', 'api-flood', 'flooding-peer']);
+
 /** Cooldown floor without node control, and with it (upstream's 30 s: restarted nodes need time to catch up). */
 export const MIN_COOLDOWN_MS = 10_000;
 export const MIN_COOLDOWN_WITH_NODE_CONTROL_MS = 30_000;

@@ -72,7 +72,8 @@ export function materialize(spec: ScenarioSpec, live: LiveObjects, issues: Issue
   });
   const expectations: Expectation[] = [];
   spec.expectations.forEach((e, i) => {
-    const made = attempt(issues, `expectations[${i}]`, e.type === 'custom' ? e.name : e.type, () => live.expectations[i] ?? expectationOf(e, spec, `expectations[${i}]`, issues));
+    if (e.type === 'node-health' && !e.options.enabled) return; // opted out
+    const made = attempt(issues, `expectations[${i}]`, e.type === 'custom' ? e.name : e.type, () => live.expectations[i] ?? expectationOf(e, spec, workloads, `expectations[${i}]`, issues));
     if (made) expectations.push(made);
   });
   // Expectations bundled with a workload (e.g. inclusion with transactions) are part of the scenario too.
@@ -111,8 +112,8 @@ function workloadFromSpec(w: WorkloadSpec, spec: ScenarioSpec, field: string, is
   return make(w);
 }
 
-function expectationOf(e: ExpectationSpec, spec: ScenarioSpec, field: string, issues: Issues): Expectation | undefined {
-  if (e.type !== 'custom') return expectationFromSpec(e);
+function expectationOf(e: ExpectationSpec, spec: ScenarioSpec, workloads: readonly Workload[], field: string, issues: Issues): Expectation | undefined {
+  if (e.type !== 'custom') return expectationFromSpec(e, workloads);
   const factory = expectationFactory(e.name);
   if (!factory) {
     const names = registeredExpectationNames();

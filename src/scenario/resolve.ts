@@ -48,6 +48,10 @@ export function resolveSpec(input: unknown, issues: Issues): ScenarioSpec {
   const workloads = readArray(top.workloads, 'workloads', 'an array of workloads', issues).map((w, i) => readWorkload(w, i, label, { topology, wallets, consensus }, issues));
   placeWalletRanges(workloads);
   const expectations = readArray(top.expectations, 'expectations', 'an array of expectations', issues).map((e, i) => readExpectation(e, i, issues));
+  // Every adversary run is judged for crashes, memory and invalid inclusions unless it says otherwise (written down in the resolved spec).
+  if (workloads.some((w) => D.ADVERSARY_WORKLOADS.has(w.type)) && !expectations.some((e) => e.type === 'node-health')) {
+    expectations.push({ type: 'node-health', options: { enabled: true, ...D.DEFAULT_NODE_HEALTH } });
+  }
   const plugins = top.plugins === undefined ? undefined : readArray(top.plugins, 'plugins', 'an array of module paths (relative to the scenario file) or package names', issues).map((p, i) => readString(p, `plugins[${i}]`, PLUGIN_RULE, issues));
   const agents = readAgents(top.agents, issues);
   return { version: D.SPEC_VERSION, name, ...(chain ? { chain } : {}), seed, topology, consensus, wallets, nodeControl, durationMs, cooldownMs, workloads, expectations, ...(plugins ? { plugins } : {}), ...(agents ? { agents } : {}) };
@@ -529,10 +533,21 @@ function readExpectation(v: unknown, index: number, issues: Issues): Expectation
       }
       return { type, options };
     }
+    case 'node-health': {
+      const o = readObject(readObject(v, f, ['type', 'options'], issues)!.options, `${f}.options`, ['enabled', 'maxRssMiB', 'maxRssSlopeMiBPerMin'], issues) ?? {};
+      return {
+        type,
+        options: {
+          enabled: readBoolean(o.enabled, `${f}.options.enabled`, issues, true),
+          maxRssMiB: readNumber(o.maxRssMiB, `${f}.options.maxRssMiB`, { min: 0, allowed: `a non-negative number of MiB, each node's peak RSS bound (default ${D.DEFAULT_NODE_HEALTH.maxRssMiB})` }, issues, D.DEFAULT_NODE_HEALTH.maxRssMiB),
+          maxRssSlopeMiBPerMin: readNumber(o.maxRssSlopeMiBPerMin, `${f}.options.maxRssSlopeMiBPerMin`, { min: 0, allowed: `a non-negative number of MiB per minute, each node's RSS growth bound over the run's second half (default ${D.DEFAULT_NODE_HEALTH.maxRssSlopeMiBPerMin})` }, issues, D.DEFAULT_NODE_HEALTH.maxRssSlopeMiBPerMin),
+        },
+      };
+    }
     case 'custom':
       return readCustom(v as Record<string, unknown>, f, issues);
     default:
-      issues.add(isPlainObject(v) ? `${f}.type` : f, isPlainObject(v) ? type : v, "an expectation whose type is 'consensus-liveness', 'supply-conserved', 'block-timing', 'safety', 'mempool-bounded', 'clock-rules', 'fork-rate', 'propagation' or 'custom'");
+      issues.add(isPlainObject(v) ? `${f}.type` : f, isPlainObject(v) ? type : v, "an expectation whose type is 'consensus-liveness', 'supply-conserved', 'block-timing', 'safety', 'mempool-bounded', 'clock-rules', 'fork-rate', 'propagation', 'node-health' or 'custom'");
       return { type: 'custom', name: '?' };
   }
 }

@@ -356,7 +356,21 @@ export type ExpectationSpec =
   | { type: 'clock-rules'; options: { maxRefused: number } }
   | { type: 'fork-rate'; options: { maxReorgsPerBlock: number; maxOrphansPerBlock: number; maxDepth: number; maxHeightBattlesPerBlock?: number } }
   | { type: 'propagation'; options: { maxP50Ms?: number; maxP99Ms?: number; tiers?: Record<string, { maxP50Ms?: number; maxP99Ms?: number }> } }
+  /**
+   * No node crashed, RSS peak and slope within bounds, no invalid transaction in a block. Added by default to a
+   * scenario with an adversary workload (ADVERSARY_WORKLOADS); `enabled: false` records the opt-out.
+   */
+  | { type: 'node-health'; options: NodeHealthSpecOptions }
   | CustomSpec;
+
+export interface NodeHealthSpecOptions {
+  /** false: not judged (the opt-out from the default). */
+  enabled: boolean;
+  /** Each node's peak RSS bound, MiB. */
+  maxRssMiB: number;
+  /** Each node's RSS slope bound over the run's second half, MiB per minute. */
+  maxRssSlopeMiBPerMin: number;
+}
 
 /**
  * The chain under test: `type` names a chain adapter ('devnet', the default, or one registered with

@@ -48,6 +48,9 @@ describe('tx-fuzz on real nodes', () => {
     }
     expect(summary.valid.accepted).toBeGreaterThan(0);
     for (const e of handle.summary.expectations) expect(e.status, `${e.name}: ${e.message}`).toBe('pass');
+    // node-health comes with the fuzzer: no node crashed, memory within bounds, none of the crafted ids in a block.
+    const health = handle.summary.expectations.find((e) => e.name === 'node-health')!;
+    expect(health.message).toMatch(new RegExp(`^0 nodes exited unasked; .*; 0 of the invalid transactions \\(${summary.craftedIds} from tx-fuzz\\) in \\d+ blocks checked`));
 
     expectLiveVerdicts(handle.runDir, handle.summary);
     const byBound = rejudge(handle.runDir, [{ name: 'tx-fuzz-rejected', options: { minBlocks: 10_000 } }])['tx-fuzz-rejected']!;

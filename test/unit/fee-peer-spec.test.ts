@@ -41,7 +41,7 @@ describe('fee-pressure spec', () => {
       ['fee-pressure:low', 0, 1, { kind: 'stages', stages: [{ durationMs: 5000, perSecond: 100, ramp: true }] }],
       ['fee-pressure:high', 10, 10, { kind: 'stages', stages: [{ durationMs: 5000, perSecond: 200, ramp: true }] }],
     ]);
-    expect(s.expectations.map((e) => e.name)).toEqual(['fee-priority']);
+    expect(s.expectations.map((e) => e.name)).toEqual(['node-health', 'fee-priority']);
     expect(scaleRate({ kind: 'perBlock', perBlock: 9 }, 1 / 3)).toEqual({ kind: 'perBlock', perBlock: 3 });
   });
 
