@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { HttpCall, TxAnswer, TxFactoryModule, WorkerTxFactory } from '../src/adapters/seam.js';
 import { nowMs } from '../src/util/clock.js';
 import { Schedule } from '../src/load/schedule.js';
-import { encodeHistogram, newHistogram, recordMs, SampleCounts } from '../src/load/histogram.js';
+import { SampleCounts } from '../src/load/histogram.js';
 import type { CoordinatorMessage, LateReason, ShardInit, WorkerMessage, WorkerReport, WorkerResult } from '../src/load/protocol.js';
 import { NonceLanes, type OutstandingTx, type SignedEntry } from './nonce-lanes.js';
 import { TxRecordWriter } from './tx-records.js';
@@ -78,12 +78,10 @@ class ShardWorker {
   private checksRunning = 0;
   private checkCursor = 0;
   private checkTimer: NodeJS.Timeout | null = null;
-  private corrected = newHistogram();
-  private uncorrected = newHistogram();
-  private lag = newHistogram();
-  /** Per-transaction samples (two per transaction), added to corrected and lag at each report. */
-  private correctedSamples = new SampleCounts();
-  private lagSamples = new SampleCounts();
+  /** Latency samples of the interval, reported as bucket counts (no histogram is encoded per interval). */
+  private readonly correctedSamples = new SampleCounts();
+  private readonly uncorrectedSamples = new SampleCounts();
+  private readonly lagSamples = new SampleCounts();
   private acceptedIds: string[] = [];
   private acceptedIntended: number[] = [];
 
@@ -266,7 +264,7 @@ class ShardWorker {
   /** One answer for a batch: `results` undefined = transport error, timeout or a reply the chain calls failed. */
   private onAnswer(entries: SignedEntry[], intended: Float64Array, sentAt: number, answeredAt: number, target: number, results: readonly (TxAnswer | undefined)[] | undefined): void {
     const lost: OutstandingTx[] = [];
-    recordMs(this.uncorrected, answeredAt - sentAt, entries.length); // one answer for the whole batch
+    this.uncorrectedSamples.recordMs(answeredAt - sentAt, entries.length); // one answer for the whole batch
     for (let j = 0; j < entries.length; j++) {
       const e = entries[j]!;
       const r = results?.[j];
@@ -431,8 +429,6 @@ class ShardWorker {
 
   private report(final: boolean): void {
     const ids = this.acceptedIds.join('');
-    this.correctedSamples.flushInto(this.corrected);
-    this.lagSamples.flushInto(this.lag);
     const intended = Float64Array.from(this.acceptedIntended);
     const msg: WorkerReport = {
       type: 'report',
@@ -453,9 +449,9 @@ class ShardWorker {
       recoveredAccepted: this.recoveredAccepted,
       inFlight: this.inFlight,
       backlog: this.dueLocal - this.sentLocal,
-      submitCorrected: encodeHistogram(this.corrected),
-      submitUncorrected: encodeHistogram(this.uncorrected),
-      scheduleLag: encodeHistogram(this.lag),
+      submitCorrected: this.correctedSamples.take(),
+      submitUncorrected: this.uncorrectedSamples.take(),
+      scheduleLag: this.lagSamples.take(),
       acceptedIds: ids,
       acceptedIntended: intended,
       dueCount: this.dueLocal,
@@ -465,9 +461,6 @@ class ShardWorker {
     this.elu = performance.eventLoopUtilization();
     this.rejected = {};
     this.late = {};
-    this.corrected.reset();
-    this.uncorrected.reset();
-    this.lag.reset();
     this.acceptedIds = [];
     this.acceptedIntended = [];
   }

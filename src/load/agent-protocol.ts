@@ -9,8 +9,11 @@ import type { ChainSpec } from '../scenario/spec.js';
 import { HOST_PORT_ALLOWED, parseHostPort } from '../util/host-port.js';
 import type { CoordinatorMessage, ShardInit, WorkerMessage, WorkerReport } from './protocol.js';
 
-/** Bumped on any incompatible change; both sides refuse another version with a message naming both. 2: hello names host and pid. */
-export const AGENT_PROTOCOL_VERSION = 2;
+/**
+ * Bumped on any incompatible change; both sides refuse another version with a message naming both. 2: hello names
+ * host and pid. 3: reports carry latency bucket counts instead of encoded histograms.
+ */
+export const AGENT_PROTOCOL_VERSION = 3;
 /** An agent sends a heartbeat this often; the coordinator declares it lost after AGENT_SILENCE_MS without a line. */
 export const AGENT_HEARTBEAT_MS = 500;
 export const AGENT_SILENCE_MS = 3000;

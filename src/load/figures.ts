@@ -2,7 +2,7 @@
  * The load engine's figures: one interval (the `load.interval` event) and the run totals (the `load`
  * summary section). Pure accumulation of worker reports, no I/O.
  */
-import { decodeHistogram, encodeHistogram, newHistogram, percentiles, type Histogram, type Percentiles } from './histogram.js';
+import { addCounts, encodeHistogram, newHistogram, percentiles, type Histogram, type Percentiles } from './histogram.js';
 import type { LateReason, LostShard, WorkerReport } from './protocol.js';
 
 /** Rejections by the chain's own reason label (the devnet: mempool_full, nonce_gap, ...). */
@@ -80,6 +80,10 @@ const sumInto = <K extends string>(into: Partial<Record<K, number>>, from: Parti
 
 const sumValues = (r: Partial<Record<string, number>>): number => Object.values(r).reduce<number>((a, b) => a + (b ?? 0), 0);
 
+let emptyEncoded: string | undefined;
+/** An interval histogram for the event; an empty one (no inclusion tracking, an idle interval) costs no encoding. */
+const encodeForEvent = (h: Histogram | undefined): string => (h && h.totalCount > 0 ? encodeHistogram(h) : (emptyEncoded ??= encodeHistogram(newHistogram(32))));
+
 /** Merges worker reports: per interval (reset on take) and for the whole run. */
 export class FigureAccumulator {
   // run totals
@@ -111,18 +115,12 @@ export class FigureAccumulator {
   }
 
   add(r: WorkerReport): void {
-    const hs: Array<[string, Histogram, Histogram]> = [
-      [r.submitCorrected, this.corrected, this.iv.corrected],
-      [r.submitUncorrected, this.uncorrected, this.iv.uncorrected],
-      [r.scheduleLag, this.lag, this.iv.lag],
-    ];
-    for (const [enc, total, interval] of hs) {
-      const h = decodeHistogram(enc);
-      if (h.totalCount > 0) {
-        total.add(h);
-        interval.add(h);
-      }
-    }
+    addCounts(this.corrected, r.submitCorrected);
+    addCounts(this.iv.corrected, r.submitCorrected);
+    addCounts(this.uncorrected, r.submitUncorrected);
+    addCounts(this.iv.uncorrected, r.submitUncorrected);
+    addCounts(this.lag, r.scheduleLag);
+    addCounts(this.iv.lag, r.scheduleLag);
     const rejected = sumValues(r.rejected);
     this.submitted += r.sent;
     this.accepted += r.accepted;
@@ -171,7 +169,7 @@ export class FigureAccumulator {
       submitUncorrected: percentiles(iv.uncorrected),
       inclusion: percentiles(inclusion ?? newHistogram(32)),
       finality: percentiles(finality ?? newHistogram(32)),
-      hdr: { submit: encodeHistogram(iv.corrected), inclusion: encodeHistogram(inclusion ?? newHistogram(32)), finality: encodeHistogram(finality ?? newHistogram(32)) },
+      hdr: { submit: encodeForEvent(iv.corrected), inclusion: encodeForEvent(inclusion), finality: encodeForEvent(finality) },
       scheduleLagP99Ms: percentiles(iv.lag).p99,
       short: targetCount >= 1 && iv.sent < 0.98 * targetCount - 1,
       late: iv.late,

@@ -43,56 +43,70 @@ const countsIndex = (v: number): number => {
   return (bucket << 10) + (v >>> bucket);
 };
 const COUNTS_LENGTH = countsIndex(HIGHEST_US) + 1;
-/** Lowest value of an index's bucket. */
-const lowestAt = (i: number): number => {
-  const bucket = i < 2048 ? 0 : (i >> 10) - 1;
-  return (i - (bucket << 10)) * 2 ** bucket;
-};
+/** Lowest and highest value of an index's bucket. */
+const bucketOf = (i: number): number => (i < 2048 ? 0 : (i >> 10) - 1);
+const lowestAt = (i: number): number => (i - (bucketOf(i) << 10)) * 2 ** bucketOf(i);
+const highestAt = (i: number): number => lowestAt(i) + 2 ** bucketOf(i) - 1;
 
 /**
- * Samples of one interval on a hot path (the load workers take two per transaction), counted in the
- * histograms' own buckets with integer ops and added to a histogram once per interval (flushInto): same
- * counts, same min and max as recording every sample into it, at a fraction of hdr-histogram-js's
- * per-sample cost (its recordValue goes through log2 and pow; bench/RESULTS.md).
+ * Samples as plain data for crossing threads and hosts: the histograms' bucket indexes in use and the count of
+ * each (same length). What a worker reports per interval instead of an encoded histogram: no compression on
+ * either side, and merging is adding counts.
+ */
+export interface BucketCounts {
+  at: number[];
+  counts: number[];
+}
+
+/**
+ * Samples of one interval on a hot path (the load workers take three per transaction), counted in the
+ * histograms' own buckets with integer ops (hdr-histogram-js's recordValue goes through log2 and pow;
+ * bench/RESULTS.md) and taken as BucketCounts once per interval.
  */
 export class SampleCounts {
   private readonly counts = new Uint32Array(COUNTS_LENGTH);
   private used: number[] = [];
-  private min = Infinity;
-  private max = 0;
 
-  recordMs(ms: number): void {
-    const v = toUs(ms);
-    const i = countsIndex(v);
-    if (this.counts[i]++ === 0) this.used.push(i);
-    if (v < this.min) this.min = v;
-    if (v > this.max) this.max = v;
+  /** One sample, or `count` samples of the same duration (one answer for a whole batch). */
+  recordMs(ms: number, count = 1): void {
+    const i = countsIndex(toUs(ms));
+    const before = this.counts[i]!;
+    if (before === 0) this.used.push(i);
+    this.counts[i] = before + count;
   }
 
-  /** Add the samples to `h` and start over. */
-  flushInto(h: Histogram): void {
-    const { min, max, counts } = this;
-    const minAt = countsIndex(min);
-    const maxAt = countsIndex(max);
-    for (const i of this.used) {
-      let c = counts[i]!;
-      counts[i] = 0;
-      // The exact min and max are recorded as themselves (the histogram keeps both); every other sample of a
-      // bucket as one value inside both the bucket and [min, max], so counts and extremes come out the same.
-      if (i === minAt) {
-        h.recordValue(min);
-        c--;
-      }
-      if (i === maxAt && c > 0) {
-        h.recordValue(max);
-        c--;
-      }
-      if (c > 0) h.recordValueWithCount(Math.min(Math.max(lowestAt(i), min), max), c);
+  /** The samples so far, and start over. */
+  take(): BucketCounts {
+    const at = this.used;
+    const counts = new Array<number>(at.length);
+    for (let k = 0; k < at.length; k++) {
+      const i = at[k]!;
+      counts[k] = this.counts[i]!;
+      this.counts[i] = 0;
     }
     this.used = [];
-    this.min = Infinity;
-    this.max = 0;
+    return { at, counts };
   }
+}
+
+/**
+ * Add counted samples to `h`. Each bucket's count goes in at the bucket's lowest value, then a zero count at the
+ * top bucket's highest value (it moves the max, adds no sample), so `h` holds what adding the decoded
+ * encodeHistogram of the same samples gave: the same counts, and the min and max a decoded histogram has (its
+ * lowest and highest buckets' lowest and highest equivalent values; the encoding keeps no exact extremes).
+ * Percentiles, max and re-encoding come out identical (test/unit/load-schedule.test.ts).
+ */
+export function addCounts(h: Histogram, c: BucketCounts): void {
+  const { at, counts } = c;
+  let top = -1;
+  for (let k = 0; k < at.length; k++) {
+    const n = counts[k]!;
+    if (n === 0) continue;
+    const i = at[k]!;
+    h.recordValueWithCount(lowestAt(i), n);
+    if (i > top) top = i;
+  }
+  if (top >= 0) h.recordValueWithCount(highestAt(top), 0);
 }
 
 /** Latency figures in ms, as the summary and the events carry them. */
@@ -119,7 +133,7 @@ export function percentiles(h: Histogram): Percentiles {
   };
 }
 
-/** Compressed form for crossing threads (1–2 ms to encode 64k samples on a loaded 2-core box, bench/primitives.ts; once a second per worker). */
+/** Compressed form for files (the run's interval events; 1–2 ms to encode 64k samples on a loaded 2-core box, bench/primitives.ts). */
 export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }

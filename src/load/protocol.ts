@@ -4,6 +4,7 @@
  * WorkerReport every interval and a final one when it has drained.
  */
 import type { Hex, TxFactoryRef, TxParams } from '../adapters/seam.js';
+import type { BucketCounts } from './histogram.js';
 import type { ScheduleData } from './schedule.js';
 
 export type TargetChoice = 'round-robin' | 'random' | { index: number };
@@ -86,10 +87,10 @@ export interface WorkerReport {
   inFlight: number;
   /** Transactions due but not yet sent at the close of the interval. */
   backlog: number;
-  /** Encoded hdr histograms (µs) of this interval. */
-  submitCorrected: string;
-  submitUncorrected: string;
-  scheduleLag: string;
+  /** This interval's latency samples (µs) in the histograms' buckets (histogram.ts). */
+  submitCorrected: BucketCounts;
+  submitUncorrected: BucketCounts;
+  scheduleLag: BucketCounts;
   /** Accepted ids (all of one length, the chain's), concatenated; and their intended send times (Unix ms). */
   acceptedIds: string;
   acceptedIntended: Float64Array;

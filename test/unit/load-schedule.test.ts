@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Schedule, scheduleFromRate } from '../../src/load/schedule.js';
-import { newHistogram, percentiles, recordMs, encodeHistogram, decodeHistogram, SampleCounts } from '../../src/load/histogram.js';
+import { addCounts, newHistogram, percentiles, recordMs, encodeHistogram, decodeHistogram, SampleCounts, type Histogram } from '../../src/load/histogram.js';
 
 describe('load schedule', () => {
   it('constant rate: tx i is due at i / rate, cumulative (no drift over a million transactions)', () => {
@@ -62,34 +62,66 @@ describe('load histograms', () => {
     expect(p.max).toBeGreaterThan(3_599_000);
   });
 
-  it('counts samples in the same buckets as the histogram: flushed, the histogram reads as if each was recorded into it', () => {
-    // Edges of the integer bucket index: bucket 0's end, powers of two and their neighbours, the clamps.
-    const edges = [0, 0.0004, 0.001, 1.023, 1.024, 2.047, 2.048, 2.049, 4.095, 4.096, 4.097, 1e9];
-    for (let k = 11; k < 32; k++) for (const d of [-1, 0, 1]) edges.push((2 ** k + d) / 1000);
-    let seed = 7;
+  // Samples over the integer bucket index's edges (bucket 0's end, powers of two and their neighbours, the
+  // clamps) and a long-tailed spread.
+  const edges = [0, 0.0004, 0.001, 1.023, 1.024, 2.047, 2.048, 2.049, 4.095, 4.096, 4.097, 1e9];
+  for (let k = 11; k < 32; k++) for (const d of [-1, 0, 1]) edges.push((2 ** k + d) / 1000);
+  const spread = (seed: number, n: number, scaleMs: number): number[] => {
     const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
-    const samples = [...edges, ...Array.from({ length: 20_000 }, () => random() ** 4 * 5000)];
-    for (const batch of [samples, [3.3], [2.0485, 2.0489]]) {
-      const direct = newHistogram();
-      const counted = newHistogram();
-      const counts = new SampleCounts();
-      for (const ms of batch) {
-        recordMs(direct, ms);
-        counts.recordMs(ms);
+    return Array.from({ length: n }, () => random() ** 4 * scaleMs);
+  };
+  const points = [0, 10, 50, 90, 99, 99.9, 99.99, 100];
+  /** What a coordinator read from a histogram: percentiles, the raw percentile values, count, extremes, the encoding. */
+  const readout = (h: Histogram) => ({ percentiles: percentiles(h), at: points.map((p) => h.getValueAtPercentile(p)), count: h.totalCount, min: h.minNonZeroValue, max: h.maxValue, encoded: encodeHistogram(h) });
+  /** The previous path: samples recorded into a histogram, encoded in the worker, decoded and added in the coordinator. */
+  const viaEncoding = (into: Histogram, samples: Array<[ms: number, count: number]>): Histogram => {
+    const h = newHistogram();
+    for (const [ms, count] of samples) recordMs(h, ms, count);
+    if (h.totalCount > 0) into.add(decodeHistogram(encodeHistogram(h)));
+    return into;
+  };
+  const viaCounts = (into: Histogram, samples: Array<[ms: number, count: number]>): Histogram => {
+    const counts = new SampleCounts();
+    for (const [ms, count] of samples) counts.recordMs(ms, count);
+    addCounts(into, counts.take());
+    return into;
+  };
+
+  it('bucket counts give the coordinator the same histogram as the encoded one did: percentiles, count, extremes, encoding', () => {
+    const ones = (ms: number[]) => ms.map((m): [number, number] => [m, 1]);
+    const batches: Array<Array<[number, number]>> = [ones([...edges, ...spread(7, 20_000, 5000)]), ones([3.3]), ones([2.0485, 2.0489]), [[12.5, 100], [0.7, 3], [12.5, 1], [900, 40]], []];
+    for (const samples of batches) {
+      for (const bits of [32, 64] as const) {
+        const old = readout(viaEncoding(newHistogram(bits), samples));
+        expect(readout(viaCounts(newHistogram(bits), samples)), `${samples.length} samples, ${bits}-bit`).toEqual(old);
       }
-      counts.flushInto(counted);
-      expect(encodeHistogram(counted)).toBe(encodeHistogram(direct));
-      expect([counted.totalCount, counted.minNonZeroValue, counted.maxValue]).toEqual([direct.totalCount, direct.minNonZeroValue, direct.maxValue]);
-      expect(percentiles(counted)).toEqual(percentiles(direct));
-      for (const p of [0, 10, 50, 90, 99, 99.9, 100]) expect(counted.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
     }
-    // Flushing starts over: a second interval holds only its own samples.
+    expect(percentiles(viaCounts(newHistogram(), [[12.5, 100], [900, 40]]))).toEqual({ count: 140, p50: 12.503, p90: 900.095, p99: 900.095, p999: 900.095, max: 900.095 }); // each bucket's highest equivalent value (8 µs and 512 µs wide there)
+  });
+
+  it('merging bucket counts across workers is exact: the merge equals one histogram of every sample, and the encoded path', () => {
+    const workers = [spread(1, 5000, 50), spread(2, 8000, 3000), [], spread(3, 1, 1e7), [...edges]].map((ms) => ms.map((m): [number, number] => [m, 1]));
+    const byCounts = newHistogram(64);
+    const byEncoding = newHistogram(64);
+    for (const w of workers) {
+      viaCounts(byCounts, w);
+      viaEncoding(byEncoding, w);
+    }
+    const all = viaCounts(newHistogram(64), workers.flat());
+    expect(readout(byCounts)).toEqual(readout(byEncoding));
+    expect(readout(byCounts)).toEqual(readout(all));
+    expect(byCounts.totalCount).toBe(workers.flat().length);
+  });
+
+  it('taking the counts starts over: a second interval holds only its own samples', () => {
     const counts = new SampleCounts();
     counts.recordMs(5);
-    counts.flushInto(newHistogram());
-    const next = newHistogram();
+    counts.recordMs(5, 2);
+    expect(counts.take()).toEqual({ at: [3298], counts: [3] });
     counts.recordMs(7);
-    counts.flushInto(next);
-    expect([next.totalCount, next.minNonZeroValue, next.maxValue]).toEqual([1, 7000, 7000]);
+    const next = newHistogram();
+    addCounts(next, counts.take());
+    expect([next.totalCount, next.minNonZeroValue, next.maxValue]).toEqual([1, 7000, 7003]);
+    expect(counts.take()).toEqual({ at: [], counts: [] });
   });
 });
