@@ -90,6 +90,10 @@ describe('tx-fuzz on anvil (evm adapter)', () => {
       const inBlocks = [...fuzzer.craftedIds.keys()].filter((id) => onChain.has(id)).length;
       expect(inBlocks).toBeGreaterThan(0);
       expect(Number(found![1])).toBeLessThanOrEqual(inBlocks);
+      // node-health, which every adversary run gets, fails on the same blocks, naming the count and the cases.
+      const health = handle.summary.expectations.find((e) => e.name === 'node-health')!;
+      expect(health.status).toBe('fail');
+      expect(health.message).toMatch(new RegExp(`^${found![1]} invalid transactions included in blocks: 0x[0-9a-f]{6}… \\(tx-fuzz (high_s|trailing_bytes)\\) at height \\d+`));
     } finally {
       await handle.dispose();
     }
