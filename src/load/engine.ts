@@ -149,6 +149,8 @@ export class LoadEngine {
   private finishedPromise?: Promise<LoadTotals>;
   private fatal?: string;
   private stopRequested = false;
+  /** Every shard ready (prepare() done), waiting for go(). */
+  private prepared = false;
   private readonly chain: ChainAdapter;
   private readonly wallets: LoadWallet[];
   /** What the chain settled before the load (fees, a contract...; see ChainAdapter.prepareLoad), once started. */
@@ -214,6 +216,17 @@ export class LoadEngine {
 
   /** Spawn the workers, let them sync nonces and pre-sign, then start the schedule. Resolves once running. */
   async start(): Promise<void> {
+    await this.prepare();
+    await this.go();
+  }
+
+  /**
+   * Everything before the schedule: the chain's preparation, the workers spawned (or the agents connected), their
+   * nonces synced and the first transactions pre-signed. Resolves once every shard is ready; `go` then starts the
+   * schedule. Spawning and loading the worker threads takes a second on an idle machine and several on a loaded
+   * one, so a run prepares before its window (Workload.prepare) and starts the schedule on the window's start.
+   */
+  async prepare(): Promise<void> {
     if (this.host) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name} already started`);
     if (this.chain.prepareLoad) {
       const prepared = await this.chain.prepareLoad(this.inits[0]!.txFactory, this.inits[0]!.targets, this.wallets);
@@ -272,7 +285,18 @@ export class LoadEngine {
       await this.shutdown();
       return this.stoppedBeforeStart();
     }
-    this.t0 = Math.max(nowMs() + 20, this.options.startAtMs ?? 0);
+    this.prepared = true;
+  }
+
+  /** Start the schedule (after `prepare`) at `atMs`, default the `startAtMs` option, at the soonest 20 ms from now. */
+  async go(atMs?: number): Promise<void> {
+    if (this.finishedPromise) return; // stopped before the start: nothing to go
+    if (!this.prepared) throw new LoadnetError('LN_ERR_WORKLOAD', `load engine ${this.name}: go() before prepare()`);
+    if (this.stopRequested) {
+      await this.shutdown();
+      return this.stoppedBeforeStart();
+    }
+    this.t0 = Math.max(nowMs() + 20, atMs ?? this.options.startAtMs ?? 0);
     for (const l of this.links) l.post({ type: 'go', t0: this.t0 } satisfies CoordinatorMessage);
     this.scheduleTick(1);
     this.finishedPromise = Promise.allSettled(this.tasks).then(async (results) => {
@@ -421,8 +445,13 @@ export class LoadEngine {
   /** Stop generating now; in-flight requests are awaited (bounded by the request timeout). */
   async stop(): Promise<LoadTotals> {
     if (!this.finishedPromise) {
-      // Not running yet (still syncing or pre-signing): start() notices and returns without load.
+      // Not running yet: still preparing (prepare() notices and returns without load), or prepared and waiting
+      // for go(): its workers are let go now, the run that prepared it may never start it.
       this.stopRequested = true;
+      if (this.prepared) {
+        await this.shutdown();
+        this.stoppedBeforeStart();
+      }
       return this.totals();
     }
     this.stoppedAt ??= Math.min(nowMs(), this.t0 + this.durationMs);

@@ -277,6 +277,13 @@ export interface Workload {
   readonly name: string;
   /** At build time. */
   init?(metrics: RunMetrics, scenario: ScenarioSpec): void;
+  /**
+   * Before the window, after the expectations' capture: get ready what takes time, so that the load starts on
+   * the window's start (a load engine's worker threads spawned, nonces synced, transactions pre-signed).
+   * `ctx.window` is not set yet; `signal` aborts when the run is interrupted. A failure is the workload's error,
+   * and it is not started.
+   */
+  prepare?(ctx: RunContext, signal: AbortSignal): Promise<void>;
   /** Runs for the window and the cooldown; must return soon after `signal` aborts. */
   start(ctx: RunContext, signal: AbortSignal): Promise<void>;
   /** Expectations bundled with this workload (e.g. inclusion with the transaction workload). */

@@ -1,6 +1,8 @@
 /**
  * The run lifecycle, shared by every deployer:
  *   deploy → ready (launch.ts) → capture → window → cooldown → settle → evaluate → [handle] → teardown → done
+ * In the capture phase, after the expectations' capture, workloads that need time to get ready prepare
+ * (Workload.prepare), so that their load starts on the window's start.
  * A verdict other than 'pass' tears down at once and rejects with ExpectationsFailedError, unless the caller
  * asked for the handle either way (`{ rejectOnFailure: false }`).
  * Workloads run for the full window even when they return early (upstream ended the window when every
@@ -12,7 +14,7 @@
 import type { RunEventFields, RunPhase } from './run-events.js';
 import { LoadnetError } from '../errors.js';
 import { nowMs, sleep, sleepUntil } from '../util/clock.js';
-import type { Expectation, ExpectationOutcome, RunContext, RunHandle, Runner, RunOptions, RunSummary, Scenario, Verdict } from './contracts.js';
+import type { Expectation, ExpectationOutcome, RunContext, RunHandle, Runner, RunOptions, RunSummary, Scenario, Verdict, Workload } from './contracts.js';
 import { ExpectationsFailedError } from './expectations-failed.js';
 import type { PollingBlockFeed } from './block-feed.js';
 import type { Deployment } from './deployment.js';
@@ -161,6 +163,11 @@ export class DeploymentRunner implements Runner, RunHandle {
         }
       }
 
+      // Workloads get ready for the window (Workload.prepare), so that their load starts on its start.
+      const prepared = new Map<Workload, Promise<void>>();
+      for (const w of scenario.workloads) if (w.prepare && !interrupted()) prepared.set(w, Promise.resolve().then(() => w.prepare!(context, runAbort.signal)));
+      await Promise.allSettled(prepared.values());
+
       if (!interrupted()) {
         startMark = await this.mark();
         const startMs = nowMs();
@@ -170,7 +177,7 @@ export class DeploymentRunner implements Runner, RunHandle {
         const workloadAbort = new AbortController();
         runAbort.signal.addEventListener('abort', () => workloadAbort.abort(), { once: true });
         const running = scenario.workloads.map((w) =>
-          Promise.resolve()
+          Promise.resolve(prepared.get(w))
             .then(() => w.start(context, workloadAbort.signal))
             .then(
               () => record.events.emit('workload.done', { workload: w.name, at: nowMs() - startMs }),

@@ -15,9 +15,11 @@
  *  - throughput stable or degrading gracefully: transactions included per second (canonical blocks) over the
  *    last third of the load span ≥ minThroughputFraction × over the middle third (two equal spans, so block
  *    timing noise weighs alike on both; a ramp belongs in the first third).
- * The load span runs from the moment every tier's engine offers load to the window's end: on a loaded machine
- * the engines start seconds into the window (7.6 s of a 12 s one was measured on containers), and the empty
- * blocks before are no evidence about saturation.
+ * The tiers' engines are prepared before the window (worker threads spawned, nonces synced, transactions
+ * pre-signed) and start on its start: started in the window, a loaded machine took seconds to spawn the three
+ * tiers' workers (8.5 s of a 15 s window on containers), leaving the mid tier too little time to queue. The
+ * load span still runs from the moment every tier's engine offers load to the window's end (an engine that
+ * could not be prepared starts in the window): the empty blocks before are no evidence about saturation.
  * The `feePressure` summary section holds each tier's figures and its curve (per second: offered, included,
  * inclusion p50/p99). The mempool's bound is the `mempool-bounded` expectation's (expectMempoolBounded).
  */
@@ -78,7 +80,8 @@ export class FeePressureWorkload implements Workload {
   readonly name = 'fee-pressure';
   readonly tiers: Tier[];
   private readonly expectation: FeePriority;
-  private evictionsBefore = new Map<string, Record<string, number>>();
+  /** Each node's eviction counters before the load (read in prepare, else at the start). */
+  private evictionsBefore?: Map<string, Record<string, number>>;
   private readonly blocks: Array<{ id: string; seenAt: number; txs: number }> = [];
   private unsubscribe?: () => void;
   private window?: { startMs: number; endMs: number };
@@ -113,10 +116,16 @@ export class FeePressureWorkload implements Workload {
     return [this.expectation];
   }
 
+  /** Before the window: each tier's engine made and prepared, so that every tier offers load from the window's start. */
+  async prepare(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    const [before] = await Promise.all([evictionsByNode(ctx), ...this.tiers.map((t) => t.load.prepareEngine(ctx, signal))]);
+    this.evictionsBefore = before;
+  }
+
   async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
     this.window = ctx.window;
     this.unsubscribe = ctx.blockFeed.subscribe({ onBlock: (b: FeedBlock) => this.blocks.push({ id: b.id, seenAt: b.firstSeenAt, txs: b.txIds.length }) });
-    this.evictionsBefore = await evictionsByNode(ctx);
+    this.evictionsBefore ??= await evictionsByNode(ctx);
     await Promise.all(this.tiers.map((t) => t.load.start(ctx, signal)));
   }
 
@@ -126,7 +135,7 @@ export class FeePressureWorkload implements Workload {
     const after = await evictionsByNode(ctx);
     const evictions: Record<string, number> = {};
     for (const [node, counts] of after) {
-      const before = this.evictionsBefore.get(node) ?? {};
+      const before = this.evictionsBefore?.get(node) ?? {};
       for (const [reason, n] of Object.entries(counts)) evictions[reason] = (evictions[reason] ?? 0) + Math.max(0, n - (before[reason] ?? 0));
     }
     const capacity = chainOf(ctx.scenario).blockCapacity?.(ctx.runDir, ctx.nodes().map((n) => n.descriptor.name));

@@ -36,6 +36,9 @@ export class TransactionWorkload implements Workload {
   private metrics?: RunMetrics;
   private readonly inclusionExpectation: TxInclusion;
   private engine?: LoadEngine;
+  /** Its engine was prepared before the window (prepare()); the window length it was made for. */
+  private prepared = false;
+  private engineDurationMs = 0;
   private totals?: LoadTotals;
   private ctx?: RunContext;
   /** The last settled figures (after finish: the final ones). */
@@ -100,16 +103,28 @@ export class TransactionWorkload implements Workload {
     return this.replay ? { kind: 'stages' as const, stages: this.replay.stages } : this.spec.rate;
   }
 
-  async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
-    this.ctx = ctx;
+  /**
+   * Before the window (from a composing workload's `prepare`, e.g. fee pressure's tiers): its load engine
+   * made for the whole window and prepared (workers spawned, nonces synced, first transactions signed), so that
+   * `start` only starts the schedule, on the window's start. Started in the window instead, a loaded machine took
+   * seconds to spawn the workers (three fee tiers on containers: 8.5 s of a 15 s window).
+   */
+  async prepareEngine(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    if (this.engine || signal.aborted) return;
+    const engine = this.newEngine(ctx, this.replay ? this.replay.durationMs : (this.metrics?.durationMs ?? ctx.scenario.durationMs));
+    // The run interrupted before (or after) the window: the prepared workers are let go (stop() after the load is a no-op).
+    signal.addEventListener('abort', () => void engine.stop().catch(() => undefined), { once: true });
+    await engine.prepare();
+    this.prepared = true;
+  }
+
+  private newEngine(ctx: RunContext, durationMs: number): LoadEngine {
     const metrics = this.metrics ?? ctx.metrics;
     const first = this.spec.firstWallet ?? 0;
     const wallets = ctx.wallets.slice(first, first + this.spec.users);
     if (wallets.length === 0) throw new LoadnetError('LN_ERR_WORKLOAD', 'transactions: the run has no funded wallets', { hint: 'declare wallets with .wallets(n)' });
-    const { names, urls, choice } = this.targets(ctx);
-    const durationMs = this.replay ? this.replay.durationMs : Math.max(0, ctx.window.endMs - nowMs());
-    if (durationMs === 0 || signal.aborted) return;
-    const engine = createLoadEngine({
+    const { urls, choice } = this.targets(ctx);
+    this.engine = createLoadEngine({
       name: this.name,
       targets: urls,
       targetChoice: choice,
@@ -120,7 +135,6 @@ export class TransactionWorkload implements Workload {
       meanBlockIntervalMs: metrics.meanBlockIntervalMs,
       durationMs,
       threads: this.replay?.threads,
-      startAtMs: this.replay ? ctx.window.startMs + this.replay.offsetMs : undefined,
       batch: this.spec.batch,
       fee: this.spec.fee,
       amount: this.spec.amount,
@@ -133,7 +147,21 @@ export class TransactionWorkload implements Workload {
       // Load agents serve one engine at a time: the DSL's transactions workload gets them, a composing workload's parts run here.
       ...(this.role.summary ? agentEngineOptions(ctx, this.name) : {}),
     });
-    this.engine = engine;
+    this.engineDurationMs = durationMs;
+    return this.engine;
+  }
+
+  async start(ctx: RunContext, signal: AbortSignal): Promise<void> {
+    this.ctx = ctx;
+    if (signal.aborted) return;
+    if (!this.engine) {
+      const durationMs = this.replay ? this.replay.durationMs : Math.max(0, ctx.window.endMs - nowMs());
+      if (durationMs === 0) return;
+      this.newEngine(ctx, durationMs);
+    }
+    const engine = this.engine!;
+    const durationMs = this.engineDurationMs;
+    const { names, urls, choice } = this.targets(ctx);
     const onAbort = () => void engine.stop().catch(() => undefined);
     signal.addEventListener('abort', onAbort, { once: true });
     // Nodes started or removed at runtime join or leave the targets (unless one node was chosen).
@@ -148,7 +176,9 @@ export class TransactionWorkload implements Workload {
     }, 2000);
     follow.unref();
     try {
-      await engine.start();
+      if (!this.prepared) await engine.prepare();
+      // A replay starts where the recorded traffic did; the rest on the window's start (at once when prepared).
+      await engine.go(this.replay ? ctx.window.startMs + this.replay.offsetMs : ctx.window.startMs);
       if (engine.startedAt > 0) {
         const traffic: TrafficRecord = {
           workload: this.name,

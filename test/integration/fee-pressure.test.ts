@@ -47,6 +47,8 @@ describe('fee-pressure on real nodes', () => {
     const byName = Object.fromEntries(on.report.tiers.map((t) => [t.name, t]));
     expect(byName.high!.effectiveP50Ms!).toBeLessThan(byName.mid!.effectiveP50Ms ?? Infinity);
     expect(on.report.evictions.lowest_fee).toBeGreaterThan(0);
+    // Prepared before the window, every tier offers load from its start (not seconds into it).
+    expect(on.report.loadSpan?.fromMs ?? Infinity, `every tier offering load from ${on.report.loadSpan?.fromMs} ms into the window`).toBeLessThan(1000);
     expect(on.report.tiers.every((t) => t.curve.length >= 5)).toBe(true);
     const unordered = rejudge(on.runDir, [{ name: 'fee-priority', options: { maxTierLatencyRatio: 0 } }])['fee-priority']!;
     expect(unordered.status).toBe('fail');
