@@ -6,7 +6,8 @@
  *    the peak below `maxRssMiB`, and over the second half of the run (window start to evaluation: the
  *    cooldown shows whether memory settles once the attack ends) the Theil–Sen slope (util/trend.ts, as the
  *    soak monitor judges leaks) at most `maxRssSlopeMiBPerMin`; a half shorter than MIN_SLOPE_SPAN_MS or
- *    with fewer than MIN_SLOPE_SAMPLES samples is reported as not judged;
+ *    with fewer than MIN_SLOPE_SAMPLES samples is reported as not judged, and so is a node (re)started within
+ *    it (chaos): a fresh process growing to its working size is no leak;
  *  - invalid transactions: the ids the workloads that send them recorded (SendsInvalidTxs: the fuzzer, the API
  *    flood's forged-signature batches, the flooding peer's invalid gossip), looked up in every block the
  *    block feed saw on any node (runtime/invalid-txs.ts, the fuzzer's own check).
@@ -82,8 +83,10 @@ function nodeHealthOptions(raw: Record<string, unknown>): NodeHealthOptions {
 export function judgeNodeHealth(events: readonly RunEvent[], window: { startMs: number; endMs: number }, observed: NodeHealthObserved, o: NodeHealthOptions): ExpectationResult {
   const crashes: NodeCrash[] = [];
   const rss = new Map<string, Array<{ t: number; value: number }>>();
+  const lastStart = new Map<string, number>();
   for (const e of events) {
-    if (e.kind === 'node.exit' && !e.expected) crashes.push({ node: e.node, code: e.code, signal: e.signal ?? null, at: e.t, atWindowMs: Math.round(e.t - window.startMs) });
+    if (e.kind === 'node.spawn') lastStart.set(e.node, e.t);
+    else if (e.kind === 'node.exit' && !e.expected) crashes.push({ node: e.node, code: e.code, signal: e.signal ?? null, at: e.t, atWindowMs: Math.round(e.t - window.startMs) });
     else if (e.kind === 'node.sample' && e.rssBytes !== undefined && e.t >= window.startMs && e.t <= observed.evaluatedAt) {
       let list = rss.get(e.node);
       if (!list) rss.set(e.node, (list = []));
@@ -99,17 +102,22 @@ export function judgeNodeHealth(events: readonly RunEvent[], window: { startMs: 
   const half = window.startMs + (observed.evaluatedAt - window.startMs) / 2;
   const nodes: Record<string, NodeMemoryFigures> = {};
   const unjudged: string[] = [];
+  const restarted: string[] = [];
   for (const [node, list] of [...rss].sort(([a], [b]) => a.localeCompare(b))) {
     const peak = list.reduce((m, p) => (p.value > m.value ? p : m), list[0]!);
     const tail = list.filter((p) => p.t >= half);
     const trend = checkTrend(`${node}.rss`, tail, { maxSlopePerHour: o.maxRssSlopeMiBPerMin * 60, minPoints: MIN_SLOPE_SAMPLES, minSpanMs: MIN_SLOPE_SPAN_MS });
-    const slope = trend.status === 'unknown' || trend.slopePerHour === null ? null : round(trend.slopePerHour / 60, 2);
+    const startedAt = lastStart.get(node);
+    const fresh = startedAt !== undefined && startedAt >= half;
+    const slope = fresh || trend.status === 'unknown' || trend.slopePerHour === null ? null : round(trend.slopePerHour / 60, 2);
     nodes[node] = { samples: list.length, peakMiB: round(peak.value, 1), peakAtMs: Math.round(peak.t - window.startMs), slopeMiBPerMin: slope, slopeSamples: trend.points, slopeSpanMs: Math.round(trend.spanMs) };
     if (peak.value > o.maxRssMiB) problems.push(`${node} RSS peaked at ${round(peak.value, 1)} MiB at ${round((peak.t - window.startMs) / 1000, 1)} s, above the bound ${o.maxRssMiB} MiB`);
-    if (slope === null) unjudged.push(node);
+    if (fresh) restarted.push(`${node} at ${round((startedAt - window.startMs) / 1000, 1)} s`);
+    else if (slope === null) unjudged.push(node);
     else if (trend.status === 'fail') problems.push(`${node} RSS grew ${slope} MiB/min over the run's second half (${trend.points} samples over ${round(trend.spanMs / 1000, 1)} s), above ${o.maxRssSlopeMiBPerMin} MiB/min`);
   }
   if (rss.size === 0) notes.push('memory not judged: no node reported its RSS');
+  if (restarted.length > 0) notes.push(`RSS slope not judged on nodes started within the run's second half: ${restarted.join(', ')}`);
   if (unjudged.length > 0) notes.push(`RSS slope not judged on ${unjudged.join(', ')} (the run's second half holds fewer than ${MIN_SLOPE_SAMPLES} samples over ${MIN_SLOPE_SPAN_MS / 1000} s)`);
 
   const inv = observed.invalid;
@@ -130,7 +138,7 @@ export function judgeNodeHealth(events: readonly RunEvent[], window: { startMs: 
 
 export const nodeHealthCheck: HistoryCheck<NodeHealthOptions> = {
   type: 'node-health',
-  kinds: ['node.exit', 'node.sample'],
+  kinds: ['node.exit', 'node.sample', 'node.spawn'],
   options: nodeHealthOptions,
   judge: (slice, o) => judgeNodeHealth(slice.events, windowOf(slice), slice.evaluate as unknown as NodeHealthObserved, o),
 };

@@ -56,6 +56,16 @@ describe('judgeNodeHealth', () => {
     expect(judgeNodeHealth(rssSeries('validator-0', (s) => 60 + 2 * s), window, clean, { ...NODE_HEALTH_DEFAULTS, maxRssSlopeMiBPerMin: 130 }).status).toBe('pass');
   });
 
+  it('does not judge the slope of a node (re)started within the second half (chaos): a fresh process grows to its working size', () => {
+    const restarted = [...rssSeries('validator-0', (s) => (s < 50 ? 60 : 30 + 2 * (s - 50))), { kind: 'node.spawn', t: T0 + 50_000, node: 'validator-0' } as RunEvent];
+    const r = judgeNodeHealth(restarted, window, clean, NODE_HEALTH_DEFAULTS);
+    expect(r.status).toBe('pass');
+    expect(r.message).toContain("RSS slope not judged on nodes started within the run's second half: validator-0 at 50 s");
+    // Started before the half (at deploy, or restarted early): judged.
+    const early = [...rssSeries('validator-0', (s) => 60 + 2 * s), { kind: 'node.spawn', t: T0 + 10_000, node: 'validator-0' } as RunEvent];
+    expect(judgeNodeHealth(early, window, clean, NODE_HEALTH_DEFAULTS).status).toBe('fail');
+  });
+
   it('does not judge a slope over too short a half, and says so', () => {
     const short = { ...clean, evaluatedAt: T0 + 12_000 };
     const r = judgeNodeHealth(rssSeries('validator-0', (s) => 60 + 5 * s), window, short, NODE_HEALTH_DEFAULTS);
