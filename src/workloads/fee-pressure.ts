@@ -18,8 +18,8 @@
  * The tiers' engines are prepared before the window (worker threads spawned, nonces synced, transactions
  * pre-signed) and start on its start: started in the window, a loaded machine took seconds to spawn the three
  * tiers' workers (8.5 s of a 15 s window on containers), leaving the mid tier too little time to queue. The
- * load span still runs from the moment every tier's engine offers load to the window's end (an engine that
- * could not be prepared starts in the window): the empty blocks before are no evidence about saturation.
+ * load span still runs from the moment every tier's engine offers load to the window's end (started without
+ * `prepare`, the engines spawn in the window): the empty blocks before are no evidence about saturation.
  * The `feePressure` summary section holds each tier's figures and its curve (per second: offered, included,
  * inclusion p50/p99). The mempool's bound is the `mempool-bounded` expectation's (expectMempoolBounded).
  */
