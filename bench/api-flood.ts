@@ -20,6 +20,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { LocalDeployer, scenarioWith, type FloodReport } from 'loadnet';
 import { apiFlood } from '../examples/api-flood.js';
@@ -31,6 +32,8 @@ const seconds = Number(process.argv[3] ?? 20);
 const rate = Number(process.argv[4] ?? 12_000);
 const TARGET = 10_000;
 const kinds = process.argv[5] ?? 'all';
+// BENCH_ONLY=protected (or unprotected) runs that one alone.
+const only = process.env.BENCH_ONLY;
 
 function cpuOfPid(pid: number): number {
   try {
@@ -45,7 +48,7 @@ const load = () => loadavg()[0]!.toFixed(1);
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-bench-api-flood-'));
 try {
   for (let round = 1; round <= rounds; round++) {
-    for (const protectedRun of [true, false]) {
+    for (const protectedRun of only === 'unprotected' ? [false] : only === 'protected' ? [true] : [true, false]) {
       if (protectedRun) delete process.env.LOADNET_FLOOD_UNPROTECTED;
       else process.env.LOADNET_FLOOD_UNPROTECTED = '1';
       if (kinds === 'all') delete process.env.LOADNET_FLOOD_REQUESTS;
@@ -54,6 +57,9 @@ try {
       const loadBefore = load();
       const runner = await new LocalDeployer({ outDir }).deploy(scenario);
       const c0 = process.cpuUsage();
+      // This process runs the flooder and the control client: its own event loop delay is part of what the control client measures.
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
       try {
         await using handle = await runner.run(scenario, { rejectOnFailure: false });
         const events = readFileSync(join(handle.runDir, 'events.jsonl'), 'utf8');
@@ -61,6 +67,7 @@ try {
         // Over the node's whole life (its startup and the 10 s cooldown included): an upper bound per answer.
         const nodeCpu = spawn ? cpuOfPid((JSON.parse(spawn) as { pid: number }).pid) : NaN;
         const c = process.cpuUsage(c0);
+        loopDelay.disable();
         const r = (handle.summary.apiFlood as Record<string, FloodReport> | undefined)?.['validator-0'];
         const verdicts = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e.status]));
         if (!r) {
@@ -93,6 +100,8 @@ try {
             ...(r.control.submits ? { controlBatchP99: r.control.submits.latency.p99, controlBatches: `${r.control.submits.ok}/${r.control.submits.batches}`, transfersAccepted: `${r.control.submits.accepted}/${r.control.submits.transfers}` } : {}),
             height: `${r.heightBefore}->${r.heightAfter}`,
             verdicts,
+            coordinatorLoopDelayP99Ms: +(loopDelay.percentile(99) / 1e6).toFixed(1),
+            coordinatorLoopDelayMaxMs: +(loopDelay.max / 1e6).toFixed(1),
             coordinatorCpuUsPerRequest: +((c.user + c.system) / Math.max(1, f.sent)).toFixed(1),
             validator0CpuUsPerAnswer: +(nodeCpu / Math.max(1, answered)).toFixed(1),
             loadBefore,

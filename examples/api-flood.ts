@@ -29,7 +29,7 @@ export interface ApiFloodOptions {
   /**
    * The flood the unprotected node fails (test/integration/adversary-flood.test.ts): mostly reads and block pages,
    * 0.5 % of the requests batches of 8,192 forged signatures, 64 connections; the control client also submits 64
-   * transfers every 500 ms (from wallet 9, the transfers keep 0-8); timeout 10 s, control p99 bound 7 s (unless controlP99).
+   * transfers every 500 ms (from wallet 9, the transfers keep 0-8); timeout 10 s, control p99 bound 3 s (unless controlP99).
    */
   forged?: boolean;
 }
@@ -58,7 +58,7 @@ export function apiFlood(options: ApiFloodOptions = {}): Scenario {
       rate: options.rate ?? 10_000,
       minRateFraction: options.minRateFraction ?? 0.9,
       target: 'validator-0',
-      controlP99: options.controlP99 ?? (options.forged ? '7s' : '500ms'),
+      controlP99: options.controlP99 ?? (options.forged ? '3s' : '500ms'),
       ...(options.forged ? { requests: ['info', 'health', 'blocks', 'not-found', 'bad-signatures'] as FloodRequestKind[], invalidShare: 0.01, forgedBatch: 8192, connections: 64, controlBatch: 64, timeout: '10s' } : {}),
       ...(requests ? { requests } : {}),
       ...(pipelining ? { pipelining } : {}),

@@ -33,6 +33,33 @@ export function blockPageCharge(blocks: number, blocksPerRequest: number): numbe
   return blocksPerRequest > 0 ? Math.max(0, Math.ceil(blocks / blocksPerRequest) - 1) : 0;
 }
 
+/**
+ * Blocks' JSON text by id, the most recently served kept: a block's JSON never changes, and an old block is
+ * otherwise read from storage, decoded and serialized again for every page that holds it (in a flood of
+ * pages, 75 % of the node's busy time: bench/RESULTS.md).
+ */
+class BlockJsonCache {
+  private readonly texts = new Map<Hex, string>();
+  constructor(private readonly capacity: number) {}
+
+  /** The block's JSON text, built (null: no such block) when not kept. */
+  get(id: Hex, build: () => string | null): string | null {
+    const kept = this.texts.get(id);
+    if (kept !== undefined) {
+      this.texts.delete(id);
+      this.texts.set(id, kept);
+      return kept;
+    }
+    const t = build();
+    if (t === null) return null;
+    if (this.texts.size >= this.capacity) this.texts.delete(this.texts.keys().next().value!);
+    this.texts.set(id, t);
+    return t;
+  }
+}
+
+const BLOCK_JSON_CACHE = 2_048;
+
 /** Binary bytes of blocks per /cryptarchia/blocks page: the JSON is ~3x that, built on the event loop, so keep pages short (clients page on). */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
@@ -56,6 +83,7 @@ function apiRoutes(node: DevnetNode): Route[] {
   const chain = node.chain;
   const signatureCost = node.config.api.limits?.invalidSignatureCost ?? INVALID_SIGNATURE_COST;
   const blocksPerRequest = node.config.api.limits?.blocksPerRequest ?? BLOCKS_PER_REQUEST;
+  const blockJson = new BlockJsonCache(BLOCK_JSON_CACHE);
   return [
     {
       method: 'GET',
@@ -84,17 +112,28 @@ function apiRoutes(node: DevnetNode): Route[] {
       handler: (req) => {
         const from = intParam(req, 'from');
         const to = Math.min(intParam(req, 'to', chain.height), chain.height, from + MAX_BLOCKS_PAGE - 1);
-        const out = [];
+        // Paid before the work, and no longer than the client's budget covers (the request itself paid for its
+        // first block): the pages read in one turn of the event loop are otherwise all built before the first
+        // is charged. A shorter page is a page: clients page on from its last block.
+        const first = Math.max(1, from);
+        const affordable = blocksPerRequest > 0 ? Math.floor((req.available() + 1) * blocksPerRequest) : Infinity;
+        const last = Math.min(to, first - 1 + Math.max(1, affordable));
+        req.charge(blockPageCharge(Math.max(0, last - first + 1), blocksPerRequest));
+        const out: string[] = [];
         let bytes = 0;
-        for (let h = Math.max(1, from); h <= to; h++) {
-          const raw = chain.blockBytes(chain.canonicalId(h)!);
-          if (!raw) break;
-          bytes += raw.length;
+        for (let h = first; h <= last; h++) {
+          const id = chain.canonicalId(h)!;
+          const text = blockJson.get(id, () => {
+            const raw = chain.blockBytes(id);
+            return raw ? JSON.stringify(blockToJson(chain.liveBlock(id) ?? decodeBlock(raw))) : null;
+          });
+          if (text === null) break;
+          // The JSON is ~3x the binary block: the page's cap on binary bytes, counted on the text.
+          bytes += text.length / 3;
           if (out.length > 0 && bytes > MAX_PAGE_BYTES) break;
-          out.push(blockToJson(chain.liveBlock(chain.canonicalId(h)!) ?? decodeBlock(raw)));
+          out.push(text);
         }
-        req.charge(blockPageCharge(out.length, blocksPerRequest));
-        return { json: out };
+        return { text: `[${out.join(',')}]` };
       },
     },
     {

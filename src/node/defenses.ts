@@ -36,6 +36,7 @@ export const DEFENSES = {
   'peer-ban': 'a peer whose score falls below p2p disconnectBelow is disconnected and banned for banMs (off: its score still falls and it is throttled, but it stays connected)',
   'http-body-cap': 'request body bytes held at once over all requests (api.limits.maxInflightBodyBytes)',
   'http-pipeline-cap': 'a socket with more unanswered pipelined requests than api.limits.maxPipelined is closed',
+  'http-client-turn-share': "a client address is read at most api.limits.clientRequestsPerTurn requests per turn of the event loop, then waits for the next turn (off: every readable socket is read in each turn, so a client with thousands of requests in flight makes every other client wait behind all of them)",
   'http-signature-price': "a transaction sent to the API with an invalid signature costs its client's request budget api.limits.invalidSignatureCost requests more (the node paid a verification for it; off: one request whatever it holds)",
   'http-blocks-price': "a GET /cryptarchia/blocks page costs its client's request budget one request per api.limits.blocksPerRequest blocks it serves (default 1) (each block's JSON is built on the event loop; off: one request however many blocks)",
 } as const;
@@ -84,6 +85,7 @@ export function apiLimitsWith(limits: ApiLimits | undefined, off: DefenseSet): A
   zero('http-request-time-limit', ['requestTimeoutMs']);
   zero('http-body-cap', ['maxInflightBodyBytes']);
   zero('http-pipeline-cap', ['maxPipelined']);
+  zero('http-client-turn-share', ['clientRequestsPerTurn']);
   zero('batch-abandon', ['batchAbandonAfter']);
   zero('http-signature-price', ['invalidSignatureCost']);
   zero('http-blocks-price', ['blocksPerRequest']);

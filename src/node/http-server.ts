@@ -8,7 +8,8 @@
  * client evicts the longest-idle socket (only when none is idle is it refused), so thousands of idle
  * sockets cannot keep a fresh client out; each client address has a request budget (token bucket),
  * answered over budget with 429 and Retry-After; a handler that does not answer within the request
- * time limit gets a 503; a socket with more pipelined requests unanswered than its cap is closed.
+ * time limit gets a 503; a socket with more pipelined requests unanswered than its cap is closed; a client
+ * address that sent its share of requests in one turn of the event loop is not read again until the next turn.
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -30,6 +31,8 @@ export interface HttpRequest {
   charge(tokens: number): void;
   /** Seconds until this client is out of debt (0 when it is not, or without a budget). */
   owes(): number;
+  /** Requests' worth this client has left in its budget now (Infinity without a budget). */
+  available(): number;
 }
 
 export interface HttpReply {
@@ -65,6 +68,8 @@ export interface HttpServerHandle {
 }
 
 interface SocketState {
+  /** The client address it belongs to. */
+  client: string;
   /** Requests in progress on it. */
   busy: number;
   /** When it connected or last finished a response. */
@@ -80,9 +85,41 @@ interface Bucket {
 
 const MAX_BUCKETS = 10_000;
 
-/** Open sockets in connection order, with the idle/header deadlines and eviction at the cap. */
+/** A client address's sockets, the requests read from it in this turn of the event loop, and whether they are held. */
+interface ClientState {
+  thisTurn: number;
+  sockets: Set<Socket>;
+  paused: boolean;
+}
+
+/**
+ * Open sockets in connection order, with the idle/header deadlines and eviction at the cap, and per client
+ * address its share of a turn: past clientRequestsPerTurn requests read in one turn of the event loop, its
+ * sockets are not read again until the next turn. Why: a turn handles every request read in it, and reads every
+ * readable socket, so a client keeping thousands in flight (64 sockets × 128 pipelined) makes each turn last
+ * thousands of requests and every other client's request waits a turn or more: seconds on a busy core, even
+ * when the flood is answered 429 (bench/RESULTS.md, 2026-12-03 23:3x).
+ */
 class SocketGuard {
   readonly sockets = new Map<Socket, SocketState>();
+  private readonly clients = new Map<string, ClientState>();
+  /** Clients held in this turn, read again at the next (setImmediate runs right after this turn's reads). */
+  private readonly held: ClientState[] = [];
+  private readonly release = () => {
+    for (const c of this.held.splice(0)) {
+      c.paused = false;
+      for (const s of c.sockets) {
+        // node:http pauses a socket of its own whose answers are not being taken (and resumes it on drain).
+        if (!(s as Socket & { _paused?: boolean })._paused) s.resume();
+      }
+    }
+    for (const [client, c] of this.clients) {
+      c.thisTurn = 0;
+      if (c.sockets.size === 0) this.clients.delete(client);
+    }
+    this.releasing = false;
+  };
+  private releasing = false;
   private readonly timer: NodeJS.Timeout | null;
 
   constructor(
@@ -111,11 +148,23 @@ class SocketGuard {
       this.stats.evicted++;
       this.drop(victim);
     }
-    this.sockets.set(socket, { busy: 0, since: performance.now(), coalesced: false });
+    const client = socket.remoteAddress ?? '?';
+    let c = this.clients.get(client);
+    if (!c) {
+      c = { thisTurn: 0, sockets: new Set(), paused: false };
+      this.clients.set(client, c);
+    }
+    c.sockets.add(socket);
+    if (c.paused) socket.pause();
+    this.sockets.set(socket, { client, busy: 0, since: performance.now(), coalesced: false });
     this.stats.open = this.sockets.size;
     socket.once('close', () => {
       this.sockets.delete(socket);
       this.stats.open = this.sockets.size;
+      const cs = this.clients.get(client);
+      if (!cs) return;
+      cs.sockets.delete(socket);
+      if (cs.sockets.size === 0 && !cs.paused) this.clients.delete(client);
     });
     return true;
   }
@@ -124,6 +173,21 @@ class SocketGuard {
   begin(socket: Socket): number {
     const st = this.sockets.get(socket);
     if (!st) return 0;
+    const share = this.limits.clientRequestsPerTurn;
+    const c = share > 0 ? this.clients.get(st.client) : undefined;
+    if (c) {
+      // Requests already read (the rest of this socket's chunk) are still handled: the share bounds what is read next.
+      if (c.thisTurn++ === 0 && !this.releasing) {
+        this.releasing = true;
+        setImmediate(this.release);
+      }
+      if (c.thisTurn >= share && !c.paused) {
+        this.stats.clientsHeld++;
+        c.paused = true;
+        this.held.push(c);
+        for (const s of c.sockets) s.pause();
+      }
+    }
     return ++st.busy;
   }
 
@@ -210,6 +274,13 @@ class ClientBudget {
     if (b) b.tokens = Math.max(-this.limits.requestBurst, b.tokens - tokens);
   }
 
+  available(client: string): number {
+    const rate = this.limits.requestsPerSec;
+    const b = rate > 0 ? this.buckets.get(client) : undefined;
+    if (rate <= 0) return Infinity;
+    return b ? Math.max(0, Math.min(this.limits.requestBurst, b.tokens + ((performance.now() - b.at) / 1000) * rate)) : this.limits.requestBurst;
+  }
+
   owes(client: string): number {
     const rate = this.limits.requestsPerSec;
     const b = rate > 0 ? this.buckets.get(client) : undefined;
@@ -235,6 +306,8 @@ export interface HttpLimits {
   maxInflightBodyBytes: number;
   /** Requests one socket may have unanswered (HTTP/1.1 pipelining); one more closes the socket (0 = no cap). */
   maxPipelined: number;
+  /** Requests read from one client address (over all its sockets) in one turn of the event loop; past it, its sockets wait for the next turn (0 = no limit). */
+  clientRequestsPerTurn: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -249,6 +322,9 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   // node:http runs the handler of every pipelined request it parses and queues the answers: a client writing
   // thousands at once on a few sockets makes the node do all of that work, mostly for sockets it then drops.
   maxPipelined: 256,
+  // Per turn of the event loop a flooder adds at most this many requests (plus the rest of the chunk being read)
+  // to what every other client waits behind.
+  clientRequestsPerTurn: 256,
 };
 
 export interface HttpServerOptions {
@@ -272,6 +348,8 @@ export interface HttpDefenseStats {
   bodiesRefused: number;
   /** Sockets closed for having more than maxPipelined requests unanswered. */
   pipelineClosed: number;
+  /** Times a client address used its share of a turn (clientRequestsPerTurn) and was held to the next. */
+  clientsHeld: number;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -293,7 +371,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     else exact.set(`${r.method} ${r.path}`, r);
   }
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
-  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0, bodiesRefused: 0, pipelineClosed: 0 };
+  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0, bodiesRefused: 0, pipelineClosed: 0, clientsHeld: 0 };
   let inflight = 0;
   const guard = new SocketGuard(limits, stats);
   const budget = new ClientBudget(limits);
@@ -409,6 +487,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
         authorization: String(req.headers.authorization ?? ''),
         charge: (tokens) => budget.charge(client, tokens),
         owes: () => budget.owes(client),
+        available: () => budget.available(client),
       };
       try {
         const out = r.handler(request);

@@ -138,6 +138,7 @@ export class NodeMetrics {
     new Counter({ name: 'http_requests_over_budget_total', help: "Requests answered 429 (over the client address's budget)", registers, collect() { mirror(this, source.http()?.overBudget ?? 0); } });
     new Counter({ name: 'http_requests_bodies_refused_total', help: 'Requests answered 503 because the request bodies held at once were at their cap', registers, collect() { mirror(this, source.http()?.bodiesRefused ?? 0); } });
     new Counter({ name: 'http_sockets_pipeline_closed_total', help: 'API sockets closed for having more unanswered pipelined requests than api.limits.maxPipelined', registers, collect() { mirror(this, source.http()?.pipelineClosed ?? 0); } });
+    new Counter({ name: 'http_clients_held_total', help: 'Times a client address was read its share of a turn of the event loop (api.limits.clientRequestsPerTurn) and held to the next', registers, collect() { mirror(this, source.http()?.clientsHeld ?? 0); } });
     new Counter({ name: 'http_requests_timed_out_total', help: 'Requests answered 503 at the request time limit', registers, collect() { mirror(this, source.http()?.timedOut ?? 0); } });
     new Gauge({ name: 'p2p_outbound_queue_bytes_max', help: 'Bytes waiting in the fullest outbound P2P queue (gossip, answers) now', registers, collect() { this.set(source.outboundQueueBytes?.() ?? 0); } });
     new Gauge({

@@ -164,4 +164,46 @@ describe('TxVerifier', () => {
     expect(over.lost).toBeGreaterThanOrEqual(200 - 16);
     expect(await flood(0, 200)).toEqual({ answered: 200, lost: 0, closed: 0 });
   }, 20_000);
+
+  it("a client's share of a turn: another client waits for a share, not for the flooder's whole backlog (off: it waits for all of it)", async () => {
+    // Each request costs 0.2 ms of the event loop; the flooder (127.0.0.3) keeps 16 sockets × 64 pipelined full.
+    const busy = () => {
+      const until = performance.now() + 0.2;
+      while (performance.now() < until);
+      return { json: 1 };
+    };
+    const control = async (clientRequestsPerTurn: number) => {
+      const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler: busy }], limits: { clientRequestsPerTurn, requestsPerSec: 0 } });
+      const r = serializeRequest('GET', '/x', 'h');
+      let stop = false;
+      const conns: PipelinedConnection[] = [];
+      for (let i = 0; i < 16; i++) {
+        const conn: PipelinedConnection = new PipelinedConnection(server.port, '127.0.0.1', { answer: () => !stop && conn.send([r], performance.now()), lost: () => {} }, '127.0.0.3');
+        conn.send(Array.from({ length: 64 }, () => r), performance.now());
+        conns.push(conn);
+      }
+      const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: 1, localAddress: '127.0.0.2' });
+      const ms: number[] = [];
+      try {
+        // The first read opens the connection while the flooder's first 1,024 requests are read: not counted.
+        for (let i = 0; i < 7; i++) {
+          const t0 = performance.now();
+          await (await pool.request({ method: 'GET', path: '/x' })).body.dump();
+          if (i > 0) ms.push(performance.now() - t0);
+        }
+      } finally {
+        stop = true;
+        for (const c of conns) c.destroy();
+        await pool.close();
+        await server.close();
+      }
+      return { worst: Math.max(...ms), held: server.stats.clientsHeld };
+    };
+    const on = await control(32);
+    const off = await control(0);
+    console.log(`control client's worst of 6 reads: share 32 per turn ${on.worst.toFixed(1)} ms (held ${on.held} times), share off ${off.worst.toFixed(1)} ms`);
+    expect(on.held).toBeGreaterThan(0);
+    expect(off.held).toBe(0);
+    expect(on.worst, `with its share the control client waited ${on.worst.toFixed(1)} ms, without ${off.worst.toFixed(1)} ms`).toBeLessThan(off.worst / 2);
+  }, 30_000);
 });
