@@ -1,10 +1,13 @@
 /**
  * NodeClient: a typed client of one node's HTTP API (and its testing API), over an undici Pool.
  * undici 7 (not the global fetch, which costs 4–5x the CPU per request: bench/primitives.ts). Every call has a timeout;
- * a non-2xx answer becomes LN_ERR_NODE_API naming the node, path, status and body.
+ * a non-2xx answer becomes LN_ERR_NODE_API naming the node, path, status and body. A 429 (the node's per-client
+ * budget, `api.requestsPerSec`) is waited out as its Retry-After says and the call made again, up to
+ * `throttleWaitMs` in all; past that it fails naming the budget (docs/SECURITY.md).
  */
 import { Pool } from 'undici';
 import { LoadnetError } from '../../../errors.js';
+import { sleep } from '../../../util/clock.js';
 import type { Hex } from '../../../util/bytes.js';
 import {
   Paths,
@@ -37,6 +40,14 @@ export interface NodeClientOptions {
   testingToken?: string;
   timeoutMs?: number;
   connections?: number;
+  /** How long a call waits out 429 answers (per their Retry-After) before it fails (default 30 s). */
+  throttleWaitMs?: number;
+}
+
+/** The 429s a client waited out: how many and for how long in all. */
+export interface ThrottleFigures {
+  answers: number;
+  waitedMs: number;
 }
 
 export class NodeClient {
@@ -47,6 +58,8 @@ export class NodeClient {
   private testingPool?: Pool;
   private readonly testingToken?: string;
   private readonly timeoutMs: number;
+  private readonly throttleWaitMs: number;
+  readonly throttled: ThrottleFigures = { answers: 0, waitedMs: 0 };
 
   constructor(url: string, options: NodeClientOptions = {}) {
     this.url = url.replace(/\/$/, '');
@@ -54,10 +67,11 @@ export class NodeClient {
     this.testingUrl = options.testingUrl?.replace(/\/$/, '');
     this.testingToken = options.testingToken;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.throttleWaitMs = options.throttleWaitMs ?? 30_000;
     this.pool = new Pool(this.url, { connections: options.connections ?? 4, keepAliveTimeout: 10_000 });
   }
 
-  private async request<T>(pool: Pool, method: 'GET' | 'POST', path: string, body?: string | Uint8Array, contentType = 'application/json', timeoutMs = this.timeoutMs, authorization?: string): Promise<{ status: number; json: T }> {
+  private async request<T>(pool: Pool, method: 'GET' | 'POST', path: string, body?: string | Uint8Array, contentType = 'application/json', timeoutMs = this.timeoutMs, authorization?: string): Promise<{ status: number; json: T; retryAfterS?: number }> {
     let res;
     try {
       res = await pool.request({
@@ -78,11 +92,26 @@ export class NodeClient {
     } catch {
       throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: ${method} ${path} answered ${res.statusCode} with non-JSON body: ${text.slice(0, 200)}`);
     }
-    return { status: res.statusCode, json };
+    const retryAfter = res.statusCode === 429 ? Number(res.headers['retry-after']) : NaN;
+    return { status: res.statusCode, json, ...(Number.isFinite(retryAfter) ? { retryAfterS: retryAfter } : {}) };
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, okStatuses: number[] = [200]): Promise<T> {
-    const { status, json } = await this.request<T>(this.pool, method, path, body === undefined ? undefined : JSON.stringify(body));
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let waited = 0;
+    let { status, json, retryAfterS } = await this.request<T>(this.pool, method, path, payload);
+    // Over the node's per-client budget nothing was done: wait as told (at least 1 s) and ask again.
+    while (status === 429) {
+      const ms = Math.max(1, retryAfterS ?? 1) * 1000;
+      if (waited + ms > this.throttleWaitMs) {
+        throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: ${method} ${path} answered 429 (over this client's request budget) for ${Math.round(waited / 1000)} s, longer than ${this.throttleWaitMs / 1000} s: the node's per-client budget (devnet api.requestsPerSec) is too low for loadnet's own reads; raise it: ${JSON.stringify(json).slice(0, 200)}`);
+      }
+      this.throttled.answers++;
+      this.throttled.waitedMs += ms;
+      waited += ms;
+      await sleep(ms);
+      ({ status, json, retryAfterS } = await this.request<T>(this.pool, method, path, payload));
+    }
     if (!okStatuses.includes(status)) throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: ${method} ${path} answered ${status}: ${JSON.stringify(json).slice(0, 300)}`);
     return json;
   }
