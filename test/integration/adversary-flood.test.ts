@@ -35,7 +35,7 @@ describe('api-flood on real nodes', () => {
     // The rate this machine reaches is reported, not required here (minRateFraction 0): the ≥ 10,000/s runs
     // are measured by hand (bench/RESULTS.md). One bound for both. The protected node's control p99 was 0.6-4.5 s
     // at load 10-18 on 2 cores before each client got a share of the event loop's turn (http-client-turn-share),
-    // 0.6-0.9 s after, at load 9 (bench/RESULTS.md, 2026-12-04). Against the
+    // 0.5-0.6 s after, at load 9 (bench/RESULTS.md, 2026-12-04). Against the
     // unprotected node 0.5 % of the requests are batches of 8,192 forged signatures, more than its verify
     // pool checks: the backlog grows through the 10 s flood, the control client's transfers queue behind it and
     // time out (10 s), and decoding the batches holds the event loop its info reads wait on (in 5 s floods its
