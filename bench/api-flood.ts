@@ -12,7 +12,7 @@
  *
  * With LOADNET_FLOOD_FORGED=1 it runs the flood the unprotected node fails (examples/api-flood.ts `forged`: 0.5 %
  * of the requests batches of 8,192 forged signatures, the control client also submitting 64 transfers every
- * 500 ms; control p99 bound 7 s): pass `kinds` = all to keep that flood's own request kinds.
+ * 500 ms; control p99 bound 3 s): pass `kinds` = all to keep that flood's own request kinds.
  *
  * `answeredAtLeast10k` says whether the flood was sent and answered (any status) at ≥ 10,000 requests/s;
  * timeouts and connection errors are counted in `accountedPerSec` but not as answered. The bench exits 1,
