@@ -70,6 +70,7 @@ try {
         loopDelay.disable();
         const r = (handle.summary.apiFlood as Record<string, FloodReport> | undefined)?.['validator-0'];
         const verdicts = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e.status]));
+        for (const e of handle.summary.expectations) if (e.status !== 'pass') console.error(`${protectedRun ? 'protected' : 'unprotected'}: ${e.status} ${e.name}: ${e.message}`);
         if (!r) {
           console.log(JSON.stringify({ round, protected: protectedRun, error: 'no apiFlood section', verdicts }));
           continue;
