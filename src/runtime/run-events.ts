@@ -70,6 +70,7 @@ export interface RunEventFields {
   'compose.preserved': { network: string; containers: string[] };
   'swarm.deploy': { network: string; services: number; hosts: number; networkMs?: number; createMs?: number; runningMs?: number; agentsMs?: number; genesisInMs: number };
   'swarm.placement': { node: string; host: string; hostname: string; addr: string; service: string; container: string };
+  'swarm.taskReportLag': { node: string; hostname: string; container: string; startingMs: number };
   'swarm.agent': { agent: string; host: string; hostname: string; addr: string; address: string; service: string; container: string };
   attach: { chain?: string; nodes: Array<{ name: string; url: string }>; wallets: number };
   block: { id: string; height: number; slot?: number; node: string; txCount: number };
@@ -287,6 +288,7 @@ export const RUN_EVENTS: { [K in RunEventKind]: EventDoc<RunEventFields[K]> } = 
   'compose.preserved': { group: 'Nodes', writer: 'deployers/compose', when: 'the stack is kept after the run', fields: { network: 'Docker network', containers: 'container names' } },
   'swarm.deploy': { group: 'Nodes', writer: 'deployers/swarm', when: 'every node service has a running task', fields: { network: 'overlay network', services: 'count', hosts: 'swarm hosts used', networkMs: 'ms creating the network', createMs: 'ms creating secrets and services', runningMs: 'ms until every task ran', agentsMs: 'ms until the load agents the deployer started listened', genesisInMs: 'ms until genesis (negative: after it)' } },
   'swarm.placement': { group: 'Nodes', writer: 'deployers/swarm', when: 'a node\'s task runs (at deploy and after each start)', fields: { node: 'node name', host: 'swarm node id', hostname: 'its hostname', addr: 'its address (the API is published there)', service: 'service name', container: 'container id on that host' } },
+  'swarm.taskReportLag': { group: 'Nodes', writer: 'deployers/swarm', when: 'a node\'s task was still reported `starting` by the manager while its engine already ran the container, and was taken as running', fields: { node: 'node name', hostname: 'its hostname', container: 'container id on that host', startingMs: 'how long the manager had reported `starting`' } },
   'swarm.agent': { group: 'Nodes', writer: 'deployers/swarm', when: 'a load agent service the deployer started listens', fields: { agent: 'agent name', host: 'swarm node id', hostname: 'its hostname', addr: 'its address', address: 'host:port the coordinator connects to', service: 'service name', container: 'container id on that host' } },
   attach: { group: 'Nodes', writer: 'deployers/attach', when: 'attached to running nodes', fields: { chain: 'chain name (absent in runs before every chain attached through its adapter: the devnet)', nodes: '[{name, url}]', wallets: 'wallet count' } },
   block: { group: 'Chain', writer: 'runtime/block-feed.ts', when: 'a block first seen', fields: { id: 'block id', height: 'height', slot: 'slot (chains with slots)', node: 'node it was first seen on', txCount: 'transactions in it' } },

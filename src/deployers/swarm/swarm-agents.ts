@@ -100,7 +100,7 @@ export async function startSwarmAgents(manager: Docker, record: RunRecord, image
   );
   await Promise.all(
     agents.map(async (a) => {
-      const container = await runningTask(manager, a.serviceName, `the load agent ${a.name} (service ${a.serviceName}) on ${a.host.hostname}`);
+      const { container } = await runningTask(manager, a.serviceName, `the load agent ${a.name} (service ${a.serviceName}) on ${a.host.hostname}`, { engine: a.host.docker });
       await listening(a.host.addr, Number(a.address.slice(a.address.lastIndexOf(':') + 1)), 30_000);
       record.events.emit('swarm.agent', { agent: a.name, host: a.host.id, hostname: a.host.hostname, addr: a.host.addr, address: a.address, service: a.serviceName, container });
     }),

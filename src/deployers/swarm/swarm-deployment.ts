@@ -264,8 +264,10 @@ export class SwarmDeployment extends RosteredDeployment<SwarmNode> implements De
    * Waits until the node's service has a running task whose container is not `previous`, then follows its
    * log. A task that failed or was rejected fails with Swarm's reason.
    */
-  async awaitTask(node: SwarmNode, previous?: string, timeoutMs = 60_000): Promise<void> {
-    const id = await runningTask(this.manager, node.serviceName, `the task of ${node.planned.name} (service ${node.serviceName}) on ${node.host.hostname}`, { previous, timeoutMs });
+  async awaitTask(node: SwarmNode, previous?: string): Promise<void> {
+    const task = await runningTask(this.manager, node.serviceName, `the task of ${node.planned.name} (service ${node.serviceName}) on ${node.host.hostname}`, { previous, engine: node.host.docker });
+    const id = task.container;
+    if (task.runningBeforeReport) this.record.events.emit('swarm.taskReportLag', { node: node.planned.name, hostname: node.host.hostname, container: id, startingMs: task.runningBeforeReport.startingMs });
     node.containerId = id;
     node.lastExit = undefined;
     this.record.events.emit('swarm.placement', { node: node.planned.name, host: node.host.id, hostname: node.host.hostname, addr: node.host.addr, service: node.serviceName, container: id });
