@@ -3,22 +3,13 @@
  * agree on every block up to the LIB, include a transaction submitted to one of them and show it on
  * all, and conserve supply (genesis − burned fees = sum of balances) over a run with transfers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeTxBatch, fromHex, signTransferFast, signTx, txToJson, type BlockJson } from '../../src/adapters/devnet/wire/index.js';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { waitFor } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 
-let plan: ClusterPlan;
-let nodes: RunningProcess[] = [];
-
-beforeAll(async () => {
-  plan = await planCluster({ nodes: 3, wallets: 6, slotDurationMs: 500, securityParam: 5 });
-  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
-});
-
-afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
-  if (plan) removeDir(plan.dir);
-});
+const cluster = clusterForFile({ nodes: 3, wallets: 6, slotDurationMs: 500, securityParam: 5 });
+const nodes = cluster.nodes;
 
 describe('devnet node: three-node chain', () => {
   it('every node is connected to the two others', async () => {
@@ -26,7 +17,7 @@ describe('devnet node: three-node chain', () => {
   });
 
   it('a transfer submitted to one node is included and visible on all nodes', async () => {
-    const [from, to] = plan.wallets;
+    const [from, to] = cluster.plan.wallets;
     const tx = signTx({ from: from!.publicKey, nonce: 0, fee: 3, ops: [{ kind: 'transfer', to: to!.publicKey, amount: 1234 }] }, from!.key);
     const res = await nodes[0]!.client.submitTx(txToJson(tx));
     expect(res).toEqual({ id: tx.id, result: 'ok' });
@@ -46,11 +37,11 @@ describe('devnet node: three-node chain', () => {
   it('supply is conserved over a run of batched transfers sent to different nodes', async () => {
     let fees = 3; // the transfer of the previous test
     const perWallet = 40;
-    for (let w = 2; w < plan.wallets.length; w++) {
-      const wallet = plan.wallets[w]!;
+    for (let w = 2; w < cluster.plan.wallets.length; w++) {
+      const wallet = cluster.plan.wallets[w]!;
       const txs = [];
       for (let nonce = 0; nonce < perWallet; nonce++) {
-        const to = fromHex(plan.wallets[(w + 1 + (nonce % 3)) % plan.wallets.length]!.publicKey);
+        const to = fromHex(cluster.plan.wallets[(w + 1 + (nonce % 3)) % cluster.plan.wallets.length]!.publicKey);
         txs.push(signTransferFast(wallet.key, nonce, 1 + (nonce % 4), to, 10 + nonce).bytes);
         fees += 1 + (nonce % 4);
       }
@@ -59,11 +50,11 @@ describe('devnet node: three-node chain', () => {
     }
     for (const n of nodes) {
       await waitFor(`${n.config.name} includes all transfers`, async () => {
-        const accts = await Promise.all(plan.wallets.slice(2).map((w) => n.client.account(w.publicKey)));
+        const accts = await Promise.all(cluster.plan.wallets.slice(2).map((w) => n.client.account(w.publicKey)));
         return accts.every((a) => a.nonce === perWallet);
       }, 45_000);
       const supply = await n.client.supply();
-      expect(supply.genesis).toBe(plan.wallets.length * 1_000_000);
+      expect(supply.genesis).toBe(cluster.plan.wallets.length * 1_000_000);
       expect(supply.burned).toBe(fees);
       expect(supply.total).toBe(supply.genesis - supply.burned);
     }
@@ -86,7 +77,7 @@ describe('devnet node: three-node chain', () => {
     }
     const proposers = new Set(c0.map((b) => b.header.proposer));
     expect(proposers.size).toBeGreaterThanOrEqual(2);
-    for (const p of proposers) expect(plan.validators.map((v) => v.publicKey)).toContain(p);
+    for (const p of proposers) expect(cluster.plan.validators.map((v) => v.publicKey)).toContain(p);
     // Each node's LIB id is the agreed block at its LIB height.
     for (const info of infos) {
       const [b] = await nodes[0]!.client.blocksByHeight(info.lib_height, info.lib_height);

@@ -3,25 +3,16 @@
  * network: the tips diverge while it lasts; after healing every node converges on one chain, and no
  * node's LIB from before the heal is reverted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 
-let plan: ClusterPlan;
-let nodes: RunningProcess[] = [];
-
-beforeAll(async () => {
-  plan = await planCluster({ nodes: 4, wallets: 2, slotDurationMs: 500, securityParam: 12 });
-  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
-});
-
-afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
-  if (plan) removeDir(plan.dir);
-});
+const cluster = clusterForFile({ nodes: 4, wallets: 2, slotDurationMs: 500, securityParam: 12 });
+const nodes = cluster.nodes;
 
 const groupA = [0, 1];
 const groupB = [2, 3];
-const pk = (i: number) => plan.validators[i]!.publicKey;
+const pk = (i: number) => cluster.plan.validators[i]!.publicKey;
 
 async function eachCut(action: 'blockPeer' | 'unblockPeer'): Promise<void> {
   for (const a of groupA) {

@@ -5,28 +5,19 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeTxBatch, fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { spawnNode, stopProcess, waitFor } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 
-let plan: ClusterPlan;
-let nodes: RunningProcess[] = [];
-
-beforeAll(async () => {
-  plan = await planCluster({ nodes: 3, wallets: 3, slotDurationMs: 500, securityParam: 4 });
-  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
-});
-
-afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
-  if (plan) removeDir(plan.dir);
-});
+const cluster = clusterForFile({ nodes: 3, wallets: 3, slotDurationMs: 500, securityParam: 4 });
+const nodes = cluster.nodes;
 
 describe('devnet node: restart from disk', () => {
   it('a SIGKILLed node restarts from its data dir, truncates a torn tail and catches up', async () => {
     const victim = nodes[2]!;
-    const w = plan.wallets[0]!;
-    const txs = Array.from({ length: 50 }, (_, n) => signTransferFast(w.key, n, 2, fromHex(plan.wallets[1]!.publicKey), 5).bytes);
+    const w = cluster.plan.wallets[0]!;
+    const txs = Array.from({ length: 50 }, (_, n) => signTransferFast(w.key, n, 2, fromHex(cluster.plan.wallets[1]!.publicKey), 5).bytes);
     expect((await nodes[0]!.client.submitBatch(encodeTxBatch(txs))).results.every((r) => r === 'ok')).toBe(true);
     await waitFor('the transfers final on the victim', async () => {
       const [info, acct] = await Promise.all([victim.client.info(), victim.client.account(w.publicKey)]);

@@ -7,22 +7,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeTxBatch, fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { spawnNode, stopProcess, waitFor, type RunningProcess } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 
-let plan: ClusterPlan;
-let nodes: RunningProcess[] = [];
-
-beforeAll(async () => {
-  plan = await planCluster({ nodes: 2, wallets: 2, slotDurationMs: 300, securityParam: 3, activeSlotCoeff: 0.8 });
-  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
-});
-
-afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
-  if (plan) removeDir(plan.dir);
-});
+const cluster = clusterForFile({ nodes: 2, wallets: 2, slotDurationMs: 300, securityParam: 3, activeSlotCoeff: 0.8 });
+const nodes = cluster.nodes;
 
 /** Offsets of the records' headers in a block log (length u32 | crc u32 | payload). */
 function recordOffsets(file: string): number[] {
@@ -64,8 +55,8 @@ describe('devnet node: damaged storage is detected at start', () => {
   });
 
   it('a snapshot with an altered supply is refused at start and state is rebuilt from the block log', async () => {
-    const w = plan.wallets[0]!;
-    const txs = Array.from({ length: 20 }, (_, n) => signTransferFast(w.key, n, 2, fromHex(plan.wallets[1]!.publicKey), 5).bytes);
+    const w = cluster.plan.wallets[0]!;
+    const txs = Array.from({ length: 20 }, (_, n) => signTransferFast(w.key, n, 2, fromHex(cluster.plan.wallets[1]!.publicKey), 5).bytes);
     expect((await nodes[0]!.client.submitBatch(encodeTxBatch(txs))).results.every((r) => r === 'ok')).toBe(true);
     const victim = nodes[1]!;
     await waitFor('the transfers final on the victim', async () => (await victim.client.account(w.publicKey)).nonce === 20 && (await victim.client.supply()).burned === 40, 60_000);

@@ -6,26 +6,19 @@
  * the blobs are dispersed repairs its shares from its subnetwork's other holder after it restarts and
  * catches up; a validator killed with SIGKILL serves its shares again from disk after a restart.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signTx, txToJson, toHex, sha256Hex } from '../../src/adapters/devnet/wire/index.js';
 import { assignSubnetworks } from '../../src/node/da/shares.js';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { spawnNode, stopProcess, waitFor } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 
 const SUBNETS = 4;
-let plan: ClusterPlan;
-let nodes: RunningProcess[] = [];
-
-beforeAll(async () => {
-  // A fixed key seed makes the subnetwork assignment known: subnetwork 0 is held by two plain validators.
-  plan = await planCluster({ nodes: 5, executors: 1, wallets: 1, slotDurationMs: 500, topology: 'star', fundNodes: 1_000_000, seed: 'p2p-da-star-1' });
-  plan.configs.forEach((c) => (c.da.subnetworks = SUBNETS));
-  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
-});
-
-afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
-  if (plan) removeDir(plan.dir);
-});
+// A fixed key seed makes the subnetwork assignment known: subnetwork 0 is held by two plain validators.
+const cluster = clusterForFile(
+  { nodes: 5, executors: 1, wallets: 1, slotDurationMs: 500, topology: 'star', fundNodes: 1_000_000, seed: 'p2p-da-star-1' },
+  { prepare: (p) => p.configs.forEach((c) => (c.da.subnetworks = SUBNETS)) },
+);
+const nodes = cluster.nodes;
 
 describe('DA over a star topology', () => {
   it('disperses through on-demand connections; certificates included; shares served, also after a validator restart', async () => {
@@ -33,17 +26,17 @@ describe('DA over a star topology', () => {
     const hub = nodes[0]!;
     await waitFor('star connected', async () => (await hub.client.networkInfo()).n_peers === 4, 15_000);
     const before = await executor.client.networkInfo();
-    expect(before.peers).toEqual([plan.validators[0]!.publicKey]);
+    expect(before.peers).toEqual([cluster.plan.validators[0]!.publicKey]);
 
     const channel = 'da'.repeat(32);
-    const w = plan.wallets[0]!;
+    const w = cluster.plan.wallets[0]!;
     const inscribe = signTx({ from: w.publicKey, nonce: 0, fee: 1, ops: [{ kind: 'channel_inscribe', channel, data: '' }] }, w.key);
     expect((await hub.client.submitTx(txToJson(inscribe))).result).toBe('ok');
     await waitFor('channel on the executor', async () => executor.client.daChannel(channel), 20_000);
 
     // A holder of subnetwork 0 (which has a second holder) is down while the blobs are dispersed.
-    const holders = assignSubnetworks(plan.validators.map((v) => v.publicKey), SUBNETS);
-    const byKey = new Map(nodes.map((n, i) => [plan.validators[i]!.publicKey, n]));
+    const holders = assignSubnetworks(cluster.plan.validators.map((v) => v.publicKey), SUBNETS);
+    const byKey = new Map(nodes.map((n, i) => [cluster.plan.validators[i]!.publicKey, n]));
     const absentKey = holders[0]!.find((h) => byKey.get(h) !== executor && byKey.get(h) !== hub)!;
     expect(absentKey, 'the seed gives subnetwork 0 a plain validator holder').toBeDefined();
     expect(holders[0]!.length).toBe(2);
@@ -66,7 +59,7 @@ describe('DA over a star topology', () => {
     expect(after.n_peers).toBe(3);
 
     // The absent holder comes back, catches up, and fetches the shares it missed.
-    nodes[ai] = await spawnNode(plan.configs[ai]!);
+    nodes[ai] = await spawnNode(cluster.plan.configs[ai]!);
     for (const r of results) await waitFor(`${nodes[ai]!.config.name} repairs share 0 of ${r.blob_id.slice(0, 8)}`, async () => (await nodes[ai]!.client.daBlob(r.blob_id)).shares.includes(0), 30_000);
 
     for (const n of nodes) {
@@ -92,11 +85,11 @@ describe('DA over a star topology', () => {
     }
 
     // A validator (neither the hub nor the executor) dies hard and comes back: its shares are still served, from disk.
-    const victimKey = plan.validators.map((v) => v.publicKey).find((k) => byKey.get(k) !== executor && byKey.get(k) !== hub && k !== absentKey)!;
+    const victimKey = cluster.plan.validators.map((v) => v.publicKey).find((k) => byKey.get(k) !== executor && byKey.get(k) !== hub && k !== absentKey)!;
     const sub = holders.findIndex((h) => h.includes(victimKey));
     const vi = nodes.indexOf(byKey.get(victimKey)!);
     await stopProcess(nodes[vi]!, 'SIGKILL');
-    nodes[vi] = await spawnNode(plan.configs[vi]!);
+    nodes[vi] = await spawnNode(cluster.plan.configs[vi]!);
     const chunk = Math.ceil(blobs[0]!.length / SUBNETS);
     const again = await nodes[vi]!.client.daShare(results[0]!.blob_id, sub);
     expect(again?.data).toBe(toHex(blobs[0]!.subarray(sub * chunk, (sub + 1) * chunk)));
