@@ -10,32 +10,34 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FaketimeClock } from '../../src/shaper/faketime-clock.js';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { spawnNode, waitFor } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 
 const RUN_MS = Number(process.env.LOADNET_CLOCK_SKEW_RUN_MS ?? 12_000);
 const EXTRA_MS = 24_000;
-let plan: ClusterPlan;
-let nodes: RunningProcess[] = [];
 let clock: FaketimeClock;
 const faketimeDir = mkdtempSync(join(tmpdir(), 'loadnet-clock-skew-'));
-
-beforeAll(async () => {
-  plan = await planCluster({ nodes: 4, wallets: 1, slotDurationMs: 500, securityParam: 4, genesisDelayMs: 2500 });
-  for (const c of plan.configs) c.consensus.clockToleranceMs = 200;
-  clock = new FaketimeClock({ dir: faketimeDir, seed: 1 });
-  clock.set('node-2', { offsetMs: -1500 });
-  clock.set('node-3', { offsetMs: 3000 });
-  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c, 40_000, [], clock.envFor(c.name))));
-});
-
-afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
+// Registered first, so it runs after the cluster's own afterAll has stopped the nodes.
+afterAll(() => {
   clock?.close();
   rmSync(faketimeDir, { recursive: true, force: true });
-  if (plan) removeDir(plan.dir);
 });
+
+const cluster = clusterForFile(
+  { nodes: 4, wallets: 1, slotDurationMs: 500, securityParam: 4, genesisDelayMs: 2500 },
+  {
+    prepare: (p) => {
+      for (const c of p.configs) c.consensus.clockToleranceMs = 200;
+      clock = new FaketimeClock({ dir: faketimeDir, seed: 1 });
+      clock.set('node-2', { offsetMs: -1500 });
+      clock.set('node-3', { offsetMs: 3000 });
+    },
+    start: (c) => spawnNode(c, 40_000, [], clock.envFor(c.name)),
+  },
+);
+const nodes = cluster.nodes;
 
 describe('devnet clock rules under libfaketime skew', () => {
   it('holds blocks from within the horizon, refuses those beyond it, and a clock behind misses its slots', async () => {

@@ -9,32 +9,34 @@ import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signTx, txToJson } from '../../src/adapters/devnet/wire/index.js';
 import { LinkShaper } from '../../src/shaper/link-shaper.js';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { stopProcess, waitFor } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 
-let plan: ClusterPlan;
-let nodes: RunningProcess[] = [];
 const shaper = new LinkShaper({ seed: 5 });
 const proxies: number[] = [];
+// Registered first, so it runs after the cluster's own afterAll has stopped the nodes.
+afterAll(() => shaper.close());
+
+const cluster = clusterForFile(
+  { nodes: 3, wallets: 2, slotDurationMs: 500, securityParam: 5 },
+  {
+    // Each node's configured peers become proxies of the directed link node → peer.
+    prepare: async (p) => {
+      const p2pOf = new Map(p.configs.map((c) => [c.name, c.p2p.port]));
+      for (const c of p.configs) {
+        c.peers = await Promise.all(c.peers.map(async (peer) => {
+          const addr = await shaper.addLink(c.name, peer.name!, { host: '127.0.0.1', port: p2pOf.get(peer.name!)! });
+          proxies.push(addr.port);
+          return { name: peer.name, ...addr };
+        }));
+      }
+    },
+  },
+);
+const nodes = cluster.nodes;
 
 beforeAll(async () => {
-  plan = await planCluster({ nodes: 3, wallets: 2, slotDurationMs: 500, securityParam: 5 });
-  // Each node's configured peers become proxies of the directed link node → peer.
-  const p2pOf = new Map(plan.configs.map((c) => [c.name, c.p2p.port]));
-  for (const c of plan.configs) {
-    c.peers = await Promise.all(c.peers.map(async (p) => {
-      const addr = await shaper.addLink(c.name, p.name!, { host: '127.0.0.1', port: p2pOf.get(p.name!)! });
-      proxies.push(addr.port);
-      return { name: p.name, ...addr };
-    }));
-  }
-  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
   await waitFor('full mesh through the shaper', async () => (await Promise.all(nodes.map((n) => n.client.networkInfo()))).every((i) => i.n_peers === 2), 15_000);
-});
-
-afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
-  await shaper.close();
-  if (plan) removeDir(plan.dir);
 });
 
 /** When (ms after `t0`) each node first lists `id` in its mempool or has included it. */
@@ -55,7 +57,7 @@ describe('link shaper between real devnet nodes', () => {
   it('delays gossip into node-2 by the configured 400 ms and no other link', async () => {
     shaper.set('node-0', 'node-2', { delayMs: 400 });
     shaper.set('node-1', 'node-2', { delayMs: 400 });
-    const [from, to] = plan.wallets;
+    const [from, to] = cluster.plan.wallets;
     const tx = signTx({ from: from!.publicKey, nonce: 0, fee: 2, ops: [{ kind: 'transfer', to: to!.publicKey, amount: 5 }] }, from!.key);
     const t0 = performance.now();
     expect((await nodes[0]!.client.submitTx(txToJson(tx))).result).toBe('ok');
@@ -89,7 +91,7 @@ describe('link shaper between real devnet nodes', () => {
 
   it('leaves no proxy listening after close()', async () => {
     await Promise.all(nodes.map((n) => stopProcess(n)));
-    nodes = [];
+    nodes.length = 0;
     await shaper.close();
     for (const port of proxies) {
       await expect(new Promise((resolve, reject) => {

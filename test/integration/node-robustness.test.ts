@@ -7,22 +7,21 @@ import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { waitFor, type RunningProcess } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 
-let plan: ClusterPlan;
+const cluster = clusterForFile({ nodes: 1, wallets: 1, slotDurationMs: 500 });
 let node: RunningProcess;
 let pool: Pool;
 
-beforeAll(async () => {
-  plan = await planCluster({ nodes: 1, wallets: 1, slotDurationMs: 500 });
-  node = await spawnNode(plan.configs[0]!);
+beforeAll(() => {
+  node = cluster.nodes[0]!;
   pool = new Pool(`http://127.0.0.1:${node.apiPort}`, { connections: 16 });
 });
 
+// Registered after the cluster's afterAll, so it runs before the node is stopped.
 afterAll(async () => {
   await pool?.close();
-  if (node) await stopProcess(node);
-  if (plan) removeDir(plan.dir);
 });
 
 async function send(method: 'GET' | 'POST', path: string, body?: Uint8Array | string, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {

@@ -8,34 +8,34 @@
  * LOADNET_DEFENSES=off (inherited by the node processes: src/node/defenses.ts) runs the same attacks
  * against nodes with every defense switched off: the assertions then fail (bench/RESULTS.md).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MsgType, deriveKeyPair, encodeBlockRequest, encodeListFrame, fromHex, signTransferFast } from 'loadnet/chain';
 import { halfOpen, randomPeers, type DevnetPeer } from 'loadnet';
-import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
+import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type RunningProcess } from './node-harness.js';
+import { clusterForFile } from './helpers/node-cluster.js';
 import { rawPeer, rssMiB } from './helpers/hostile-peer.js';
 
 /** The victim's per-peer verification budget for gossiped transactions (default 10,000/s; low here so a short flood, cheap on a loaded machine, is over it). */
 const VERIFY_BUDGET = 200;
 let rssAtStart = 0;
-let plan: ClusterPlan;
-let nodes: RunningProcess[] = [];
+const cluster = clusterForFile(
+  { nodes: 3, wallets: 8, slotDurationMs: 500, activeSlotCoeff: 0.8 },
+  {
+    prepare: (p) => {
+      p.configs[0]!.p2p.defenses = { gossipVerifyPerSec: VERIFY_BUDGET };
+    },
+  },
+);
+const nodes = cluster.nodes;
 
 beforeAll(async () => {
-  plan = await planCluster({ nodes: 3, wallets: 8, slotDurationMs: 500, activeSlotCoeff: 0.8 });
-  plan.configs[0]!.p2p.defenses = { gossipVerifyPerSec: VERIFY_BUDGET };
-  nodes = await Promise.all(plan.configs.map((c) => spawnNode(c)));
   await waitFor('a full mesh and 10 blocks', async () => (await nodes[0]!.client.networkInfo()).n_peers === 2 && (await nodes[0]!.client.info()).height >= 10, 60_000);
   rssAtStart = rssMiB(nodes[0]!.child.pid!);
 });
 
-afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => stopProcess(n)));
-  if (plan) removeDir(plan.dir);
-});
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const victim = () => nodes[0]!;
-const honest = () => plan.validators.slice(1).map((v) => v.publicKey).sort();
+const honest = () => cluster.plan.validators.slice(1).map((v) => v.publicKey).sort();
 
 /** Watch the victim's peer list during an attack: every honest peer must stay connected throughout. */
 function watchHonestPeers(): { stop(): Promise<string[]> } {
@@ -92,10 +92,10 @@ describe('devnet node: hostile peers', () => {
     })();
     try {
       // node-2 dropped its link to the victim and dials it again, into the flood.
-      const leaver = plan.validators[2]!.publicKey;
-      await nodes[2]!.client.blockPeer(plan.validators[0]!.publicKey);
+      const leaver = cluster.plan.validators[2]!.publicKey;
+      await nodes[2]!.client.blockPeer(cluster.plan.validators[0]!.publicKey);
       await waitFor('the victim sees node-2 go', async () => !((await victim().client.networkInfo()).peers ?? []).includes(leaver), 5000, 100);
-      await nodes[2]!.client.unblockPeer(plan.validators[0]!.publicKey);
+      await nodes[2]!.client.unblockPeer(cluster.plan.validators[0]!.publicKey);
       const back = await waitFor('node-2 back at the victim', async () => ((await victim().client.networkInfo()).peers ?? []).includes(leaver), 8000, 100).then(
         () => true,
         () => false,
@@ -119,7 +119,7 @@ describe('devnet node: hostile peers', () => {
     const watch = watchHonestPeers();
     const before = rssMiB(pid());
     let peak = before;
-    const attacker = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'block-flood', 0);
+    const attacker = await rawPeer(victim().config.p2p.port, cluster.plan.configs[0]!.genesis.chainId, 'block-flood', 0);
     attacker.socket.pause(); // asks and never reads
     const req = (i: number) => encodeBlockRequest(i, { fromHeight: 1, toHeight: 100_000, max: 200 });
     for (let i = 0; i < 150_000 && !attacker.socket.destroyed; i++) {
@@ -145,7 +145,7 @@ describe('devnet node: hostile peers', () => {
     const watch = watchHonestPeers();
     const before = rssMiB(pid());
     let peak = before;
-    const attacker = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'peers-flood', 0);
+    const attacker = await rawPeer(victim().config.p2p.port, cluster.plan.configs[0]!.genesis.chainId, 'peers-flood', 0);
     const base = randomPeers(1024);
     for (let i = 0; i < 4000 && !attacker.socket.destroyed; i++) {
       const payload = Buffer.from(base);
@@ -165,7 +165,7 @@ describe('devnet node: hostile peers', () => {
 
   it('a ping flood gets the pinger cut off; honest peers kept', async () => {
     const watch = watchHonestPeers();
-    const attacker: DevnetPeer = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'ping-flood', 0);
+    const attacker: DevnetPeer = await rawPeer(victim().config.p2p.port, cluster.plan.configs[0]!.genesis.chainId, 'ping-flood', 0);
     for (let i = 0; i < 20_000 && !attacker.socket.destroyed; i++) {
       attacker.send(MsgType.ping, new Uint8Array(4));
       if (i % 1000 === 0) await sleep(20);
@@ -178,7 +178,7 @@ describe('devnet node: hostile peers', () => {
 
   it('gossip of validly signed transactions from unfunded senders is an offence: the gossiper is cut off', async () => {
     const watch = watchHonestPeers();
-    const attacker = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'unfunded', 0);
+    const attacker = await rawPeer(victim().config.p2p.port, cluster.plan.configs[0]!.genesis.chainId, 'unfunded', 0);
     // 40 senders with no balance, 50 nonces each (within the mempool's nonce gap: each is looked at and verified).
     const txs = Array.from({ length: 40 }, (_, k) => deriveKeyPair('unfunded', 'wallet', k)).flatMap((broke) => Array.from({ length: 50 }, (_, n) => signTransferFast(broke.key, n, 1, fromHex(broke.publicKey), 1_000).bytes));
     for (let i = 0; i < txs.length && !attacker.socket.destroyed; i += 100) {
@@ -195,11 +195,11 @@ describe('devnet node: hostile peers', () => {
   it('a gossip flood of validly signed, funded transactions: the victim verifies at most its per-peer budget each second, the rest is dropped unverified', async () => {
     const watch = watchHonestPeers();
     // 8 funded wallets × 500 nonces: every one valid and admissible, so only the budget bounds the work.
-    const to = fromHex(plan.wallets[0]!.publicKey);
-    const txs = plan.wallets.flatMap((w) => Array.from({ length: 500 }, (_, n) => signTransferFast(w.key, n, 1, to, 1).bytes));
+    const to = fromHex(cluster.plan.wallets[0]!.publicKey);
+    const txs = cluster.plan.wallets.flatMap((w) => Array.from({ length: 500 }, (_, n) => signTransferFast(w.key, n, 1, to, 1).bytes));
     const verified0 = await metric('node_tx_signatures_verified_total');
     const gossip0 = await metric('p2p_gossip_in_total');
-    const attacker = await rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'verify-flood', 0);
+    const attacker = await rawPeer(victim().config.p2p.port, cluster.plan.configs[0]!.genesis.chainId, 'verify-flood', 0);
     const t0 = Date.now();
     for (let i = 0; i < txs.length && !attacker.socket.destroyed; i += 200) attacker.socket.write(encodeListFrame(MsgType.txs, txs.slice(i, i + 200)));
     // Handled when the victim's gossip counter has taken all of them, or stopped moving (cut off).
@@ -224,7 +224,7 @@ describe('devnet node: hostile peers', () => {
 
   it('a crowd of fresh identities: only a few are admitted per interval; honest peers kept', async () => {
     const watch = watchHonestPeers();
-    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => rawPeer(victim().config.p2p.port, plan.configs[0]!.genesis.chainId, 'crowd', i)));
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => rawPeer(victim().config.p2p.port, cluster.plan.configs[0]!.genesis.chainId, 'crowd', i)));
     const admitted = results.filter((r) => r.status === 'fulfilled').length;
     const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason));
     for (const r of results) if (r.status === 'fulfilled') r.value.socket.destroy();
