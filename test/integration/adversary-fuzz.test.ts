@@ -5,35 +5,19 @@
  * impossible bound on chain growth, or from a copy of its record where one crafted transaction was seen in a
  * block, it fails, naming the numbers.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 // What users get: the example and the package build (dist), as `loadnet run examples/invalid-tx-fuzzing.ts` runs them.
-import { LocalDeployer, scenarioWith, type FuzzSummary, type RunHandle, type Runner } from 'loadnet';
+import { LocalDeployer, scenarioWith, type FuzzSummary } from 'loadnet';
 import { invalidTxFuzzing } from '../../examples/invalid-tx-fuzzing.js';
-import { alive, pidsOf } from './helpers/run-files.js';
+import { runsForFile } from './helpers/file-runs.js';
 import { expectLiveVerdicts, observedOf, rejudge, rejudgeAltered } from './helpers/rejudge.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-adversary-fuzz-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  rmSync(outDir, { recursive: true, force: true });
-});
+const runs = runsForFile('loadnet-adversary-fuzz-', (outDir) => new LocalDeployer({ outDir }));
 
 describe('tx-fuzz on real nodes', () => {
   it('rejects every case with its reason, includes none, stays live; an impossible growth bound fails naming the numbers', async () => {
     const scenario = scenarioWith(invalidTxFuzzing(), { durationMs: 8000, cooldownMs: 2000 });
-    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-    cleanup.push(runner);
-    const handle = await runner.run(scenario, { rejectOnFailure: false });
-    cleanup.push(handle);
-    pids.push(...pidsOf(handle.runDir));
-    for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
+    const handle = await runs.run(scenario);
     const summary = handle.summary.txFuzz as FuzzSummary;
     console.log(summary.errors, summary.valid);
     console.table(summary.cases.map((r) => ({ case: r.case, sent: r.sent, expected: r.rejectedAsExpected, otherwise: r.rejectedOtherwise, accepted: r.accepted, errored: r.errored, notCrafted: r.notCrafted ?? '' })));

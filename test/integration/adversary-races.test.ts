@@ -9,39 +9,18 @@
  * mechanism itself (the mempool exchange) is shown on and off in node-mempool-exchange.test.ts, where no
  * block can blur it.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LocalDeployer, scenarioWith, type RunHandle, type Runner, type Scenario } from 'loadnet';
+import { describe, expect, it } from 'vitest';
+import { LocalDeployer, scenarioWith } from 'loadnet';
 import { propagationRace } from '../../examples/propagation-race.js';
 import { mempoolDivergence } from '../../examples/mempool-divergence.js';
-import { alive, pidsOf } from './helpers/run-files.js';
+import { runsForFile } from './helpers/file-runs.js';
 import { expectLiveVerdicts, observedOf, rejudge, rejudgeAltered } from './helpers/rejudge.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-adversary-races-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  rmSync(outDir, { recursive: true, force: true });
-});
-
-async function run(scenario: Scenario): Promise<RunHandle> {
-  const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-  cleanup.push(runner);
-  const handle = await runner.run(scenario, { rejectOnFailure: false });
-  cleanup.push(handle);
-  pids.push(...pidsOf(handle.runDir));
-  for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
-  return handle;
-}
+const runs = runsForFile('loadnet-adversary-races-', (outDir) => new LocalDeployer({ outDir }));
 
 describe('races on real nodes', () => {
   it('propagation race: every transaction once on every node, equal state; a 1 ms inclusion bound fails naming the p99', async () => {
-    const handle = await run(scenarioWith(propagationRace(), { durationMs: 6000, cooldownMs: 2000 }));
+    const handle = await runs.run(scenarioWith(propagationRace(), { durationMs: 6000, cooldownMs: 2000 }));
     const real = handle.summary.expectations.find((e) => e.name === 'race-included-once');
     expect(real!.status, real!.message).toBe('pass');
     const f = real!.figures as { batch: number; answers: Record<string, { sent: number; accepted: number; duplicate: number; other: Record<string, number> }>; perNode: Record<string, { included: number; missing: number; twice: number }>; stateRoot: { height: number; distinct: number }; differingAccounts: number; inclusion: { count: number } };
@@ -77,7 +56,7 @@ describe('races on real nodes', () => {
   }, 90_000);
 
   it('mempool divergence: converges after the heal within the window; a 1 ms window fails naming the time', async () => {
-    const handle = await run(scenarioWith(mempoolDivergence(), { durationMs: 8000, cooldownMs: 3000 }));
+    const handle = await runs.run(scenarioWith(mempoolDivergence(), { durationMs: 8000, cooldownMs: 3000 }));
     const real = handle.summary.expectations.find((e) => e.name === 'mempool-converged');
     expect(real!.status, real!.message).toBe('pass');
     const f = real!.figures as { transactions: number; convergenceMs: number; maxPairwiseDifference: number; divergenceEnd: { healedAt: number | null }; atEnd: { dropped: number; partial: number }; samples: unknown[] };

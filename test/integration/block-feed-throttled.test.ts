@@ -4,26 +4,12 @@
  * The node client waits each 429 out as told and asks again: no block is lost, the run is judged on what the
  * chain did, and the waits are counted. Real node processes (LocalDeployer).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { Pool } from 'undici';
-import { LocalDeployer, ScenarioBuilder, type RunHandle, type Runner } from 'loadnet';
-import { alive, pidsOf } from './helpers/run-files.js';
+import { LocalDeployer, ScenarioBuilder } from 'loadnet';
+import { runsForFile } from './helpers/file-runs.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-feed-throttled-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  try {
-    for (const c of cleanup.reverse()) await c.dispose();
-    for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-});
+const runs = runsForFile('loadnet-feed-throttled-', (outDir) => new LocalDeployer({ outDir }));
 
 /** GET from another loopback address than the run's own clients (its own budget), raw text. */
 async function readAs(url: string, path: string): Promise<string> {
@@ -51,12 +37,7 @@ describe('block feed against a low per-client budget', () => {
       .withCooldown('1s')
       .named('block-feed-throttled')
       .build();
-    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-    cleanup.push(runner);
-    const handle = await runner.run(scenario, { rejectOnFailure: false });
-    cleanup.push(handle);
-    pids.push(...pidsOf(handle.runDir));
-    for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
+    const handle = await runs.run(scenario);
     console.log('chain section:', JSON.stringify(handle.summary.chain).slice(0, 600));
     const node = handle.context.node('validator-0');
     const metrics = await readAs(node.descriptor.apiUrl, '/metrics');

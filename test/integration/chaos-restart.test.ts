@@ -10,25 +10,17 @@
  * With LOADNET_WRITE_FIXTURE=1 the restart run's record is copied to test/fixtures/report-run/ (the report's
  * browser test renders it).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
 import { ScenarioBuilder } from '../../src/scenario/builder.js';
-import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
-import { pidsOf, readEvents, alive } from './helpers/run-files.js';
+import type { RunHandle } from '../../src/runtime/contracts.js';
+import { readEvents } from './helpers/run-files.js';
+import { runsForFile } from './helpers/file-runs.js';
 import { expectLiveVerdicts, rejudge, rejudgeAltered } from './helpers/rejudge.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-chaos-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  rmSync(outDir, { recursive: true, force: true });
-});
+const runs = runsForFile('loadnet-chaos-', (outDir) => new LocalDeployer({ outDir }));
 
 interface Interval {
   target: string;
@@ -84,16 +76,7 @@ function chaosScenario(name: string, action: 'restart' | 'pause' | 'kill') {
     .build();
 }
 
-async function run(name: string, action: 'restart' | 'pause' | 'kill'): Promise<RunHandle> {
-  const scenario = chaosScenario(name, action);
-  const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-  cleanup.push(runner);
-  const handle = await runner.run(scenario, { rejectOnFailure: false });
-  cleanup.push(handle);
-  pids.push(...pidsOf(handle.runDir));
-  for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
-  return handle;
-}
+const run = (name: string, action: 'restart' | 'pause' | 'kill'): Promise<RunHandle> => runs.run(chaosScenario(name, action));
 
 /** Nothing accepted was lost: tx-inclusion passes at 100 % and no id is dropped. */
 function checkInclusion(handle: RunHandle): void {

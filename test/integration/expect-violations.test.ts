@@ -7,32 +7,19 @@
  *  - a partition long enough for both halves to finalise their own blocks (k = 2): safety reports the
  *    heights where nodes hold different final blocks.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
 import { ScenarioBuilder } from '../../src/scenario/builder.js';
-import type { ExpectationOutcome, RunHandle, Runner } from '../../src/runtime/contracts.js';
+import type { ExpectationOutcome, RunHandle } from '../../src/runtime/contracts.js';
 import { sleep } from '../../src/util/clock.js';
 import { ActionWorkload, TransferWorkload } from './expect-helpers.js';
-import { alive, pidsOf } from './helpers/run-files.js';
+import { runsForFile } from './helpers/file-runs.js';
 import { MempoolBounded } from '../../src/expectations/index.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-expect-violations-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  // the node left frozen with SIGSTOP is gone too
-  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  rmSync(outDir, { recursive: true, force: true });
-});
+// After all tests no node pid is left, the node left frozen with SIGSTOP included.
+const runs = runsForFile('loadnet-expect-violations-', (outDir) => new LocalDeployer({ outDir }));
 
 function byName(handle: RunHandle): Record<string, ExpectationOutcome> {
-  pids.push(...pidsOf(handle.runDir));
-  for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
   return Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
 }
 
@@ -64,10 +51,7 @@ describe('a run with validators frozen by SIGSTOP', () => {
       .withCooldown('3s')
       .named('expect-frozen')
       .build();
-    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-    cleanup.push(runner);
-    const handle = await runner.run(scenario, { rejectOnFailure: false });
-    cleanup.push(handle);
+    const handle = await runs.run(scenario);
     const r = byName(handle);
     expect(handle.passed).toBe(false);
     expect(r['block-timing']!.status).toBe('fail');
@@ -112,10 +96,7 @@ describe.concurrent('runs made to violate an expectation, at once', () => {
         .withCooldown('3s')
         .named('expect-partition')
         .build();
-      const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-      cleanup.push(runner);
-      const handle = await runner.run(scenario, { rejectOnFailure: false });
-      cleanup.push(handle);
+      const handle = await runs.run(scenario);
       const r = byName(handle);
       expect(r['safety']!.status).toBe('fail');
       expect(r['safety']!.message).toMatch(/nodes disagree at \d+ final heights, first at \d+: validator-\d(\+validator-\d)*(\+block feed)? [0-9a-f]{8}… vs (validator-\d|block feed)|final block reverted on validator-\d: reorg of depth \d+/);
@@ -143,10 +124,7 @@ describe.concurrent('runs made to violate an expectation, at once', () => {
         .withCooldown('2s')
         .named('expect-isolated')
         .build();
-      const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-      cleanup.push(runner);
-      const handle = await runner.run(scenario, { rejectOnFailure: false });
-      cleanup.push(handle);
+      const handle = await runs.run(scenario);
       const r = byName(handle);
       expect(r['consensus-liveness']!.status).toBe('fail');
       const m = /executor-0 at (\d+) \((\d+) behind\)[^;]*; best (\d+), max lag 2/.exec(r['consensus-liveness']!.message);
@@ -173,10 +151,7 @@ describe.concurrent('runs made to violate an expectation, at once', () => {
         .withCooldown('2s')
         .named('expect-saturated')
         .build();
-      const runner = await new LocalDeployer({ outDir, tuning: { block: { maxTxs: 2, maxBytes: 8 * 1024 * 1024 } } }).deploy(scenario);
-      cleanup.push(runner);
-      const handle = await runner.run(scenario, { rejectOnFailure: false });
-      cleanup.push(handle);
+      const handle = await runs.run(scenario, { deployer: new LocalDeployer({ outDir: runs.outDir, tuning: { block: { maxTxs: 2, maxBytes: 8 * 1024 * 1024 } } }) });
       const r = byName(handle);
       expect(r['mempool-bounded']!.status).toBe('fail');
       const m = /validator-\d rising ([\d.]+) tx\/s over the last ([\d.]+)s \(\+(\d+), allowed \+30\)/.exec(r['mempool-bounded']!.message);

@@ -4,36 +4,20 @@
  * nodes use (peak and bound named); the passing run is the fuzzer's own test (adversary-fuzz.test.ts), whose
  * expectations all pass, node-health among them.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LocalDeployer, ScenarioBuilder, type RunHandle, type Runner, type Workload } from 'loadnet';
-import { alive, pidsOf, readEvents } from './helpers/run-files.js';
+import { describe, expect, it } from 'vitest';
+import { LocalDeployer, ScenarioBuilder, type Workload } from 'loadnet';
+import { readEvents } from './helpers/run-files.js';
+import { runsForFile } from './helpers/file-runs.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-node-health-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  rmSync(outDir, { recursive: true, force: true });
-});
+const runs = runsForFile('loadnet-node-health-', (outDir) => new LocalDeployer({ outDir, reports: false }));
 
 /** A short fuzzing run: the adversary workload brings node-health with it. */
 const fuzzing = (name: string) =>
   ScenarioBuilder.topology().validators(2).apply().named(name).wallets(4).slotDuration('500ms').activeSlotCoeff(0.8).securityParam(3).fuzzTransactions({ rate: 10 }).withRunDuration('5s').withCooldown('1s');
 
 async function run(builder: ReturnType<typeof fuzzing>) {
-  const scenario = builder.build();
-  const runner = await new LocalDeployer({ outDir, reports: false }).deploy(scenario);
-  cleanup.push(runner);
-  const handle = await runner.run(scenario, { rejectOnFailure: false });
-  cleanup.push(handle);
-  pids.push(...pidsOf(handle.runDir));
+  const handle = await runs.run(builder.build());
   const health = handle.summary.expectations.find((e) => e.name === 'node-health')!;
-  console.log(`${health.status} ${health.name}: ${health.message}`);
   return { handle, health };
 }
 

@@ -79,9 +79,13 @@ export function disposedAfterAll(prefix: string): { outDir: string; cleanup: Arr
   const cleanup: Array<{ dispose(): Promise<void> }> = [];
   const pids: number[] = [];
   afterAll(async () => {
-    for (const c of cleanup.reverse()) await c.dispose();
-    for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-    rmSync(outDir, { recursive: true, force: true });
+    // The directory goes whatever fails before it (a dispose, or a node left behind).
+    try {
+      for (const c of cleanup.reverse()) await c.dispose();
+      for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
   return { outDir, cleanup, pids };
 }
