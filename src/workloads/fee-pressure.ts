@@ -118,7 +118,7 @@ export class FeePressureWorkload implements Workload {
 
   /** Before the window: each tier's engine made and prepared, so that every tier offers load from the window's start. */
   async prepare(ctx: RunContext, signal: AbortSignal): Promise<void> {
-    const [before] = await Promise.all([evictionsByNode(ctx), ...this.tiers.map((t) => t.load.prepareEngine(ctx, signal))]);
+    const [before] = await Promise.all([evictionsByNode(ctx), ...this.tiers.map((t) => t.load.prepare(ctx, signal))]);
     this.evictionsBefore = before;
   }
 

@@ -4,7 +4,9 @@
  * cooldown it keeps tracking inclusion. Emits `load.interval` every second, live figures under 'load', and
  * the `load` summary section, and its traffic record (`load.traffic`, load/traffic.ts) once the schedule has
  * started. Given a recorded traffic (`loadnet replay`), it sends that instead: the recorded stages, offset into
- * the window, length, seed, shards and target order. Bundles the TxInclusion expectation.
+ * the window, length, seed, shards and target order. Its load engine is prepared before the window (`prepare`:
+ * worker threads spawned, nonces synced, first transactions signed) and its schedule starts on the window's start
+ * (a replay: where the recorded one did). Bundles the TxInclusion expectation.
  */
 import { join } from 'node:path';
 import { LoadnetError } from '../errors.js';
@@ -36,14 +38,15 @@ export class TransactionWorkload implements Workload {
   private metrics?: RunMetrics;
   private readonly inclusionExpectation: TxInclusion;
   private engine?: LoadEngine;
-  /** Its engine was prepared before the window (prepare()); the window length it was made for. */
+  /** Its engine was prepared before the window (prepare()); the window length and targets it was made for. */
   private prepared = false;
   private engineDurationMs = 0;
+  private engineTargets?: { names: string[]; urls: string[]; choice: TargetChoice };
   private totals?: LoadTotals;
   private ctx?: RunContext;
   /** The last settled figures (after finish: the final ones). */
   result?: { totals: LoadTotals; outcome?: InclusionOutcome };
-  /** Unix ms at which its load engine's schedule started (absent before; a loaded machine starts it seconds into the window). */
+  /** Unix ms at which its load engine's schedule started (absent before; the window's start once prepared, later when started unprepared). */
   get startedAt(): number | undefined {
     return this.engine?.startedAt || undefined;
   }
@@ -104,12 +107,13 @@ export class TransactionWorkload implements Workload {
   }
 
   /**
-   * Before the window (from a composing workload's `prepare`, e.g. fee pressure's tiers): its load engine
-   * made for the whole window and prepared (workers spawned, nonces synced, first transactions signed), so that
-   * `start` only starts the schedule, on the window's start. Started in the window instead, a loaded machine took
-   * seconds to spawn the workers (three fee tiers on containers: 8.5 s of a 15 s window).
+   * Before the window (the runner's Workload.prepare; a composing workload's own `prepare` for its parts, e.g. fee
+   * pressure's tiers, which the runner does not see): its load engine made for the whole window and prepared
+   * (workers spawned or agents connected, nonces synced, first transactions signed), so that `start` only starts
+   * the schedule, on the window's start. Started in the window instead, a loaded machine took seconds to spawn the
+   * workers (three fee tiers on containers: 8.5 s of a 15 s window). Called twice, the second call does nothing.
    */
-  async prepareEngine(ctx: RunContext, signal: AbortSignal): Promise<void> {
+  async prepare(ctx: RunContext, signal: AbortSignal): Promise<void> {
     if (this.engine || signal.aborted) return;
     const engine = this.newEngine(ctx, this.replay ? this.replay.durationMs : (this.metrics?.durationMs ?? ctx.scenario.durationMs));
     // The run interrupted before (or after) the window: the prepared workers are let go (stop() after the load is a no-op).
@@ -123,7 +127,8 @@ export class TransactionWorkload implements Workload {
     const first = this.spec.firstWallet ?? 0;
     const wallets = ctx.wallets.slice(first, first + this.spec.users);
     if (wallets.length === 0) throw new LoadnetError('LN_ERR_WORKLOAD', 'transactions: the run has no funded wallets', { hint: 'declare wallets with .wallets(n)' });
-    const { urls, choice } = this.targets(ctx);
+    const targets = this.targets(ctx);
+    const { urls, choice } = targets;
     this.engine = createLoadEngine({
       name: this.name,
       targets: urls,
@@ -148,6 +153,7 @@ export class TransactionWorkload implements Workload {
       ...(this.role.summary ? agentEngineOptions(ctx, this.name) : {}),
     });
     this.engineDurationMs = durationMs;
+    this.engineTargets = targets;
     return this.engine;
   }
 
@@ -161,7 +167,8 @@ export class TransactionWorkload implements Workload {
     }
     const engine = this.engine!;
     const durationMs = this.engineDurationMs;
-    const { names, urls, choice } = this.targets(ctx);
+    // The targets it was made with (before the window when prepared): a node changed since is caught by `follow`.
+    const { names, urls, choice } = this.engineTargets!;
     const onAbort = () => void engine.stop().catch(() => undefined);
     signal.addEventListener('abort', onAbort, { once: true });
     // Nodes started or removed at runtime join or leave the targets (unless one node was chosen).

@@ -86,6 +86,11 @@ describe('load agents in a run', () => {
       expect(c.host, 'the agents run on this machine').toBe(hostname());
       expect(c.shards).toHaveLength(1);
     }
+    // The agents took their shards before the window (the engine's prepare): the load starts on its start
+    // (connected in the window instead: 2,048 ms into it at load 9).
+    const traffic = events.filter((e) => e.kind === 'load.traffic');
+    expect(traffic).toHaveLength(1);
+    expect(traffic[0]!.offsetMs, 'the agents\' load starts on the window\'s start').toBeLessThan(250);
     const lostEv = events.filter((e) => e.kind === 'agent.lost');
     expect(lostEv).toHaveLength(1);
     expect(lostEv[0]!.address).toBe(a2.address);
