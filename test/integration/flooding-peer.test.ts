@@ -9,10 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LocalDeployer, ScenarioBuilder, type FloodingPeerReport } from 'loadnet';
-import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
+import { runsForFile } from './helpers/file-runs.js';
 import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
 
-const { outDir, cleanup, pids } = disposedAfterAll('loadnet-flooding-peer-');
+const runs = runsForFile('loadnet-flooding-peer-', (outDir) => new LocalDeployer({ outDir }));
 
 const scenario = (name: string) =>
   ScenarioBuilder.topology()
@@ -31,13 +31,7 @@ const scenario = (name: string) =>
     .build();
 
 async function run(name: string): Promise<{ status: string; message: string; report: FloodingPeerReport; runDir: string }> {
-  const s = scenario(name);
-  const runner = await new LocalDeployer({ outDir }).deploy(s);
-  cleanup.push(runner);
-  const handle = await runner.run(s, { rejectOnFailure: false });
-  cleanup.push(handle);
-  pids.push(...pidsOf(handle.runDir));
-  for (const e of handle.summary.expectations) console.log(`${name}: ${e.status} ${e.name}: ${e.message}`);
+  const handle = await runs.run(scenario(name), { label: name });
   const e = handle.summary.expectations.find((x) => x.name === 'flooding-peer:validator-0')!;
   expectLiveVerdicts(handle.runDir, handle.summary);
   return { status: e.status, message: e.message, report: handle.summary.floodingPeer as FloodingPeerReport, runDir: handle.runDir };

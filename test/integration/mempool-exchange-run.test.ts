@@ -15,9 +15,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LocalDeployer, ScenarioBuilder } from 'loadnet';
-import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
+import { runsForFile } from './helpers/file-runs.js';
 
-const { outDir, cleanup, pids } = disposedAfterAll('loadnet-mempool-exchange-');
+const runs = runsForFile('loadnet-mempool-exchange-', (outDir) => new LocalDeployer({ outDir, reports: false }));
 
 const scenario = (name: string) =>
   ScenarioBuilder.topology()
@@ -51,13 +51,7 @@ interface Figures {
 const validatorsHeldAfter = (f: Figures) => Math.max(0, ...f.samples.filter((x) => x.ms >= 0).flatMap((x) => Object.entries(x.sizes).filter(([n]) => n.startsWith('validator-')).map(([, k]) => k)));
 
 async function run(name: string): Promise<{ status: string; message: string; figures: Figures }> {
-  const s = scenario(name);
-  const runner = await new LocalDeployer({ outDir, reports: false }).deploy(s);
-  cleanup.push(runner);
-  const handle = await runner.run(s, { rejectOnFailure: false });
-  cleanup.push(handle);
-  pids.push(...pidsOf(handle.runDir));
-  for (const e of handle.summary.expectations) console.log(`${name}: ${e.status} ${e.name}: ${e.message}`);
+  const handle = await runs.run(scenario(name), { label: name });
   const e = handle.summary.expectations.find((x) => x.name === 'mempool-converged')!;
   return { status: e.status, message: e.message, figures: e.figures as never };
 }
