@@ -8,23 +8,18 @@
  * report's test does): no console error, no network, every chart has each run's curves, the regressions
  * are marked. The full-length comparison is in bench/RESULTS.md.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import { LocalDeployer, type Runner } from 'loadnet';
 import { loadnetCli, shortLoad } from './helpers/short-load.js';
+import { disposedAfterAll } from './helpers/run-files.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compare-'));
-const runners: Runner[] = [];
-afterAll(async () => {
-  for (const r of runners) await r.dispose();
-  rmSync(outDir, { recursive: true, force: true });
-});
+const { outDir, cleanup: runners } = disposedAfterAll('loadnet-compare-');
 
 const plan = () => shortLoad('compare-me', '15s');
 

@@ -12,28 +12,21 @@
  * config file), the tier order fails naming the numbers (test/integration/fee-pressure.test.ts does both on
  * local nodes).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ComposeDeployer, scenarioWith, type FeePressureReport, type FloodingPeerReport, type FloodReport, type RunHandle, type Runner, type Scenario } from 'loadnet';
+import { ComposeDeployer, scenarioWith, type FeePressureReport, type FloodingPeerReport, type FloodReport, type RunHandle, type Scenario } from 'loadnet';
 import { propagationRace } from '../../examples/propagation-race.js';
 import { mempoolDivergence } from '../../examples/mempool-divergence.js';
 import { invalidTxFuzzing } from '../../examples/invalid-tx-fuzzing.js';
 import { apiFlood } from '../../examples/api-flood.js';
 import { floodingPeer } from '../../examples/flooding-peer.js';
 import { feePressureShort } from '../../examples/fee-pressure.js';
-import { readEvents } from './helpers/run-files.js';
+import { disposedAfterAll, readEvents } from './helpers/run-files.js';
 import { engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
 
 const hasEngine = await engineAvailable();
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compose-adversary-'));
-const cleanup: Array<RunHandle | Runner> = [];
-
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  rmSync(outDir, { recursive: true, force: true });
-});
+const { outDir, cleanup } = disposedAfterAll('loadnet-compose-adversary-');
 
 /** Deploy on containers, run, log each verdict; the handle stays alive until `finish`. */
 async function runOnCompose(plan: Scenario): Promise<{ handle: RunHandle; runId: string; failed: string[] }> {

@@ -4,27 +4,20 @@
  * down at a time), and the expectations judged on it: consensus liveness, safety (nothing final reverted),
  * the bundled inclusion and chaos recovery checks. Teardown leaves nothing labelled with the run's id.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ComposeDeployer } from '../../src/deployers/compose/index.js';
 import { ScenarioBuilder } from '../../src/scenario/builder.js';
-import type { RunHandle, Runner } from '../../src/runtime/contracts.js';
-import { readEvents } from './helpers/run-files.js';
+import type { RunHandle } from '../../src/runtime/contracts.js';
+import { disposedAfterAll, readEvents } from './helpers/run-files.js';
 import { engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
 import { ComposeDeployer as PackagedCompose, scenarioFromSpec, scenarioWith, type Scenario } from 'loadnet';
 import { latencyTiers } from '../../examples/latency-tiers.js';
 import { clockSkew } from '../../examples/clock-skew.js';
 
 const hasEngine = await engineAvailable();
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compose-run-'));
-const cleanup: Array<RunHandle | Runner> = [];
-
-afterAll(async () => {
-  for (const c of cleanup.reverse()) await c.dispose();
-  rmSync(outDir, { recursive: true, force: true });
-});
+const { outDir, cleanup } = disposedAfterAll('loadnet-compose-run-');
 
 /** 3 validators + 2 executors with transaction load; DA load and/or chaos restarts on top. */
 function scenario(name: string, parts: { da: boolean; chaos: boolean }) {
