@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { ComposeDeployer } from '../../src/deployers/compose/index.js';
 import { ensureNodeImage } from '../../src/deployers/compose/image.js';
 import { installedRules } from '../../src/faults/appliers/iptables.js';
-import type { RunNode, Runner } from '../../src/runtime/contracts.js';
+import type { Runner } from '../../src/runtime/contracts.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { readEvents, waitFor } from './helpers/run-files.js';
+import { expectCaughtUpAndFollowing, heights } from './helpers/run-heights.js';
 import { containerOf, docker, engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
 
 const hasEngine = await engineAvailable();
@@ -23,19 +24,6 @@ const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compose-deploy-'));
 const scenario = scenarioOf(localSpec({ name: 'compose-deploy', shape: 'full', nodeControl: true, slotDurationMs: 500, securityParam: 12 }));
 let runner: Runner;
 let runId: string;
-
-async function heights(nodes: readonly RunNode[]): Promise<Map<string, number>> {
-  return new Map(await Promise.all(nodes.map(async (n) => [n.descriptor.name, (await n.client.head()).height] as const)));
-}
-
-async function expectCaughtUpAndFollowing(name: string): Promise<void> {
-  const ctx = runner.context;
-  const h = await heights(ctx.nodes());
-  const best = Math.max(...[...h].filter(([n]) => n !== name).map(([, v]) => v));
-  expect(h.get(name)!).toBeGreaterThanOrEqual(best - 1);
-  const before = h.get(name)!;
-  await waitFor(async () => (await ctx.node(name).client.head()).height > before, 15_000, `${name} height to move past ${before}`);
-}
 
 /** The node's clock minus ours (its API reports the wall clock it runs on). */
 async function clockSkewOf(node: string): Promise<number> {
@@ -129,7 +117,7 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     expect(Math.abs((await clockSkewOf('validator-1')) - 1500), 'validator-1 still skewed after its container restarted').toBeLessThan(200);
     await control.setClockSkew!('validator-1', undefined);
     expect(Math.abs(await skewNear('validator-1', 0)), 'skew cleared').toBeLessThan(200);
-    await expectCaughtUpAndFollowing('validator-1');
+    await expectCaughtUpAndFollowing(runner.context, 'validator-1');
     const start = (await readEvents(runner.context.runDir)).find((e) => e.kind === 'fault.start' && e.fault === 'clock-skew');
     expect(start?.detail?.mechanism).toMatch(/^libfaketime: /);
   });
@@ -144,7 +132,7 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     await expect(runner.context.node('executor-0').client.head()).rejects.toThrow();
     await ctrl.start('executor-0');
     expect((await runner.context.node('executor-0').client.head()).height).toBeGreaterThanOrEqual(heightBefore);
-    await expectCaughtUpAndFollowing('executor-0');
+    await expectCaughtUpAndFollowing(runner.context, 'executor-0');
   });
 
   it('pauses validator-2 (cgroup freezer): the others go on; unpause: it catches up', async () => {
@@ -156,7 +144,7 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     await waitFor(async () => [...(await heights(others))].every(([n, h]) => h > before.get(n)!), 15_000, 'the others to advance while one is paused');
     await ctrl.resume('validator-2');
     expect((await containerOf(runId, 'validator-2')).State.Paused).toBe(false);
-    await expectCaughtUpAndFollowing('validator-2');
+    await expectCaughtUpAndFollowing(runner.context, 'validator-2');
   });
 
   it('partitions a minority in the kernel; after heal the chain converges without reverting anything final', async () => {
@@ -242,7 +230,7 @@ describe.skipIf(!hasEngine)('ComposeDeployer: 3 validators + 2 executors on a Do
     const joined = await ctrl.startNode({ name: 'joiner-0', peers: ['validator-0', 'executor-1'] });
     expect(joined.name).toBe('joiner-0');
     expect((await containerOf(runId, 'joiner-0')).Config.Labels['loadnet.role']).toBe('validator');
-    await expectCaughtUpAndFollowing('joiner-0');
+    await expectCaughtUpAndFollowing(runner.context, 'joiner-0');
     await ctrl.removeNode('joiner-0');
     await expect(containerOf(runId, 'joiner-0')).rejects.toThrow(/no container/);
     expect(runner.context.nodes().map((n) => n.descriptor.name)).not.toContain('joiner-0');

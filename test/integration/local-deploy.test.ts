@@ -10,28 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalDeployer } from '../../src/deployers/local/index.js';
 import { registryDir } from '../../src/deployers/local/leftovers.js';
-import type { RunNode, Runner } from '../../src/runtime/contracts.js';
+import type { Runner } from '../../src/runtime/contracts.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { keepRunsOnFailure, pidsOf, readEvents, waitFor } from './helpers/run-files.js';
+import { expectCaughtUpAndFollowing, heights } from './helpers/run-heights.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-local-deploy-'));
 let runner: Runner;
 const scenario = scenarioOf(localSpec({ name: 'local-deploy', nodeControl: true, securityParam: 3 }));
-
-async function heights(nodes: readonly RunNode[]): Promise<Map<string, number>> {
-  const entries = await Promise.all(nodes.map(async (n) => [n.descriptor.name, (await n.client.head()).height] as const));
-  return new Map(entries);
-}
-
-/** The node is at most one block behind the best other node, and its height moves on afterwards. */
-async function expectCaughtUpAndFollowing(name: string): Promise<void> {
-  const ctx = runner.context;
-  const h = await heights(ctx.nodes());
-  const best = Math.max(...[...h].filter(([n]) => n !== name).map(([, v]) => v));
-  expect(h.get(name)!).toBeGreaterThanOrEqual(best - 1);
-  const before = h.get(name)!;
-  await waitFor(async () => (await ctx.node(name).client.head()).height > before, 15_000, `${name} height to move past ${before}`);
-}
 
 keepRunsOnFailure(afterEach, outDir, 'local-deploy');
 
@@ -72,7 +58,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
   for (const name of ['validator-1', 'executor-0']) {
     it(`restarts ${name}: it comes back and catches up`, async () => {
       await runner.context.nodeControl!.restart(name);
-      await expectCaughtUpAndFollowing(name);
+      await expectCaughtUpAndFollowing(runner.context, name);
     });
 
     it(`kills ${name} (SIGKILL, data kept) and starts it again`, async () => {
@@ -83,7 +69,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
       await ctrl.start(name);
       // Data kept: it restarts from disk, never below what it had.
       expect((await runner.context.node(name).client.head()).height).toBeGreaterThanOrEqual(heightBefore);
-      await expectCaughtUpAndFollowing(name);
+      await expectCaughtUpAndFollowing(runner.context, name);
     });
   }
 
@@ -95,7 +81,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
       const before = await heights(others);
       await waitFor(async () => [...(await heights(others))].every(([n, h]) => h > before.get(n)!), 15_000, 'the other nodes to advance while one is paused');
       await ctrl.resume(name);
-      await expectCaughtUpAndFollowing(name);
+      await expectCaughtUpAndFollowing(runner.context, name);
     });
   }
 
@@ -106,7 +92,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
     const peerIds = runner.context.nodes().filter((n) => n.descriptor.name !== 'joiner-0').map((n) => n.descriptor.peerId);
     expect(peerIds).not.toContain(joined.peerId);
     expect(runner.context.nodes().map((n) => n.descriptor.name)).toContain('joiner-0');
-    await expectCaughtUpAndFollowing('joiner-0');
+    await expectCaughtUpAndFollowing(runner.context, 'joiner-0');
     // The block feed follows the joiner too.
     await waitFor(async () => runner.context.blockFeed.tips().some((t) => t.node === 'joiner-0' && t.up && t.height > 0), 5_000, 'the feed to report the joiner');
     // Unnamed, as an executor, with the shape's default peers (star: the hub).
@@ -114,7 +100,7 @@ describe('LocalDeployer: 3 validators + 2 executors', () => {
     expect(exec).toMatchObject({ name: 'executor-join-1', role: 'executor' });
     const hub = runner.context.node('validator-0');
     expect((await runner.context.node(exec.name).client.peers()).ids).toContain(hub.descriptor.peerId);
-    await expectCaughtUpAndFollowing(exec.name);
+    await expectCaughtUpAndFollowing(runner.context, exec.name);
   });
 
   it('removeNode shrinks the topology and the chain stays live', async () => {
