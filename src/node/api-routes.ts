@@ -177,11 +177,17 @@ function apiRoutes(node: DevnetNode): Route[] {
         } catch (e) {
           throw new HttpError(400, `bad batch frame: ${(e as Error).message}; expected count u32 | (len u32 | tx)* (encodeTxBatch)`);
         }
+        // Refused before anything is decoded when the client's or the node's verification queue is at its bound.
+        const queued = node.verifyQueue.reserve(req.client, at.length - 1);
+        if (typeof queued === 'string') throw new HttpError(503, `${queued} (api.limits.verifyPendingPerClient, verifyPendingMax); retry after 1 s`, { 'retry-after': '1' });
         // Priced by what it cost: each invalid signature found is charged to the client, and a client in debt
         // gets no more verifications (a window's turn asks, so the batches queued ahead have been charged).
         const payer = signatureCost > 0 ? { owes: req.owes, invalid: (n: number) => req.charge(n * signatureCost) } : undefined;
         // Results are plain identifiers: joined, not JSON.stringify'd (a 100,000-entry answer in a few ms).
-        return node.submitTxBatch({ length: at.length - 1, at: (i) => body.subarray(at[i]! + 4, at[i + 1]!) }, payer).then((results) => ({ text: results.length === 0 ? '{"results":[]}' : `{"results":["${results.join('","')}"]}` }));
+        return node
+          .submitTxBatch({ length: at.length - 1, at: (i) => body.subarray(at[i]! + 4, at[i + 1]!) }, payer, queued.release)
+          .then((results) => ({ text: results.length === 0 ? '{"results":[]}' : `{"results":["${results.join('","')}"]}` }))
+          .finally(queued.done);
       },
     },
     { method: 'GET', path: Paths.mempoolMetrics, handler: () => ({ json: node.mempool.metrics() }) },

@@ -70,7 +70,7 @@ export function checkNodeConfig(raw: unknown): NodeConfig {
   if (limits !== undefined) {
     if (typeof limits !== 'object' || limits === null) bad('api.limits', limits, 'an object of non-negative integers');
     else {
-      const known = [...Object.keys(DEFAULT_HTTP_LIMITS), 'batchAbandonAfter', 'invalidSignatureCost', 'blocksPerRequest'];
+      const known = [...Object.keys(DEFAULT_HTTP_LIMITS), 'batchAbandonAfter', 'invalidSignatureCost', 'blocksPerRequest', 'verifyPendingPerClient', 'verifyPendingMax'];
       for (const [k, v] of Object.entries(limits)) {
         if (known.includes(k)) int(`api.limits.${k}`, v, 0);
         else bad(`api.limits.${k}`, v, `no such limit; known: ${known.join(', ')}`);

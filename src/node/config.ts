@@ -42,9 +42,11 @@ export interface PeerAddress {
  * The API's limits: the HTTP server's, two of the node's own for transaction batches: batchAbandonAfter
  * (node.ts BATCH_ABANDON_AFTER) and invalidSignatureCost (api-routes.ts INVALID_SIGNATURE_COST: requests'
  * worth taken from a client's budget per transaction it sent with an invalid signature), and blocksPerRequest
- * (api-routes.ts BLOCKS_PER_REQUEST: blocks a /cryptarchia/blocks page serves per request's worth).
+ * (api-routes.ts BLOCKS_PER_REQUEST: blocks a /cryptarchia/blocks page serves per request's worth), and
+ * verifyPendingPerClient / verifyPendingMax (verify-queue.ts: API batch transactions waiting for signature
+ * verification, per client address and over all; 0 = no bound).
  */
-export type ApiLimits = Partial<HttpLimits> & { batchAbandonAfter?: number; invalidSignatureCost?: number; blocksPerRequest?: number };
+export type ApiLimits = Partial<HttpLimits> & { batchAbandonAfter?: number; invalidSignatureCost?: number; blocksPerRequest?: number; verifyPendingPerClient?: number; verifyPendingMax?: number };
 
 export interface NodeConfig {
   name: string;

@@ -38,6 +38,7 @@ export const DEFENSES = {
   'http-pipeline-cap': 'a socket with more unanswered pipelined requests than api.limits.maxPipelined is closed',
   'http-client-turn-share': "a client address is read at most api.limits.clientRequestsPerTurn requests per turn of the event loop, then waits for the next turn (off: every readable socket is read in each turn, so a client with thousands of requests in flight makes every other client wait behind all of them)",
   'http-signature-price': "a transaction sent to the API with an invalid signature costs its client's request budget api.limits.invalidSignatureCost requests more (the node paid a verification for it; off: one request whatever it holds)",
+  'verify-queue-bound': 'API batch transactions waiting for or in signature verification, per client address and over all (api.limits.verifyPendingPerClient, verifyPendingMax); a batch past either bound is answered 503 + Retry-After before it is decoded (off: every batch waits its turn, however many wait ahead, holding its body and the pipelined answers behind it)',
   'http-blocks-price': "a GET /cryptarchia/blocks page costs its client's request budget one request per api.limits.blocksPerRequest blocks it serves (default 1) (each block's JSON is built on the event loop; off: one request however many blocks)",
 } as const;
 
@@ -89,6 +90,7 @@ export function apiLimitsWith(limits: ApiLimits | undefined, off: DefenseSet): A
   zero('batch-abandon', ['batchAbandonAfter']);
   zero('http-signature-price', ['invalidSignatureCost']);
   zero('http-blocks-price', ['blocksPerRequest']);
+  zero('verify-queue-bound', ['verifyPendingPerClient', 'verifyPendingMax']);
   return out;
 }
 

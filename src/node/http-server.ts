@@ -24,6 +24,8 @@ export interface HttpRequest {
   contentType: string;
   /** The Authorization header ('' when absent). */
   authorization: string;
+  /** The client's address (what its request budget is kept by). */
+  client: string;
   /**
    * Price work found expensive while doing it: `tokens` more requests' worth off this client's budget
    * (a debt when it has none left, answered 429 until paid back); nothing without a budget.
@@ -485,6 +487,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
         contentType: String(req.headers['content-type'] ?? ''),
         authorization: String(req.headers.authorization ?? ''),
+        client,
         charge: (tokens) => budget.charge(client, tokens),
         owes: () => budget.owes(client),
         available: () => budget.available(client),

@@ -38,7 +38,7 @@ export interface MetricsSource {
   peerScores(): Array<{ id: string; name?: string; score: number }>;
   /** The largest outbound P2P queue now, bytes (0 without P2P). */
   outboundQueueBytes?(): number;
-  verification(): { verified: number; cacheHits: number; pooled: number; rejectedHits: number; gossipOverBudget: number };
+  verification(): { verified: number; cacheHits: number; pooled: number; rejectedHits: number; gossipOverBudget: number; queueRefused: number; queuePending: number };
   clockRules?(): ClockRuleCounts;
 }
 
@@ -151,11 +151,13 @@ export class NodeMetrics {
         for (const p of source.peerScores()) this.set({ peer: p.id.slice(0, 16), peer_name: p.name ?? '' }, p.score);
       },
     });
-    const ver = (name: string, help: string, key: 'verified' | 'cacheHits' | 'pooled' | 'rejectedHits' | 'gossipOverBudget') =>
+    const ver = (name: string, help: string, key: 'verified' | 'cacheHits' | 'pooled' | 'rejectedHits' | 'gossipOverBudget' | 'queueRefused') =>
       new Counter({ name, help, registers, collect() { mirror(this, source.verification()[key]); } });
     ver('node_tx_signatures_verified_total', 'Transaction signatures verified (inline or in the worker pool)', 'verified');
     ver('node_tx_signature_cache_hits_total', 'Signature checks skipped because the id was verified before (e.g. block import after admission)', 'cacheHits');
     ver('node_tx_signatures_pooled_total', 'Transaction signatures verified in the worker pool', 'pooled');
+    ver('node_tx_verify_queue_refused_total', "API batches answered 503: the client's or the node's transactions waiting for signature verification were at their bound (api.limits.verifyPendingPerClient, verifyPendingMax)", 'queueRefused');
+    new Gauge({ name: 'node_tx_verify_queue_pending', help: 'API batch transactions waiting for signature verification or in it', registers, collect() { this.set(source.verification().queuePending); } });
     ver('node_tx_signature_rejected_hits_total', 'Signature checks skipped because the same invalid signature was found invalid before', 'rejectedHits');
     const clock = (name: string, help: string, key: keyof ClockRuleCounts) =>
       new Counter({ name, help, registers, collect() { mirror(this, source.clockRules?.()[key] ?? 0); } });

@@ -20,6 +20,7 @@ import { saveMempool, takeSavedMempool } from './mempool-store.js';
 import { NodeMetrics, type ClockRuleCounts } from './metrics.js';
 import { produceBlock } from './block-producer.js';
 import { MIN_POOLED, VerifyPool } from './verify-pool.js';
+import { VERIFY_PENDING_MAX, VERIFY_PENDING_PER_CLIENT, VerifyQueueBound } from './verify-queue.js';
 import type { SignedTransaction } from '../adapters/devnet/wire/tx.js';
 import { BlockSync } from './block-sync.js';
 import { createLogger, type Logger } from './log.js';
@@ -67,6 +68,8 @@ export class DevnetNode {
   readonly defensesOff: DefenseSet;
   p2p: P2PNetworkLike | null = null;
   readonly verifyPool: VerifyPool | null;
+  /** API batch transactions waiting for signature verification (defense verify-queue-bound). */
+  readonly verifyQueue: VerifyQueueBound;
   da: DaService | null = null;
   clockOffsetMs: number;
   /** What the clock rules did (docs/devnet-node.md, "Clock rules"): counted for metrics and /cryptarchia/info. */
@@ -126,7 +129,7 @@ export class DevnetNode {
         gossip: () => this.p2p?.metrics ?? null,
         peerScores: () => this.p2p?.peers() ?? [],
         outboundQueueBytes: () => this.p2p?.outboundQueueBytes() ?? 0,
-        verification: () => ({ verified: this.verifier.verifications, cacheHits: this.verifier.cacheHits, pooled: this.verifyPool?.pooled ?? 0, rejectedHits: this.verifier.rejectedHits, gossipOverBudget: this.sync.overVerifyBudget }),
+        verification: () => ({ verified: this.verifier.verifications, cacheHits: this.verifier.cacheHits, pooled: this.verifyPool?.pooled ?? 0, rejectedHits: this.verifier.rejectedHits, gossipOverBudget: this.sync.overVerifyBudget, queueRefused: this.verifyQueue.refused, queuePending: this.verifyQueue.pending }),
         http: () => this.servers[0]?.stats ?? null,
         clockRules: () => this.clockRules,
       },
@@ -134,6 +137,8 @@ export class DevnetNode {
     );
     this.sync = new BlockSync(this);
     this.verifyPool = VerifyPool.create(config.verifyThreads);
+    const limits = config.api.limits;
+    this.verifyQueue = new VerifyQueueBound(limits?.verifyPendingPerClient ?? VERIFY_PENDING_PER_CLIENT, limits?.verifyPendingMax ?? VERIFY_PENDING_MAX);
   }
 
   /**
@@ -317,9 +322,10 @@ export class DevnetNode {
    * so block verification queues behind at most one. After `batchAbandonAfter` invalid signatures in
    * a row the rest of the batch is answered 'batch_abandoned' without being looked at. A payer (the API
    * client) is charged for the invalid signatures found and, while it owes, gets no window verified:
-   * a 429 for the first, the rest 'batch_abandoned'.
+   * a 429 for the first, the rest 'batch_abandoned'. `verified` is told how many transactions each window
+   * took past verification (the queue bound's count goes down by them).
    */
-  async submitTxBatch(txs: Uint8Array[] | { length: number; at(i: number): Uint8Array }, payer?: BatchPayer): Promise<SubmitResult[]> {
+  async submitTxBatch(txs: Uint8Array[] | { length: number; at(i: number): Uint8Array }, payer?: BatchPayer, verified?: (count: number) => void): Promise<SubmitResult[]> {
     const item = Array.isArray(txs) ? (i: number) => txs[i]! : (i: number) => txs.at(i);
     const abandonAfter = this.config.api.limits?.batchAbandonAfter ?? BATCH_ABANDON_AFTER;
     const results: SubmitResult[] = new Array<SubmitResult>(txs.length);
@@ -340,6 +346,7 @@ export class DevnetNode {
           await turn;
         }
       }
+      verified?.(end - start);
       const wait = payer ? payer.owes() : 0;
       if (wait > 0) {
         if (start === 0) throw new HttpError(429, `this client owes its request budget for invalid signatures it sent; retry after ${wait} s`, { 'retry-after': String(wait) });
