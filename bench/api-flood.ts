@@ -70,6 +70,9 @@ try {
         loopDelay.disable();
         const r = (handle.summary.apiFlood as Record<string, FloodReport> | undefined)?.['validator-0'];
         const verdicts = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e.status]));
+        // validator-0's memory as node-health judged it (peak and second-half slope), pass or fail.
+        const health = handle.summary.expectations.find((e) => e.name === 'node-health')?.figures as { nodes?: Record<string, { peakMiB: number; slopeMiBPerMin: number | null }> } | undefined;
+        const v0 = health?.nodes?.['validator-0'];
         for (const e of handle.summary.expectations) if (e.status !== 'pass') console.error(`${protectedRun ? 'protected' : 'unprotected'}: ${e.status} ${e.name}: ${e.message}`);
         if (!r) {
           console.log(JSON.stringify({ round, protected: protectedRun, error: 'no apiFlood section', verdicts }));
@@ -100,6 +103,9 @@ try {
             controlOk: `${r.control.ok}/${r.control.requests}`,
             ...(r.control.submits ? { controlBatchP99: r.control.submits.latency.p99, controlBatches: `${r.control.submits.ok}/${r.control.submits.batches}`, transfersAccepted: `${r.control.submits.accepted}/${r.control.submits.transfers}` } : {}),
             height: `${r.heightBefore}->${r.heightAfter}`,
+            validator0RssPeakMiB: v0?.peakMiB ?? null,
+            validator0RssSlopeMiBPerMin: v0?.slopeMiBPerMin ?? null,
+            defensesEnv: process.env.LOADNET_DEFENSES ?? 'on',
             verdicts,
             coordinatorLoopDelayP99Ms: +(loopDelay.percentile(99) / 1e6).toFixed(1),
             coordinatorLoopDelayMaxMs: +(loopDelay.max / 1e6).toFixed(1),
