@@ -8,17 +8,14 @@
  * report's test does): no console error, no network, every chart has each run's curves, the regressions
  * are marked. The full-length comparison is in bench/RESULTS.md.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
 import { LocalDeployer, type Runner } from 'loadnet';
 import { loadnetCli, shortLoad } from './helpers/short-load.js';
 import { disposedAfterAll } from './helpers/run-files.js';
+import { launchChromium, openCleanPage, requireChromium } from './helpers/headless-chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const { outDir, cleanup: runners } = disposedAfterAll('loadnet-compare-');
 
 const plan = () => shortLoad('compare-me', '15s');
@@ -46,7 +43,7 @@ interface FigureJson {
 
 describe('loadnet compare on real runs', () => {
   it('tells two runs of one build apart from a run of a slowed build, and its page renders in Chromium', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-env.mjs (apt-get install chromium)`);
+    requireChromium();
     const runners = [await deploy(), await deploy(), await deploy(400)];
     const [a, b, slow] = await Promise.all(runners.map((r) => r.run(plan(), { rejectOnFailure: false })));
     const dirs = [a!.runDir, b!.runDir, slow!.runDir];
@@ -78,21 +75,9 @@ describe('loadnet compare on real runs', () => {
     expect(text.stdout).toMatch(/inclusion latency p50 .* worse — REGRESSION/);
     expect(text.stdout.match(/same scenario/g)).toHaveLength(2);
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-      const problems: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) requests.push(r.url());
-      });
-      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
-      expect(problems).toEqual([]);
-      expect(requests).toEqual([]);
+      const page = await openCleanPage(browser, html, 1300);
       await expect(page.title()).resolves.toMatch(/regressions?$/);
       const charts = await page.$$eval('figure.chart', (figs) => figs.map((f) => ({ id: f.id, series: Array.from(f.querySelectorAll('polyline.series')).map((l) => l.getAttribute('data-name') ?? ''), width: f.getBoundingClientRect().width })));
       expect(charts.map((c) => c.id)).toEqual(['chart-compare-throughput', 'chart-compare-latency', 'chart-compare-distribution']);

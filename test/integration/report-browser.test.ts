@@ -11,29 +11,27 @@
  * transactions per fee tier over time, block fill and evictions by reason (test-artifacts/report-fee.png).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { renderRunReports } from '../../src/report/index.js';
+import { launchChromium, openCleanPage, requireChromium } from './helpers/headless-chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const runDir = mkdtempSync(join(tmpdir(), 'loadnet-report-'));
 const tiersRunDir = mkdtempSync(join(tmpdir(), 'loadnet-report-tiers-'));
 const feeRunDir = mkdtempSync(join(tmpdir(), 'loadnet-report-fee-'));
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/test-env.mjs (apt-get install chromium)`);
+  requireChromium();
   cpSync(resolve('test/fixtures/report-run'), runDir, { recursive: true });
   await renderRunReports(runDir);
   cpSync(resolve('test/fixtures/report-tiers-run'), tiersRunDir, { recursive: true });
   await renderRunReports(tiersRunDir);
   cpSync(resolve('test/fixtures/report-fee-run'), feeRunDir, { recursive: true });
   await renderRunReports(feeRunDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -155,21 +153,5 @@ describe('report.html of a fee-pressure run in headless chromium', () => {
   });
 });
 
-/** Open a rendered report, failing on any console error or warning and on any request off the disk. */
-async function openReport(dir: string) {
-  const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
-  const problems: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => {
-    if (!r.url().startsWith('file:')) requests.push(r.url());
-  });
-  const res = await page.goto(pathToFileURL(join(dir, 'report.html')).href, { waitUntil: 'load' });
-  expect(res?.ok() ?? true).toBe(true);
-  expect(problems).toEqual([]);
-  expect(requests).toEqual([]);
-  return page;
-}
+/** Open a run's rendered report.html (openCleanPage: no console problem, no request off the disk). */
+const openReport = (dir: string) => openCleanPage(browser!, join(dir, 'report.html'), 1400);
