@@ -11,7 +11,8 @@
  * ("before": e.g. a git worktree of an earlier commit, built), so a change's effect on engine / bare is
  * measured side by side in one run.
  * Engines are also charged per transaction they *signed* (CPU between interval reports over the transactions
- * signed in them): each worker pre-signs up to 16,384 transactions before the schedule starts, and on a loaded
+ * signed in them): each worker pre-signs up to 16,384 transactions before the schedule starts (lookaheadMs of it, no
+ * more than it signs in lookaheadMs), and on a loaded
  * machine that head start drains for seconds, so a count at the sink credits the engine with signatures made
  * before the window (engine / bare above 1 under load). So an engine's window opens only once the sink has
  * counted that head start (HEAD_START), and both figures are taken over that window.
@@ -219,6 +220,12 @@ for (let r = 0; r < rounds; r++) {
   console.log(`round ${r + 1}: engine ${fmtSplit(e.split)}; bare ${fmtSplit(b.split)}`);
 }
 const eng = med(rows.engine!), b = med(rows.bare!), rp = med(rows.replay!);
+// Round by round, by throughput and by CPU per transaction (bare µs / engine µs: the same ratio where both are
+// CPU-bound, and less sensitive to the machine's other load, which moves throughput more than CPU per transaction).
+const byRate = rows.engine!.map((e, i) => e / rows.bare![i]!);
+const byCpu = rows.engineCpu!.map((e, i) => rows.bareCpu![i]! / e);
+const steady = (xs: number[]) => `${xs.map((x) => x.toFixed(2)).join(', ')} (${xs.filter((x) => x >= 0.9).length} of ${xs.length} ≥ 0.9)`;
+console.log(`engine / bare per round: by throughput ${steady(byRate)}; by CPU per tx ${steady(byCpu)}`);
 console.log(`\nmedian of ${rounds} rounds × ${seconds} s: engine ${Math.round(eng)} tx/s, bare sign+POST ${Math.round(b)} tx/s, HTTP-only replay ${Math.round(rp)} tx/s, autocannon ${Math.round(med(rows.cannon!))} tx/s (${Math.round(med(rows.cannon!) / 100)} req/s)`);
 console.log(`engine / bare = ${(eng / b).toFixed(3)} (overhead ${((1 - eng / b) * 100).toFixed(1)} %)`);
 if (createBefore) {
