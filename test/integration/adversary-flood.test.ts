@@ -8,27 +8,12 @@
  * signatures ahead of the control client's transfers and its event loop the flood's requests ahead of the
  * info reads, and the same bound fails, naming the numbers.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LocalDeployer, ScenarioBuilder, type FloodReport, type FloodRequestKind, type RunHandle, type Runner } from 'loadnet';
-import { alive, pidsOf } from './helpers/run-files.js';
+import { describe, expect, it } from 'vitest';
+import { LocalDeployer, ScenarioBuilder, type FloodReport, type FloodRequestKind } from 'loadnet';
+import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
 import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-adversary-flood-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  // The directory goes whatever fails before (a dispose or a node left behind).
-  try {
-    for (const c of cleanup.reverse()) await c.dispose();
-    for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-});
+const { outDir, cleanup, pids } = disposedAfterAll('loadnet-adversary-flood-');
 
 describe('api-flood on real nodes', () => {
   it('a protected node answers the flood with 429s and holds; the same flood fails the unprotected one on the control p99; a tight bound fails naming the numbers', async () => {

@@ -4,29 +4,16 @@
  * node's default request budget, at validator-0 with the bound and at validator-1 without it, at the same time
  * from this process. Without the bound the forged batches queue for verification faster than the pool takes
  * them, each holding its body and the pipelined answers behind it on its socket, and validator-1's memory grows
- * for as long as the flood lasts: node-health fails on it, naming the numbers. With the bound validator-0 answers
+ * to 680-810 MiB within seconds (on a quiet machine it then levels off, so the slopes are not compared): node-health
+ * fails on its peak, naming the numbers. With the bound validator-0 answers
  * the batches past it 503 and its memory stays below the peak bound and below validator-1's. The signature price
  * is off on both (LOADNET_DEFENSES), so that the flooder's debt does not skip the verification of its batches.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LocalDeployer, ScenarioBuilder, type FloodReport, type FloodRequestKind, type RunHandle, type Runner } from 'loadnet';
-import { alive, pidsOf } from './helpers/run-files.js';
+import { describe, expect, it } from 'vitest';
+import { LocalDeployer, ScenarioBuilder, type FloodReport, type FloodRequestKind, type RunHandle } from 'loadnet';
+import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
 
-const outDir = mkdtempSync(join(tmpdir(), 'loadnet-verify-queue-'));
-const cleanup: Array<RunHandle | Runner> = [];
-const pids: number[] = [];
-
-afterAll(async () => {
-  try {
-    for (const c of cleanup.reverse()) await c.dispose();
-    for (const pid of pids) expect(alive(pid), `node pid ${pid} left behind`).toBe(false);
-  } finally {
-    rmSync(outDir, { recursive: true, force: true });
-  }
-});
+const { outDir, cleanup, pids } = disposedAfterAll('loadnet-verify-queue-');
 
 interface MemoryFigures {
   peakMiB: number;
@@ -48,6 +35,9 @@ describe('verify-queue-bound on real nodes', () => {
       .wallets(4)
       .floodApi({ ...flood, target: 'validator-0' })
       .floodApi({ ...flood, target: 'validator-1' })
+      // 512 MiB: on a quiet machine the node without the bound peaked at 713 MiB growing 38 MiB/min over the second
+      // half (passing the default 1024 MiB, 60 MiB/min), at load 14 at 814 MiB; the node with it at 246-314 MiB.
+      .expectNodeHealth({ maxRssMiB: 512 })
       .withRunDuration('20s')
       .withCooldown('8s')
       .named('verify-queue')
@@ -77,13 +67,13 @@ describe('verify-queue-bound on real nodes', () => {
     // Without the bound: node-health fails on validator-1's memory, naming its figures.
     expect(health.status, health.message).toBe('fail');
     const problems = health.message.split(' — ')[0]!;
-    expect(problems).toMatch(/validator-1 RSS (peaked at [\d.]+ MiB at [\d.]+ s, above the bound 1024 MiB|grew [\d.]+ MiB\/min over the run's second half \(\d+ samples over [\d.]+ s\), above 60 MiB\/min)/);
-    // With it: validator-0 answered the batches past its bound 503 and its memory stayed below the bound and below
+    expect(problems).toMatch(/validator-1 RSS (peaked at [\d.]+ MiB at [\d.]+ s, above the bound 512 MiB|grew [\d.]+ MiB\/min over the run's second half \(\d+ samples over [\d.]+ s\), above 60 MiB\/min)/);
+    // With it: validator-0 answered the batches past its bound 503 and its memory stayed below the 512 MiB bound and below
     // validator-1's. (Its slope is not required to be within 60 MiB/min here: with the signature price off, the
     // invalid signatures it verified fill their bounded memory, 200,000 entries, within the run.)
-    expect(mem['validator-0']!.peakMiB).toBeLessThanOrEqual(1024);
+    expect(mem['validator-0']!.peakMiB).toBeLessThanOrEqual(512);
+    expect(problems).not.toMatch(/validator-0 RSS peaked/);
     expect(mem['validator-0']!.peakMiB).toBeLessThan(mem['validator-1']!.peakMiB);
-    expect(mem['validator-0']!.slopeMiBPerMin ?? Infinity).toBeLessThan(mem['validator-1']!.slopeMiBPerMin ?? 0);
     expect(bounded.s5xx, JSON.stringify(bounded)).toBeGreaterThan(0);
     expect(open.s5xx, JSON.stringify(open)).toBe(0);
   }, 120_000);
