@@ -58,6 +58,8 @@ export class TxVerifier {
 
   /** Known invalid (found so within the last REJECTED_TTL_MS). */
   isRejected(tx: SignedTransaction): boolean {
+    // Most nodes never saw an invalid signature: the admission path then pays no hash.
+    if (this.rejected.size === 0) return false;
     const at = this.rejected.get(rejectedKey(tx));
     return at !== undefined && performance.now() - at < REJECTED_TTL_MS;
   }
