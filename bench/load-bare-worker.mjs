@@ -1,6 +1,7 @@
 // The baseline for the engine's overhead: a bare sign-and-POST loop in a worker thread, no pacing, no
 // measurement: sign `batch` transfers (sodium, codec fast path), POST them as one batch over its own undici
-// Pool, keep `inflight` requests going, count transactions answered while the clock runs.
+// Pool, keep `inflight` requests going, count transactions answered while the clock runs: for `durationMs`, or
+// without it until the parent posts 'stop'.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { ed25519Backend } from '../dist/src/adapters/devnet/wire/ed25519.js';
@@ -24,8 +25,10 @@ function signBatch() {
 const pool = new Pool(url, { connections: inflight });
 let done = 0;
 parentPort.postMessage('started');
-const end = performance.now() + durationMs;
+let end = durationMs === undefined ? Infinity : performance.now() + durationMs;
+parentPort.on('message', (m) => m === 'stop' && (end = performance.now()));
 if (signOnly) {
+  // Signing only, synchronously: needs durationMs (a 'stop' message is never read).
   while (performance.now() < end) {
     signBatch();
     done += batch;
