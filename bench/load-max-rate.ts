@@ -3,6 +3,8 @@
  * against a bare sign-and-POST loop, and the HTTP ceiling (variants: bench/load-variants.ts).
  *   engine  the load engine (2 workers, sodium, 100 tx/POST) asked for far more than it can offer;
  *   bare    a bare sign-and-POST loop in 2 worker threads (bench/load-bare-worker.mjs): no pacing, no measurement;
+ *   bare-packed  (with --bare-packed) the bare loop signing straight into each batch's body as the engine does:
+ *           engine / bare-packed is the engine's own overhead with the signing technique taken out;
  *   before  with LOADNET_ENGINE_BEFORE=<an older build's dist/src/load/engine.js> (e.g. a git worktree of an
  *           earlier commit, built), that build's engine, same settings;
  *   replay, autocannon (sequential mode only): one pre-signed 100-tx batch POSTed over undici (8 connections) and by
@@ -16,7 +18,7 @@
  *                         (bench/load-max-rate-variant.ts): their windows open and close together, so each
  *                         round compares them under the same machine load (this shared machine's speed moves
  *                         from minute to minute more than the gap being measured).
- * Run: npx tsc -p tsconfig.build.json && [LOADNET_ENGINE_BEFORE=...] npx tsx bench/load-max-rate.ts [seconds] [rounds] [--paired]
+ * Run: npx tsc -p tsconfig.build.json && [LOADNET_ENGINE_BEFORE=...] npx tsx bench/load-max-rate.ts [seconds] [rounds] [--paired] [--bare-packed]
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -33,9 +35,9 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const paired = process.argv.includes('--paired');
 const seconds = Number(args[0] ?? 5);
 const rounds = Number(args[1] ?? 3);
-if (!(seconds > 0) || !Number.isInteger(rounds) || rounds < 1) throw new Error(`usage: load-max-rate.ts [seconds > 0] [rounds ≥ 1] [--paired]; got ${args.join(' ')}`);
+if (!(seconds > 0) || !Number.isInteger(rounds) || rounds < 1) throw new Error(`usage: load-max-rate.ts [seconds > 0] [rounds ≥ 1] [--paired] [--bare-packed]; got ${args.join(' ')}`);
 const seeds = benchSeeds();
-const names: VariantName[] = (await loadBefore()) ? ['engine', 'before', 'bare'] : ['engine', 'bare'];
+const names: VariantName[] = ['engine', ...((await loadBefore()) ? ['before' as const] : []), 'bare', ...(process.argv.includes('--bare-packed') ? ['bare-packed' as const] : [])];
 const loadavg = () => {
   try {
     return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -113,11 +115,17 @@ async function pairedRound(): Promise<Record<string, Window>> {
   }
 }
 
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const med = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const medSplit = (xs: ThreadSplit[]): ThreadSplit => ({ workers: med(xs.map((x) => x.workers)), main: med(xs.map((x) => x.main)), others: med(xs.map((x) => x.others)) });
 const fmtSplit = (s: ThreadSplit) => `workers ${s.workers.toFixed(2)}, main ${s.main.toFixed(2)}, others ${s.others.toFixed(2)}`;
 const fmt = (w: Window) => `${Math.round(w.tps)} tx/s, ${w.cpuUsPerTx.toFixed(2)} µs CPU/tx${Number.isNaN(w.cpuUsPerSigned) ? '' : ` (${w.cpuUsPerSigned.toFixed(2)} per signed tx)`}; threads µs/tx: ${fmtSplit(w.split)}`;
 
+/** What each round compares: every variant against the bare loop, and the engine against the packed bare loop. */
+const pairs: [string, string][] = [...names.filter((n) => n !== 'bare').map((n): [string, string] => [n, 'bare']), ...(names.includes('bare-packed') ? [['engine', 'bare-packed'] as [string, string]] : [])];
 const all: Record<string, Window[]> = Object.fromEntries(names.map((n) => [n, []]));
 const http: { replay: number[]; cannon: number[] } = { replay: [], cannon: [] };
 const sink = paired ? undefined : await startNullSink();
@@ -136,20 +144,20 @@ for (let r = 0; r < rounds; r++) {
     http.cannon.push(await cannon(sink!));
   }
   for (const n of names) all[n]!.push(got[n]!);
-  const ratio = (n: string) => `${n} / bare ${(got.bare!.cpuUsPerTx / got[n]!.cpuUsPerTx).toFixed(3)} by CPU, ${(got[n]!.tps / got.bare!.tps).toFixed(3)} by tx/s`;
-  console.log(`round ${r + 1} (load ${load} → ${loadavg()}): ${names.filter((n) => n !== 'bare').map(ratio).join('; ')}`);
+  const ratio = ([n, base]: [string, string]) => `${n} / ${base} ${(got[base]!.cpuUsPerTx / got[n]!.cpuUsPerTx).toFixed(3)} by CPU, ${(got[n]!.tps / got[base]!.tps).toFixed(3)} by tx/s`;
+  console.log(`round ${r + 1} (load ${load} → ${loadavg()}): ${pairs.map(ratio).join('; ')}`);
   for (const n of names) console.log(`  ${n}: ${fmt(got[n]!)}${got[n]!.bound ? ` (bound: ${got[n]!.bound})` : ''}`);
   if (!paired) console.log(`  replay ${Math.round(http.replay[r]!)} tx/s, autocannon ${Math.round(http.cannon[r]!)} tx/s`);
 }
 sink?.close();
 
-const byCpu = (n: string) => all[n]!.map((w, i) => all.bare![i]!.cpuUsPerTx / w.cpuUsPerTx);
-const byRate = (n: string) => all[n]!.map((w, i) => w.tps / all.bare![i]!.tps);
+const byCpu = (n: string, base = 'bare') => all[n]!.map((w, i) => all[base]![i]!.cpuUsPerTx / w.cpuUsPerTx);
+const byRate = (n: string, base = 'bare') => all[n]!.map((w, i) => w.tps / all[base]![i]!.tps);
 const steady = (xs: number[]) => `${xs.map((x) => x.toFixed(2)).join(', ')} (median ${med(xs).toFixed(3)}; ${xs.filter((x) => x >= 0.9).length} of ${xs.length} ≥ 0.9)`;
 console.log(`\n${paired ? 'paired' : 'sequential'}, ${rounds} rounds × ${seconds} s, load average now ${loadavg()}`);
-for (const n of names.filter((x) => x !== 'bare')) {
-  console.log(`${n} / bare per round by CPU per tx: ${steady(byCpu(n))}`);
-  console.log(`${n} / bare per round by throughput: ${steady(byRate(n))}`);
+for (const [n, base] of pairs) {
+  console.log(`${n} / ${base} per round by CPU per tx: ${steady(byCpu(n, base))}`);
+  console.log(`${n} / ${base} per round by throughput: ${steady(byRate(n, base))}`);
 }
 if (all.before) {
   const e = byCpu('engine');

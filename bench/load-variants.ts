@@ -3,7 +3,9 @@
  * they are measured over:
  *   engine  the load engine (2 workers, sodium, 100 tx/POST, 4 connections) asked for far more than it can offer;
  *   before  the same from an older build (LOADNET_ENGINE_BEFORE=<its dist/src/load/engine.js>);
- *   bare    a bare sign-and-POST loop in 2 worker threads (bench/load-bare-worker.mjs): no pacing, no measurement.
+ *   bare    a bare sign-and-POST loop in 2 worker threads (bench/load-bare-worker.mjs): no pacing, no measurement;
+ *   bare-packed  the same loop signing straight into each batch's body as the engine does (TransferSigner), so
+ *           engine / bare-packed is the engine's own overhead with the signing technique taken out.
  * A window is the transactions the sink counted and the CPU of this process's threads over the same span
  * (/proc/self/task/<tid>/schedstat: on-CPU time, so a busy machine does not inflate it), split into the
  * variant's own threads, the main thread and the threads there before it started (V8's compiler and GC, libuv).
@@ -18,8 +20,8 @@ import { deriveSeed } from '../src/adapters/devnet/wire/keys.js';
 import { toHex } from '../src/util/bytes.js';
 import { processCpuUs, sleep, type NullSink } from './null-sink.js';
 
-export type VariantName = 'engine' | 'before' | 'bare';
-export const VARIANTS: readonly VariantName[] = ['engine', 'before', 'bare'];
+export type VariantName = 'engine' | 'before' | 'bare' | 'bare-packed';
+export const VARIANTS: readonly VariantName[] = ['engine', 'before', 'bare', 'bare-packed'];
 
 export const benchSeeds = (): string[] => Array.from({ length: 200 }, (_, i) => toHex(deriveSeed('bench', 'wallet', i)));
 
@@ -109,9 +111,9 @@ function startEngine(create: CreateEngine, sink: NullSink, wallets: Record<strin
   };
 }
 
-function startBare(sink: NullSink, seeds: string[]): Running {
+function startBare(sink: NullSink, seeds: string[], packed: boolean): Running {
   const url = new URL('./load-bare-worker.mjs', import.meta.url);
-  const workers = [0, 1].map((w) => new Worker(fileURLToPath(url), { workerData: { url: sink.url, seeds: seeds.filter((_, i) => i % 2 === w), batch: 100, inflight: 4 } }));
+  const workers = [0, 1].map((w) => new Worker(fileURLToPath(url), { workerData: { url: sink.url, seeds: seeds.filter((_, i) => i % 2 === w), batch: 100, inflight: 4, packed } }));
   // 'started' and the final count both listened for from the start (a count emitted with no listener would be lost).
   const started = workers.map((w) => new Promise<void>((s) => w.on('message', (m: unknown) => m === 'started' && s())));
   const counted = workers.map((w) => new Promise<void>((done) => w.on('message', (m: unknown) => typeof m === 'number' && done())));
@@ -145,7 +147,7 @@ export async function loadBefore(): Promise<CreateEngine | undefined> {
  */
 export async function startVariant(name: VariantName, sink: NullSink, seeds: string[]): Promise<{ running: Running; threadsBefore: Set<string> }> {
   const threadsBefore = new Set(threadCpuUs().keys());
-  if (name === 'bare') return { running: startBare(sink, seeds), threadsBefore };
+  if (name === 'bare' || name === 'bare-packed') return { running: startBare(sink, seeds, name === 'bare-packed'), threadsBefore };
   if (name === 'engine') return { running: startEngine(createLoadEngine as unknown as CreateEngine, sink, seeds.map((secret) => ({ secret }))), threadsBefore };
   const create = await loadBefore();
   if (!create) throw new Error('the "before" variant needs LOADNET_ENGINE_BEFORE=<an older build\'s dist/src/load/engine.js>');

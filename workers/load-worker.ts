@@ -4,9 +4,10 @@
  * over its own undici Pools and measures every answer.
  *
  * Why workers submit (instead of handing signed bytes to the coordinator): signing and sending stay on the
- * same thread (the engine offers 0.90 of a bare sign-and-POST loop into a null sink: bench/load-max-rate.ts,
- * bench/RESULTS.md), and it keeps the coordinator's event loop off the hot path, so block-feed polling, inclusion matching and event writing
- * never delay a send. Each worker paces its own slice of one global schedule (tx i goes to worker i mod W),
+ * same thread (the engine's CPU per transaction is at or below a bare sign-and-POST loop's into a null sink:
+ * bench/load-max-rate.ts --paired, bench/RESULTS.md), and it keeps the coordinator's event loop off the hot path,
+ * so block-feed polling, inclusion matching and event writing never delay a send. Signed transactions are held
+ * packed (signed-queue.ts): nothing is allocated per transaction where the chain's factory signs into a buffer. Each worker paces its own slice of one global schedule (tx i goes to worker i mod W),
  * so the merged stream is exactly the target schedule.
  */
 import { seededRandom } from '../src/util/random.js';
@@ -20,11 +21,11 @@ import { nowMs } from '../src/util/clock.js';
 import { Schedule } from '../src/load/schedule.js';
 import { SampleCounts } from '../src/load/histogram.js';
 import type { CoordinatorMessage, LateReason, ShardInit, WorkerMessage, WorkerReport, WorkerResult } from '../src/load/protocol.js';
-import { NonceLanes, type OutstandingTx, type SignedEntry } from './nonce-lanes.js';
+import { NonceLanes, type OutstandingTx } from './nonce-lanes.js';
+import { packedCall, SignedBatch, SignedQueue, submitCallOf } from './signed-queue.js';
 import { TxRecordWriter } from './tx-records.js';
 
 const SIGN_CHUNK = 64;
-const NO_BYTES = new Uint8Array(0);
 /** How long a worker's initial nonce sync retries nodes that do not answer (a restart under chaos as load starts). */
 const SYNC_RETRY_MS = 30_000;
 /** Requests started within this many ms of each other share one deadline signal (see deadline()). */
@@ -44,13 +45,13 @@ class ShardWorker {
   private readonly random: () => number;
   private targetCursor: number;
   private readonly records?: TxRecordWriter;
-  /** What an answered entry still needs: its bytes (kept as an outstanding record), its id (kept, tracked or recorded). */
+  /** What an answered transaction still needs: its bytes (kept as an outstanding record), its id (kept, tracked or recorded). */
   private readonly keepsBytes: boolean;
   private readonly keepsIds: boolean;
   private maxInFlight: number;
 
-  private buffer: SignedEntry[] = [];
-  private head = 0;
+  private readonly queue: SignedQueue;
+  private readonly isCurrent = (slot: number, nonce: number): boolean => this.lanes.isCurrent(this.lanes.lanes[slot]!, nonce);
   private t0 = 0;
   /** Local transactions due so far / handed to the HTTP client so far. */
   private dueLocal = 0;
@@ -101,6 +102,7 @@ class ShardWorker {
     if (init.recordsDir) this.records = new TxRecordWriter(init.recordsDir, `w${init.workerIndex}`, init.recordsPerFile, init.recordsMaxFiles);
     this.keepsBytes = (init.stallMs ?? 0) > 0;
     this.keepsIds = this.keepsBytes || init.trackAccepted || this.records !== undefined;
+    this.queue = new SignedQueue(factory, this.keepsIds);
   }
 
   private openPools(): void {
@@ -176,9 +178,9 @@ class ShardWorker {
       n = Math.min(n, Math.floor(this.signTokens));
     }
     for (; done < n; done++) {
-      const e = this.lanes.signNext();
-      if (!e) break;
-      this.buffer.push(e);
+      const lane = this.lanes.nextLane();
+      if (!lane) break;
+      this.queue.push(lane.slot, this.lanes.takeNonce(lane));
     }
     this.signed += done;
     this.signingMs += performance.now() - started;
@@ -201,27 +203,7 @@ class ShardWorker {
   }
 
   private buffered(): number {
-    return this.buffer.length - this.head;
-  }
-
-  /** Next valid pre-signed transaction (stale ones, from a lane that resynced since, are dropped). */
-  private takeSigned(): SignedEntry | undefined {
-    for (;;) {
-      if (this.head >= this.buffer.length) {
-        this.buffer = [];
-        this.head = 0;
-        if (this.presign(1) === 0) {
-          this.blockedBy = this.lanes.lanes.every((l) => l.resyncing) ? 'lanes' : 'signing';
-          return undefined;
-        }
-      }
-      const e = this.buffer[this.head++]!;
-      if (this.head > 4096 && this.head * 2 > this.buffer.length) {
-        this.buffer = this.buffer.slice(this.head);
-        this.head = 0;
-      }
-      if (this.lanes.isCurrent(e)) return e;
-    }
+    return this.queue.length;
   }
 
   private lookaheadTarget(): number {
@@ -238,20 +220,19 @@ class ShardWorker {
   }
 
   private sendBatch(max: number): number {
-    // What the buffer lacks is signed in one go (one timing per batch, not per transaction).
-    if (this.buffered() < max) this.presign(max - this.buffered());
-    const entries: SignedEntry[] = [];
-    const txs: Uint8Array[] = [];
-    const intended = new Float64Array(max);
-    while (entries.length < max) {
-      const e = this.takeSigned();
-      if (!e) break;
-      intended[entries.length] = this.dueAt(this.sentLocal + entries.length);
-      entries.push(e);
-      txs.push(e.bytes);
+    // What the queue lacks is signed in one go (one timing per batch, not per transaction); stale transactions
+    // (of a lane that resynced since) are skipped when taken, and signed for again.
+    for (let current = this.queue.countCurrent(max, this.isCurrent); current < max; current = this.queue.countCurrent(max, this.isCurrent)) {
+      if (this.presign(max - current) === 0) {
+        this.blockedBy = this.lanes.lanes.every((l) => l.resyncing) ? 'lanes' : 'signing';
+        break;
+      }
     }
-    if (entries.length === 0) return 0;
-    const n = entries.length;
+    const batch = this.queue.take(max, this.isCurrent);
+    if (!batch) return 0;
+    const n = batch.count;
+    const intended = batch.intended;
+    for (let j = 0; j < n; j++) intended[j] = this.dueAt(this.sentLocal + j);
     this.sentLocal += n;
     this.sent += n;
     const sentAt = nowMs();
@@ -267,18 +248,14 @@ class ShardWorker {
     }
     const target = this.chooseTarget();
     this.inFlight++;
-    const request = this.postBatch(target, txs, this.init.pipelining > 1);
-    // Encoded into the request: an entry's bytes and id are needed after this only to keep it as an outstanding
-    // record or to report it. Held until the answer for nothing, they outlive young-generation GCs at this rate.
-    if (!this.keepsBytes) for (const e of entries) e.bytes = NO_BYTES;
-    if (!this.keepsIds) for (const e of entries) e.id = '';
+    const request = this.request(target, packedCall(this.factory, batch.body, n, () => batch.views()), this.init.pipelining > 1);
+    // The request holds the body now: it is read again only to keep a transaction as an outstanding record.
+    if (!this.keepsBytes) batch.dropBody();
     request
-      .then(async (res) => {
-        const text = await res.body.text();
-        const answeredAt = nowMs();
-        this.onAnswer(entries, intended, sentAt, answeredAt, target, this.factory.submitAnswers(res.statusCode, text, entries.length));
-      })
-      .catch(() => this.onAnswer(entries, intended, sentAt, nowMs(), target, undefined))
+      .then(async (res) => this.factory.submitAnswers(res.statusCode, await res.body.text(), n))
+      .catch(() => undefined) // transport error, timeout, unreadable reply: every transaction errored
+      // Once per batch: an error in it is the worker's, not the request's (not answered twice).
+      .then((results) => this.onAnswer(batch, sentAt, nowMs(), target, results))
       .finally(() => {
         this.inFlight--;
         this.wake();
@@ -287,50 +264,48 @@ class ShardWorker {
   }
 
   /** One answer for a batch: `results` undefined = transport error, timeout or a reply the chain calls failed. */
-  private onAnswer(entries: SignedEntry[], intended: Float64Array, sentAt: number, answeredAt: number, target: number, results: readonly (TxAnswer | undefined)[] | undefined): void {
+  private onAnswer(batch: SignedBatch, sentAt: number, answeredAt: number, target: number, results: readonly (TxAnswer | undefined)[] | undefined): void {
     const lost: OutstandingTx[] = [];
-    this.uncorrectedSamples.recordMs(answeredAt - sentAt, entries.length); // one answer for the whole batch
-    for (let j = 0; j < entries.length; j++) {
-      const e = entries[j]!;
+    const lanes = this.lanes.lanes;
+    this.uncorrectedSamples.recordMs(answeredAt - sentAt, batch.count); // one answer for the whole batch
+    for (let j = 0; j < batch.count; j++) {
+      const lane = lanes[batch.slot[j]!]!;
+      const nonce = batch.nonce[j]!;
+      const intended = batch.intended[j]!;
       const r = results?.[j];
-      this.correctedSamples.recordMs(answeredAt - intended[j]!);
+      this.correctedSamples.recordMs(answeredAt - intended);
       let label: string;
       if (r?.outcome === 'accepted') {
         this.accepted++;
         label = 'ok';
-        this.lanes.keep(e, true, target, answeredAt);
+        this.lanes.keep(lane, nonce, true, target, answeredAt, batch, j);
         if (this.init.trackAccepted) {
-          this.acceptedIds.push(e.id);
-          this.acceptedIntended.push(intended[j]!);
+          this.acceptedIds.push(batch.txId(j));
+          this.acceptedIntended.push(intended);
         }
       } else if (r) {
         const reason = r.reason;
         this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
         label = reason;
-        if (r.outcome === 'duplicate') this.lanes.keep(e, false, target, answeredAt); // it is in that mempool
-        else if (r.outcome === 'stale_nonce') e.lane.checkedAt = 0; // the chain is past it: check the lane now
+        if (r.outcome === 'duplicate') this.lanes.keep(lane, nonce, false, target, answeredAt, batch, j); // it is in that mempool
+        else if (r.outcome === 'stale_nonce') lane.checkedAt = 0; // the chain is past it: check the lane now
         else {
           // nonce_gap: that node misses a lower nonce; give it the lane's outstanding ones right away.
-          if (r.outcome === 'nonce_gap') for (const o of e.lane.outstanding.values()) if (o.nonce < e.nonce) lost.push(o);
-          this.lanes.release(e);
+          if (r.outcome === 'nonce_gap') for (const o of lane.outstanding.values()) if (o.nonce < nonce) lost.push(o);
+          this.lanes.release(lane, nonce);
         }
       } else {
         this.errored++;
         label = 'error';
         // Unknown whether it got in (the node may have died before gossiping it): keep it and give it to
         // another node now; a duplicate there is harmless, and the id stays the same.
-        this.lanes.keep(e, false, target, answeredAt);
-        const kept = e.lane.outstanding.get(e.nonce);
+        this.lanes.keep(lane, nonce, false, target, answeredAt, batch, j);
+        const kept = lane.outstanding.get(nonce);
         if (kept) lost.push(kept);
       }
-      this.records?.add(intended[j]!, sentAt, answeredAt, label, target, e.lane.walletIndex, e.nonce, e.id);
+      this.records?.add(intended, sentAt, answeredAt, label, target, lane.walletIndex, nonce, batch.txId(j));
     }
     if (lost.length > 0) this.resend(lost.sort((a, b) => a.nonce - b.nonce), results === undefined ? target + 1 : target);
-  }
-
-  /** Submit signed transactions to a node as the chain does (`pipelined`: may share a connection with others in flight). */
-  private postBatch(target: number, txs: readonly Uint8Array[], pipelined: boolean) {
-    return this.request(target, this.factory.submitCall(txs), pipelined);
   }
 
   private request(target: number, call: HttpCall, pipelined = false, pools = this.pools) {
@@ -360,7 +335,7 @@ class ShardWorker {
       o.sentAt = now;
     }
     this.inFlightResubmits++;
-    this.postBatch(t, txs.map((o) => o.bytes), false)
+    this.request(t, submitCallOf(this.factory, txs.map((o) => o.bytes)))
       .then(async (res) => {
         const text = await res.body.text();
         const results = this.factory.submitAnswers(res.statusCode, text, txs.length);

@@ -37,8 +37,6 @@ export interface Lane {
   nextNonce: number;
   /** Nonces to reuse (their transactions were rejected), kept sorted ascending. */
   free: number[];
-  /** Kept for the record format; never changes now (content depends only on wallet and nonce). */
-  epoch: number;
   /** True until the first account nonce is known. */
   resyncing: boolean;
   /** Outstanding transactions by nonce. */
@@ -50,12 +48,13 @@ export interface Lane {
   checking: boolean;
 }
 
-export interface SignedEntry {
-  lane: Lane;
-  epoch: number;
-  nonce: number;
-  bytes: Uint8Array;
-  id: Hex;
+/**
+ * Signed transactions by position (a batch in flight): their bytes and ids are read only for a transaction
+ * that is kept, so the hot path, where nothing is kept, makes neither a view nor an id per transaction.
+ */
+export interface SignedTxs {
+  txBytes(j: number): Uint8Array;
+  txId(j: number): Hex;
 }
 
 /** Most transactions one stall re-signs below a lane's oldest record (a bound on a node's bogus answer). */
@@ -78,7 +77,6 @@ export class NonceLanes {
         address: factory.addresses[slot]!,
         nextNonce: 0,
         free: [],
-        epoch: 0,
         resyncing: true,
         outstanding: new Map(),
         confirmed: 0,
@@ -90,7 +88,7 @@ export class NonceLanes {
   }
 
   /** The next lane able to sign, round-robin; undefined when every lane is resyncing. */
-  private pick(): Lane | undefined {
+  nextLane(): Lane | undefined {
     for (let n = 0; n < this.lanes.length; n++) {
       const lane = this.lanes[this.cursor]!;
       this.cursor = (this.cursor + 1) % this.lanes.length;
@@ -99,41 +97,35 @@ export class NonceLanes {
     return undefined;
   }
 
-  /** Sign the next transaction of the next available lane. */
-  signNext(): SignedEntry | undefined {
-    const lane = this.pick();
-    if (!lane) return undefined;
-    const nonce = lane.free.length > 0 ? lane.free.shift()! : lane.nextNonce++;
-    const { bytes, id } = this.factory.sign(lane.slot, nonce);
-    return { lane, epoch: lane.epoch, nonce, bytes, id };
+  /** The nonce the lane signs next: a released one first, else a new one. */
+  takeNonce(lane: Lane): number {
+    return lane.free.length > 0 ? lane.free.shift()! : lane.nextNonce++;
   }
 
   /** Still valid to send: its nonce is not already on chain. */
-  isCurrent(e: SignedEntry): boolean {
-    return !e.lane.resyncing && e.nonce >= e.lane.confirmed;
+  isCurrent(lane: Lane, nonce: number): boolean {
+    return !lane.resyncing && nonce >= lane.confirmed;
   }
 
   /** The transaction never entered a mempool: its nonce is free again (same content, same id when re-signed). */
-  release(e: SignedEntry): void {
-    const lane = e.lane;
-    if (e.nonce < lane.confirmed || e.nonce >= lane.nextNonce || lane.outstanding.has(e.nonce)) return;
+  release(lane: Lane, nonce: number): void {
+    if (nonce < lane.confirmed || nonce >= lane.nextNonce || lane.outstanding.has(nonce)) return;
     const f = lane.free;
-    if (f.includes(e.nonce)) return;
-    f.push(e.nonce);
+    if (f.includes(nonce)) return;
+    f.push(nonce);
     f.sort((a, b) => a - b);
   }
 
-  /** The transaction may be in a mempool: keep its bytes until the chain passes its nonce. */
-  keep(e: SignedEntry, accepted: boolean, target: number, now: number): void {
-    const lane = e.lane;
-    if (!this.keepOutstanding || e.nonce < lane.confirmed) return;
-    const had = lane.outstanding.get(e.nonce);
+  /** The transaction (`txs` at `j`) may be in a mempool: keep its bytes until the chain passes its nonce. */
+  keep(lane: Lane, nonce: number, accepted: boolean, target: number, now: number, txs: SignedTxs, j: number): void {
+    if (!this.keepOutstanding || nonce < lane.confirmed) return;
+    const had = lane.outstanding.get(nonce);
     if (had) {
       had.accepted ||= accepted;
       return;
     }
     if (lane.outstanding.size === 0) lane.progressAt = now; // the stall clock starts with the oldest record
-    lane.outstanding.set(e.nonce, { wallet: lane.walletIndex, nonce: e.nonce, bytes: e.bytes, id: e.id, accepted, target, sentAt: now });
+    lane.outstanding.set(nonce, { wallet: lane.walletIndex, nonce, bytes: txs.txBytes(j), id: txs.txId(j), accepted, target, sentAt: now });
   }
 
   /** First account nonce of a lane: it may sign from here. */

@@ -275,8 +275,28 @@ export interface WorkerTxFactory {
   readonly addresses: readonly string[];
   /** Sign the transfer of shard wallet `slot` at `nonce`: same (slot, nonce), same bytes and id. */
   sign(slot: number, nonce: number): SignedTx;
+  /**
+   * Optional allocation-free signing, the hot path where a chain has it: write the bytes sign(slot, nonce)
+   * gives into `out` at `offset` and return their length (at most `maxTxBytes`). Workers then sign into one
+   * reused buffer and take an id (idOf) only where a record, inclusion tracking or stall recovery needs it: a
+   * buffer and a string per transaction cost the workers more than their own bookkeeping (bench/RESULTS.md, #15).
+   */
+  signInto?(slot: number, nonce: number, out: Uint8Array, offset: number): number;
+  /** With signInto: the most bytes one signed transaction takes. */
+  readonly maxTxBytes?: number;
+  /** With signInto: the id of a signed transaction's bytes, the one sign() gives. */
+  idOf?(tx: Uint8Array): Hex;
   /** The request submitting these transactions (one round trip). */
   submitCall(txs: readonly Uint8Array[]): HttpCall;
+  /**
+   * Optional: the same request from transactions packed as workers hold them, so no view per transaction is
+   * made: from `body[packedHeaderBytes]` on, `count` times a transaction's length (u32, little-endian) then its
+   * bytes. Fill in the first `packedHeaderBytes` bytes and send `body` itself (the devnet's batch frame is this
+   * with its count in front).
+   */
+  submitPacked?(body: Uint8Array, count: number): HttpCall;
+  /** With submitPacked: bytes a packed body has before its first transaction. */
+  readonly packedHeaderBytes?: number;
   /**
    * One answer per transaction from the node's reply, in input order; undefined when the reply as a whole
    * failed (status, undecodable body): every transaction then counts as a transport error.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InclusionTracker } from '../../src/load/inclusion-tracker.js';
 import type { BlockFeed, BlockFeedListener, FeedBlock } from '../../src/runtime/contracts.js';
-import { NonceLanes } from '../../workers/nonce-lanes.js';
+import { NonceLanes, type Lane } from '../../workers/nonce-lanes.js';
 import { createTxFactory } from '../../src/adapters/devnet/tx-factory.js';
 import { ed25519Backend } from '../../src/adapters/devnet/wire/ed25519.js';
 import { deriveSeed } from '../../src/adapters/devnet/wire/keys.js';
@@ -122,30 +122,40 @@ describe('inclusion tracker', () => {
 describe('nonce lanes', () => {
   const wallets = [0, 1].map((i) => ({ index: i, seed: toHex(deriveSeed('lanes', 'wallet', i)) }));
   const recipients = wallets.map((w) => toHex(ed25519Backend('sodium').keyFromSeed(Buffer.from(w.seed, 'hex')).publicKey));
+  const factory = createTxFactory({ wallets: wallets.map((w) => ({ index: w.index, secret: w.seed })), recipients, params: { fee: 1, amount: 5 }, options: {} });
   const lanes = () => {
-    const factory = createTxFactory({ wallets: wallets.map((w) => ({ index: w.index, secret: w.seed })), recipients, params: { fee: 1, amount: 5 }, options: {} });
     const l = new NonceLanes(wallets.map((w) => ({ index: w.index, secret: w.seed })), factory);
     for (const lane of l.lanes) l.start(lane, 10, 0);
     return l;
   };
+  type Signed = { lane: Lane; nonce: number; bytes: Uint8Array; id: string };
+  /** The next lane's next nonce, signed as a worker does. */
+  const signNext = (l: NonceLanes): Signed => {
+    const lane = l.nextLane()!;
+    const nonce = l.takeNonce(lane);
+    return { lane, nonce, ...factory.sign(lane.slot, nonce) };
+  };
+  /** Kept as a worker keeps an answered transaction of a batch (here a batch of one). */
+  const keep = (l: NonceLanes, e: Signed, accepted: boolean, target: number, now: number) =>
+    l.keep(e.lane, e.nonce, accepted, target, now, { txBytes: () => e.bytes, txId: () => e.id }, 0);
 
   it('hands out nonces in order round-robin and reuses a rejected nonce first', () => {
     const l = lanes();
-    const a = [l.signNext()!, l.signNext()!, l.signNext()!];
+    const a = [signNext(l), signNext(l), signNext(l)];
     expect(a.map((e) => [e.lane.walletIndex, e.nonce])).toEqual([[0, 10], [1, 10], [0, 11]]);
-    l.release(a[0]!); // nonce 10 of wallet 0 was rejected: it never entered a mempool
-    l.signNext(); // wallet 1
-    const again = l.signNext()!;
+    l.release(a[0]!.lane, a[0]!.nonce); // nonce 10 of wallet 0 was rejected: it never entered a mempool
+    signNext(l); // wallet 1
+    const again = signNext(l);
     expect([again.lane.walletIndex, again.nonce]).toEqual([0, 10]);
-    expect(again.id).toBe(a[0]!.id); // same epoch, same content
+    expect(again.id).toBe(a[0]!.id); // same content
   });
 
   it('one nonce, one transaction: kept records are never re-signed, the chain passing them forgets them', () => {
     const l = lanes();
-    const first = l.signNext()!;
+    const first = signNext(l);
     const lane = first.lane;
-    l.keep(first, true, 0, 1000); // accepted by node 0
-    l.release(first); // a later rejection of the same nonce must not free it: it may be in a mempool
+    keep(l, first, true, 0, 1000); // accepted by node 0
+    l.release(lane, first.nonce); // a later rejection of the same nonce must not free it: it may be in a mempool
     expect(lane.free).toEqual([]);
     expect(lane.outstanding.get(first.nonce)?.id).toBe(first.id);
     expect(l.confirm(lane, first.nonce, 2000, 4000)).toEqual([]); // no progress yet, not stalled yet
@@ -160,12 +170,12 @@ describe('nonce lanes', () => {
     const l = lanes();
     const lane = l.lanes[0]!;
     const mine = () => {
-      let e = l.signNext()!;
-      while (e.lane !== lane) e = l.signNext()!;
+      let e = signNext(l);
+      while (e.lane !== lane) e = signNext(l);
       return e;
     };
     const [a, b, c, d] = [mine(), mine(), mine(), mine()]; // nonces 10..13
-    for (const e of [a, b, c, d]) l.keep(e, true, 3, 1000); // all answered ok by node 3
+    for (const e of [a, b, c, d]) keep(l, e, true, 3, 1000); // all answered ok by node 3
     // Node 3 (isolated, on its own fork) includes 10 and 11: its account nonce is 12. The lane forgets them.
     expect(l.confirm(lane, 12, 1500, 4000)).toEqual([]);
     expect([...lane.outstanding.keys()].sort()).toEqual([12, 13]);
@@ -185,14 +195,14 @@ describe('nonce lanes', () => {
     const l = lanes();
     const lane = l.lanes[0]!;
     const mine = () => {
-      let e = l.signNext()!;
-      while (e.lane !== lane) e = l.signNext()!;
+      let e = signNext(l);
+      while (e.lane !== lane) e = signNext(l);
       return e;
     };
     const [a, b, c] = [mine(), mine(), mine()];
-    l.keep(c, true, 1, 1000);
-    l.keep(a, false, 0, 1000); // no answer: may be in the mempool of a node that died
-    l.keep(b, true, 0, 1000);
+    keep(l, c, true, 1, 1000);
+    keep(l, a, false, 0, 1000); // no answer: may be in the mempool of a node that died
+    keep(l, b, true, 0, 1000);
     lane.checkedAt = 1000;
     expect(l.dueForCheck(2500, 2000)).toEqual([]);
     expect(l.dueForCheck(3000, 2000)).toContain(lane);
@@ -202,6 +212,6 @@ describe('nonce lanes', () => {
     expect(l.confirm(lane, 10, 6000, 4000)).toEqual([]); // the next re-submission waits another period
     expect(l.confirm(lane, 11, 7000, 4000)).toEqual([]); // progress
     expect([...lane.outstanding.keys()].sort()).toEqual([11, 12]);
-    expect(l.isCurrent(a)).toBe(false); // a pre-signed nonce the chain passed is not sent
+    expect(l.isCurrent(a.lane, a.nonce)).toBe(false); // a pre-signed nonce the chain passed is not sent
   });
 });

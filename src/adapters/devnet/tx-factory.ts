@@ -6,8 +6,8 @@
 import { Paths, REJECT_REASONS, type SubmitBatchResponse } from './wire/api.js';
 import { fromHex } from '../../util/bytes.js';
 import { ed25519Backend, type Ed25519BackendName, type SigningKey } from './wire/ed25519.js';
-import { encodeTxBatch, signTransferFast } from './wire/tx.js';
-import type { HttpCall, SignedTx, TxAnswer, TxFactoryInit, TxOutcomeClass, WorkerTxFactory } from '../seam.js';
+import { encodeTxBatch, signTransferFast, TRANSFER_TX_BYTES, TransferSigner, txIdOfBytes } from './wire/tx.js';
+import type { Hex, HttpCall, SignedTx, TxAnswer, TxFactoryInit, TxOutcomeClass, WorkerTxFactory } from '../seam.js';
 
 /** The devnet's reasons by generic class (one shared answer object each: no allocation per transaction). */
 const CLASS_OF: Record<string, TxOutcomeClass> = { ok: 'accepted', duplicate: 'duplicate', nonce_too_low: 'stale_nonce', nonce_gap: 'nonce_gap' };
@@ -21,8 +21,12 @@ export interface DevnetTxOptions {
 
 class DevnetTxFactory implements WorkerTxFactory {
   readonly addresses: string[];
+  readonly maxTxBytes = TRANSFER_TX_BYTES;
+  /** The batch frame's count (u32, little-endian) before the packed transactions. */
+  readonly packedHeaderBytes = 4;
   private readonly keys: SigningKey[];
   private readonly to: Uint8Array[];
+  private readonly signers: TransferSigner[];
 
   constructor(private readonly init: TxFactoryInit) {
     const backend = ed25519Backend((init.params.backend as Ed25519BackendName | undefined) ?? 'sodium');
@@ -30,14 +34,29 @@ class DevnetTxFactory implements WorkerTxFactory {
     this.addresses = this.keys.map((k) => Buffer.from(k.publicKey).toString('hex'));
     const recipients = init.recipients.map((r) => fromHex(r, 32, 'recipient'));
     this.to = init.wallets.map((w) => recipients[(w.index + 1) % recipients.length]!);
+    this.signers = this.keys.map((k, slot) => new TransferSigner(k, init.params.fee, this.to[slot]!, init.params.amount));
   }
 
   sign(slot: number, nonce: number): SignedTx {
     return signTransferFast(this.keys[slot]!, nonce, this.init.params.fee, this.to[slot]!, this.init.params.amount);
   }
 
+  signInto(slot: number, nonce: number, out: Uint8Array, offset: number): number {
+    return this.signers[slot]!.signInto(nonce, out, offset);
+  }
+
+  idOf(tx: Uint8Array): Hex {
+    return txIdOfBytes(tx);
+  }
+
   submitCall(txs: readonly Uint8Array[]): HttpCall {
     return { method: 'POST', path: Paths.addTxs, body: encodeTxBatch(txs), contentType: 'application/octet-stream' };
+  }
+
+  /** The packed form is the batch frame (encodeTxBatch) but for its count. */
+  submitPacked(body: Uint8Array, count: number): HttpCall {
+    new DataView(body.buffer, body.byteOffset, 4).setUint32(0, count, true);
+    return { method: 'POST', path: Paths.addTxs, body, contentType: 'application/octet-stream' };
   }
 
   submitAnswers(status: number, body: string): readonly (TxAnswer | undefined)[] | undefined {

@@ -175,37 +175,79 @@ export function signTx(tx: Transaction, key: SigningKey): SignedTransaction {
   return { ...tx, signature: toHex(sig), id: txIdOfMessage(message), message, bytes };
 }
 
-/**
- * Fast path for the load generator: a single-transfer transaction encoded straight from bytes
- * (no hex round trips). Returns the signed bytes and the id.
- */
-export function signTransferFast(key: SigningKey, nonce: number, fee: number, to: Uint8Array, amount: number): { bytes: Uint8Array; id: Hex } {
-  const bodyLen = 1 + 32 + 8 + 8 + 2 + 1 + 32 + 8;
-  const msg = new Uint8Array(TX_DOMAIN.length + bodyLen);
+/** Bytes of a single-transfer transaction's body, and of the signed transaction (body + 64-byte signature). */
+const TRANSFER_BODY_BYTES = 1 + 32 + 8 + 8 + 2 + 1 + 32 + 8;
+export const TRANSFER_TX_BYTES = TRANSFER_BODY_BYTES + 64;
+/** Where the nonce sits in a transfer's message (TX_DOMAIN | body). */
+const TRANSFER_NONCE_AT = TX_DOMAIN.length + 1 + 32;
+
+function setU64(dv: DataView, at: number, n: number): void {
+  dv.setUint32(at, n % 0x1_0000_0000, true);
+  dv.setUint32(at + 4, Math.floor(n / 0x1_0000_0000), true);
+}
+
+/** The message (TX_DOMAIN | body) a single-transfer transaction signs, written into `msg`. */
+function writeTransferMessage(msg: Uint8Array, from: Uint8Array, nonce: number, fee: number, to: Uint8Array, amount: number): void {
+  const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
   msg.set(TX_DOMAIN, 0);
-  const dv = new DataView(msg.buffer);
   let o = TX_DOMAIN.length;
   msg[o++] = TX_VERSION;
-  msg.set(key.publicKey, o);
+  msg.set(from, o);
   o += 32;
-  dv.setUint32(o, nonce % 0x1_0000_0000, true);
-  dv.setUint32(o + 4, Math.floor(nonce / 0x1_0000_0000), true);
+  setU64(dv, o, nonce);
   o += 8;
-  dv.setUint32(o, fee % 0x1_0000_0000, true);
-  dv.setUint32(o + 4, Math.floor(fee / 0x1_0000_0000), true);
+  setU64(dv, o, fee);
   o += 8;
   dv.setUint16(o, 1, true);
   o += 2;
   msg[o++] = OP_TRANSFER;
   msg.set(to, o);
   o += 32;
-  dv.setUint32(o, amount % 0x1_0000_0000, true);
-  dv.setUint32(o + 4, Math.floor(amount / 0x1_0000_0000), true);
+  setU64(dv, o, amount);
+}
+
+/**
+ * Fast path for the load generator: a single-transfer transaction encoded straight from bytes
+ * (no hex round trips). Returns the signed bytes and the id.
+ */
+export function signTransferFast(key: SigningKey, nonce: number, fee: number, to: Uint8Array, amount: number): { bytes: Uint8Array; id: Hex } {
+  const msg = new Uint8Array(TX_DOMAIN.length + TRANSFER_BODY_BYTES);
+  writeTransferMessage(msg, key.publicKey, nonce, fee, to, amount);
   const sig = key.sign(msg);
-  const bytes = new Uint8Array(bodyLen + 64);
+  const bytes = new Uint8Array(TRANSFER_TX_BYTES);
   bytes.set(msg.subarray(TX_DOMAIN.length), 0);
-  bytes.set(sig, bodyLen);
+  bytes.set(sig, TRANSFER_BODY_BYTES);
   return { bytes, id: txIdOfMessage(msg) };
+}
+
+/**
+ * One sender's transfers (fixed fee, recipient and amount) signed by nonce into a caller's buffer, the same bytes
+ * as signTransferFast, allocating nothing: one message is kept and only its nonce rewritten. The load workers'
+ * hot path, where a buffer per transaction cost more than the engine's own work (bench/RESULTS.md, #15).
+ */
+export class TransferSigner {
+  private readonly msg = new Uint8Array(TX_DOMAIN.length + TRANSFER_BODY_BYTES);
+  private readonly body = this.msg.subarray(TX_DOMAIN.length);
+  private readonly dv = new DataView(this.msg.buffer);
+  private readonly sig = new Uint8Array(64);
+
+  constructor(private readonly key: SigningKey, fee: number, to: Uint8Array, amount: number) {
+    writeTransferMessage(this.msg, key.publicKey, 0, fee, to, amount);
+  }
+
+  /** Writes the transfer at `nonce` (TRANSFER_TX_BYTES) into `out` at `offset`; returns its length. */
+  signInto(nonce: number, out: Uint8Array, offset: number): number {
+    setU64(this.dv, TRANSFER_NONCE_AT, nonce);
+    this.key.signInto(this.msg, this.sig);
+    out.set(this.body, offset);
+    out.set(this.sig, offset + TRANSFER_BODY_BYTES);
+    return TRANSFER_TX_BYTES;
+  }
+}
+
+/** The id of a signed transaction from its bytes (body, then the 64-byte signature). */
+export function txIdOfBytes(bytes: Uint8Array): Hex {
+  return txIdOfMessage(txMessage(bytes.subarray(0, bytes.length - 64)));
 }
 
 function readOp(r: ByteReader): Operation {
