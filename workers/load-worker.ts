@@ -94,15 +94,15 @@ class ShardWorker {
     this.schedule = new Schedule(init.schedule);
     this.factory = factory;
     this.lanes = new NonceLanes(init.wallets, factory, (init.stallMs ?? 0) > 0);
+    this.keepsBytes = (init.stallMs ?? 0) > 0;
+    this.keepsIds = this.keepsBytes || init.trackAccepted || init.recordsDir !== undefined;
+    this.queue = new SignedQueue(factory, this.keepsIds); // first: it refuses a factory it cannot use, before anything opens
     this.targets = init.targets;
     this.random = seededRandom(init.seed + init.workerIndex * 7919); // target choice
     this.targetCursor = init.workerIndex;
     this.maxInFlight = init.connections * init.pipelining * Math.max(1, init.targets.length);
     this.openPools();
     if (init.recordsDir) this.records = new TxRecordWriter(init.recordsDir, `w${init.workerIndex}`, init.recordsPerFile, init.recordsMaxFiles);
-    this.keepsBytes = (init.stallMs ?? 0) > 0;
-    this.keepsIds = this.keepsBytes || init.trackAccepted || this.records !== undefined;
-    this.queue = new SignedQueue(factory, this.keepsIds);
   }
 
   private openPools(): void {
@@ -587,12 +587,12 @@ async function loadFactory(init: ShardInit): Promise<WorkerTxFactory> {
 }
 
 export default async function runShard(task: { init: ShardInit; port: MessagePort }): Promise<WorkerResult> {
-  let factory: WorkerTxFactory;
+  let worker: ShardWorker;
   try {
-    factory = await loadFactory(task.init);
+    worker = new ShardWorker(task.init, task.port, await loadFactory(task.init));
   } catch (e) {
     task.port.postMessage({ type: 'fatal', message: (e as Error).message } satisfies WorkerMessage);
     throw e;
   }
-  return new ShardWorker(task.init, task.port, factory).run();
+  return worker.run();
 }

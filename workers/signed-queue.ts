@@ -110,6 +110,9 @@ export class SignedQueue {
     /** Make each transaction's id when signed (records, inclusion tracking or stall recovery read them). */
     private readonly keepIds: boolean,
   ) {
+    if (factory.signInto && !(Number.isInteger(factory.maxTxBytes) && factory.maxTxBytes! > 0)) {
+      throw new Error(`transaction factory: signInto needs maxTxBytes, the most bytes one signed transaction takes (a positive integer); got ${String(factory.maxTxBytes)}`);
+    }
     this.ids = keepIds ? [] : undefined;
     this.headerBytes = factory.submitPacked ? (factory.packedHeaderBytes ?? 0) : 0;
   }
@@ -125,7 +128,7 @@ export class SignedQueue {
     let at: number;
     let len: number;
     if (f.signInto) {
-      this.reserve(LEN + (f.maxTxBytes ?? 0));
+      this.reserve(LEN + f.maxTxBytes!);
       at = this.end;
       len = f.signInto(slot, nonce, this.bytes, at + LEN);
       if (this.keepIds) id = f.idOf ? f.idOf(this.bytes.subarray(at + LEN, at + LEN + len)) : f.sign(slot, nonce).id;

@@ -8,6 +8,10 @@ import { createLoadEngine, type LoadEngine } from '../../src/load/engine.js';
 import { deriveSeed } from '../../src/adapters/devnet/wire/keys.js';
 import { toHex } from '../../src/util/bytes.js';
 import { startFakeNode, startFakeNodeProcess, type FakeNode, type FakeNodeProcess } from './load-fake-node.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devnetAdapter } from '../../src/adapters/devnet/index.js';
 
 const wallets = (n: number) => Array.from({ length: n }, (_, i) => ({ secret: toHex(deriveSeed('load-engine-test', 'wallet', i)) }));
 
@@ -212,6 +216,21 @@ describe('load engine self-check', () => {
     expect(t.errored).toBeGreaterThan(0);
     expect(t.submitted).toBe(t.accepted + t.rejectedTotal + t.errored);
     expect(t.submitted).toBe(sink.received());
+  });
+
+  it('a chain factory that signs into a buffer without maxTxBytes is refused, naming what it lacks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadnet-factory-'));
+    try {
+      const module = join(dir, 'factory.mjs');
+      writeFileSync(module, `export function createTxFactory(init) {
+  return { addresses: init.wallets.map((w) => w.secret), sign: () => ({ bytes: new Uint8Array(1), id: '00' }), signInto: () => 1,
+    submitCall: () => ({ method: 'POST', path: '/' }), submitAnswers: () => undefined, nonceCall: () => ({ method: 'GET', path: '/' }), nonceAnswer: () => 0 };
+}\n`);
+      engine = createLoadEngine({ chain: { ...devnetAdapter, txFactory: () => ({ module, options: {} }) }, targets: ['http://127.0.0.1:9'], wallets: wallets(2), rate: 10, threads: 1 });
+      await expect(engine.start()).rejects.toThrow(/load worker 0 .*failed: transaction factory: signInto needs maxTxBytes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a stop before the schedule started returns without load', async () => {

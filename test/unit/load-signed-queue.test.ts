@@ -107,6 +107,12 @@ describe('signed queue', () => {
     expect(bodyOf(packedCall(f, b.body, b.count, () => b.views()))).toEqual(encodeTxBatch([0, 1, 2].map((n) => f.sign(n, n).bytes)));
   });
 
+  it('refuses a factory that signs into a buffer without saying how large a transaction gets', () => {
+    const f = devnet();
+    const noMax: WorkerTxFactory = { ...plain(), signInto: (s, n, out, o) => f.signInto!(s, n, out, o) };
+    expect(() => new SignedQueue(noMax, false)).toThrow(/signInto needs maxTxBytes.*positive integer.*got undefined/);
+  });
+
   it('packs re-submitted transactions into the same frame', () => {
     const f = devnet();
     const txs = [f.sign(0, 3).bytes, f.sign(2, 9).bytes];
