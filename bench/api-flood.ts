@@ -24,6 +24,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { LocalDeployer, scenarioWith, type FloodReport } from 'loadnet';
 import { apiFlood } from '../examples/api-flood.js';
+import { metricSum } from '../test/integration/helpers/node-metric.js';
 
 const rounds = Number(process.argv[2] ?? 1);
 const seconds = Number(process.argv[3] ?? 20);
@@ -69,6 +70,9 @@ try {
         const c = process.cpuUsage(c0);
         loopDelay.disable();
         const r = (handle.summary.apiFlood as Record<string, FloodReport> | undefined)?.['validator-0'];
+        // validator-0's overload shed over the run (its nodes are still up here), read from an address of its own.
+        const v0Url = handle.context.node('validator-0').descriptor.apiUrl;
+        const shed = { requests: await metricSum(v0Url, 'http_requests_shed_total', '127.0.0.4'), overloadedWindows: await metricSum(v0Url, 'http_overload_windows_total', '127.0.0.4') };
         const verdicts = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e.status]));
         // validator-0's memory as node-health judged it (peak and second-half slope), pass or fail.
         const health = handle.summary.expectations.find((e) => e.name === 'node-health')?.figures as { nodes?: Record<string, { peakMiB: number; slopeMiBPerMin: number | null }> } | undefined;
@@ -103,6 +107,8 @@ try {
             controlOk: `${r.control.ok}/${r.control.requests}`,
             ...(r.control.submits ? { controlBatchP99: r.control.submits.latency.p99, controlBatches: `${r.control.submits.ok}/${r.control.submits.batches}`, transfersAccepted: `${r.control.submits.accepted}/${r.control.submits.transfers}` } : {}),
             height: `${r.heightBefore}->${r.heightAfter}`,
+            validator0Shed: shed.requests,
+            validator0OverloadedWindows: shed.overloadedWindows,
             validator0RssPeakMiB: v0?.peakMiB ?? null,
             validator0RssSlopeMiBPerMin: v0?.slopeMiBPerMin ?? null,
             defensesEnv: process.env.LOADNET_DEFENSES ?? 'on',

@@ -75,6 +75,11 @@ export function checkNodeConfig(raw: unknown): NodeConfig {
         if (known.includes(k)) int(`api.limits.${k}`, v, 0);
         else bad(`api.limits.${k}`, v, `no such limit; known: ${known.join(', ')}`);
       }
+      const l = limits as { overloadDelayMs?: unknown; shedFloorPerSec?: unknown };
+      // The shed samples the event loop every 10 ms: a shorter delay would be the sampling's own noise.
+      if (typeof l.overloadDelayMs === 'number' && l.overloadDelayMs > 0 && l.overloadDelayMs < 20) bad('api.limits.overloadDelayMs', l.overloadDelayMs, '0 (no overload shedding) or an integer ≥ 20 (ms)');
+      // A held client's rate grows back by a factor: at 0 a client once held would stay at 0.
+      if (l.shedFloorPerSec === 0 && l.overloadDelayMs !== 0) bad('api.limits.shedFloorPerSec', 0, 'an integer ≥ 1 (requests/s) while the overload shed is on; to switch the shed off set api.limits.overloadDelayMs to 0');
     }
   }
   hostPort('p2p', c.p2p);

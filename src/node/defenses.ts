@@ -37,6 +37,7 @@ export const DEFENSES = {
   'http-body-cap': 'request body bytes held at once over all requests (api.limits.maxInflightBodyBytes)',
   'http-pipeline-cap': 'a socket with more unanswered pipelined requests than api.limits.maxPipelined is closed',
   'http-client-turn-share': "a client address is read at most api.limits.clientRequestsPerTurn requests per turn of the event loop, then waits for the next turn (off: every readable socket is read in each turn, so a client with thousands of requests in flight makes every other client wait behind all of them)",
+  'http-overload-shed': "while the node's event loop runs more than api.limits.overloadDelayMs late and more than one client address is active, a client costing more than its max-min fair share (requests and what they were charged) is held to a rate, halved each 250 ms the overload lasts and raised while it does not, never below api.limits.shedFloorPerSec; over it 429 + Retry-After; a lone client is never held (off: a client within its budget is served however much it costs the others)",
   'http-signature-price': "a transaction sent to the API with an invalid signature costs its client's request budget api.limits.invalidSignatureCost requests more (the node paid a verification for it; off: one request whatever it holds)",
   'verify-queue-bound': 'API batch transactions waiting for or in signature verification, per client address and over all (api.limits.verifyPendingPerClient, verifyPendingMax); a batch past either bound is answered 503 + Retry-After before it is decoded (off: every batch waits its turn, however many wait ahead, holding its body and the pipelined answers behind it)',
   'http-blocks-price': "a GET /cryptarchia/blocks page costs its client's request budget one request per api.limits.blocksPerRequest blocks it serves (default 1) (each block's JSON is built on the event loop; off: one request however many blocks)",
@@ -87,6 +88,7 @@ export function apiLimitsWith(limits: ApiLimits | undefined, off: DefenseSet): A
   zero('http-body-cap', ['maxInflightBodyBytes']);
   zero('http-pipeline-cap', ['maxPipelined']);
   zero('http-client-turn-share', ['clientRequestsPerTurn']);
+  zero('http-overload-shed', ['overloadDelayMs']);
   zero('batch-abandon', ['batchAbandonAfter']);
   zero('http-signature-price', ['invalidSignatureCost']);
   zero('http-blocks-price', ['blocksPerRequest']);

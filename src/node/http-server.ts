@@ -9,10 +9,13 @@
  * sockets cannot keep a fresh client out; each client address has a request budget (token bucket),
  * answered over budget with 429 and Retry-After; a handler that does not answer within the request
  * time limit gets a 503; a socket with more pipelined requests unanswered than its cap is closed; a client
- * address that sent its share of requests in one turn of the event loop is not read again until the next turn.
+ * address that sent its share of requests in one turn of the event loop is not read again until the next turn;
+ * while the event loop runs late, a client costing more than its fair share is held to a rate (overload-shed.ts).
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { OverloadShed, SHED_WINDOW_MS } from './overload-shed.js';
 
 export interface HttpRequest {
   method: string;
@@ -310,6 +313,13 @@ export interface HttpLimits {
   maxPipelined: number;
   /** Requests read from one client address (over all its sockets) in one turn of the event loop; past it, its sockets wait for the next turn (0 = no limit). */
   clientRequestsPerTurn: number;
+  /**
+   * The event loop running this many ms late within a window marks the node overloaded: a client costing more
+   * than its fair share is then held to a rate, over it 429 + Retry-After (overload-shed.ts; 0 = no shedding).
+   */
+  overloadDelayMs: number;
+  /** The rate (requests' worth per second) the overload shed holds no client below. */
+  shedFloorPerSec: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -327,6 +337,12 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   // Per turn of the event loop a flooder adds at most this many requests (plus the rest of the chunk being read)
   // to what every other client waits behind.
   clientRequestsPerTurn: 256,
+  // A turn of 100 ms is 2-3 times the node's longest own work (a block of 10,000 transfers, a GC pause) seen
+  // under legitimate load; the forged flood at the default budget held it for seconds (bench/RESULTS.md).
+  overloadDelayMs: 100,
+  // A budget of 200/s held the forged flood (control p99 0.4 s); the run's own readers (block feed, checkers,
+  // a control client) ask far less, so they are never shed for a load they do not make.
+  shedFloorPerSec: 200,
 };
 
 export interface HttpServerOptions {
@@ -352,6 +368,12 @@ export interface HttpDefenseStats {
   pipelineClosed: number;
   /** Times a client address used its share of a turn (clientRequestsPerTurn) and was held to the next. */
   clientsHeld: number;
+  /** Requests answered 429 by the overload shed (a client over its fair share while the node was overloaded). */
+  shed: number;
+  /** Windows of the overload shed in which the event loop ran later than overloadDelayMs. */
+  overloadedWindows: number;
+  /** Client addresses the overload shed holds to a rate now. */
+  clientsShed: number;
 }
 
 const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -373,13 +395,17 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     else exact.set(`${r.method} ${r.path}`, r);
   }
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
-  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0, bodiesRefused: 0, pipelineClosed: 0, clientsHeld: 0 };
+  const stats: HttpDefenseStats = { open: 0, idleClosed: 0, headerTimeouts: 0, evicted: 0, refused: 0, overBudget: 0, timedOut: 0, bodiesRefused: 0, pipelineClosed: 0, clientsHeld: 0, shed: 0, overloadedWindows: 0, clientsShed: 0 };
   let inflight = 0;
   const guard = new SocketGuard(limits, stats);
   const budget = new ClientBudget(limits);
+  const shed = limits.overloadDelayMs > 0 ? new OverloadShed(limits.overloadDelayMs, limits.shedFloorPerSec, performance.now()) : null;
+  const stopShed = shed ? watchOverload(shed, stats) : () => {};
   // The 429 answers, built once per Retry-After value: an over-budget request must cost the node as little as
   // possible (no JSON, no header object, no route lookup, no duration metric: http_requests_over_budget_total counts them).
   const overBudgetReplies = new Map<number, { body: string; headers: string[] }>();
+  const shedBody = JSON.stringify({ error: `the node is overloaded (its event loop ran over ${limits.overloadDelayMs} ms late) and this client costs it more than its fair share; retry after 1 s` });
+  const shedHeaders = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(shedBody)), 'retry-after', '1'];
   const overBudgetReply = (wait: number) => {
     let r = overBudgetReplies.get(wait);
     if (!r) {
@@ -409,6 +435,16 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       res.writeHead(429, r.headers);
       res.end(r.body);
       return;
+    }
+    if (shed) {
+      if (!shed.admit(client, performance.now())) {
+        stats.shed++;
+        guard.coalesce(socket, true);
+        res.writeHead(429, shedHeaders);
+        res.end(shedBody);
+        return;
+      }
+      res.once('close', () => shed.answered(client));
     }
     guard.coalesce(socket, false);
     const t0 = performance.now();
@@ -488,7 +524,10 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
         contentType: String(req.headers['content-type'] ?? ''),
         authorization: String(req.headers.authorization ?? ''),
         client,
-        charge: (tokens) => budget.charge(client, tokens),
+        charge: (tokens) => {
+          budget.charge(client, tokens);
+          shed?.spend(client, tokens);
+        },
         owes: () => budget.owes(client),
         available: () => budget.available(client),
       };
@@ -539,6 +578,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
         close: () =>
           new Promise<void>((res) => {
             guard.close();
+            stopShed();
             server.close(() => res());
             server.closeAllConnections();
             for (const s of guard.sockets.keys()) s.destroy();
@@ -546,6 +586,30 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       });
     });
   });
+}
+
+/**
+ * Close the shed's window every SHED_WINDOW_MS with how late the event loop ran in it: the longest delay libuv's
+ * sampling timer saw, or this timer's own lateness (a turn that held the loop for the whole window). Returns the stop.
+ */
+function watchOverload(shed: OverloadShed, stats: HttpDefenseStats): () => void {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const late = Math.max(now - last - SHED_WINDOW_MS, delay.max / 1e6);
+    last = now;
+    delay.reset();
+    shed.tick(now, late);
+    stats.overloadedWindows = shed.stats.overloadedWindows;
+    stats.clientsShed = shed.stats.clientsHeld;
+  }, SHED_WINDOW_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    delay.disable();
+  };
 }
 
 function errorReply(e: unknown): HttpReply {

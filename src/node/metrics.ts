@@ -139,6 +139,9 @@ export class NodeMetrics {
     new Counter({ name: 'http_requests_bodies_refused_total', help: 'Requests answered 503 because the request bodies held at once were at their cap', registers, collect() { mirror(this, source.http()?.bodiesRefused ?? 0); } });
     new Counter({ name: 'http_sockets_pipeline_closed_total', help: 'API sockets closed for having more unanswered pipelined requests than api.limits.maxPipelined', registers, collect() { mirror(this, source.http()?.pipelineClosed ?? 0); } });
     new Counter({ name: 'http_clients_held_total', help: 'Times a client address was read its share of a turn of the event loop (api.limits.clientRequestsPerTurn) and held to the next', registers, collect() { mirror(this, source.http()?.clientsHeld ?? 0); } });
+    new Counter({ name: 'http_requests_shed_total', help: 'Requests answered 429 by the overload shed: the node was overloaded (api.limits.overloadDelayMs) and the client cost more than its fair share', registers, collect() { mirror(this, source.http()?.shed ?? 0); } });
+    new Counter({ name: 'http_overload_windows_total', help: 'Windows (250 ms) of the overload shed in which the event loop ran later than api.limits.overloadDelayMs', registers, collect() { mirror(this, source.http()?.overloadedWindows ?? 0); } });
+    new Gauge({ name: 'http_clients_shed', help: 'Client addresses the overload shed holds to a rate now', registers, collect() { this.set(source.http()?.clientsShed ?? 0); } });
     new Counter({ name: 'http_requests_timed_out_total', help: 'Requests answered 503 at the request time limit', registers, collect() { mirror(this, source.http()?.timedOut ?? 0); } });
     new Gauge({ name: 'p2p_outbound_queue_bytes_max', help: 'Bytes waiting in the fullest outbound P2P queue (gossip, answers) now', registers, collect() { this.set(source.outboundQueueBytes?.() ?? 0); } });
     new Gauge({

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, signTransferFast } from '../../src/adapters/devnet/wire/index.js';
+import { metricSum } from './helpers/node-metric.js';
 import { planCluster, removeDir, spawnNode, stopProcess, waitFor, type ClusterPlan, type RunningProcess } from './node-harness.js';
 
 const ATTACKER = path.resolve('test/integration/invalid-batch-client.mjs');
@@ -35,14 +36,7 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Sum of a metric's series in a node's /metrics text. */
-async function metric(node: RunningProcess, name: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${node.apiPort}/metrics`);
-  const text = await res.text();
-  let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[2]);
-  return sum;
-}
+const metric = (node: RunningProcess, name: string) => metricSum(`http://127.0.0.1:${node.apiPort}`, name);
 
 async function timedGet(pool: Pool, path: string): Promise<{ ms: number; status: number }> {
   const t0 = performance.now();

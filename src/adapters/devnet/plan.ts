@@ -210,7 +210,7 @@ export interface NodeConfigInput {
 }
 
 /** The API limits of src/node/http-server.ts all switched off (0), and the node's batch rules (abandon, signature price, verification queue bound) with them. */
-const API_LIMITS_OFF: NonNullable<NodeConfig['api']['limits']> = { headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestBurst: 0, requestTimeoutMs: 0, maxInflightBodyBytes: 0, maxPipelined: 0, clientRequestsPerTurn: 0, batchAbandonAfter: 0, invalidSignatureCost: 0, verifyPendingPerClient: 0, verifyPendingMax: 0 };
+const API_LIMITS_OFF: NonNullable<NodeConfig['api']['limits']> = { headerTimeoutMs: 0, idleTimeoutMs: 0, maxConnections: 0, requestsPerSec: 0, requestBurst: 0, requestTimeoutMs: 0, maxInflightBodyBytes: 0, maxPipelined: 0, clientRequestsPerTurn: 0, overloadDelayMs: 0, batchAbandonAfter: 0, invalidSignatureCost: 0, verifyPendingPerClient: 0, verifyPendingMax: 0 };
 /** The P2P defenses of src/node/p2p/network.ts switched off (its NO_DEFENSES; the intervals only pace budgets that are off). */
 const P2P_DEFENSES_OFF: NonNullable<NodeConfig['p2p']['defenses']> = {
   maxPendingHandshakes: 0, maxUnknownPeers: 0, newUnknownPerInterval: 0, unknownIntervalMs: 10_000, maxQueuedBytes: 0, blockRequestsPerInterval: 0,
