@@ -81,6 +81,8 @@ interface SocketState {
   since: number;
   /** Nagle's algorithm is on (the client was last answered 429). */
   coalesced: boolean;
+  /** The last turn (SocketGuard.turn) a request was read from it. */
+  readInTurn: number;
 }
 
 interface Bucket {
@@ -93,8 +95,11 @@ const MAX_BUCKETS = 10_000;
 /** A client address's sockets, the requests read from it in this turn of the event loop, and whether they are held. */
 interface ClientState {
   thisTurn: number;
+  /** Least recently read first. */
   sockets: Set<Socket>;
   paused: boolean;
+  /** Its sockets read in the turn it was last held: kept paused one turn more, so that the others are read first. */
+  deferred: Socket[];
 }
 
 /**
@@ -110,19 +115,52 @@ class SocketGuard {
   private readonly clients = new Map<string, ClientState>();
   /** Clients held in this turn, read again at the next (setImmediate runs right after this turn's reads). */
   private readonly held: ClientState[] = [];
+  /** Releases so far: a socket's readInTurn says in which turn (between two releases) it was last read. */
+  private turn = 0;
+  /** Clients with sockets kept paused one turn more (ClientState.deferred), resumed at the next release. */
+  private deferring: ClientState[] = [];
+  /**
+   * A held client's sockets that were not read in this turn are resumed; those that were wait one turn more. Why:
+   * which of a client's sockets the next turn reads first is epoll's order, not ours, and the first ones read take
+   * the whole share: resuming them all, the same sockets were read every turn and the others never, until the
+   * sweep closed them at the header deadline with every pipelined request unanswered (bench/RESULTS.md 2026-12-04,
+   * 93 flood sockets × 128 requests in 15 s).
+   */
   private readonly release = () => {
-    for (const c of this.held.splice(0)) {
+    const ended = this.turn++;
+    const resume = (s: Socket) => {
+      // node:http pauses a socket of its own whose answers are not being taken (and resumes it on drain).
+      if (!(s as Socket & { _paused?: boolean })._paused) s.resume();
+    };
+    const held = new Set(this.held.splice(0));
+    for (const c of this.deferring.splice(0)) {
+      // Held again in this turn: its deferred sockets, unread in it, are resumed with the others below.
+      if (!held.has(c)) for (const s of c.deferred) resume(s);
+      c.deferred = [];
+    }
+    for (const c of held) {
       c.paused = false;
+      const read: Socket[] = [];
+      let unread = 0;
       for (const s of c.sockets) {
-        // node:http pauses a socket of its own whose answers are not being taken (and resumes it on drain).
-        if (!(s as Socket & { _paused?: boolean })._paused) s.resume();
+        if (this.sockets.get(s)?.readInTurn === ended) read.push(s);
+        else {
+          unread++;
+          resume(s);
+        }
+      }
+      if (unread === 0) for (const s of read) resume(s);
+      else if (read.length > 0) {
+        c.deferred = read;
+        this.deferring.push(c);
       }
     }
     for (const [client, c] of this.clients) {
       c.thisTurn = 0;
-      if (c.sockets.size === 0) this.clients.delete(client);
+      if (c.sockets.size === 0 && c.deferred.length === 0) this.clients.delete(client);
     }
-    this.releasing = false;
+    this.releasing = this.deferring.length > 0;
+    if (this.releasing) setImmediate(this.release);
   };
   private releasing = false;
   private readonly timer: NodeJS.Timeout | null;
@@ -156,12 +194,12 @@ class SocketGuard {
     const client = socket.remoteAddress ?? '?';
     let c = this.clients.get(client);
     if (!c) {
-      c = { thisTurn: 0, sockets: new Set(), paused: false };
+      c = { thisTurn: 0, sockets: new Set(), paused: false, deferred: [] };
       this.clients.set(client, c);
     }
     c.sockets.add(socket);
     if (c.paused) socket.pause();
-    this.sockets.set(socket, { client, busy: 0, since: performance.now(), coalesced: false });
+    this.sockets.set(socket, { client, busy: 0, since: performance.now(), coalesced: false, readInTurn: -1 });
     this.stats.open = this.sockets.size;
     socket.once('close', () => {
       this.sockets.delete(socket);
@@ -181,6 +219,12 @@ class SocketGuard {
     const share = this.limits.clientRequestsPerTurn;
     const c = share > 0 ? this.clients.get(st.client) : undefined;
     if (c) {
+      // Read in this turn: to the back of its client's sockets (they are resumed least recently read first).
+      if (st.readInTurn !== this.turn) {
+        st.readInTurn = this.turn;
+        c.sockets.delete(socket);
+        c.sockets.add(socket);
+      }
       // Requests already read (the rest of this socket's chunk) are still handled: the share bounds what is read next.
       if (c.thisTurn++ === 0 && !this.releasing) {
         this.releasing = true;
