@@ -128,7 +128,12 @@ class SocketGuard {
    */
   private readonly release = () => {
     const ended = this.turn++;
+    const now = performance.now();
     const resume = (s: Socket) => {
+      // The header and idle deadlines run while the node is willing to read a socket, not while it held it: on a
+      // busy node a flooder's socket can wait many long turns for its client's share, its requests in flight.
+      const st = this.sockets.get(s);
+      if (st && st.busy === 0) st.since = now;
       // node:http pauses a socket of its own whose answers are not being taken (and resumes it on drain).
       if (!(s as Socket & { _paused?: boolean })._paused) s.resume();
     };
@@ -459,7 +464,9 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     }
     return r;
   };
-  const server = http.createServer({ keepAliveTimeout: limits.idleTimeoutMs > 0 ? limits.idleTimeoutMs : 30_000 }, (req, res) => {
+  // With the idle deadline on, the sweep is the only idle timer: node:http's own keep-alive timer would also run
+  // while the turn share holds a socket, and close it with its pipelined requests unread (a reset to the client).
+  const server = http.createServer({ keepAliveTimeout: limits.idleTimeoutMs > 0 ? 0 : 30_000 }, (req, res) => {
     const socket = req.socket;
     // The rest of a pipelined chunk, parsed after its socket was closed: nothing to answer.
     if (socket.destroyed) return;

@@ -197,6 +197,38 @@ describe('TxVerifier', () => {
     expect(Math.min(...answered)).toBeGreaterThan(0);
   }, 20_000);
 
+  it("a held client's socket waiting for its share on a busy server is not closed by the deadlines", async () => {
+    // Each request holds the event loop 2 ms and the share is 64 a turn: the client's 16 sockets × 64 pipelined are
+    // read one or two a turn, each waiting ~1-2 s for its next turn, longer than the 1 s deadlines. Before, the sweep
+    // (and node:http's own keep-alive timer, which also ran while the share held a socket) closed them with their
+    // requests in flight: 640 requests lost in 4 s.
+    const busy = () => {
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+      return { json: 1 };
+    };
+    const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler: busy }], limits: { clientRequestsPerTurn: 64, headerTimeoutMs: 1000, idleTimeoutMs: 1000, requestsPerSec: 0, overloadDelayMs: 0 } });
+    const r = serializeRequest('GET', '/x', 'h');
+    let stop = false;
+    let lost = 0;
+    const conns: PipelinedConnection[] = [];
+    for (let i = 0; i < 16; i++) {
+      const conn: PipelinedConnection = new PipelinedConnection(server.port, '127.0.0.1', { answer: () => !stop && conn.send([r], performance.now()), lost: (n) => !stop && (lost += n) }, '127.0.0.3');
+      conn.send(Array.from({ length: 64 }, () => r), performance.now());
+      conns.push(conn);
+    }
+    try {
+      await new Promise((ok) => setTimeout(ok, 3500));
+    } finally {
+      stop = true;
+      for (const c of conns) c.destroy();
+      await server.close();
+    }
+    const { headerTimeouts, idleClosed, clientsHeld } = server.stats;
+    expect(clientsHeld).toBeGreaterThan(0);
+    expect({ headerTimeouts, idleClosed, lost }).toEqual({ headerTimeouts: 0, idleClosed: 0, lost: 0 });
+  }, 20_000);
+
   it("a client's share of a turn: another client waits for a share, not for the flooder's whole backlog (off: it waits for all of it)", async () => {
     // Each request costs 0.2 ms of the event loop; the flooder (127.0.0.3) keeps 16 sockets × 64 pipelined full.
     const busy = () => {
