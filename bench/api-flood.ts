@@ -73,6 +73,8 @@ try {
         // validator-0's overload shed over the run (its nodes are still up here), read from an address of its own.
         const v0Url = handle.context.node('validator-0').descriptor.apiUrl;
         const shed = { requests: await metricSum(v0Url, 'http_requests_shed_total', '127.0.0.4'), overloadedWindows: await metricSum(v0Url, 'http_overload_windows_total', '127.0.0.4') };
+        // Sockets the node closed (idle or header deadline, cap, pipeline cap): a flood socket closed with requests in flight is counted in `errors`.
+        const socketsClosed = (await metricSum(v0Url, 'http_connections_closed_total', '127.0.0.4')) + (await metricSum(v0Url, 'http_sockets_pipeline_closed_total', '127.0.0.4'));
         const verdicts = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e.status]));
         // validator-0's memory as node-health judged it (peak and second-half slope), pass or fail.
         const health = handle.summary.expectations.find((e) => e.name === 'node-health')?.figures as { nodes?: Record<string, { peakMiB: number; slopeMiBPerMin: number | null }> } | undefined;
@@ -109,6 +111,7 @@ try {
             height: `${r.heightBefore}->${r.heightAfter}`,
             validator0Shed: shed.requests,
             validator0OverloadedWindows: shed.overloadedWindows,
+            validator0SocketsClosed: socketsClosed,
             validator0RssPeakMiB: v0?.peakMiB ?? null,
             validator0RssSlopeMiBPerMin: v0?.slopeMiBPerMin ?? null,
             defensesEnv: process.env.LOADNET_DEFENSES ?? 'on',

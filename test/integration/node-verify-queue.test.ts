@@ -7,7 +7,8 @@
  * to 680-810 MiB within seconds (on a quiet machine it then levels off, so the slopes are not compared): node-health
  * fails on its peak, naming the numbers. With the bound validator-0 answers
  * the batches past it 503 and its memory stays below the peak bound and below validator-1's. The signature price
- * is off on both (LOADNET_DEFENSES), so that the flooder's debt does not skip the verification of its batches.
+ * is off on both (LOADNET_DEFENSES), so that the flooder's debt does not skip the verification of its batches, and
+ * so is the overload shed, which would hold the flooder to a fair share at both and so keep the batches from queuing.
  */
 import { describe, expect, it } from 'vitest';
 import { LocalDeployer, ScenarioBuilder, type FloodReport, type FloodRequestKind, type RunHandle } from 'loadnet';
@@ -43,9 +44,10 @@ describe('verify-queue-bound on real nodes', () => {
       .named('verify-queue')
       .build();
     // The nodes take the environment when spawned: the signature price is off on every node of this run, so
-    // that every forged batch is verified (priced, the flooder's debt skips the verification of most of them).
+    // that every forged batch is verified (priced, the flooder's debt skips the verification of most of them), and
+    // the overload shed, so that the flooder is not held to a fair share: this test is the queue bound's alone.
     const env = process.env.LOADNET_DEFENSES;
-    process.env.LOADNET_DEFENSES = 'off:http-signature-price';
+    process.env.LOADNET_DEFENSES = 'off:http-signature-price,http-overload-shed';
     let handle: RunHandle;
     try {
       const runner = await new LocalDeployer({ outDir }).deploy(scenario);
