@@ -9,11 +9,12 @@
  * info reads, and the same bound fails, naming the numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { LocalDeployer, ScenarioBuilder, type FloodReport, type FloodRequestKind } from 'loadnet';
-import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
+import { LocalDeployer, type FloodReport } from 'loadnet';
+import { forgedFloodTwice } from './helpers/forged-flood.js';
+import { runsForFile } from './helpers/file-runs.js';
 import { expectLiveVerdicts, rejudge } from './helpers/rejudge.js';
 
-const { outDir, cleanup, pids } = disposedAfterAll('loadnet-adversary-flood-');
+const runs = runsForFile('loadnet-adversary-flood-', (outDir) => new LocalDeployer({ outDir }));
 
 describe('api-flood on real nodes', () => {
   it('a protected node answers the flood with 429s and holds; the same flood fails the unprotected one on the control p99; a tight bound fails naming the numbers', async () => {
@@ -25,28 +26,8 @@ describe('api-flood on real nodes', () => {
     // pool checks: the backlog grows through the 10 s flood, the control client's transfers queue behind it and
     // time out (10 s), and decoding the batches holds the event loop its info reads wait on (in 5 s floods its
     // p99 was 2.9-9.1 s, too close to the protected one's; over 10 s it reached the timeout).
-    const flood = { rate: 10_000, requests: ['info', 'health', 'blocks', 'not-found', 'bad-signatures'] as FloodRequestKind[], invalidShare: 0.01, forgedBatch: 8192, connections: 64, minRateFraction: 0, minBlocks: 1, controlBatch: 64, duration: '10s', timeout: '10s', controlP99: '3s' };
-    const scenario = ScenarioBuilder.topology()
-        .networkFull()
-        .validators(3)
-        .apply()
-      .onChain({ type: 'devnet', api: { requestsPerSec: 50, requestBurst: 100 }, defensesOff: ['validator-1'] })
-      .slotDuration('500ms')
-      .activeSlotCoeff(0.8)
-      .securityParam(3)
-      .wallets(4)
-      .floodApi({ ...flood, target: 'validator-0' })
-      .floodApi({ ...flood, target: 'validator-1', startAfter: '11s' })
-      .withRunDuration('22s')
-      .withCooldown('1s')
-      .named('adversary-flood')
-      .build();
-    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-    cleanup.push(runner);
-    const handle = await runner.run(scenario, { rejectOnFailure: false });
-    cleanup.push(handle);
-    pids.push(...pidsOf(handle.runDir));
-    for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
+    const scenario = forgedFloodTwice('adversary-flood', { api: { requestsPerSec: 50, requestBurst: 100 }, defensesOff: ['validator-1'] });
+    const handle = await runs.run(scenario);
     const floods = handle.summary.apiFlood as Record<string, FloodReport>;
     const byName = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
     const held = byName['api-flood:validator-0']!;

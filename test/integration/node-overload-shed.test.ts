@@ -9,36 +9,17 @@
  * without it, validator-1 serves the flooder within its budget and the same bound fails, naming the numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { LocalDeployer, ScenarioBuilder, type FloodReport, type FloodRequestKind } from 'loadnet';
-import { disposedAfterAll, pidsOf } from './helpers/run-files.js';
+import { LocalDeployer, type FloodReport } from 'loadnet';
+import { forgedFloodTwice } from './helpers/forged-flood.js';
+import { runsForFile } from './helpers/file-runs.js';
 import { metricSum } from './helpers/node-metric.js';
 
-const { outDir, cleanup, pids } = disposedAfterAll('loadnet-overload-shed-');
+const runs = runsForFile('loadnet-overload-shed-', (outDir) => new LocalDeployer({ outDir }));
 
 describe('http-overload-shed on real nodes', () => {
   it('at the default budget the forged flood holds the control p99 bound at the node with the shed and fails it at the node with only the shed off', async () => {
-    const flood = { rate: 10_000, requests: ['info', 'health', 'blocks', 'not-found', 'bad-signatures'] as FloodRequestKind[], invalidShare: 0.01, forgedBatch: 8192, connections: 64, minRateFraction: 0, minBlocks: 1, controlBatch: 64, duration: '10s', timeout: '10s', controlP99: '3s' };
-    const scenario = ScenarioBuilder.topology()
-        .networkFull()
-        .validators(3)
-        .apply()
-      .onChain({ type: 'devnet', defensesOff: { defenses: ['http-overload-shed'], nodes: ['validator-1'] } })
-      .slotDuration('500ms')
-      .activeSlotCoeff(0.8)
-      .securityParam(3)
-      .wallets(4)
-      .floodApi({ ...flood, target: 'validator-0' })
-      .floodApi({ ...flood, target: 'validator-1', startAfter: '11s' })
-      .withRunDuration('22s')
-      .withCooldown('1s')
-      .named('overload-shed')
-      .build();
-    const runner = await new LocalDeployer({ outDir }).deploy(scenario);
-    cleanup.push(runner);
-    const handle = await runner.run(scenario, { rejectOnFailure: false });
-    cleanup.push(handle);
-    pids.push(...pidsOf(handle.runDir));
-    for (const e of handle.summary.expectations) console.log(`${e.status} ${e.name}: ${e.message}`);
+    const scenario = forgedFloodTwice('overload-shed', { defensesOff: { defenses: ['http-overload-shed'], nodes: ['validator-1'] } });
+    const handle = await runs.run(scenario);
     const floods = handle.summary.apiFlood as Record<string, FloodReport>;
     const byName = Object.fromEntries(handle.summary.expectations.map((e) => [e.name, e]));
     const shedOn = byName['api-flood:validator-0']!;

@@ -1,7 +1,8 @@
 /** Node config checking: defaults fill what a hand-written file leaves out; every problem is reported at once. */
 import { describe, expect, it } from 'vitest';
 import { checkNodeConfig, NODE_DEFAULTS } from '../../src/node/config-load.js';
-import { DEFENSE_NAMES, configWithDefenses, defensesOffFromEnv } from '../../src/node/defenses.js';
+import { DEFENSE_NAMES, apiLimitsWith, configWithDefenses, defensesOffFromEnv, offSet } from '../../src/node/defenses.js';
+import { LoadnetError } from '../../src/errors.js';
 import { BLOCKS_PER_REQUEST, blockPageCharge } from '../../src/node/api-routes.js';
 
 const minimal = {
@@ -75,5 +76,26 @@ describe('node config', () => {
     expect(checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { blocksPerRequest: 5 } } }).api.limits).toEqual({ blocksPerRequest: 5 });
     expect(() => checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { blocksPerRequest: -1 } } })).toThrow(/api\.limits\.blocksPerRequest/);
     expect(configWithDefenses(checkNodeConfig({ ...minimal, api: { ...minimal.api, limits: { blocksPerRequest: 5 } }, defensesOff: ['http-blocks-price'] })).api.limits).toEqual({ blocksPerRequest: 0 });
+  });
+});
+
+describe('overload shed config', () => {
+  const issues = (limits: object) => {
+    try {
+      checkNodeConfig({ ...minimal, api: { ...minimal.api, limits } });
+      return [];
+    } catch (e) {
+      expect(e).toBeInstanceOf(LoadnetError);
+      return (e as LoadnetError & { issues: Array<{ field: string; allowed: string }> }).issues;
+    }
+  };
+
+  it('api.limits.overloadDelayMs 0 or ≥ 20, shedFloorPerSec ≥ 1 while the shed is on; the switch zeroes the delay', () => {
+    expect(issues({ overloadDelayMs: 50, shedFloorPerSec: 10 })).toEqual([]);
+    expect(issues({ overloadDelayMs: 0, shedFloorPerSec: 0 })).toEqual([]);
+    expect(issues({ overloadDelayMs: 5 })).toEqual([expect.objectContaining({ field: 'api.limits.overloadDelayMs', allowed: '0 (no overload shedding) or an integer ≥ 20 (ms)' })]);
+    expect(issues({ shedFloorPerSec: 0 })).toEqual([expect.objectContaining({ field: 'api.limits.shedFloorPerSec', allowed: expect.stringMatching(/≥ 1 .* set api.limits.overloadDelayMs to 0/) })]);
+    expect(issues({ overloadDelayMs: -1 })[0]).toMatchObject({ field: 'api.limits.overloadDelayMs', allowed: 'an integer ≥ 0' });
+    expect(apiLimitsWith({ overloadDelayMs: 50 }, offSet(['http-overload-shed']))).toEqual({ overloadDelayMs: 0 });
   });
 });

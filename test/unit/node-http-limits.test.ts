@@ -17,6 +17,33 @@ const connect = (port: number) =>
     socket.on('error', () => {});
   });
 
+/**
+ * One client (127.0.0.3) keeping `sockets` × 64 pipelined requests in flight for `ms` at a server with this handler
+ * and share of a turn, 1 s deadlines and no budget: answers per socket, requests lost before the end, the server's stats.
+ */
+async function heldFlood(handler: () => { json: number }, clientRequestsPerTurn: number, sockets: number, ms: number) {
+  const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler }], limits: { clientRequestsPerTurn, headerTimeoutMs: 1000, idleTimeoutMs: 1000, requestsPerSec: 0, overloadDelayMs: 0 } });
+  const r = serializeRequest('GET', '/x', 'h');
+  let stop = false;
+  let lost = 0;
+  const answered: number[] = [];
+  const conns: PipelinedConnection[] = [];
+  for (let i = 0; i < sockets; i++) {
+    answered.push(0);
+    const conn: PipelinedConnection = new PipelinedConnection(server.port, '127.0.0.1', { answer: () => (answered[i]!++, !stop && conn.send([r], performance.now())), lost: (n) => !stop && (lost += n) }, '127.0.0.3');
+    conn.send(Array.from({ length: 64 }, () => r), performance.now());
+    conns.push(conn);
+  }
+  try {
+    await new Promise((ok) => setTimeout(ok, ms));
+  } finally {
+    stop = true;
+    for (const c of conns) c.destroy();
+    await server.close();
+  }
+  return { answered, lost, stats: server.stats };
+}
+
 describe('HTTP server limits', () => {
   it('a handler slower than the request time limit is answered 503; a silent socket is closed at the header deadline', async () => {
     const server = await startHttpServer({
@@ -171,26 +198,8 @@ describe('TxVerifier', () => {
     // read first, the same ones took the share every turn and the others were never read, until the sweep closed them
     // with their requests unanswered (here 9-16 sockets in 3 s; the flood runs' ~93 sockets × 128, bench/RESULTS.md
     // 2026-12-04 03:55).
-    const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler: () => ({ json: 1 }) }], limits: { clientRequestsPerTurn: 512, headerTimeoutMs: 1000, idleTimeoutMs: 1000, requestsPerSec: 0, overloadDelayMs: 0 } });
-    const r = serializeRequest('GET', '/x', 'h');
-    let stop = false;
-    let lost = 0;
-    const answered: number[] = [];
-    const conns: PipelinedConnection[] = [];
-    for (let i = 0; i < 32; i++) {
-      answered.push(0);
-      const conn: PipelinedConnection = new PipelinedConnection(server.port, '127.0.0.1', { answer: () => (answered[i]!++, !stop && conn.send([r], performance.now())), lost: (n) => !stop && (lost += n) }, '127.0.0.3');
-      conn.send(Array.from({ length: 64 }, () => r), performance.now());
-      conns.push(conn);
-    }
-    try {
-      await new Promise((ok) => setTimeout(ok, 3000));
-    } finally {
-      stop = true;
-      for (const c of conns) c.destroy();
-      await server.close();
-    }
-    const { headerTimeouts, idleClosed, clientsHeld } = server.stats;
+    const { answered, lost, stats } = await heldFlood(() => ({ json: 1 }), 512, 32, 3000);
+    const { headerTimeouts, idleClosed, clientsHeld } = stats;
     console.log(`held ${clientsHeld} times; answers per socket ${Math.min(...answered)}-${Math.max(...answered)}; closed by the sweep ${headerTimeouts + idleClosed}`);
     expect(clientsHeld).toBeGreaterThan(0);
     expect({ headerTimeouts, idleClosed, lost }).toEqual({ headerTimeouts: 0, idleClosed: 0, lost: 0 });
@@ -207,24 +216,8 @@ describe('TxVerifier', () => {
       while (performance.now() < until);
       return { json: 1 };
     };
-    const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler: busy }], limits: { clientRequestsPerTurn: 64, headerTimeoutMs: 1000, idleTimeoutMs: 1000, requestsPerSec: 0, overloadDelayMs: 0 } });
-    const r = serializeRequest('GET', '/x', 'h');
-    let stop = false;
-    let lost = 0;
-    const conns: PipelinedConnection[] = [];
-    for (let i = 0; i < 16; i++) {
-      const conn: PipelinedConnection = new PipelinedConnection(server.port, '127.0.0.1', { answer: () => !stop && conn.send([r], performance.now()), lost: (n) => !stop && (lost += n) }, '127.0.0.3');
-      conn.send(Array.from({ length: 64 }, () => r), performance.now());
-      conns.push(conn);
-    }
-    try {
-      await new Promise((ok) => setTimeout(ok, 3500));
-    } finally {
-      stop = true;
-      for (const c of conns) c.destroy();
-      await server.close();
-    }
-    const { headerTimeouts, idleClosed, clientsHeld } = server.stats;
+    const { lost, stats } = await heldFlood(busy, 64, 16, 3500);
+    const { headerTimeouts, idleClosed, clientsHeld } = stats;
     expect(clientsHeld).toBeGreaterThan(0);
     expect({ headerTimeouts, idleClosed, lost }).toEqual({ headerTimeouts: 0, idleClosed: 0, lost: 0 });
   }, 20_000);

@@ -1,16 +1,14 @@
 /**
  * The overload shed (defense `http-overload-shed`): its policy on a fake clock (who is held, to what rate, and
- * when let go), its config checks, and on a real socket: while a flooder overloads the server's event loop, the
- * flooder is answered 429 by the shed and another client is not; a flooder alone is never shed.
+ * when let go), and on a real socket: while a flooder overloads the server's event loop, the
+ * flooder is answered 429 by the shed and another client is not; a flooder alone is never shed (its config checks:
+ * node-config.test.ts).
  */
 import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { PipelinedConnection, serializeRequest } from '../../src/adversary/http-pipeline.js';
-import { checkNodeConfig } from '../../src/node/config-load.js';
-import { apiLimitsWith, offSet } from '../../src/node/defenses.js';
 import { startHttpServer } from '../../src/node/http-server.js';
 import { OverloadShed, SHED_WINDOW_MS, waterLevel } from '../../src/node/overload-shed.js';
-import { LoadnetError } from '../../src/errors.js';
 
 /** Send `n` requests of `client` at `t`; how many were admitted. */
 const send = (shed: OverloadShed, client: string, n: number, t: number) => {
@@ -108,37 +106,6 @@ describe('overload shed policy', () => {
     send(calm, 'b', 2, 100);
     calm.tick(SHED_WINDOW_MS, 900);
     expect(calm.stats.clientsHeld).toBe(0);
-  });
-});
-
-describe('overload shed config', () => {
-  // What a node config must say; the rest has defaults.
-  const minimal = {
-    name: 'n0',
-    role: 'validator',
-    identitySeed: '11'.repeat(32),
-    dataDir: '/tmp/x',
-    api: { host: '127.0.0.1', port: 0 },
-    p2p: { host: '127.0.0.1', port: 0 },
-    genesis: { chainId: 'c', timeMs: 0, epochNonce: '00'.repeat(32), accounts: [], validators: [{ publicKey: '22'.repeat(32), stake: 1 }] },
-  };
-  const issues = (limits: object) => {
-    try {
-      checkNodeConfig({ ...minimal, api: { ...minimal.api, limits } });
-      return [];
-    } catch (e) {
-      expect(e).toBeInstanceOf(LoadnetError);
-      return (e as LoadnetError & { issues: Array<{ field: string; allowed: string }> }).issues;
-    }
-  };
-
-  it('api.limits.overloadDelayMs 0 or ≥ 20, shedFloorPerSec ≥ 1 while the shed is on; the switch zeroes the delay', () => {
-    expect(issues({ overloadDelayMs: 50, shedFloorPerSec: 10 })).toEqual([]);
-    expect(issues({ overloadDelayMs: 0, shedFloorPerSec: 0 })).toEqual([]);
-    expect(issues({ overloadDelayMs: 5 })).toEqual([expect.objectContaining({ field: 'api.limits.overloadDelayMs', allowed: '0 (no overload shedding) or an integer ≥ 20 (ms)' })]);
-    expect(issues({ shedFloorPerSec: 0 })).toEqual([expect.objectContaining({ field: 'api.limits.shedFloorPerSec', allowed: expect.stringMatching(/≥ 1 .* set api.limits.overloadDelayMs to 0/) })]);
-    expect(issues({ overloadDelayMs: -1 })[0]).toMatchObject({ field: 'api.limits.overloadDelayMs', allowed: 'an integer ≥ 0' });
-    expect(apiLimitsWith({ overloadDelayMs: 50 }, offSet(['http-overload-shed']))).toEqual({ overloadDelayMs: 0 });
   });
 });
 
