@@ -7,16 +7,20 @@
  * (how late its event loop runs) and what each client address costs it per window (requests and what the
  * handlers charge for them: invalid signatures, block pages); while overloaded and more than one client is
  * active, a client costing more than its max-min fair share is held to a rate, halved (by water-filling) in
- * each window the overload lasts and raised again while it does not, never below a floor; over its rate it is
- * answered 429 + Retry-After. A lone client is never held: a max-rate run's load all comes from one address.
+ * each window the overload lasts and raised again while the loop runs well under it, never below a floor; over
+ * its rate it is answered 429 + Retry-After. A lone client is never held: a max-rate run's load all comes from one address.
  */
 
 /** How long one window lasts: the shed decides once per window. */
 export const SHED_WINDOW_MS = 250;
 /** In an overloaded window, what the active clients together may cost in the next: this share of this one. */
 const CUT = 0.5;
-/** In a window without overload, a held client's rate is raised by this factor. */
-const GROW = 1.2;
+/**
+ * In a window whose loop ran less than half the overload delay late, a held client's rate is raised by this factor
+ * (between half and the whole delay it is kept): raised by a fifth a window, the flood overloaded the node again every
+ * 1-2 s, 12-17 overloaded windows in 15 s (bench/RESULTS.md 2026-12-04 12:28).
+ */
+const GROW = 1.1;
 /** A held client inactive for this many windows (4 s) is no longer held. */
 const IDLE_WINDOWS = 16;
 
@@ -123,11 +127,12 @@ export class OverloadShed {
         if (rates[i]! > level && rates[i]! > this.floorPerSec) c.rate = Math.max(this.floorPerSec, Math.min(level, c.rate ?? Infinity));
       }
     } else {
+      const calm = loopDelayMs < this.overloadDelayMs / 2;
       for (const [, c] of active) {
         if (c.rate === null) continue;
         // No longer using half its rate (its flood ended): not held any more.
         if (c.spent / seconds < c.rate / 2) c.rate = null;
-        else c.rate *= GROW;
+        else if (calm) c.rate *= GROW;
       }
     }
     let held = 0;
