@@ -4,22 +4,21 @@
  * `cleanComposeLeftovers()`, as `loadnet clean --docker` does), while a live run beside them is left alone.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as net from 'node:net';
 import { ComposeDeployer, cleanComposeLeftovers } from '../../src/deployers/compose/index.js';
 import type { Runner } from '../../src/runtime/contracts.js';
 import { plantDeadRun } from './helpers/dead-run.js';
 import { localSpec, scenarioOf } from './helpers/local-scenario.js';
 import { waitFor } from './helpers/run-files.js';
+import { startCoordinator, type Coordinator } from './helpers/spawn-coordinator.js';
 import { containerOf, engineAvailable, leftovers, runIdOf } from './compose-helpers.js';
 
 const hasEngine = await engineAvailable();
 const outDir = mkdtempSync(join(tmpdir(), 'loadnet-compose-cleanup-'));
-const script = fileURLToPath(new URL('./compose-coordinator.ts', import.meta.url));
 const children: ChildProcess[] = [];
 const runIds: string[] = [];
 
@@ -30,17 +29,8 @@ function runIdFrom(runDir: string): string {
   return id;
 }
 
-async function startCoordinator(mode: 'deploy' | 'preserve' | 'faults'): Promise<{ child: ChildProcess; runDir: string; output: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, outDir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += String(d)));
-  child.stderr!.on('data', (d) => (out += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(() => /READY (\S+)/.test(out) || child.exitCode !== null, 120_000, 'the coordinator to deploy');
-  const m = /READY (\S+)/.exec(out);
-  if (!m) throw new Error(`coordinator exited before READY:\n${out}`);
-  return { child, runDir: m[1]!, output: () => out, exited };
+function startComposeCoordinator(mode: 'preserve' | 'faults'): Promise<Coordinator> {
+  return startCoordinator(outDir, mode, { deployer: 'compose', onSpawn: (c) => children.push(c) });
 }
 
 /** Nothing listens on the port, on any address (a listener of ours on it would make this bind fail). */
@@ -63,7 +53,7 @@ afterAll(async () => {
 
 describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
   it('SIGKILL of the coordinator with faults active: the reaper removes its containers (a joiner\'s too), network and faketime files; the shaper is gone', async () => {
-    const { child, runDir, exited, output } = await startCoordinator('faults');
+    const { child, runDir, exited, output } = await startComposeCoordinator('faults');
     const runId = runIdFrom(runDir);
     const live = await leftovers(runId);
     // 3 planned nodes and the joiner the churn started, under its own container.
@@ -112,7 +102,7 @@ describe.skipIf(!hasEngine)('compose cleanup: nothing left behind', () => {
       expect(info.HostConfig.NanoCpus).toBe(500_000_000);
       expect(info.HostConfig.Memory).toBe(256 * 1024 * 1024);
 
-      const { runDir, exited, output } = await startCoordinator('preserve');
+      const { runDir, exited, output } = await startComposeCoordinator('preserve');
       expect(await exited).toBe(0);
       expect(output()).toContain('preserved');
       expect(output()).toContain('loadnet clean --docker');

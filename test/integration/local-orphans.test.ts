@@ -56,7 +56,7 @@ describe('no orphans', () => {
   it('kill -9 of the coordinator with faults active: every node process is gone within 10 s, clean removes the run and its faketime files, no shaper port stays', async () => {
     // A partition, a delayed link and a skewed clock, through the link shaper (proxies in the coordinator) and
     // libfaketime, and a joiner (churn) with its clock skewed too.
-    const coord = await startCoordinator(outDir, 'faults', { LOADNET_REGISTRY_DIR: registry });
+    const coord = await startCoordinator(outDir, 'faults', { env: { LOADNET_REGISTRY_DIR: registry } });
     const proxies = readdirSync(join(coord.runDir, 'nodes')).flatMap((n) => (JSON.parse(readFileSync(join(coord.runDir, 'nodes', n, 'config.json'), 'utf8')) as { peers: Array<{ port: number }> }).peers.map((p) => p.port));
     expect(proxies.length).toBeGreaterThan(0);
     const faketimeDir = join(coord.runDir, 'faketime');
@@ -103,7 +103,7 @@ describe('no orphans', () => {
 
 describe('the next run sweeps a killed run', () => {
   it('kill -9 of the coordinator with a node paused: the next run kills it and removes the reservations and the registry entry', async () => {
-    const coord = await startCoordinator(outDir, 'deploy', { LOADNET_REGISTRY_DIR: registry });
+    const coord = await startCoordinator(outDir, 'deploy', { env: { LOADNET_REGISTRY_DIR: registry } });
     const pids = pidsOf(coord.runDir);
     const [entry] = readdirSync(registry);
     const reg = JSON.parse(readFileSync(join(registry, entry!), 'utf8')) as RunRegistration;

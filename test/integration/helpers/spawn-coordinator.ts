@@ -1,4 +1,4 @@
-/** Start helpers/coordinator.ts as a child process and wait for its READY line. */
+/** Start helpers/coordinator.ts as a child process (local or compose deployer) and wait for its READY line. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -11,14 +11,25 @@ export interface Coordinator {
   exited: Promise<number | null>;
 }
 
-export async function startCoordinator(outDir: string, mode: 'deploy' | 'run' | 'faults', env: NodeJS.ProcessEnv = {}): Promise<Coordinator> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, outDir, mode], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export interface CoordinatorOptions {
+  deployer?: 'local' | 'compose';
+  env?: NodeJS.ProcessEnv;
+  /** Called with the child as soon as it is spawned (so a test's cleanup can reach it even if it never gets ready). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export async function startCoordinator(outDir: string, mode: 'deploy' | 'run' | 'faults' | 'preserve', opts: CoordinatorOptions = {}): Promise<Coordinator> {
+  const deployer = opts.deployer ?? 'local';
+  const child = spawn(process.execPath, ['--import', 'tsx', script, outDir, mode, deployer], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  opts.onSpawn?.(child);
+  // Containers (and the images built on first use) take longer than processes to come up.
+  const readyWithinMs = deployer === 'compose' ? 120_000 : 60_000;
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (out += String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const runDir = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`coordinator not ready within 60 s; output:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`coordinator not ready within ${readyWithinMs / 1000} s; output:\n${out}`)), readyWithinMs);
     const onData = () => {
       const m = /READY (\S+)/.exec(out);
       if (m) {
