@@ -23,7 +23,7 @@ import { localSpec, scenarioOf } from './local-scenario.js';
 const [outDir, mode, deployer = 'local'] = process.argv.slice(2);
 const faults = mode === 'faults';
 const compose = deployer === 'compose';
-const scenario = scenarioOf(localSpec({ name: `coordinator-${deployer}-${mode}`, validators: 2, executors: 1, durationMs: 60_000, ...(compose ? { slotDurationMs: 500 } : {}), nodeControl: faults }));
+const scenario = scenarioOf(localSpec({ name: `${compose ? 'compose-' : ""}coordinator-${mode}`, validators: 2, executors: 1, durationMs: 60_000, ...(compose ? { slotDurationMs: 500 } : {}), nodeControl: faults }));
 
 /** What the compose reaper test checks is gone after a SIGKILL: validator-0's filter rules and the shaper's proxies. */
 async function printComposeFaults(runDir: string): Promise<void> {
