@@ -464,9 +464,9 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     }
     return r;
   };
-  // With the idle deadline on, the sweep is the only idle timer: node:http's own keep-alive timer would also run
-  // while the turn share holds a socket, and close it with its pipelined requests unread (a reset to the client).
-  const server = http.createServer({ keepAliveTimeout: limits.idleTimeoutMs > 0 ? 0 : 30_000 }, (req, res) => {
+  // node:http advertises its keep-alive timeout (`Keep-Alive: timeout=5`), so a client stops reusing a socket before
+  // the node closes it; without the header undici keeps one for its own 10-30 s and sends into a socket being closed.
+  const server = http.createServer({ keepAliveTimeout: limits.idleTimeoutMs > 0 ? limits.idleTimeoutMs : 30_000 }, (req, res) => {
     const socket = req.socket;
     // The rest of a pipelined chunk, parsed after its socket was closed: nothing to answer.
     if (socket.destroyed) return;
@@ -610,6 +610,10 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
     });
   });
   server.on('connection', (socket: Socket) => guard.admit(socket));
+  // With the idle deadline on, the sweep alone closes idle sockets: node:http's keep-alive timer also runs while the
+  // turn share holds a socket, and would close it with its pipelined requests unread. A 'timeout' listener keeps
+  // node:http from destroying the socket when that timer fires.
+  if (limits.idleTimeoutMs > 0) server.on('timeout', () => {});
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"error":"malformed HTTP request"}');
     else socket.destroy();

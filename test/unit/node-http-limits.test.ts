@@ -104,6 +104,21 @@ describe('HTTP server limits', () => {
     }
   });
 
+  it('idle sockets: the node advertises its idle deadline, so a pooling client stops reusing a socket before the node closes it', async () => {
+    const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler: () => ({ json: 1 }) }], limits: { idleTimeoutMs: 5000, requestsPerSec: 0 } });
+    // Without the header undici keeps an idle socket for its own keepAliveTimeout (the load workers': 30 s) and,
+    // on a busy machine, sent a request into a socket the node was closing ('other side closed').
+    const pool = new Pool(`http://127.0.0.1:${server.port}`, { keepAliveTimeout: 30_000 });
+    try {
+      const res = await pool.request({ method: 'GET', path: '/x' });
+      await res.body.dump();
+      expect(res.headers['keep-alive']).toBe('timeout=5');
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
   it('at the connection cap a new client evicts the longest-idle socket and is served', async () => {
     const server = await startHttpServer({ host: '127.0.0.1', port: 0, routes: [{ method: 'GET', path: '/x', handler: () => ({ json: 1 }) }], limits: { maxConnections: 5, headerTimeoutMs: 0, idleTimeoutMs: 0 } });
     const idle = [];
