@@ -31,6 +31,12 @@ import {
 } from './api.js';
 import type { SignedTransactionJson } from './tx.js';
 
+/** undici's error for a socket closed by the server before it answered (a kept-alive socket closing), or a reset. */
+function isClosedSocket(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+}
+
 export interface NodeClientOptions {
   /** Name used in errors and reports, e.g. 'validator-0'. */
   name?: string;
@@ -72,15 +78,22 @@ export class NodeClient {
   }
 
   private async request<T>(pool: Pool, method: 'GET' | 'POST', path: string, body?: string | Uint8Array, contentType = 'application/json', timeoutMs = this.timeoutMs, authorization?: string): Promise<{ status: number; json: T; retryAfterS?: number }> {
-    let res;
-    try {
-      res = await pool.request({
+    const send = () =>
+      pool.request({
         method,
         path,
         body: body === undefined ? undefined : typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
         headers: { ...(body === undefined ? {} : { 'content-type': contentType }), ...(authorization ? { authorization } : {}) },
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
+      });
+    let res;
+    try {
+      res = await send().catch((e: unknown) => {
+        // A kept-alive socket the server closed as the request went out: a GET changes nothing, so it is sent
+        // once more (on a fresh socket); a POST may have been acted on and is not.
+        if (method === 'GET' && isClosedSocket(e)) return send();
+        throw e;
       });
     } catch (e) {
       throw new LoadnetError('LN_ERR_NODE_API', `${this.name}: ${method} ${path} failed: ${(e as Error).message}`, { cause: e });
