@@ -73,6 +73,9 @@ export class BlockSync {
 
   handlers(): P2PHandlers {
     return {
+      // A peer that just connected is asked for its chain above our tip at once, not at the next probe (up to two
+      // slots away): a node that starts, restarts or heals behind the others builds on their chain, not on its own.
+      onPeerConnected: (peer) => void this.syncFrom(peer, this.node.chain.height + 1),
       onTx: (bytes, from) => {
         const budget = this.verifyPerSec > 0 ? this.verifyBudget(from) : null;
         if (budget && budget.used >= this.verifyPerSec) {

@@ -22,6 +22,8 @@ export interface P2PHandlers {
   onDaShare(bytes: Uint8Array, from: string): Uint8Array | null;
   /** Pending transactions to offer a peer on (re)connection (the mempool exchange), at most `limit`. */
   pendingTxs?(limit: number): Uint8Array[];
+  /** A peer connected (or reconnected): its chain may be ahead of ours. */
+  onPeerConnected?(peer: string): void;
 }
 
 export interface P2PNetworkOptions {

@@ -55,6 +55,8 @@ export interface P2PHandlers {
   onDaShare(bytes: Uint8Array, from: string): Uint8Array | null;
   /** Pending transactions to offer a peer on (re)connection, at most `limit` (each sender's in nonce order). */
   pendingTxs?(limit: number): Uint8Array[];
+  /** A peer connected (or reconnected): its chain may be ahead of ours. */
+  onPeerConnected?(peer: string): void;
 }
 
 /** Compatible with the node's Logger (src/node/log.ts) and with any (level: string, msg, data?: unknown) function. */
@@ -501,6 +503,7 @@ export class P2PNetwork {
     this.waiters.delete(c.peerId);
     for (const w of waiting ?? []) w();
     this.offerPending(rec, c);
+    this.opts.handlers.onPeerConnected?.(c.peerId);
   }
 
   /**
