@@ -4,8 +4,9 @@
  * some node reverted (once however many reverted it). Faults raise it (a partition heals into reorgs on the
  * losing side; tier delays above the slot time make competing blocks), so this bounds how much.
  *
- * Orphans are told apart by their rival at the same height. A rival from the same slot is a slot battle: the
- * lottery gave that slot two leaders, which happens at a rate set by the active slot coefficient and the stakes
+ * Orphans are told apart by the block that won their height: the final one, else a rival no node reverted, else
+ * any rival (two orphans of one slot on the losing side of a cut lost to a block of another slot, a height
+ * battle, not to each other). A winner from the same slot is a slot battle: the lottery gave that slot two leaders, which happens at a rate set by the active slot coefficient and the stakes
  * whatever the network does (4 equal validators at f = 0.5: about 0.21 orphans per produced block). A rival
  * only from other slots is a height battle: a leader built beside a block it had not received, which is what
  * delay, loss or a cut cause. `maxHeightBattlesPerBlock` bounds the latter alone, so a scenario can judge what
@@ -28,6 +29,8 @@ export interface ForkBlock {
   id: string;
   height: number;
   slot?: number;
+  /** It became final (the winner at its height). */
+  final?: boolean;
 }
 
 export const FORK_RATE_DEFAULTS: ForkRateOptions = { maxReorgsPerBlock: 0.2, maxOrphansPerBlock: 0.1, maxDepth: 3 };
@@ -73,17 +76,24 @@ export function judgeForkRate(
   };
 }
 
-/** Each orphan by its rivals at its height: one from the same slot makes a slot battle, others a height battle. */
+/**
+ * Each orphan by the block that won its height (final, else not reverted anywhere, else any rival): a winner
+ * from the same slot makes a slot battle, others a height battle.
+ */
 function classifyOrphans(orphans: ReadonlySet<string>, blocks: ReadonlyArray<ForkBlock>): { slot: number; height: number; unknown: number } {
-  const byId = new Map(blocks.map((b) => [b.id, b]));
+  const byId = new Map<string, ForkBlock>();
+  for (const b of blocks) byId.set(b.id, { ...byId.get(b.id), ...b, final: b.final === true || byId.get(b.id)?.final === true });
   const atHeight = new Map<number, ForkBlock[]>();
   for (const b of byId.values()) atHeight.set(b.height, [...(atHeight.get(b.height) ?? []), b]);
   const n = { slot: 0, height: 0, unknown: 0 };
   for (const id of orphans) {
     const b = byId.get(id);
     const rivals = b ? (atHeight.get(b.height) ?? []).filter((r) => r.id !== id && r.slot !== undefined) : [];
-    if (!b || b.slot === undefined || rivals.length === 0) n.unknown++;
-    else if (rivals.some((r) => r.slot === b.slot)) n.slot++;
+    const final = rivals.filter((r) => r.final);
+    const standing = rivals.filter((r) => !orphans.has(r.id));
+    const winners = final.length > 0 ? final : standing.length > 0 ? standing : rivals;
+    if (!b || b.slot === undefined || winners.length === 0) n.unknown++;
+    else if (winners.some((r) => r.slot === b.slot)) n.slot++;
     else n.height++;
   }
   return n;
@@ -104,7 +114,7 @@ export function forkRateOptions(raw: Record<string, unknown>): ForkRateOptions {
 /** Fork rate over the history: the feed's `block` events above the height at capture, and its `reorg` events. */
 export const forkRateCheck: HistoryCheck<ForkRateOptions> = {
   type: 'fork-rate',
-  kinds: ['block', 'reorg'],
+  kinds: ['block', 'block.final', 'reorg'],
   options: forkRateOptions,
   judge(slice, options) {
     const startHeight = slice.capture.startHeight as number;
@@ -112,7 +122,8 @@ export const forkRateCheck: HistoryCheck<ForkRateOptions> = {
     const reorgs: Array<Pick<ReorgEvent, 'reverted' | 'depth'>> = [];
     const blocks: ForkBlock[] = [];
     for (const e of slice.events) {
-      if (e.kind === 'block') {
+      if (e.kind === 'block.final') blocks.push({ id: e.id, height: e.height, final: true });
+      else if (e.kind === 'block') {
         blocks.push({ id: e.id, height: e.height, ...(e.slot === undefined ? {} : { slot: e.slot }) });
         if (e.height > startHeight) produced++;
       } else if (e.kind === 'reorg') reorgs.push({ reverted: e.reverted, depth: e.depth });

@@ -187,6 +187,19 @@ describe('fork rate and propagation judges name their numbers', () => {
     const unseen = judgeForkRate({ produced: 5, reorgs: [reorg(['c'])], blocks }, { ...o, maxHeightBattlesPerBlock: 0.1 });
     expect(unseen.message).toMatch(/^1 orphans from height battles, .* \(1 of them without a rival of known slot\)/);
   });
+  it('fork rate judges an orphan by the block that won its height: two orphans of one slot that lost to another slot are height battles', () => {
+    const reorg = (ids: string[]) => ({ node: 'n', at: 0, reverted: ids as `0x${string}`[], depth: ids.length, revertedFinal: false });
+    // The losing side of a cut built two blocks in slot 15 at height 7; the other side's block of slot 14 won.
+    const blocks = [{ id: 'w', height: 7, slot: 14 }, { id: 'x', height: 7, slot: 15 }, { id: 'y', height: 7, slot: 15 }];
+    const o = { maxReorgsPerBlock: 1, maxOrphansPerBlock: 1, maxDepth: 3 };
+    const byFinal = judgeForkRate({ produced: 3, reorgs: [reorg(['x']), reorg(['y'])], blocks: [...blocks, { id: 'w', height: 7, final: true }] }, o);
+    expect(byFinal.figures).toMatchObject({ orphans: 2, slotBattles: 0, heightBattles: 2, unclassified: 0 });
+    // Not final yet: the rival no node reverted won.
+    expect(judgeForkRate({ produced: 3, reorgs: [reorg(['x']), reorg(['y'])], blocks }, o).figures).toMatchObject({ slotBattles: 0, heightBattles: 2 });
+    // Two leaders of slot 14, one of them final: a slot battle.
+    const slot = judgeForkRate({ produced: 3, reorgs: [reorg(['z'])], blocks: [{ id: 'w', height: 7, slot: 14, final: true }, { id: 'z', height: 7, slot: 14 }] }, o);
+    expect(slot.figures).toMatchObject({ slotBattles: 1, heightBattles: 0 });
+  });
   it('fork rate on a real latency-tiers run (test/fixtures/report-tiers-run, 300 ms tier C, 500 ms slots): the lottery made 9 of its 10 orphans', () => {
     const events = readFileSync(join(import.meta.dirname, '../fixtures/report-tiers-run/events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const blocks = events.filter((e) => e.kind === 'block');
