@@ -90,6 +90,7 @@ describe('faults on real nodes', () => {
     expect(events.some((e) => e.kind === 'fault.end' && e.faultId === start.faultId && e.ok)).toBe(true);
     // fork-rate judged again from the record: the live verdict and message; a bound of 0 reorgs per block fails it.
     const live = summary.expectations.find((e: { name: string }) => e.name === 'fork-rate');
+    console.log(`[faults] partition-recovery.json: fork-rate ${live.status}: ${live.message}`);
     const again = rejudge(runDir)['fork-rate'];
     expect({ status: again?.status, message: again?.message, rejudged: again?.rejudged }).toEqual({ status: live.status, message: live.message, rejudged: true });
     const tight = rejudge(runDir, [{ name: 'fork-rate', options: { maxReorgsPerBlock: 0 } }])['fork-rate']!;
