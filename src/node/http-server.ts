@@ -475,8 +475,13 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
       socket.destroy();
       return;
     }
-    res.once('close', () => guard.end(socket));
     const client = socket.remoteAddress ?? '?';
+    // Admitted by the overload shed: its answer ends one of the client's requests in flight there.
+    let shedAdmitted = false;
+    res.once('close', () => {
+      guard.end(socket);
+      if (shedAdmitted) shed!.answered(client);
+    });
     const wait = budget.take(client);
     if (wait > 0) {
       stats.overBudget++;
@@ -495,7 +500,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHand
         res.end(shedBody);
         return;
       }
-      res.once('close', () => shed.answered(client));
+      shedAdmitted = true;
     }
     guard.coalesce(socket, false);
     const t0 = performance.now();
