@@ -20,7 +20,7 @@ export interface P2PHandlers {
   onBlock(bytes: Uint8Array, from: string): void;
   onBlockRequest(req: BlockRequest, from: string): Uint8Array[];
   onDaShare(bytes: Uint8Array, from: string): Uint8Array | null;
-  /** Pending transactions to offer a peer on (re)connection (the mempool exchange), at most `limit`. */
+  /** Pending transactions to offer a peer on (re)connection (the mempool exchange), at most `limit`, each sender's in nonce order. */
   pendingTxs?(limit: number): Uint8Array[];
   /** A peer connected (or reconnected): its chain may be ahead of ours. */
   onPeerConnected?(peer: string): void;

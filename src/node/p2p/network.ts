@@ -39,6 +39,7 @@ import type { SigningKey } from '../../adapters/devnet/wire/ed25519.js';
 import { sha256Hex } from '../../util/hash.js';
 import { LoadnetError } from '../../errors.js';
 import type { PeerAddress } from '../config.js';
+import type { P2PHandlers } from '../p2p-port.js';
 import { Connection, type ConnectionEvents, type ConnectionOptions, type HandshakeContext } from './connection.js';
 import { DEFAULT_MAX_FRAME_BYTES, MsgType, decodeBlockRequest, decodeList, decodePeers, encodeBlockRequest, encodeListFrame, encodePeers, u32Prefix, type BlockRequest } from '../../adapters/devnet/wire/p2p-frames.js';
 import { newSession, type Hello } from '../../adapters/devnet/wire/p2p-handshake.js';
@@ -48,16 +49,8 @@ import { SeenCache, bit } from './seen-cache.js';
 export type { BlockRequest } from '../../adapters/devnet/wire/p2p-frames.js';
 export type { PeerLimits } from './peer-score.js';
 
-export interface P2PHandlers {
-  onTx(bytes: Uint8Array, from: string): void;
-  onBlock(bytes: Uint8Array, from: string): void;
-  onBlockRequest(req: BlockRequest, from: string): Uint8Array[];
-  onDaShare(bytes: Uint8Array, from: string): Uint8Array | null;
-  /** Pending transactions to offer a peer on (re)connection, at most `limit` (each sender's in nonce order). */
-  pendingTxs?(limit: number): Uint8Array[];
-  /** A peer connected (or reconnected): its chain may be ahead of ours. */
-  onPeerConnected?(peer: string): void;
-}
+// The handlers' interface is the node's view of this module (p2p-port.ts), defined once there.
+export type { P2PHandlers } from '../p2p-port.js';
 
 /** Compatible with the node's Logger (src/node/log.ts) and with any (level: string, msg, data?: unknown) function. */
 export type P2PLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
