@@ -81,8 +81,7 @@ export function judgeForkRate(
  * from the same slot makes a slot battle, others a height battle.
  */
 function classifyOrphans(orphans: ReadonlySet<string>, blocks: ReadonlyArray<ForkBlock>): { slot: number; height: number; unknown: number } {
-  const byId = new Map<string, ForkBlock>();
-  for (const b of blocks) byId.set(b.id, { ...byId.get(b.id), ...b, final: b.final === true || byId.get(b.id)?.final === true });
+  const byId = new Map(blocks.map((b) => [b.id, b]));
   const atHeight = new Map<number, ForkBlock[]>();
   for (const b of byId.values()) atHeight.set(b.height, [...(atHeight.get(b.height) ?? []), b]);
   const n = { slot: 0, height: 0, unknown: 0 };
@@ -121,13 +120,15 @@ export const forkRateCheck: HistoryCheck<ForkRateOptions> = {
     let produced = 0;
     const reorgs: Array<Pick<ReorgEvent, 'reverted' | 'depth'>> = [];
     const blocks: ForkBlock[] = [];
+    const finalIds = new Set<string>();
     for (const e of slice.events) {
-      if (e.kind === 'block.final') blocks.push({ id: e.id, height: e.height, final: true });
+      if (e.kind === 'block.final') finalIds.add(e.id);
       else if (e.kind === 'block') {
         blocks.push({ id: e.id, height: e.height, ...(e.slot === undefined ? {} : { slot: e.slot }) });
         if (e.height > startHeight) produced++;
       } else if (e.kind === 'reorg') reorgs.push({ reverted: e.reverted, depth: e.depth });
     }
+    for (const b of blocks) if (finalIds.has(b.id)) b.final = true;
     return judgeForkRate({ produced, reorgs, blocks }, options);
   },
 };

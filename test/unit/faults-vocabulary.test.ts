@@ -192,7 +192,7 @@ describe('fork rate and propagation judges name their numbers', () => {
     // The losing side of a cut built two blocks in slot 15 at height 7; the other side's block of slot 14 won.
     const blocks = [{ id: 'w', height: 7, slot: 14 }, { id: 'x', height: 7, slot: 15 }, { id: 'y', height: 7, slot: 15 }];
     const o = { maxReorgsPerBlock: 1, maxOrphansPerBlock: 1, maxDepth: 3 };
-    const byFinal = judgeForkRate({ produced: 3, reorgs: [reorg(['x']), reorg(['y'])], blocks: [...blocks, { id: 'w', height: 7, final: true }] }, o);
+    const byFinal = judgeForkRate({ produced: 3, reorgs: [reorg(['x']), reorg(['y'])], blocks: [{ ...blocks[0]!, final: true }, ...blocks.slice(1)] }, o);
     expect(byFinal.figures).toMatchObject({ orphans: 2, slotBattles: 0, heightBattles: 2, unclassified: 0 });
     // Not final yet: the rival no node reverted won.
     expect(judgeForkRate({ produced: 3, reorgs: [reorg(['x']), reorg(['y'])], blocks }, o).figures).toMatchObject({ slotBattles: 0, heightBattles: 2 });
